@@ -1,0 +1,29 @@
+"""Error types. Every error a user can cause by giving bad input is a ``SmelterMatchError``.
+
+The command line turns any ``SmelterMatchError`` into one line on stderr and exit code 2, so the
+messages here are written for people: say what was wrong and, where possible, what to do.
+"""
+
+from __future__ import annotations
+
+
+class SmelterMatchError(Exception):
+    """Base class for errors caused by the user's input or configuration (CLI exit code 2)."""
+
+
+class InputError(SmelterMatchError):
+    """An input file or table cannot be read: missing, unreadable, empty or without needed columns."""
+
+
+class ReferenceLoadError(SmelterMatchError):
+    """A reference source cannot be loaded, or no reference was provided."""
+
+
+class ModelError(SmelterMatchError):
+    """A model file is missing, malformed or incompatible with this version."""
+
+
+class ReviewError(SmelterMatchError):
+    """A filled review file is inconsistent with the results it is applied to."""
+
+

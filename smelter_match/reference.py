@@ -1,0 +1,452 @@
+"""The RMI reference: every CMRT / RMI file merged into one versioned, fast-loading object.
+
+``load_reference(*sources)`` reads any mix of CMRT workbooks (6.x, 3.01, 2.03a) and RMI exports
+(XML, CSV or XLSX) and merges them:
+
+- ``facilities``: one row per (CID, metal): the newest standard name and location, RMAP status
+  (Conformant / Active from the RMAP lists; empty means "on neither list", never "non-conformant"),
+  removal (date, reason) and successor CIDs parsed from the revision log;
+- ``names``: every name ever seen for a facility (current standard name, former standard names,
+  Look-up aliases) with the versions it appeared in; names whose normalised key points to more than
+  one CID of the same metal are marked ``ambiguous``;
+- ``revisions``: the revision log (removals, name/location corrections, additions);
+- ``version``: which files, template version, list date and a content hash. Every output carries it.
+
+The merged result is cached (JSON, keyed by the content hash of the input files) in the user cache
+directory, so a second load of the same files takes a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from smelter_match.errors import ReferenceLoadError
+from smelter_match.sources import SourceData, expand_paths, file_sha256, read_source
+
+#: Bump when the merge logic or the cached layout changes: old caches are then ignored.
+SCHEMA_VERSION = 1
+
+FACILITY_COLUMNS = [
+    "cid", "metal", "standard_name", "country", "country_code", "state_province", "city",
+    "rmap_status", "last_audit_date", "removed", "removed_date", "removed_reason", "successors",
+    "in_latest_list", "last_revision", "versions",
+]
+NAME_COLUMNS = ["cid", "metal", "name", "kind", "versions", "key", "ambiguous", "also_maps_to"]
+REVISION_COLUMNS = [
+    "cid", "metal", "standard_name", "country", "basis", "details", "revision_date", "added_date",
+    "referenced_cids",
+]
+ENV_REFERENCE = "SMELTER_MATCH_REFERENCE"
+ENV_CACHE = "SMELTER_MATCH_CACHE_DIR"
+
+
+@dataclass(frozen=True)
+class ReferenceVersion:
+    """What a reference was built from; carried by every output row as ``reference_version``."""
+
+    files: tuple[dict, ...]
+    template_version: str
+    list_date: str
+    content_hash: str
+    schema: int = SCHEMA_VERSION
+
+    @property
+    def stamp(self) -> str:
+        """Short human-readable stamp, e.g. ``CMRT 6.5 + RMI 2026-08-22 #1a2b3c4d5e6f``."""
+        parts = []
+        if self.template_version:
+            parts.append(f"CMRT {self.template_version}")
+        parts.append(f"list {self.list_date or 'undated'}")
+        return f"{' / '.join(parts)} #{self.content_hash[:12]}"
+
+    def __str__(self) -> str:
+        return self.stamp
+
+
+@dataclass
+class Reference:
+    """The merged RMI reference. Inspect ``facilities``, ``names`` and ``revisions`` as DataFrames."""
+
+    facilities: pd.DataFrame
+    names: pd.DataFrame
+    revisions: pd.DataFrame
+    version: ReferenceVersion
+    _by_key: dict = field(default_factory=dict, repr=False)
+
+    def facility(self, cid: str, metal: str | None = None) -> dict | None:
+        """The facility row for a CID (of a metal, if given) as a dict, or None."""
+        fac = self._facility_index()
+        if metal:
+            return fac.get((cid, metal))
+        return next((v for (c, _), v in fac.items() if c == cid), None)
+
+    def metals_of(self, cid: str) -> list[str]:
+        """Metals under which a CID exists (normally one)."""
+        return sorted(m for (c, m) in self._facility_index() if c == cid)
+
+    def _facility_index(self) -> dict[tuple[str, str], dict]:
+        if "facility" not in self._by_key:
+            recs = self.facilities.to_dict("records")
+            self._by_key["facility"] = {(r["cid"], r["metal"]): r for r in recs}
+        return self._by_key["facility"]
+
+    def summary(self) -> dict:
+        """Counts an analyst wants to see: facilities per metal, statuses, removed, names."""
+        f = self.facilities
+        return {
+            "version": self.version.stamp,
+            "files": [x["label"] for x in self.version.files],
+            "facilities": len(f),
+            "current": int(f["in_latest_list"].sum()),
+            "removed": int(f["removed"].sum()),
+            "by_metal": f.groupby("metal").size().to_dict(),
+            "rmap_status": f["rmap_status"].replace("", "(neither list)").value_counts().to_dict(),
+            "names": len(self.names),
+            "ambiguous_names": int(self.names["ambiguous"].sum()),
+        }
+
+    # -- serialisation (the cache): plain JSON, no pickle ----------------------------------------
+    def to_json_dict(self) -> dict:
+        return {
+            "schema": SCHEMA_VERSION,
+            "version": asdict(self.version),
+            "facilities": _records(self.facilities),
+            "names": _records(self.names),
+            "revisions": _records(self.revisions),
+        }
+
+    @classmethod
+    def from_json_dict(cls, data: dict) -> Reference:
+        if data.get("schema") != SCHEMA_VERSION:
+            raise ReferenceLoadError("compiled reference was built by another version; re-import it")
+        v = data["version"]
+        version = ReferenceVersion(tuple(v["files"]), v["template_version"], v["list_date"],
+                                   v["content_hash"], v.get("schema", SCHEMA_VERSION))
+        return cls(
+            pd.DataFrame(data["facilities"], columns=FACILITY_COLUMNS),
+            pd.DataFrame(data["names"], columns=NAME_COLUMNS),
+            pd.DataFrame(data["revisions"], columns=REVISION_COLUMNS),
+            version,
+        )
+
+    def save(self, path: str | Path) -> None:
+        """Write the compiled reference (gzip JSON)."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        with gzip.open(tmp, "wt", encoding="utf-8") as fh:
+            json.dump(self.to_json_dict(), fh, ensure_ascii=False, separators=(",", ":"))
+        os.replace(tmp, path)
+
+    @classmethod
+    def load_compiled(cls, path: str | Path) -> Reference:
+        """Read a compiled reference written by :meth:`save`."""
+        try:
+            with gzip.open(path, "rt", encoding="utf-8") as fh:
+                return cls.from_json_dict(json.load(fh))
+        except (OSError, json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise ReferenceLoadError(f"{path}: not a compiled smelter_match reference ({exc})") from None
+
+
+def _records(df: pd.DataFrame) -> list[dict]:
+    return df.to_dict("records")
+
+
+# ------------------------------------------------------------------------------------------------
+# Loading with a cache
+# ------------------------------------------------------------------------------------------------
+
+def cache_dir() -> Path:
+    """Directory for compiled references (``SMELTER_MATCH_CACHE_DIR`` or the user cache dir)."""
+    env = os.environ.get(ENV_CACHE)
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("smelter_match"))
+
+
+def load_reference(*sources: str | Path | Iterable[str | Path], use_cache: bool = True) -> Reference:
+    """Load and merge RMI reference files (files or folders) into one :class:`Reference`.
+
+    With no argument, uses ``SMELTER_MATCH_REFERENCE`` (paths separated by ``os.pathsep``), else the
+    last ``smelter-match reference import``. A compiled file (``*.json.gz``) is loaded directly.
+    """
+    flat: list[str | Path] = []
+    for s in sources:
+        if isinstance(s, (str, Path)):
+            flat.append(s)
+        else:
+            flat.extend(s)
+    if not flat:
+        return default_reference()
+    if len(flat) == 1 and str(flat[0]).endswith(".json.gz"):
+        return Reference.load_compiled(flat[0])
+    paths = expand_paths(flat)
+    hashes = [(str(p), file_sha256(p)) for p in paths]
+    key = hashlib.sha256(
+        json.dumps([SCHEMA_VERSION, sorted(h for _, h in hashes)]).encode()
+    ).hexdigest()
+    cached = cache_dir() / "compiled" / f"{key[:32]}.json.gz"
+    if use_cache and cached.exists():
+        try:
+            return Reference.load_compiled(cached)
+        except ReferenceLoadError:
+            pass  # stale or damaged: rebuild below
+    explicit = {str(Path(p).expanduser()) for p in flat if Path(p).expanduser().is_file()}
+    data: list[SourceData] = []
+    for p in paths:
+        try:
+            data.append(read_source(p))
+        except ReferenceLoadError:
+            if str(p) in explicit:
+                raise
+            # a non-RMI file inside a folder (notes, derived tables) is skipped, not fatal
+    if not any(d.kind in ("lookup", "legacy") for d in data):
+        raise ReferenceLoadError(
+            "no smelter list among the reference files: give a CMRT workbook or the RMI CMRT export"
+        )
+    ref = merge_sources(data, key)
+    if use_cache:
+        try:
+            ref.save(cached)
+        except OSError:
+            pass  # a read-only cache dir only costs speed
+    return ref
+
+
+def import_reference(*sources: str | Path) -> tuple[Reference, Path]:
+    """Load sources and remember the compiled result as the default reference for later runs."""
+    ref = load_reference(*sources, use_cache=False)
+    target = cache_dir() / "default_reference.json.gz"
+    ref.save(target)
+    return ref, target
+
+
+def default_reference() -> Reference:
+    """``SMELTER_MATCH_REFERENCE`` if set, else the last imported reference, else a clear error."""
+    env = os.environ.get(ENV_REFERENCE)
+    if env:
+        return load_reference(*[p for p in env.split(os.pathsep) if p])
+    imported = cache_dir() / "default_reference.json.gz"
+    if imported.exists():
+        return Reference.load_compiled(imported)
+    raise ReferenceLoadError(
+        "no RMI reference given: pass --reference PATH (a CMRT workbook, RMI export or folder), set "
+        f"{ENV_REFERENCE}, or run 'smelter-match reference import PATH' once"
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# Merging
+# ------------------------------------------------------------------------------------------------
+
+def merge_sources(data: list[SourceData], content_hash: str) -> Reference:
+    """Merge read sources into one Reference. Newer list dates win for names and locations."""
+    from smelter_match.normalize import normalize_country, normalize_name
+
+    # Old to new; at the same date a smelter list outranks the RMAP lists, which outrank the
+    # revision log (whose name column can hold the name *before* a correction).
+    priority = {"revisions": 0, "active": 1, "conformant": 1, "legacy": 2, "lookup": 3}
+    data = sorted(data, key=lambda d: (d.list_date or "0000", priority[d.kind], d.label, d.path))
+    order = {d.label: i for i, d in enumerate(data)}
+    # An observation's rank orders it in time: the list date of its file, or for the revision log
+    # the date of that revision, then the kind priority at equal dates.
+    def rank_of(d: SourceData, when: str | None = None) -> str:
+        return f"{when or d.list_date or '0000'}|{priority[d.kind]}|{order[d.label]:03d}"
+
+    # Old-format IDs (2013) -> CIDs, from any legacy source that lists both (CMRT 3.01).
+    old_to_cid: dict[tuple[str, str], str] = {}
+    for d in data:
+        if d.kind == "legacy":
+            both = d.rows[(d.rows["old_id"] != "") & (d.rows["cid"] != "")]
+            old_to_cid.update({(m, o): c for m, o, c in zip(both.metal, both.old_id, both.cid)})
+
+    # Observations: (cid, metal, name, is_standard, label, rank, country, city, state)
+    obs: list[tuple] = []
+    for d in data:
+        rank = rank_of(d)
+        if d.kind == "lookup":
+            for r in d.rows.itertuples(index=False):
+                obs.append((r.cid, r.metal, r.standard_name, True, d.label, rank, r.country,
+                            r.city, r.state_province))
+                if r.name and r.name != r.standard_name:
+                    obs.append((r.cid, r.metal, r.name, False, d.label, rank, r.country,
+                                r.city, r.state_province))
+        elif d.kind == "legacy":
+            for r in d.rows.itertuples(index=False):
+                cid = r.cid or old_to_cid.get((r.metal, r.old_id), "")
+                if cid:
+                    obs.append((cid, r.metal, r.name, bool(r.is_standard), d.label, rank,
+                                r.country, "", ""))
+    # The revision log is cumulative: the newest one given supersedes older copies.
+    rev_sources = [d for d in data if d.kind == "revisions"]
+    revisions = (rev_sources[-1].rows if rev_sources else pd.DataFrame(columns=REVISION_COLUMNS))
+    revisions = revisions[REVISION_COLUMNS].reset_index(drop=True)
+    for d in rev_sources[-1:]:
+        for r in d.rows.itertuples(index=False):
+            if r.standard_name:
+                obs.append((r.cid, r.metal, r.standard_name, True, d.label,
+                            rank_of(d, r.revision_date), r.country, "", ""))
+    statuses: dict[tuple[str, str], tuple[str, str]] = {}
+    for d in data:
+        if d.kind in ("active", "conformant"):
+            for r in d.rows.itertuples(index=False):
+                prev = statuses.get((r.cid, r.metal))
+                # Conformant wins over Active when a facility is on both lists
+                if not (d.kind == "active" and prev and prev[0] == "Conformant"):
+                    statuses[(r.cid, r.metal)] = (d.kind.title(), r.last_audit_date)
+                if r.standard_name:
+                    obs.append((r.cid, r.metal, r.standard_name, True, d.label, rank_of(d),
+                                r.country, r.city, r.state_province))
+
+    o = pd.DataFrame(obs, columns=["cid", "metal", "name", "is_standard", "label", "rank",
+                                   "country", "city", "state_province"])
+    # Whitespace runs are typing accidents; cells without a letter or digit ("~", "`") are junk.
+    o["name"] = o["name"].astype(str).str.replace(r"\s+", " ", regex=True).str.strip()
+    o = o[o["name"].str.contains(r"\w", regex=True)]
+
+    # Current standard name and location: newest standard-name observation; lookup beats revisions
+    # at equal date because it carries the location.
+    std = o[o["is_standard"]].sort_values(["rank"], kind="stable")
+    latest = std.groupby(["cid", "metal"], sort=True).tail(1).set_index(["cid", "metal"])
+    loc = o[o["country"] != ""].sort_values(["rank"], kind="stable")
+    latest_loc = loc.groupby(["cid", "metal"]).tail(1).set_index(["cid", "metal"])
+    city_src = o[(o["city"] != "") | (o["state_province"] != "")].sort_values("rank", kind="stable")
+    latest_city = city_src.groupby(["cid", "metal"]).tail(1).set_index(["cid", "metal"])
+    seen = o.groupby(["cid", "metal"])["label"].agg(lambda s: _ordered_labels(s, order))
+    newest_list = max((order[d.label] for d in data if d.kind in ("lookup", "legacy")), default=-1)
+    newest_label = next((d.label for d in data if order[d.label] == newest_list), "")
+
+    removed = _removals(revisions)
+    last_rev = _last_revisions(revisions)
+
+    rows = []
+    for (cid, metal) in sorted(set(zip(o.cid, o.metal))):
+        name = latest.loc[(cid, metal), "name"] if (cid, metal) in latest.index else ""
+        country = latest_loc.loc[(cid, metal), "country"] if (cid, metal) in latest_loc.index else ""
+        city = state = ""
+        if (cid, metal) in latest_city.index:
+            city = latest_city.loc[(cid, metal), "city"]
+            state = latest_city.loc[(cid, metal), "state_province"]
+        status, audit = statuses.get((cid, metal), ("", ""))
+        rem = removed.get((cid, metal))
+        versions = seen.get((cid, metal), "")
+        rows.append({
+            "cid": cid, "metal": metal, "standard_name": name, "country": country,
+            "country_code": normalize_country(country) or "", "state_province": state,
+            "city": city, "rmap_status": status, "last_audit_date": audit,
+            "removed": rem is not None, "removed_date": rem[0] if rem else "",
+            "removed_reason": rem[1] if rem else "", "successors": rem[2] if rem else "",
+            "in_latest_list": newest_label in versions.split("; "),
+            "last_revision": last_rev.get((cid, metal), ""), "versions": versions,
+        })
+    facilities = pd.DataFrame(rows, columns=FACILITY_COLUMNS)
+
+    current = dict(zip(zip(facilities.cid, facilities.metal), facilities.standard_name))
+    grouped = o.groupby(["cid", "metal", "name"], sort=True).agg(
+        is_standard=("is_standard", "any"),
+        versions=("label", lambda s: _ordered_labels(s, order)),
+    ).reset_index()
+    kinds = []
+    for r in grouped.itertuples(index=False):
+        if current.get((r.cid, r.metal)) == r.name:
+            kinds.append("current_standard_name")
+        elif r.is_standard:
+            kinds.append("former_standard_name")
+        else:
+            kinds.append("lookup_alias")
+    grouped["kind"] = kinds
+    grouped["key"] = [normalize_name(n).key for n in grouped["name"]]
+    cids_by_key = grouped[grouped["key"] != ""].groupby(["metal", "key"])["cid"].agg(
+        lambda s: sorted(set(s))
+    )
+    also = []
+    for r in grouped.itertuples(index=False):
+        others = [c for c in cids_by_key.get((r.metal, r.key), []) if c != r.cid]
+        also.append(";".join(others))
+    grouped["also_maps_to"] = also
+    grouped["ambiguous"] = grouped["also_maps_to"] != ""
+    names = grouped[NAME_COLUMNS].reset_index(drop=True)
+
+    files = tuple(
+        {"path": d.path, "name": Path(d.path).name, "kind": d.kind, "label": d.label,
+         "list_date": d.list_date, "sha256": d.sha256}
+        for d in data
+    )
+    templates = [d for d in data if d.template_version]
+    tv = templates[-1].template_version if templates else ""
+    list_date = max((d.list_date for d in data if d.list_date), default="")
+    version = ReferenceVersion(files, tv or "", list_date, content_hash)
+    return Reference(facilities, names, revisions, version)
+
+
+def _ordered_labels(labels: pd.Series, order: dict[str, int]) -> str:
+    return "; ".join(sorted(set(labels), key=lambda x: (order.get(x, -1), x)))
+
+
+def _removals(rev: pd.DataFrame) -> dict[tuple[str, str], tuple[str, str, str]]:
+    """(cid, metal) -> (date, reason, successors) when the facility's latest add/remove is a removal."""
+    out: dict[tuple[str, str], tuple[str, str, str]] = {}
+    ev = rev[rev["basis"].str.lower().isin(["removed", "added"])].sort_values(
+        ["revision_date", "basis"], kind="stable"
+    )
+    for r in ev.itertuples(index=False):
+        if r.basis.lower() == "removed":
+            out[(r.cid, r.metal)] = (r.revision_date, r.details, r.referenced_cids)
+        else:
+            out.pop((r.cid, r.metal), None)
+    return out
+
+
+def _last_revisions(rev: pd.DataFrame) -> dict[tuple[str, str], str]:
+    out: dict[tuple[str, str], str] = {}
+    for r in rev.sort_values("revision_date", kind="stable").itertuples(index=False):
+        out[(r.cid, r.metal)] = f"{r.revision_date} {r.basis}: {r.details}".strip()
+    return out
+
+
+# ------------------------------------------------------------------------------------------------
+# Diff between two RMI versions
+# ------------------------------------------------------------------------------------------------
+
+def diff_references(old: Reference, new: Reference) -> pd.DataFrame:
+    """What changed from ``old`` to ``new``: facilities added, removed, renamed, moved, re-statused.
+
+    Returns one row per change: change, cid, metal, old, new. "removed" covers both facilities
+    that disappeared from the list and those newly marked removed in the revision log.
+    """
+    a = old.facilities.set_index(["cid", "metal"])
+    b = new.facilities.set_index(["cid", "metal"])
+    rows = []
+    for key in sorted(set(a.index) | set(b.index)):
+        cid, metal = key
+        if key not in a.index:
+            rows.append(("added", cid, metal, "", b.loc[key, "standard_name"]))
+            continue
+        if key not in b.index:
+            rows.append(("removed", cid, metal, a.loc[key, "standard_name"], ""))
+            continue
+        x, y = a.loc[key], b.loc[key]
+        if not x["removed"] and y["removed"]:
+            rows.append(("removed", cid, metal, x["standard_name"],
+                         f"{y['removed_date']} {y['removed_reason']}".strip()))
+        if x["in_latest_list"] and not y["in_latest_list"] and not y["removed"]:
+            rows.append(("dropped_from_list", cid, metal, x["standard_name"], ""))
+        if x["standard_name"] != y["standard_name"]:
+            rows.append(("renamed", cid, metal, x["standard_name"], y["standard_name"]))
+        if (x["country"], x["city"]) != (y["country"], y["city"]) and y["country"]:
+            rows.append(("moved", cid, metal, f"{x['city']}, {x['country']}".strip(", "),
+                         f"{y['city']}, {y['country']}".strip(", ")))
+        if x["rmap_status"] != y["rmap_status"]:
+            rows.append(("status", cid, metal, x["rmap_status"] or "(neither list)",
+                         y["rmap_status"] or "(neither list)"))
+    return pd.DataFrame(rows, columns=["change", "cid", "metal", "old", "new"])
