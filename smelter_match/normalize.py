@@ -1,0 +1,680 @@
+"""Normalisation stage: turn messy supplier-reported smelter names, countries and metals into
+comparable keys.
+
+Everything downstream (exact lookup, blocking, fuzzy scoring) compares the output of this module,
+so two spellings of one facility must normalise to the same key wherever that can be decided
+without a dictionary of facilities. The steps for a name, in order:
+
+1. Unicode: NFKC (fullwidth forms, ligatures), Cyrillic/Greek *homoglyphs* inside Latin text mapped
+   to the Latin letter they look like (a supplier's "ТАР" in Cyrillic is the Latin "TAP"), then
+   ``unidecode`` transliteration of everything else (accents, genuinely Cyrillic or Chinese names).
+2. ``folded``: apostrophes dropped ("L'Orfebre" -> "lorfebre", "Gao'an" -> "gaoan"), "&"/"+" read as
+   "and", dotted abbreviations joined ("S.A." == "SA", "H.C." == "HC"), glued camel-case split
+   ("HeeSung" -> "hee sung", "ATAkulche" -> "ata kulche"), long letter runs split from digits
+   ("Unit1" -> "unit 1"), lower-cased, every other character a single space.
+3. ``key``: ``folded`` minus stop-words (``stopwords.txt``) and minus legal forms (cleanco's
+   vocabulary plus ``legal_forms.txt``) stripped repeatedly from both ends, never down to nothing;
+   "non ferrous" is written "nonferrous". ``compact``, ``acronym`` and ``variants`` derive from it.
+
+Countries map to ISO 3166-1 alpha-2 codes, metals to one of ``METALS``. Every public function is
+total: any input gives a value or ``None``, never an exception, because input comes straight from
+spreadsheets (None, NaN, numbers, stray unicode).
+
+The vocabulary files are read once at import (see ``smelter_match._resources.vocab_path``).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pycountry
+from cleanco import prepare_default_terms
+from rapidfuzz import fuzz, process
+from unidecode import unidecode
+
+from smelter_match._resources import vocab_path
+
+__all__ = [
+    "GENERIC_WORDS",
+    "METALS",
+    "STOP_WORDS",
+    "NormalizedName",
+    "country_name",
+    "fold",
+    "normalize_country",
+    "normalize_metal",
+    "normalize_name",
+    "strip_legal_forms",
+]
+
+METALS: tuple[str, ...] = ("Gold", "Tantalum", "Tin", "Tungsten")
+
+
+@dataclass(frozen=True, slots=True)
+class NormalizedName:
+    """All normalised forms of one name; see the module docstring for how each is made.
+
+    ``key`` is non-empty exactly when ``folded`` is, i.e. when the input has a character that
+    NFKC + unidecode render as an ASCII letter or digit, or an "&"/"+" (folded to "and").
+    ``variants[0] == key`` always (so an input without letters or digits has
+    ``variants == ("",)``); the other variants are the keys of the text outside brackets and of
+    each bracketed part that is more than a legal form ("(Pty)" is not a variant).
+    ``acronym`` is made from the key tokens of the text outside brackets when there is any, so
+    "Almalyk Mining and Metallurgical Complex (AMMC)" has acronym "ammc", equal to a variant.
+    """
+
+    original: str
+    folded: str
+    key: str
+    tokens: tuple[str, ...]
+    compact: str
+    acronym: str
+    variants: tuple[str, ...]
+
+
+# --------------------------------------------------------------------------------------------
+# Vocabulary files
+
+
+def _vocab_lines(name: str) -> list[str]:
+    """Non-blank, non-comment lines of a vocabulary file, stripped."""
+    text = vocab_path(name).read_text(encoding="utf-8")
+    return [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+
+
+def _vocab_csv(name: str) -> list[tuple[str, str]]:
+    """(first, second) column pairs of a two-column CSV vocabulary file; header/comments skipped."""
+    rows = csv.reader(_vocab_lines(name))
+    next(rows, None)  # header
+    return [(r[0].strip(), r[1].strip()) for r in rows if len(r) >= 2 and r[0].strip()]
+
+
+# --------------------------------------------------------------------------------------------
+# Step 1: unicode -> ASCII, with homoglyph repair
+
+# Letters that are drawn like a Latin letter, by Unicode name (literal glyphs would be unreadable
+# here, which is the whole problem). Lower-case Cyrillic letters that only resemble small caps
+# (в, н, т, м) are left out: nobody types them for a Latin letter.
+_LOOKALIKES: dict[str, str] = {
+    # Cyrillic capitals
+    "CYRILLIC CAPITAL LETTER A": "A",
+    "CYRILLIC CAPITAL LETTER VE": "B",
+    "CYRILLIC CAPITAL LETTER IE": "E",
+    "CYRILLIC CAPITAL LETTER IO": "E",
+    "CYRILLIC CAPITAL LETTER KA": "K",
+    "CYRILLIC CAPITAL LETTER EM": "M",
+    "CYRILLIC CAPITAL LETTER EN": "H",
+    "CYRILLIC CAPITAL LETTER O": "O",
+    "CYRILLIC CAPITAL LETTER ER": "P",
+    "CYRILLIC CAPITAL LETTER ES": "C",
+    "CYRILLIC CAPITAL LETTER TE": "T",
+    "CYRILLIC CAPITAL LETTER U": "Y",
+    "CYRILLIC CAPITAL LETTER STRAIGHT U": "Y",
+    "CYRILLIC CAPITAL LETTER HA": "X",
+    "CYRILLIC CAPITAL LETTER DZE": "S",
+    "CYRILLIC CAPITAL LETTER BYELORUSSIAN-UKRAINIAN I": "I",
+    "CYRILLIC CAPITAL LETTER YI": "I",
+    "CYRILLIC CAPITAL LETTER JE": "J",
+    "CYRILLIC CAPITAL LETTER QA": "Q",
+    "CYRILLIC CAPITAL LETTER WE": "W",
+    "CYRILLIC CAPITAL LETTER SHHA": "H",
+    "CYRILLIC LETTER PALOCHKA": "I",
+    "CYRILLIC CAPITAL LETTER ZE": "3",
+    # Cyrillic small letters
+    "CYRILLIC SMALL LETTER A": "a",
+    "CYRILLIC SMALL LETTER IE": "e",
+    "CYRILLIC SMALL LETTER IO": "e",
+    "CYRILLIC SMALL LETTER KA": "k",
+    "CYRILLIC SMALL LETTER O": "o",
+    "CYRILLIC SMALL LETTER ER": "p",
+    "CYRILLIC SMALL LETTER ES": "c",
+    "CYRILLIC SMALL LETTER U": "y",
+    "CYRILLIC SMALL LETTER STRAIGHT U": "y",
+    "CYRILLIC SMALL LETTER HA": "x",
+    "CYRILLIC SMALL LETTER DZE": "s",
+    "CYRILLIC SMALL LETTER BYELORUSSIAN-UKRAINIAN I": "i",
+    "CYRILLIC SMALL LETTER JE": "j",
+    "CYRILLIC SMALL LETTER KOMI DE": "d",
+    "CYRILLIC SMALL LETTER QA": "q",
+    "CYRILLIC SMALL LETTER WE": "w",
+    "CYRILLIC SMALL LETTER SHHA": "h",
+    "CYRILLIC SMALL LETTER PALOCHKA": "l",
+    # Greek capitals
+    "GREEK CAPITAL LETTER ALPHA": "A",
+    "GREEK CAPITAL LETTER BETA": "B",
+    "GREEK CAPITAL LETTER EPSILON": "E",
+    "GREEK CAPITAL LETTER ZETA": "Z",
+    "GREEK CAPITAL LETTER ETA": "H",
+    "GREEK CAPITAL LETTER IOTA": "I",
+    "GREEK CAPITAL LETTER KAPPA": "K",
+    "GREEK CAPITAL LETTER MU": "M",
+    "GREEK CAPITAL LETTER NU": "N",
+    "GREEK CAPITAL LETTER OMICRON": "O",
+    "GREEK CAPITAL LETTER RHO": "P",
+    "GREEK CAPITAL LETTER TAU": "T",
+    "GREEK CAPITAL LETTER UPSILON": "Y",
+    "GREEK CAPITAL LETTER CHI": "X",
+    # Greek small letters
+    "GREEK SMALL LETTER ALPHA": "a",
+    "GREEK SMALL LETTER IOTA": "i",
+    "GREEK SMALL LETTER KAPPA": "k",
+    "GREEK SMALL LETTER NU": "v",
+    "GREEK SMALL LETTER OMICRON": "o",
+    "GREEK SMALL LETTER RHO": "p",
+    "GREEK SMALL LETTER UPSILON": "u",
+}
+_HOMOGLYPHS: dict[str, str] = {unicodedata.lookup(n): lat for n, lat in _LOOKALIKES.items()}
+_HOMOGLYPH_TABLE = str.maketrans(_HOMOGLYPHS)
+# Greek, Greek Extended, Cyrillic, Cyrillic Supplement.
+_CYR_GREEK_RE = re.compile("[\u0370-\u03ff\u1f00-\u1fff\u0400-\u052f]")
+_LATIN_LETTER_RE = re.compile("[A-Za-z\u00c0-\u024f\u1e00-\u1eff]")
+_NONSPACE_RE = re.compile(r"\S+")
+
+
+def _fix_homoglyphs(s: str) -> str:
+    """Map Cyrillic/Greek lookalikes to Latin where the writer evidently meant Latin.
+
+    Per whitespace token: a token mixing Latin and Cyrillic/Greek letters is Latin with intruders;
+    a token made only of lookalikes ("ТАР", "ОАО") is Latin if the text is mostly Latin or has no
+    Cyrillic/Greek letter without a Latin twin (then nothing shows it is really Cyrillic). Any other
+    token ("Уралэлектромедь") is genuinely Cyrillic/Greek and left for unidecode.
+    """
+    foreign = [c for c in _CYR_GREEK_RE.findall(s) if c.isalpha()]
+    if not foreign:
+        return s
+    latin = len(_LATIN_LETTER_RE.findall(s))
+    text_is_latinish = latin > len(foreign) or all(c in _HOMOGLYPHS for c in foreign)
+
+    def repair(m: re.Match[str]) -> str:
+        tok = m.group()
+        tok_foreign = [c for c in _CYR_GREEK_RE.findall(tok) if c.isalpha()]
+        if not tok_foreign:
+            return tok
+        if _LATIN_LETTER_RE.search(tok) or (text_is_latinish and all(c in _HOMOGLYPHS for c in tok_foreign)):
+            return tok.translate(_HOMOGLYPH_TABLE)
+        return tok
+
+    return _NONSPACE_RE.sub(repair, s)
+
+
+def _to_ascii(text: str) -> str:
+    """NFKC, homoglyph repair and unidecode; ASCII input is returned as is (the common case)."""
+    if text.isascii():
+        return text
+    try:
+        s = unicodedata.normalize("NFKC", text)
+        return unidecode(_fix_homoglyphs(s))
+    except Exception:  # lone surrogates and the like: keep what is plainly ASCII
+        return text.encode("ascii", "ignore").decode("ascii")
+
+
+# --------------------------------------------------------------------------------------------
+# Step 2: fold
+
+_AND_TABLE = str.maketrans({"&": " and ", "+": " and "})
+_APOSTROPHE_TABLE = str.maketrans({"'": None, "`": None})
+# "S.A." / "S.p.A" / "H.C." / "a.s." -> joined; the lookarounds keep "Co." and "No.1" out.
+_DOTTED_RE = re.compile(r"(?<![A-Za-z0-9])(?:[A-Za-z]\.)+[A-Za-z](?![A-Za-z0-9])\.?")
+# "S. A." / "C. V." (every letter dotted); "S. Izaguirre" and "A. E S." stay apart.
+_DOTTED_SPACED_RE = re.compile(r"(?<![A-Za-z0-9])(?:[A-Za-z]\. )+[A-Za-z]\.(?![A-Za-z0-9])")
+# lower->Upper or UPPER->lower inside a word; starts at a capital, which keeps the scan fast
+_CAMEL_HINT_RE = re.compile(r"[A-Z](?:(?<=[a-z][A-Z])|[A-Z][a-z])")
+_ALPHA_WORD_RE = re.compile(r"[A-Za-z]+")
+_CASE_RUN_RE = re.compile(r"[A-Z]+|[a-z]+")
+_LETTER_DIGIT_RE = re.compile(r"(?<=[A-Za-z]{3})(?=[0-9])|(?<=[0-9])(?=[A-Za-z]{3})")
+_ALNUM_RUN_RE = re.compile(r"[a-z0-9]+")
+_DIGIT_RE = re.compile(r"[0-9]")
+_VOWELS = frozenset("AEIOUaeiou")
+
+# Mixed-case words never split (GmbH, KGaA, SpA), and words that tell "AUTraders" -> "AU Traders".
+# Completed from the vocabulary after it is loaded (loading it needs fold(); no vocabulary line
+# depends on the completed sets).
+_NO_SPLIT: set[str] = {"gmbh", "mbh", "ggmbh", "gesmbh", "kgaa", "spa", "sarl"}
+_KNOWN_WORDS: set[str] = set()
+
+
+def _join_dotted(m: re.Match[str]) -> str:
+    return " " + m.group().replace(".", "").replace(" ", "").lower() + " "
+
+
+def _split_word(m: re.Match[str]) -> str:
+    """Split one alphabetic word at its case changes (callback of ``_ALPHA_WORD_RE``).
+
+    lower->Upper splits ("HeeSung"), except a single leading lower-case letter ("eBay") and "Mc".
+    UPPER->lower: "AUTraders" -> "AU Traders" when "Traders" is a known word or the run ends in a
+    consonant ("HCStarck" -> "HC Starck"); "ATAkulche" -> "ATA kulche" when the run ends in a vowel
+    and the rest starts with a consonant. A trailing single lower-case letter stays ("PCs").
+    """
+    w = m.group()
+    if not _CAMEL_HINT_RE.search(w) or w.lower() in _NO_SPLIT:
+        return w
+    runs = _CASE_RUN_RE.findall(w)
+    cuts: list[int] = []
+    pos = 0
+    last = len(runs) - 1
+    for i, run in enumerate(runs):
+        start = pos
+        pos += len(run)
+        if i == 0:
+            continue
+        prev = runs[i - 1]
+        if run[0].isupper():  # lower -> Upper
+            if i == 1 and len(prev) == 1:
+                continue
+            if i == 2 and runs[0] == "M" and prev == "c":
+                continue
+            cuts.append(start)
+        else:  # UPPER -> lower
+            if len(prev) == 1 or (len(run) == 1 and i == last):
+                continue
+            if (prev[-1] + run).lower() in _KNOWN_WORDS:
+                cuts.append(start - 1)
+            elif run.lower() in _KNOWN_WORDS or (prev[-1] in _VOWELS and run[0] not in _VOWELS):
+                cuts.append(start)
+            else:
+                cuts.append(start - 1)
+    if not cuts:
+        return w
+    pieces = []
+    prev_cut = 0
+    for c in cuts:
+        pieces.append(w[prev_cut:c])
+        prev_cut = c
+    pieces.append(w[prev_cut:])
+    return " ".join(pieces)
+
+
+def _fold_ascii_tokens(s: str) -> list[str]:
+    """The words of ``fold`` for text that is already ASCII (steps after transliteration)."""
+    # Each step is guarded by a cheap test: most names need few of them (speed matters here).
+    if "&" in s or "+" in s:
+        s = s.translate(_AND_TABLE)
+    if "." in s:
+        s = _DOTTED_RE.sub(_join_dotted, s)
+        s = _DOTTED_SPACED_RE.sub(_join_dotted, s)
+    if _CAMEL_HINT_RE.search(s):
+        s = _ALPHA_WORD_RE.sub(_split_word, s)
+    # after the camel split, so "L'Orfebre" is two words there and "lorfebre" here
+    if "'" in s or "`" in s:
+        s = s.translate(_APOSTROPHE_TABLE)
+    if _DIGIT_RE.search(s):
+        s = _LETTER_DIGIT_RE.sub(" ", s)
+    return _ALNUM_RUN_RE.findall(s.lower())
+
+
+def fold(text: str) -> str:
+    """Fold a name to lower-case ASCII words separated by single spaces (``NormalizedName.folded``).
+
+    Transliterates (keeping Latin lookalikes Latin), splits glued/camel-case words, joins dotted
+    abbreviations and turns all punctuation into spaces. Idempotent. Non-str input is tolerated
+    (see ``normalize_name``).
+    """
+    if not isinstance(text, str):
+        text = _to_text(text)
+    return " ".join(_fold_ascii_tokens(_to_ascii(text)))
+
+
+# --------------------------------------------------------------------------------------------
+# Step 3: stop-words and legal forms
+
+STOP_WORDS: frozenset[str] = frozenset(
+    t for line in _vocab_lines("stopwords.txt") for t in fold(line).split()
+) | {"and"}
+GENERIC_WORDS: frozenset[str] = frozenset(
+    t for line in _vocab_lines("generic_words.txt") for t in fold(line).split()
+)
+
+
+def _read_legal_forms() -> tuple[set[tuple[str, ...]], set[tuple[str, ...]]]:
+    """(both-ends forms, prefix-only forms) as folded token tuples, cleanco's base included.
+
+    Each form is stored as folded and also with stop-words removed, because keys are made from
+    stop-word-free tokens ("GmbH & Co. KG" -> ("gmbh", "co", "kg")).
+    """
+    sections: dict[str, list[str]] = {"both": [], "prefix": [], "exclude": []}
+    current = "both"
+    for line in _vocab_lines("legal_forms.txt"):
+        if line.endswith(":") and line[:-1].strip().lower() in sections:
+            current = line[:-1].strip().lower()
+        else:
+            sections[current].append(line)
+    # Excluded cleanco terms, and prefix-only forms (cleanco lists "pt" for either end).
+    exclude = {tuple(fold(x).split()) for x in sections["exclude"] + sections["prefix"]}
+    cleanco_terms = [" ".join(parts) for _, parts in prepare_default_terms()]
+
+    def forms(lines: Iterable[str], skip: set[tuple[str, ...]]) -> set[tuple[str, ...]]:
+        out: set[tuple[str, ...]] = set()
+        for line in lines:
+            toks = tuple(fold(line).split())
+            if not toks or toks in skip:
+                continue
+            out.add(toks)
+            no_stop = tuple(t for t in toks if t not in STOP_WORDS)
+            if no_stop:
+                out.add(no_stop)
+        return out
+
+    return forms([*cleanco_terms, *sections["both"]], exclude), forms(sections["prefix"], set())
+
+
+def _index(forms: Iterable[tuple[str, ...]], at_end: bool) -> dict[str, tuple[tuple[str, ...], ...]]:
+    """Forms by their boundary token (last for suffixes, first for prefixes), longest first."""
+    by_token: dict[str, list[tuple[str, ...]]] = {}
+    for f in forms:
+        by_token.setdefault(f[-1] if at_end else f[0], []).append(f)
+    return {t: tuple(sorted(fs, key=lambda f: (-len(f), f))) for t, fs in by_token.items()}
+
+
+_BOTH_FORMS, _PREFIX_ONLY_FORMS = _read_legal_forms()
+_SUFFIX_FORMS = _index(_BOTH_FORMS, at_end=True)
+_PREFIX_FORMS = _index(_BOTH_FORMS | _PREFIX_ONLY_FORMS, at_end=False)
+_NO_SPLIT.update(f[0] for f in _BOTH_FORMS if len(f) == 1)
+_KNOWN_WORDS.update(GENERIC_WORDS, STOP_WORDS, _NO_SPLIT, ("ore", "aluminium", "aluminum"))
+
+
+def _strip_legal(tokens: list[str], keep_one: bool) -> list[str]:
+    """Strip legal forms from both ends of ``tokens`` in place, longest form first, repeatedly.
+
+    With ``keep_one`` the last remaining token is never stripped.
+    """
+    floor = 1 if keep_one else 0
+    changed = True
+    while changed and len(tokens) > floor:
+        changed = False
+        forms = _SUFFIX_FORMS.get(tokens[-1])
+        if forms:
+            room = len(tokens) - floor
+            for f in forms:
+                n = len(f)
+                if n <= room and (n == 1 or tuple(tokens[-n:]) == f):
+                    del tokens[-n:]
+                    changed = True
+                    break
+        if len(tokens) > floor:
+            forms = _PREFIX_FORMS.get(tokens[0])
+            if forms:
+                room = len(tokens) - floor
+                for f in forms:
+                    n = len(f)
+                    if n <= room and (n == 1 or tuple(tokens[:n]) == f):
+                        del tokens[:n]
+                        changed = True
+                        break
+    return tokens
+
+
+def strip_legal_forms(tokens: Sequence[str]) -> tuple[str, ...]:
+    """Remove legal forms ("co ltd", "gmbh co kg", prefix "pt") from both ends of folded tokens.
+
+    Repeats until nothing more matches; never removes the last token, so a name that is only a
+    legal form ("Company") keeps it. Tokens must already be folded (see ``fold``).
+    """
+    return tuple(_strip_legal(list(tokens), keep_one=True))
+
+
+def _key_tokens(folded_tokens: list[str]) -> list[str]:
+    """Key tokens from folded tokens; empty only if there are none."""
+    kept = [t for t in folded_tokens if t not in STOP_WORDS]
+    if not kept:
+        return folded_tokens
+    kept = _strip_legal(kept, keep_one=True)
+    if "non" in kept:  # "Non-Ferrous" / "Non Ferrous" / "Nonferrous" are one word in RMI names
+        i = 0
+        while i < len(kept) - 1:
+            if kept[i] == "non" and kept[i + 1] == "ferrous":
+                kept[i : i + 2] = ["nonferrous"]
+            i += 1
+    return kept
+
+
+def _is_meaningful(folded_tokens: list[str]) -> bool:
+    """False for text that is only stop-words and legal forms, e.g. the "(Pty)" in "(Pty) Ltd"."""
+    kept = [t for t in folded_tokens if t not in STOP_WORDS]
+    return bool(_strip_legal(kept, keep_one=False))
+
+
+# --------------------------------------------------------------------------------------------
+# Parenthetical parts
+
+_OPENERS = "([{"
+_CLOSERS = ")]}"
+_HAS_BRACKET_RE = re.compile(r"[()\[\]{}]")
+
+
+def _bracket_parts(s: str) -> tuple[str, list[str]]:
+    """Split ``s`` into its text outside brackets and each top-level bracketed part.
+
+    Tolerates unbalanced brackets as PDF conversion leaves them: text before a stray closer
+    ("Krastsvetmet)") and text after an unclosed opener ("... (OJSC") count as bracketed parts.
+    """
+    outside: list[str] = []
+    parts: list[str] = []
+    buf: list[str] = []
+    depth = 0
+    for ch in s:
+        if ch in _OPENERS:
+            if depth == 0:
+                outside.append("".join(buf))
+                buf = []
+            else:
+                buf.append(" ")
+            depth += 1
+        elif ch in _CLOSERS:
+            if depth == 0:  # stray closer: what came before it was the bracketed part
+                parts.append("".join(buf))
+            else:
+                depth -= 1
+                if depth:
+                    buf.append(" ")
+                    continue
+                parts.append("".join(buf))
+            buf = []
+        else:
+            buf.append(ch)
+    (parts if depth else outside).append("".join(buf))
+    return " ".join(outside), parts
+
+
+# --------------------------------------------------------------------------------------------
+# normalize_name
+
+
+def _to_text(obj: object) -> str:
+    """Text of a cell value: "" for None/NaN/NA/NaT, UTF-8 for bytes, ``str()`` otherwise."""
+    if obj is None:
+        return ""
+    if isinstance(obj, str):
+        return str(obj)
+    if isinstance(obj, bytes | bytearray):
+        return bytes(obj).decode("utf-8", "replace")
+    if type(obj).__name__ in ("NAType", "NaTType"):
+        return ""
+    try:
+        if obj != obj:  # NaN of any float type
+            return ""
+    except Exception:
+        pass
+    try:
+        return str(obj)
+    except Exception:
+        return ""
+
+
+def _build(text: str) -> NormalizedName:
+    ascii_text = _to_ascii(text)
+    folded_tokens = _fold_ascii_tokens(ascii_text)
+    key_toks = _key_tokens(folded_tokens)
+    key = " ".join(key_toks)
+    acronym_toks = key_toks
+    if _HAS_BRACKET_RE.search(ascii_text):
+        variants = [key]
+        outside, parts = _bracket_parts(ascii_text)
+        outside_tokens = _fold_ascii_tokens(outside)
+        if _is_meaningful(outside_tokens):
+            acronym_toks = _key_tokens(outside_tokens)
+            variants.append(" ".join(acronym_toks))
+        for part in parts:
+            part_tokens = _fold_ascii_tokens(part)
+            if _is_meaningful(part_tokens):
+                variants.append(" ".join(_key_tokens(part_tokens)))
+        variant_tuple = tuple(dict.fromkeys(variants))
+    else:
+        variant_tuple = (key,)
+    return NormalizedName(
+        original=text,
+        folded=" ".join(folded_tokens),
+        key=key,
+        tokens=tuple(key_toks),
+        compact=key.replace(" ", ""),
+        acronym="".join([t[0] for t in acronym_toks]) if len(acronym_toks) >= 2 else "",
+        variants=variant_tuple,
+    )
+
+
+_build_cached = lru_cache(maxsize=200_000)(_build)
+
+
+def normalize_name(text: object) -> NormalizedName:
+    """Normalise one smelter name. Total: any object gives a result, nothing raises.
+
+    ``None``/NaN/pandas NA give the empty name (``original == ""``); bytes are decoded as UTF-8;
+    other non-str objects are normalised as ``str(obj)``, which is then ``original``.
+    Results are cached per string (200,000 entries).
+    """
+    if type(text) is str:
+        return _build_cached(text)
+    return _build_cached(_to_text(text))
+
+
+# --------------------------------------------------------------------------------------------
+# Countries
+
+_COUNTRY_NULLS = frozenset(
+    {"", "na", "n a", "none", "null", "nan", "unknown", "tbd", "not available", "not applicable"}
+)
+_COUNTRY_FILLER = frozenset({"the", "of", "and"})
+
+
+def _country_sorted_key(folded: str) -> str:
+    return " ".join(sorted(t for t in folded.split() if t not in _COUNTRY_FILLER))
+
+
+def _build_country_tables() -> tuple[dict[str, str], dict[str, str]]:
+    """(exact folded name -> code, word-order-free name -> code) from pycountry and aliases."""
+    exact: dict[str, str] = {}
+    unordered: dict[str, str | None] = {}
+
+    def add(name: str, code: str, override: bool) -> None:
+        f = fold(name)
+        if not f or f in _COUNTRY_NULLS:
+            return
+        if override or f not in exact:
+            exact[f] = code
+        sk = _country_sorted_key(f)
+        if sk:
+            if override:
+                unordered[sk] = code
+            elif unordered.get(sk, code) != code:
+                unordered[sk] = None  # two countries share these words: not usable
+            else:
+                unordered.setdefault(sk, code)
+
+    for c in pycountry.countries:
+        for attr in ("alpha_2", "alpha_3", "name", "official_name", "common_name"):
+            value = getattr(c, attr, None)
+            if value:
+                add(value, c.alpha_2, override=False)
+    for alias, code in _vocab_csv("country_aliases.csv"):
+        add(alias, code.upper(), override=True)
+    return exact, {k: v for k, v in unordered.items() if v}
+
+
+_COUNTRY_EXACT, _COUNTRY_UNORDERED = _build_country_tables()
+
+
+def normalize_country(text: object) -> str | None:
+    """ISO 3166-1 alpha-2 code for a country as written ("KOREA, REPUBLIC OF" -> "KR"), else None.
+
+    Case, accents, punctuation, "the/of/and" and word order do not matter; codes ("CN", "CHN")
+    are accepted. Blank, "-", "N/A" and anything unrecognised give None. Never raises.
+    """
+    try:
+        f = fold(_to_text(text))
+        if f in _COUNTRY_NULLS:
+            return None
+        code = _COUNTRY_EXACT.get(f)
+        if code is None:
+            code = _COUNTRY_UNORDERED.get(_country_sorted_key(f))
+        return code
+    except Exception:  # pragma: no cover - defensive: inputs are arbitrary
+        return None
+
+
+def country_name(code: str) -> str:
+    """Display name for an alpha-2 code ("KR" -> "South Korea", "TW" -> "Taiwan").
+
+    pycountry's common name where it has one, else its short name; an unknown code is returned
+    unchanged (so a caller can always display something).
+    """
+    text = _to_text(code).strip()
+    rec = pycountry.countries.get(alpha_2=text.upper()) if len(text) == 2 else None
+    if rec is None:
+        return text
+    return getattr(rec, "common_name", None) or rec.name
+
+
+# --------------------------------------------------------------------------------------------
+# Metals
+
+_METAL_ALIASES: dict[str, str] = {}
+for _alias, _metal in _vocab_csv("metals.csv"):
+    if _metal not in METALS:
+        raise ValueError(f"metals.csv: {_metal!r} is not one of {METALS}")
+    _METAL_ALIASES[fold(_alias)] = _metal
+# Token-level and fuzzy matching only use aliases long enough not to be ordinary words/letters.
+_METAL_TOKEN_ALIASES = {a: m for a, m in _METAL_ALIASES.items() if len(a) >= 3 and " " not in a}
+_METAL_FUZZY_CHOICES = [a for a in _METAL_TOKEN_ALIASES if len(a) >= 4]
+_METAL_FUZZY_CUTOFF = 85.0
+_METAL_FUZZY_MARGIN = 10.0
+
+
+def normalize_metal(text: object) -> str | None:
+    """One of ``METALS`` for a metal as written ("Au", "Wolfram", "Tin (Sn)", "Tungstem") or None.
+
+    Exact alias (``metals.csv``), then the single metal named by the words ("tantalum powder"),
+    then a conservative typo match: ratio >= 85 to an alias of one metal and at least 10 points
+    clear of every other metal ("rantalum", "Gol"; not "zinc", "golden"). Never raises.
+    """
+    try:
+        f = fold(_to_text(text))
+        if not f:
+            return None
+        metal = _METAL_ALIASES.get(f)
+        if metal is not None:
+            return metal
+        named = {_METAL_TOKEN_ALIASES[t] for t in f.split() if t in _METAL_TOKEN_ALIASES}
+        if named:
+            return named.pop() if len(named) == 1 else None
+        if len(f) < 3 or " " in f:
+            return None
+        best: dict[str, float] = {}
+        for alias, score, _ in process.extract(
+            f, _METAL_FUZZY_CHOICES, scorer=fuzz.ratio, limit=None, score_cutoff=50
+        ):
+            m = _METAL_TOKEN_ALIASES[alias]
+            best[m] = max(best.get(m, 0.0), score)
+        if not best:
+            return None
+        ranked = sorted(best.items(), key=lambda kv: kv[1], reverse=True)
+        top_metal, top = ranked[0]
+        runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+        if top >= _METAL_FUZZY_CUTOFF and top - runner_up >= _METAL_FUZZY_MARGIN:
+            return top_metal
+        return None
+    except Exception:  # pragma: no cover - defensive: inputs are arbitrary
+        return None

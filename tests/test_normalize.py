@@ -1,0 +1,728 @@
+"""Tests for smelter_match.normalize: worked examples from the seed and the RMI reference, then
+hypothesis properties (totality, idempotence, non-empty keys, invariants between the fields)."""
+
+from __future__ import annotations
+
+import csv
+import math
+import re
+import unicodedata
+from decimal import Decimal
+from pathlib import Path
+
+import pycountry
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from unidecode import unidecode
+
+from smelter_match._resources import vocab_path
+from smelter_match.normalize import (
+    GENERIC_WORDS,
+    METALS,
+    STOP_WORDS,
+    NormalizedName,
+    country_name,
+    fold,
+    normalize_country,
+    normalize_metal,
+    normalize_name,
+    strip_legal_forms,
+)
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+SEED = SHARED / "seeds" / "dataio_form_sd_2020.txt"
+REFERENCE = SHARED / "rmi" / "derived" / "reference.csv"
+HISTORY = SHARED / "rmi" / "derived" / "reference_history.csv"
+ALIASES = SHARED / "rmi" / "derived" / "aliases.csv"
+
+needs_shared = pytest.mark.skipif(not ALIASES.is_file(), reason="../shared/rmi not present")
+
+
+def key(text: str) -> str:
+    return normalize_name(text).key
+
+
+# ---------------------------------------------------------------------------------------------
+# fold: transliteration, homoglyphs, glued words, punctuation
+
+
+@pytest.mark.parametrize(
+    ("text", "folded"),
+    [
+        ("ATAkulche", "ata kulche"),
+        ("ShangHai YueQiang Metal Products Co., LTD", "shang hai yue qiang metal products co ltd"),
+        ("HeeSung Metal Ltd.", "hee sung metal ltd"),
+        ("SungEel HiMetal Co., Ltd.", "sung eel hi metal co ltd"),
+        ("AUTraders and Refiners", "au traders and refiners"),
+        ("Dongguan CiEXPO Environmental", "dongguan ci expo environmental"),
+        ("DaeryongENC", "daeryong enc"),
+        ("HCStarck", "hc starck"),
+        ("NiihamaToyo Smelter&Refinery", "niihama toyo smelter and refinery"),
+        # all-caps acronyms, mixed-case legal forms and Mc-names are not split
+        ("AMMC CCR JSC", "ammc ccr jsc"),
+        ("SAXONIA Edelmetalle GmbH", "saxonia edelmetalle gmbh"),
+        ("Chimet SpA", "chimet spa"),
+        ("Foo KGaA", "foo kgaa"),
+        ("McDonald Metals", "mcdonald metals"),
+        ("eBay", "ebay"),
+        # digits
+        (
+            "Emerald Jewel Industry India Limited (Unit 1)",
+            "emerald jewel industry india limited unit 1",
+        ),
+        ("Unit1", "unit 1"),
+        ("8853 S.p.A.", "8853 spa"),
+        ("5D Production OÜ", "5d production ou"),
+        # dotted abbreviations equal undotted ones
+        ("Argor-Heraeus S.A.", "argor heraeus sa"),
+        ("A.G.", "ag"),
+        ("H.C. Starck", "hc starck"),
+        ("Penoles S. A. de C. V.", "penoles sa de cv"),
+        ("U.S.A.", "usa"),
+        ("S. Izaguirre", "s izaguirre"),
+        # apostrophes join, & and + read as "and"
+        ("L'azurde Company For Jewelry", "lazurde company for jewelry"),
+        ("Sancus ZFS (L’Orfebre, SA)", "sancus zfs lorfebre sa"),
+        ("Jiangxi Minmetals Gao'an", "jiangxi minmetals gaoan"),
+        ("Heimerle + Meule GmbH", "heimerle and meule gmbh"),
+        ("F & X", "f and x"),
+        # transliteration, fullwidth forms
+        ("KOVOHUTĚ PŘÍBRAM NÁSTUPNICKÁ, A.S.", "kovohute pribram nastupnicka as"),
+        ("Feinhütte Halsbrücke GmbH", "feinhutte halsbrucke gmbh"),
+        ("Tanaka Electronics（Singapore）Pte.Ltd", "tanaka electronics singapore pte ltd"),
+        ("ＧＯＬＤ", "gold"),
+        ("Cendres + M?taux SA", "cendres and m taux sa"),
+        ("", ""),
+        ("  ---  ", ""),
+    ],
+)
+def test_fold(text: str, folded: str) -> None:
+    assert fold(text) == folded
+    assert normalize_name(text).folded == folded
+
+
+def test_homoglyphs_in_latin_context() -> None:
+    cyrillic_tap = "\u0422\u0410\u0420"  # the seed's "ТАР": Cyrillic TE, A, ER
+    assert normalize_name(cyrillic_tap).key == "tap"  # not unidecode's "tar"
+    assert key(cyrillic_tap + " Metals") == "tap metals"
+    # one Cyrillic O/E inside a Latin word
+    assert key("M\u0435talor T\u0435chnologi\u0435s SA") == "metalor technologies"
+    assert key("Krast\u0441vetmet") == "krastcvetmet"
+    # Greek capitals among Latin
+    assert key("\u039a\u0395\u039c\u0395\u03a4 Blue Powder") == "kemet blue powder"
+    # genuinely Cyrillic text is transliterated, not "repaired"
+    uralelektromed = (
+        "\u0423\u0440\u0430\u043b\u044d\u043b\u0435\u043a\u0442\u0440\u043e\u043c\u0435\u0434\u044c"
+    )
+    assert key(uralelektromed) == "uralelektromed"
+    assert key("JSC " + uralelektromed) == "uralelektromed"
+    # Cyrillic "OOO" is a legal form
+    assert key("\u041e\u041e\u041e \u201cTechnolom\u201d 1") == "technolom 1"
+
+
+def test_chinese_and_japanese_script_names() -> None:
+    n = normalize_name("云南锡业股份有限公司锡业分公司")
+    assert n.folded.startswith("yun nan xi ye gu fen you xian gong si")
+    assert n.key == "yun nan xi ye gu fen you xian gong si xi ye"  # "fen gong si" (branch) stripped
+    assert key("洛阳栾川钼业集团钨业有限公司").endswith("wu ye")  # "you xian gong si" stripped
+    assert key("タニオビス・ジャパン株式会社") == "taniobisu ziyapan"
+
+
+# ---------------------------------------------------------------------------------------------
+# legal forms and stop-words
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("C. Hafner GmbH + Co. KG", "c hafner"),
+        ("H.C. Starck Smelting GmbH & Co. KG", "hc starck smelting"),
+        ("Heraeus Germany GmbH Co. KG", "heraeus germany"),
+        ("Aida Chemical Industries Co., Ltd.", "aida chemical industries"),
+        ("Great Wall Precious Metals Co,. LTD.", "great wall precious metals"),
+        ("ISHIKAWA METAL CO.,LTD.", "ishikawa metal"),
+        ("Tongding Metal Material Co.,Ltd.", "tongding metal material"),
+        ("Metalurgica Met-Mex Penoles S.A. De C.V.", "metalurgica met mex penoles"),
+        ("METALÚRGICA MET-MEX PEÑOLES, S.A. DE C.V", "metalurgica met mex penoles"),
+        ("Chimet S.p.A.", "chimet"),
+        ("Planta Recuperadora de Metales SpA", "planta recuperadora metales"),
+        ("Rand Refinery (Pty) Ltd.", "rand refinery"),
+        ("Metal Concentrators SA (Pty) Ltd.", "metal concentrators"),
+        ("CGR Metalloys Pvt Ltd.", "cgr metalloys"),
+        ("MMTC-PAMP India Pvt., Ltd.", "mmtc pamp india"),
+        ("Augmont Enterprises Private Limited", "augmont enterprises"),
+        ("PT Aneka Tambang (Persero) Tbk", "aneka tambang"),
+        ("PT Timah Tbk Mentok", "timah tbk mentok"),
+        ("PT.HANJAYA PERKASA METALS", "hanjaya perkasa metals"),
+        ("CV Ayi Jaya", "ayi jaya"),
+        ("OJSC Kolyma Refinery", "kolyma refinery"),
+        ("JSC Uralelectromed", "uralelectromed"),
+        ("Hydrometallurg, JSC", "hydrometallurg"),
+        ("PJSC Foo", "foo"),
+        ("Wolfram Company CJSC", "wolfram"),
+        ("Kyshtym Copper-Electrolytic Plant ZAO", "kyshtym copper electrolytic plant"),
+        ("OAO Foo", "foo"),
+        ("Aktyubinsk Copper Company TOO", "aktyubinsk copper"),
+        ("TOO Tau-Ken-Altyn", "tau ken altyn"),
+        ("Foo LLP", "foo"),
+        ("Kazakhmys Smelting LLC", "kazakhmys smelting"),
+        ("NPP Tyazhmetprom LLC", "npp tyazhmetprom"),
+        ("Asahi Refining USA Inc.", "asahi refining usa"),
+        ("Allgemeine Gold-und Silberscheideanstalt A.G.", "allgemeine gold silberscheideanstalt"),
+        ("Remondis Argentia B.V.", "remondis argentia"),
+        ("Umicore Brasil Ltda.", "umicore brasil"),
+        ("C.I Metales Procesados Industriales SAS", "ci metales procesados industriales"),
+        ("ACL Metais Eireli", "acl metais"),
+        ("Asahi Refining Canada Limited", "asahi refining canada"),
+        ("Geib Refining Corporation", "geib refining"),
+        ("Asahi Pretec Corp.", "asahi pretec"),
+        ("Advanced Chemical Company", "advanced chemical"),
+        ("Yunnan Tin Company Limited", "yunnan tin"),
+        ("Nanchang Cemented Carbide Limited Liability Company", "nanchang cemented carbide"),
+        ("Tuyen Quang Non-Ferrous Metals Joint Stock Company", "tuyen quang nonferrous metals"),
+        ("Tony Goetz NV", "tony goetz"),
+        ("Metallo Belgium N.V.", "metallo belgium"),
+        ("Metallo Spain S.L.U.", "metallo spain"),
+        ("Modeltech Sdn Bhd", "modeltech"),
+        ("Metalor Technologies (Singapore) Pte., Ltd.", "metalor technologies singapore"),
+        ("Nadir Metal Rafineri San. Ve Tic. A.S.", "nadir metal rafineri"),
+        ("Tanaka Kikinzoku Kogyo K.K.", "tanaka kikinzoku kogyo"),
+        ("KGHM Polska Miedz S.A.", "kghm polska miedz"),
+        ("M/s ECO Tropical Resources", "eco tropical resources"),
+        ("Alent plc", "alent"),
+        ("SA Minsur", "minsur"),
+        ("Taiwan qinggao qiye you xian gong si", "taiwan qinggao qiye"),
+        ("Samhwa Non-Ferrous Metal. Inc Co.,Ltd", "samhwa nonferrous metal"),
+        # stop-words
+        ("The Refinery of Shandong Gold Mining Co., Ltd.", "refinery shandong gold mining"),
+        ("JALAN & Company", "jalan"),
+        ("Morris and Watson", "morris watson"),
+        ("Cendres et Métaux SA", "cendres metaux"),
+        # never strip everything
+        ("Company", "company"),
+        ("Co., Ltd.", "co"),
+        ("PT", "pt"),
+        ("The", "the"),
+        ("The & Of", "the and of"),
+    ],
+)
+def test_key_strips_legal_forms_and_stop_words(text: str, expected: str) -> None:
+    assert key(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Argor-Heraeus SA", "Argor-Heraeus S.A."),
+        ("Aida Chemical Industries Co. Ltd.", "Aida Chemical Industries Co., Ltd."),
+        ("HC Starck GmbH", "H.C. Starck GmbH"),
+        ("Cendres + Métaux SA", "Cendres & Metaux S.A."),
+        ("PX Précinox S.A.", "PX Precinox SA"),
+        ("Tongling nonferrous Metals Group Co.,Ltd", "Tongling Non-Ferrous Metals Group Co., Ltd."),
+        (
+            "Allgemeine Gold-und Silberscheideanstalt A.G.",
+            "Allgemeine Gold- & Silberscheideanstalt",
+        ),
+        (
+            "Jiangxi Tonggu Non-ferrous Metallurgical & Chemical Co., Ltd.",
+            "JIANGXI TONGGU NON FERROUS METALLURGICAL AND CHEMICAL CO LTD",
+        ),
+    ],
+)
+def test_spelling_variants_share_a_key(a: str, b: str) -> None:
+    assert key(a) == key(b)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("ShangHai YueQiang Metal Products", "Shanghai Yueqiang Metal Products"),
+        ("Shang Hai Jiangxi Metals", "Shanghai Jiangxi Metals"),
+        ("LinBao Gold Mining", "Linbao Gold Mining"),
+        ("HwaSeong CJ CO., LTD.", "Hwaseong CJ Co. Ltd."),
+        ("Ma'anshan Weitai Tin", "Ma An Shan Weitai Tin"),
+    ],
+)
+def test_compact_equates_split_and_glued_words(a: str, b: str) -> None:
+    assert normalize_name(a).compact == normalize_name(b).compact
+
+
+def test_strip_legal_forms_directly() -> None:
+    assert strip_legal_forms(("foo", "gmbh", "and", "co", "kg")) == ("foo",)
+    assert strip_legal_forms(("pt", "foo", "tbk")) == ("foo",)
+    assert strip_legal_forms(("foo", "pt")) == ("foo", "pt")  # "PT" is a prefix-only form
+    assert strip_legal_forms(("co", "ltd")) == ("co",)
+    assert strip_legal_forms(("ltd",)) == ("ltd",)
+    assert strip_legal_forms(()) == ()
+    # pinyin syllables that cleanco lists as legal forms are kept
+    assert strip_legal_forms(("rui", "da")) == ("rui", "da")
+    assert strip_legal_forms(("chang", "sha")) == ("chang", "sha")
+
+
+# ---------------------------------------------------------------------------------------------
+# derived fields: tokens, compact, acronym, variants
+
+
+def test_parenthetical_variants() -> None:
+    n = normalize_name("AGR (Perth Mint Australia)")
+    assert n.variants == ("agr perth mint australia", "agr", "perth mint australia")
+    n = normalize_name("Almalyk Mining and Metallurgical Complex (AMMC)")
+    assert n.variants[0] == n.key == "almalyk mining metallurgical complex ammc"
+    assert "ammc" in n.variants and "almalyk mining metallurgical complex" in n.variants
+    assert n.acronym == "ammc"  # initials of the name outside the brackets
+    n = normalize_name("Metalor Technologies (Hong Kong) Ltd.")
+    assert n.variants == ("metalor technologies hong kong", "metalor technologies", "hong kong")
+    # a bracketed legal form is not a variant
+    assert normalize_name("Rand Refinery (Pty) Ltd.").variants == ("rand refinery",)
+    assert normalize_name("PT Aneka Tambang (Persero) Tbk").variants == ("aneka tambang",)
+    n = normalize_name("Sancus ZFS (L'Orfebre, SA)")
+    assert n.variants == ("sancus zfs lorfebre", "sancus zfs", "lorfebre")
+    assert normalize_name("L'Orfebre S.A.").key == "lorfebre"
+    assert normalize_name("YH(Yunnan)").variants == ("yh yunnan", "yh", "yunnan")
+
+
+def test_unbalanced_parentheses_from_pdf_rows() -> None:
+    first = normalize_name('OJSC "The Gulidov Krasnoyarsk Non-Ferrous Metals Plant" (OJSC')
+    assert first.variants == ("gulidov krasnoyarsk nonferrous metals plant",)
+    second = normalize_name("Krastsvetmet)")
+    assert second.key == "krastsvetmet" and second.variants == ("krastsvetmet",)
+    n = normalize_name("Foo Metals) Bar (Baz")
+    assert n.key == "foo metals bar baz"
+    assert set(n.variants) == {"foo metals bar baz", "bar", "foo metals", "baz"}
+    assert normalize_name("(((").variants == ("",)
+
+
+def test_derived_fields() -> None:
+    n = normalize_name("Almalyk Mining and Metallurgical Complex")
+    assert n.tokens == ("almalyk", "mining", "metallurgical", "complex")
+    assert n.acronym == "ammc"
+    assert n.compact == "almalykminingmetallurgicalcomplex"
+    assert normalize_name("Kazzinc").acronym == ""
+    assert isinstance(n, NormalizedName)
+    with pytest.raises(AttributeError):
+        n.key = "x"  # type: ignore[misc]
+
+
+def test_non_string_inputs() -> None:
+    for missing in (None, float("nan"), math.nan, Decimal("NaN")):
+        n = normalize_name(missing)
+        assert n.original == "" and n.key == "" and n.variants == ("",)
+    assert normalize_name(8853).key == "8853"
+    assert normalize_name(b"Chimet S.p.A.").key == "chimet"
+    assert normalize_name(b"\xff\xfe").key == ""
+
+
+def test_normalize_name_is_cached() -> None:
+    text = "Some Cached Refinery Co., Ltd."
+    assert normalize_name(text) is normalize_name(text)
+
+
+def test_generic_and_stop_words_exposed() -> None:
+    for word in (
+        "smelting",
+        "refinery",
+        "metals",
+        "mining",
+        "nonferrous",
+        "gold",
+        "tin",
+        "tantalum",
+        "tungsten",
+        "precious",
+        "group",
+        "industry",
+        "industrial",
+        "materials",
+    ):
+        assert word in GENERIC_WORDS
+    assert {"the", "of", "and"} <= STOP_WORDS
+    assert key("Gold Refinery of Zijin Mining Group") == "gold refinery zijin mining group"
+
+
+# ---------------------------------------------------------------------------------------------
+# countries
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("KOREA, REPUBLIC OF", "KR"),
+        ("KOREA (REPUBLIC OF)", "KR"),
+        ("South Korea", "KR"),
+        ("Republic of Korea", "KR"),
+        ("KOREA, DEMOCRATIC PEOPLE'S REPUBLIC OF", "KP"),
+        ("VIET NAM", "VN"),
+        ("VIETNAM", "VN"),
+        ("TAIWAN, PROVINCE OF CHINA", "TW"),
+        ("Taiwan", "TW"),
+        ("BOLIVIA (plurinational state of)", "BO"),
+        ("RUSSIAN FEDERATION", "RU"),
+        ("Russia", "RU"),
+        ("United States", "US"),
+        ("UNITED STATES OF AMERICA", "US"),
+        ("USA", "US"),
+        ("U.S.A.", "US"),
+        ("Columbia", "CO"),
+        ("UK", "GB"),
+        ("UNITED KINGDOM OF GREAT BRITAIN AND NORTHERN IRELAND", "GB"),
+        ("Hong Kong", "HK"),
+        ("Czech Republic", "CZ"),
+        ("CZECHIA", "CZ"),
+        ("Turkey", "TR"),
+        ("Türkiye", "TR"),
+        ("Iran", "IR"),
+        ("Tanzania", "TZ"),
+        ("TANZANIA, UNITED REPUBLIC OF", "TZ"),
+        ("Lao", "LA"),
+        ("LAO PEOPLE'S DEMOCRATIC REPUBLIC", "LA"),
+        ("Congo, Democratic Republic of the", "CD"),
+        ("Swaziland", "SZ"),
+        ("NORTH MACEDONIA, Republic", "MK"),
+        ("VENEZUELA (BOLIVARIAN REPUBLIC OF)", "VE"),
+        ("  china ", "CN"),
+        ("CN", "CN"),
+        ("chn", "CN"),
+        ("ＣＨＩＮＡ", "CN"),
+    ],
+)
+def test_normalize_country(text: str, code: str) -> None:
+    assert normalize_country(text) == code
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "-",
+        "  ",
+        "N/A",
+        "unknown",
+        "57.117.114",
+        "Guiu",
+        "INDONESIA INDONESIA",
+        None,
+        float("nan"),
+        3,
+    ],
+)
+def test_normalize_country_unknown(text: object) -> None:
+    assert normalize_country(text) is None
+
+
+def test_country_name() -> None:
+    assert country_name("KR") == "South Korea"
+    assert country_name("tw") == "Taiwan"
+    assert country_name("CN") == "China"
+    assert country_name("ZZ") == "ZZ"
+    for c in pycountry.countries:
+        assert normalize_country(country_name(c.alpha_2)) == c.alpha_2
+
+
+def _distinct(path: Path, column: str) -> set[str]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return {row[column] for row in csv.DictReader(fh)}
+
+
+@needs_shared
+def test_every_reference_country_parses() -> None:
+    countries = _distinct(REFERENCE, "country") | _distinct(HISTORY, "country")
+    unparsed = sorted(c for c in countries if c.strip() and normalize_country(c) is None)
+    assert unparsed == []
+
+
+def _seed_table_rows() -> list[list[str]]:
+    lines = SEED.read_text(encoding="utf-8").splitlines()
+    start = next(i for i, ln in enumerate(lines) if ln.startswith("Smelter Name\t"))
+    end = next(i for i, ln in enumerate(lines) if i > start and ln.startswith("Caution Concerning"))
+    return [[f.strip() for f in ln.split("\t")] for ln in lines[start + 1 : end]]
+
+
+# Cells of the seed's country column that are not one country: empty/dash, a PDF page artefact
+# and two cells the PDF conversion glued together.
+SEED_NON_COUNTRIES = {
+    "",
+    "-",
+    "57.117.114",
+    "INDONESIA INDONESIA",
+    "BOLIVIA (plurinational state of) TAIWAN, PROVINCE OF CHINA",
+}
+
+
+@pytest.mark.skipif(not SEED.is_file(), reason="../shared/seeds not present")
+def test_every_seed_country_parses() -> None:
+    cells = set()
+    for fields in _seed_table_rows():
+        if len(fields) == 3:  # name, country, metal
+            cells.add(fields[1])
+        elif len(fields) == 2:  # country, metal (the name cell went elsewhere)
+            cells.add(fields[0])
+    countries = cells - SEED_NON_COUNTRIES
+    assert len(countries) > 50
+    assert sorted(c for c in countries if normalize_country(c) is None) == []
+    for junk in SEED_NON_COUNTRIES:
+        assert normalize_country(junk) is None
+
+
+@pytest.mark.skipif(not SEED.is_file(), reason="../shared/seeds not present")
+def test_seed_names_and_metals() -> None:
+    names = [f[0] for f in _seed_table_rows() if f and f[0]]
+    assert len(names) > 400
+    for name in names:
+        n = normalize_name(name)
+        assert bool(n.key) == has_renderable_alnum(name), name  # "·····" rows give ""
+        assert normalize_name(n.key).key == n.key, name
+    metal_cells = {f[-1] for f in _seed_table_rows() if len(f) >= 2 and f[-1]}
+    assert {normalize_metal(m) for m in metal_cells if normalize_metal(m)} == set(METALS)
+    assert normalize_metal("rantalum") == "Tantalum"  # a metal cell in the seed
+
+
+@needs_shared
+def test_every_reference_name_normalises_stably() -> None:
+    names = _distinct(ALIASES, "alias") | _distinct(ALIASES, "standard_name")
+    for name in names:
+        n = normalize_name(name)
+        assert bool(n.key) == has_renderable_alnum(name), name
+        assert normalize_name(n.key).key == n.key, name
+        assert normalize_name(n.folded).folded == n.folded, name
+
+
+# ---------------------------------------------------------------------------------------------
+# metals
+
+
+@pytest.mark.parametrize(
+    ("text", "metal"),
+    [
+        ("Gold", "Gold"),
+        ("gold", "Gold"),
+        ("AU", "Gold"),
+        ("or", "Gold"),
+        ("Oro", "Gold"),
+        ("Gold (Au)", "Gold"),
+        ("Tin", "Tin"),
+        ("SN", "Tin"),
+        ("Zinn", "Tin"),
+        ("Estaño", "Tin"),
+        ("estano", "Tin"),
+        ("Tin (Sn)", "Tin"),
+        ("Tantalum", "Tantalum"),
+        ("Ta", "Tantalum"),
+        ("Tantalium", "Tantalum"),
+        ("tantal", "Tantalum"),
+        ("Tungsten", "Tungsten"),
+        ("W", "Tungsten"),
+        ("Wolfram", "Tungsten"),
+        ("wolframium", "Tungsten"),
+        ("  TUNGSTEN ", "Tungsten"),
+        # typos
+        ("rantalum", "Tantalum"),
+        ("Tungstem", "Tungsten"),
+        ("Gol", "Gold"),
+        ("tugsten", "Tungsten"),
+        ("Tantallum", "Tantalum"),
+        # one metal named among other words
+        ("tantalum powder", "Tantalum"),
+    ],
+)
+def test_normalize_metal(text: str, metal: str) -> None:
+    assert normalize_metal(text) == metal
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "-",
+        "Silver",
+        "zinc",
+        "Golden",
+        "tim",
+        "Lead",
+        "Cobalt",
+        "Tin/Tungsten",
+        "Guiu",
+        "x",
+        None,
+        float("nan"),
+        79,
+    ],
+)
+def test_normalize_metal_none(text: object) -> None:
+    assert normalize_metal(text) is None
+
+
+# ---------------------------------------------------------------------------------------------
+# resources
+
+
+def test_vocab_files_found() -> None:
+    for name in (
+        "legal_forms.txt",
+        "stopwords.txt",
+        "generic_words.txt",
+        "country_aliases.csv",
+        "metals.csv",
+    ):
+        assert vocab_path(name).is_file()
+    with pytest.raises(FileNotFoundError):
+        vocab_path("no_such_file.txt")
+
+
+# ---------------------------------------------------------------------------------------------
+# properties
+
+# Name-like fragments, so hypothesis exercises legal forms, brackets, homoglyphs and glue,
+# joined with spaces or glued together.
+FRAGMENTS = [
+    "Co.",
+    "Co.,",
+    "Ltd",
+    "LTD.",
+    "GmbH",
+    "&",
+    "+",
+    "S.A.",
+    "SA",
+    "de",
+    "C.V.",
+    "(",
+    ")",
+    "[",
+    "PT",
+    "Tbk",
+    "(Persero)",
+    "OJSC",
+    "JSC",
+    "The",
+    "of",
+    "and",
+    "HeeSung",
+    "ATAkulche",
+    "ShangHai",
+    "\u0422\u0410\u0420",
+    "\u0423\u0440\u0430\u043b",
+    "Ω",
+    "’",
+    "'",
+    "1",
+    "Unit1",
+    "8853",
+    "锡业",
+    "株式会社",
+    "Ö",
+    "ß",
+    "Ｇ",
+    "-",
+    ".",
+    ",",
+    "Non-Ferrous",
+    "non",
+    "ferrous",
+    "McDonald",
+    "KGaA",
+    "Gold",
+    "Tin",
+    "Smelting",
+    "x",
+    "É",
+    "\u0301",
+    "ǅ",
+    "\u00a0",
+    "\t",
+    "",
+]
+name_like = st.lists(st.sampled_from(FRAGMENTS), max_size=8).flatmap(
+    lambda parts: st.sampled_from([" ".join(parts), "".join(parts)])
+)
+texts = st.one_of(st.text(), name_like, st.text(alphabet=st.characters(codec="utf-8")))
+objects = st.one_of(
+    st.none(),
+    st.integers(),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.decimals(allow_nan=True),
+    st.booleans(),
+    st.binary(),
+    st.lists(st.integers(), max_size=3),
+    st.tuples(st.text()),
+    texts,
+)
+PROPS = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+KEY_CHARS = re.compile(r"^(?:[a-z0-9]+(?: [a-z0-9]+)*)?$")
+ALPHA_2 = frozenset(c.alpha_2 for c in pycountry.countries)
+
+
+def has_renderable_alnum(text: str) -> bool:
+    """The documented condition for a non-empty key: some character of the text, after NFKC and
+    unidecode, is an ASCII letter or digit, or "&"/"+" (read as "and"). Letters unidecode cannot
+    render (e.g. Linear B) and marks or other symbols alone do not count."""
+    return re.search(r"[A-Za-z0-9&+]", unidecode(unicodedata.normalize("NFKC", text))) is not None
+
+
+@PROPS
+@given(objects)
+def test_normalize_name_is_total(obj: object) -> None:
+    n = normalize_name(obj)
+    assert isinstance(n, NormalizedName)
+    assert isinstance(n.original, str)
+    if isinstance(obj, str):
+        assert n.original == obj
+
+
+@PROPS
+@given(texts)
+def test_fields_are_consistent(text: str) -> None:
+    n = normalize_name(text)
+    assert KEY_CHARS.match(n.folded) and KEY_CHARS.match(n.key)
+    assert n.tokens == tuple(n.key.split())
+    assert n.compact == n.key.replace(" ", "")
+    assert n.variants[0] == n.key
+    assert len(set(n.variants)) == len(n.variants)
+    assert all(KEY_CHARS.match(v) and v for v in n.variants[1:])
+    assert (n.acronym == "") or (len(n.acronym) >= 2 and n.acronym.isalnum())
+    assert fold(text) == n.folded
+
+
+@PROPS
+@given(texts)
+def test_idempotent(text: str) -> None:
+    n = normalize_name(text)
+    assert normalize_name(n.key).key == n.key
+    assert normalize_name(n.folded).folded == n.folded
+    assert fold(n.folded) == n.folded
+
+
+@PROPS
+@given(texts)
+def test_key_non_empty_iff_text_has_a_renderable_letter_or_digit(text: str) -> None:
+    n = normalize_name(text)
+    assert bool(n.key) == bool(n.folded) == has_renderable_alnum(text)
+
+
+@PROPS
+@given(
+    st.lists(
+        st.sampled_from(["foo", "bar", "co", "ltd", "pt", "gmbh", "kg", "sa", "cv", "the"]),
+        max_size=6,
+    )
+)
+def test_strip_legal_forms_keeps_a_contiguous_non_empty_part(tokens: list[str]) -> None:
+    out = strip_legal_forms(tokens)
+    assert bool(out) == bool(tokens)
+    n = len(out)
+    assert any(tuple(tokens[i : i + n]) == out for i in range(len(tokens) - n + 1))
+    assert strip_legal_forms(out) == out
+
+
+@PROPS
+@given(objects)
+def test_normalize_country_is_total(obj: object) -> None:
+    code = normalize_country(obj)
+    assert code is None or code in ALPHA_2
+
+
+@PROPS
+@given(objects)
+def test_normalize_metal_is_total(obj: object) -> None:
+    metal = normalize_metal(obj)
+    assert metal is None or metal in METALS
