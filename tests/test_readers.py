@@ -1,0 +1,601 @@
+"""Tests for smelter_match.readers: CSV, Excel tables, CMRT workbooks and input errors."""
+
+from __future__ import annotations
+
+import shutil
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from smelter_match.errors import InputError, SmelterMatchError
+from smelter_match.readers import (
+    CMRT6_LAYOUT,
+    CMRT_FRAME_COLUMNS,
+    InputTable,
+    _cmrt_version,
+    _layout_from_language_tab,
+    find_columns,
+    read_cmrt,
+    read_input,
+    read_inputs,
+    read_table,
+)
+
+# --------------------------------------------------------------------------------------------
+# helpers
+
+
+def write_bytes(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+def write_text(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def make_xlsx(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
+    """Write a workbook with one sheet per entry (rows as lists; None = empty cell)."""
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for title, rows in sheets.items():
+        ws = wb.create_sheet(title)
+        for row in rows:
+            ws.append(row)
+    wb.save(path)
+    return path
+
+
+def one_line(exc: pytest.ExceptionInfo[InputError]) -> str:
+    msg = str(exc.value)
+    assert "\n" not in msg, msg
+    return msg
+
+
+# --------------------------------------------------------------------------------------------
+# CMRT workbooks
+
+SUPPLIER_ROWS = {
+    # picked from the drop-downs: metal + look-up (alias), name left empty
+    5: {"B": "Gold", "C": "Asahi Pretec Corp.", "E": "JAPAN"},
+    # not listed: the supplier types name, country and an ID
+    6: {
+        "B": "Tin",
+        "C": "Smelter not listed",
+        "D": "Cendres + Métaux SA",
+        "E": "SWITZERLAND",
+        "F": "CID000189",
+    },
+    # option A: only the smelter ID typed into the input column
+    7: {"A": "CID002763"},
+    # typed name overrides the look-up value
+    9: {"B": "Tantalum", "C": "Ulba Metallurgical Plant JSC", "D": "ULBA", "E": "KAZAKHSTAN"},
+    # not yet identified, no name: not a name
+    11: {"B": "Tungsten", "C": "Smelter not yet identified"},
+    # only a comment and a country: not a filled-in smelter row
+    13: {"E": "CHINA", "Q": "see attached"},
+    # far below the template's formula rows
+    2600: {"B": "Gold", "D": "Late Row Refinery"},
+}
+
+
+@pytest.fixture(scope="session")
+def supplier_cmrt(make_cmrt: Callable[..., Path]) -> Path:
+    """An English 6.4 CMRT filled in by a supplier, saved by openpyxl (no cached values)."""
+    return make_cmrt("RMI_CMRT_6.4.xlsx", SUPPLIER_ROWS, company="Acme Components GmbH")
+
+
+def test_cmrt_rows_order_company_and_row_numbers(supplier_cmrt: Path) -> None:
+    t = read_input(supplier_cmrt)
+    assert t.kind == "cmrt"
+    assert t.company == "Acme Components GmbH"
+    assert t.template_version == "6.4"
+    assert t.sheet == "Smelter List"
+    assert t.source == str(supplier_cmrt)
+    assert t.row_numbers == [5, 6, 7, 9, 11, 2600]  # no template rows, no comment-only row
+    assert list(t.frame.columns) == list(CMRT_FRAME_COLUMNS)
+    assert (t.name_col, t.metal_col, t.country_col, t.cid_col) == (
+        "reported_name",
+        "Metal",
+        "Smelter Country",
+        "Smelter Identification Number",
+    )
+    f = t.frame
+    assert f["reported_name"].tolist() == [
+        "Asahi Pretec Corp.",
+        "Cendres + Métaux SA",
+        "",
+        "ULBA",
+        "",
+        "Late Row Refinery",
+    ]
+    assert f["Metal"].tolist() == ["Gold", "Tin", "", "Tantalum", "Tungsten", "Gold"]
+    assert f["Smelter Look-up"].tolist()[:2] == ["Asahi Pretec Corp.", "Smelter not listed"]
+    assert f["Smelter Country"].tolist()[:2] == ["JAPAN", "SWITZERLAND"]
+    assert f["Smelter Identification Number"].tolist()[:3] == ["", "CID000189", "CID002763"]
+
+
+def test_cmrt_frame_is_all_text_without_nan(supplier_cmrt: Path) -> None:
+    f = read_cmrt(supplier_cmrt).frame
+    assert not f.isna().any().any()
+    assert all(isinstance(v, str) for v in f.to_numpy().ravel())
+    # formula cells without cached values never leak formula text
+    assert not f.apply(lambda col: col.str.startswith("=")).any().any()
+
+
+def test_cmrt_zh_display_template(make_cmrt: Callable[..., Path]) -> None:
+    path = make_cmrt(
+        "RMI_CMRT_6.22_zh-display.xlsx",
+        {
+            5: {"B": "Gold", "C": "Smelter not listed", "D": "江西铜业股份有限公司", "E": "CHINA"},
+            6: {"B": "Tin", "C": "Alpha", "E": "UNITED STATES OF AMERICA"},
+        },
+        company="深圳市示例电子有限公司",
+    )
+    t = read_input(path)
+    assert t.template_version == "6.22"
+    assert t.company == "深圳市示例电子有限公司"
+    assert t.frame["reported_name"].tolist() == ["江西铜业股份有限公司", "Alpha"]
+    assert t.row_numbers == [5, 6]
+
+
+def test_cmrt_placeholder_declaration_company(make_cmrt: Callable[..., Path]) -> None:
+    path = make_cmrt(
+        "RMI_CMRT_6.22_filled-placeholder-declaration.xlsx",
+        {8: {"B": "Gold", "D": "Some Refinery"}},
+    )
+    t = read_cmrt(path)
+    assert t.company == "ABC"
+    assert t.row_numbers == [8]
+
+
+def test_cmrt_unknown_version_uses_language_tab_layout(make_cmrt: Callable[..., Path]) -> None:
+    # a future template: version 7.0 in the Revision tab -> layout derived from the "L" tab
+    path = make_cmrt(
+        "RMI_CMRT_6.4.xlsx",
+        {5: {"B": "Tin", "D": "Future Smelter"}},
+        company="Acme",
+        extra={"Revision": {"B60": 7.0}},
+    )
+    t = read_cmrt(path)
+    assert t.template_version == "7"
+    assert t.frame["reported_name"].tolist() == ["Future Smelter"]
+    assert t.company == "Acme"  # found next to the "Company Name" label
+
+
+@pytest.mark.parametrize(
+    ("name", "version"),
+    [
+        ("RMI_CMRT_6.01_zh-display.xlsx", "6.01"),
+        ("RMI_CMRT_6.1_zh-display.xlsx", "6.1"),
+        ("RMI_CMRT_6.22_filled-placeholder-declaration.xlsx", "6.22"),
+        ("RMI_CMRT_6.22_zh-display.xlsx", "6.22"),
+        ("RMI_CMRT_6.31_zh-display.xlsx", "6.31"),
+        ("RMI_CMRT_6.4.xlsx", "6.4"),
+        ("RMI_CMRT_6.4_zh-display.xlsx", "6.4"),
+        ("RMI_CMRT_6.5_zh-display.xlsx", "6.5"),
+    ],
+)
+def test_cmrt6_layout_matches_every_template(cmrt_dir: Path, name: str, version: str) -> None:
+    """The fixed 6.x layout agrees with the header cells listed in each template's "L" tab."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        wb = openpyxl.load_workbook(cmrt_dir / name, read_only=True)
+    try:
+        assert _cmrt_version(wb) == version
+        derived = _layout_from_language_tab(wb)
+    finally:
+        wb.close()
+    assert derived is not None
+    assert (derived.header_row, derived.first_row) == (4, 5)
+    for col, num in derived.columns.items():
+        assert CMRT6_LAYOUT.columns[col] == num, col
+
+
+def test_blank_template_has_no_rows(cmrt_dir: Path, tmp_path: Path) -> None:
+    path = Path(shutil.copy(cmrt_dir / "RMI_CMRT_6.4.xlsx", tmp_path / "blank.xlsx"))
+    with pytest.raises(InputError, match="no smelter rows filled in") as exc:
+        read_input(path)
+    assert str(path) in one_line(exc)
+
+
+def test_template_saved_by_openpyxl_without_rows(make_cmrt: Callable[..., Path]) -> None:
+    path = make_cmrt("RMI_CMRT_6.4.xlsx", {}, company="Nobody")
+    with pytest.raises(InputError, match="no smelter rows filled in"):
+        read_cmrt(path)
+
+
+def test_zh_64_template_ships_with_a_filled_row(cmrt_dir: Path, tmp_path: Path) -> None:
+    """The 6.4 zh-display copy has a leftover typed row 5 (Tin / Alpha Metals) - read as data."""
+    path = Path(shutil.copy(cmrt_dir / "RMI_CMRT_6.4_zh-display.xlsx", tmp_path / "zh.xlsx"))
+    t = read_input(path)
+    assert t.row_numbers == [5]
+    row = t.frame.iloc[0]
+    assert (row["Metal"], row["reported_name"]) == ("Tin", "Alpha Metals")
+    # cached look-up results (saved by Excel) are used for formula cells; cached 0 is not data
+    assert row["Smelter Country"] == "UNITED STATES OF AMERICA"
+    assert row["Smelter City"] == "Altoona"
+    assert row["Smelter Street"] == ""
+    assert t.company is None
+
+
+def test_cmrt_without_smelter_list_tab(tmp_path: Path) -> None:
+    path = make_xlsx(
+        tmp_path / "cmrt.xlsx", {"Revision": [["x"]], "Declaration": [["y"]], "Checker": [["z"]]}
+    )
+    with pytest.raises(InputError, match="without a 'Smelter List' tab") as exc:
+        read_input(path)
+    one_line(exc)
+
+
+def test_single_smelter_list_tab_is_a_plain_table(tmp_path: Path) -> None:
+    path = make_xlsx(
+        tmp_path / "export.xlsx", {"Smelter List": [["Metal", "Smelter Name"], ["Gold", "Foo"]]}
+    )
+    t = read_input(path)
+    assert t.kind == "xlsx" and t.name_col == "Smelter Name" and t.metal_col == "Metal"
+
+
+def test_legacy_xls_cmrt_is_rejected(cmrt_dir: Path, tmp_path: Path) -> None:
+    path = Path(shutil.copy(cmrt_dir / "CFSI_CMRT_3.01.xls", tmp_path / "old.xls"))
+    with pytest.raises(InputError, match="legacy .xls"):
+        read_input(path)
+
+
+def test_column_overrides_are_ignored_for_cmrt(supplier_cmrt: Path) -> None:
+    t = read_input(supplier_cmrt, name_col="Supplier Smelter", cid_col="ID")
+    assert t.kind == "cmrt" and t.name_col == "reported_name"
+
+
+# --------------------------------------------------------------------------------------------
+# CSV
+
+
+def test_csv_basic_all_text_leading_zeros(tmp_path: Path) -> None:
+    path = write_text(
+        tmp_path / "in.csv",
+        "Smelter Name,Metal,Country,Smelter ID,code\n"
+        "Asahi Pretec Corp.,Gold,JAPAN,CID000082,007\n"
+        ",Tin,,, \n",
+    )
+    t = read_table(path)
+    assert t.kind == "csv" and t.company is None and t.sheet is None
+    assert (t.name_col, t.metal_col, t.country_col, t.cid_col) == (
+        "Smelter Name",
+        "Metal",
+        "Country",
+        "Smelter ID",
+    )
+    assert t.frame["code"].tolist() == ["007", " "]
+    assert t.frame["Smelter Name"].tolist() == ["Asahi Pretec Corp.", ""]
+    assert t.frame.dtypes.eq(object).all()
+    assert t.row_numbers == [2, 3]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252", "latin-1"])
+def test_csv_encodings(tmp_path: Path, encoding: str) -> None:
+    text = "smelter_name;metal\nCendres + Métaux SA;Gold\nKöhler & Söhne;Tin\n"
+    raw = text.encode(encoding)
+    if encoding == "latin-1":
+        raw += "Ümlaut\x81;Gold\n".encode("latin-1")  # 0x81 is undefined in cp1252
+    t = read_table(write_bytes(tmp_path / "in.csv", raw))
+    assert t.frame["smelter_name"].tolist()[:2] == ["Cendres + Métaux SA", "Köhler & Söhne"]
+    assert list(t.frame.columns) == ["smelter_name", "metal"]  # BOM not glued to the header
+
+
+def test_csv_cp1252_specific_characters(tmp_path: Path) -> None:
+    raw = "name\nMétaux – “Cendres”\n".encode("cp1252")
+    assert read_table(write_bytes(tmp_path / "in.csv", raw)).frame["name"][0] == (
+        "Métaux – “Cendres”"
+    )
+
+
+def test_csv_utf16_tab_delimited_excel_unicode_text(tmp_path: Path) -> None:
+    path = write_text(tmp_path / "in.txt", "Smelter Name\tMetal\r\n江西铜业\tGold\r\n", "utf-16")
+    t = read_table(path)
+    assert t.frame["Smelter Name"].tolist() == ["江西铜业"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected_cols"),
+    [
+        ('name,metal\n"Foo, Inc.",Gold\n', ["name", "metal"]),
+        ("name;metal\nFoo, Inc.;Gold\n", ["name", "metal"]),
+        ("name\tmetal\nFoo; Inc., Ltd\tGold\n", ["name", "metal"]),
+        ("name\nFoo, Inc.\n", ["name"]),  # one column: no delimiter to find
+    ],
+)
+def test_csv_delimiter_sniffing(tmp_path: Path, text: str, expected_cols: list[str]) -> None:
+    t = read_table(write_text(tmp_path / "in.csv", text))
+    assert list(t.frame.columns) == expected_cols
+    assert t.frame["name"][0].startswith("Foo")
+
+
+def test_csv_row_numbers_with_blank_lines_and_multiline_cells(tmp_path: Path) -> None:
+    path = write_text(tmp_path / "in.csv", '\nname,comment\nA,"two\nlines"\n\nB,x\n,\nC,y\n')
+    t = read_table(path)
+    assert t.frame["name"].tolist() == ["A", "B", "C"]
+    # Excel rows: 1 blank, 2 header, 3 A (multi-line record), 4 blank, 5 B, 6 empty, 7 C
+    assert t.row_numbers == [3, 5, 7]
+
+
+def test_csv_ragged_rows_and_duplicate_headers(tmp_path: Path) -> None:
+    path = write_text(tmp_path / "in.csv", "name,name,\nA,B\nC,D,E,F\n")
+    t = read_table(path)
+    assert list(t.frame.columns) == ["name", "name.1", "column_3", "column_4"]
+    assert t.frame.iloc[0].tolist() == ["A", "B", "", ""]
+    assert t.name_col == "name"
+
+
+def test_csv_very_long_cell(tmp_path: Path) -> None:
+    long = "X" * 300_000
+    t = read_table(write_text(tmp_path / "in.csv", f'name\n"{long}"\n'))
+    assert t.frame["name"][0] == long
+
+
+# --------------------------------------------------------------------------------------------
+# column recognition
+
+
+@pytest.mark.parametrize(
+    ("header", "role"),
+    [
+        ("smelter_name", "name"),
+        ("SMELTER NAME", "name"),
+        ("Smelter Look-up", "name"),
+        ("Smelter Look-up (*)", "name"),
+        ("Smelter Name (1)", "name"),
+        (" Name ", "name"),
+        ("smelter", "name"),
+        ("Standard Smelter Name", "name"),
+        ("reported_name", "name"),
+        ("Metal (*)", "metal"),
+        ("METAL", "metal"),
+        ("Smelter Country", "country"),
+        ("country_location", "country"),
+        ("reported_country", "country"),
+        ("Smelter Identification Number", "cid"),
+        ("Smelter-ID", "cid"),
+        ("CID", "cid"),
+        ("smelter_id", "cid"),
+        ("Smelter Identification", "cid"),
+    ],
+)
+def test_find_columns_synonyms(header: str, role: str) -> None:
+    cols = ["Smelter Name", header] if role != "name" else [header]
+    assert find_columns(cols)[role] == header
+
+
+def test_find_columns_preference_order() -> None:
+    cols = ["Standard Smelter Name", "Smelter Look-up", "Smelter Name", "Metal"]
+    assert find_columns(cols)["name"] == "Smelter Name"
+    assert find_columns(cols[:2])["name"] == "Smelter Look-up"
+    roles = find_columns(["x", "name"])
+    assert roles == {"name": "name", "metal": None, "country": None, "cid": None}
+
+
+def test_overrides_win_and_are_normalised(tmp_path: Path) -> None:
+    path = write_text(tmp_path / "in.csv", "Smelter Name,Supplier Smelter,Land,Mtl\nA,B,DE,Tin\n")
+    t = read_table(path, name_col="supplier smelter", country_col="Land", metal_col="Mtl")
+    assert (t.name_col, t.country_col, t.metal_col) == ("Supplier Smelter", "Land", "Mtl")
+    assert t.frame[t.name_col].tolist() == ["B"]
+
+
+def test_override_missing_column(tmp_path: Path) -> None:
+    path = write_text(tmp_path / "in.csv", "Smelter Name,Metal\nA,Tin\n")
+    with pytest.raises(InputError, match="--cid-col") as exc:
+        read_table(path, cid_col="ID")
+    msg = one_line(exc)
+    assert "'ID'" in msg and "'Smelter Name', 'Metal'" in msg and str(path) in msg
+
+
+def test_no_name_column(tmp_path: Path) -> None:
+    path = write_text(tmp_path / "in.csv", "Supplier,Metal\nA,Tin\n")
+    with pytest.raises(InputError, match="--name-col") as exc:
+        read_table(path)
+    msg = one_line(exc)
+    assert "'Supplier', 'Metal'" in msg and str(path) in msg
+
+
+# --------------------------------------------------------------------------------------------
+# Excel tables
+
+
+def test_xlsx_header_row_numbers_and_cell_types(tmp_path: Path) -> None:
+    path = make_xlsx(
+        tmp_path / "in.xlsx",
+        {
+            "Data": [
+                [None, None],
+                ["Smelter Name", "Metal", "Smelter ID", "Qty"],
+                ["Foo", "Gold", "007", 12.0],
+                [None, None, None, None],
+                ["Bar", "Tin", None, 1.5],
+            ]
+        },
+    )
+    t = read_table(path)
+    assert t.kind == "xlsx" and t.sheet == "Data"
+    assert t.row_numbers == [3, 5]
+    assert t.frame["Qty"].tolist() == ["12", "1.5"]
+    assert t.frame["Smelter ID"].tolist() == ["007", ""]
+
+
+def test_xlsx_merged_cells_and_formulas(tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Smelters"
+    ws.append(["Metal", "Smelter Name", "Note"])
+    ws.append(["Gold", "Foo", "=A2&B2"])  # formula without cached value -> ""
+    ws.append([None, "Bar", "ok"])
+    ws.append([None, "Baz", "ok"])
+    ws.merge_cells("A2:A4")
+    ws.merge_cells("C3:C4")
+    wb.save(tmp_path / "m.xlsx")
+    t = read_table(tmp_path / "m.xlsx")
+    assert t.frame["Metal"].tolist() == ["Gold", "Gold", "Gold"]
+    assert t.frame["Note"].tolist() == ["", "ok", "ok"]
+
+
+def test_xlsx_very_long_cell(tmp_path: Path) -> None:
+    long = "Y" * 32_000  # Excel's own cell limit is 32,767 characters
+    t = read_table(make_xlsx(tmp_path / "l.xlsx", {"S": [["name"], [long]]}))
+    assert t.frame["name"][0] == long
+
+
+def test_xlsx_sheet_selection(tmp_path: Path) -> None:
+    path = make_xlsx(
+        tmp_path / "s.xlsx",
+        {
+            "Empty": [],
+            "Second": [["name"], ["two"]],
+        },
+    )
+    with pytest.raises(InputError, match="no rows") as exc:
+        read_table(path)
+    assert "'Empty'" in one_line(exc)
+    assert read_table(path, sheet="second").frame["name"].tolist() == ["two"]
+    assert read_table(path, sheet=1).frame["name"].tolist() == ["two"]
+    with pytest.raises(InputError, match="sheet 'Nope' not found.*'Empty', 'Second'"):
+        read_table(path, sheet="Nope")
+
+
+def test_xlsx_first_visible_sheet(tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    hidden = wb.active
+    hidden.title = "lists"
+    hidden.append(["junk"])
+    hidden.sheet_state = "hidden"
+    ws = wb.create_sheet("Data")
+    ws.append(["Smelter Name"])
+    ws.append(["Foo"])
+    wb.save(tmp_path / "h.xlsx")
+    assert read_table(tmp_path / "h.xlsx").sheet == "Data"
+
+
+# --------------------------------------------------------------------------------------------
+# errors
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="not found") as exc:
+        read_input(tmp_path / "nope.csv")
+    one_line(exc)
+    with pytest.raises(InputError, match="not found"):
+        read_inputs([tmp_path / "nope"])
+
+
+@pytest.mark.parametrize(
+    ("content", "match"),
+    [
+        (b"", "no rows, the file is empty"),
+        (b"\n\n  \n", "no rows, the file is empty"),
+        (b"Smelter Name,Metal\n", "no rows, only a header"),
+        (b"Smelter Name,Metal\n,\n\n", "no rows, only a header"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary file"),
+    ],
+)
+def test_csv_errors(tmp_path: Path, content: bytes, match: str) -> None:
+    path = write_bytes(tmp_path / "in.csv", content)
+    with pytest.raises(InputError, match=match) as exc:
+        read_input(path)
+    assert str(path) in one_line(exc)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"Smelter Name,Metal\nFoo,Gold\n", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", b""],
+)
+def test_not_a_workbook(tmp_path: Path, content: bytes) -> None:
+    path = write_bytes(tmp_path / "fake.xlsx", content)
+    with pytest.raises(InputError, match="not an Excel workbook") as exc:
+        read_input(path)
+    assert str(path) in one_line(exc)
+
+
+def test_corrupt_zip_workbook(tmp_path: Path) -> None:
+    path = write_bytes(tmp_path / "broken.xlsx", b"PK\x03\x04" + b"\x00" * 100)
+    with pytest.raises(InputError, match="cannot be read as an Excel workbook") as exc:
+        read_input(path)
+    one_line(exc)
+
+
+def fake_encrypted_ooxml(path: Path) -> Path:
+    """A minimal stand-in for a password-protected .xlsx: OLE2 header + EncryptedPackage entry."""
+    header = bytes.fromhex("D0CF11E0A1B11AE1") + b"\x00" * 504
+    entry = "EncryptedPackage".encode("utf-16-le").ljust(128, b"\x00")
+    return write_bytes(path, header + entry + b"\x00" * 384)
+
+
+@pytest.mark.parametrize("name", ["locked.xlsx", "locked.xls", "locked.csv"])
+def test_encrypted_workbook(tmp_path: Path, name: str) -> None:
+    path = fake_encrypted_ooxml(tmp_path / name)
+    with pytest.raises(InputError, match="password-protected") as exc:
+        read_input(path)
+    one_line(exc)
+
+
+def test_garbage_ole_file(tmp_path: Path) -> None:
+    path = write_bytes(tmp_path / "old.xls", bytes.fromhex("D0CF11E0A1B11AE1") + b"\x00" * 600)
+    with pytest.raises(InputError, match="cannot be read as an Excel workbook"):
+        read_input(path)
+
+
+def test_errors_are_smelter_match_errors() -> None:
+    assert issubclass(InputError, SmelterMatchError)
+
+
+# --------------------------------------------------------------------------------------------
+# folders and dispatch
+
+
+def test_read_inputs_expands_folders(tmp_path: Path, supplier_cmrt: Path) -> None:
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    write_text(folder / "b.csv", "name\nFoo\n")
+    shutil.copy(supplier_cmrt, folder / "a_supplier.xlsx")
+    write_bytes(folder / "~$a_supplier.xlsx", b"\x00lock")  # Excel lock file
+    write_text(folder / "notes.txt", "not an input")
+    (folder / "sub").mkdir()
+    write_text(folder / "sub" / "c.csv", "name\nBar\n")
+    extra = write_text(tmp_path / "single.csv", "Smelter Name\nBaz\n")
+    tables = read_inputs([folder, str(extra)])
+    assert [Path(t.source).name for t in tables] == ["a_supplier.xlsx", "b.csv", "single.csv"]
+    assert [t.kind for t in tables] == ["cmrt", "csv", "csv"]
+    assert tables[2].source == str(extra)  # path as given
+    assert all(isinstance(t, InputTable) for t in tables)
+
+
+def test_read_inputs_single_path_and_overrides(tmp_path: Path) -> None:
+    path = write_text(tmp_path / "x.csv", "Supplier Smelter\nFoo\n")
+    (table,) = read_inputs(path, name_col="Supplier Smelter")
+    assert table.name_col == "Supplier Smelter"
+
+
+def test_folder_without_inputs(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    write_text(tmp_path / "empty" / "readme.txt", "hi")
+    with pytest.raises(InputError, match="no input files") as exc:
+        read_inputs([tmp_path / "empty"])
+    one_line(exc)
+
+
+def test_csv_content_with_xlsx_magic_is_read_as_workbook(tmp_path: Path) -> None:
+    make_xlsx(tmp_path / "real.xlsx", {"S": [["name"], ["Foo"]]})
+    path = Path(shutil.copy(tmp_path / "real.xlsx", tmp_path / "misnamed.csv"))
+    t = read_input(path)
+    assert t.kind == "xlsx" and t.frame["name"].tolist() == ["Foo"]
+
+
+def test_frame_has_no_nan(tmp_path: Path) -> None:
+    path = make_xlsx(tmp_path / "n.xlsx", {"S": [["name", "metal"], ["Foo", None], [None, "Tin"]]})
+    f = read_table(path).frame
+    assert not f.isna().any().any()
+    pd.testing.assert_frame_equal(
+        f, pd.DataFrame({"name": ["Foo", ""], "metal": ["", "Tin"]}, dtype=object)
+    )

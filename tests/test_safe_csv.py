@@ -1,0 +1,84 @@
+"""Tests for smelter_match.safe_csv: CSV-injection neutralising and the Excel-friendly writer."""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from smelter_match.safe_csv import FORMULA_PREFIXES, neutralise, write_csv
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("=1+1", "'=1+1"),
+        ('=HYPERLINK("http://evil","x")', '\'=HYPERLINK("http://evil","x")'),
+        ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
+        ("-2+3", "'-2+3"),
+        ("-5", "'-5"),  # bare negative numbers too, by design
+        ("@SUM(A1:A9)", "'@SUM(A1:A9)"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "'\r=1"),
+        ("Asahi Pretec Corp.", "Asahi Pretec Corp."),
+        ("a=b", "a=b"),
+        ("", ""),
+        ("'already quoted", "'already quoted"),
+    ],
+)
+def test_neutralise(value: str, expected: str) -> None:
+    assert neutralise(value) == expected
+
+
+@pytest.mark.parametrize("value", [None, 5, -5, -1.5, True])
+def test_neutralise_leaves_non_strings(value: object) -> None:
+    assert neutralise(value) is value
+
+
+@given(st.text())
+def test_neutralise_property(value: str) -> None:
+    out = neutralise(value)
+    assert not out.startswith(FORMULA_PREFIXES)
+    assert out in (value, "'" + value)
+
+
+def test_write_csv_round_trip_with_bom(tmp_path: Path) -> None:
+    df = pd.DataFrame(
+        {
+            "reported_name": ["江西铜业股份有限公司", "Cendres + Métaux SA", "=cmd()", "-5", None],
+            "country": ["CHINA", "SWITZERLAND", "РОССИЯ", "", "JAPAN"],
+            "score": [0.9, 1.0, -0.5, 0.0, float("nan")],
+            "count": [1, -2, 3, 4, 5],
+        }
+    )
+    path = tmp_path / "out.csv"
+    write_csv(df, path)
+    raw = path.read_bytes()
+    assert raw.startswith(codecs.BOM_UTF8)
+    assert b"\r\n" not in raw
+    back = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    assert back["reported_name"].tolist() == [
+        "江西铜业股份有限公司",
+        "Cendres + Métaux SA",
+        "'=cmd()",
+        "'-5",
+        "",
+    ]
+    assert back["country"].tolist() == ["CHINA", "SWITZERLAND", "РОССИЯ", "", "JAPAN"]
+    # numeric columns stay numbers, never prefixed
+    assert back["score"].tolist() == ["0.9", "1.0", "-0.5", "0.0", ""]
+    assert back["count"].tolist() == ["1", "-2", "3", "4", "5"]
+    assert df["reported_name"][2] == "=cmd()"  # input frame untouched
+
+
+def test_write_csv_neutralises_headers_and_is_deterministic(tmp_path: Path) -> None:
+    df = pd.DataFrame({"=evil": ["@x", "a,b", 'say "hi"', "line\nbreak"]}, index=[7, 3, 5, 1])
+    write_csv(df, tmp_path / "a.csv")
+    write_csv(df.copy(), tmp_path / "b.csv")
+    assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+    text = (tmp_path / "a.csv").read_text(encoding="utf-8-sig")
+    assert text == '\'=evil\n\'@x\n"a,b"\n"say ""hi"""\n"line\nbreak"\n'
