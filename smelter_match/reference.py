@@ -18,6 +18,7 @@ directory, so a second load of the same files takes a fraction of a second.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import json
@@ -193,7 +194,7 @@ def load_reference(*sources: str | Path | Iterable[str | Path], use_cache: bool 
     paths = expand_paths(flat)
     hashes = [(str(p), file_sha256(p)) for p in paths]
     key = hashlib.sha256(
-        json.dumps([SCHEMA_VERSION, sorted(h for _, h in hashes)]).encode()
+        json.dumps([SCHEMA_VERSION, _normaliser_fingerprint(), sorted(h for _, h in hashes)]).encode()
     ).hexdigest()
     cached = cache_dir() / "compiled" / f"{key[:32]}.json.gz"
     if use_cache and cached.exists():
@@ -216,11 +217,22 @@ def load_reference(*sources: str | Path | Iterable[str | Path], use_cache: bool 
         )
     ref = merge_sources(data, key)
     if use_cache:
-        try:
+        with contextlib.suppress(OSError):  # a read-only cache dir only costs speed
             ref.save(cached)
-        except OSError:
-            pass  # a read-only cache dir only costs speed
     return ref
+
+
+def _normaliser_fingerprint() -> str:
+    """Hash of the normaliser's code and vocabularies: compiled keys depend on them."""
+    from smelter_match import normalize
+    from smelter_match._resources import vocab_path
+
+    h = hashlib.sha256(Path(normalize.__file__).read_bytes())
+    folder = vocab_path("stopwords.txt").parent
+    for f in sorted(folder.glob("*")):
+        if f.is_file():
+            h.update(f.name.encode() + f.read_bytes())
+    return h.hexdigest()[:16]
 
 
 def import_reference(*sources: str | Path) -> tuple[Reference, Path]:
@@ -313,6 +325,12 @@ def merge_sources(data: list[SourceData], content_hash: str) -> Reference:
     # Whitespace runs are typing accidents; cells without a letter or digit ("~", "`") are junk.
     o["name"] = o["name"].astype(str).str.replace(r"\s+", " ", regex=True).str.strip()
     o = o[o["name"].str.contains(r"\w", regex=True)]
+    if o.empty:
+        # e.g. CMRT 2.03a alone: its old-format IDs map to CIDs only through CMRT 3.01's table
+        raise ReferenceLoadError(
+            "no facility with a smelter ID (CID) in the reference files: CMRT 2.03a has only "
+            "old-format IDs; load it together with CMRT 3.01 or a newer CMRT / RMI export"
+        )
 
     # Current standard name and location: newest standard-name observation; lookup beats revisions
     # at equal date because it carries the location.
@@ -320,7 +338,12 @@ def merge_sources(data: list[SourceData], content_hash: str) -> Reference:
     latest = std.groupby(["cid", "metal"], sort=True).tail(1).set_index(["cid", "metal"])
     loc = o[o["country"] != ""].sort_values(["rank"], kind="stable")
     latest_loc = loc.groupby(["cid", "metal"]).tail(1).set_index(["cid", "metal"])
-    city_src = o[(o["city"] != "") | (o["state_province"] != "")].sort_values("rank", kind="stable")
+    # City/state: a smelter list's structured columns beat the RMAP lists' free-text region
+    # ("Bangka, 33211, Indonesia"), which is used only for facilities no smelter list locates.
+    list_labels = {d.label for d in data if d.kind in ("lookup", "legacy")}
+    city_src = o[(o["city"] != "") | (o["state_province"] != "")].assign(
+        _from_list=lambda x: x["label"].isin(list_labels)
+    ).sort_values(["_from_list", "rank"], kind="stable")
     latest_city = city_src.groupby(["cid", "metal"]).tail(1).set_index(["cid", "metal"])
     seen = o.groupby(["cid", "metal"])["label"].agg(lambda s: _ordered_labels(s, order))
     newest_list = max((order[d.label] for d in data if d.kind in ("lookup", "legacy")), default=-1)
@@ -422,15 +445,23 @@ def diff_references(old: Reference, new: Reference) -> pd.DataFrame:
     """What changed from ``old`` to ``new``: facilities added, removed, renamed, moved, re-statused.
 
     Returns one row per change: change, cid, metal, old, new. "removed" covers both facilities
-    that disappeared from the list and those newly marked removed in the revision log.
+    that disappeared from the list and those newly marked removed in the revision log. A CID that
+    only the new side knows, and only as a removed facility (history from the revision log), is not
+    a change. "moved" needs a different country (compared by ISO code) or two different known
+    cities; a location that is merely unknown on one side is not a move. Status changes are
+    reported only when both sides include an RMAP (conformant / active) list.
     """
     a = old.facilities.set_index(["cid", "metal"])
     b = new.facilities.set_index(["cid", "metal"])
+    both_have_rmap = all(
+        any(f.get("kind") in ("conformant", "active") for f in r.version.files) for r in (old, new)
+    )
     rows = []
     for key in sorted(set(a.index) | set(b.index)):
         cid, metal = key
         if key not in a.index:
-            rows.append(("added", cid, metal, "", b.loc[key, "standard_name"]))
+            if not b.loc[key, "removed"]:
+                rows.append(("added", cid, metal, "", b.loc[key, "standard_name"]))
             continue
         if key not in b.index:
             rows.append(("removed", cid, metal, a.loc[key, "standard_name"], ""))
@@ -443,10 +474,21 @@ def diff_references(old: Reference, new: Reference) -> pd.DataFrame:
             rows.append(("dropped_from_list", cid, metal, x["standard_name"], ""))
         if x["standard_name"] != y["standard_name"]:
             rows.append(("renamed", cid, metal, x["standard_name"], y["standard_name"]))
-        if (x["country"], x["city"]) != (y["country"], y["city"]) and y["country"]:
+        if _moved(x, y):
             rows.append(("moved", cid, metal, f"{x['city']}, {x['country']}".strip(", "),
                          f"{y['city']}, {y['country']}".strip(", ")))
-        if x["rmap_status"] != y["rmap_status"]:
+        if both_have_rmap and x["rmap_status"] != y["rmap_status"]:
             rows.append(("status", cid, metal, x["rmap_status"] or "(neither list)",
                          y["rmap_status"] or "(neither list)"))
     return pd.DataFrame(rows, columns=["change", "cid", "metal", "old", "new"])
+
+
+def _moved(x: pd.Series, y: pd.Series) -> bool:
+    """Different country (by ISO code when both have one) or two different known cities."""
+    if x["country"] and y["country"]:
+        if x["country_code"] and y["country_code"]:
+            if x["country_code"] != y["country_code"]:
+                return True
+        elif x["country"] != y["country"]:
+            return True
+    return bool(x["city"] and y["city"] and x["city"] != y["city"])

@@ -1,0 +1,598 @@
+"""The merged RMI reference (``smelter_match.reference``) and the ``reference`` CLI commands.
+
+The full reference (all 14 files of ``shared/rmi/cmrt`` and ``shared/rmi/exports-2026-08-22``) is
+loaded once per session (fixture ``full_reference``) and cross-checked against the independent
+flattening in ``shared/rmi/derived`` (read here only; it is never an input of the library).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from smelter_match import cli
+from smelter_match.errors import ReferenceLoadError, SmelterMatchError
+from smelter_match.normalize import normalize_country
+from smelter_match.reference import diff_references, load_reference
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[1]
+CMRT_6X = [
+    "RMI_CMRT_6.01_zh-display.xlsx",
+    "RMI_CMRT_6.1_zh-display.xlsx",
+    "RMI_CMRT_6.22_zh-display.xlsx",
+    "RMI_CMRT_6.22_filled-placeholder-declaration.xlsx",
+    "RMI_CMRT_6.31_zh-display.xlsx",
+    "RMI_CMRT_6.4.xlsx",
+    "RMI_CMRT_6.4_zh-display.xlsx",
+    "RMI_CMRT_6.5_zh-display.xlsx",
+]
+
+# Intended differences in the *current standard name* (18 CIDs). The merge takes the newest dated
+# standard name (revision-log names are dated by their revision date, RMAP-list names by the list
+# date), derived/ prefers names from smelter lists:
+#   CID       metal     ours                                        derived
+#   CID000328 Gold      "Daejin Indus Co., Ltd."                    "Daejin Indus Co. Ltd"
+#   CID000988 Gold      "Korea Metal Co., Ltd."                     "Korea Metal Co. Ltd"
+#   CID001322 Gold      "Elemetal Refining, LLC"                    "Ohio Precious Metals, LLC"
+#   CID001573 Gold      "Schone Edelmetaal B.V."                    "Schone Edelmetaal"
+#   CID000731 Tantalum  "Hi-Temp Specialty Metals, Inc."            "Hi-Temp"
+#   CID000963 Tantalum  "Kemet Blue Metal"                          "Kemet Blue Powder"
+#   CID000973 Tantalum  "King-Tan Tantalum Industry Ltd."           "... Industry Ltd"
+#   CID001634 Tantalum  "Shanghai Jiangxi Metals Co., Ltd."         "... Co. Ltd"
+#   CID002232 Tantalum  "Zhuzhou Cemented Carbide Group Co., Ltd."  "Zhuzhou Cement Carbide"
+#   CID002307 Tantalum  "Yichun Jin Yang Rare Metal Co., Ltd."      "... Co., Ltd" (no dot)
+#   CID002547 Tantalum  "QSIL Metals Hermsdorf GmbH"                "H.C. Starck Hermsdorf GmbH"
+#   CID000244 Tin       "Jiangxi Ketai Advanced Material Co., Ltd." "China Rare Metal Materials
+#                                                                    Company"
+#   CID000278 Tin       "CNMC (Guangxi) PGMA Co., Ltd."             "... PGMA Co. Ltd."
+#   CID000295 Tin       "Cooperativa Metalurgica de Rondônia Ltda." "Cooper Santa"
+#   CID001063 Tin       "Linwu Xianggui Ore Smelting Co., Ltd."     "Linwu Xianggui Smelter Co"
+#   CID002011 Tungsten  "Vietnam Youngsun Tungsten Industry Co., Ltd." "... Co., Ltd"
+# For these 16 the chosen name is one of the facility's names in derived/aliases.csv. Two more
+# come from the 2026 RMAP conformant list, whose names derived/ does not collect at all (both CIDs
+# are in CMRT 6.4 only, not in 6.5 nor the 2026 export):
+#   CID004604 Gold "Impala Platinum - Base Metal Refinery (BMR)"
+#                  derived "Impala Refineries – Base Metals Refinery (BMR)"
+#   CID004610 Gold "Impala Platinum - Rustenburg Smelter"   derived "Impala Rustenburg"
+NAME_FROM_NEWER_SOURCE = {
+    "CID000328", "CID000988", "CID001322", "CID001573", "CID000731", "CID000963", "CID000973",
+    "CID001634", "CID002232", "CID002307", "CID002547", "CID000244", "CID000278", "CID000295",
+    "CID001063", "CID002011",
+}
+NAME_FROM_RMAP_LIST = {"CID004604", "CID004610"}
+
+
+def _ws(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _csv(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+@pytest.fixture(scope="session")
+def derived(rmi_derived_dir: Path) -> dict[str, pd.DataFrame]:
+    """The derived/ tables (read-only cross-check material)."""
+    return {
+        name: _csv(rmi_derived_dir / f"{name}.csv")
+        for name in ("reference", "aliases", "revisions", "v2_id_crosswalk")
+    }
+
+
+@pytest.fixture
+def fresh_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty cache dir and no ``SMELTER_MATCH_REFERENCE``: nothing configured."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("SMELTER_MATCH_CACHE_DIR", str(cache))
+    monkeypatch.delenv("SMELTER_MATCH_REFERENCE", raising=False)
+    return cache
+
+
+def _pairs(df: pd.DataFrame) -> set[tuple[str, str]]:
+    return set(zip(df["cid"], df["metal"], strict=True))
+
+
+# ------------------------------------------------------------------------------------------------
+# Full reference vs derived/
+# ------------------------------------------------------------------------------------------------
+
+def test_full_reference_loads_every_file(full_reference) -> None:
+    files = full_reference.version.files
+    assert len(files) == 14
+    kinds = pd.Series([f["kind"] for f in files]).value_counts().to_dict()
+    assert kinds == {"lookup": 9, "legacy": 2, "revisions": 1, "conformant": 1, "active": 1}
+    assert full_reference.version.template_version == "6.5"
+    assert full_reference.version.list_date == "2026-08-22"
+    assert "CMRT 6.5" in full_reference.version.stamp
+
+
+def test_same_cid_metal_set_and_cids_per_metal(full_reference, derived) -> None:
+    fac, ref = full_reference.facilities, derived["reference"]
+    assert len(fac) == len(ref) == 547
+    assert _pairs(fac) == _pairs(ref)
+    assert fac.groupby("metal").size().to_dict() == ref.groupby("metal").size().to_dict() == {
+        "Gold": 225, "Tantalum": 70, "Tin": 152, "Tungsten": 100,
+    }
+    assert int(fac["in_latest_list"].sum()) == int((ref["in_rmi_export_2026_08_22"] == "yes").sum())
+    assert int(fac["in_latest_list"].sum()) == 347
+
+
+def test_every_derived_alias_is_a_name(full_reference, derived) -> None:
+    names = set(zip(full_reference.names["cid"], full_reference.names["metal"],
+                    full_reference.names["name"], strict=True))
+    aliases = derived["aliases"]
+    expected = {(c, m, _ws(a)) for c, m, a in zip(aliases["cid"], aliases["metal"],
+                                                   aliases["alias"], strict=True)}
+    assert len(expected) == 1325
+    assert expected - names == set()
+    # The only extra names are the two RMAP-list standard names derived/ does not collect.
+    assert {c for c, _, _ in names - expected} == NAME_FROM_RMAP_LIST
+    assert len(names - expected) == 2
+
+
+def test_standard_names_match_derived_except_known(full_reference, derived) -> None:
+    fac = full_reference.facilities.set_index(["cid", "metal"])["standard_name"]
+    ref = derived["reference"].set_index(["cid", "metal"])["standard_name"]
+    differ = {cid for (cid, metal), name in ref.items() if fac[(cid, metal)] != name}
+    assert differ == NAME_FROM_NEWER_SOURCE | NAME_FROM_RMAP_LIST
+
+    aliases = derived["aliases"]
+    for cid in NAME_FROM_NEWER_SOURCE:
+        known = {_ws(a) for a in aliases.loc[aliases["cid"] == cid, "alias"]}
+        chosen = full_reference.facility(cid)["standard_name"]
+        assert chosen in known, (cid, chosen)
+    names = full_reference.names
+    for cid in NAME_FROM_RMAP_LIST:
+        row = full_reference.facility(cid)
+        assert row["versions"] == "CMRT 6.4; RMI conformant list 2026-08-22"
+        own = names[names["cid"] == cid].set_index("name")["kind"]
+        assert own[row["standard_name"]] == "current_standard_name"
+        assert own[ref[(cid, "Gold")]] == "former_standard_name"
+
+
+def test_name_kinds_match_derived(full_reference, derived) -> None:
+    ours = full_reference.names.set_index(["cid", "metal", "name"])["kind"]
+    aliases = derived["aliases"]
+    counts = {"same": 0, "swapped": 0}
+    for r in aliases.itertuples(index=False):
+        kind = ours[(r.cid, r.metal, _ws(r.alias))]
+        if kind == r.alias_kind:
+            counts["same"] += 1
+            continue
+        # only the current/former swap caused by the intended standard-name differences
+        assert r.cid in NAME_FROM_NEWER_SOURCE | NAME_FROM_RMAP_LIST, (r.cid, r.alias, kind)
+        assert {kind, r.alias_kind} == {"current_standard_name", "former_standard_name"}
+        counts["swapped"] += 1
+    assert counts == {"same": 1291, "swapped": 34}
+    kinds = full_reference.names["kind"].value_counts().to_dict()
+    assert kinds == {"current_standard_name": 547, "lookup_alias": 533,
+                     "former_standard_name": 247}
+
+
+def test_rmap_status_equal(full_reference, derived) -> None:
+    fac = full_reference.facilities.set_index(["cid", "metal"])["rmap_status"]
+    ref = derived["reference"].set_index(["cid", "metal"])["rmap_status"]
+    assert fac.sort_index().equals(ref.sort_index())
+    assert fac.value_counts().to_dict() == {"": 305, "Conformant": 234, "Active": 8}
+    # SOURCES.md quirks: removed in 2022 yet conformant; conformant yet absent from 6.4/6.5.
+    assert full_reference.facility("CID001758")["rmap_status"] == "Conformant"
+    assert full_reference.facility("CID001758")["removed"]
+    assert full_reference.facility("CID000211")["rmap_status"] == "Conformant"
+
+
+def test_removed_set_and_last_revision(full_reference, derived) -> None:
+    # derived encodes the facility's newest revision as "<date> <Basis>: <details>"; a facility is
+    # removed when that newest revision is a removal. Ours: the newest Added/Removed event is a
+    # removal. Both give the same 173 (cid, metal), and the same last-revision text for all 547.
+    ref = derived["reference"]
+    derived_removed = {
+        (c, m) for c, m, last in zip(ref["cid"], ref["metal"], ref["last_revision"], strict=True)
+        if re.match(r"^\d{4}-\d\d-\d\d Removed:", last)
+    }
+    fac = full_reference.facilities
+    ours = _pairs(fac[fac["removed"]])
+    assert ours == derived_removed
+    assert len(ours) == 173
+    merged = ref.merge(fac, on=["cid", "metal"], suffixes=("_d", ""))
+    assert (merged["last_revision_d"] == merged["last_revision"]).all()
+
+
+def test_successors_equal_referenced_cids(full_reference, derived) -> None:
+    revs = derived["revisions"]
+    removed_rows = revs[revs["basis"].str.lower() == "removed"]
+    expected = removed_rows.groupby(["cid", "metal"])["referenced_cids"].agg(
+        lambda s: frozenset(" ".join(s).split())
+    )
+    fac = full_reference.facilities
+    removed = fac[fac["removed"]]
+    with_successors = 0
+    for r in removed.itertuples(index=False):
+        got = frozenset(filter(None, r.successors.split(";")))
+        assert got == expected[(r.cid, r.metal)], r.cid
+        with_successors += bool(got)
+    assert with_successors == 13
+    assert full_reference.facility("CID000963")["successors"] == "CID002568;CID002539"
+    assert len(full_reference.revisions) == len(revs) == 496
+
+
+def test_country_and_city_mostly_equal(full_reference, derived) -> None:
+    merged = derived["reference"].merge(full_reference.facilities, on=["cid", "metal"],
+                                        suffixes=("_d", ""))
+    # Text differs for 3 US facilities ("UNITED STATES" in the older list derived uses), the ISO
+    # code never does.
+    country_text = merged[merged["country_d"] != merged["country"]]
+    assert set(country_text["cid"]) == {"CID001322", "CID001754", "CID000731"}
+    assert (merged["country_d"].map(normalize_country).fillna("") == merged["country_code"]).all()
+    assert (merged["country_code"] != "").all()
+    assert (merged["city_d"] != merged["city"]).sum() <= 5
+    assert (merged["state_province_d"] != merged["state_province"]).sum() <= 5
+
+
+def test_ambiguous_names_cover_derived(full_reference, derived) -> None:
+    aliases = derived["aliases"]
+    derived_amb = {(c, _ws(a)) for c, a, x in zip(aliases["cid"], aliases["alias"],
+                                                   aliases["also_maps_to"], strict=True) if x}
+    names = full_reference.names
+    ours = set(zip(names.loc[names["ambiguous"], "cid"], names.loc[names["ambiguous"], "name"],
+                   strict=True))
+    assert len(derived_amb) == 26
+    # Our name key also drops legal forms, so it finds more collisions ("Johnson Matthey Inc" /
+    # "Johnson Matthey Limited", "H.C. Starck ..."): a superset of derived's 26.
+    assert derived_amb <= ours
+
+
+def test_reference_summary(full_reference) -> None:
+    s = full_reference.summary()
+    assert s["facilities"] == 547 and s["removed"] == 173 and s["current"] == 347
+
+
+# ------------------------------------------------------------------------------------------------
+# Single files, language copies, legacy templates, cache
+# ------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", CMRT_6X)
+def test_each_6x_workbook_loads_alone(rmi_dir: Path, name: str) -> None:
+    ref = load_reference(rmi_dir / "cmrt" / name)
+    assert [f["kind"] for f in ref.version.files] == ["lookup"]
+    assert ref.version.template_version.startswith("6.")
+    assert 300 <= len(ref.facilities) <= 600
+    assert set(ref.facilities["metal"]) == {"Gold", "Tantalum", "Tin", "Tungsten"}
+    assert ref.facilities["in_latest_list"].all()
+    assert (ref.facilities["standard_name"] != "").all()
+    assert not ref.facilities["removed"].any()
+
+
+def test_english_and_zh_display_64_are_identical(rmi_dir: Path) -> None:
+    en = load_reference(rmi_dir / "cmrt" / "RMI_CMRT_6.4.xlsx")
+    zh = load_reference(rmi_dir / "cmrt" / "RMI_CMRT_6.4_zh-display.xlsx")
+    pd.testing.assert_frame_equal(en.facilities, zh.facilities)
+    pd.testing.assert_frame_equal(en.names, zh.names)
+    assert en.version.content_hash != zh.version.content_hash  # different files ...
+    assert en.version.list_date == zh.version.list_date == "2024-02-28"  # ... same list
+
+
+def test_203a_needs_301_for_cids(rmi_dir: Path, derived) -> None:
+    cmrt = rmi_dir / "cmrt"
+    with pytest.raises(ReferenceLoadError, match="old-format IDs"):
+        load_reference(cmrt / "EICC_GeSI_CMRT_2.03a.xlsx")
+    only_301 = load_reference(cmrt / "CFSI_CMRT_3.01.xls")
+    both = load_reference(cmrt / "CFSI_CMRT_3.01.xls", cmrt / "EICC_GeSI_CMRT_2.03a.xlsx")
+    known = set(zip(only_301.names["cid"], only_301.names["name"], strict=True))
+    new = both.names[[(c, n) not in known for c, n in zip(both.names["cid"], both.names["name"],
+                                                            strict=True)]]
+    assert len(new) > 100
+    assert new["cid"].str.match(r"^CID\d{6}$").all()
+    assert (new["versions"] == "CMRT 2.03a").all()
+    # derived marks 195 names seen only in the 2013 template: all are mapped, to the same CID.
+    aliases = derived["aliases"]
+    v2 = aliases[aliases["only_via_v2_crosswalk"] == "yes"]
+    assert len(v2) == 195
+    ours = set(zip(both.names["cid"], both.names["metal"], both.names["name"], strict=True))
+    missing = {(c, m, _ws(a)) for c, m, a in zip(v2["cid"], v2["metal"], v2["alias"], strict=True)}
+    assert missing - ours == set()
+
+
+def test_cache_second_load_fast_and_equal(full_reference, rmi_dir: Path,
+                                          rmi_exports_dir: Path) -> None:
+    # (Load once untimed: the cache key includes a fingerprint of normalize.py, which may have
+    # changed on disk since the session fixture was built when someone edits it mid-run.)
+    load_reference(rmi_dir / "cmrt", rmi_exports_dir)
+    start = time.perf_counter()
+    again = load_reference(rmi_dir / "cmrt", rmi_exports_dir)
+    assert time.perf_counter() - start < 1.0
+    assert again.version == full_reference.version
+    for attr in ("facilities", "names", "revisions"):
+        pd.testing.assert_frame_equal(getattr(again, attr), getattr(full_reference, attr))
+
+
+def test_changed_content_changes_hash(rmi_exports_dir: Path, tmp_path: Path) -> None:
+    path = tmp_path / "CMRT.xml"
+    shutil.copyfile(rmi_exports_dir / "CMRT.xml", path)
+    first = load_reference(path)
+    assert load_reference(path).version.content_hash == first.version.content_hash
+    text = path.read_text(encoding="utf-8")
+    assert ">Advanced Chemical Company<" in text
+    path.write_text(text.replace(">Advanced Chemical Company<", ">Advanced Chemical Co. X<"),
+                    encoding="utf-8")
+    second = load_reference(path)
+    assert second.version.content_hash != first.version.content_hash
+    assert second.facility("CID000015")["standard_name"] == "Advanced Chemical Co. X"
+
+
+# ------------------------------------------------------------------------------------------------
+# diff
+# ------------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def diff_601_2026(rmi_dir: Path, rmi_exports_dir: Path) -> pd.DataFrame:
+    old = load_reference(rmi_dir / "cmrt" / "RMI_CMRT_6.01_zh-display.xlsx")
+    new = load_reference(rmi_exports_dir)
+    return diff_references(old, new)
+
+
+def _change(diff: pd.DataFrame, kind: str, cid: str) -> dict:
+    rows = diff[(diff["change"] == kind) & (diff["cid"] == cid)]
+    assert len(rows) == 1, (kind, cid)
+    return rows.iloc[0].to_dict()
+
+
+def test_diff_601_to_2026_plausible(diff_601_2026: pd.DataFrame) -> None:
+    d = diff_601_2026
+    counts = d["change"].value_counts().to_dict()
+    assert set(counts) == {"added", "removed", "dropped_from_list", "renamed", "moved"}
+    assert 50 <= counts["added"] <= 200 and 20 <= counts["removed"] <= 120
+    assert _change(d, "renamed", "CID000035") == {
+        "change": "renamed", "cid": "CID000035", "metal": "Gold",
+        "old": "Allgemeine Gold-und Silberscheideanstalt A.G.", "new": "Agosi AG"}
+    assert _change(d, "renamed", "CID000082") == {
+        "change": "renamed", "cid": "CID000082", "metal": "Gold",
+        "old": "Asahi Pretec Corp.", "new": "ASAHI METALFINE, Inc."}
+    assert _change(d, "removed", "CID000092")["new"].startswith("2021-07-06 No longer")
+    assert _change(d, "added", "CID000313")["new"] == "PT Premium Tin Indonesia"
+    assert _change(d, "dropped_from_list", "CID000211")["metal"] == "Tantalum"
+    assert _change(d, "moved", "CID000176") == {
+        "change": "moved", "cid": "CID000176", "metal": "Gold",
+        "old": "Pforzheim, GERMANY", "new": "Wimsheim, GERMANY"}
+    # History known only from the 2026 revision log is not "added" (removed in 2016)
+    assert "CID000028" not in set(d["cid"])
+    # No RMAP list on the 6.01 side: no status rows; country spelling alone is not a move
+    moved = d[d["change"] == "moved"]
+    assert not moved["new"].str.endswith("NORTH MACEDONIA, REPUBLIC OF").any()
+
+
+# ------------------------------------------------------------------------------------------------
+# Bad input: one-line ReferenceLoadError, CLI exit 2
+# ------------------------------------------------------------------------------------------------
+
+def _encrypted_ooxml(path: Path) -> Path:
+    # Minimal OLE2 container whose directory names an "EncryptedPackage" stream, as Excel writes
+    # for password-protected .xlsx files.
+    header = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
+    entry = "EncryptedPackage".encode("utf-16-le").ljust(64, b"\x00") + b"\x00" * 64
+    path.write_bytes(header + entry + b"\x00" * 1024)
+    return path
+
+
+def _workbook_without_lookup(path: Path) -> Path:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Declaration"
+    ws.append(["Company name", "Acme"])
+    ws.append(["Metal", "Smelter name", "Country"])
+    ws.append(["Gold", "Some Refinery", "JAPAN"])
+    wb.save(path)
+    return path
+
+
+def _zip_with_text(path: Path) -> Path:
+    import zipfile
+
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("readme.txt", "not a workbook")
+    return path
+
+
+BAD_FILES = {
+    "text_renamed_xlsx": ("notes.xlsx", lambda p: p.write_text("just some notes\nline two\n")),
+    "empty": ("empty.xlsx", lambda p: p.write_bytes(b"")),
+    "encrypted": ("locked.xlsx", _encrypted_ooxml),
+    "no_lookup_tab": ("plain.xlsx", _workbook_without_lookup),
+    "xml_not_spreadsheetml": ("data.xml",
+                              lambda p: p.write_text('<?xml version="1.0"?><root><a>1</a></root>')),
+    "xml_broken": ("broken.xml", lambda p: p.write_text('<?xml version="1.0"?><Workbook><Work')),
+    "csv_wrong_columns": ("list.csv", lambda p: p.write_text("Company,Product\nAcme,Widget\n")),
+    "zip_not_workbook": ("archive.xlsx", lambda p: _zip_with_text(p)),
+}
+
+
+@pytest.fixture(params=sorted(BAD_FILES))
+def bad_file(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+    name, make = BAD_FILES[request.param]
+    folder = tmp_path / "bad"
+    folder.mkdir()
+    path = folder / name
+    make(path)
+    return path
+
+
+def test_bad_file_raises_one_line_error(bad_file: Path) -> None:
+    with pytest.raises(ReferenceLoadError) as info:
+        load_reference(bad_file)
+    message = str(info.value)
+    assert "\n" not in message
+    assert bad_file.name in message
+
+
+def test_bad_file_cli_exit_2(bad_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["reference", "info", "--reference", str(bad_file)]) == 2
+    captured = capsys.readouterr()
+    err = captured.err.strip().splitlines()
+    assert len(err) == 1, captured.err
+    assert err[0].startswith("smelter-match: error: ")
+    assert bad_file.name in err[0]
+    assert captured.out == ""
+
+
+@pytest.mark.parametrize("case", ["missing_file", "empty_folder"])
+def test_missing_or_empty_path(case: str, tmp_path: Path,
+                               capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "nowhere.xlsx"
+    if case == "empty_folder":
+        path = tmp_path / "folder"
+        path.mkdir()
+    with pytest.raises(ReferenceLoadError, match=re.escape(str(path))):
+        load_reference(path)
+    assert cli.main(["reference", "info", "-r", str(path)]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_no_reference_configured(fresh_cache: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(ReferenceLoadError, match="no RMI reference given"):
+        load_reference()
+    assert cli.main(["reference", "info"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("smelter-match: error: no RMI reference given")
+    assert err.count("\n") == 1
+
+
+def test_errors_are_smelter_match_errors() -> None:
+    assert issubclass(ReferenceLoadError, SmelterMatchError)
+
+
+# ------------------------------------------------------------------------------------------------
+# CLI
+# ------------------------------------------------------------------------------------------------
+
+def test_cli_import_then_info_uses_default(fresh_cache: Path, rmi_exports_dir: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["reference", "import", str(rmi_exports_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "Saved as the default reference" in out
+    assert (fresh_cache / "default_reference.json.gz").is_file()
+    assert re.search(r"Total\s+538\s+347\s+173\s+234\s+8", out), out
+
+    assert cli.main(["reference", "info"]) == 0
+    out = capsys.readouterr().out
+    assert "RMI export 2026-08-22" in out
+    assert re.search(r"Total\s+538\s+347\s+173\s+234\s+8", out), out
+    assert "Ambiguous names" in out
+
+    assert cli.main(["-q", "reference", "import", str(rmi_exports_dir)]) == 0
+    assert capsys.readouterr().out == ""
+
+
+def test_cli_info_with_reference(full_reference, rmi_dir: Path, rmi_exports_dir: Path,
+                                 capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["reference", "info", "--reference", str(rmi_dir / "cmrt"),
+            "--reference", str(rmi_exports_dir)]
+    assert cli.main(args) == 0
+    out = capsys.readouterr().out
+    assert full_reference.version.stamp in out
+    assert re.search(r"Gold\s+225\s+", out)
+    assert re.search(r"Total\s+547\s+347\s+173\s+234\s+8", out), out
+    assert "Names: 1327" in out
+    # --reference also works before the command name; --json gives the same counts
+    assert cli.main(["--reference", str(rmi_exports_dir), "reference", "info", "--json"]) == 0
+    import json
+
+    data = json.loads(capsys.readouterr().out)
+    assert data["facilities"] >= 347 and data["by_metal"]["Tin"]["facilities"] > 0
+
+
+def test_cli_diff_table_and_csv(rmi_dir: Path, rmi_exports_dir: Path, tmp_path: Path,
+                                diff_601_2026: pd.DataFrame,
+                                capsys: pytest.CaptureFixture[str]) -> None:
+    out_csv = tmp_path / "diff.csv"
+    old = str(rmi_dir / "cmrt" / "RMI_CMRT_6.01_zh-display.xlsx")
+    assert cli.main(["reference", "diff", old, str(rmi_exports_dir), "--csv", str(out_csv),
+                     "--limit", "3"]) == 0
+    out = capsys.readouterr().out
+    assert re.search(rf"^renamed\s+{(diff_601_2026['change'] == 'renamed').sum()}$", out, re.M)
+    assert "... " in out and "more (see --csv)" in out
+    written = pd.read_csv(out_csv, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert list(written.columns) == ["change", "cid", "metal", "old", "new"]
+    assert len(written) == len(diff_601_2026)
+    # --old/--new add files to either side
+    assert cli.main(["reference", "diff", "--old", old,
+                     "--new", str(rmi_exports_dir / "CMRT.xml"),
+                     "--new", str(rmi_exports_dir / "REVISIONS.xml")]) == 0
+    assert "Agosi AG" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv", [
+    [], ["bogus"], ["reference"], ["reference", "import"], ["reference", "diff", "only-old"],
+    ["reference", "diff", "a", "b", "--limit", "many"],
+])
+def test_cli_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert "usage:" in err and "Traceback" not in err
+
+
+def test_cli_help_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["--help"]) == 0
+    assert "reference" in capsys.readouterr().out
+    assert cli.main(["reference", "diff", "--help"]) == 0
+
+
+def test_cli_keyboard_interrupt_and_oserror(monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    def interrupted(args):  # noqa: ANN001, ANN202
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "get_reference", interrupted)
+    assert cli.main(["reference", "info"]) == 2
+    assert capsys.readouterr().err == "smelter-match: error: interrupted\n"
+
+    def denied(args):  # noqa: ANN001, ANN202
+        raise PermissionError(13, "Permission denied", "/some/file.xlsx")
+
+    monkeypatch.setattr(cli, "get_reference", denied)
+    assert cli.main(["reference", "info"]) == 2
+    assert capsys.readouterr().err == (
+        "smelter-match: error: [Errno 13] Permission denied: '/some/file.xlsx'\n"
+    )
+
+
+def test_cli_registry_adds_a_command(monkeypatch: pytest.MonkeyPatch,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    def add_hello(sub, common: cli.CommonOptions) -> None:  # noqa: ANN001
+        p = sub.add_parser("hello", parents=[common.reference, common.output])
+        p.add_argument("who")
+        p.set_defaults(func=lambda a: cli.out(f"hi {a.who} {a.reference} {a.quiet}") or 0)
+
+    cli.build_parser()  # registers the built-in commands first (imported lazily)
+    monkeypatch.setattr(cli, "SUBCOMMANDS", [*cli.SUBCOMMANDS, add_hello])
+    assert cli.main(["-q", "hello", "you", "-r", "x.xlsx"]) == 0
+    assert capsys.readouterr().out == "hi you ['x.xlsx'] True\n"
+    assert cli.main(["--reference", "y.xml", "hello", "me"]) == 0
+    assert capsys.readouterr().out == "hi me ['y.xml'] False\n"
+
+
+def test_cli_subprocess_no_traceback(tmp_path: Path) -> None:
+    locked = _encrypted_ooxml(tmp_path / "locked.xlsx")
+    env = {**os.environ, "SMELTER_MATCH_CACHE_DIR": str(tmp_path / "cache")}
+    env.pop("SMELTER_MATCH_REFERENCE", None)
+    for argv in (["reference", "info", "--reference", str(locked)], ["reference", "info"]):
+        proc = subprocess.run(
+            [sys.executable, "-m", "smelter_match.cli", *argv],
+            capture_output=True, text=True, env=env, cwd=ROOT, timeout=120,
+        )
+        assert proc.returncode == 2, proc.stderr
+        assert "Traceback" not in proc.stderr
+        lines = proc.stderr.splitlines()
+        assert len(lines) == 1 and lines[0].startswith("smelter-match: error: "), proc.stderr
+        assert proc.stdout == ""
+    assert "password-protected" in lines[0] or "no RMI reference" in lines[0]
