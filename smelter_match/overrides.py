@@ -1,0 +1,421 @@
+"""Local alias overrides: the user's own decisions about reported names, applied before matching.
+
+An override file is a CSV the user owns (it is never shipped with the library). Each row says
+"a supplier name that normalises like ``reported_name``, reported for ``metal``, is ``cid``" (or is
+not a smelter at all). Analysts create rows by reviewing matches (``smelter-match review apply ...
+--overrides FILE``); they may also edit the file by hand in Excel.
+
+Columns (:data:`OVERRIDE_COLUMNS`), in this order:
+
+``reported_name``
+    The name as a supplier wrote it (any one spelling; the key below is what is looked up).
+``metal``
+    One of Gold, Tantalum, Tin, Tungsten; blank means "for any metal".
+``cid``
+    The RMI smelter ID; blank when ``verdict`` is ``not_a_smelter``.
+``verdict``
+    ``accept`` / ``other`` (from a review: the analyst confirmed the proposal / chose another CID),
+    ``match`` (hand-written: this name is this CID) or ``not_a_smelter`` (the name is not a 3TG
+    smelter or refiner: a trader, a mine, a metal, a placeholder such as "unknown").
+``comment``, ``decided_at`` (ISO 8601 UTC, e.g. ``2026-08-23T09:15:00Z``), ``source``
+    Free text, when and where the decision was made (``analyst_review`` for review files).
+``key``
+    ``smelter_match.normalize.normalize_name(reported_name).key``. Always recomputed when the file
+    is read, so hand edits of ``reported_name`` cannot leave a stale key behind.
+
+**Matcher contract.** Look an override up with :func:`find_override` (or build a dict once with
+:func:`override_index`): first by (key, metal of the row), then by (key, "") for rows valid for
+any metal. A row with a ``cid`` forces that CID (decision ``match``, reason naming the override); a
+``not_a_smelter`` row forces ``no_match``. One (key, metal) has at most one row: when a file is
+saved, the newest ``decided_at`` wins (:func:`save_overrides`).
+
+Training labels from reviews are written by :func:`export_training_labels`, to a file of the user's
+choice and never into the hand-labelled gold sets (``reference_data/gold``).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import io
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from smelter_match.errors import InputError, ReviewError
+from smelter_match.safe_csv import FORMULA_PREFIXES, write_csv
+
+__all__ = [
+    "LABEL_COLUMNS",
+    "NO_MATCH_LABEL",
+    "OVERRIDE_COLUMNS",
+    "OVERRIDE_VERDICTS",
+    "export_training_labels",
+    "find_override",
+    "load_overrides",
+    "normalise_cid",
+    "now_utc",
+    "override_index",
+    "overrides_from_decisions",
+    "overrides_from_review",
+    "read_text_csv",
+    "save_overrides",
+]
+
+OVERRIDE_COLUMNS: tuple[str, ...] = (
+    "reported_name", "metal", "cid", "verdict", "comment", "decided_at", "source", "key",
+)
+#: Verdicts an override row may carry; all but ``not_a_smelter`` need a CID.
+OVERRIDE_VERDICTS: tuple[str, ...] = ("accept", "other", "match", "not_a_smelter")
+#: Columns of :func:`export_training_labels` files.
+LABEL_COLUMNS: tuple[str, ...] = (
+    "row_id", "reported_name", "metal", "country", "label", "source", "comment",
+)
+NO_MATCH_LABEL = "NO_MATCH"
+
+_CID_RE = re.compile(r"^(?:CID)?0*(\d{1,6})$")
+
+
+# ------------------------------------------------------------------------------------------------
+# small text helpers shared with smelter_match.workflow
+# ------------------------------------------------------------------------------------------------
+
+def _text(value: object) -> str:
+    """A cell as stripped text: None/NaN -> "", floats that are integers -> "12" (not "12.0")."""
+    if isinstance(value, str):
+        return value.strip()
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if value != value:  # NaN
+            return ""
+        if value.is_integer():
+            return str(int(value))
+    try:
+        if pd.isna(value):  # pd.NA, NaT
+            return ""
+    except (TypeError, ValueError):
+        pass
+    return str(value).strip()
+
+
+def _unneutralise(value: str) -> str:
+    """Undo :func:`smelter_match.safe_csv.neutralise`: ``'=x`` -> ``=x`` (other text unchanged)."""
+    if len(value) > 1 and value[0] == "'" and value[1:].startswith(FORMULA_PREFIXES):
+        return value[1:]
+    return value
+
+
+def normalise_cid(value: object) -> str | None:
+    """A CID as typed by a person -> ``CID000123``; "" for blank; None when it is not a CID.
+
+    Accepts any case, inner spaces and missing zero padding ("cid 2763", "2763" -> "CID002763").
+    """
+    text = re.sub(r"\s+", "", _text(value)).upper()
+    if not text:
+        return ""
+    m = _CID_RE.match(text)
+    return f"CID{int(m.group(1)):06d}" if m else None
+
+
+def now_utc() -> str:
+    """The current time as ISO 8601 UTC with seconds, e.g. ``2026-08-23T09:15:00Z``."""
+    return _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _canonical_metal(value: object) -> str:
+    from smelter_match.normalize import normalize_metal
+
+    text = _text(value)
+    if not text:
+        return ""
+    return normalize_metal(text) or text
+
+
+def _name_key(name: str) -> str:
+    from smelter_match.normalize import normalize_name
+
+    return normalize_name(name).key
+
+
+def read_text_csv(path: str | Path, *, what: str = "file") -> pd.DataFrame:
+    """Read a CSV an analyst may have edited in Excel: every cell as stripped text ("" for blank).
+
+    The encoding is UTF-8 (with or without BOM), else cp1252 (Excel's "CSV" on Windows); the
+    delimiter is sniffed among comma, semicolon (European Excel) and tab. Cells neutralised by
+    :func:`~smelter_match.safe_csv.write_csv` (``'=...``) are restored to their text.
+
+    Raises:
+        InputError: the file is missing, unreadable or has no header.
+    """
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{p}: cannot read {what} ({exc.strerror or exc})") from None
+    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    first = text.split("\n", 1)[0]
+    delimiter = max(",;\t", key=lambda d: (first.count(d), d == ","))
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    rows = [r for r in rows if any(c.strip() for c in r)]
+    if not rows:
+        raise InputError(f"{p}: {what} is empty")
+    header = [_unneutralise(h.strip()) for h in rows[0]]
+    width = len(header)
+    body = [[_unneutralise(c.strip()) for c in (r + [""] * (width - len(r)))[:width]]
+            for r in rows[1:]]
+    return pd.DataFrame(body, columns=header, dtype=object)
+
+
+# ------------------------------------------------------------------------------------------------
+# override files
+# ------------------------------------------------------------------------------------------------
+
+def _empty_overrides() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in OVERRIDE_COLUMNS})
+
+
+def _clean_overrides(df: pd.DataFrame, where: str) -> pd.DataFrame:
+    """Validate and canonicalise override rows; recompute ``key`` (rows numbered as in Excel)."""
+    missing = [c for c in ("reported_name", "cid", "verdict") if c not in df.columns]
+    if missing:
+        raise InputError(
+            f"{where}: override file lacks column(s) {', '.join(missing)}; expected "
+            f"{', '.join(OVERRIDE_COLUMNS[:-1])}"
+        )
+    rows = []
+    for i, rec in enumerate(df.to_dict("records")):
+        line = i + 2
+        name = _unneutralise(_text(rec.get("reported_name")))
+        raw_verdict = _text(rec.get("verdict"))
+        verdict = re.sub(r"[\s\-]+", "_", raw_verdict.casefold())
+        cid = normalise_cid(rec.get("cid"))
+        if not name and not raw_verdict and not cid:
+            continue  # an empty line left in the spreadsheet
+        if not name:
+            raise InputError(f"{where}: row {line}: reported_name is empty")
+        if verdict not in OVERRIDE_VERDICTS:
+            raise InputError(
+                f"{where}: row {line}: verdict {raw_verdict!r} is not one of "
+                f"{', '.join(OVERRIDE_VERDICTS)}"
+            )
+        if cid is None:
+            raise InputError(f"{where}: row {line}: {_text(rec.get('cid'))!r} is not a CID")
+        if verdict == "not_a_smelter" and cid:
+            raise InputError(f"{where}: row {line}: verdict not_a_smelter with cid {cid}")
+        if verdict != "not_a_smelter" and not cid:
+            raise InputError(f"{where}: row {line}: verdict {verdict} needs a cid")
+        key = _name_key(name)
+        if not key:
+            raise InputError(
+                f"{where}: row {line}: reported_name {name!r} has no letters or digits"
+            )
+        rows.append({
+            "reported_name": name,
+            "metal": _canonical_metal(rec.get("metal")),
+            "cid": cid,
+            "verdict": verdict,
+            "comment": _unneutralise(_text(rec.get("comment"))),
+            "decided_at": _text(rec.get("decided_at")),
+            "source": _unneutralise(_text(rec.get("source"))),
+            "key": key,
+        })
+    if not rows:
+        return _empty_overrides()
+    return pd.DataFrame(rows, columns=list(OVERRIDE_COLUMNS), dtype=object)
+
+
+def _newest_per_key(df: pd.DataFrame) -> pd.DataFrame:
+    """Keep the newest decision per (key, metal) (later row wins a tie); sort deterministically."""
+    if df.empty:
+        return _empty_overrides()
+    out = df.reset_index(drop=True).copy()
+    when = pd.to_datetime(out["decided_at"], utc=True, errors="coerce", format="mixed")
+    out["_when"] = when.fillna(pd.Timestamp.min.tz_localize("UTC"))
+    out["_order"] = range(len(out))
+    out = out.sort_values(["_when", "_order"], kind="stable")
+    out = out.groupby(["key", "metal"], sort=False).tail(1)
+    out = out.sort_values(["metal", "key", "reported_name", "cid"], kind="stable")
+    return out[list(OVERRIDE_COLUMNS)].reset_index(drop=True)
+
+
+def load_overrides(path: str | Path) -> pd.DataFrame:
+    """Read an override file into a DataFrame with :data:`OVERRIDE_COLUMNS` (all text).
+
+    ``key`` is recomputed from ``reported_name``, metals canonicalised ("gold" -> "Gold"), CIDs
+    normalised ("cid 2763" -> "CID002763"); if a (key, metal) appears twice, the newest
+    ``decided_at`` wins. Blank lines are skipped.
+
+    Raises:
+        InputError: the file is missing/unreadable, lacks a needed column, or a row is invalid
+            (unknown verdict, malformed CID, a CID on a not_a_smelter row or none on a match row).
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"{p}: override file not found")
+    return _newest_per_key(_clean_overrides(read_text_csv(p, what="override file"), str(p)))
+
+
+def save_overrides(df: pd.DataFrame, path: str | Path) -> pd.DataFrame:
+    """Merge ``df`` into the override file at ``path`` (created if missing); return the result.
+
+    Per (normalised name key, metal) the newest ``decided_at`` wins; at equal times the rows of
+    ``df`` win over the file's. Rows are sorted by metal, key, name, CID, so saving the same data
+    twice gives identical bytes. Written with :func:`smelter_match.safe_csv.write_csv`.
+    """
+    p = Path(path)
+    new = _clean_overrides(df, "overrides to save")
+    parts = [load_overrides(p)] if p.exists() else []
+    parts.append(new)
+    merged = _newest_per_key(pd.concat([x for x in parts if not x.empty] or [new],
+                                       ignore_index=True))
+    write_csv(merged, p)
+    return merged
+
+
+def override_index(overrides: pd.DataFrame) -> dict[tuple[str, str], dict]:
+    """``{(key, metal): row dict}`` for fast lookups by the matcher (metal "" = any metal)."""
+    return {(r["key"], r["metal"]): r for r in overrides.to_dict("records")}
+
+
+def find_override(overrides: pd.DataFrame | dict, name: object, metal: object = "") -> dict | None:
+    """The override row for a reported name and metal, or None.
+
+    Looks up (key, metal) first, then (key, "") for rows that apply to any metal. ``overrides`` may
+    be the DataFrame from :func:`load_overrides` or the dict from :func:`override_index`.
+    """
+    index = overrides if isinstance(overrides, dict) else override_index(overrides)
+    key = _name_key(_text(name))
+    if not key:
+        return None
+    m = _canonical_metal(metal)
+    return index.get((key, m)) or index.get((key, ""))
+
+
+def overrides_from_decisions(
+    decisions: pd.DataFrame, *, decided_at: str | None = None, source: str = "analyst_review"
+) -> tuple[pd.DataFrame, list[str]]:
+    """Build override rows from review decisions; returns (overrides, conflicting names).
+
+    ``decisions`` has columns reported_name, metal, cid, verdict, comment (one row per decided
+    review row; ``unsure`` rows are ignored). Rows without a usable name are skipped. When one
+    review gives different answers for the same (key, metal) - e.g. the same name from two
+    countries mapped to two CIDs - no override is made for it and the name is returned among the
+    conflicts, since a name-only override would be wrong for one of the rows.
+    """
+    stamp = decided_at or now_utc()
+    by_key: dict[tuple[str, str], dict] = {}
+    conflicts: dict[tuple[str, str], str] = {}
+    for rec in decisions.to_dict("records"):
+        verdict = _text(rec.get("verdict"))
+        if verdict not in OVERRIDE_VERDICTS:
+            continue
+        name = _text(rec.get("reported_name"))
+        key = _name_key(name) if name else ""
+        if not key:
+            continue
+        metal = _canonical_metal(rec.get("metal"))
+        row = {
+            "reported_name": name, "metal": metal, "cid": _text(rec.get("cid")),
+            "verdict": verdict, "comment": _text(rec.get("comment")), "decided_at": stamp,
+            "source": source, "key": key,
+        }
+        prev = by_key.get((key, metal))
+        if prev is not None and prev["cid"] != row["cid"]:
+            conflicts[(key, metal)] = name
+        elif prev is None:
+            by_key[(key, metal)] = row
+    for k in conflicts:
+        by_key.pop(k, None)
+    if not by_key:
+        return _empty_overrides(), sorted(set(conflicts.values()))
+    out = pd.DataFrame(list(by_key.values()), columns=list(OVERRIDE_COLUMNS), dtype=object)
+    return _newest_per_key(out), sorted(set(conflicts.values()))
+
+
+def overrides_from_review(review: pd.DataFrame | str | Path, results: pd.DataFrame, reference,
+                          **kwargs) -> pd.DataFrame:
+    """Override rows for a filled review file, validated like ``workflow.apply_review``.
+
+    A convenience wrapper returning the second element of ``apply_review(review, results,
+    reference, **kwargs)``.
+    """
+    from smelter_match.workflow import apply_review
+
+    return apply_review(review, results, reference, **kwargs)[1]
+
+
+# ------------------------------------------------------------------------------------------------
+# training labels
+# ------------------------------------------------------------------------------------------------
+
+def _inside_gold(path: Path) -> bool:
+    parts = [x.casefold() for x in path.resolve().parts]
+    pairs = zip(parts, parts[1:], strict=False)
+    return any(a == "reference_data" and b == "gold" for a, b in pairs)
+
+
+def export_training_labels(review_df: pd.DataFrame | str | Path, path: str | Path,
+                           *, source: str = "analyst_review") -> pd.DataFrame:
+    """Write the decided rows of a filled review file as labelled training rows; return them.
+
+    One row per review row with verdict accept, other or not_a_smelter (``unsure`` and blank rows
+    are left out): row_id, reported_name, metal and country as the supplier reported them, label
+    (the CID decided - ``analyst_cid``, else for ``accept`` the proposed CID - or ``NO_MATCH``),
+    source, comment. Run :func:`~smelter_match.workflow.apply_review` first: it validates the CIDs
+    against the reference; this function only reads the review file.
+
+    These labels are kept apart from the hand-labelled gold sets: writing into a
+    ``reference_data/gold`` folder is refused.
+
+    Raises:
+        InputError: ``path`` is inside ``reference_data/gold``.
+        ReviewError: a verdict is not one of the allowed words, or an ``accept``/``other`` row has
+            no CID to use.
+    """
+    from smelter_match.workflow import normalise_verdict
+
+    p = Path(path)
+    if _inside_gold(p):
+        raise InputError(
+            f"{p}: training labels from reviews are not gold labels; write them outside "
+            f"reference_data/gold"
+        )
+    rev = review_df if isinstance(review_df, pd.DataFrame) else read_text_csv(
+        review_df, what="review file")
+    rows = []
+    for i, rec in enumerate(rev.to_dict("records")):
+        verdict = normalise_verdict(rec.get("analyst_verdict"), line=i + 2,
+                                    row_id=_text(rec.get("row_id")))
+        if verdict in ("", "unsure"):
+            continue
+        if verdict == "not_a_smelter":
+            label = NO_MATCH_LABEL
+        else:
+            label = normalise_cid(rec.get("analyst_cid")) or ""
+            if not label and verdict == "accept":
+                label = normalise_cid(rec.get("proposed_cid")) or ""
+            if not label:
+                raise ReviewError(
+                    f"review row {i + 2} (row_id {_text(rec.get('row_id'))}): verdict {verdict} "
+                    f"but no CID to label it with"
+                )
+        rows.append({
+            "row_id": _text(rec.get("row_id")),
+            "reported_name": _unneutralise(_text(rec.get("reported_name"))),
+            "metal": _text(rec.get("reported_metal")),
+            "country": _unneutralise(_text(rec.get("reported_country"))),
+            "label": label,
+            "source": source,
+            "comment": _unneutralise(_text(rec.get("analyst_comment"))),
+        })
+    out = pd.DataFrame(rows, columns=list(LABEL_COLUMNS), dtype=object)
+    out = out.sort_values("row_id", kind="stable").reset_index(drop=True)
+    write_csv(out, p)
+    return out

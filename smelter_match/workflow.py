@@ -1,0 +1,715 @@
+"""Analyst workflow around match results: review files, applying reviews, the filing annex.
+
+The loop an analyst runs::
+
+    results = matcher.match(...)                      # plus source_file/source_row/row_id (CLI)
+    write_review(results, "review.csv")               # rows the matcher was unsure about
+    # ... the analyst fills analyst_verdict / analyst_cid / analyst_comment in Excel ...
+    results, overrides, report = apply_review("review.csv", results, reference)
+    save_overrides(overrides, "my_overrides.csv")     # next run decides these names the same way
+    write_annex(build_annex(results, reference), "annex.csv")
+
+**Review file** (:func:`write_review`): one row per result with decision ``review`` (plus, on
+request, a reproducible sample of ``no_match`` rows for quality control), columns
+:func:`review_columns`: where the row came from, what the supplier reported, what the matcher
+proposes, the top candidates, and three empty columns for the analyst:
+
+``analyst_verdict``
+    ``accept`` (the proposed CID, or ``analyst_cid`` if given, is right), ``other`` (the right CID
+    is ``analyst_cid``), ``not_a_smelter`` (the row is not a 3TG smelter/refiner: a trader, a mine,
+    a placeholder; the row becomes ``no_match``), ``unsure`` (stays ``review``). Blank = not
+    reviewed yet. Case and spaces do not matter ("Not a smelter" works).
+``analyst_cid``
+    The CID the analyst chose (``CID002763``; "cid 2763" and "2763" are understood too). It must
+    exist in the reference under the row's metal.
+``analyst_comment``
+    Free text, kept in the override file.
+
+**Blind review** (``blind=True``) leaves out everything that could anchor the reviewer: the
+proposed CID and name, the matcher's decision, scores, reason text and flags; the candidates are
+listed in a deterministic shuffled order. ``accept`` then needs ``analyst_cid`` (the reviewer never
+saw a proposal).
+
+**Row ids.** Every results row has a ``row_id``: a short hash of (source_file, source_row, reported
+name) (:func:`make_row_ids`). The CLI stores it in results files; :func:`apply_review` uses it to
+find the rows of a review file in the results, so the analyst may sort, filter or delete rows.
+
+**Annex** (:func:`build_annex`): the de-duplicated facility list a filing needs, like Annex A of
+Inogen's 2020 Form SD: metal, RMI standard name, country, RMAP status, CID, plus how many suppliers
+and rows reported the facility. RMAP status uses the filing wording: ``Conformant``, ``Active``
+or ``Unknown``, where **Unknown means "on neither the RMI Conformant nor the Active list"** (the
+facility's status cannot be determined from RMI data) - it does not mean non-conformant.
+
+All files an analyst opens are written by :func:`smelter_match.safe_csv.write_csv` (UTF-8 with
+BOM, supplier text that a spreadsheet would run as a formula neutralised) and depend only on their
+inputs: the same inputs give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+
+from smelter_match.errors import InputError, ReviewError
+from smelter_match.overrides import (
+    _text,
+    _unneutralise,
+    normalise_cid,
+    now_utc,
+    overrides_from_decisions,
+    read_text_csv,
+)
+from smelter_match.readers import COLUMN_SYNONYMS, _norm_header
+from smelter_match.reference import Reference
+from smelter_match.results import RESULT_COLUMNS, RESULT_PREFIX
+from smelter_match.safe_csv import write_csv
+
+__all__ = [
+    "ANALYST_COLUMNS",
+    "ANNEX_COLUMNS",
+    "META_COLUMNS",
+    "VERDICTS",
+    "apply_review",
+    "build_annex",
+    "input_roles",
+    "make_row_ids",
+    "normalise_verdict",
+    "read_review",
+    "result_column",
+    "review_columns",
+    "write_annex",
+    "write_review",
+]
+
+#: Provenance columns the CLI adds to results (next to the matcher's RESULT_COLUMNS).
+META_COLUMNS: tuple[str, ...] = ("row_id", "source_file", "source_row", "supplier_company")
+#: Words allowed in ``analyst_verdict``.
+VERDICTS: tuple[str, ...] = ("accept", "other", "not_a_smelter", "unsure")
+ANALYST_COLUMNS: tuple[str, ...] = ("analyst_cid", "analyst_verdict", "analyst_comment")
+#: The reported fields of a review file, by input role (see :func:`input_roles`).
+REPORTED_COLUMNS: dict[str, str] = {
+    "name": "reported_name", "metal": "reported_metal", "country": "reported_country",
+    "cid": "reported_cid",
+}
+ANNEX_COLUMNS: tuple[str, ...] = (
+    "metal", "smelter_name", "country", "rmap_status", "cid", "suppliers", "rows", "flags",
+)
+#: Flags that describe the proposed CID (dropped when an analyst picks another CID).
+_CID_FLAGS = re.compile(r"^(removed_cid|successor=.*|removed=.*|not_in_reference)$")
+_ROLE_ORDER = {"name": ("reported_name", *COLUMN_SYNONYMS["name"])}
+
+
+# ------------------------------------------------------------------------------------------------
+# columns of a results frame
+# ------------------------------------------------------------------------------------------------
+
+def result_column(results: pd.DataFrame, name: str, *, required: bool = True) -> str | None:
+    """The actual column holding the matcher's ``name`` column (``cid``, ``metal``, ...).
+
+    The matcher names its column ``match_<name>`` when the input already had a ``name`` column; as
+    it appends its columns after the input's, the later of ``name`` / ``match_<name>`` is the
+    matcher's.
+
+    Raises:
+        InputError: (when ``required``) neither column exists.
+    """
+    cols = [str(c) for c in results.columns]
+    found = [c for c in (name, RESULT_PREFIX + name) if c in cols]
+    if not found:
+        if required:
+            raise InputError(
+                f"results have no {name!r} column; give the output of smelter-match match"
+            )
+        return None
+    return max(found, key=cols.index)
+
+
+def _result_columns(results: pd.DataFrame) -> set[str]:
+    return {c for n in RESULT_COLUMNS if (c := result_column(results, n, required=False))}
+
+
+def input_roles(results: pd.DataFrame,
+                input_columns: Mapping[str, str | None] | None = None) -> dict[str, list[str]]:
+    """Input columns holding the reported name, metal, country and CID, by role.
+
+    Only the input's own columns are considered (not the matcher's or the provenance columns).
+    Each role maps to a list of columns in order of preference; per row the first non-empty one
+    is used, which handles results concatenated from inputs with different headers (a CSV with
+    "Smelter Name" and a CMRT with ``reported_name``). ``input_columns`` (role -> column, e.g.
+    ``{"name": "Supplier smelter"}``, as given with ``--name-col``) puts that column first; the
+    recognised synonyms still fill rows where it is empty (a CMRT read alongside keeps its layout).
+    """
+    matcher_cols = _result_columns(results)
+    own = [c for c in map(str, results.columns)
+           if c not in matcher_cols and c not in META_COLUMNS]
+    roles: dict[str, list[str]] = {}
+    for role in REPORTED_COLUMNS:
+        given = (input_columns or {}).get(role)
+        cols: list[str] = []
+        if given:
+            if given not in own:
+                raise InputError(f"results have no input column {given!r} (for the {role})")
+            cols.append(given)
+        synonyms = _ROLE_ORDER.get(role, COLUMN_SYNONYMS[role])
+        for syn in synonyms:
+            key = _norm_header(syn)
+            cols += [c for c in own if _norm_header(c) == key and c not in cols]
+        roles[role] = cols
+    return roles
+
+
+def _coalesce(results: pd.DataFrame, cols: list[str]) -> list[str]:
+    out = [""] * len(results)
+    for c in reversed(cols):
+        vals = [_text(v) for v in results[c].tolist()]
+        out = [v or o for v, o in zip(vals, out, strict=True)]
+    return out
+
+
+def _column_text(results: pd.DataFrame, col: str | None) -> list[str]:
+    if col is None or col not in results.columns:
+        return [""] * len(results)
+    return [_text(v) for v in results[col].tolist()]
+
+
+def make_row_ids(df: pd.DataFrame, *, name_col: str | None = None) -> pd.Series:
+    """Stable row ids: ``r`` + 12 hex digits of SHA-256 over (source_file, source_row, name).
+
+    ``name_col`` is the reported-name column (default: found like :func:`input_roles`). Without
+    ``source_file``/``source_row`` columns the row's position (1-based) stands in for
+    ``source_row``. Rows that would collide (the same file, row and name twice) get ``-2``,
+    ``-3``, ... in order of appearance, so ids are unique. The ``r`` prefix keeps spreadsheets
+    from reading an id like ``12e45`` as a number.
+    """
+    n = len(df)
+    names = (_column_text(df, name_col) if name_col
+             else _coalesce(df, input_roles(df)["name"]))
+    files = _column_text(df, "source_file")
+    rows = (_column_text(df, "source_row") if "source_row" in df.columns
+            else [str(i + 1) for i in range(n)])
+    seen: dict[str, int] = {}
+    ids = []
+    for f, r, name in zip(files, rows, names, strict=True):
+        digest = hashlib.sha256("\x1f".join((f, r, name)).encode("utf-8")).hexdigest()[:12]
+        rid = "r" + digest
+        seen[rid] = seen.get(rid, 0) + 1
+        ids.append(rid if seen[rid] == 1 else f"{rid}-{seen[rid]}")
+    return pd.Series(ids, index=df.index, name="row_id", dtype=object)
+
+
+def _row_ids(results: pd.DataFrame) -> list[str]:
+    if "row_id" in results.columns:
+        ids = _column_text(results, "row_id")
+        if "" in ids:
+            raise InputError("results have rows without row_id; re-run smelter-match match")
+        seen: set[str] = set()
+        dup = next((x for x in ids if x in seen or seen.add(x)), None)
+        if dup:
+            raise InputError(f"results have row_id {dup!r} more than once")
+        return ids
+    return make_row_ids(results).tolist()
+
+
+# ------------------------------------------------------------------------------------------------
+# review files
+# ------------------------------------------------------------------------------------------------
+
+def _parse_candidates(value: object) -> list[tuple[str, str, float | None]]:
+    """``"CID|name|score ; ..."`` -> [(cid, name, score)] (names may contain ``|``)."""
+    out = []
+    for part in _text(value).split(" ; "):
+        part = part.strip()
+        if not part:
+            continue
+        cid, _, rest = part.partition("|")
+        name, sep, score = rest.rpartition("|")
+        if not sep:
+            name, score = rest, ""
+        try:
+            num: float | None = round(float(score), 3)
+        except ValueError:
+            num = None
+        out.append((cid.strip(), name.strip(), num))
+    return out
+
+
+def _hash_rank(*parts: object) -> str:
+    return hashlib.sha256("\x1f".join(map(str, parts)).encode("utf-8")).hexdigest()
+
+
+def review_columns(*, blind: bool = False, top_k: int = 5) -> list[str]:
+    """The columns of a review file (before any extra input columns, which come last)."""
+    cols = [*META_COLUMNS, *REPORTED_COLUMNS.values()]
+    if not blind:
+        cols += ["decision", "proposed_cid", "proposed_name", "proposed_metal", "proposed_country",
+                 "proposed_rmap_status", "score", "reason", "flags"]
+    for i in range(1, top_k + 1):
+        cols += [f"cand{i}_cid", f"cand{i}_name"] + ([] if blind else [f"cand{i}_score"])
+    return cols + list(ANALYST_COLUMNS)
+
+
+def _no_match_count(include: int | float, available: int) -> int:
+    """How many no_match rows to sample: an int is a count, a float <= 1 a fraction (rounded up)."""
+    if isinstance(include, bool) or not isinstance(include, int | float) or include != include:
+        raise InputError(f"include_no_match must be a count or a fraction, not {include!r}")
+    if include < 0:
+        raise InputError(f"include_no_match must not be negative, not {include}")
+    if isinstance(include, float):
+        if include <= 1:
+            return min(available, math.ceil(include * available))
+        if not include.is_integer():
+            raise InputError(
+                f"include_no_match must be a count or a fraction between 0 and 1, not {include}"
+            )
+    return min(available, int(include))
+
+
+def write_review(
+    results: pd.DataFrame,
+    path: str | Path | None,
+    *,
+    include_no_match: int | float = 0,
+    blind: bool = False,
+    seed: int = 0,
+    top_k: int = 5,
+    input_columns: Mapping[str, str | None] | None = None,
+) -> pd.DataFrame:
+    """Write the rows an analyst must review to ``path`` (if given); return the review DataFrame.
+
+    Rows: every result with decision ``review``, plus with ``include_no_match`` a sample of the
+    ``no_match`` rows - an int is a count, a float in (0, 1) a fraction (rounded up; ``1.0`` is
+    all). The sample is drawn by hashing (seed, row_id), so it is reproducible and does not depend
+    on row order. Rows keep the order of ``results``.
+
+    Columns: :func:`review_columns` (row_id, source_file, source_row, supplier_company; the
+    reported name/metal/country/CID; unless ``blind``: decision, proposed_cid, proposed_name,
+    proposed_metal, proposed_country, proposed_rmap_status, score, reason, flags; ``top_k``
+    candidates as cand1_cid, cand1_name, cand1_score, ...; the empty analyst columns), then the
+    input's other columns (renamed ``input_<col>`` if the name is taken).
+
+    ``blind=True`` leaves out decision, proposal, scores, reason and flags and shuffles the
+    candidates deterministically (by seed and row_id).
+
+    Raises:
+        InputError: results lack the matcher's columns, or ``include_no_match`` is invalid.
+    """
+    if top_k < 0:
+        raise InputError(f"top_k must not be negative, not {top_k}")
+    col = {n: result_column(results, n) for n in
+           ("cid", "standard_name", "metal", "country", "rmap_status", "score", "decision",
+            "reason", "candidates", "flags")}
+    ids = _row_ids(results)
+    decisions = _column_text(results, col["decision"])
+    is_review = [d == "review" for d in decisions]
+    no_match = [i for i, d in enumerate(decisions) if d == "no_match"]
+    n_sample = _no_match_count(include_no_match, len(no_match))
+    sample = set(sorted(no_match, key=lambda i: _hash_rank(seed, ids[i]))[:n_sample])
+    picked = [i for i in range(len(results)) if is_review[i] or i in sample]
+    sub = results.iloc[picked]
+    sub_ids = [ids[i] for i in picked]
+
+    roles = input_roles(results, input_columns)
+    out: dict[str, list] = {
+        "row_id": sub_ids,
+        "source_file": _column_text(sub, "source_file"),
+        "source_row": [int(x) if x.isdigit() else None
+                       for x in _column_text(sub, "source_row")],
+        "supplier_company": _column_text(sub, "supplier_company"),
+    }
+    for role, name in REPORTED_COLUMNS.items():
+        out[name] = _coalesce(sub, roles[role])
+    if not blind:
+        out["decision"] = _column_text(sub, col["decision"])
+        for src, dst in (("cid", "proposed_cid"), ("standard_name", "proposed_name"),
+                         ("metal", "proposed_metal"), ("country", "proposed_country"),
+                         ("rmap_status", "proposed_rmap_status")):
+            out[dst] = _column_text(sub, col[src])
+        # a no_match row has no proposal: its metal is the reported one, not a CID's
+        out["proposed_metal"] = [m if c else "" for m, c in
+                                 zip(out["proposed_metal"], out["proposed_cid"], strict=True)]
+        out["score"] = pd.to_numeric(sub[col["score"]], errors="coerce").round(3).tolist()
+        out["reason"] = _column_text(sub, col["reason"])
+        out["flags"] = _column_text(sub, col["flags"])
+    cands = [_parse_candidates(v)[:top_k] for v in sub[col["candidates"]].tolist()]
+    if blind:
+        cands = [sorted(cs, key=lambda c, rid=rid: _hash_rank(seed, rid, c[0]))
+                 for cs, rid in zip(cands, sub_ids, strict=True)]
+    for k in range(top_k):
+        out[f"cand{k + 1}_cid"] = [cs[k][0] if k < len(cs) else "" for cs in cands]
+        out[f"cand{k + 1}_name"] = [cs[k][1] if k < len(cs) else "" for cs in cands]
+        if not blind:
+            out[f"cand{k + 1}_score"] = [cs[k][2] if k < len(cs) else None for cs in cands]
+    for c in ANALYST_COLUMNS:
+        out[c] = [""] * len(sub)
+    review = pd.DataFrame(out, columns=review_columns(blind=blind, top_k=top_k))
+    review["source_row"] = pd.array(out["source_row"], dtype="Int64")
+    if not blind:
+        review["score"] = review["score"].astype(float)
+        for k in range(top_k):
+            review[f"cand{k + 1}_score"] = review[f"cand{k + 1}_score"].astype(float)
+    used = {c for cols in roles.values() for c in cols[:1]}
+    skip = used | _result_columns(results) | set(META_COLUMNS)
+    extras = [c for c in map(str, results.columns) if c not in skip]
+    for c in extras:
+        name = c if c not in review.columns else f"input_{c}"
+        review[name] = _column_text(sub, c)
+    review = review.reset_index(drop=True)
+    if path is not None:
+        write_csv(review, path)
+    return review
+
+
+def read_review(path: str | Path) -> pd.DataFrame:
+    """Read a (filled) review file as text, as saved by Excel or any editor.
+
+    Raises:
+        InputError: the file is missing, unreadable or empty.
+        ReviewError: it lacks the ``row_id`` or ``analyst_verdict`` column.
+    """
+    return _check_review(read_text_csv(path, what="review file"), str(path))
+
+
+def _check_review(review: pd.DataFrame, where: str) -> pd.DataFrame:
+    missing = [c for c in ("row_id", "analyst_verdict") if c not in review.columns]
+    if missing:
+        raise ReviewError(
+            f"{where}: not a review file: column(s) {', '.join(missing)} missing; "
+            f"write one with smelter-match match ... --review FILE"
+        )
+    return review
+
+
+def normalise_verdict(value: object, *, line: int | None = None, row_id: str = "") -> str:
+    """An analyst verdict in canonical form ("Not a smelter" -> ``not_a_smelter``); "" for blank.
+
+    Raises:
+        ReviewError: not one of :data:`VERDICTS` (naming the review row when ``line`` is given).
+    """
+    raw = _text(value)
+    verdict = re.sub(r"[\s\-]+", "_", raw.casefold())
+    if verdict in ("", *VERDICTS):
+        return verdict
+    where = f"review row {line} (row_id {row_id}): " if line is not None else ""
+    raise ReviewError(
+        f"{where}analyst_verdict {raw!r} is not one of {', '.join(VERDICTS)} (or blank)"
+    )
+
+
+def _facility_for(reference: Reference, cid: str, metal: str, where: str) -> dict:
+    if metal:
+        fac = reference.facility(cid, metal)
+        if fac is not None:
+            return fac
+        others = reference.metals_of(cid)
+        if others:
+            raise ReviewError(
+                f"{where}: {cid} is a {'/'.join(others)} facility in the reference, but the row "
+                f"is {metal}"
+            )
+        raise ReviewError(f"{where}: {cid} is not in the reference ({reference.version.stamp})")
+    metals = reference.metals_of(cid)
+    if len(metals) == 1:
+        return reference.facility(cid, metals[0])  # type: ignore[return-value]
+    if not metals:
+        raise ReviewError(f"{where}: {cid} is not in the reference ({reference.version.stamp})")
+    raise ReviewError(f"{where}: {cid} exists for {', '.join(metals)}; the row has no metal")
+
+
+def _row_metal(results: pd.DataFrame, i: int, metal_col: str, reported: list[str]) -> str:
+    from smelter_match.normalize import normalize_metal
+
+    metal = _text(results[metal_col].iloc[i])
+    if metal:
+        return normalize_metal(metal) or metal
+    return (normalize_metal(reported[i]) or "") if reported[i] else ""
+
+
+def _add_flag(flags: str, flag: str, *, drop_cid_flags: bool = False) -> str:
+    parts = [f for f in (x.strip() for x in flags.split(";")) if f]
+    if drop_cid_flags:
+        parts = [f for f in parts if not _CID_FLAGS.match(f)]
+    return ";".join(parts + ([flag] if flag not in parts else []))
+
+
+def _facility_flags(fac: dict) -> list[str]:
+    if not fac.get("removed"):
+        return []
+    succ = [s for s in _text(fac.get("successors")).split(";") if s]
+    return ["removed_cid", *[f"successor={s}" for s in succ]]
+
+
+def _set_cell(df: pd.DataFrame, i: int, col: str, value: object) -> None:
+    """Set one cell, widening the column to object dtype when the value would not fit."""
+    series = df[col]
+    fits = (pd.api.types.is_object_dtype(series)
+            or (isinstance(value, float) and pd.api.types.is_float_dtype(series))
+            or (isinstance(value, str) and pd.api.types.is_string_dtype(series)))
+    if not fits:
+        df[col] = series.astype(object)
+    df.iloc[i, df.columns.get_loc(col)] = value
+
+
+def apply_review(
+    review: pd.DataFrame | str | Path,
+    results: pd.DataFrame,
+    reference: Reference,
+    *,
+    decided_at: str | None = None,
+    source: str = "analyst_review",
+    input_columns: Mapping[str, str | None] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """Apply an analyst's filled review file to the results.
+
+    Returns ``(updated_results, overrides, report)``:
+
+    - ``updated_results``: a copy of ``results`` (same columns and order). Rows with verdict
+      accept/other become decision ``match`` with the decided CID; ``not_a_smelter`` rows become
+      ``no_match`` with an empty CID; for both, ``standard_name``/``metal``/``country``/
+      ``rmap_status`` are refreshed from ``reference``, ``score`` is 1.0 for matches (a person
+      confirmed it; unchanged for no_match), ``reason`` is ``"analyst review: <verdict>"``,
+      ``flags`` gain ``analyst_reviewed`` (flags about a CID that was replaced are dropped, the
+      new CID's removed/successor flags added) and ``reference_version`` is the reference's stamp.
+      ``unsure`` rows stay ``review`` with that reason and flag; blank verdicts are left alone.
+    - ``overrides``: override rows (see :mod:`smelter_match.overrides`) for the accept, other and
+      not_a_smelter decisions, keyed by the reported name (from the results' input columns,
+      else the review file's ``reported_name``) and the row's metal, stamped
+      ``decided_at`` (default: now) and ``source``. Save them with ``save_overrides``.
+    - ``report``: ``{"rows", "accept", "other", "not_a_smelter", "unsure", "not_reviewed",
+      "changed", "overrides", "override_conflicts"}`` - counts, plus the names left out of the
+      overrides because one review mapped them to different CIDs.
+
+    Every filled row is checked before anything is changed; the first problem raises
+    :class:`~smelter_match.errors.ReviewError` naming the review row (spreadsheet line) and
+    row_id: row ids not in the results (the review belongs to other results; the count is given),
+    unknown verdicts, ``other`` without ``analyst_cid``, a CID not in the reference for the row's
+    metal, ``accept`` without any CID (a no_match row, or a blind review), ``not_a_smelter`` with a
+    CID, a CID given without a verdict, or one row_id given two different answers.
+    """
+    where_file = str(review) if not isinstance(review, pd.DataFrame) else "review"
+    if isinstance(review, pd.DataFrame):
+        rev = _check_review(review.copy(), where_file)
+        rev = rev.map(lambda v: _unneutralise(_text(v)))
+    else:
+        rev = read_review(review)
+    blind = "proposed_cid" not in rev.columns
+
+    res = results.copy()
+    ids = _row_ids(res)
+    pos = {rid: i for i, rid in enumerate(ids)}
+    col = {n: result_column(res, n) for n in
+           ("cid", "standard_name", "metal", "country", "rmap_status", "score", "decision",
+            "reason", "flags")}
+    stamp_col = result_column(res, "reference_version", required=False)
+    roles = input_roles(res, input_columns)
+    reported_name = _coalesce(res, roles["name"])
+    reported_metal = _coalesce(res, roles["metal"])
+
+    rev_ids = [_text(v) for v in rev["row_id"].tolist()]
+    bad = [(line, rid) for line, rid in enumerate(rev_ids, start=2) if rid and rid not in pos]
+    if bad:
+        raise ReviewError(
+            f"{where_file}: {len(bad)} of {len(rev_ids)} review rows are not in these results "
+            f"(first: row_id {bad[0][1]!r} on review row {bad[0][0]}); was the review written "
+            f"from other results?"
+        )
+
+    counts = {v: 0 for v in VERDICTS}
+    counts["not_reviewed"] = 0
+    decided: dict[str, dict] = {}
+    for line, rec in enumerate(rev.to_dict("records"), start=2):
+        rid = _text(rec.get("row_id"))
+        where = f"review row {line} (row_id {rid})"
+        verdict = normalise_verdict(rec.get("analyst_verdict"), line=line, row_id=rid)
+        raw_cid = _text(rec.get("analyst_cid"))
+        acid = normalise_cid(raw_cid)
+        if not rid:
+            if verdict or raw_cid:
+                raise ReviewError(f"review row {line}: analyst columns filled but row_id is empty")
+            continue
+        if acid is None:
+            raise ReviewError(f"{where}: analyst_cid {raw_cid!r} is not a CID (like CID002763)")
+        if not verdict:
+            if acid:
+                raise ReviewError(
+                    f"{where}: analyst_cid {acid} given without analyst_verdict; set it to "
+                    f"other (or accept)"
+                )
+            counts["not_reviewed"] += 1
+            continue
+        i = pos[rid]
+        metal = _row_metal(res, i, col["metal"], reported_metal)
+        decision: dict = {"verdict": verdict, "i": i, "comment": _text(rec.get("analyst_comment")),
+                          "reported_name": _text(rec.get("reported_name"))}
+        if verdict == "accept":
+            cid = acid or ("" if blind else _text(res[col["cid"]].iloc[i]))
+            if not cid:
+                why = ("a blind review shows no proposal" if blind
+                       else "there is no proposed CID")
+                raise ReviewError(
+                    f"{where}: accept needs analyst_cid here ({why}); or use not_a_smelter"
+                )
+            decision.update(cid=cid, facility=_facility_for(reference, cid, metal, where))
+        elif verdict == "other":
+            if not acid:
+                raise ReviewError(f"{where}: verdict other needs analyst_cid")
+            decision.update(cid=acid, facility=_facility_for(reference, acid, metal, where))
+        elif verdict == "not_a_smelter":
+            if acid:
+                raise ReviewError(
+                    f"{where}: verdict not_a_smelter but analyst_cid {acid} given; clear one"
+                )
+            decision.update(cid="", facility=None, metal=metal)
+        prev = decided.get(rid)
+        if prev is not None:
+            if (prev["verdict"], prev.get("cid")) != (verdict, decision.get("cid")):
+                raise ReviewError(f"{where}: row_id {rid} appears twice with different answers")
+            continue
+        decided[rid] = decision
+        counts[verdict] += 1
+
+    stamp = reference.version.stamp
+    changed = 0
+    override_rows = []
+    for rid in sorted(decided, key=lambda r: pos[r]):
+        d = decided[rid]
+        i, verdict = d["i"], d["verdict"]
+        before = (_text(res[col["cid"]].iloc[i]), _text(res[col["decision"]].iloc[i]))
+        flags = _text(res[col["flags"]].iloc[i])
+        updates: dict[str, object] = {col["reason"]: f"analyst review: {verdict}"}
+        if verdict == "unsure":
+            updates[col["flags"]] = _add_flag(flags, "analyst_reviewed")
+        else:
+            fac = d["facility"]
+            new_cid = d["cid"]
+            replaced = new_cid != before[0]
+            if fac is not None:
+                flags = _add_flag(flags, "analyst_reviewed", drop_cid_flags=replaced)
+                for f in _facility_flags(fac):
+                    flags = _add_flag(flags, f)
+                updates.update({
+                    col["cid"]: new_cid, col["standard_name"]: fac["standard_name"],
+                    col["metal"]: fac["metal"], col["country"]: fac["country"],
+                    col["rmap_status"]: fac["rmap_status"], col["decision"]: "match",
+                    col["score"]: 1.0, col["flags"]: flags,
+                })
+                metal = fac["metal"]
+            else:
+                updates.update({
+                    col["cid"]: "", col["standard_name"]: "", col["country"]: "",
+                    col["rmap_status"]: "", col["decision"]: "no_match",
+                    col["metal"]: d["metal"],
+                    col["flags"]: _add_flag(flags, "analyst_reviewed", drop_cid_flags=True),
+                })
+                metal = d["metal"]
+            if stamp_col:
+                updates[stamp_col] = stamp
+            override_rows.append({
+                "reported_name": reported_name[i] or d["reported_name"], "metal": metal,
+                "cid": new_cid,
+                "verdict": verdict, "comment": d["comment"],
+            })
+        for c, v in updates.items():
+            _set_cell(res, i, c, v)
+        after = (_text(res[col["cid"]].iloc[i]), _text(res[col["decision"]].iloc[i]))
+        changed += after != before
+
+    decisions = pd.DataFrame(override_rows,
+                             columns=["reported_name", "metal", "cid", "verdict", "comment"])
+    overrides, conflicts = overrides_from_decisions(
+        decisions, decided_at=decided_at or now_utc(), source=source)
+    report = {"rows": len(rev), **counts, "changed": changed, "overrides": len(overrides),
+              "override_conflicts": conflicts}
+    return res, overrides, report
+
+
+# ------------------------------------------------------------------------------------------------
+# annex
+# ------------------------------------------------------------------------------------------------
+
+def _status_word(status: str) -> str:
+    return status if status in ("Conformant", "Active") else "Unknown"
+
+
+def build_annex(results: pd.DataFrame, reference: Reference | None = None) -> pd.DataFrame:
+    """The de-duplicated facility list of all ``match`` rows, for a filing (cf. Inogen Annex A).
+
+    One row per (metal, CID) with columns :data:`ANNEX_COLUMNS`: metal, smelter_name (RMI standard
+    name), country, rmap_status, cid, suppliers (distinct ``supplier_company``, or
+    ``source_file`` for rows without a company; compared ignoring case and spacing; 0 when the
+    results carry neither), rows (result rows reporting the facility) and flags.
+
+    ``rmap_status`` is ``Conformant``, ``Active`` or ``Unknown``; **Unknown means the facility is
+    on neither the RMI Conformant nor the Active list** (as in Inogen's filing: its status cannot be
+    determined), not that it failed an audit.
+
+    With ``reference``, name, country and status come from it (current data) and flags say
+    ``removed_cid`` (+ ``removed=<date>`` and ``successor=<CID>``) for facilities RMI removed, or
+    ``not_in_reference``. Without it, the results' own values and removal flags are used. Sorted
+    by metal, then name, then CID.
+    """
+    col = {n: result_column(results, n) for n in
+           ("cid", "standard_name", "metal", "country", "rmap_status", "decision", "flags")}
+    m = results[[_text(v) == "match" for v in results[col["decision"]].tolist()]]
+    cids = _column_text(m, col["cid"])
+    metals = _column_text(m, col["metal"])
+    companies = _column_text(m, "supplier_company")
+    files = _column_text(m, "source_file")
+    names = _column_text(m, col["standard_name"])
+    countries = _column_text(m, col["country"])
+    statuses = _column_text(m, col["rmap_status"])
+    flag_lists = _column_text(m, col["flags"])
+
+    groups: dict[tuple[str, str], dict] = {}
+    for j, cid in enumerate(cids):
+        if not cid:
+            continue
+        metal = metals[j]
+        if not metal and reference is not None:
+            found = reference.metals_of(cid)
+            metal = found[0] if len(found) == 1 else ""
+        g = groups.setdefault((metal, cid), {"rows": 0, "suppliers": set(), "name": names[j],
+                                             "country": countries[j], "status": statuses[j],
+                                             "flags": []})
+        g["rows"] += 1
+        who = companies[j] or files[j]
+        if who:
+            g["suppliers"].add(" ".join(who.casefold().split()))
+        for f in flag_lists[j].split(";"):
+            f = f.strip()
+            if (f == "removed_cid" or f.startswith(("successor=", "removed="))) \
+                    and f not in g["flags"]:
+                g["flags"].append(f)
+    rows = []
+    for (metal, cid), g in groups.items():
+        name, country, status, flags = g["name"], g["country"], g["status"], g["flags"]
+        if reference is not None:
+            fac = reference.facility(cid, metal) if metal else reference.facility(cid)
+            if fac is None:
+                flags = ["not_in_reference"]
+            else:
+                metal = fac["metal"]
+                name, country, status = fac["standard_name"], fac["country"], fac["rmap_status"]
+                flags = _facility_flags(fac)
+                if fac.get("removed") and fac.get("removed_date"):
+                    flags.insert(1, f"removed={fac['removed_date']}")
+        rows.append({
+            "metal": metal, "smelter_name": name, "country": country,
+            "rmap_status": _status_word(status), "cid": cid, "suppliers": len(g["suppliers"]),
+            "rows": g["rows"], "flags": ";".join(flags),
+        })
+    annex = pd.DataFrame(rows, columns=list(ANNEX_COLUMNS))
+    if annex.empty:
+        return annex.astype({"suppliers": int, "rows": int})
+    annex["_name"] = annex["smelter_name"].str.casefold()
+    annex = annex.sort_values(["metal", "_name", "cid"], kind="stable").drop(columns="_name")
+    return annex.reset_index(drop=True).astype({"suppliers": int, "rows": int})
+
+
+def write_annex(df: pd.DataFrame, path: str | Path) -> None:
+    """Write an annex (from :func:`build_annex`) as an Excel-safe UTF-8-BOM CSV."""
+    write_csv(df, path)

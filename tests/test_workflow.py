@@ -1,0 +1,758 @@
+"""Tests for the analyst workflow: review files, applying reviews, overrides, labels, the annex.
+
+Results are small synthetic frames shaped like the CLI's output (a CMRT-like input's columns, the
+provenance columns and the matcher's RESULT_COLUMNS); the reference is RMI's 2026-08-22 export
+from ``../shared`` (compiled into a per-session temporary cache).
+"""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from smelter_match.errors import InputError, ReviewError
+from smelter_match.overrides import (
+    LABEL_COLUMNS,
+    OVERRIDE_COLUMNS,
+    export_training_labels,
+    find_override,
+    load_overrides,
+    normalise_cid,
+    override_index,
+    overrides_from_review,
+    save_overrides,
+)
+from smelter_match.reference import Reference, load_reference
+from smelter_match.results import RESULT_COLUMNS
+from smelter_match.workflow import (
+    ANALYST_COLUMNS,
+    ANNEX_COLUMNS,
+    apply_review,
+    build_annex,
+    make_row_ids,
+    normalise_verdict,
+    read_review,
+    result_column,
+    review_columns,
+    write_annex,
+    write_review,
+)
+
+STAMP = "CMRT 6.5 / list 2026-08-22 #test"
+WHEN = "2026-08-23T10:00:00Z"
+INJECTION = '=HYPERLINK("http://evil.example","click")'
+
+
+@pytest.fixture(scope="session")
+def reference(shared_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Reference:
+    """RMI's 2026-08-22 exports, compiled once into a temporary cache."""
+    folder = shared_dir / "rmi" / "exports-2026-08-22"
+    if not folder.is_dir():
+        pytest.skip(f"RMI exports not found at {folder}")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("SMELTER_MATCH_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    try:
+        return load_reference(folder)
+    finally:
+        mp.undo()
+
+
+def _cands(*items: tuple[str, str, float]) -> str:
+    return " ; ".join(f"{c}|{n}|{s}" for c, n, s in items)
+
+
+ACC = ("CID000015", "Advanced Chemical Company", 0.97)
+AIDA = ("CID000019", "Aida Chemical Industries Co., Ltd.", 0.62)
+ABI = ("CID002708", "Abington Reldan Metals, LLC", 0.41)
+CHT = ("CID001070", "China Tin Group Co., Ltd.", 0.55)
+MSC = ("CID001105", "Malaysia Smelting Corporation (MSC)", 0.95)
+TUNG = ("CID000004", "A.L.M.T. Corp.", 0.5)
+
+# name, metal, country, reported cid, supplier, file, row, cid, decision, score, candidates, flags
+ROWS = [
+    ("Advanced Chemical Co", "Gold", "USA", "", "Acme Corp", "a.xlsx", 5, ACC, "match", ""),
+    ("Aida Chem", "Gold", "Japan", "", "Acme Corp", "a.xlsx", 6, AIDA, "review", ""),
+    ("Abington | Reldan", "Gold", "USA", "", "Beta Ltd", "b.csv", 2, ABI, "review", ""),
+    (INJECTION, "Gold", "-1+1", "", "=cmd|' /C calc'!A0", "b.csv", 3, ACC, "review", ""),
+    ("ACME Trading", "Gold", "", "", "Beta Ltd", "b.csv", 4, None, "no_match", ""),
+    ("Unknown", "Tin", "", "", "Beta Ltd", "b.csv", 5, None, "no_match", ""),
+    ("China Tin", "Tin", "China", "", "Gamma", "c.xlsx", 9, CHT, "review", ""),
+    ("Malaysia Smelting Corp", "Tin", "Malaysia", "CID001105", "Gamma", "c.xlsx", 10, MSC,
+     "match", "removed_cid"),
+    ("advanced chemical company", "Gold", "US", "", "ACME CORP", "c.xlsx", 11, ACC, "match", ""),
+    ("Some refinery", "Gold", "", "", "Gamma", "c.xlsx", 12, None, "no_match", ""),
+    ("Tungsten guys", "Tungsten", "Japan", "", "Gamma", "c.xlsx", 13, TUNG, "review", ""),
+    ("Other Co", "Gold", "", "", "Gamma", "c.xlsx", 14, None, "no_match", ""),
+]
+
+
+def make_results() -> pd.DataFrame:
+    """Results as the CLI would produce them for a CMRT-like input (with a 'Metal' column)."""
+    recs = []
+    for name, metal, country, rcid, company, file, row, best, decision, flags in ROWS:
+        cands = [best] if best else []
+        if best is AIDA:
+            cands = [AIDA, ABI, ACC]
+        if best is ABI:
+            cands = [ABI, ACC]
+        rec = {
+            "Metal": metal, "Smelter Name": name, "Smelter Country": country,
+            "Smelter Identification Number": rcid, "Comments": f"note {row}",
+            "source_file": file, "source_row": row, "supplier_company": company,
+            "cid": best[0] if best and decision != "no_match" else "",
+            "standard_name": best[1] if best and decision != "no_match" else "",
+            "metal": metal,
+            "country": "", "rmap_status": "Conformant" if best else "",
+            "score": best[2] if best else 0.05, "decision": decision,
+            "reason": "exact RMI alias" if decision == "match" else "fuzzy name",
+            "candidates": _cands(*cands), "flags": flags, "reference_version": STAMP,
+        }
+        recs.append(rec)
+    df = pd.DataFrame(recs)
+    df.insert(0, "row_id", make_row_ids(df))
+    return df
+
+
+def rid(results: pd.DataFrame, name: str) -> str:
+    return results.loc[results["Smelter Name"] == name, "row_id"].iloc[0]
+
+
+def fill(review: pd.DataFrame, answers: dict[str, tuple[str, str, str]]) -> pd.DataFrame:
+    """Fill analyst columns: {row_id: (verdict, analyst_cid, comment)}."""
+    out = review.copy()
+    for row_id, (verdict, cid, comment) in answers.items():
+        mask = out["row_id"] == row_id
+        assert mask.any(), row_id
+        out.loc[mask, "analyst_verdict"] = verdict
+        out.loc[mask, "analyst_cid"] = cid
+        out.loc[mask, "analyst_comment"] = comment
+    return out
+
+
+# ------------------------------------------------------------------------------------------------
+# helpers
+
+
+def test_result_column_resolves_prefixed_matcher_columns() -> None:
+    df = pd.DataFrame(columns=["cid", "name", "match_cid", "score"])
+    assert result_column(df, "cid") == "match_cid"
+    assert result_column(df, "score") == "score"
+    # an input column literally named match_cid comes first; the matcher's "cid" is later
+    assert result_column(pd.DataFrame(columns=["match_cid", "cid"]), "cid") == "cid"
+    assert result_column(df, "flags", required=False) is None
+    with pytest.raises(InputError, match="'flags'"):
+        result_column(df, "flags")
+
+
+def test_make_row_ids_stable_unique_and_text_safe() -> None:
+    df = pd.DataFrame({"source_file": ["a.csv", "a.csv", "a.csv"], "source_row": [2, 3, 3],
+                       "Smelter Name": ["X", "Y", "Y"]})
+    ids = make_row_ids(df)
+    assert ids.iloc[0].startswith("r") and len(ids.iloc[0]) == 13
+    assert ids.iloc[2] == ids.iloc[1] + "-2"
+    # the same rows read back from a CSV (row numbers as text) get the same ids
+    as_text = df.astype(str)
+    assert make_row_ids(as_text).tolist() == ids.tolist()
+    # float row numbers (a CSV column with blanks) too
+    assert make_row_ids(df.astype({"source_row": float})).tolist() == ids.tolist()
+    assert make_row_ids(df.iloc[::-1]).iloc[-1] == ids.iloc[0]  # order does not matter
+
+
+def test_normalise_helpers() -> None:
+    assert normalise_cid(" cid 2763 ") == "CID002763"
+    assert normalise_cid("2763") == "CID002763"
+    assert normalise_cid("") == ""
+    assert normalise_cid("ABC") is None
+    assert normalise_verdict(" Not a smelter ") == "not_a_smelter"
+    assert normalise_verdict("ACCEPT") == "accept"
+    assert normalise_verdict(None) == ""
+    with pytest.raises(ReviewError, match="'maybe'"):
+        normalise_verdict("maybe")
+
+
+# ------------------------------------------------------------------------------------------------
+# write_review
+
+
+def test_review_selects_review_rows_with_columns(tmp_path: Path) -> None:
+    results = make_results()
+    review = write_review(results, tmp_path / "review.csv")
+    assert review["row_id"].tolist() == results.loc[results["decision"] == "review",
+                                                    "row_id"].tolist()
+    cols = review_columns(top_k=5)
+    assert review.columns.tolist()[: len(cols)] == cols
+    # the input's other columns follow; the role columns are the reported_* columns
+    assert review.columns.tolist()[len(cols):] == ["Comments"]
+    row = review.set_index("row_id").loc[rid(results, "Aida Chem")]
+    assert row["reported_name"] == "Aida Chem"
+    assert row["reported_metal"] == "Gold" and row["reported_country"] == "Japan"
+    assert row["supplier_company"] == "Acme Corp" and row["source_row"] == 6
+    assert row["proposed_cid"] == "CID000019" and row["score"] == 0.62
+    assert (row["cand1_cid"], row["cand2_cid"], row["cand3_cid"]) == (
+        "CID000019", "CID002708", "CID000015")
+    assert row["cand2_score"] == 0.41 and row["cand4_cid"] == "" and pd.isna(row["cand4_score"])
+    assert all(row[c] == "" for c in ANALYST_COLUMNS)
+    # a "|" inside a candidate name survives the parsing
+    abi = review.set_index("row_id").loc[rid(results, "Abington | Reldan")]
+    assert abi["cand1_name"] == "Abington Reldan Metals, LLC"
+
+
+def test_review_top_k_limits_candidate_columns() -> None:
+    review = write_review(make_results(), None, top_k=2)
+    assert "cand2_cid" in review.columns and "cand3_cid" not in review.columns
+    with pytest.raises(InputError):
+        write_review(make_results(), None, top_k=-1)
+
+
+def test_review_no_match_sample_count_fraction_and_determinism() -> None:
+    results = make_results()
+    n_review = int((results["decision"] == "review").sum())
+    no_match_ids = set(results.loc[results["decision"] == "no_match", "row_id"])
+    two = write_review(results, None, include_no_match=2, seed=1)
+    assert len(two) == n_review + 2
+    sampled = set(two["row_id"]) & no_match_ids
+    assert len(sampled) == 2
+    assert set(two.loc[two["decision"] == "no_match", "row_id"]) == sampled
+    assert (two.loc[two["decision"] == "no_match", "proposed_cid"] == "").all()
+    # reproducible, and independent of the row order of the results
+    again = write_review(results.iloc[::-1], None, include_no_match=2, seed=1)
+    assert set(again["row_id"]) == set(two["row_id"])
+    # a fraction is rounded up; 1.0 and a big count mean all of them
+    assert len(write_review(results, None, include_no_match=0.25)) == n_review + 1
+    assert len(write_review(results, None, include_no_match=1.0)) == n_review + 4
+    assert len(write_review(results, None, include_no_match=99)) == n_review + 4
+    # another seed gives another sample of the same size (for these ids)
+    seeds = {frozenset(set(write_review(results, None, include_no_match=2, seed=s)["row_id"])
+                       & no_match_ids) for s in range(6)}
+    assert len(seeds) > 1
+    for bad in (-1, 1.5, "3", True):
+        with pytest.raises(InputError, match="include_no_match"):
+            write_review(results, None, include_no_match=bad)  # type: ignore[arg-type]
+
+
+def test_blind_review_hides_proposal_and_shuffles(tmp_path: Path) -> None:
+    results = make_results()
+    blind = write_review(results, tmp_path / "blind.csv", blind=True, seed=3)
+    hidden = {"decision", "proposed_cid", "proposed_name", "score", "reason", "flags"}
+    assert not hidden & set(blind.columns)
+    assert not any(c.endswith("_score") for c in blind.columns)
+    text = (tmp_path / "blind.csv").read_text(encoding="utf-8-sig")
+    assert "fuzzy name" not in text and "0.62" not in text
+    row = blind.set_index("row_id").loc[rid(results, "Aida Chem")]
+    shown = [row["cand1_cid"], row["cand2_cid"], row["cand3_cid"]]
+    assert sorted(shown) == ["CID000015", "CID000019", "CID002708"]
+    # the shuffle is deterministic per seed and differs across seeds for some row
+    assert write_review(results, None, blind=True, seed=3).equals(blind)
+    orders = {tuple(write_review(results, None, blind=True, seed=s).set_index("row_id").loc[
+        rid(results, "Aida Chem"), ["cand1_cid", "cand2_cid", "cand3_cid"]]) for s in range(8)}
+    assert len(orders) > 1
+
+
+def test_review_file_is_bom_utf8_neutralised_and_deterministic(tmp_path: Path) -> None:
+    results = make_results()
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    write_review(results, a, include_no_match=2)
+    write_review(results.copy(), b, include_no_match=2)
+    raw = a.read_bytes()
+    assert raw.startswith(codecs.BOM_UTF8)
+    assert raw == b.read_bytes()
+    text = raw.decode("utf-8-sig")
+    assert "'=HYPERLINK" in text and "'=cmd|" in text and "'-1+1" in text
+    assert ",=" not in text and "\n=" not in text
+    # read back: the neutralised cells are restored to their text
+    back = read_review(a)
+    row = back.set_index("row_id").loc[rid(results, INJECTION)]
+    assert row["reported_name"] == INJECTION and row["supplier_company"] == "=cmd|' /C calc'!A0"
+
+
+def test_review_handles_prefixed_result_columns_and_missing_provenance() -> None:
+    # a plain input that had its own "cid" and "metal" columns; no CLI provenance columns
+    df = pd.DataFrame({
+        "name": ["Aida Chem"], "metal": ["gold"], "cid": ["CID000019"],
+        "match_cid": ["CID000019"], "standard_name": ["Aida Chemical Industries Co., Ltd."],
+        "match_metal": ["Gold"], "country": ["JAPAN"], "rmap_status": ["Conformant"],
+        "score": [0.7], "decision": ["review"], "reason": ["fuzzy"],
+        "candidates": [_cands(AIDA)], "flags": [""], "reference_version": [STAMP],
+    })
+    review = write_review(df, None)
+    row = review.iloc[0]
+    assert row["reported_metal"] == "gold" and row["reported_cid"] == "CID000019"
+    assert row["proposed_metal"] == "Gold" and row["row_id"] == make_row_ids(df).iloc[0]
+    assert row["source_file"] == "" and pd.isna(row["source_row"])
+
+
+# ------------------------------------------------------------------------------------------------
+# apply_review: the analyst round trip
+
+
+def analyst_answers(results: pd.DataFrame) -> dict[str, tuple[str, str, str]]:
+    return {
+        rid(results, "Aida Chem"): ("Accept", "", "looks right"),
+        rid(results, "Abington | Reldan"): ("other", "cid 15", "it is Advanced Chemical"),
+        rid(results, INJECTION): ("not a smelter", "", "=junk"),
+        rid(results, "China Tin"): ("unsure", "", ""),
+        # "Tungsten guys" left blank
+    }
+
+
+def test_round_trip_through_files(tmp_path: Path, reference: Reference) -> None:
+    results = make_results()
+    review = write_review(results, tmp_path / "review.csv")
+    filled = fill(read_review(tmp_path / "review.csv"), analyst_answers(results))
+    filled.to_csv(tmp_path / "filled.csv", index=False, encoding="utf-8-sig")  # as Excel saves
+    updated, overrides, report = apply_review(tmp_path / "filled.csv", results, reference,
+                                              decided_at=WHEN)
+    assert report == {"rows": len(review), "accept": 1, "other": 1, "not_a_smelter": 1,
+                      "unsure": 1, "not_reviewed": 1, "changed": 3, "overrides": 3,
+                      "override_conflicts": []}
+    assert updated.columns.tolist() == results.columns.tolist()
+    u = updated.set_index("row_id")
+
+    aida = u.loc[rid(results, "Aida Chem")]
+    assert (aida["decision"], aida["cid"], aida["score"]) == ("match", "CID000019", 1.0)
+    assert aida["reason"] == "analyst review: accept"
+    assert aida["flags"] == "analyst_reviewed"
+    assert aida["standard_name"] == "Aida Chemical Industries Co., Ltd."
+    assert aida["country"] == "JAPAN" and aida["rmap_status"] == "Conformant"
+    assert aida["reference_version"] == reference.version.stamp
+
+    abi = u.loc[rid(results, "Abington | Reldan")]
+    assert (abi["decision"], abi["cid"]) == ("match", "CID000015")
+    assert abi["standard_name"] == "Advanced Chemical Company"
+    assert abi["reason"] == "analyst review: other"
+
+    junk = u.loc[rid(results, INJECTION)]
+    assert (junk["decision"], junk["cid"], junk["standard_name"]) == ("no_match", "", "")
+    assert junk["reason"] == "analyst review: not_a_smelter"
+    assert junk["metal"] == "Gold"
+
+    tin = u.loc[rid(results, "China Tin")]
+    assert (tin["decision"], tin["cid"]) == ("review", "CID001070")
+    assert tin["reason"] == "analyst review: unsure" and "analyst_reviewed" in tin["flags"]
+
+    blank = u.loc[rid(results, "Tungsten guys")]
+    pd.testing.assert_series_equal(blank, results.set_index("row_id").loc[blank.name])
+    # rows not in the review are untouched
+    untouched = results["decision"] != "review"
+    pd.testing.assert_frame_equal(updated[untouched], results[untouched])
+
+    # overrides: keyed names, decided metal and CID, not for unsure/blank rows
+    assert overrides.columns.tolist() == list(OVERRIDE_COLUMNS)
+    o = overrides.set_index("reported_name")
+    assert set(o.index) == {"Aida Chem", "Abington | Reldan", INJECTION}
+    assert o.loc["Abington | Reldan", "cid"] == "CID000015"
+    assert o.loc["Abington | Reldan", "verdict"] == "other"
+    assert o.loc[INJECTION, "verdict"] == "not_a_smelter" and o.loc[INJECTION, "cid"] == ""
+    assert o.loc[INJECTION, "comment"] == "=junk"
+    assert (overrides["decided_at"] == WHEN).all()
+    assert (overrides["source"] == "analyst_review").all()
+    assert (overrides["metal"] == "Gold").all()
+    assert find_override(overrides, "AIDA CHEM.", "gold")["cid"] == "CID000019"
+    assert find_override(overrides, "Aida Chem", "Tin") is None
+
+    # annex after the review: the newly matched facilities are in it
+    annex = build_annex(updated, reference)
+    assert {"CID000019", "CID000015"} <= set(annex["cid"])
+    assert "CID001070" not in set(annex["cid"])  # still under review
+
+
+def test_apply_review_is_idempotent(reference: Reference) -> None:
+    results = make_results()
+    filled = fill(write_review(results, None), analyst_answers(results))
+    once, o1, _ = apply_review(filled, results, reference, decided_at=WHEN)
+    twice, o2, report = apply_review(filled, once, reference, decided_at=WHEN)
+    pd.testing.assert_frame_equal(once, twice)
+    pd.testing.assert_frame_equal(o1, o2)
+    assert report["changed"] == 0
+
+
+def test_apply_review_accept_with_analyst_cid_and_removed_successor_flags(
+        reference: Reference) -> None:
+    results = make_results()
+    filled = fill(write_review(results, None), {
+        # accept with an explicit CID; the new CID is removed in the 2026 list
+        rid(results, "China Tin"): ("accept", "CID001105", ""),
+    })
+    updated, _, _ = apply_review(filled, results, reference, decided_at=WHEN)
+    row = updated.set_index("row_id").loc[rid(results, "China Tin")]
+    assert row["cid"] == "CID001105" and row["decision"] == "match"
+    assert row["flags"] == "analyst_reviewed;removed_cid"
+    assert row["rmap_status"] == ""
+
+
+def test_apply_review_accept_in_blind_review_needs_cid(reference: Reference) -> None:
+    results = make_results()
+    blind = write_review(results, None, blind=True)
+    ok = fill(blind, {rid(results, "Aida Chem"): ("accept", "CID000019", "")})
+    updated, _, report = apply_review(ok, results, reference, decided_at=WHEN)
+    assert report["accept"] == 1
+    assert updated.set_index("row_id").loc[rid(results, "Aida Chem"), "decision"] == "match"
+    bad = fill(blind, {rid(results, "Aida Chem"): ("accept", "", "")})
+    with pytest.raises(ReviewError, match="blind review"):
+        apply_review(bad, results, reference)
+
+
+def test_apply_review_on_sampled_no_match_row(reference: Reference) -> None:
+    results = make_results()
+    review = write_review(results, None, include_no_match=1.0)
+    row = rid(results, "Some refinery")
+    with pytest.raises(ReviewError, match="no proposed CID"):
+        apply_review(fill(review, {row: ("accept", "", "")}), results, reference)
+    updated, _, _ = apply_review(fill(review, {row: ("other", "CID002708", "")}), results,
+                                 reference, decided_at=WHEN)
+    assert updated.set_index("row_id").loc[row, "cid"] == "CID002708"
+
+
+def test_apply_review_works_without_row_id_column(reference: Reference) -> None:
+    results = make_results().drop(columns="row_id")
+    review = write_review(results, None)
+    aida = review.loc[review["reported_name"] == "Aida Chem", "row_id"].iloc[0]
+    updated, _, report = apply_review(fill(review, {aida: ("accept", "", "")}), results,
+                                      reference, decided_at=WHEN)
+    assert report["accept"] == 1
+    assert updated.loc[updated["Smelter Name"] == "Aida Chem", "decision"].iloc[0] == "match"
+
+
+def test_apply_review_string_typed_results_from_csv(tmp_path: Path,
+                                                    reference: Reference) -> None:
+    results = make_results()
+    results.to_csv(tmp_path / "results.csv", index=False)
+    as_read = pd.read_csv(tmp_path / "results.csv", dtype=str, keep_default_na=False)
+    filled = fill(write_review(as_read, None), analyst_answers(results))
+    updated, _, report = apply_review(filled, as_read, reference, decided_at=WHEN)
+    assert report["accept"] == 1
+    row = updated.set_index("row_id").loc[rid(results, "Aida Chem")]
+    assert row["score"] == 1.0 and row["decision"] == "match"
+
+
+# ------------------------------------------------------------------------------------------------
+# apply_review: validation errors
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        (("maybe", "", ""), r"review row \d+ \(row_id r[0-9a-f]+\): analyst_verdict 'maybe'"),
+        (("other", "", ""), "other needs analyst_cid"),
+        (("other", "CID999999", ""), "CID999999 is not in the reference"),
+        (("other", "CID001070", ""), "CID001070 is a Tin facility in the reference, but the row "
+                                     "is Gold"),
+        (("accept", "CID000004", ""), "CID000004 is a Tungsten facility"),
+        (("other", "banana", ""), "'banana' is not a CID"),
+        (("not_a_smelter", "CID000015", ""), "not_a_smelter but analyst_cid CID000015"),
+        (("", "CID000015", ""), "analyst_cid CID000015 given without analyst_verdict"),
+    ],
+)
+def test_apply_review_rejects_bad_rows(reference: Reference, answer: tuple[str, str, str],
+                                       message: str) -> None:
+    results = make_results()
+    filled = fill(write_review(results, None), {rid(results, "Aida Chem"): answer})
+    with pytest.raises(ReviewError, match=message) as err:
+        apply_review(filled, results, reference)
+    assert "\n" not in str(err.value)
+    if "row_id" in message or "CID" in message:
+        assert rid(results, "Aida Chem") in str(err.value)
+
+
+def test_apply_review_error_names_the_bad_cid_and_row(reference: Reference) -> None:
+    results = make_results()
+    review = write_review(results, None)
+    line = review.index[review["row_id"] == rid(results, "Aida Chem")][0] + 2
+    with pytest.raises(ReviewError, match=f"review row {line} .*CID001070"):
+        apply_review(fill(review, {rid(results, "Aida Chem"): ("other", "CID001070", "")}),
+                     results, reference)
+
+
+def test_apply_review_rejects_review_of_other_results(reference: Reference) -> None:
+    results = make_results()
+    review = write_review(results, None)
+    other = results.copy()
+    other["source_file"] = "other.xlsx"
+    other["row_id"] = make_row_ids(other)
+    with pytest.raises(ReviewError, match=rf"{len(review)} of {len(review)} review rows are not in "
+                                          rf"these results \(first: row_id '{review.row_id[0]}'"):
+        apply_review(review, other, reference)
+
+
+def test_apply_review_rejects_non_review_file_and_conflicting_duplicates(
+        tmp_path: Path, reference: Reference) -> None:
+    results = make_results()
+    (tmp_path / "x.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    with pytest.raises(ReviewError, match="not a review file"):
+        apply_review(tmp_path / "x.csv", results, reference)
+    review = write_review(results, None)
+    aida = rid(results, "Aida Chem")
+    dup = pd.concat([fill(review, {aida: ("accept", "", "")}),
+                     fill(review, {aida: ("not_a_smelter", "", "")})], ignore_index=True)
+    with pytest.raises(ReviewError, match="twice with different answers"):
+        apply_review(dup, results, reference)
+    # an identical duplicate (a row copied twice in Excel) is fine
+    same = pd.concat([fill(review, {aida: ("accept", "", "")})] * 2, ignore_index=True)
+    assert apply_review(same, results, reference, decided_at=WHEN)[2]["accept"] == 1
+    blank_id = fill(review, {aida: ("accept", "", "")})
+    blank_id.loc[blank_id["row_id"] == aida, "row_id"] = ""
+    with pytest.raises(ReviewError, match="row_id is empty"):
+        apply_review(blank_id, results, reference)
+
+
+def test_apply_review_tolerates_excel_saved_file(tmp_path: Path, reference: Reference) -> None:
+    """Semicolon-separated cp1252 (European Excel "CSV"), deleted and re-sorted rows."""
+    results = make_results()
+    review = fill(write_review(results, None), analyst_answers(results))
+    review = review.iloc[::-1].iloc[1:]  # re-sorted, one row deleted
+    review.to_csv(tmp_path / "excel.csv", sep=";", index=False, encoding="cp1252")
+    _, _, report = apply_review(tmp_path / "excel.csv", results, reference, decided_at=WHEN)
+    assert report["rows"] == len(review)
+
+
+def test_override_conflicts_left_out(reference: Reference) -> None:
+    results = make_results()
+    results.loc[results["Smelter Name"] == "Tungsten guys", ["Smelter Name", "metal"]] = [
+        "Aida Chem", "Gold"]
+    results["row_id"] = make_row_ids(results)
+    review = write_review(results, None)
+    ids = review.loc[review["reported_name"] == "Aida Chem", "row_id"].tolist()
+    assert len(ids) == 2
+    filled = fill(review, {ids[0]: ("accept", "", ""), ids[1]: ("other", "CID002708", "")})
+    _, overrides, report = apply_review(filled, results, reference, decided_at=WHEN)
+    assert report["override_conflicts"] == ["Aida Chem"]
+    assert "Aida Chem" not in set(overrides["reported_name"])
+
+
+# ------------------------------------------------------------------------------------------------
+# override files and training labels
+
+
+def test_save_overrides_merges_newest_wins_deterministically(tmp_path: Path,
+                                                             reference: Reference) -> None:
+    results = make_results()
+    filled = fill(write_review(results, None), analyst_answers(results))
+    _, overrides, _ = apply_review(filled, results, reference, decided_at=WHEN)
+    path = tmp_path / "overrides.csv"
+    save_overrides(overrides, path)
+    first = path.read_bytes()
+    assert first.startswith(codecs.BOM_UTF8)
+    assert "'=HYPERLINK" in first.decode("utf-8-sig")  # neutralised in the file ...
+    loaded = load_overrides(path)
+    assert INJECTION in set(loaded["reported_name"])  # ... and restored on reading
+    pd.testing.assert_frame_equal(loaded, overrides)
+    save_overrides(overrides, path)  # saving the same again changes nothing
+    assert path.read_bytes() == first
+
+    # a newer decision for the same name (other spelling) and metal replaces the old one
+    newer = pd.DataFrame([{"reported_name": "AIDA CHEM.", "metal": "gold", "cid": "cid19",
+                           "verdict": "match", "comment": "", "decided_at": "2026-09-01T00:00:00Z",
+                           "source": "hand"},
+                          {"reported_name": "Abington | Reldan", "metal": "Gold",
+                           "cid": "CID002708", "verdict": "match", "comment": "older",
+                           "decided_at": "2020-01-01T00:00:00Z", "source": "hand"}])
+    merged = save_overrides(newer, path)
+    assert len(merged) == 3
+    m = merged.set_index("key")
+    aida = find_override(merged, "Aida Chem", "Gold")
+    assert aida["source"] == "hand" and aida["cid"] == "CID000019"
+    assert find_override(override_index(merged), "Abington Reldan", "Gold")["cid"] == "CID000015"
+    assert list(m.index) == sorted(m.index)
+    # order of the merged input does not matter
+    other = tmp_path / "o2.csv"
+    save_overrides(newer, other)
+    save_overrides(overrides, other)
+    assert other.read_bytes() == path.read_bytes()
+
+
+def test_load_overrides_validation(tmp_path: Path) -> None:
+    path = tmp_path / "o.csv"
+    with pytest.raises(InputError, match="not found"):
+        load_overrides(path)
+    header = "reported_name,metal,cid,verdict,comment,decided_at,source\n"
+    cases = {
+        "Foo,Gold,CID000015,perhaps,,,\n": "verdict 'perhaps'",
+        "Foo,Gold,XYZ,match,,,\n": "'XYZ' is not a CID",
+        "Foo,Gold,CID000015,not_a_smelter,,,\n": "not_a_smelter with cid",
+        "Foo,Gold,,match,,,\n": "needs a cid",
+        ",Gold,CID000015,match,,,\n": "reported_name is empty",
+    }
+    for line, message in cases.items():
+        path.write_text(header + line, encoding="utf-8")
+        with pytest.raises(InputError, match=message):
+            load_overrides(path)
+    path.write_text("name,cid\nFoo,CID000015\n", encoding="utf-8")
+    with pytest.raises(InputError, match="lacks column"):
+        load_overrides(path)
+    # a hand-written file: no key column, metal blank = any metal, blank lines skipped
+    path.write_text(header + "Foo Smelting Co,,15,match,,,\n,,,,,,\n", encoding="utf-8")
+    loaded = load_overrides(path)
+    assert loaded["cid"].tolist() == ["CID000015"] and loaded["key"].iloc[0]
+    assert find_override(loaded, "foo smelting", "Tin")["cid"] == "CID000015"
+
+
+def test_overrides_from_review_wrapper(reference: Reference) -> None:
+    results = make_results()
+    filled = fill(write_review(results, None), analyst_answers(results))
+    direct = apply_review(filled, results, reference, decided_at=WHEN)[1]
+    pd.testing.assert_frame_equal(
+        overrides_from_review(filled, results, reference, decided_at=WHEN), direct)
+
+
+def test_export_training_labels(tmp_path: Path) -> None:
+    results = make_results()
+    filled = fill(write_review(results, None), analyst_answers(results))
+    labels = export_training_labels(filled, tmp_path / "labels.csv")
+    assert labels.columns.tolist() == list(LABEL_COLUMNS)
+    by_name = labels.set_index("reported_name")
+    assert by_name.loc["Aida Chem", "label"] == "CID000019"
+    assert by_name.loc["Abington | Reldan", "label"] == "CID000015"
+    assert by_name.loc[INJECTION, "label"] == "NO_MATCH"
+    assert "China Tin" not in by_name.index  # unsure
+    assert (labels["source"] == "analyst_review").all()
+    assert by_name.loc["Aida Chem", "metal"] == "Gold"
+    assert by_name.loc["Aida Chem", "country"] == "Japan"
+    raw = (tmp_path / "labels.csv").read_bytes()
+    assert raw.startswith(codecs.BOM_UTF8) and "'=HYPERLINK" in raw.decode("utf-8-sig")
+    export_training_labels(filled, tmp_path / "labels2.csv")
+    assert (tmp_path / "labels2.csv").read_bytes() == raw
+    # also from the file on disk
+    write_review(results, tmp_path / "r.csv")
+    fill(read_review(tmp_path / "r.csv"), analyst_answers(results)).to_csv(
+        tmp_path / "r.csv", index=False)
+    pd.testing.assert_frame_equal(export_training_labels(tmp_path / "r.csv",
+                                                         tmp_path / "l3.csv"), labels)
+    gold = tmp_path / "reference_data" / "gold"
+    gold.mkdir(parents=True)
+    with pytest.raises(InputError, match="not gold labels"):
+        export_training_labels(filled, gold / "labels.csv")
+    assert not list(gold.iterdir())
+
+
+# ------------------------------------------------------------------------------------------------
+# annex
+
+
+def test_annex_deduplicates_counts_and_sorts(reference: Reference) -> None:
+    results = make_results()
+    annex = build_annex(results, reference)
+    assert annex.columns.tolist() == list(ANNEX_COLUMNS)
+    assert annex["cid"].tolist() == ["CID000015", "CID001105"]
+    acc = annex.iloc[0]
+    # reported by "Acme Corp" (a.xlsx) and "ACME CORP" (c.xlsx): one supplier, two rows
+    assert (acc["metal"], acc["smelter_name"], acc["rows"], acc["suppliers"]) == (
+        "Gold", "Advanced Chemical Company", 2, 1)
+    assert acc["country"] == "UNITED STATES OF AMERICA" and acc["rmap_status"] == "Conformant"
+    msc = annex.iloc[1]
+    assert msc["rmap_status"] == "Unknown"  # on neither list
+    assert msc["flags"] == "removed_cid;removed=2026-02-02"
+
+
+def test_annex_without_reference_and_status_words() -> None:
+    results = make_results()
+    results.loc[results["Smelter Name"] == "Advanced Chemical Co", "rmap_status"] = "Active"
+    results.loc[results["Smelter Name"] == "Malaysia Smelting Corp", "rmap_status"] = ""
+    results.loc[results["Smelter Name"] == "Malaysia Smelting Corp", "flags"] = (
+        "removed_cid;successor=CID000001;low_margin")
+    results.loc[:, "supplier_company"] = ""  # fall back to source_file
+    annex = build_annex(results).set_index("cid")
+    assert annex.loc["CID000015", "rmap_status"] == "Active"
+    assert annex.loc["CID000015", "suppliers"] == 2  # a.xlsx and c.xlsx
+    assert annex.loc["CID001105", "rmap_status"] == "Unknown"
+    assert annex.loc["CID001105", "flags"] == "removed_cid;successor=CID000001"
+    assert annex.loc["CID001105", "smelter_name"] == "Malaysia Smelting Corporation (MSC)"
+
+
+def test_annex_sorting_metal_then_name(reference: Reference) -> None:
+    results = make_results()
+    results.loc[results["decision"] == "review", "decision"] = "match"
+    annex = build_annex(results, reference)
+    assert annex["metal"].tolist() == sorted(annex["metal"])
+    for _, grp in annex.groupby("metal"):
+        assert grp["smelter_name"].str.casefold().tolist() == sorted(
+            grp["smelter_name"].str.casefold())
+    assert set(annex["metal"]) == {"Gold", "Tin", "Tungsten"}
+    assert annex["cid"].is_unique
+
+
+def test_annex_unknown_cid_and_empty(reference: Reference) -> None:
+    results = make_results()
+    results.loc[results["Smelter Name"] == "Advanced Chemical Co", "cid"] = "CID999999"
+    annex = build_annex(results, reference).set_index("cid")
+    assert annex.loc["CID999999", "flags"] == "not_in_reference"
+    empty = build_annex(results[results["decision"] == "no_match"], reference)
+    assert empty.empty and empty.columns.tolist() == list(ANNEX_COLUMNS)
+
+
+def test_annex_file_bom_neutralised_deterministic(tmp_path: Path, reference: Reference) -> None:
+    results = make_results()
+    # a supplier text cell never reaches the annex, but a hostile standard name would be defused
+    results.loc[results["Smelter Name"] == "Advanced Chemical Co", "standard_name"] = "@SUM(1)"
+    annex = build_annex(results)
+    write_annex(annex, tmp_path / "a.csv")
+    write_annex(build_annex(results.copy()), tmp_path / "b.csv")
+    raw = (tmp_path / "a.csv").read_bytes()
+    assert raw.startswith(codecs.BOM_UTF8) and raw == (tmp_path / "b.csv").read_bytes()
+    text = raw.decode("utf-8-sig")
+    assert text.splitlines()[0] == ",".join(ANNEX_COLUMNS)
+    assert "'@SUM(1)" in text
+    write_annex(build_annex(results, reference), tmp_path / "c.csv")
+    write_annex(build_annex(results, reference), tmp_path / "d.csv")
+    assert (tmp_path / "c.csv").read_bytes() == (tmp_path / "d.csv").read_bytes()
+
+
+def test_results_fixture_has_matcher_columns() -> None:
+    results = make_results()
+    assert all(c in results.columns for c in RESULT_COLUMNS)
+
+
+def test_non_latin_text_survives_review_round_trip(tmp_path: Path) -> None:
+    results = make_results()
+    results.loc[results["Smelter Name"] == "China Tin", "Smelter Name"] = "云南锡业股份有限公司"
+    results.loc[results["Smelter Name"] == "Aida Chem", "supplier_company"] = "Société Générale"
+    write_review(results, tmp_path / "r.csv")
+    back = read_review(tmp_path / "r.csv").set_index("row_id")
+    assert back.loc[rid(results, "云南锡业股份有限公司"), "reported_name"] == "云南锡业股份有限公司"
+    assert back.loc[rid(results, "Aida Chem"), "supplier_company"] == "Société Générale"
+
+
+def test_saved_overrides_drive_the_matcher(tmp_path: Path, reference: Reference) -> None:
+    """Contract with smelter_match.matcher: a saved override decides the name next time."""
+    matcher_mod = pytest.importorskip("smelter_match.matcher")
+    results = make_results()
+    filled = fill(write_review(results, None), analyst_answers(results))
+    _, overrides, _ = apply_review(filled, results, reference, decided_at=WHEN)
+    save_overrides(overrides, tmp_path / "ov.csv")
+    matcher = matcher_mod.Matcher(reference, overrides=tmp_path / "ov.csv")
+    inp = pd.DataFrame({"name": ["abington  reldan", INJECTION, "Abington Reldan"],
+                        "metal": ["Gold", "Gold", "Tin"]})
+    out = matcher.match(inp, name="name", metal="metal")
+    c, d = result_column(out, "cid"), result_column(out, "decision")
+    assert (out[c].iloc[0], out[d].iloc[0]) == ("CID000015", "match")
+    assert (out[c].iloc[1], out[d].iloc[1]) == ("", "no_match")
+    assert out[c].iloc[2] != "CID000015"  # the override was for Gold only
+
+
+def test_custom_name_column(reference: Reference) -> None:
+    """An input read with --name-col: the CLI passes it as input_columns to write_review."""
+    results = make_results().rename(columns={"Smelter Name": "Lieferant Hütte"})
+    plain = write_review(results, None)
+    assert (plain["reported_name"] == "").all()  # not recognisable on its own
+    review = write_review(results, None, input_columns={"name": "Lieferant Hütte"})
+    assert "Aida Chem" in set(review["reported_name"])
+    assert "Lieferant Hütte" not in review.columns
+    aida = review.loc[review["reported_name"] == "Aida Chem", "row_id"].iloc[0]
+    # review apply does not know the column: the review file's reported_name keys the override
+    _, overrides, _ = apply_review(fill(review, {aida: ("accept", "", "")}), results, reference,
+                                   decided_at=WHEN)
+    assert overrides["reported_name"].tolist() == ["Aida Chem"]
+    with pytest.raises(InputError, match="no input column 'nope'"):
+        write_review(results, None, input_columns={"name": "nope"})
+
+
+def test_results_with_bad_row_ids_are_rejected() -> None:
+    results = make_results()
+    results.loc[1, "row_id"] = results.loc[0, "row_id"]
+    with pytest.raises(InputError, match="more than once"):
+        write_review(results, None)
+    results.loc[1, "row_id"] = ""
+    with pytest.raises(InputError, match="without row_id"):
+        write_review(results, None)
