@@ -1,0 +1,246 @@
+"""The Matcher: reported (name, metal, country, reported CID) rows in, RMI facilities out.
+
+Pipeline per batch: parse metal/country -> normalise the name -> generate candidates (blocking)
+-> compute features (compare) -> score (classify) -> decide. Work is done once per *distinct*
+query: thousands of supplier rows name the same few hundred smelters, and a bounded cache keeps
+answers across calls, so throughput grows with duplication.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from smelter_match._resources import vocab_path
+from smelter_match.blocking import CandidateGenerator, NameIndex
+from smelter_match.classify import Model
+from smelter_match.compare import compute_features
+from smelter_match.decide import Decision, decide
+from smelter_match.errors import InputError
+from smelter_match.normalize import normalize_country, normalize_metal, normalize_name
+from smelter_match.reference import Reference
+from smelter_match.results import RESULT_COLUMNS, RESULT_PREFIX, Candidate, MatchResult
+
+_CID_RE = re.compile(r"CID\s*0*(\d{1,6})", re.IGNORECASE)
+Query = tuple[str, str, str, str, str]   # (name, metal, metal_text, country_code, reported_cid)
+
+
+def _placeholders() -> frozenset[str]:
+    """Normalised keys of texts that are not names at all ("Smelter not listed", "N/A", ...)."""
+    lines = vocab_path("placeholders.txt").read_text(encoding="utf-8").splitlines()
+    return frozenset(normalize_name(s).key for s in lines if s.strip() and not s.startswith("#"))
+
+
+def parse_cid(text: object) -> str:
+    """Normalise a supplier-typed smelter ID ("cid 103", "CID000103 ") to ``CID000103``; else ""."""
+    if not isinstance(text, str) or not text.strip():
+        return ""
+    m = _CID_RE.search(text)
+    return f"CID{int(m.group(1)):06d}" if m else ""
+
+
+class Matcher:
+    """Match supplier-reported smelter names against an RMI :class:`Reference`.
+
+    ``model``: a :class:`Model`, a path to a model JSON file, or ``None`` for the shipped model.
+    ``overrides``: analyst decisions (a DataFrame or CSV path from ``review apply``) that resolve
+    a (name, metal) directly.
+    """
+
+    def __init__(self, reference: Reference, model: Model | str | Path | None = None,
+                 overrides: pd.DataFrame | str | Path | None = None, *, max_candidates: int = 20,
+                 top_k: int = 5, cache_size: int = 200_000):
+        self.reference = reference
+        self.model = model if isinstance(model, Model) else Model.load(model)
+        self.index = NameIndex(reference)
+        self.generator = CandidateGenerator(self.index, max_candidates=max_candidates)
+        self.top_k = top_k
+        f = reference.facilities.reset_index(drop=True)
+        self._fac = {c: f[c].to_numpy(dtype=object) for c in
+                     ("cid", "metal", "standard_name", "country", "rmap_status", "successors")}
+        self._fac["removed"] = f["removed"].to_numpy(dtype=bool)
+        self._cid_metals: dict[str, list[str]] = {}
+        for c, m in zip(f["cid"], f["metal"]):
+            self._cid_metals.setdefault(c, []).append(m)
+        self._fac_row = {(c, m): i for i, (c, m) in enumerate(zip(f["cid"], f["metal"]))}
+        self._placeholders = _placeholders()
+        self._overrides = self._load_overrides(overrides)
+        self._cache: OrderedDict[Query, Decision] = OrderedDict()
+        self._cache_size = cache_size
+        self.version = reference.version.stamp
+
+    # -- public API ---------------------------------------------------------------------------
+    def match(self, df: pd.DataFrame, name: str = "name", metal: str | None = None,
+              country: str | None = None, reported_cid: str | None = None,
+              progress: Callable[[int], None] | None = None, batch_size: int = 20_000) -> pd.DataFrame:
+        """One output row per input row, same order, input columns intact, plus RESULT_COLUMNS.
+
+        Column arguments name the input's columns; ``metal``/``country``/``reported_cid`` are
+        optional. ``progress`` is called with the number of rows finished after each batch.
+        """
+        if not isinstance(df, pd.DataFrame):
+            raise InputError("match() expects a pandas DataFrame")
+        for label, col in (("name", name), ("metal", metal), ("country", country),
+                           ("reported_cid", reported_cid)):
+            if col is not None and col not in df.columns:
+                raise InputError(f"column {col!r} ({label}) not in input; columns are: "
+                                 f"{', '.join(map(str, df.columns))}")
+        n = len(df)
+        queries = self._queries(df, name, metal, country, reported_cid)
+        decided = [None] * n
+        for start in range(0, n, batch_size) if n else []:
+            chunk = queries[start:start + batch_size]
+            answers = self._decide_many(chunk)
+            decided[start:start + batch_size] = [answers[q] for q in chunk]
+            if progress:
+                progress(min(start + batch_size, n))
+        out = df.copy()
+        out_cols = {}
+        for c in RESULT_COLUMNS:
+            target = c if c not in df.columns else RESULT_PREFIX + c
+            out_cols[target] = self._column(decided, c)
+        return pd.concat([out.reset_index(drop=True), pd.DataFrame(out_cols)], axis=1).set_axis(
+            df.index, axis=0)
+
+    def match_one(self, name: str, metal: str | None = None, country: str | None = None,
+                  reported_cid: str | None = None) -> MatchResult:
+        """Match a single reported name; returns a :class:`MatchResult` with its candidates."""
+        q = self._query(name, metal, country, reported_cid)
+        d = self._decide_many([q])[q]
+        cands = tuple(
+            Candidate(self._fac["cid"][f], self._fac["metal"][f], self._fac["standard_name"][f],
+                      self._fac["standard_name"][f], round(s, 4))
+            for f, s, _ in d.ranked[: self.top_k])
+        return MatchResult(str(name), d.cid, d.standard_name, d.metal, d.country, d.rmap_status,
+                           round(d.score, 4), d.decision, d.reason,
+                           tuple(x for x in d.flags.split(";") if x), cands, self.version)
+
+    # -- internals ----------------------------------------------------------------------------
+    def _column(self, decided: list, c: str) -> list:
+        if c == "reference_version":
+            return [self.version] * len(decided)
+        if c == "score":
+            return [round(d.score, 4) for d in decided]
+        return [getattr(d, c) for d in decided]
+
+    @staticmethod
+    def _text(v: object) -> str:
+        if v is None or (isinstance(v, float) and np.isnan(v)):
+            return ""
+        return str(v)
+
+    def _query(self, name: object, metal: object, country: object, cid: object) -> Query:
+        metal_text = self._text(metal).strip()
+        return (self._text(name), normalize_metal(metal_text) or "", metal_text,
+                normalize_country(self._text(country)) or "", parse_cid(self._text(cid)))
+
+    def _queries(self, df: pd.DataFrame, name: str, metal: str | None, country: str | None,
+                 reported_cid: str | None) -> list[Query]:
+        n = len(df)
+        col = lambda c: df[c].tolist() if c is not None else [None] * n  # noqa: E731
+        memo: dict[tuple, Query] = {}
+        out = []
+        for t in zip(col(name), col(metal), col(country), col(reported_cid)):
+            key = tuple(self._text(v) for v in t)
+            q = memo.get(key)
+            if q is None:
+                q = memo[key] = self._query(*t)
+            out.append(q)
+        return out
+
+    def _decide_many(self, queries: Iterable[Query]) -> dict[Query, Decision]:
+        result: dict[Query, Decision] = {}
+        todo: list[Query] = []
+        for q in dict.fromkeys(queries):
+            hit = self._cache.get(q)
+            if hit is not None:
+                self._cache.move_to_end(q)
+                result[q] = hit
+            else:
+                todo.append(q)
+        if todo:
+            fresh = self._decide_fresh(todo)
+            result.update(fresh)
+            self._cache.update(fresh)
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return result
+
+    def _decide_fresh(self, todo: list[Query]) -> dict[Query, Decision]:
+        out: dict[Query, Decision] = {}
+        norms = [normalize_name(q[0]) for q in todo]
+        search = []
+        for q, nn in zip(todo, norms):
+            special = self._special(q, nn)
+            if special is not None:
+                out[q] = special
+            else:
+                search.append((q, nn))
+        if not search:
+            return out
+        qs = [q for q, _ in search]
+        cands, X = self.candidate_features(qs, [nn for _, nn in search])
+        scores = self.model.predict_proba(X)
+        bounds = np.searchsorted(cands.query, np.arange(len(qs) + 1))
+        for i, (q, nn) in enumerate(search):
+            rows = np.arange(bounds[i], bounds[i + 1])
+            out[q] = decide(nn, q[1] or None, q[2], q[4] or None, rows, cands.fac[rows],
+                            scores[rows], X, self._fac, self._cid_metals,
+                            self.model.match_threshold, self.model.review_threshold, self.top_k)
+        return out
+
+    def candidate_features(self, qs: list[Query], nns: list) -> tuple:  # noqa: ANN001
+        """Blocking + comparison for distinct queries: (Candidates, feature matrix)."""
+        frame = pd.DataFrame({"key": [n.key for n in nns], "compact": [n.compact for n in nns],
+                              "variants": [n.variants for n in nns],
+                              "acronym": [n.acronym for n in nns]})
+        metals = [q[1] or None for q in qs]
+        cands = self.generator.generate(frame, metals)
+        X, _ = compute_features(nns, [q[3] or None for q in qs], metals,
+                                [q[4] or None for q in qs], cands, self.index)
+        return cands, X
+
+    def _special(self, q: Query, nn) -> Decision | None:  # noqa: ANN001
+        """Answers that need no search: empty names, placeholders, analyst overrides."""
+        metal = q[1]
+        if not nn.key:
+            return Decision("", "", metal, "", "", 0.0, "no_match", "empty name", "", "")
+        if nn.key in self._placeholders:
+            return Decision("", "", metal, "", "", 0.0, "no_match",
+                            "placeholder text, not a smelter name", "", "")
+        ov = self._overrides.get((nn.key, metal)) or self._overrides.get((nn.key, ""))
+        if ov is not None:
+            cid = ov
+            if not cid:
+                return Decision("", "", metal, "", "", 1.0, "no_match",
+                                "analyst override: not a smelter", "", "analyst_override")
+            f = self._fac_row.get((cid, metal)) if metal else next(
+                (r for (c, _), r in self._fac_row.items() if c == cid), None)
+            if f is not None:
+                flags = ["analyst_override"]
+                if self._fac["removed"][f]:
+                    flags.append("removed_cid")
+                return Decision(cid, self._fac["standard_name"][f], self._fac["metal"][f],
+                                self._fac["country"][f], self._fac["rmap_status"][f], 1.0,
+                                "match", "analyst override", "", ";".join(flags))
+        return None
+
+    def _load_overrides(self, overrides: pd.DataFrame | str | Path | None) -> dict:
+        if overrides is None:
+            return {}
+        if not isinstance(overrides, pd.DataFrame):
+            from smelter_match.overrides import load_overrides
+
+            overrides = load_overrides(overrides)
+        out = {}
+        for r in overrides.itertuples(index=False):
+            key = getattr(r, "key", "") or normalize_name(r.reported_name).key
+            metal = normalize_metal(getattr(r, "metal", "")) or ""
+            verdict = str(getattr(r, "verdict", "")).strip().lower()
+            out[(key, metal)] = "" if verdict == "not_a_smelter" else str(r.cid).strip()
+        return out

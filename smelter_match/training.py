@@ -1,0 +1,449 @@
+"""Training and evaluation of the classifier, reproducibly (``smelter-match train`` / ``evaluate``).
+
+Training pairs come from the real pipeline (blocking + features) run on:
+
+- *synthetic queries* made from the reference itself: realistic perturbations of RMI names (typos,
+  OCR confusions, truncation, legal-form changes, glued words, word order, case), aliases hidden
+  from the index (a supplier typing a name RMI does not list), whole facilities hidden from the
+  index (a real smelter that is not an RMI facility: every candidate is a hard negative), names
+  reported under a metal the company has no facility for, and non-smelter names
+  (``reference_data/training/non_smelters.txt``);
+- the *gold training folds* (hand-labelled supplier rows), when given.
+
+Evaluation is nested: outer 5-fold GroupKFold over the gold rows (grouped by label CID, NO_MATCH by
+normalised name); inside each outer training part, an inner GroupKFold produces out-of-fold scores
+on which the thresholds are chosen; the outer held-out fold is then scored once. No reported
+figure comes from a row the model was trained or tuned on.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from smelter_match._resources import data_path
+from smelter_match.classify import Model, fit_model
+from smelter_match.matcher import Matcher, parse_cid
+from smelter_match.normalize import normalize_country, normalize_metal, normalize_name
+from smelter_match.reference import Reference
+
+SEED = 20261121
+TARGET_PRECISION = 0.995
+OCR = [("q", "g"), ("g", "q"), ("rn", "m"), ("m", "rn"), ("l", "1"), ("o", "0"), ("i", "l"),
+       ("cl", "d"), ("e", "c"), ("u", "v"), ("h", "b")]
+LEGAL = ["Co., Ltd.", "Co. Ltd", "Ltd.", "Limited", "Inc.", "Corp.", "Corporation", "GmbH", "S.A.",
+         "LLC", "Company", "Co.", ""]
+
+
+# -- synthetic queries ---------------------------------------------------------------------------
+
+def perturb(name: str, rng: random.Random) -> str:
+    """One realistic corruption of a name (a supplier's typing, an OCR pass, a half-remembered name)."""
+    ops = rng.sample(["typo", "ocr", "truncate", "legal", "glue", "order", "case", "drop", "space"],
+                     k=rng.choice([1, 1, 2]))
+    s = name
+    for op in ops:
+        words = s.split()
+        if op == "typo" and len(s) > 4:
+            i = rng.randrange(1, len(s) - 1)
+            kind = rng.choice("dsit")
+            c = rng.choice("abcdefghijklmnopqrstuvwxyz")
+            s = {"d": s[:i] + s[i + 1:], "s": s[:i] + c + s[i + 1:], "i": s[:i] + c + s[i:],
+                 "t": s[:i - 1] + s[i] + s[i - 1] + s[i + 1:]}[kind]
+        elif op == "ocr":
+            a, b = rng.choice(OCR)
+            idx = [m.start() for m in re.finditer(re.escape(a), s)]
+            if idx:
+                i = rng.choice(idx)
+                s = s[:i] + b + s[i + len(a):]
+        elif op == "truncate" and len(words) > 2:
+            s = " ".join(words[: rng.randrange(2, len(words))])
+        elif op == "legal":
+            base = normalize_name(s).key.title() if rng.random() < 0.5 else s
+            s = f"{base} {rng.choice(LEGAL)}".strip()
+        elif op == "glue" and len(words) > 1:
+            i = rng.randrange(len(words) - 1)
+            s = " ".join(words[:i] + [words[i] + words[i + 1]] + words[i + 2:])
+        elif op == "order" and len(words) > 2:
+            i = rng.randrange(len(words) - 1)
+            words[i], words[i + 1] = words[i + 1], words[i]
+            s = " ".join(words)
+        elif op == "case":
+            s = rng.choice([s.upper(), s.lower(), s.title()])
+        elif op == "drop" and len(words) > 2:
+            del words[rng.randrange(len(words))]
+            s = " ".join(words)
+        elif op == "space":
+            s = s.replace(" ", "  ", 1).replace(",", " ,", 1)
+    return s
+
+
+@dataclass
+class TrainingSet:
+    """Pair features and labels, plus one row per query for threshold work."""
+
+    X: np.ndarray
+    y: np.ndarray
+    query: np.ndarray      # query id per pair
+    weight: np.ndarray
+
+
+def _reduced_reference(ref: Reference, rng: random.Random, hide_fac: float, hide_alias: float):
+    """A copy of the reference with some facilities and some aliases hidden."""
+    fac = ref.facilities
+    keys = sorted(set(zip(fac.cid, fac.metal)))
+    hidden_fac = set(rng.sample(keys, int(len(keys) * hide_fac)))
+    names = ref.names
+    alias_rows = [i for i, k in enumerate(names["kind"]) if k != "current_standard_name"]
+    hidden_alias = set(rng.sample(alias_rows, int(len(alias_rows) * hide_alias)))
+    keep_names = [i for i, (c, m) in enumerate(zip(names.cid, names.metal))
+                  if (c, m) not in hidden_fac and i not in hidden_alias]
+    keep_fac = [(c, m) not in hidden_fac for c, m in zip(fac.cid, fac.metal)]
+    reduced = Reference(fac[keep_fac].reset_index(drop=True),
+                        names.iloc[keep_names].reset_index(drop=True), ref.revisions, ref.version)
+    return reduced, hidden_fac, names.iloc[sorted(hidden_alias)]
+
+
+def synthetic_queries(ref: Reference, seed: int = SEED) -> tuple[Reference, pd.DataFrame]:
+    """A reduced reference and queries against it: name, metal, country, true cid ('' = none)."""
+    rng = random.Random(seed)
+    reduced, hidden_fac, hidden_alias = _reduced_reference(ref, rng, 0.12, 0.25)
+    fac = ref.facilities.set_index(["cid", "metal"])
+    rows: list[tuple[str, str, str, str]] = []
+
+    def country_for(cid: str, metal: str) -> str:
+        r = rng.random()
+        real = fac.loc[(cid, metal), "country"]
+        if r < 0.6:
+            return real
+        if r < 0.65:
+            return rng.choice(list(fac["country"].unique()))
+        return ""
+
+    def metal_for(metal: str) -> str:
+        return "" if rng.random() < 0.1 else rng.choice([metal, metal, metal.upper(), metal[:2]])
+
+    by_fac = reduced.names.groupby(["cid", "metal"])["name"].apply(list)
+    for (cid, metal), names in by_fac.items():
+        for _ in range(2):
+            rows.append((perturb(rng.choice(names), rng), metal_for(metal),
+                         country_for(cid, metal), cid))
+        rows.append((rng.choice(names), metal_for(metal), country_for(cid, metal), cid))
+    for r in hidden_alias.itertuples(index=False):
+        if (r.cid, r.metal) not in hidden_fac:
+            name = r.name if rng.random() < 0.6 else perturb(r.name, rng)
+            rows.append((name, metal_for(r.metal), country_for(r.cid, r.metal), r.cid))
+    all_names = ref.names.groupby(["cid", "metal"])["name"].apply(list)
+    for cid, metal in sorted(hidden_fac):
+        name = rng.choice(all_names[(cid, metal)])
+        rows.append((name if rng.random() < 0.6 else perturb(name, rng), metal_for(metal),
+                     country_for(cid, metal), ""))
+    # names reported under a metal the company has no facility for
+    reduced_keys = {(normalize_name(n).key, m) for n, m in zip(reduced.names.name, reduced.names.metal)}
+    metals = ["Gold", "Tantalum", "Tin", "Tungsten"]
+    for (_cid, metal), names in list(by_fac.items())[::3]:
+        other = rng.choice([m for m in metals if m != metal])
+        name = rng.choice(names)
+        if (normalize_name(name).key, other) not in reduced_keys:
+            rows.append((name, other, "", ""))
+    non = [s for s in data_path("training", "non_smelters.txt").read_text("utf-8").splitlines()
+           if s.strip() and not s.startswith("#")]
+    for s in non:
+        for _ in range(2):
+            rows.append((s if rng.random() < 0.5 else perturb(s, rng), rng.choice(metals + [""]),
+                         "", ""))
+    q = pd.DataFrame(rows, columns=["name", "metal", "country", "cid"])
+    return reduced, q
+
+
+# -- pairs from the real pipeline ----------------------------------------------------------------
+
+def _equivalent(ref: Reference) -> dict[str, set[str]]:
+    """CID -> CIDs an answer may equal: itself and, for a removed CID, its successors and back."""
+    eq: dict[str, set[str]] = {}
+    for cid, succ in zip(ref.facilities.cid, ref.facilities.successors):
+        eq.setdefault(cid, {cid})
+        for s in filter(None, str(succ).split(";")):
+            eq[cid].add(s)
+            eq.setdefault(s, {s}).add(cid)
+    return eq
+
+
+def pairs_for(matcher: Matcher, names, metals, countries, truths, cids=None) -> tuple:
+    """Run blocking + comparison for labelled queries. ``truths``: sets of acceptable CIDs."""
+    cids = cids if cids is not None else [""] * len(names)
+    qs = [(str(n), normalize_metal(m) or "", str(m), normalize_country(c) or "", parse_cid(r))
+          for n, m, c, r in zip(names, metals, countries, cids)]
+    nns = [normalize_name(q[0]) for q in qs]
+    cands, X = matcher.candidate_features(qs, nns)
+    fac_cid = matcher._fac["cid"]
+    y = np.array([fac_cid[f] in truths[q] for q, f in zip(cands.query, cands.fac)], dtype=int)
+    return cands, X, y
+
+
+# -- gold sets -----------------------------------------------------------------------------------
+
+def load_gold(path: str) -> pd.DataFrame:
+    """A gold CSV (reference_data/gold/*.csv) with a ``truth`` column: acceptable CIDs (empty = none)."""
+    g = pd.read_csv(path, dtype=str, keep_default_na=False)
+    truth = []
+    for label, cands in zip(g["label"], g.get("candidate_cids", [""] * len(g))):
+        if label == "NO_MATCH":
+            truth.append(frozenset())
+        elif label == "AMBIGUOUS":
+            truth.append(frozenset(c.strip() for c in cands.split(";") if c.strip()))
+        else:
+            truth.append(frozenset([label]))
+    g["truth"] = truth
+    g["matchable"] = [bool(t) for t in truth]
+    g["group"] = [label if label not in ("NO_MATCH", "AMBIGUOUS") else
+                  f"{label}:{normalize_name(n).key}" for label, n in zip(g["label"], g["reported_name"])]
+    return g
+
+
+def score_gold(matcher: Matcher, gold: pd.DataFrame) -> pd.DataFrame:
+    """Run the real matcher on gold rows; add correctness columns used by every metric."""
+    out = matcher.match(gold[["reported_name", "reported_metal", "reported_country"]].copy(),
+                        name="reported_name", metal="reported_metal", country="reported_country")
+    eq = _equivalent(matcher.reference)
+    best = [c.split("|")[0] if c else "" for c in
+            (x.split(" ; ")[0] if x else "" for x in out["candidates"])]
+    res = pd.DataFrame({
+        "row_id": gold["row_id"].values, "metal": gold["metal_inferred"].values,
+        "label": gold["label"].values, "matchable": gold["matchable"].values,
+        "score": out["score"].values, "decision": out["decision"].values, "cid": out["cid"].values,
+        "best": best,
+        "candidates": out["candidates"].values, "name": gold["reported_name"].values,
+    })
+    ok = []
+    in_cands = []
+    for truth, b, cands in zip(gold["truth"], best, out["candidates"]):
+        acceptable = set().union(*(eq.get(t, {t}) for t in truth)) if truth else set()
+        ok.append(b in acceptable)
+        listed = {x.split("|")[0] for x in cands.split(" ; ")} if cands else set()
+        in_cands.append(bool(acceptable & listed))
+    res["best_correct"] = ok
+    res["in_candidates"] = in_cands
+    return res
+
+
+def choose_thresholds(scored: pd.DataFrame, target: float = TARGET_PRECISION) -> tuple[float, float]:
+    """Lowest match threshold with auto-match precision >= target; review threshold below which
+    almost only non-matches (or wrong best candidates) remain."""
+    s = scored.sort_values("score", ascending=False)
+    correct = (s["matchable"] & s["best_correct"]).to_numpy()
+    scores = s["score"].to_numpy()
+    match_t = 1.0
+    for t in sorted(set(np.round(scores, 4)), reverse=True):
+        sel = scores >= t
+        if sel.sum() and correct[sel].mean() >= target:
+            match_t = float(t)
+    # review threshold: the highest t such that rows below it hold <= 3% of the correct answers
+    total_correct = max(correct.sum(), 1)
+    review_t = 0.05
+    for t in sorted(set(np.round(scores, 4))):
+        if correct[scores < t].sum() / total_correct <= 0.03:
+            review_t = float(t)
+    return max(match_t, 0.5), min(review_t, match_t)
+
+
+def metrics(scored: pd.DataFrame) -> dict:
+    """The evaluation figures (see the module docstring); blocking misses count as errors."""
+    m = scored
+    matchable = m[m["matchable"]]
+    auto = m[m["decision"] == "match"]
+    nomatch = m[m["decision"] == "no_match"]
+    true_nm = m[~m["matchable"]]
+    auto_ok = (auto["matchable"] & auto["best_correct"]).sum()
+    nm_prec = (~nomatch["matchable"]).mean() if len(nomatch) else float("nan")
+    nm_rec = (true_nm["decision"] == "no_match").mean() if len(true_nm) else float("nan")
+    out = {
+        "rows": int(len(m)), "matchable_rows": int(len(matchable)),
+        "no_match_rows": int(len(true_nm)),
+        "top1_accuracy": float(matchable["best_correct"].mean()) if len(matchable) else float("nan"),
+        "blocking_recall": float(matchable["in_candidates"].mean()) if len(matchable) else float("nan"),
+        "auto_match_precision": float(auto_ok / len(auto)) if len(auto) else float("nan"),
+        "automation_rate": float((m["decision"] != "review").mean()),
+        "auto_match_rate": float(len(auto) / len(m)) if len(m) else float("nan"),
+        "no_match_precision": float(nm_prec),
+        "no_match_recall": float(nm_rec),
+    }
+    p, r = out["no_match_precision"], out["no_match_recall"]
+    out["no_match_f1"] = float(2 * p * r / (p + r)) if p + r > 0 else float("nan")
+    return out
+
+
+# -- training ------------------------------------------------------------------------------------
+
+class Trainer:
+    """Precomputes pair features once, then fits models for any subset of gold rows quickly."""
+
+    def __init__(self, reference: Reference, gold: pd.DataFrame | None, seed: int = SEED):
+        self.reference = reference
+        bootstrap = Model.load()  # only for its (unused) thresholds; features do not depend on it
+        reduced, q = synthetic_queries(reference, seed)
+        syn_matcher = Matcher(reduced, model=bootstrap)
+        truths = [frozenset([c]) if c else frozenset() for c in q["cid"]]
+        c, X, y = pairs_for(syn_matcher, q["name"], q["metal"], q["country"], truths)
+        self.syn = TrainingSet(X, y, c.query, np.ones(len(y)))
+        self.n_synthetic_queries = len(q)
+        self.full_matcher = Matcher(reference, model=bootstrap)
+        self.gold = gold
+        if gold is not None:
+            c, X, y = pairs_for(self.full_matcher, gold["reported_name"], gold["reported_metal"],
+                                gold["reported_country"],
+                                [self._acceptable(t) for t in gold["truth"]])
+            self.gold_pairs = TrainingSet(X, y, c.query, np.full(len(y), 3.0))
+
+    def _acceptable(self, truth: frozenset) -> frozenset:
+        eq = _equivalent(self.reference)
+        return frozenset(set().union(*(eq.get(t, {t}) for t in truth))) if truth else frozenset()
+
+    def fit(self, gold_rows: np.ndarray | None = None, thresholds=(0.9, 0.3)) -> Model:
+        """Fit on synthetic pairs plus the pairs of the given gold row positions."""
+        X, y, w = self.syn.X, self.syn.y, self.syn.weight
+        if gold_rows is not None and len(gold_rows) and self.gold is not None:
+            sel = np.isin(self.gold_pairs.query, gold_rows)
+            X = np.vstack([X, self.gold_pairs.X[sel]])
+            y = np.concatenate([y, self.gold_pairs.y[sel]])
+            w = np.concatenate([w, self.gold_pairs.weight[sel]])
+        # calibrate on the synthetic pairs (isotonic on raw scores); thresholds are set separately
+        model = fit_model(X, y, C=1.0, sample_weight=w, calib_X=self.syn.X, calib_y=self.syn.y,
+                          match_threshold=thresholds[0], review_threshold=thresholds[1])
+        return model
+
+    def matcher_for(self, model: Model) -> Matcher:
+        m = Matcher(self.reference, model=model)
+        return m
+
+    def nested_cv(self, folds: int = 5, seed: int = SEED) -> tuple[pd.DataFrame, list[dict]]:
+        """Outer held-out predictions (with inner-chosen thresholds) for every gold row."""
+        from sklearn.model_selection import GroupKFold
+
+        g = self.gold
+        outer = GroupKFold(n_splits=folds, shuffle=True, random_state=seed)
+        parts, info = [], []
+        for k, (tr, te) in enumerate(outer.split(g, groups=g["group"])):
+            inner_scores = []
+            inner = GroupKFold(n_splits=4, shuffle=True, random_state=seed + k)
+            sub = g.iloc[tr]
+            for itr, ite in inner.split(sub, groups=sub["group"]):
+                m = self.fit(tr[itr])
+                inner_scores.append(score_gold(self.matcher_for(m), sub.iloc[ite]))
+            mt, rt = choose_thresholds(pd.concat(inner_scores))
+            model = self.fit(tr, thresholds=(mt, rt))
+            scored = score_gold(self.matcher_for(model), g.iloc[te])
+            scored["fold"] = k
+            parts.append(scored)
+            info.append({"fold": k, "match_threshold": mt, "review_threshold": rt,
+                         "train_rows": int(len(tr)), "test_rows": int(len(te))})
+        return pd.concat(parts).sort_index(), info
+
+    def final_model(self, folds: int = 5, seed: int = SEED) -> tuple[Model, dict]:
+        """Model on synthetic + all gold; thresholds from pooled out-of-fold scores."""
+        from sklearn.model_selection import GroupKFold
+
+        g = self.gold
+        if g is None:
+            model = self.fit(None)
+            return model, {}
+        oof = []
+        for tr, te in GroupKFold(n_splits=folds, shuffle=True, random_state=seed).split(
+                g, groups=g["group"]):
+            oof.append(score_gold(self.matcher_for(self.fit(tr)), g.iloc[te]))
+        mt, rt = choose_thresholds(pd.concat(oof))
+        return self.fit(np.arange(len(g)), thresholds=(mt, rt)), {"match": mt, "review": rt}
+
+
+# -- the train / evaluate jobs (CLI entry points) ------------------------------------------------
+
+def _per_metal(scored: pd.DataFrame) -> dict:
+    return {m: metrics(s) for m, s in scored.groupby("metal", sort=True)}
+
+
+def _errors(scored: pd.DataFrame) -> pd.DataFrame:
+    wrong = (scored["matchable"] & ~scored["best_correct"]) | (
+        (scored["decision"] == "match") & ~scored["best_correct"]) | (
+        ~scored["matchable"] & (scored["decision"] != "no_match"))
+    cols = ["row_id", "name", "metal", "label", "decision", "best", "score", "candidates"]
+    return scored.loc[wrong, cols].reset_index(drop=True)
+
+
+def _markdown(title: str, how: str, overall: dict, per_metal: dict, errors: pd.DataFrame) -> str:
+    keys = ["rows", "top1_accuracy", "blocking_recall", "auto_match_precision", "automation_rate",
+            "no_match_precision", "no_match_recall", "no_match_f1"]
+    fmt = lambda v: f"{v:.3f}" if isinstance(v, float) else str(v)  # noqa: E731
+    lines = [f"# {title}", "", how, "", "| subset | " + " | ".join(keys) + " |",
+             "|" + "---|" * (len(keys) + 1)]
+    for name, m in [("all", overall), *per_metal.items()]:
+        lines.append(f"| {name} | " + " | ".join(fmt(m[k]) for k in keys) + " |")
+    lines += ["", f"## Errors ({len(errors)})", ""]
+    if len(errors):
+        lines.append(errors.drop(columns=["candidates"]).to_markdown(index=False)
+                     if _has_tabulate() else errors.drop(columns=["candidates"]).to_string())
+    return "\n".join(lines) + "\n"
+
+
+def _has_tabulate() -> bool:
+    try:
+        import tabulate  # noqa: F401
+        return True
+    except ImportError:
+        return False
+
+
+def evaluate_cv(reference: Reference, gold_path: str, folds: int = 5) -> dict:
+    """Nested cross-validated evaluation on a gold file (the model never sees a test row)."""
+    gold = load_gold(gold_path)
+    trainer = Trainer(reference, gold)
+    scored, info = trainer.nested_cv(folds)
+    return {"how": (f"Nested {folds}-fold GroupKFold (groups = label CID; NO_MATCH by name): each "
+                    "outer fold scored by a model trained on synthetic pairs + the other folds, "
+                    "with thresholds chosen by an inner 4-fold CV on those training folds only."),
+            "overall": metrics(scored), "per_metal": _per_metal(scored), "folds": info,
+            "errors": _errors(scored), "scored": scored}
+
+
+def evaluate_model(matcher: Matcher, gold_path: str) -> dict:
+    """Evaluate a fixed model on a gold file it was not trained or tuned on."""
+    scored = score_gold(matcher, load_gold(gold_path))
+    return {"how": ("Scored by the shipped model, which was not trained or tuned on this file."),
+            "overall": metrics(scored), "per_metal": _per_metal(scored), "errors": _errors(scored),
+            "scored": scored}
+
+
+def write_evaluation(result: dict, title: str, out_prefix: str) -> str:
+    """Write ``<prefix>.json``, ``<prefix>.md`` and ``<prefix>_errors.csv``; return the Markdown."""
+    import json
+    from pathlib import Path
+
+    Path(out_prefix).parent.mkdir(parents=True, exist_ok=True)
+    md = _markdown(title, result["how"], result["overall"], result["per_metal"], result["errors"])
+    payload = {k: v for k, v in result.items() if k not in ("errors", "scored")}
+    payload["n_errors"] = int(len(result["errors"]))
+    Path(out_prefix + ".json").write_text(json.dumps(payload, indent=1, sort_keys=True) + "\n")
+    Path(out_prefix + ".md").write_text(md)
+    result["errors"].to_csv(out_prefix + "_errors.csv", index=False)
+    return md
+
+
+def train(reference: Reference, gold_path: str | None, out_path: str, folds: int = 5) -> Model:
+    """Train the shipped model deterministically: synthetic pairs + all gold rows of ``gold_path``."""
+    gold = load_gold(gold_path) if gold_path else None
+    trainer = Trainer(reference, gold)
+    model, thresholds = trainer.final_model(folds)
+    model.metadata = {
+        "trained_with": {"reference": reference.version.stamp,
+                         "gold": gold_path or "", "gold_rows": 0 if gold is None else len(gold),
+                         "synthetic_queries": trainer.n_synthetic_queries,
+                         "synthetic_pairs": int(len(trainer.syn.y)), "seed": SEED},
+        "thresholds_from": f"pooled out-of-fold scores, {folds}-fold GroupKFold on the gold rows, "
+                           f"target auto-match precision {TARGET_PRECISION}",
+        "thresholds": thresholds,
+    }
+    model.save(out_path)
+    return model
