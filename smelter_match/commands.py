@@ -57,7 +57,9 @@ def run_match(args: argparse.Namespace) -> int:
     from smelter_match.matcher import Matcher
     from smelter_match.readers import read_inputs
     from smelter_match.safe_csv import write_csv
-    from smelter_match.workflow import build_annex, make_row_ids, write_annex, write_review
+    from smelter_match.workflow import (
+        build_annex, make_row_ids, result_column, write_annex, write_review,
+    )
 
     t0 = time.time()
     tables = read_inputs(args.inputs, name_col=args.name_col, metal_col=args.metal_col,
@@ -72,23 +74,31 @@ def run_match(args: argparse.Namespace) -> int:
                             reported_cid=t.cid_col,
                             progress=lambda n, base=done: progress(base + n))
         done += len(t.frame)
-        res.insert(0, "source_file", t.source)
-        res.insert(1, "source_row", t.row_numbers)
-        res.insert(2, "supplier_company", t.company or "")
+        # provenance columns; an input that already carries one keeps its own (never overwritten)
+        for pos, (col, value) in enumerate((("source_file", t.source),
+                                            ("source_row", t.row_numbers),
+                                            ("supplier_company", t.company or ""))):
+            if col not in res.columns:
+                res.insert(pos, col, value)
         parts.append(res)
     results = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     if not len(results):
         raise InputError("no rows to match in the given inputs")
-    results.insert(0, "row_id", make_row_ids(results, name_col=tables[0].name_col).values)
+    if "row_id" not in results.columns:
+        results.insert(0, "row_id", make_row_ids(results).values)
+    elif not results["row_id"].astype(str).is_unique:
+        raise InputError("the input's 'row_id' column is not unique; rename it or make it unique")
     write_csv(results, args.output)
     if args.review:
         n = args.review_no_match
         write_review(results, args.review, include_no_match=int(n) if n >= 1 else n,
-                     blind=args.blind)
+                     blind=args.blind, input_columns={"name": tables[0].name_col,
+                                                      "metal": tables[0].metal_col,
+                                                      "country": tables[0].country_col,
+                                                      "cid": tables[0].cid_col})
     if args.annex:
         write_annex(build_annex(results, ref), args.annex)
-    counts = results["decision" if "match_decision" not in results else "match_decision"]
-    counts = counts.value_counts()
+    counts = results[result_column(results, "decision")].value_counts()
     note(args, f"{len(results):,} rows: {counts.get('match', 0):,} match, "
                f"{counts.get('review', 0):,} review, {counts.get('no_match', 0):,} no_match "
                f"in {time.time() - t0:.1f} s -> {args.output}")

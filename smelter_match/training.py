@@ -232,8 +232,12 @@ def score_gold(matcher: Matcher, gold: pd.DataFrame) -> pd.DataFrame:
 
 
 def choose_thresholds(scored: pd.DataFrame, target: float = TARGET_PRECISION) -> tuple[float, float]:
-    """Lowest match threshold with auto-match precision >= target; review threshold below which
-    almost only non-matches (or wrong best candidates) remain."""
+    """(match, review) thresholds from held-out scores.
+
+    match: the lowest score at which auto-matches still reach ``target`` precision.
+    review: the highest score below which at most 1% of the correct answers lie, capped at 0.5 so
+    that a candidate the model finds more likely right than wrong is never rejected unseen.
+    """
     s = scored.sort_values("score", ascending=False)
     correct = (s["matchable"] & s["best_correct"]).to_numpy()
     scores = s["score"].to_numpy()
@@ -242,13 +246,13 @@ def choose_thresholds(scored: pd.DataFrame, target: float = TARGET_PRECISION) ->
         sel = scores >= t
         if sel.sum() and correct[sel].mean() >= target:
             match_t = float(t)
-    # review threshold: the highest t such that rows below it hold <= 3% of the correct answers
     total_correct = max(correct.sum(), 1)
-    review_t = 0.05
+    review_t = 0.01
     for t in sorted(set(np.round(scores, 4))):
-        if correct[scores < t].sum() / total_correct <= 0.03:
+        if correct[scores < t].sum() / total_correct <= 0.01:
             review_t = float(t)
-    return max(match_t, 0.5), min(review_t, match_t)
+    match_t = max(match_t, 0.5)
+    return match_t, min(review_t, 0.5, match_t)
 
 
 def metrics(scored: pd.DataFrame) -> dict:
