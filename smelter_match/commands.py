@@ -58,7 +58,11 @@ def run_match(args: argparse.Namespace) -> int:
     from smelter_match.readers import read_inputs
     from smelter_match.safe_csv import write_csv
     from smelter_match.workflow import (
-        build_annex, make_row_ids, result_column, write_annex, write_review,
+        build_annex,
+        make_row_ids,
+        result_column,
+        write_annex,
+        write_review,
     )
 
     t0 = time.time()
