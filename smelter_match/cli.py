@@ -353,4 +353,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    # Run through the imported module, not this __main__ copy: subcommands register themselves
+    # into ``smelter_match.cli`` (see ``commands.py``).
+    from smelter_match.cli import main as _main
+
+    raise SystemExit(_main())
