@@ -154,15 +154,10 @@ def read_text_csv(path: str | Path, *, what: str = "file") -> pd.DataFrame:
         raw = p.read_bytes()
     except OSError as exc:
         raise InputError(f"{p}: cannot read {what} ({exc.strerror or exc})") from None
-    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    first = text.split("\n", 1)[0]
-    delimiter = max(",;\t", key=lambda d: (first.count(d), d == ","))
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    from smelter_match.readers import decode_csv_bytes, sniff_delimiter
+
+    text = decode_csv_bytes(p, raw)
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text)))
     rows = [r for r in rows if any(c.strip() for c in r)]
     if not rows:
         raise InputError(f"{p}: {what} is empty")

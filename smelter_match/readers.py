@@ -326,7 +326,7 @@ def _build_table(
 # CSV
 
 
-def _decode(path: Path, raw: bytes) -> str:
+def decode_csv_bytes(path: Path, raw: bytes) -> str:
     """Decode CSV bytes: UTF-16 (BOM), UTF-8 (BOM or not), else cp1252, else latin-1."""
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
@@ -343,7 +343,7 @@ def _decode(path: Path, raw: bytes) -> str:
     return raw.decode("latin-1")
 
 
-def _sniff_delimiter(text: str) -> str:
+def sniff_delimiter(text: str) -> str:
     """Pick comma, semicolon or tab: the most consistent, widest split of the first lines.
 
     When none of them splits the header line, the file has a single column and every line is one
@@ -371,8 +371,8 @@ def _read_csv(path: Path, overrides: dict[str, str | None]) -> InputTable:
         raw = path.read_bytes()
     except OSError as exc:
         raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
-    text = _decode(path, raw)
-    delim = _sniff_delimiter(text)
+    text = decode_csv_bytes(path, raw)
+    delim = sniff_delimiter(text)
     old_limit = csv.field_size_limit(2**31 - 1)
     try:
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)

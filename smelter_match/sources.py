@@ -226,18 +226,11 @@ def _read_spreadsheetml(path: Path) -> dict[str, list[list[str]]]:
 
 
 def _read_csv(path: Path) -> list[list[str]]:
-    raw = path.read_bytes()
-    for enc in ("utf-8-sig", "cp1252", "latin-1"):
-        try:
-            text = raw.decode(enc)
-            break
-        except UnicodeDecodeError:
-            continue
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text), dialect)]
+    from smelter_match.readers import decode_csv_bytes, sniff_delimiter
+
+    text = decode_csv_bytes(path, path.read_bytes())
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))
+    return [[c.strip() for c in row] for row in reader]
 
 
 # --------------------------------------------------------------------------------------------
