@@ -1,0 +1,217 @@
+"""Speed and memory: every method x workload size in a fresh subprocess.
+
+For each size the parent generates the workload once (:func:`benchmarks.workloads.make_workload`)
+and pickles it; each (method, size) then runs in its own ``python -m benchmarks.speed_worker``
+so that peak RSS and cold start are that run's alone. Learned baselines are fitted once on all
+gold rows here (fitting is not timed as throughput) and their state is handed to the workers.
+
+Time budget: a baseline stops at ``budget_s`` and reports the share of distinct queries it
+finished; its full time is extrapolated linearly in distinct queries and marked
+``extrapolated``. A size whose estimate (scaled from the previous size by distinct queries)
+exceeds ``SKIP_FACTOR x budget_s`` is not run at all and is reported as ``skipped`` with the
+estimate, also marked as extrapolated. smelter_match cannot stop early: it gets a hard timeout.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from benchmarks.methods import METHODS, MethodUnavailable
+from benchmarks.workloads import make_workload
+
+REPO = Path(__file__).resolve().parent.parent
+SKIP_FACTOR = 2.0
+HARD_TIMEOUT_FACTOR = 3.0
+
+
+@dataclass
+class SpeedConfig:
+    """What to measure. ``reference`` holds the paths given to ``load_reference``."""
+
+    sizes: list[int]
+    methods: list[str]
+    reference: list[str]
+    workdir: Path
+    budget_s: float = 120.0
+    latency_n: int = 1000
+    latency_size: int = 10_000
+    seed: int = 0
+    extra: dict = field(default_factory=dict)
+
+
+def prepare_workloads(cfg: SpeedConfig, reference, log: Callable[[str], None]) -> dict[int, dict]:
+    """Generate and pickle every workload; return their stats (rows, distinct names, ...)."""
+    stats = {}
+    for n in sorted(set(cfg.sizes) | {cfg.latency_size}):
+        t = time.perf_counter()
+        df = make_workload(n, reference, seed=cfg.seed)
+        path = cfg.workdir / f"workload_{n}.pkl"
+        df.to_pickle(path)
+        stats[n] = {
+            "rows": n, "path": str(path),
+            "unique_names": int(df["name"].nunique()),
+            "unique_queries": int(len(df.drop_duplicates())),
+            "blank_metal": round(float((df["metal"] == "").mean()), 4),
+            "blank_country": round(float((df["country"] == "").mean()), 4),
+            "generate_s": round(time.perf_counter() - t, 3),
+        }
+        log(f"  workload {n:>9,}: {stats[n]['unique_names']:,} distinct names, "
+            f"{stats[n]['unique_queries']:,} distinct (name, metal, country)")
+    return stats
+
+
+def fit_states(cfg: SpeedConfig, reference, gold: pd.DataFrame,
+               log: Callable[[str], None]) -> dict[str, dict]:
+    """Fit each learned method on all gold rows once; pickle its state for the workers."""
+    out = {}
+    for name in cfg.methods:
+        try:
+            method = METHODS[name](reference)
+        except MethodUnavailable as exc:
+            out[name] = {"unavailable": str(exc)}
+            continue
+        if not (method.learned and method.fit_for_speed):
+            out[name] = {}
+            continue
+        t = time.perf_counter()
+        method.fit(gold)
+        path = cfg.workdir / f"state_{name}.pkl"
+        with open(path, "wb") as fh:
+            pickle.dump(method.state(), fh)
+        out[name] = {"state_path": str(path), "fit_s": round(time.perf_counter() - t, 3),
+                     "thresholds": method.thresholds()}
+        log(f"  {name}: fitted on all {len(gold)} gold rows for the speed runs "
+            f"in {out[name]['fit_s']:.1f}s")
+    return out
+
+
+def run_worker(spec: dict, workdir: Path, timeout_s: float) -> dict:
+    """Run one speed_worker subprocess; its result dict, or an error/timeout record."""
+    tag = f"{spec['method']}_{spec.get('size', 'x')}"
+    spec_path, out_path = workdir / f"spec_{tag}.json", workdir / f"result_{tag}.json"
+    spec_path.write_text(json.dumps(spec), encoding="utf-8")
+    out_path.unlink(missing_ok=True)
+    t = time.perf_counter()
+    try:
+        proc = subprocess.run([sys.executable, "-m", "benchmarks.speed_worker", str(spec_path),
+                               str(out_path)], cwd=REPO, capture_output=True, text=True,
+                              timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        return {"status": "timeout", "wall_s": round(time.perf_counter() - t, 3)}
+    if proc.returncode != 0 or not out_path.exists():
+        return {"status": "error", "stderr": proc.stderr[-2000:]}
+    result = json.loads(out_path.read_text(encoding="utf-8"))
+    result["status"] = "ok"
+    result["wall_s"] = round(time.perf_counter() - t, 3)
+    return result
+
+
+def summarise(run: dict, stats: dict) -> dict:
+    """Add rows/s, unique names/s and the extrapolation marks to a worker result."""
+    tp = run.get("throughput")
+    if not tp:
+        return run
+    if tp["complete"]:
+        seconds, run["measure"] = tp["elapsed_s"], "measured"
+    elif "extrapolated_s" in tp:
+        seconds = tp["extrapolated_s"]
+        run["measure"] = (f"extrapolated: budget reached after {tp['units_done']:,} of "
+                          f"{tp['units_total']:,} distinct queries")
+    else:
+        run["measure"] = "no estimate: nothing finished within the budget"
+        return run
+    run["seconds"] = seconds
+    run["rows_per_s"] = round(stats["rows"] / seconds, 1) if seconds else None
+    run["unique_names_per_s"] = round(stats["unique_names"] / seconds, 1) if seconds else None
+    run["extrapolated"] = not tp["complete"]
+    return run
+
+
+def estimate_from(prev: dict, prev_stats: dict, stats: dict) -> float | None:
+    """Seconds for a larger workload, scaled linearly in distinct queries from a smaller one."""
+    if not prev.get("seconds"):
+        return None
+    return prev["seconds"] * stats["unique_queries"] / max(1, prev_stats["unique_queries"])
+
+
+def run_speed(cfg: SpeedConfig, reference, gold: pd.DataFrame,
+              log: Callable[[str], None] = print) -> dict:
+    """All speed/memory measurements as a JSON-ready dict."""
+    cfg.workdir.mkdir(parents=True, exist_ok=True)
+    stats = prepare_workloads(cfg, reference, log)
+    states = fit_states(cfg, reference, gold, log)
+    results: dict = {"workloads": {str(k): {x: y for x, y in v.items() if x != "path"}
+                                   for k, v in stats.items()},
+                     "budget_s": cfg.budget_s, "skip_factor": SKIP_FACTOR, "methods": {}}
+    for name in cfg.methods:
+        if "unavailable" in states[name]:
+            results["methods"][name] = {"unavailable": states[name]["unavailable"], "runs": {}}
+            continue
+        results["methods"][name] = _run_method(cfg, name, states[name], stats, log)
+    return results
+
+
+def _run_method(cfg: SpeedConfig, name: str, state: dict, stats: dict,
+                log: Callable[[str], None]) -> dict:
+    """Every size of one method, smallest first; skip sizes estimated far over budget."""
+    runs: dict[str, dict] = {}
+    prev_size = None
+    for i, n in enumerate(sorted(cfg.sizes)):
+        est = None
+        if prev_size is not None:
+            est = estimate_from(runs[str(prev_size)], stats[prev_size], stats[n])
+        if est is not None and est > SKIP_FACTOR * cfg.budget_s:
+            runs[str(n)] = {
+                "status": "skipped", "seconds": round(est, 3), "extrapolated": True,
+                "rows_per_s": round(n / est, 1),
+                "unique_names_per_s": round(stats[n]["unique_names"] / est, 1),
+                "measure": (f"extrapolated: not run, estimated {est:,.0f}s > {SKIP_FACTOR:g} x "
+                            f"budget; scaled from {prev_size:,} rows by distinct queries"),
+            }
+            log(f"  {name} {n:>9,}: skipped (estimated {est:,.0f}s)")
+            continue
+        spec = {"method": name, "size": n, "reference": cfg.reference,
+                "state_path": state.get("state_path"), "workload_path": stats[n]["path"],
+                "budget_s": cfg.budget_s}
+        if i == 0 and cfg.latency_n:
+            spec.update(latency_path=stats[cfg.latency_size]["path"], latency_n=cfg.latency_n)
+        run = summarise(run_worker(spec, cfg.workdir, cfg.budget_s * HARD_TIMEOUT_FACTOR + 120),
+                        stats[n])
+        if run["status"] == "timeout" and prev_size is not None:
+            est = estimate_from(runs[str(prev_size)], stats[prev_size], stats[n])
+            if est:
+                run.update(seconds=round(est, 3), extrapolated=True,
+                           rows_per_s=round(n / est, 1), measure=(
+                               f"extrapolated: hard timeout; scaled from {prev_size:,} rows"))
+        runs[str(n)] = run
+        prev_size = n
+        log(f"  {name} {n:>9,}: {run['status']}, {run.get('rows_per_s') or 0:,.0f} rows/s "
+            f"({run.get('measure', '')}), peak RSS {run.get('peak_rss_mb', 0):,.0f} MiB")
+        if run["status"] == "error":
+            log(run.get("stderr", ""))
+    return {"fit": {k: v for k, v in state.items() if k != "state_path"}, "runs": runs,
+            **_cold_and_latency(runs)}
+
+
+def _cold_and_latency(runs: dict[str, dict]) -> dict:
+    """Median cold start over the method's runs, and the latency of the run that measured it."""
+    cold = [r["cold_start"] for r in runs.values() if r.get("cold_start")]
+    out: dict = {}
+    if cold:
+        keys = cold[0].keys()
+        out["cold_start"] = {k: round(float(pd.Series([c[k] for c in cold]).median()), 3)
+                             for k in keys}
+        out["cold_start"]["runs"] = len(cold)
+    lat = [r["latency"] for r in runs.values() if r.get("latency")]
+    if lat:
+        out["latency"] = lat[0]
+    return out
