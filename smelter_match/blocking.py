@@ -54,16 +54,18 @@ class NameIndex:
         fac_pos = {(c, m): i for i, (c, m) in enumerate(zip(fac["cid"], fac["metal"]))}
         names = reference.names
         rows = []
-        for cid, metal, name, kind in zip(names["cid"], names["metal"], names["name"], names["kind"]):
+        for cid, metal, name, kind, amb in zip(names["cid"], names["metal"], names["name"],
+                                               names["kind"], names["ambiguous"]):
             n = normalize_name(name)
             if n.key and (cid, metal) in fac_pos:
-                rows.append((cid, metal, name, kind, n, fac_pos[(cid, metal)]))
+                rows.append((cid, metal, name, kind, n, fac_pos[(cid, metal)], bool(amb)))
         self.cid = np.array([r[0] for r in rows], dtype=object)
         self.metal = np.array([r[1] for r in rows], dtype=object)
         self.name = [r[2] for r in rows]
         self.kind = [r[3] for r in rows]
         self.norm = [r[4] for r in rows]
         self.fac = np.array([r[5] for r in rows], dtype=np.int64)
+        self.ambiguous = [r[6] for r in rows]   # name maps to several CIDs of its metal
         self.frame = pd.DataFrame({
             "cid": self.cid, "metal": self.metal, "key": [n.key for n in self.norm],
             "compact": [n.compact for n in self.norm],
@@ -189,7 +191,10 @@ class NgramIndexer(_Indexer):
         return (self.ni.vectorize(list(df_a["compact"])) @ self.ni.matrix_t).tocsr()
 
     def _link_index(self, df_a, df_b):
-        sims = self.scores(df_a)
+        return self.link_from_scores(df_a, self.scores(df_a))
+
+    def link_from_scores(self, df_a: pd.DataFrame, sims: sp.csr_matrix) -> list[tuple[int, int]]:
+        """Top-k pairs from an already computed query x name similarity matrix."""
         out = []
         for row, q in enumerate(df_a.index):
             lo, hi = sims.indptr[row], sims.indptr[row + 1]
@@ -267,26 +272,35 @@ class CandidateGenerator:
     def pairs(self, queries: pd.DataFrame) -> pd.MultiIndex:
         """Union of all indexers' (query, name) pairs, sorted."""
         if self.use_recordlinkage:
-            mi = recordlinkage_index(self.indexers).index(queries, self.ni.frame)
-            return mi.sort_values()
-        tuples: set[tuple[int, int]] = set()
-        for ix in self.indexers:
+            return recordlinkage_index(self.indexers).index(queries, self.ni.frame).sort_values()
+        exact, sims = self._exact_and_sims(queries)
+        return self._union(queries, exact, sims)
+
+    def _exact_and_sims(self, queries: pd.DataFrame) -> tuple[set[tuple[int, int]], sp.csr_matrix]:
+        return set(self.indexers[0]._link_index(queries, self.ni.frame)), self.ngram.scores(queries)
+
+    def _union(self, queries: pd.DataFrame, exact: set[tuple[int, int]],
+               sims: sp.csr_matrix) -> pd.MultiIndex:
+        tuples = set(exact)
+        tuples.update(self.ngram.link_from_scores(queries, sims))
+        for ix in self.indexers[2:]:
             tuples.update(ix._link_index(queries, self.ni.frame))
         return pd.MultiIndex.from_tuples(sorted(tuples), names=["query", "name"]) if tuples else \
             pd.MultiIndex.from_arrays([[], []], names=["query", "name"])
 
     def generate(self, queries: pd.DataFrame, metals: list[str | None]) -> Candidates:
         """Candidates for ``queries`` (index 0..n-1; columns key, compact, variants, acronym)."""
-        mi = self.pairs(queries)
+        # exact hits and n-gram similarities are computed once and serve both the union and ranking
+        exact_pairs, sims = self._exact_and_sims(queries)
+        mi = (self.pairs(queries) if self.use_recordlinkage
+              else self._union(queries, exact_pairs, sims))
         n = len(queries)
         if len(mi) == 0:
             e = np.array([], dtype=np.int64)
             return Candidates(e, e, np.array([], dtype=float), e, n)
         q = mi.get_level_values(0).to_numpy(dtype=np.int64)
         nm = mi.get_level_values(1).to_numpy(dtype=np.int64)
-        sims = self.ngram.scores(queries)
         cos = np.asarray(sims[q, nm]).ravel()
-        exact_pairs = set(ExactKeyIndexer(self.ni)._link_index(queries, self.ni.frame))
         ex = np.fromiter(((a, b) in exact_pairs for a, b in zip(q, nm)), dtype=bool, count=len(q))
         fac = self.ni.fac[nm]
         df = pd.DataFrame({"query": q, "fac": fac, "cos": cos, "exact": ex.astype(np.int64)})

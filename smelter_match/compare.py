@@ -12,7 +12,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import JaroWinkler
 
 from smelter_match.blocking import Candidates, NameIndex
-from smelter_match.normalize import NormalizedName
+from smelter_match.normalize import GENERIC_WORDS, NormalizedName
 
 FEATURES: tuple[str, ...] = (
     "ratio",            # Indel similarity of keys
@@ -110,7 +110,6 @@ def compute_features(
     fac_metal = fac["metal"].to_numpy(dtype=object)
     fac_cid = fac["cid"].to_numpy(dtype=object)
     fac_removed = fac["removed"].to_numpy(dtype=bool)
-    ambiguous = ni.reference.names.set_index(["cid", "metal", "name"])["ambiguous"].to_dict()
     n = len(cands.query)
     X = np.zeros((n, len(FEATURES)), dtype=float)
     best_name = np.zeros(n, dtype=np.int64)
@@ -138,10 +137,8 @@ def compute_features(
         X[k, col["kind_current"]] = float(kind == "current_standard_name")
         X[k, col["kind_former"]] = float(kind == "former_standard_name")
         X[k, col["removed"]] = float(fac_removed[f])
-        X[k, col["ambiguous_name"]] = float(bool(
-            ambiguous.get((fac_cid[f], fac_metal[f], ni.name[row]), False)))
+        X[k, col["ambiguous_name"]] = float(ni.ambiguous[row])
         if qi not in generic_share:
-            from smelter_match.normalize import GENERIC_WORDS
             mass = sum(ni.token_weight(t) for t in q.tokens) or 1.0
             generic_share[qi] = sum(ni.token_weight(t) for t in q.tokens
                                     if t in GENERIC_WORDS) / mass
