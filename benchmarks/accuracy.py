@@ -77,9 +77,15 @@ def score_rows(gold: pd.DataFrame, pred: pd.DataFrame) -> pd.DataFrame:
 
 
 def metrics(s: pd.DataFrame, has_blocking: bool) -> dict:
-    """The reported numbers for one subset of scored rows (see benchmarks/README.md)."""
+    """The reported numbers for one subset of scored rows (see benchmarks/README.md).
+
+    ``automation_rate`` is the share of rows decided *without review* (decision ``match`` or
+    ``no_match``), exactly as :func:`smelter_match.training.metrics` (``smelter-match
+    evaluate``) defines it; ``auto_match_rate`` is the share of rows auto-matched.
+    """
     n = len(s)
     auto = s["decision"] == "match"
+    reviewed = s["decision"] == "review"
     pred_nm = s["decision"] == "no_match"
     matchable = s[s["matchable"]]
     tp_nm = int((pred_nm & s["no_match"]).sum())
@@ -91,9 +97,10 @@ def metrics(s: pd.DataFrame, has_blocking: bool) -> dict:
         "no_match_rows": int(s["no_match"].sum()),
         "top1_accuracy": _ratio(int(matchable["correct"].sum()), len(matchable)),
         "auto_match_precision": _ratio(int((auto & s["correct"]).sum()), int(auto.sum())),
-        "automation_rate": _ratio(int(auto.sum()), n),
+        "automation_rate": _ratio(int((~reviewed).sum()), n),
+        "auto_match_rate": _ratio(int(auto.sum()), n),
         "auto_matched": int(auto.sum()),
-        "review_rate": _ratio(int((s["decision"] == "review").sum()), n),
+        "review_rate": _ratio(int(reviewed.sum()), n),
         "no_match_precision": nm_prec,
         "no_match_recall": nm_rec,
         "no_match_f1": (None if nm_prec is None or nm_rec is None or nm_prec + nm_rec == 0
@@ -125,21 +132,39 @@ def breakdown(scored: pd.DataFrame, has_blocking: bool) -> dict:
 
 
 def precision_automation_curve(scored: pd.DataFrame) -> dict:
-    """Auto-match precision vs automation rate when auto-matching every row scoring >= t.
+    """Auto-match precision vs automation when the match threshold ``t`` is moved.
 
-    Returns the curve's points (one per distinct score) as lists, highest threshold first.
+    For every threshold ``t`` (each distinct score > 0, highest first) the rows are decided as
+    follows: a row the method itself decided ``no_match`` stays ``no_match``; every other row is
+    auto-matched (to the method's best CID) if its score is >= ``t``, else sent to review. Then
+
+    - ``automation`` = rows decided without review (``no_match`` + auto-matched) / all rows, the
+      same definition as :func:`metrics`' ``automation_rate``;
+    - ``auto_match_rate`` = auto-matched rows / all rows;
+    - ``precision`` = auto-matched rows with a correct CID / auto-matched rows.
+
+    When a method auto-matches exactly the rows it did not reject that score >= its match
+    threshold (all four methods do, except that smelter_match sends a high-scoring row to review
+    when no metal was reported and the company has facilities under several metals), its
+    operating point lies on its curve at ``t`` = that threshold. Returns the points as lists,
+    highest threshold first.
     """
-    order = np.argsort(-scored["score"].to_numpy(), kind="stable")
-    score = scored["score"].to_numpy()[order]
-    correct = scored["correct"].to_numpy()[order]
-    n = len(score)
-    if n == 0:
-        return {"threshold": [], "automation": [], "precision": []}
+    nm = (scored["decision"] == "no_match").to_numpy()
+    n = len(scored)
+    rest = scored[~nm]
+    order = np.argsort(-rest["score"].to_numpy(), kind="stable")
+    score = rest["score"].to_numpy()[order]
+    correct = rest["correct"].to_numpy()[order]
+    empty = {"threshold": [], "automation": [], "auto_match_rate": [], "precision": []}
+    if len(score) == 0:
+        return empty
     cum = np.cumsum(correct)
-    last = np.r_[np.nonzero(np.diff(score))[0], n - 1]   # last row of each distinct score
+    last = np.r_[np.nonzero(np.diff(score))[0], len(score) - 1]  # last row of each distinct score
     last = last[score[last] > 0]
+    decided_no_match = int(nm.sum())
     return {
         "threshold": [round(float(x), 4) for x in score[last]],
-        "automation": [round(float(x), 4) for x in (last + 1) / n],
+        "automation": [round(float(x), 4) for x in (decided_no_match + last + 1) / n],
+        "auto_match_rate": [round(float(x), 4) for x in (last + 1) / n],
         "precision": [round(float(x), 4) for x in cum[last] / (last + 1)],
     }

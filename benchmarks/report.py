@@ -102,6 +102,7 @@ def markdown(results: dict) -> str:
               f"- Started {meta['started']}, took {meta.get('elapsed_s', 0):,.0f}s", ""]
     lines += _accuracy_md(results.get("accuracy", {}))
     lines += _speed_md(results.get("speed", {}))
+    lines += _spark_md(results.get("spark", {}))
     targets = results.get("targets", [])
     if targets:
         lines += ["## Targets (smelter_match)", ""]
@@ -127,8 +128,12 @@ def _accuracy_md(acc: dict) -> list[str]:
             lines += [f"> **Note:** {note}", ""]
     datasets = sorted({ds for m in methods.values() for ds in m.get("metrics", {})},
                       key=lambda d: (d == "pooled", d))
-    header = ["method", "rows", "top-1 acc", "auto-match prec.", "automation", "review",
-              "no-match P", "no-match R", "no-match F1", "blocking recall"]
+    header = ["method", "rows", "top-1 acc", "auto-match prec.", "automation", "auto-match rate",
+              "review", "no-match P", "no-match R", "no-match F1", "blocking recall"]
+    lines += ["**automation** = rows decided without review (decision `match` or `no_match`) / "
+              "rows, as `smelter-match evaluate` defines it (= 100% - review); **auto-match "
+              "rate** = rows auto-matched / rows. Methods without a review band (`wratio`, "
+              "`recordlinkage`) automate every row.", ""]
     for ds in datasets:
         lines += [f"### {ds}", ""]
         rows = []
@@ -139,13 +144,15 @@ def _accuracy_md(acc: dict) -> list[str]:
                     rows.append(_metric_row(name if subset == "all" else
                                             f"{name} (high confidence only)", x))
         lines += _table(header, rows) + [""]
-        lines += [f"Per metal ({ds}): top-1 accuracy / auto-match precision / automation", ""]
+        lines += [f"Per metal ({ds}): top-1 accuracy / auto-match precision / automation / "
+                  "auto-match rate", ""]
         metal_rows = []
         for name, m in methods.items():
             sub = m.get("metrics", {}).get(ds, {})
             metal_rows.append([name] + [
-                " / ".join(_fmt(sub[mt][k], True) for k in
-                           ("top1_accuracy", "auto_match_precision", "automation_rate"))
+                " / ".join(_fmt(sub[mt].get(k), True) for k in
+                           ("top1_accuracy", "auto_match_precision", "automation_rate",
+                            "auto_match_rate"))
                 + f" (n={sub[mt]['rows']})" if mt in sub else "–" for mt in METAL_NAMES])
         lines += _table(["method", *METAL_NAMES], metal_rows) + [""]
     lines += ["Thresholds (per fold):", ""]
@@ -159,7 +166,8 @@ def _accuracy_md(acc: dict) -> list[str]:
 def _metric_row(label: str, x: dict) -> list[str]:
     return [label, _fmt(x["rows"]), _fmt(x["top1_accuracy"], True),
             _fmt(x["auto_match_precision"], True), _fmt(x["automation_rate"], True),
-            _fmt(x["review_rate"], True), _fmt(x["no_match_precision"], True),
+            _fmt(x.get("auto_match_rate"), True), _fmt(x["review_rate"], True),
+            _fmt(x["no_match_precision"], True),
             _fmt(x["no_match_recall"], True), _fmt(x["no_match_f1"], True),
             _fmt(x.get("blocking_recall"), True)]
 
@@ -201,6 +209,34 @@ def _speed_md(speed: dict) -> list[str]:
     return lines
 
 
+def _spark_md(spark: dict) -> list[str]:
+    if not spark:
+        return []
+    lines = [f"## Spark (`match_spark`, {spark.get('master', 'local[2]')})", ""]
+    if spark.get("status") != "ok":
+        return lines + [f"Not run ({spark.get('status', 'skipped')}): {spark.get('reason', '')}",
+                        ""]
+    lines += [f"`smelter_match.spark.match_spark` on a {spark['master']} session, in this run, on "
+              f"the speed section's workloads (same rows, seed {spark.get('seed', '?')}). "
+              "*pandas (beside)* is `Matcher.match` in the benchmark process, timed just before "
+              "the Spark runs of the same size; *speed run* is the smelter_match row of the speed "
+              "table (fresh subprocess). Spark timings include one cold matcher per Python worker; "
+              "rows per CPU-s count the Python workers' CPU only.", ""]
+    rows = []
+    for r in spark.get("runs", []):
+        speed_run = _fmt(r.get("speed_run_rows_per_s"))
+        if r.get("speed_run_extrapolated"):
+            speed_run += " (extrap.)"
+        rows.append([r["engine"], _fmt(r["size"]), _fmt(r.get("partitions")),
+                     _fmt(r.get("seconds")), _fmt(r.get("rows_per_s")),
+                     _fmt(r.get("rows_per_cpu_s")), _fmt(r.get("pandas_rows_per_s")),
+                     "–" if r.get("vs_pandas") is None else f"{r['vs_pandas']:.2f}x",
+                     speed_run, r.get("note", "")])
+    lines += _table(["engine", "rows", "partitions", "seconds", "rows/s", "rows per CPU-s",
+                     "pandas rows/s (beside)", "vs pandas", "speed run rows/s", "note"], rows)
+    return lines + [""]
+
+
 # ------------------------------------------------------------------------------------------------
 # Charts
 # ------------------------------------------------------------------------------------------------
@@ -240,12 +276,14 @@ def _curve_chart(acc: dict, path: Path) -> Path:
             if op["automation_rate"] and op["auto_match_precision"] is not None:
                 ax.plot(op["automation_rate"], op["auto_match_precision"], "o",
                         color=line.get_color())
-        ax.set(title=f"{ds}: precision vs automation", xlabel="automation rate (auto-matched "
-               "share of rows)", ylabel="auto-match precision", xlim=(0, 1.02),
+        ax.set(title=f"{ds}: precision vs automation",
+               xlabel="automation (share of rows decided without review)",
+               ylabel="auto-match precision", xlim=(0, 1.02),
                ylim=(max(0.0, low - 0.05), 1.01))
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8, loc="lower left")
-    fig.text(0.01, 0.01, "curve: all score thresholds; dot: the chosen operating point "
+    fig.text(0.01, 0.01, "curve: the method's no_match decisions kept, other rows auto-matched "
+             "if score >= t, else sent to review, for every t; dot: the chosen operating point "
              "(held-out folds)", fontsize=8)
     fig.tight_layout(rect=(0, 0.03, 1, 1))
     fig.savefig(path, dpi=110)

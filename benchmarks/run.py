@@ -26,6 +26,7 @@ from benchmarks.accuracy import (
 from benchmarks.gold import assign_folds, load_gold, subsample
 from benchmarks.methods import METHODS, MethodUnavailable
 from benchmarks.report import write_all
+from benchmarks.spark_bench import SPARK_MASTER, run_spark_bench, spark_unavailable
 from benchmarks.speed import SpeedConfig, run_speed
 
 REPO = Path(__file__).resolve().parent.parent
@@ -33,6 +34,18 @@ DEFAULT_REFERENCE = ["../shared/rmi/cmrt", "../shared/rmi/exports-2026-08-22"]
 FULL_SIZES = "1k,10k,100k,1m"
 QUICK = {"sizes": "1k", "folds": 2, "gold_rows": 80, "budget_s": 2.0, "latency_n": 50,
          "latency_size": 1000}
+
+#: What the rate metrics and curve axes mean (also written into results.json; see the README).
+DEFINITIONS = {
+    "automation_rate": "rows decided without review (decision match or no_match) / rows; the "
+                       "definition of smelter_match.training.metrics (smelter-match evaluate)",
+    "auto_match_rate": "rows auto-matched (decision match) / rows",
+    "review_rate": "rows sent to review / rows (= 1 - automation_rate)",
+    "curves": "per threshold t: the method's no_match decisions kept, every other row "
+              "auto-matched if score >= t else sent to review; automation = (no_match + "
+              "auto-matched) / rows, auto_match_rate = auto-matched / rows, precision = correct "
+              "auto-matches / auto-matches",
+}
 
 
 def parse_size(text: str) -> int:
@@ -65,6 +78,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         "(faster; figures then marked as not held-out; implied by --quick)")
     p.add_argument("--skip-accuracy", action="store_true", help="speed and memory only")
     p.add_argument("--skip-speed", action="store_true", help="accuracy only")
+    p.add_argument("--spark", action=argparse.BooleanOptionalAction, default=None,
+                   help=f"also time smelter_match.spark.match_spark on a {SPARK_MASTER} session "
+                        "on the speed workloads (default: when pyspark, pyarrow and Java 17+ are "
+                        "available, except with --quick or --skip-speed; the reason for a skip "
+                        "is recorded)")
+    p.add_argument("--spark-sizes",
+                   help="workload sizes for the Spark runs (default: the --sizes up to 100k)")
     return p.parse_args(argv)
 
 
@@ -85,7 +105,8 @@ def run_accuracy(reference, gold, methods: list[str], n_folds: int, seed: int, l
     """
     options = options or {}
     folds = assign_folds(gold, n_folds, seed)
-    out: dict = {"folds": n_folds, "seed": seed, "rows": len(gold), "methods": {}}
+    out: dict = {"folds": n_folds, "seed": seed, "rows": len(gold), "methods": {},
+                 "definitions": DEFINITIONS}
     for name in methods:
         log(f"accuracy: {name}")
         try:
@@ -107,6 +128,63 @@ def run_accuracy(reference, gold, methods: list[str], n_folds: int, seed: int, l
                              "held-out figures and may be optimistic.")
         out["methods"][name] = entry
     return out
+
+
+def spark_skip_reason(args: argparse.Namespace) -> str:
+    """Why the Spark runs are skipped (``""`` = run them). Checks availability without a JVM."""
+    if args.spark is False:
+        return "--no-spark"
+    if args.spark is None and args.quick:
+        return ("--quick (starting a Spark session and its Python workers takes longer "
+                "than the whole smoke run; pass --spark to force it)")
+    if args.spark is None and args.skip_speed:
+        return "--skip-speed (pass --spark to time Spark anyway)"
+    missing = spark_unavailable()
+    return missing
+
+
+def run_spark(args: argparse.Namespace, sizes: list[int], reference, workload_paths: dict,
+              speed: dict, log) -> dict:
+    """The Spark section: ``run_spark_bench`` on the speed workloads, or the recorded skip reason.
+
+    Each row gains ``pandas_rows_per_s`` (the in-process pandas ``Matcher.match`` run of the
+    same size, timed just before Spark in this process), ``vs_pandas`` (rows/s over that) and
+    ``speed_run_rows_per_s`` (the smelter_match speed-section subprocess run of the same size).
+    """
+    out: dict = {"master": SPARK_MASTER, "sizes": sizes, "seed": args.seed,
+                 "requested": {None: "auto", True: "--spark", False: "--no-spark"}[args.spark],
+                 "runs": []}
+    reason = spark_skip_reason(args)
+    if reason:
+        log(f"spark: {reason}")
+        return {**out, "status": "skipped", "reason": reason}
+    used = {n: p for n, p in workload_paths.items() if Path(p).is_file()}
+    out["workloads"] = {
+        str(n): ("speed section's file" if n in used else "generated") for n in sizes}
+    out["workloads_note"] = (f"make_workload(n, reference, seed={args.seed}): the speed section's "
+                             "pickled files where it ran that size, else generated with the same "
+                             "seed (identical rows)")
+    log(f"spark: {SPARK_MASTER} on {', '.join(f'{n:,}' for n in sizes)} rows")
+    t = time.perf_counter()
+    try:
+        rows = run_spark_bench(sizes, reference, seed=args.seed, workload_paths=used, log=log)
+    except Exception as exc:  # a JVM / Spark failure must not lose the rest of the results
+        log(f"spark: failed: {type(exc).__name__}: {exc}")
+        return {**out, "status": "error", "reason": f"{type(exc).__name__}: {str(exc)[-1500:]}"}
+    skipped = [r["note"] for r in rows if r.get("rows_per_s") is None and r.get("note")]
+    if skipped and len(skipped) == len(rows):
+        return {**out, "status": "skipped", "reason": skipped[0].removeprefix("skipped: ")}
+    sm_runs = speed.get("methods", {}).get("smelter_match", {}).get("runs", {})
+    pandas = {r["size"]: r["rows_per_s"] for r in rows if r["engine"] == "pandas"}
+    for r in rows:
+        base = pandas.get(r["size"])
+        r["pandas_rows_per_s"] = base
+        r["vs_pandas"] = round(r["rows_per_s"] / base, 3) if base and r["rows_per_s"] else None
+        sm = sm_runs.get(str(r["size"]), {})
+        r["speed_run_rows_per_s"] = sm.get("rows_per_s")
+        r["speed_run_extrapolated"] = bool(sm.get("extrapolated"))
+    return {**out, "status": "ok", "reason": "", "runs": rows,
+            "seconds": round(time.perf_counter() - t, 1)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -145,8 +223,12 @@ def main(argv: list[str] | None = None) -> int:
         results["accuracy"] = run_accuracy(reference, gold, methods,
                                            args.folds or quick.get("folds", 5), args.seed, log,
                                            {"smelter_match": {"train": train_sm}})
-    if not args.skip_speed:
-        with tempfile.TemporaryDirectory(prefix="smelter_bench_") as tmp:
+    # Spark default: the sizes up to 100k (a 1M Spark run adds minutes and a JVM's memory)
+    spark_sizes = ([parse_size(s) for s in args.spark_sizes.split(",")] if args.spark_sizes
+                   else [n for n in sizes if n <= 100_000] or sizes[:1])
+    with tempfile.TemporaryDirectory(prefix="smelter_bench_") as tmp:
+        workload_paths: dict[int, Path] = {}
+        if not args.skip_speed:
             cfg = SpeedConfig(
                 sizes=sizes, methods=methods, reference=ref_paths, workdir=Path(tmp),
                 budget_s=args.budget or quick.get("budget_s", 120.0),
@@ -154,6 +236,10 @@ def main(argv: list[str] | None = None) -> int:
                 latency_size=quick.get("latency_size", 10_000), seed=args.seed)
             log("speed: workloads")
             results["speed"] = run_speed(cfg, reference, gold, log)
+            # the files run_speed pickled (speed.prepare_workloads): Spark matches the same rows
+            workload_paths = {n: Path(tmp) / f"workload_{n}.pkl" for n in spark_sizes}
+        results["spark"] = run_spark(args, spark_sizes, reference, workload_paths,
+                                     results.get("speed", {}), log)
     results["meta"]["elapsed_s"] = round(time.perf_counter() - t0, 1)
     results["meta"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     for path in write_all(results, Path(args.out)):

@@ -26,15 +26,51 @@ machine, where wall-clock figures are not. Run alone: ``python -m benchmarks.spa
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 SPARK_MASTER = "local[2]"
 CORES = 2
+MIN_JAVA = 17
+
+
+def java_major(java: str = "java") -> int | None:
+    """Major version of the Java runtime (``1.8.0_392`` -> 8, ``17.0.15`` -> 17), None if unknown."""
+    try:
+        proc = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    m = re.search(r'version "(\d+)(?:\.(\d+))?', proc.stderr + proc.stdout)
+    if not m:
+        return None
+    major = int(m.group(1))
+    return int(m.group(2) or 0) if major == 1 else major
+
+
+def spark_unavailable() -> str:
+    """Why ``match_spark`` cannot run here (``""`` when pyspark, pyarrow and Java 17+ are present).
+
+    Cheap: imports nothing from Spark beyond the package and starts no JVM (only ``java -version``).
+    """
+    try:
+        import pyarrow  # noqa: F401
+        import pyspark  # noqa: F401
+    except ImportError as exc:
+        return f"{exc.name} not installed (pip install 'smelter-match[spark]')"
+    java = shutil.which("java")
+    if not java:
+        return "no Java runtime on PATH (scripts/ensure-java.sh installs one)"
+    major = java_major(java)
+    if major is not None and major < MIN_JAVA:
+        return f"Java {MIN_JAVA}+ needed, found Java {major} ({java})"
+    return ""
 
 
 def _session() -> tuple[Any, bool]:
@@ -96,24 +132,26 @@ def _clear_executor_matchers(spark: Any) -> None:
 
 
 def run_spark_bench(sizes: list[int], reference: Any, *, seed: int = 0,
-                    by_name: bool = True) -> list[dict]:
+                    by_name: bool = True,
+                    workload_paths: dict[int, str | Path] | None = None,
+                    log: Any = None) -> list[dict]:
     """Rows/s of ``match_spark`` (local[2]) and of the pandas matcher for each workload size.
 
     Returns one dict per (size, engine) with keys ``size``, ``engine``, ``seconds``,
     ``rows_per_s``, ``distinct_queries``, ``partitions``, ``cpu_s``, ``rows_per_cpu_s`` and
     ``note``. When pyspark or Java is missing, returns one row per size with ``engine`` "spark"
     and the reason in ``note`` (no exception), so the suite still completes.
+
+    ``workload_paths`` maps a size to a pickled workload (the speed section's files, so Spark
+    matches exactly the rows the speed runs matched); sizes without a file are generated with
+    :func:`benchmarks.workloads.make_workload` and ``seed`` (the same rows, deterministically).
+    ``log`` is an optional ``log(message)`` callable for progress lines.
     """
     from benchmarks.workloads import make_workload
     from smelter_match.classify import Model
     from smelter_match.matcher import Matcher
 
-    try:
-        import pyarrow  # noqa: F401
-        import pyspark  # noqa: F401
-        missing = "" if shutil.which("java") else "no Java runtime on PATH"
-    except ImportError as exc:
-        missing = f"{exc.name} not installed (pip install 'smelter-match[spark]')"
+    missing = spark_unavailable()
     if missing:
         return [{"size": n, "engine": "spark", "seconds": None, "rows_per_s": None,
                  "distinct_queries": None, "partitions": None, "cpu_s": None,
@@ -124,7 +162,11 @@ def run_spark_bench(sizes: list[int], reference: Any, *, seed: int = 0,
     try:
         model = Model.load()
         for n in sizes:
-            pdf = make_workload(n, reference, seed=seed)[["name", "metal", "country"]]
+            path = (workload_paths or {}).get(n)
+            if path is not None and Path(path).is_file():
+                pdf = pd.read_pickle(path)[["name", "metal", "country"]]
+            else:
+                pdf = make_workload(n, reference, seed=seed)[["name", "metal", "country"]]
             distinct = len(pdf.drop_duplicates())
 
             def row(engine: str, wall: float, cpu: float, parts: int, note: str = "",
@@ -146,11 +188,15 @@ def run_spark_bench(sizes: list[int], reference: Any, *, seed: int = 0,
             if by_name:
                 variants.append((f"spark {SPARK_MASTER} by name",
                                  sdf.repartition(CORES, "name", "metal", "country")))
+            if log:
+                log(f"  spark bench {n:>9,}: pandas {rows[-1]['rows_per_s']:,.0f} rows/s")
             for engine, frame in variants:
                 _clear_executor_matchers(spark)
                 wall, cpu = _spark_run(spark, frame, reference, n)
                 rows.append(row(engine, wall, cpu, frame.rdd.getNumPartitions(),
                                 "cold executors: includes building one matcher per worker"))
+                if log:
+                    log(f"  spark bench {n:>9,}: {engine} {rows[-1]['rows_per_s']:,.0f} rows/s")
             sdf.unpersist()
     finally:
         if ours:

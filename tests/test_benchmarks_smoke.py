@@ -12,12 +12,14 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 REFERENCE = REPO.parent / "shared" / "rmi"
 
-pytestmark = pytest.mark.skipif(not (REFERENCE / "cmrt").is_dir(),
-                                reason="needs the RMI reference under ../shared/rmi")
+needs_reference = pytest.mark.skipif(not (REFERENCE / "cmrt").is_dir(),
+                                     reason="needs the RMI reference under ../shared/rmi")
 
 
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory) -> Path:
+    if not (REFERENCE / "cmrt").is_dir():
+        pytest.skip("needs the RMI reference under ../shared/rmi")
     out = tmp_path_factory.mktemp("bench")
     proc = subprocess.run([sys.executable, "-m", "benchmarks.run", "--quick", "--out", str(out)],
                           cwd=REPO, capture_output=True, text=True, timeout=600)
@@ -57,6 +59,26 @@ def test_extrapolation_is_never_silent(quick_run: Path) -> None:
                 assert "extrapolated" in run["measure"]
 
 
+def test_quick_run_records_why_spark_was_skipped(quick_run: Path) -> None:
+    results = json.loads((quick_run / "results.json").read_text(encoding="utf-8"))
+    spark = results["spark"]
+    assert spark["status"] == "skipped" and "--quick" in spark["reason"]
+    assert spark["runs"] == []
+    md = (quick_run / "results.md").read_text(encoding="utf-8")
+    assert "## Spark" in md and "--quick" in md
+
+
+def test_quick_run_reports_automation_and_auto_match_rate(quick_run: Path) -> None:
+    results = json.loads((quick_run / "results.json").read_text(encoding="utf-8"))
+    for name, entry in results["accuracy"]["methods"].items():
+        for per_set in entry.get("metrics", {}).values():
+            for m in per_set.values():
+                assert m["automation_rate"] == pytest.approx(1 - m["review_rate"], abs=2e-4), name
+                assert m["auto_match_rate"] <= m["automation_rate"], name
+    assert "auto-match rate" in (quick_run / "results.md").read_text(encoding="utf-8")
+
+
+@needs_reference
 def test_make_workload_is_deterministic_and_realistic() -> None:
     from benchmarks.workloads import make_workload
     from smelter_match import load_reference
@@ -70,3 +92,132 @@ def test_make_workload_is_deterministic_and_realistic() -> None:
     # duplication: far fewer distinct names than rows; some metals and countries missing
     assert a["name"].nunique() < 0.6 * len(a)
     assert (a["metal"] == "").any() and (a["country"] == "").any()
+
+
+# ------------------------------------------------------------------------------------------------
+# Metric definitions (no reference needed)
+# ------------------------------------------------------------------------------------------------
+
+# (label is a CID / NO_MATCH, decision, best CID correct, score)
+ROWS = [
+    ("CID1", "match", True, 0.99),
+    ("CID2", "match", True, 0.95),
+    ("CID3", "match", False, 0.93),     # wrong auto-match
+    ("CID4", "review", True, 0.70),
+    ("CID5", "review", False, 0.60),    # wrong top-1, reviewed
+    ("CID6", "no_match", False, 0.10),  # missed match
+    ("NO_MATCH", "review", False, 0.55),    # safe: sent to review
+    ("NO_MATCH", "match", False, 0.92),     # NO_MATCH auto-matched
+    ("NO_MATCH", "no_match", False, 0.05),
+    ("NO_MATCH", "no_match", False, 0.02),
+]
+
+
+def _benchmark_scored():
+    import pandas as pd
+
+    return pd.DataFrame({
+        "dataset": "x", "metal": "Gold", "confidence": "high",
+        "matchable": [lab != "NO_MATCH" for lab, *_ in ROWS],
+        "no_match": [lab == "NO_MATCH" for lab, *_ in ROWS],
+        "ambiguous": False,
+        "correct": [ok and lab != "NO_MATCH" for lab, _, ok, _ in ROWS],
+        "score": [sc for *_, sc in ROWS],
+        "decision": [d for _, d, _, _ in ROWS],
+        "in_block": True,
+    })
+
+
+def _library_scored():
+    import pandas as pd
+
+    return pd.DataFrame({
+        "row_id": [f"r{i}" for i in range(len(ROWS))], "metal": "Gold",
+        "label": [lab for lab, *_ in ROWS],
+        "matchable": [lab != "NO_MATCH" for lab, *_ in ROWS],
+        "score": [sc for *_, sc in ROWS], "decision": [d for _, d, _, _ in ROWS],
+        "cid": "", "best": [f"B{i}" for i in range(len(ROWS))],
+        "best_correct": [ok for _, _, ok, _ in ROWS], "in_candidates": True,
+        "candidates": "", "name": [f"name {i}" for i in range(len(ROWS))],
+    })
+
+
+def test_benchmark_automation_is_the_library_definition() -> None:
+    from benchmarks.accuracy import metrics as bench_metrics
+    from smelter_match.training import metrics as lib_metrics
+
+    b = bench_metrics(_benchmark_scored(), has_blocking=True)
+    lib = lib_metrics(_library_scored())
+    assert b["automation_rate"] == pytest.approx(0.7)     # 7 of 10 rows not sent to review
+    assert b["auto_match_rate"] == pytest.approx(0.4)     # 4 of 10 rows auto-matched
+    assert b["review_rate"] == pytest.approx(0.3)
+    for key in ("automation_rate", "auto_match_rate", "auto_match_precision", "top1_accuracy",
+                "no_match_precision", "no_match_recall"):
+        assert b[key] == pytest.approx(lib[key], abs=1e-4), key
+
+
+def test_curve_uses_the_automation_definition_and_passes_through_the_operating_point() -> None:
+    from benchmarks.accuracy import metrics, precision_automation_curve
+
+    scored = _benchmark_scored()
+    curve = precision_automation_curve(scored)
+    assert curve["threshold"] == sorted(curve["threshold"], reverse=True)
+    # the method's 3 no_match rows are decided at every threshold; the 7 others are auto-matched
+    # from the top down, so automation ends at 100% and auto-match rate at 70%
+    assert curve["automation"][0] == pytest.approx(0.4)
+    assert curve["automation"][-1] == pytest.approx(1.0)
+    assert curve["auto_match_rate"][-1] == pytest.approx(0.7)
+    op = metrics(scored, has_blocking=False)
+    i = curve["threshold"].index(0.92)     # the lowest score of an auto-matched row
+    assert curve["automation"][i] == pytest.approx(op["automation_rate"])
+    assert curve["auto_match_rate"][i] == pytest.approx(op["auto_match_rate"])
+    assert curve["precision"][i] == pytest.approx(op["auto_match_precision"])
+
+
+def test_evaluation_report_separates_safe_reviews_from_errors(tmp_path: Path) -> None:
+    import pandas as pd
+
+    from smelter_match.training import _errors, _per_metal, metrics, write_evaluation
+
+    scored = _library_scored()
+    errors = _errors(scored)
+    result = {"how": "test", "overall": metrics(scored), "per_metal": _per_metal(scored),
+              "errors": errors, "scored": scored}
+    md = write_evaluation(result, "Eval", str(tmp_path / "evaluation_x"))
+    assert "## Errors (4)" in md
+    assert "## Sent to review, no correct CID (safe outcomes, not errors) (1)" in md
+    errors_part, safe_part = md.split("## Sent to review")
+    assert "name 6" in safe_part and "name 6" not in errors_part
+    for i in (2, 4, 5, 7):
+        assert f"name {i}" in errors_part
+    for kind in ("wrong auto-match", "wrong top-1 CID, sent to review", "missed match",
+                 "NO_MATCH row auto-matched"):
+        assert kind in errors_part
+    # metrics, the JSON and the CSV are unchanged by the split
+    payload = json.loads((tmp_path / "evaluation_x.json").read_text())
+    assert payload["n_errors"] == len(errors) == 5
+    assert payload["overall"]["automation_rate"] == pytest.approx(0.7)
+    assert len(pd.read_csv(tmp_path / "evaluation_x_errors.csv")) == 5
+
+
+def test_spark_section_markdown() -> None:
+    from benchmarks.report import _spark_md
+
+    assert "Not run (skipped): --no-spark" in "\n".join(
+        _spark_md({"master": "local[2]", "status": "skipped", "reason": "--no-spark"}))
+    runs = [{"size": 1000, "engine": "pandas", "seconds": 0.1, "rows_per_s": 10000.0,
+             "partitions": 1, "cpu_s": 0.1, "rows_per_cpu_s": 10000.0, "note": "",
+             "pandas_rows_per_s": 10000.0, "vs_pandas": 1.0, "speed_run_rows_per_s": 9000.0},
+            {"size": 1000, "engine": "spark local[2]", "seconds": 0.5, "rows_per_s": 2000.0,
+             "partitions": 2, "cpu_s": 0.8, "rows_per_cpu_s": 1250.0, "note": "cold",
+             "pandas_rows_per_s": 10000.0, "vs_pandas": 0.2, "speed_run_rows_per_s": 9000.0}]
+    md = "\n".join(_spark_md({"master": "local[2]", "status": "ok", "seed": 0, "runs": runs}))
+    assert "| spark local[2] | 1,000 | 2 |" in md and "0.20x" in md and "9,000" in md
+
+
+def test_spark_is_not_started_by_quick_or_no_spark() -> None:
+    from benchmarks.run import parse_args, spark_skip_reason
+
+    assert "--quick" in spark_skip_reason(parse_args(["--quick"]))
+    assert "--no-spark" in spark_skip_reason(parse_args(["--no-spark"]))
+    assert "--skip-speed" in spark_skip_reason(parse_args(["--skip-speed"]))
