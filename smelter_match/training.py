@@ -377,18 +377,65 @@ def _errors(scored: pd.DataFrame) -> pd.DataFrame:
     return scored.loc[wrong, cols].reset_index(drop=True)
 
 
-def _markdown(title: str, how: str, overall: dict, per_metal: dict, errors: pd.DataFrame) -> str:
+def _error_kinds(errors: pd.DataFrame, scored: pd.DataFrame | None = None) -> pd.Series:
+    """What went wrong on each row of :func:`_errors`' frame (for the Markdown report only).
+
+    A row of that frame is either a matchable row whose best CID is wrong (decided ``match``,
+    ``review`` or ``no_match``), or a row with no correct CID (``NO_MATCH``) that was not decided
+    ``no_match``: auto-matched (an error) or sent to review (``"sent to review"``, a safe
+    outcome). Matchability comes from ``scored`` when given (by ``row_id``), else from the label.
+    """
+    if scored is not None and {"row_id", "matchable"} <= set(scored.columns) \
+            and scored["row_id"].is_unique:
+        known = dict(zip(scored["row_id"], scored["matchable"]))
+        matchable = [bool(known.get(r, lab != "NO_MATCH"))
+                     for r, lab in zip(errors["row_id"], errors["label"])]
+    else:
+        matchable = (errors["label"] != "NO_MATCH").tolist()
+    kinds = {
+        (True, "match"): "wrong auto-match (wrong CID)",
+        (True, "review"): "wrong top-1 CID, sent to review",
+        (True, "no_match"): "missed match (decided no_match, top-1 CID wrong)",
+        (False, "match"): "NO_MATCH row auto-matched",
+        (False, "review"): "sent to review",
+    }
+    return pd.Series([kinds.get((bool(m), d), f"{'matchable' if m else 'NO_MATCH'} row, {d}")
+                      for m, d in zip(matchable, errors["decision"])], index=errors.index,
+                     dtype=object)
+
+
+def _error_table(rows: pd.DataFrame) -> str:
+    rows = rows.drop(columns=["candidates"])
+    return rows.to_markdown(index=False) if _has_tabulate() else rows.to_string()
+
+
+def _markdown(title: str, how: str, overall: dict, per_metal: dict, errors: pd.DataFrame,
+              scored: pd.DataFrame | None = None) -> str:
     keys = ["rows", "top1_accuracy", "blocking_recall", "auto_match_precision", "automation_rate",
-            "no_match_precision", "no_match_recall", "no_match_f1"]
+            "auto_match_rate", "no_match_precision", "no_match_recall", "no_match_f1"]
     fmt = lambda v: f"{v:.3f}" if isinstance(v, float) else str(v)  # noqa: E731
     lines = [f"# {title}", "", how, "", "| subset | " + " | ".join(keys) + " |",
              "|" + "---|" * (len(keys) + 1)]
     for name, m in [("all", overall), *per_metal.items()]:
-        lines.append(f"| {name} | " + " | ".join(fmt(m[k]) for k in keys) + " |")
-    lines += ["", f"## Errors ({len(errors)})", ""]
-    if len(errors):
-        lines.append(errors.drop(columns=["candidates"]).to_markdown(index=False)
-                     if _has_tabulate() else errors.drop(columns=["candidates"]).to_string())
+        lines.append(f"| {name} | " + " | ".join(fmt(m.get(k, float("nan"))) for k in keys) + " |")
+    lines += ["", "automation_rate: rows decided without review (match or no_match) / rows; "
+              "auto_match_rate: rows auto-matched / rows."]
+    kind = _error_kinds(errors, scored)
+    safe = kind == "sent to review"
+    wrong = errors[~safe].reset_index(drop=True)
+    wrong.insert(1, "kind", kind[~safe].to_numpy())
+    reviewed = errors[safe].reset_index(drop=True)
+    lines += ["", f"## Errors ({len(wrong)})", "",
+              "Wrong auto-matches, NO_MATCH rows auto-matched, and matchable rows whose top-1 "
+              "CID is wrong (whatever the decision; a blocking miss counts).", ""]
+    if len(wrong):
+        lines.append(_error_table(wrong))
+    lines += ["", f"## Sent to review, no correct CID (safe outcomes, not errors) ({len(reviewed)})",
+              "", "Rows labelled NO_MATCH that were sent to a person instead of being decided "
+              "no_match: nothing wrong was recorded, but the row was not automated.", ""]
+    if len(reviewed):
+        lines.append(_error_table(reviewed))
+    lines += ["", f"`*_errors.csv` lists both groups ({len(errors)} rows)."]
     return "\n".join(lines) + "\n"
 
 
@@ -426,7 +473,8 @@ def write_evaluation(result: dict, title: str, out_prefix: str) -> str:
     from pathlib import Path
 
     Path(out_prefix).parent.mkdir(parents=True, exist_ok=True)
-    md = _markdown(title, result["how"], result["overall"], result["per_metal"], result["errors"])
+    md = _markdown(title, result["how"], result["overall"], result["per_metal"], result["errors"],
+                   result.get("scored"))
     payload = {k: v for k, v in result.items() if k not in ("errors", "scored")}
     payload["n_errors"] = int(len(result["errors"]))
     Path(out_prefix + ".json").write_text(json.dumps(payload, indent=1, sort_keys=True) + "\n")
