@@ -29,16 +29,49 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from rapidfuzz import fuzz, process
 
-from smelter_match.normalize import GENERIC_WORDS, normalize_name
+from smelter_match.normalize import GENERIC_WORDS, NormalizedName, normalize_name
 from smelter_match.reference import Reference
 
 NGRAM_SIZES = (2, 3, 4)
+#: Multiplier that packs (row, token id) into one int64 code for fast membership tests.
+TOKEN_CODE = 1 << 32
 
 
-def _ngrams(text: str) -> list[str]:
-    padded = f" {text} "
-    return [padded[i:i + n] for n in NGRAM_SIZES for i in range(len(padded) - n + 1)]
+def _gram_codes(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Character 2-4-grams of ``" " + text + " "`` for every text, as (text row, gram code).
+
+    Vectorised: the padded texts are laid end to end in one byte buffer and every n-gram is read
+    as a base-128 integer (compact keys are ASCII ``[a-z0-9]``; anything else reads as ``?``).
+    The code of an n-gram also encodes ``n``, so different sizes never collide.
+    """
+    if not texts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    padded = [f" {t} " for t in texts]
+    lens = np.fromiter((len(p) for p in padded), dtype=np.int64, count=len(padded))
+    buf = np.frombuffer("".join(padded).encode("ascii", "replace"), dtype=np.uint8).astype(np.int64)
+    row = np.repeat(np.arange(len(padded), dtype=np.int64), lens)
+    pos = np.arange(len(buf), dtype=np.int64) - np.repeat(np.cumsum(lens) - lens, lens)
+    rows, codes = [], []
+    for n in NGRAM_SIZES:
+        m = len(buf) - n + 1
+        if m <= 0:
+            continue
+        code = np.full(m, n, dtype=np.int64)
+        for k in range(n):
+            code = code * 128 + buf[k:k + m]
+        ok = pos[:m] <= lens[row[:m]] - n
+        rows.append(row[:m][ok])
+        codes.append(code[ok])
+    return np.concatenate(rows), np.concatenate(codes)
+
+
+def _tf_matrix(rows: np.ndarray, ids: np.ndarray, n_rows: int, n_cols: int) -> sp.csr_matrix:
+    """Sublinear term frequencies (1 + log count) of (row, column id) occurrences."""
+    codes, counts = np.unique(rows * n_cols + ids, return_counts=True)
+    return sp.csr_matrix((1.0 + np.log(counts), (codes // n_cols, codes % n_cols)),
+                         shape=(n_rows, n_cols))
 
 
 class NameIndex:
@@ -90,20 +123,11 @@ class NameIndex:
         n_fac = max(len(self.names_of_fac), 1)
         self.idf = {t: math.log((n_fac + 1) / (c + 0.5)) for t, c in df_count.items()}
         self.max_idf = math.log((n_fac + 1) / 0.5)
+        self._build_arrays(len(fac))
         # character n-gram TF-IDF (sublinear tf, l2-normalised rows)
-        vocab: dict[str, int] = {}
-        data, ind, ptr = [], [], [0]
-        for n in self.norm:
-            grams = _ngrams(n.compact)
-            counts: dict[int, int] = defaultdict(int)
-            for g in grams:
-                counts[vocab.setdefault(g, len(vocab))] += 1
-            ind.extend(counts.keys())
-            data.extend(1.0 + math.log(c) for c in counts.values())
-            ptr.append(len(ind))
-        self.vocab = vocab
-        mat = sp.csr_matrix((np.array(data), np.array(ind), np.array(ptr)),
-                            shape=(len(self.norm), max(len(vocab), 1)))
+        rows, codes = _gram_codes([n.compact for n in self.norm])
+        self.gram_codes, ids = np.unique(codes, return_inverse=True)
+        mat = _tf_matrix(rows, ids.ravel(), len(self.norm), max(len(self.gram_codes), 1))
         dfreq = np.bincount(mat.indices, minlength=mat.shape[1])
         self.gram_idf = np.log((1 + mat.shape[0]) / (1 + dfreq)) + 1.0
         self.matrix = _l2(mat.multiply(self.gram_idf).tocsr())
@@ -112,26 +136,82 @@ class NameIndex:
         self.sorted_rows = order
         self.sorted_compact = [self.norm[i].compact for i in order]
 
+    def _build_arrays(self, n_facilities: int) -> None:
+        """Flat numpy views used by the vectorised compare stage (see :mod:`smelter_match.compare`)."""
+        norm = self.norm
+        # facility -> name rows (ascending), as CSR
+        self.fac_name_idx = np.argsort(self.fac, kind="stable").astype(np.int64)
+        counts = np.bincount(self.fac, minlength=n_facilities)
+        self.fac_name_ptr = np.r_[0, np.cumsum(counts)].astype(np.int64)
+        self.key_arr = np.array([n.key for n in norm], dtype=object)
+        self.compact_arr = np.array([n.compact for n in norm], dtype=object)
+        self.acronym_arr = np.array([n.acronym for n in norm], dtype=object)
+        self.compact_len = np.array([len(n.compact) for n in norm], dtype=np.int64)
+        self.var_ptr, self.var_arr = variants_csr(norm)
+        country = self.reference.facilities["country_code"].to_numpy(dtype=object)
+        self.country_arr = country
+        self.has_country = np.array([bool(c) for c in country], dtype=bool)
+        self.kind_current = np.array([k == "current_standard_name" for k in self.kind], dtype=bool)
+        self.kind_former = np.array([k == "former_standard_name" for k in self.kind], dtype=bool)
+        self.ambiguous_arr = np.array(self.ambiguous, dtype=bool)
+        # reference token vocabulary: id -> text / weight; name -> distinct token ids (CSR)
+        self.token_id: dict[str, int] = {}
+        ptr, ids = [0], []
+        for n in norm:
+            for t in dict.fromkeys(n.tokens):
+                ids.append(self.token_id.setdefault(t, len(self.token_id)))
+            ptr.append(len(ids))
+        self.token_text = list(self.token_id)
+        self.token_arr = np.array(self.token_text, dtype=object)
+        self.token_w = np.array([self.token_weight(t) for t in self.token_text], dtype=float)
+        self.name_tok_ptr = np.array(ptr, dtype=np.int64)
+        self.name_tok_ids = np.array(ids, dtype=np.int64)
+        rows = np.repeat(np.arange(len(norm), dtype=np.int64), np.diff(self.name_tok_ptr))
+        self.name_tok_codes = np.sort(rows * TOKEN_CODE + self.name_tok_ids)
+        mass = np.bincount(rows, weights=self.token_w[self.name_tok_ids], minlength=len(norm))
+        self.name_mass = np.where(mass > 0, mass, 1.0)
+        self.fuzzy_cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    def fuzzy_neighbours(self, tokens: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Reference tokens within Indel similarity >= 80 of each token (ids, similarities 0-100).
+
+        Only tokens of 4+ characters get neighbours (shorter ones are too easily confused).
+        Results are cached per token text, so a batch job pays once per distinct token.
+        """
+        todo = [t for t in dict.fromkeys(tokens) if len(t) >= 4 and t not in self.fuzzy_cache]
+        for start in range(0, len(todo), 2000):
+            chunk = todo[start:start + 2000]
+            sims = process.cdist(chunk, self.token_text, scorer=fuzz.ratio, score_cutoff=80,
+                                 dtype=np.float64)
+            for t, row in zip(chunk, sims):
+                nz = np.flatnonzero(row)
+                self.fuzzy_cache[t] = (nz.astype(np.int64), row[nz])
+        empty = (np.zeros(0, dtype=np.int64), np.zeros(0))
+        return [self.fuzzy_cache.get(t, empty) if len(t) >= 4 else empty for t in tokens]
+
     def vectorize(self, compacts: list[str]) -> sp.csr_matrix:
-        """TF-IDF vectors of query compact keys in this index's n-gram space."""
-        data, ind, ptr = [], [], [0]
-        for text in compacts:
-            counts: dict[int, int] = defaultdict(int)
-            for g in _ngrams(text):
-                j = self.vocab.get(g)
-                if j is not None:
-                    counts[j] += 1
-            ind.extend(counts.keys())
-            data.extend(1.0 + math.log(c) for c in counts.values())
-            ptr.append(len(ind))
-        mat = sp.csr_matrix((np.array(data, dtype=float), np.array(ind, dtype=np.int64),
-                             np.array(ptr)), shape=(len(compacts), self.matrix.shape[1]))
+        """TF-IDF vectors of query compact keys in this index's n-gram space (unknown grams dropped)."""
+        rows, codes = _gram_codes(compacts)
+        n_cols = self.matrix.shape[1]
+        if len(self.gram_codes):
+            ids = np.minimum(np.searchsorted(self.gram_codes, codes), len(self.gram_codes) - 1)
+            known = self.gram_codes[ids] == codes
+        else:
+            ids, known = np.zeros(len(codes), dtype=np.int64), np.zeros(len(codes), dtype=bool)
+        mat = _tf_matrix(rows[known], ids[known], len(compacts), n_cols)
         return _l2(mat.multiply(self.gram_idf).tocsr())
 
     def token_weight(self, token: str) -> float:
         """IDF of a token; unseen tokens are rare (max IDF), generic domain words are damped."""
         w = self.idf.get(token, self.max_idf)
         return w * 0.3 if token in GENERIC_WORDS else w
+
+
+def variants_csr(norm: list[NormalizedName]) -> tuple[np.ndarray, np.ndarray]:
+    """Parenthetical variants of each name, flattened: (pointer per name, variant texts)."""
+    lens = np.array([len(n.variants) for n in norm], dtype=np.int64)
+    flat = np.array([v for n in norm for v in n.variants], dtype=object)
+    return np.r_[0, np.cumsum(lens)].astype(np.int64), flat
 
 
 def _l2(mat: sp.csr_matrix) -> sp.csr_matrix:
@@ -147,28 +227,34 @@ class _Indexer:
 
     ``queries`` has columns key, compact, variants, acronym; ``names`` is ``NameIndex.frame``.
     The NameIndex is bound at construction because the search structures are precomputed.
+    :meth:`arrays` is the vectorised form used on the hot path: positional query rows and name
+    rows as two int64 arrays.
     """
 
     def __init__(self, name_index: NameIndex):
         self.ni = name_index
 
     def index(self, df_a: pd.DataFrame, df_b: pd.DataFrame | None = None) -> pd.MultiIndex:
-        pairs = self._link_index(df_a, df_b if df_b is not None else self.ni.frame)
-        return pd.MultiIndex.from_tuples(pairs, names=["query", "name"]) if pairs else \
-            pd.MultiIndex.from_arrays([[], []], names=["query", "name"])
+        q, nm = self.arrays(df_a)
+        labels = np.asarray(df_a.index)
+        return pd.MultiIndex.from_arrays([labels[q], nm], names=["query", "name"])
 
-    def _link_index(self, df_a: pd.DataFrame, df_b: pd.DataFrame) -> list[tuple[int, int]]:
+    def arrays(self, df_a: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         raise NotImplementedError
+
+
+def _int_arrays(q: list[int], nm: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    return np.array(q, dtype=np.int64), np.array(nm, dtype=np.int64)
 
 
 class ExactKeyIndexer(_Indexer):
     """Pairs whose compact key, a parenthetical variant or an acronym is identical."""
 
-    def _link_index(self, df_a, df_b):
-        out = []
+    def arrays(self, df_a):
+        qs, nms = [], []
         by = self.ni.by_exact
-        for q, variants, compact, acr in zip(df_a.index, df_a["variants"], df_a["compact"],
-                                             df_a["acronym"]):
+        for q, (variants, compact, acr) in enumerate(zip(df_a["variants"], df_a["compact"],
+                                                         df_a["acronym"])):
             hits: set[int] = set()
             for v in (*variants, compact):
                 hits |= by.get(v.replace(" ", ""), set())
@@ -176,12 +262,17 @@ class ExactKeyIndexer(_Indexer):
                 hits |= by.get("acr:" + compact, set())
             if len(acr) >= 3:
                 hits |= by.get(acr, set())
-            out.extend((q, h) for h in sorted(hits))
-        return out
+            for h in sorted(hits):
+                qs.append(q)
+                nms.append(h)
+        return _int_arrays(qs, nms)
 
 
 class NgramIndexer(_Indexer):
-    """Top-``k`` reference names by TF-IDF cosine of character 2-4-grams of the compact key."""
+    """Top-``k`` reference names by TF-IDF cosine of character 2-4-grams of the compact key.
+
+    Ties at the k-th place are broken by name row, so the pairs are deterministic.
+    """
 
     def __init__(self, name_index: NameIndex, k: int = 40, min_cosine: float = 0.05):
         super().__init__(name_index)
@@ -190,22 +281,28 @@ class NgramIndexer(_Indexer):
     def scores(self, df_a: pd.DataFrame) -> sp.csr_matrix:
         return (self.ni.vectorize(list(df_a["compact"])) @ self.ni.matrix_t).tocsr()
 
-    def _link_index(self, df_a, df_b):
-        return self.link_from_scores(df_a, self.scores(df_a))
+    def arrays(self, df_a):
+        return self.top_k(self.scores(df_a).toarray())[:2]
 
-    def link_from_scores(self, df_a: pd.DataFrame, sims: sp.csr_matrix) -> list[tuple[int, int]]:
-        """Top-k pairs from an already computed query x name similarity matrix."""
-        out = []
-        for row, q in enumerate(df_a.index):
-            lo, hi = sims.indptr[row], sims.indptr[row + 1]
-            idx, val = sims.indices[lo:hi], sims.data[lo:hi]
-            keep = val >= self.min_cosine
-            idx, val = idx[keep], val[keep]
-            if len(idx) > self.k:
-                top = np.argpartition(-val, self.k)[: self.k]
-                idx = idx[top]
-            out.extend((q, int(i)) for i in sorted(idx))
-        return out
+    def top_k(self, dense: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(query row, name row, cosine) of the top-k names per row of a dense similarity block.
+
+        Names below ``min_cosine`` are never kept; ties at the k-th value go to the lower name
+        row, so the result does not depend on the selection algorithm.
+        """
+        n_rows, n_cols = dense.shape
+        if n_rows == 0 or n_cols == 0:
+            e = np.zeros(0, dtype=np.int64)
+            return e, e, np.zeros(0)
+        k = min(self.k, n_cols)
+        kth = -np.partition(-dense, k - 1, axis=1)[:, k - 1:k]
+        kth = np.maximum(kth, self.min_cosine)
+        above = dense > kth
+        tie = dense == kth
+        room = k - above.sum(axis=1, keepdims=True)
+        keep = above | (tie & (np.cumsum(tie, axis=1) <= room))
+        rows, cols = np.nonzero(keep)
+        return rows.astype(np.int64), cols.astype(np.int64), dense[rows, cols]
 
 
 class SortedNeighbourhoodIndexer(_Indexer):
@@ -214,19 +311,19 @@ class SortedNeighbourhoodIndexer(_Indexer):
     def __init__(self, name_index: NameIndex, window: int = 3):
         super().__init__(name_index)
         self.window = window
+        self._keys = np.array(name_index.sorted_compact, dtype=str)
 
-    def _link_index(self, df_a, df_b):
-        import bisect
-
-        keys, rows = self.ni.sorted_compact, self.ni.sorted_rows
-        out = []
-        for q, compact in zip(df_a.index, df_a["compact"]):
-            if not compact:
-                continue
-            pos = bisect.bisect_left(keys, compact)
-            for j in range(max(0, pos - self.window), min(len(keys), pos + self.window)):
-                out.append((q, int(rows[j])))
-        return out
+    def arrays(self, df_a):
+        compact = np.array(list(df_a["compact"]), dtype=str)
+        q = np.flatnonzero(compact != "")
+        if len(q) == 0 or len(self._keys) == 0:
+            return _int_arrays([], [])
+        pos = np.searchsorted(self._keys, compact[q], side="left")
+        offs = np.arange(-self.window, self.window)
+        j = pos[:, None] + offs[None, :]
+        ok = (j >= 0) & (j < len(self._keys))
+        qq = np.broadcast_to(q[:, None], j.shape)[ok]
+        return qq.astype(np.int64), np.asarray(self.ni.sorted_rows, dtype=np.int64)[j[ok]]
 
 
 def recordlinkage_index(indexers: list[_Indexer]):  # noqa: ANN201 - recordlinkage.Index
@@ -250,6 +347,24 @@ class Candidates:
     cosine: np.ndarray     # best TF-IDF cosine over the facility's names
     exact: np.ndarray      # 1 if an exact key/variant/acronym hit
     n_queries: int
+    names_ptr: np.ndarray  # candidate i is compared on names[names_ptr[i]:names_ptr[i + 1]]
+    names: np.ndarray      # name rows (the facility's closest names, ascending)
+
+
+def expand_csr(ptr: np.ndarray, idx: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """CSR expansion: for each ``rows[i]``, its entries ``idx[ptr[r]:ptr[r+1]]``.
+
+    Returns (owner position i per entry, entry values), owners ascending.
+    """
+    counts = ptr[rows + 1] - ptr[rows]
+    owner = np.repeat(np.arange(len(rows), dtype=np.int64), counts)
+    offset = np.arange(len(owner), dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
+    return owner, idx[np.repeat(ptr[rows], counts) + offset]
+
+
+def _group_starts(sorted_keys: np.ndarray) -> np.ndarray:
+    """For each element of a sorted array, the position where its run of equal values starts."""
+    return np.searchsorted(sorted_keys, sorted_keys, side="left")
 
 
 class CandidateGenerator:
@@ -257,66 +372,111 @@ class CandidateGenerator:
 
     When a query has a metal, candidates of that metal are kept first; up to ``other_metal``
     facilities of other metals are kept too, so that "known only under another metal" can be
-    flagged.
+    flagged. Everything after the indexers is numpy: no per-pair Python work, so one name
+    (``match_one``) and a 20,000-name batch go through the same code.
     """
 
     def __init__(self, name_index: NameIndex, max_candidates: int = 20, other_metal: int = 3,
-                 use_recordlinkage: bool = False):
+                 use_recordlinkage: bool = False, max_names: int | None = None):
         self.ni = name_index
         self.max_candidates, self.other_metal = max_candidates, other_metal
+        self.max_names = max_names
         self.ngram = NgramIndexer(name_index)
         self.indexers: list[_Indexer] = [ExactKeyIndexer(name_index), self.ngram,
                                          SortedNeighbourhoodIndexer(name_index)]
         self.use_recordlinkage = use_recordlinkage
+        self._fac_metal = name_index.reference.facilities["metal"].to_numpy(dtype=object)
 
     def pairs(self, queries: pd.DataFrame) -> pd.MultiIndex:
         """Union of all indexers' (query, name) pairs, sorted."""
+        q, nm, _, _ = self._union(queries)
+        labels = np.asarray(queries.index)
+        return pd.MultiIndex.from_arrays([labels[q], nm], names=["query", "name"])
+
+    def _union(self, queries: pd.DataFrame, chunk: int = 2048) -> tuple[np.ndarray, ...]:
+        """Sorted distinct (query, name) pairs with their cosine and exact-hit flag.
+
+        The n-gram similarities are made dense ``chunk`` queries at a time (2048 x ~1,400 names
+        is ~20 MB), which makes top-k selection and cosine look-ups plain array operations.
+        """
+        n_names = max(len(self.ni.norm), 1)
+        eq, en = self.indexers[0].arrays(queries)
+        exact_codes = eq * n_names + en
+        qs, nms, coss = [], [], []
+        extra = [(eq, en)] + [ix.arrays(queries) for ix in self.indexers[2:]]
         if self.use_recordlinkage:
-            return recordlinkage_index(self.indexers).index(queries, self.ni.frame).sort_values()
-        exact, sims = self._exact_and_sims(queries)
-        return self._union(queries, exact, sims)
-
-    def _exact_and_sims(self, queries: pd.DataFrame) -> tuple[set[tuple[int, int]], sp.csr_matrix]:
-        return set(self.indexers[0]._link_index(queries, self.ni.frame)), self.ngram.scores(queries)
-
-    def _union(self, queries: pd.DataFrame, exact: set[tuple[int, int]],
-               sims: sp.csr_matrix) -> pd.MultiIndex:
-        tuples = set(exact)
-        tuples.update(self.ngram.link_from_scores(queries, sims))
-        for ix in self.indexers[2:]:
-            tuples.update(ix._link_index(queries, self.ni.frame))
-        return pd.MultiIndex.from_tuples(sorted(tuples), names=["query", "name"]) if tuples else \
-            pd.MultiIndex.from_arrays([[], []], names=["query", "name"])
+            mi = recordlinkage_index(self.indexers).index(queries, self.ni.frame)
+            extra = [(mi.get_level_values(0).to_numpy(dtype=np.int64),
+                      mi.get_level_values(1).to_numpy(dtype=np.int64))]
+        extra_codes = np.concatenate([q * n_names + nm for q, nm in extra])
+        for start in range(0, len(queries), chunk):
+            dense = self.ngram.scores(queries.iloc[start:start + chunk]).toarray()
+            lo, hi = start * n_names, (start + len(dense)) * n_names
+            mine = extra_codes[(extra_codes >= lo) & (extra_codes < hi)] - lo
+            if self.use_recordlinkage:
+                local = np.unique(mine)
+            else:
+                tq, tn, _ = self.ngram.top_k(dense)
+                local = np.unique(np.concatenate([tq * n_names + tn, mine]))
+            q, nm = local // n_names, local % n_names
+            qs.append(q + start)
+            nms.append(nm)
+            coss.append(dense[q, nm] if len(local) else np.zeros(0))
+        if not qs:
+            e = np.zeros(0, dtype=np.int64)
+            return e, e, np.zeros(0), np.zeros(0, dtype=bool)
+        q, nm, cos = np.concatenate(qs), np.concatenate(nms), np.concatenate(coss)
+        return q, nm, cos, np.isin(q * n_names + nm, exact_codes)
 
     def generate(self, queries: pd.DataFrame, metals: list[str | None]) -> Candidates:
         """Candidates for ``queries`` (index 0..n-1; columns key, compact, variants, acronym)."""
-        # exact hits and n-gram similarities are computed once and serve both the union and ranking
-        exact_pairs, sims = self._exact_and_sims(queries)
-        mi = (self.pairs(queries) if self.use_recordlinkage
-              else self._union(queries, exact_pairs, sims))
         n = len(queries)
-        if len(mi) == 0:
+        # the indexers only look at the name, so each distinct name is searched once
+        pos: dict[tuple, int] = {}
+        of = np.array([pos.setdefault(t, len(pos)) for t in zip(
+            queries["compact"], queries["variants"], queries["acronym"])], dtype=np.int64)
+        first = np.unique(of, return_index=True)[1]   # key ids are numbered by first appearance
+        keys = queries if len(first) == n else queries.iloc[first].reset_index(drop=True)
+        kq, nm, cos, exact = self._union(keys)
+        # a cheap second opinion for ranking: Indel similarity of the compact keys (one C call)
+        compact = np.asarray(keys["compact"], dtype=object)
+        ratio = process.cpdist(compact[kq].tolist(), self.ni.compact_arr[nm].tolist(),
+                               scorer=fuzz.ratio, dtype=np.float64) / 100.0 if len(kq) else \
+            np.zeros(0)
+        q, at = expand_csr(np.searchsorted(kq, np.arange(len(first) + 1)),
+                           np.arange(len(kq), dtype=np.int64), of)
+        if len(q) == 0:
             e = np.array([], dtype=np.int64)
-            return Candidates(e, e, np.array([], dtype=float), e, n)
-        q = mi.get_level_values(0).to_numpy(dtype=np.int64)
-        nm = mi.get_level_values(1).to_numpy(dtype=np.int64)
-        cos = np.asarray(sims[q, nm]).ravel()
-        ex = np.fromiter(((a, b) in exact_pairs for a, b in zip(q, nm)), dtype=bool, count=len(q))
-        fac = self.ni.fac[nm]
-        df = pd.DataFrame({"query": q, "fac": fac, "cos": cos, "exact": ex.astype(np.int64)})
-        df = df.groupby(["query", "fac"], sort=True).agg(cos=("cos", "max"),
-                                                           exact=("exact", "max")).reset_index()
-        fac_metal = self.ni.reference.facilities["metal"].to_numpy(dtype=object)
+            return Candidates(e, e, np.array([], dtype=float), e, n, np.zeros(1, dtype=np.int64), e)
+        # roll name pairs up to (query, facility): best cosine, best ratio, any exact hit
+        n_fac = len(self._fac_metal)
+        code = q * n_fac + self.ni.fac[nm[at]]
+        order = np.argsort(code, kind="stable")
+        code, at = code[order], at[order]
+        starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
+        best_cos = np.maximum.reduceat(cos[at], starts)
+        best_ratio = np.maximum.reduceat(ratio[at], starts)
+        any_exact = np.maximum.reduceat(exact[at].astype(np.int64), starts)
+        cq, cf = code[starts] // n_fac, code[starts] % n_fac
+        # rank: reported metal first, then exact hit, n-gram cosine + ratio; keep the best few
         qmetal = np.array([m or "" for m in metals], dtype=object)
-        same = (qmetal[df["query"].to_numpy()] == "") | (
-            fac_metal[df["fac"].to_numpy()] == qmetal[df["query"].to_numpy()])
-        df["same"] = same
-        df["rank_key"] = df["exact"] * 10.0 + df["cos"]
-        df = df.sort_values(["query", "same", "rank_key", "fac"],
-                            ascending=[True, False, False, True], kind="stable")
-        df["pos_same"] = df.groupby(["query", "same"]).cumcount()
-        keep = (df["same"] & (df["pos_same"] < self.max_candidates)) | (
-            ~df["same"] & (df["pos_same"] < self.other_metal))
-        df = df[keep]
-        return Candidates(df["query"].to_numpy(np.int64), df["fac"].to_numpy(np.int64),
-                          df["cos"].to_numpy(float), df["exact"].to_numpy(np.int64), n)
+        same = (qmetal[cq] == "") | (self._fac_metal[cf] == qmetal[cq])
+        rank_key = any_exact * 10.0 + best_cos + best_ratio
+        order = np.lexsort((cf, -rank_key, ~same, cq))
+        group = cq[order] * 2 + (~same[order])
+        rank = np.arange(len(order)) - _group_starts(group)
+        kept = order[np.where(same[order], rank < self.max_candidates, rank < self.other_metal)]
+        names_ptr, names = self._names(cf[kept])
+        return Candidates(cq[kept], cf[kept], best_cos[kept], any_exact[kept], n, names_ptr, names)
+
+    def _names(self, fac: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The names each candidate is compared on (CSR): all of its facility's names, or the
+        first ``max_names`` of them when that is set."""
+        ptr, idx = self.ni.fac_name_ptr, self.ni.fac_name_idx
+        counts = ptr[fac + 1] - ptr[fac]
+        if self.max_names is not None:
+            counts = np.minimum(counts, self.max_names)
+        offset = np.arange(counts.sum(), dtype=np.int64) - np.repeat(np.cumsum(counts) - counts,
+                                                                      counts)
+        names = idx[np.repeat(ptr[fac], counts) + offset]
+        return np.r_[0, np.cumsum(counts)].astype(np.int64), names

@@ -3,15 +3,24 @@
 Each feature is the best value over *all* names of the candidate facility (current standard name,
 former names, Look-up aliases), so a supplier who types a 2014 alias is compared with that alias.
 Features are plain floats in a fixed order (``FEATURES``); the classifier learns their weights.
+
+The computation is vectorised: candidate facilities are expanded to their names, the distinct
+(normalised key, reference name) pairs are scored once with ``rapidfuzz.process.cpdist`` (C++,
+optionally multi-threaded), token features are sums over exploded (pair, token) rows with numpy,
+and the per-name values are reduced to per-facility values with ``reduceat``. No Python code runs
+per pair, which is what makes a million-row batch affordable.
 """
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 from rapidfuzz.distance import JaroWinkler
 
-from smelter_match.blocking import Candidates, NameIndex
+from smelter_match.blocking import TOKEN_CODE, Candidates, NameIndex, variants_csr
+from smelter_match.blocking import expand_csr as _expand
 from smelter_match.normalize import GENERIC_WORDS, NormalizedName
 
 FEATURES: tuple[str, ...] = (
@@ -45,55 +54,175 @@ FEATURES: tuple[str, ...] = (
 )
 
 
-def _token_overlap(q: NormalizedName, n: NormalizedName, ni: NameIndex) -> tuple[float, float, float]:
-    qt, nt = set(q.tokens), set(n.tokens)
-    if not qt or not nt:
-        return 0.0, 1.0, 1.0
-    q_mass = sum(ni.token_weight(t) for t in qt) or 1.0
-    n_mass = sum(ni.token_weight(t) for t in nt) or 1.0
-    found = 0.0
-    for t in qt:
-        if t in nt:
-            found += ni.token_weight(t)
-        elif len(t) >= 4:
-            best = max(fuzz.ratio(t, u) for u in nt)
-            if best >= 80:  # OCR / typo variants of a token ("honggiao" ~ "hongqiao")
-                found += ni.token_weight(t) * best / 100.0
-    joined_q, joined_n = q.compact, n.compact
-    extra = sum(ni.token_weight(t) for t in nt if t not in qt and t not in joined_q)
-    missing = sum(ni.token_weight(t) for t in qt if t not in nt and t not in joined_n)
-    return found / q_mass, missing / q_mass, extra / n_mass
+_COL = {f: j for j, f in enumerate(FEATURES)}
+#: name-similarity features computed per (query key, reference name) and reduced per facility
+_NAME_SIMS = ("ratio", "token_sort", "token_set", "partial", "jaro_winkler", "compact_ratio",
+              "variant_best", "acronym", "rare_overlap")
 
 
-def pair_features(q: NormalizedName, name_rows: list[int], ni: NameIndex) -> tuple[list[float], int]:
-    """Name-similarity features of a query against one facility's names; returns (values, best name row)."""
-    best = [0.0] * 10
-    best_row, best_combined = name_rows[0], -1.0
-    best_missing, best_extra = 1.0, 1.0
-    for i in name_rows:
-        n = ni.norm[i]
-        ratio = fuzz.ratio(q.key, n.key) / 100.0
-        tsort = fuzz.token_sort_ratio(q.key, n.key) / 100.0
-        tset = fuzz.token_set_ratio(q.key, n.key) / 100.0
-        partial = fuzz.partial_ratio(q.compact, n.compact) / 100.0 if min(
-            len(q.compact), len(n.compact)) >= 4 else 0.0
-        jw = JaroWinkler.normalized_similarity(q.compact, n.compact)
-        cratio = fuzz.ratio(q.compact, n.compact) / 100.0
-        variant = max(fuzz.ratio(a, b) for a in q.variants for b in n.variants) / 100.0 \
-            if q.variants and n.variants else ratio
-        acr = 1.0 if (len(q.compact) >= 3 and q.compact == n.acronym) or (
-            len(n.compact) >= 3 and n.compact == q.acronym) else 0.0
-        overlap, missing, extra = _token_overlap(q, n, ni)
-        vals = [ratio, tsort, tset, partial, jw, cratio, variant, acr, overlap, 0.0]
-        for j in range(9):
-            if vals[j] > best[j]:
-                best[j] = vals[j]
-        best_missing, best_extra = min(best_missing, missing), min(best_extra, extra)
-        combined = ratio + tset + cratio + overlap
-        if combined > best_combined:
-            best_combined, best_row = combined, i
-    best[9] = best_missing
-    return best + [best_extra], best_row
+def _member(codes: np.ndarray, sorted_codes: np.ndarray) -> np.ndarray:
+    """``np.isin`` for a sorted haystack (binary search; no sort of the needles)."""
+    if len(sorted_codes) == 0:
+        return np.zeros(len(codes), dtype=bool)
+    pos = np.minimum(np.searchsorted(sorted_codes, codes), len(sorted_codes) - 1)
+    return sorted_codes[pos] == codes
+
+
+def _cpdist(a: list[str], b: list[str], scorer, workers: int) -> np.ndarray:  # noqa: ANN001
+    if not a:
+        return np.zeros(0)
+    return process.cpdist(a, b, scorer=scorer, dtype=np.float64, workers=workers)
+
+
+class _Keys:
+    """The distinct normalised keys of a batch with their token tables (batch-local ids).
+
+    Tokens known to the reference keep their reference id; unseen tokens get ids after them
+    (weight: the maximum IDF, damped for generic words, as ``NameIndex.token_weight``).
+    """
+
+    def __init__(self, queries: list[NormalizedName], ni: NameIndex):
+        pos: dict[tuple, int] = {}
+        self.of_query = np.array([pos.setdefault((q.key, q.variants, q.acronym), len(pos))
+                                  for q in queries], dtype=np.int64)
+        first = {}
+        for i, k in enumerate(self.of_query.tolist()):
+            first.setdefault(k, i)
+        self.norm = [queries[i] for i in first.values()]
+        token_id, extra_w = dict(ni.token_id), []
+        ptr, ids = [0], []
+        for n in self.norm:
+            for t in dict.fromkeys(n.tokens):
+                j = token_id.get(t)
+                if j is None:
+                    j = token_id[t] = len(token_id)
+                    extra_w.append(ni.token_weight(t))
+                ids.append(j)
+            ptr.append(len(ids))
+        self.token_text = np.array(ni.token_text + list(token_id)[len(ni.token_text):], dtype=object)
+        self.token_w = np.r_[ni.token_w, np.array(extra_w, dtype=float)]
+        self.tok_ptr = np.array(ptr, dtype=np.int64)
+        self.tok_ids = np.array(ids, dtype=np.int64)
+        owner = np.repeat(np.arange(len(self.norm), dtype=np.int64), np.diff(self.tok_ptr))
+        self.tok_codes = np.sort(owner * TOKEN_CODE + self.tok_ids)
+        mass = np.bincount(owner, weights=self.token_w[self.tok_ids], minlength=len(self.norm))
+        self.mass = np.where(mass > 0, mass, 1.0)
+        self.key = [n.key for n in self.norm]
+        self.key_arr = np.array(self.key, dtype=object)
+        self.compact_arr = np.array([n.compact for n in self.norm], dtype=object)
+        self.compact_len = np.array([len(n.compact) for n in self.norm], dtype=np.int64)
+        self.acronym = np.array([n.acronym for n in self.norm], dtype=object)
+        self.var_ptr, self.var_arr = variants_csr(self.norm)
+        # generic share over the token *list* (repeats count), as the feature is defined
+        self.generic = np.array([_generic_share(n, ni) for n in self.norm], dtype=float)
+
+
+def _generic_share(q: NormalizedName, ni: NameIndex) -> float:
+    mass = sum(ni.token_weight(t) for t in q.tokens) or 1.0
+    return sum(ni.token_weight(t) for t in q.tokens if t in GENERIC_WORDS) / mass
+
+
+def _token_features(keys: _Keys, uk: np.ndarray, un: np.ndarray,
+                    ni: NameIndex) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """IDF-weighted token agreement of (key, name) pairs: (overlap, missing, extra), each 0-1.
+
+    overlap: share of the query's token mass found in the name, exactly or as a fuzzy variant
+    (Indel >= 80, tokens of 4+ characters: "honggiao" ~ "hongqiao", weighted by the similarity);
+    missing: query mass neither among the name's tokens nor inside its compact key;
+    extra: name mass neither among the query's tokens nor inside the query's compact key.
+    """
+    n_pairs = len(uk)
+    # (pair, query token) rows
+    r_pair, r_tok = _expand(keys.tok_ptr, keys.tok_ids, uk)
+    r_name = un[r_pair]
+    w = keys.token_w[r_tok]
+    exact = _member(r_name * TOKEN_CODE + r_tok, ni.name_tok_codes)
+    other = np.flatnonzero(~exact)
+    texts = keys.token_text
+    inside = np.zeros(len(r_pair), dtype=bool)
+    inside[other] = list(map(operator.contains, ni.compact_arr[r_name[other]].tolist(),
+                             texts[r_tok[other]].tolist()))
+    # fuzzy: best similarity between a missing query token and any token of the name
+    fuzzy = np.zeros(len(r_pair))
+    if len(other):
+        distinct = np.unique(r_tok[other])
+        neigh = ni.fuzzy_neighbours(texts[distinct].tolist())
+        nb_ptr = np.zeros(len(keys.token_w) + 1, dtype=np.int64)
+        lens = np.array([len(ids) for ids, _ in neigh], dtype=np.int64)
+        nb_ptr[distinct + 1] = lens
+        nb_ptr = np.cumsum(nb_ptr)
+        nb_ids = np.concatenate([ids for ids, _ in neigh] + [np.zeros(0, dtype=np.int64)])
+        nb_sim = np.concatenate([s for _, s in neigh] + [np.zeros(0)])
+        f_owner, f_pos = _expand(nb_ptr, np.arange(len(nb_ids), dtype=np.int64), r_tok[other])
+        if len(f_pos):
+            hit = _member(r_name[other][f_owner] * TOKEN_CODE + nb_ids[f_pos], ni.name_tok_codes)
+            best = np.zeros(len(other))
+            np.maximum.at(best, f_owner[hit], nb_sim[f_pos][hit])
+            fuzzy[other] = best
+    found_w = np.where(exact, w, np.where(fuzzy >= 80, w * fuzzy / 100.0, 0.0))
+    found = np.bincount(r_pair, weights=found_w, minlength=n_pairs)
+    missing = np.bincount(r_pair, weights=np.where(exact | inside, 0.0, w), minlength=n_pairs)
+    # (pair, name token) rows
+    s_pair, s_tok = _expand(ni.name_tok_ptr, ni.name_tok_ids, un)
+    s_key = uk[s_pair]
+    in_query = _member(s_key * TOKEN_CODE + s_tok, keys.tok_codes)
+    rest = np.flatnonzero(~in_query)
+    inside_q = np.zeros(len(s_pair), dtype=bool)
+    inside_q[rest] = list(map(operator.contains, keys.compact_arr[s_key[rest]].tolist(),
+                              ni.token_arr[s_tok[rest]].tolist()))
+    extra = np.bincount(s_pair, weights=np.where(in_query | inside_q, 0.0, ni.token_w[s_tok]),
+                        minlength=n_pairs)
+    q_mass, n_mass = keys.mass[uk], ni.name_mass[un]
+    overlap, missing, extra = found / q_mass, missing / q_mass, extra / n_mass
+    # a side without tokens has nothing to agree on
+    empty = (np.diff(keys.tok_ptr)[uk] == 0) | (np.diff(ni.name_tok_ptr)[un] == 0)
+    overlap[empty], missing[empty], extra[empty] = 0.0, 1.0, 1.0
+    return overlap, missing, extra
+
+
+def name_similarities(keys: _Keys, uk: np.ndarray, un: np.ndarray, ni: NameIndex,
+                      workers: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Similarity features of distinct (key, name row) pairs.
+
+    Returns (sims with columns ``_NAME_SIMS``, missing, extra); all in 0-1.
+    """
+    qk, nk = keys.key_arr[uk].tolist(), ni.key_arr[un].tolist()
+    q_c, n_c = keys.compact_arr[uk], ni.compact_arr[un]
+    qc, nc = q_c.tolist(), n_c.tolist()
+    sims = np.zeros((len(uk), len(_NAME_SIMS)), order="F")
+    sims[:, 0] = _cpdist(qk, nk, fuzz.ratio, workers) / 100.0
+    sims[:, 1] = _cpdist(qk, nk, fuzz.token_sort_ratio, workers) / 100.0
+    sims[:, 2] = _cpdist(qk, nk, fuzz.token_set_ratio, workers) / 100.0
+    q_len, n_len = keys.compact_len[uk], ni.compact_len[un]
+    long_enough = np.flatnonzero(np.minimum(q_len, n_len) >= 4)
+    sims[long_enough, 3] = _cpdist(q_c[long_enough].tolist(), n_c[long_enough].tolist(),
+                                   fuzz.partial_ratio, workers) / 100.0
+    sims[:, 4] = _cpdist(qc, nc, JaroWinkler.normalized_similarity, workers)
+    sims[:, 5] = _cpdist(qc, nc, fuzz.ratio, workers) / 100.0
+    sims[:, 6] = _variant_best(keys, uk, un, ni, sims[:, 0], workers)
+    sims[:, 7] = (((q_len >= 3) & (q_c == ni.acronym_arr[un])) |
+                  ((n_len >= 3) & (n_c == keys.acronym[uk])))
+    overlap, missing, extra = _token_features(keys, uk, un, ni)
+    sims[:, 8] = overlap
+    return sims, missing, extra
+
+
+def _variant_best(keys: _Keys, uk: np.ndarray, un: np.ndarray, ni: NameIndex,
+                  ratio: np.ndarray, workers: int) -> np.ndarray:
+    """Best ratio over the parenthetical variants of both sides (variant 0 is the key itself)."""
+    nq, nn = np.diff(keys.var_ptr)[uk], np.diff(ni.var_ptr)[un]
+    best = ratio.copy()
+    multi = np.flatnonzero((nq > 1) | (nn > 1))
+    if len(multi) == 0:
+        return best
+    combos = nq[multi] * nn[multi]
+    owner = np.repeat(multi, combos)
+    c = np.arange(len(owner), dtype=np.int64) - np.repeat(np.cumsum(combos) - combos, combos)
+    width = nn[owner]
+    a = keys.var_arr[keys.var_ptr[uk[owner]] + c // width].tolist()
+    b = ni.var_arr[ni.var_ptr[un[owner]] + c % width].tolist()
+    np.maximum.at(best, owner, _cpdist(a, b, fuzz.ratio, workers) / 100.0)
+    return best
 
 
 def compute_features(
@@ -103,69 +232,81 @@ def compute_features(
     reported_cids: list[str | None],
     cands: Candidates,
     ni: NameIndex,
+    workers: int = 1,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Feature matrix (one row per candidate pair, columns ``FEATURES``) and best name row per pair."""
-    fac = ni.reference.facilities
-    fac_country = fac["country_code"].to_numpy(dtype=object)
-    fac_metal = fac["metal"].to_numpy(dtype=object)
-    fac_cid = fac["cid"].to_numpy(dtype=object)
-    fac_removed = fac["removed"].to_numpy(dtype=bool)
+    """Feature matrix (one row per candidate pair, columns ``FEATURES``) and best name row per pair.
+
+    ``workers`` is passed to rapidfuzz (``-1``: all cores); results do not depend on it.
+    """
     n = len(cands.query)
-    X = np.zeros((n, len(FEATURES)), dtype=float)
-    best_name = np.zeros(n, dtype=np.int64)
-    col = {f: j for j, f in enumerate(FEATURES)}
-    generic_share = {}
-    for k in range(n):
-        qi, f = int(cands.query[k]), int(cands.fac[k])
-        q = queries[qi]
-        sims, row = pair_features(q, ni.names_of_fac[f], ni)
-        X[k, :7] = sims[:7]
-        X[k, col["exact"]] = cands.exact[k]
-        X[k, col["acronym"]] = sims[7]
-        X[k, col["rare_overlap"]] = sims[8]
-        X[k, col["rare_missing"]] = sims[9]
-        X[k, col["cand_extra"]] = sims[10]
-        X[k, col["cosine"]] = cands.cosine[k]
-        c = countries[qi]
-        if c and fac_country[f]:
-            X[k, col["country_agree"]] = float(c == fac_country[f])
-            X[k, col["country_disagree"]] = float(c != fac_country[f])
-        m = metals[qi]
-        X[k, col["metal_unknown"]] = float(not m)
-        X[k, col["metal_agree"]] = float(bool(m) and m == fac_metal[f])
-        kind = ni.kind[row]
-        X[k, col["kind_current"]] = float(kind == "current_standard_name")
-        X[k, col["kind_former"]] = float(kind == "former_standard_name")
-        X[k, col["removed"]] = float(fac_removed[f])
-        X[k, col["ambiguous_name"]] = float(ni.ambiguous[row])
-        if qi not in generic_share:
-            mass = sum(ni.token_weight(t) for t in q.tokens) or 1.0
-            generic_share[qi] = sum(ni.token_weight(t) for t in q.tokens
-                                    if t in GENERIC_WORDS) / mass
-        X[k, col["query_generic"]] = generic_share[qi]
-        X[k, col["query_short"]] = float(len(q.key) < 5)
-        rc = reported_cids[qi]
-        if rc:
-            X[k, col["cid_agree"]] = float(rc == fac_cid[f])
-            X[k, col["cid_disagree"]] = float(rc != fac_cid[f])
-        best_name[k] = row
+    X = np.zeros((n, len(FEATURES)), dtype=float, order="F")
+    if n == 0:
+        return X, np.zeros(0, dtype=np.int64)
+    keys = _Keys(queries, ni)
+    # candidate pair -> its facility's names; distinct (key, name) pairs are scored once
+    owner, name_row = _expand(cands.names_ptr, cands.names, np.arange(n, dtype=np.int64))
+    key_of = keys.of_query[cands.query][owner]
+    codes, inv = np.unique(key_of * len(ni.norm) + name_row, return_inverse=True)
+    uk, un = codes // len(ni.norm), codes % len(ni.norm)
+    sims, missing, extra = name_similarities(keys, uk, un, ni, workers)
+    # reduce names -> facility (owner is ascending, every candidate has >= 1 name)
+    starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+    per_name = sims[inv]
+    best = np.maximum.reduceat(per_name, starts, axis=0)
+    for j, f in enumerate(_NAME_SIMS):
+        X[:, _COL[f]] = best[:, j]
+    X[:, _COL["rare_missing"]] = np.minimum.reduceat(np.minimum(missing[inv], 1.0), starts)
+    X[:, _COL["cand_extra"]] = np.minimum.reduceat(np.minimum(extra[inv], 1.0), starts)
+    # the best-matching name of each candidate: first name with the highest combined similarity
+    combined = per_name[:, 0] + per_name[:, 2] + per_name[:, 5] + per_name[:, 8]
+    top = np.maximum.reduceat(combined, starts)
+    is_top = np.flatnonzero(combined == top[owner])
+    first = is_top[np.r_[True, owner[is_top][1:] != owner[is_top][:-1]]]
+    best_name = name_row[first]
+
+    X[:, _COL["exact"]] = cands.exact
+    X[:, _COL["cosine"]] = cands.cosine
+    f, qi = cands.fac, cands.query
+    fac = ni.reference.facilities
+    fac_country = ni.country_arr[f]
+    q_country = np.array([c or "" for c in countries], dtype=object)[qi]
+    both = (q_country != "") & ni.has_country[f]
+    X[:, _COL["country_agree"]] = both & (q_country == fac_country)
+    X[:, _COL["country_disagree"]] = both & (q_country != fac_country)
+    q_metal = np.array([m or "" for m in metals], dtype=object)[qi]
+    X[:, _COL["metal_unknown"]] = q_metal == ""
+    X[:, _COL["metal_agree"]] = (q_metal != "") & (q_metal == fac["metal"].to_numpy(dtype=object)[f])
+    X[:, _COL["kind_current"]] = ni.kind_current[best_name]
+    X[:, _COL["kind_former"]] = ni.kind_former[best_name]
+    X[:, _COL["removed"]] = fac["removed"].to_numpy(dtype=bool)[f]
+    X[:, _COL["ambiguous_name"]] = ni.ambiguous_arr[best_name]
+    key_q = keys.of_query[qi]
+    X[:, _COL["query_generic"]] = keys.generic[key_q]
+    X[:, _COL["query_short"]] = np.array([len(k) < 5 for k in keys.key], dtype=bool)[key_q]
+    q_cid = np.array([c or "" for c in reported_cids], dtype=object)[qi]
+    fac_cid = fac["cid"].to_numpy(dtype=object)[f]
+    X[:, _COL["cid_agree"]] = (q_cid != "") & (q_cid == fac_cid)
+    X[:, _COL["cid_disagree"]] = (q_cid != "") & (q_cid != fac_cid)
     # rank features: similarity relative to the query's other candidates
-    sim = X[:, col["ratio"]] + X[:, col["token_set"]] + X[:, col["compact_ratio"]] + \
-        X[:, col["rare_overlap"]] + 2 * X[:, col["exact"]]
-    _rank_features(cands.query, sim, X, col)
+    sim = X[:, _COL["ratio"]] + X[:, _COL["token_set"]] + X[:, _COL["compact_ratio"]] + \
+        X[:, _COL["rare_overlap"]] + 2 * X[:, _COL["exact"]]
+    _rank_features(cands.query, sim, X)
     return X, best_name
 
 
-def _rank_features(query: np.ndarray, sim: np.ndarray, X: np.ndarray, col: dict[str, int]) -> None:
-    if len(query) == 0:
-        return
+def _rank_features(query: np.ndarray, sim: np.ndarray, X: np.ndarray) -> None:
+    """``is_top``: first candidate with the query's highest similarity; ``gap``: its margin."""
     starts = np.flatnonzero(np.r_[True, query[1:] != query[:-1]])
-    ends = np.r_[starts[1:], len(query)]
-    for s, e in zip(starts, ends):
-        block = sim[s:e]
-        order = np.argsort(-block, kind="stable")
-        top, second = block[order[0]], (block[order[1]] if e - s > 1 else 0.0)
-        for j in range(s, e):
-            other_best = second if sim[j] == top and j - s == order[0] else top
-            X[j, col["gap"]] = (sim[j] - other_best) / 5.0
-            X[j, col["is_top"]] = float(j - s == order[0])
+    seg = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(query)]))
+    top = np.maximum.reduceat(sim, starts)
+    hits = np.flatnonzero(sim == top[seg])
+    top_pos = hits[np.r_[True, seg[hits][1:] != seg[hits][:-1]]]
+    rest = sim.copy()
+    rest[top_pos] = -np.inf
+    second = np.maximum.reduceat(rest, starts)
+    second[np.isneginf(second)] = 0.0
+    is_top = np.zeros(len(sim), dtype=bool)
+    is_top[top_pos] = True
+    other_best = np.where(is_top, second[seg], top[seg])
+    X[:, _COL["gap"]] = (sim - other_best) / 5.0
+    X[:, _COL["is_top"]] = is_top

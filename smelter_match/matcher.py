@@ -53,13 +53,14 @@ class Matcher:
     """
 
     def __init__(self, reference: Reference, model: Model | str | Path | None = None,
-                 overrides: pd.DataFrame | str | Path | None = None, *, max_candidates: int = 20,
-                 top_k: int = 5, cache_size: int = 200_000):
+                 overrides: pd.DataFrame | str | Path | None = None, *, max_candidates: int = 8,
+                 top_k: int = 5, cache_size: int = 200_000, workers: int = -1):
         self.reference = reference
         self.model = model if isinstance(model, Model) else Model.load(model)
         self.index = NameIndex(reference)
         self.generator = CandidateGenerator(self.index, max_candidates=max_candidates)
         self.top_k = top_k
+        self.workers = workers
         f = reference.facilities.reset_index(drop=True)
         self._fac = {c: f[c].to_numpy(dtype=object) for c in
                      ("cid", "metal", "standard_name", "country", "rmap_status", "successors")}
@@ -91,21 +92,23 @@ class Matcher:
                 raise InputError(f"column {col!r} ({label}) not in input; columns are: "
                                  f"{', '.join(map(str, df.columns))}")
         n = len(df)
-        queries = self._queries(df, name, metal, country, reported_cid)
-        decided = [None] * n
+        queries, row_q = self._queries(df, name, metal, country, reported_cid)
+        decided: list[Decision | None] = [None] * len(queries)
         for start in range(0, n, batch_size) if n else []:
-            chunk = queries[start:start + batch_size]
-            answers = self._decide_many(chunk)
-            decided[start:start + batch_size] = [answers[q] for q in chunk]
+            todo = np.unique(row_q[start:start + batch_size])
+            todo = [i for i in todo.tolist() if decided[i] is None]
+            answers = self._decide_many([queries[i] for i in todo])
+            for i in todo:
+                decided[i] = answers[queries[i]]
             if progress:
                 progress(min(start + batch_size, n))
-        out = df.copy()
         out_cols = {}
         for c in RESULT_COLUMNS:
             target = c if c not in df.columns else RESULT_PREFIX + c
-            out_cols[target] = self._column(decided, c)
-        return pd.concat([out.reset_index(drop=True), pd.DataFrame(out_cols)], axis=1).set_axis(
-            df.index, axis=0)
+            out_cols[target] = self._column(decided, c)[row_q]
+        out = pd.concat([df.reset_index(drop=True), pd.DataFrame(out_cols)], axis=1)
+        out.index = df.index
+        return out
 
     def match_one(self, name: str, metal: str | None = None, country: str | None = None,
                   reported_cid: str | None = None) -> MatchResult:
@@ -121,12 +124,15 @@ class Matcher:
                            tuple(x for x in d.flags.split(";") if x), cands, self.version)
 
     # -- internals ----------------------------------------------------------------------------
-    def _column(self, decided: list, c: str) -> list:
+    def _column(self, decided: list, c: str) -> np.ndarray:
+        """One result column over the distinct queries (rows are taken from it by index)."""
         if c == "reference_version":
-            return [self.version] * len(decided)
+            return np.full(len(decided), self.version, dtype=object)
         if c == "score":
-            return [round(d.score, 4) for d in decided]
-        return [getattr(d, c) for d in decided]
+            return np.array([round(d.score, 4) for d in decided], dtype=float)
+        out = np.empty(len(decided), dtype=object)
+        out[:] = [getattr(d, c) for d in decided]
+        return out
 
     @staticmethod
     def _text(v: object) -> str:
@@ -135,23 +141,52 @@ class Matcher:
         return str(v)
 
     def _query(self, name: object, metal: object, country: object, cid: object) -> Query:
-        metal_text = self._text(metal).strip()
-        return (self._text(name), normalize_metal(metal_text) or "", metal_text,
-                normalize_country(self._text(country)) or "", parse_cid(self._text(cid)))
+        return (self._text(name), *self._metal(metal), self._country(country), self._cid(cid))
+
+    def _metal(self, v: object) -> tuple[str, str]:
+        metal_text = self._text(v).strip()
+        return normalize_metal(metal_text) or "", metal_text
+
+    def _country(self, v: object) -> str:
+        return normalize_country(self._text(v)) or ""
+
+    def _cid(self, v: object) -> str:
+        return parse_cid(self._text(v))
 
     def _queries(self, df: pd.DataFrame, name: str, metal: str | None, country: str | None,
-                 reported_cid: str | None) -> list[Query]:
+                 reported_cid: str | None) -> tuple[list[Query], np.ndarray]:
+        """Distinct queries of the frame and, per row, the position of its query.
+
+        Columns are factorised in C (pandas), so Python work is per distinct combination of
+        values, not per row.
+        """
         n = len(df)
-        col = lambda c: df[c].tolist() if c is not None else [None] * n  # noqa: E731
-        memo: dict[tuple, Query] = {}
-        out = []
-        for t in zip(col(name), col(metal), col(country), col(reported_cid)):
-            key = tuple(self._text(v) for v in t)
-            q = memo.get(key)
-            if q is None:
-                q = memo[key] = self._query(*t)
-            out.append(q)
-        return out
+        combined = np.zeros(n, dtype=np.int64)
+        columns = []
+        for c in (name, metal, country, reported_cid):
+            if c is None:
+                columns.append((np.zeros(n, dtype=np.int64), np.array([None], dtype=object)))
+                continue
+            codes, values = pd.factorize(df[c], use_na_sentinel=False)
+            columns.append((codes, np.asarray(values, dtype=object)))
+            # re-compress after each column so the packed code never overflows
+            combined = np.unique(combined * len(values) + codes, return_inverse=True)[1].ravel()
+        _, first, inv = np.unique(combined, return_index=True, return_inverse=True)
+        queries: list[Query] = []
+        pos: dict[Query, int] = {}
+        remap = np.empty(len(first), dtype=np.int64)
+        # normalise each column's distinct values once, then assemble the distinct combinations
+        parsers = (self._text, self._metal, self._country, self._cid)
+        parsed = []
+        for (codes, values), parse in zip(columns, parsers):
+            table = [parse(v) for v in values]
+            parsed.append([table[i] for i in codes[first].tolist()])
+        for j, (nm, (metal, metal_text), ctry, cid) in enumerate(zip(*parsed)):
+            q = (nm, metal, metal_text, ctry, cid)
+            remap[j] = pos.setdefault(q, len(queries))
+            if remap[j] == len(queries):
+                queries.append(q)
+        return queries, remap[inv.ravel()]
 
     def _decide_many(self, queries: Iterable[Query]) -> dict[Query, Decision]:
         result: dict[Query, Decision] = {}
@@ -202,7 +237,7 @@ class Matcher:
         metals = [q[1] or None for q in qs]
         cands = self.generator.generate(frame, metals)
         X, _ = compute_features(nns, [q[3] or None for q in qs], metals,
-                                [q[4] or None for q in qs], cands, self.index)
+                                [q[4] or None for q in qs], cands, self.index, self.workers)
         return cands, X
 
     def _special(self, q: Query, nn) -> Decision | None:  # noqa: ANN001

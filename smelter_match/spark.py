@@ -222,8 +222,9 @@ def _matcher_for(key: str, state: Any) -> Matcher:
         ov = doc["overrides"]
         overrides = (pd.DataFrame(ov["rows"], columns=ov["columns"], dtype=object)
                      if ov is not None else None)
+        # one rapidfuzz thread per Python worker: Spark already runs one worker per core
         m = Matcher(Reference.from_json_dict(doc["reference"]), Model.from_dict(doc["model"]),
-                    overrides)
+                    overrides, workers=1)
         _MATCHERS[key] = m
         _BUILDS[key] = _BUILDS.get(key, 0) + 1
         while len(_MATCHERS) > MAX_CACHED_MATCHERS:

@@ -1,0 +1,157 @@
+"""The vectorised compare stage equals the plain per-pair definition of every feature.
+
+``compute_features`` scores distinct (key, name) pairs with ``rapidfuzz.process.cpdist`` and sums
+token weights over exploded numpy rows. The oracle below is the straightforward Python loop the
+features are defined by (one pair at a time, one name at a time); the two must agree on real
+supplier names, on generated messy ones and on edge cases.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from rapidfuzz import fuzz
+from rapidfuzz.distance import JaroWinkler
+
+from smelter_match import Matcher
+from smelter_match.compare import FEATURES, compute_features
+from smelter_match.normalize import GENERIC_WORDS, normalize_name
+from smelter_match.training import load_gold
+
+GOLD = Path(__file__).resolve().parent.parent / "reference_data" / "gold"
+COL = {f: j for j, f in enumerate(FEATURES)}
+NAME_FEATURES = ("ratio", "token_sort", "token_set", "partial", "jaro_winkler", "compact_ratio",
+                 "variant_best", "acronym", "rare_overlap", "rare_missing", "cand_extra")
+
+
+def _token_overlap(q, n, ni) -> tuple[float, float, float]:  # noqa: ANN001
+    qt, nt = set(q.tokens), set(n.tokens)
+    if not qt or not nt:
+        return 0.0, 1.0, 1.0
+    q_mass = sum(ni.token_weight(t) for t in qt) or 1.0
+    n_mass = sum(ni.token_weight(t) for t in nt) or 1.0
+    found = 0.0
+    for t in qt:
+        if t in nt:
+            found += ni.token_weight(t)
+        elif len(t) >= 4:
+            best = max(fuzz.ratio(t, u) for u in nt)
+            if best >= 80:
+                found += ni.token_weight(t) * best / 100.0
+    extra = sum(ni.token_weight(t) for t in nt if t not in qt and t not in q.compact)
+    missing = sum(ni.token_weight(t) for t in qt if t not in nt and t not in n.compact)
+    return found / q_mass, missing / q_mass, extra / n_mass
+
+
+def oracle(q, name_rows, ni) -> tuple[list[float], int]:  # noqa: ANN001
+    """Per-pair definition: best value of each name feature over the facility's names."""
+    best = [0.0] * 9
+    best_missing, best_extra = 1.0, 1.0
+    best_row, best_combined = name_rows[0], -1.0
+    for i in name_rows:
+        n = ni.norm[i]
+        ratio = fuzz.ratio(q.key, n.key) / 100.0
+        cratio = fuzz.ratio(q.compact, n.compact) / 100.0
+        vals = [
+            ratio,
+            fuzz.token_sort_ratio(q.key, n.key) / 100.0,
+            fuzz.token_set_ratio(q.key, n.key) / 100.0,
+            fuzz.partial_ratio(q.compact, n.compact) / 100.0
+            if min(len(q.compact), len(n.compact)) >= 4 else 0.0,
+            JaroWinkler.normalized_similarity(q.compact, n.compact),
+            cratio,
+            max(fuzz.ratio(a, b) for a in q.variants for b in n.variants) / 100.0,
+            float((len(q.compact) >= 3 and q.compact == n.acronym)
+                  or (len(n.compact) >= 3 and n.compact == q.acronym)),
+        ]
+        overlap, missing, extra = _token_overlap(q, n, ni)
+        vals.append(overlap)
+        best = [max(a, b) for a, b in zip(best, vals)]
+        best_missing, best_extra = min(best_missing, missing), min(best_extra, extra)
+        combined = vals[0] + vals[2] + vals[5] + overlap
+        if combined > best_combined:
+            best_combined, best_row = combined, i
+    return best + [best_missing, best_extra], best_row
+
+
+def _check(matcher: Matcher, names: list[str], metals: list[str | None],
+           countries: list[str | None] | None = None, cids: list[str | None] | None = None) -> None:
+    nns = [normalize_name(x) for x in names]
+    keep = [i for i, n in enumerate(nns) if n.key]
+    nns = [nns[i] for i in keep]
+    metals = [metals[i] for i in keep]
+    countries = [countries[i] for i in keep] if countries else [None] * len(keep)
+    cids = [cids[i] for i in keep] if cids else [None] * len(keep)
+    frame = pd.DataFrame({"key": [n.key for n in nns], "compact": [n.compact for n in nns],
+                          "variants": [n.variants for n in nns], "acronym": [n.acronym for n in nns]})
+    ni = matcher.index
+    cands = matcher.generator.generate(frame, metals)
+    X, best_name = compute_features(nns, countries, metals, cids, cands, ni)
+    assert X.shape == (len(cands.query), len(FEATURES))
+    fac = matcher.reference.facilities
+    for k in range(len(cands.query)):
+        q, f = nns[cands.query[k]], int(cands.fac[k])
+        rows = list(cands.names[cands.names_ptr[k]:cands.names_ptr[k + 1]])
+        assert rows == list(ni.names_of_fac[f]) or matcher.generator.max_names is not None
+        want, want_row = oracle(q, rows, ni)
+        got = [X[k, COL[c]] for c in NAME_FEATURES]
+        np.testing.assert_allclose(got, want, atol=1e-9, err_msg=f"{q.key!r} vs facility {f}")
+        assert best_name[k] == want_row
+        assert X[k, COL["kind_current"]] == (ni.kind[want_row] == "current_standard_name")
+        assert X[k, COL["ambiguous_name"]] == float(ni.ambiguous[want_row])
+        mass = sum(ni.token_weight(t) for t in q.tokens) or 1.0
+        generic = sum(ni.token_weight(t) for t in q.tokens if t in GENERIC_WORDS) / mass
+        assert X[k, COL["query_generic"]] == pytest.approx(generic)
+        c, fc = countries[cands.query[k]], fac["country_code"].iat[f]
+        assert X[k, COL["country_agree"]] == float(bool(c and fc) and c == fc)
+        rc = cids[cands.query[k]]
+        assert X[k, COL["cid_agree"]] == float(bool(rc) and rc == fac["cid"].iat[f])
+        assert X[k, COL["cid_disagree"]] == float(bool(rc) and rc != fac["cid"].iat[f])
+    # rank features: exactly one top candidate per query, and gap > 0 only for it
+    for qi in np.unique(cands.query):
+        rows = np.flatnonzero(cands.query == qi)
+        assert X[rows, COL["is_top"]].sum() == 1
+        assert (X[rows, COL["gap"]] <= 0).sum() >= len(rows) - 1
+
+
+@pytest.fixture(scope="module")
+def matcher(full_reference) -> Matcher:  # noqa: ANN001
+    return Matcher(full_reference, workers=1)
+
+
+def test_features_equal_oracle_on_gold(matcher: Matcher) -> None:
+    gold = load_gold(GOLD / "dataio_2020.csv").head(250)
+    _check(matcher, list(gold["reported_name"]), list(gold["metal_inferred"].replace("", None)),
+           list(gold["reported_country"]), [None] * len(gold))
+
+
+def test_features_equal_oracle_on_edge_cases(matcher: Matcher) -> None:
+    names = ["ATAkulche", "Honggiao Metals", "AMMC", "Kemet Blue Powder", "Metallo Chimique (MCB)",
+             "a", "Gold", "Smelting Co Ltd", "Jiangxi Tungsten", "jiangxitungsten", "PT Timah",
+             "Tanaka Kikinzoku Kogyo K.K.", "Tanaka Kikinzoku Kogyo K.K.", "Mitsubishi Materials"]
+    metals = ["Gold", None, "Gold", "Tantalum", "Tin", "Gold", "Gold", None, "Tungsten",
+              "Tungsten", "Tin", "Gold", None, "Gold"]
+    countries = ["TR", None, "UZ", "US", "BE", None, None, None, "CN", "CN", "ID", "JP", "JP", None]
+    cids = ["CID000103", None, None, "CID999999", None, None, None, None, None, None, None, None,
+            "CID001875", None]
+    _check(matcher, names, metals, countries, cids)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.text(alphabet="abcdeghilmnoqrstu .()&-", min_size=1, max_size=30),
+                min_size=1, max_size=6))
+def test_features_equal_oracle_on_generated_names(matcher: Matcher, names: list[str]) -> None:
+    _check(matcher, names, ["Tin"] * len(names))
+
+
+def test_workers_do_not_change_results(full_reference) -> None:  # noqa: ANN001
+    gold = load_gold(GOLD / "inogen_2020.csv")
+    cols = ["reported_name", "reported_metal", "reported_country"]
+    a = Matcher(full_reference, workers=1).match(gold[cols], *cols)
+    b = Matcher(full_reference, workers=2).match(gold[cols], *cols)
+    pd.testing.assert_frame_equal(a, b)
