@@ -35,6 +35,8 @@ from smelter_match.normalize import GENERIC_WORDS, NormalizedName, normalize_nam
 from smelter_match.reference import Reference
 
 NGRAM_SIZES = (2, 3, 4)
+#: Columns a query frame (or mapping of column lists) has for candidate generation.
+QUERY_COLUMNS = ("key", "compact", "variants", "acronym")
 #: Multiplier that packs (row, token id) into one int64 code for fast membership tests.
 TOKEN_CODE = 1 << 32
 
@@ -190,16 +192,25 @@ class NameIndex:
         return [self.fuzzy_cache.get(t, empty) if len(t) >= 4 else empty for t in tokens]
 
     def vectorize(self, compacts: list[str]) -> sp.csr_matrix:
-        """TF-IDF vectors of query compact keys in this index's n-gram space (unknown grams dropped)."""
+        """TF-IDF vectors of query compact keys in this index's n-gram space (unknown grams dropped).
+
+        Built in numpy and wrapped in one CSR matrix at the end: a single name (``match_one``)
+        must not pay for a chain of scipy constructions.
+        """
+        n, n_cols = len(compacts), self.matrix.shape[1]
         rows, codes = _gram_codes(compacts)
-        n_cols = self.matrix.shape[1]
         if len(self.gram_codes):
             ids = np.minimum(np.searchsorted(self.gram_codes, codes), len(self.gram_codes) - 1)
             known = self.gram_codes[ids] == codes
         else:
             ids, known = np.zeros(len(codes), dtype=np.int64), np.zeros(len(codes), dtype=bool)
-        mat = _tf_matrix(rows[known], ids[known], len(compacts), n_cols)
-        return _l2(mat.multiply(self.gram_idf).tocsr())
+        cell, counts = np.unique(rows[known] * n_cols + ids[known], return_counts=True)
+        r, c = cell // n_cols, cell % n_cols
+        w = (1.0 + np.log(counts)) * self.gram_idf[c]
+        norm = np.sqrt(np.bincount(r, weights=w * w, minlength=n))
+        norm[norm == 0] = 1.0
+        indptr = np.r_[0, np.cumsum(np.bincount(r, minlength=n))]
+        return sp.csr_matrix((w / norm[r], c, indptr), shape=(n, n_cols))
 
     def token_weight(self, token: str) -> float:
         """IDF of a token; unseen tokens are rare (max IDF), generic domain words are damped."""
@@ -389,11 +400,11 @@ class CandidateGenerator:
 
     def pairs(self, queries: pd.DataFrame) -> pd.MultiIndex:
         """Union of all indexers' (query, name) pairs, sorted."""
-        q, nm, _, _ = self._union(queries)
+        q, nm, _, _ = self._union({c: list(queries[c]) for c in QUERY_COLUMNS})
         labels = np.asarray(queries.index)
         return pd.MultiIndex.from_arrays([labels[q], nm], names=["query", "name"])
 
-    def _union(self, queries: pd.DataFrame, chunk: int = 2048) -> tuple[np.ndarray, ...]:
+    def _union(self, queries: dict[str, list], chunk: int = 2048) -> tuple[np.ndarray, ...]:
         """Sorted distinct (query, name) pairs with their cosine and exact-hit flag.
 
         The n-gram similarities are made dense ``chunk`` queries at a time (2048 x ~1,400 names
@@ -405,12 +416,14 @@ class CandidateGenerator:
         qs, nms, coss = [], [], []
         extra = [(eq, en)] + [ix.arrays(queries) for ix in self.indexers[2:]]
         if self.use_recordlinkage:
-            mi = recordlinkage_index(self.indexers).index(queries, self.ni.frame)
+            mi = recordlinkage_index(self.indexers).index(pd.DataFrame(queries), self.ni.frame)
             extra = [(mi.get_level_values(0).to_numpy(dtype=np.int64),
                       mi.get_level_values(1).to_numpy(dtype=np.int64))]
         extra_codes = np.concatenate([q * n_names + nm for q, nm in extra])
-        for start in range(0, len(queries), chunk):
-            dense = self.ngram.scores(queries.iloc[start:start + chunk]).toarray()
+        n = len(queries["compact"])
+        for start in range(0, n, chunk):
+            part = queries if n <= chunk else {c: v[start:start + chunk] for c, v in queries.items()}
+            dense = self.ngram.scores(part).toarray()
             lo, hi = start * n_names, (start + len(dense)) * n_names
             mine = extra_codes[(extra_codes >= lo) & (extra_codes < hi)] - lo
             if self.use_recordlinkage:
@@ -428,18 +441,24 @@ class CandidateGenerator:
         q, nm, cos = np.concatenate(qs), np.concatenate(nms), np.concatenate(coss)
         return q, nm, cos, np.isin(q * n_names + nm, exact_codes)
 
-    def generate(self, queries: pd.DataFrame, metals: list[str | None]) -> Candidates:
-        """Candidates for ``queries`` (index 0..n-1; columns key, compact, variants, acronym)."""
-        n = len(queries)
+    def generate(self, queries: pd.DataFrame | dict[str, list],
+                 metals: list[str | None]) -> Candidates:
+        """Candidates for ``queries`` (a frame or mapping with columns ``QUERY_COLUMNS``).
+
+        Query rows are numbered by position (0..n-1) in the result.
+        """
+        cols = {c: list(queries[c]) for c in QUERY_COLUMNS}
+        n = len(cols["key"])
         # the indexers only look at the name, so each distinct name is searched once
         pos: dict[tuple, int] = {}
         of = np.array([pos.setdefault(t, len(pos)) for t in zip(
-            queries["compact"], queries["variants"], queries["acronym"])], dtype=np.int64)
+            cols["compact"], cols["variants"], cols["acronym"])], dtype=np.int64)
         first = np.unique(of, return_index=True)[1]   # key ids are numbered by first appearance
-        keys = queries if len(first) == n else queries.iloc[first].reset_index(drop=True)
+        keys = cols if len(first) == n else {c: [v[i] for i in first.tolist()]
+                                             for c, v in cols.items()}
         kq, nm, cos, exact = self._union(keys)
         # a cheap second opinion for ranking: Indel similarity of the compact keys (one C call)
-        compact = np.asarray(keys["compact"], dtype=object)
+        compact = np.array(keys["compact"], dtype=object)
         ratio = process.cpdist(compact[kq].tolist(), self.ni.compact_arr[nm].tolist(),
                                scorer=fuzz.ratio, dtype=np.float64) / 100.0 if len(kq) else \
             np.zeros(0)

@@ -122,6 +122,16 @@ def _generic_share(q: NormalizedName, ni: NameIndex) -> float:
     return sum(ni.token_weight(t) for t in q.tokens if t in GENERIC_WORDS) / mass
 
 
+def _contains(haystacks: np.ndarray, h: np.ndarray, needles: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """``needles[t[i]] in haystacks[h[i]]`` for every i, testing each distinct (h, t) once."""
+    if len(h) == 0:
+        return np.zeros(0, dtype=bool)
+    cell, inv = np.unique(h * len(needles) + t, return_inverse=True)
+    hits = list(map(operator.contains, haystacks[cell // len(needles)].tolist(),
+                    needles[cell % len(needles)].tolist()))
+    return np.array(hits, dtype=bool)[inv.ravel()]
+
+
 def _token_features(keys: _Keys, uk: np.ndarray, un: np.ndarray,
                     ni: NameIndex) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """IDF-weighted token agreement of (key, name) pairs: (overlap, missing, extra), each 0-1.
@@ -140,8 +150,7 @@ def _token_features(keys: _Keys, uk: np.ndarray, un: np.ndarray,
     other = np.flatnonzero(~exact)
     texts = keys.token_text
     inside = np.zeros(len(r_pair), dtype=bool)
-    inside[other] = list(map(operator.contains, ni.compact_arr[r_name[other]].tolist(),
-                             texts[r_tok[other]].tolist()))
+    inside[other] = _contains(ni.compact_arr, r_name[other], texts, r_tok[other])
     # fuzzy: best similarity between a missing query token and any token of the name
     fuzzy = np.zeros(len(r_pair))
     if len(other):
@@ -168,8 +177,7 @@ def _token_features(keys: _Keys, uk: np.ndarray, un: np.ndarray,
     in_query = _member(s_key * TOKEN_CODE + s_tok, keys.tok_codes)
     rest = np.flatnonzero(~in_query)
     inside_q = np.zeros(len(s_pair), dtype=bool)
-    inside_q[rest] = list(map(operator.contains, keys.compact_arr[s_key[rest]].tolist(),
-                              ni.token_arr[s_tok[rest]].tolist()))
+    inside_q[rest] = _contains(keys.compact_arr, s_key[rest], ni.token_arr, s_tok[rest])
     extra = np.bincount(s_pair, weights=np.where(in_query | inside_q, 0.0, ni.token_w[s_tok]),
                         minlength=n_pairs)
     q_mass, n_mass = keys.mass[uk], ni.name_mass[un]

@@ -231,9 +231,8 @@ class Matcher:
 
     def candidate_features(self, qs: list[Query], nns: list) -> tuple:  # noqa: ANN001
         """Blocking + comparison for distinct queries: (Candidates, feature matrix)."""
-        frame = pd.DataFrame({"key": [n.key for n in nns], "compact": [n.compact for n in nns],
-                              "variants": [n.variants for n in nns],
-                              "acronym": [n.acronym for n in nns]})
+        frame = {"key": [n.key for n in nns], "compact": [n.compact for n in nns],
+                 "variants": [n.variants for n in nns], "acronym": [n.acronym for n in nns]}
         metals = [q[1] or None for q in qs]
         cands = self.generator.generate(frame, metals)
         X, _ = compute_features(nns, [q[3] or None for q in qs], metals,
