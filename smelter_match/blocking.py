@@ -69,11 +69,23 @@ def _gram_codes(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(rows), np.concatenate(codes)
 
 
-def _tf_matrix(rows: np.ndarray, ids: np.ndarray, n_rows: int, n_cols: int) -> sp.csr_matrix:
-    """Sublinear term frequencies (1 + log count) of (row, column id) occurrences."""
-    codes, counts = np.unique(rows * n_cols + ids, return_counts=True)
-    return sp.csr_matrix((1.0 + np.log(counts), (codes // n_cols, codes % n_cols)),
-                         shape=(n_rows, n_cols))
+def _tfidf(rows: np.ndarray, ids: np.ndarray, n_rows: int, n_cols: int,
+           idf: np.ndarray | None = None) -> tuple[sp.csr_matrix, np.ndarray]:
+    """L2-normalised TF-IDF rows (tf = 1 + log count) from (row, column id) occurrences.
+
+    ``idf=None`` computes it from these rows (``log((1 + n) / (1 + df)) + 1``). Built in numpy
+    and wrapped in one CSR matrix, so a single name (``match_one``) pays for one construction.
+    Returns (matrix, idf).
+    """
+    cell, counts = np.unique(rows * n_cols + ids, return_counts=True)
+    r, c = cell // n_cols, cell % n_cols
+    if idf is None:
+        idf = np.log((1 + n_rows) / (1 + np.bincount(c, minlength=n_cols))) + 1.0
+    w = (1.0 + np.log(counts)) * idf[c]
+    norm = np.sqrt(np.bincount(r, weights=w * w, minlength=n_rows))
+    norm[norm == 0] = 1.0
+    indptr = np.r_[0, np.cumsum(np.bincount(r, minlength=n_rows))]
+    return sp.csr_matrix((w / norm[r], c, indptr), shape=(n_rows, n_cols)), idf
 
 
 class NameIndex:
@@ -105,10 +117,9 @@ class NameIndex:
             "cid": self.cid, "metal": self.metal, "key": [n.key for n in self.norm],
             "compact": [n.compact for n in self.norm],
         })
-        # facility row -> its name rows
-        self.names_of_fac: dict[int, list[int]] = defaultdict(list)
+        names_of_fac: dict[int, list[int]] = defaultdict(list)
         for i, f in enumerate(self.fac):
-            self.names_of_fac[int(f)].append(i)
+            names_of_fac[int(f)].append(i)
         # exact lookups
         self.by_exact: dict[str, set[int]] = defaultdict(set)
         for i, n in enumerate(self.norm):
@@ -119,20 +130,18 @@ class NameIndex:
                 self.by_exact["acr:" + n.acronym].add(i)
         # token IDF over facilities (a token shared by many facilities says little)
         df_count: dict[str, int] = defaultdict(int)
-        for idxs in self.names_of_fac.values():
+        for idxs in names_of_fac.values():
             for t in {t for i in idxs for t in self.norm[i].tokens}:
                 df_count[t] += 1
-        n_fac = max(len(self.names_of_fac), 1)
+        n_fac = max(len(names_of_fac), 1)
         self.idf = {t: math.log((n_fac + 1) / (c + 0.5)) for t, c in df_count.items()}
         self.max_idf = math.log((n_fac + 1) / 0.5)
         self._build_arrays(len(fac))
         # character n-gram TF-IDF (sublinear tf, l2-normalised rows)
         rows, codes = _gram_codes([n.compact for n in self.norm])
         self.gram_codes, ids = np.unique(codes, return_inverse=True)
-        mat = _tf_matrix(rows, ids.ravel(), len(self.norm), max(len(self.gram_codes), 1))
-        dfreq = np.bincount(mat.indices, minlength=mat.shape[1])
-        self.gram_idf = np.log((1 + mat.shape[0]) / (1 + dfreq)) + 1.0
-        self.matrix = _l2(mat.multiply(self.gram_idf).tocsr())
+        self.matrix, self.gram_idf = _tfidf(rows, ids.ravel(), len(self.norm),
+                                            max(len(self.gram_codes), 1))
         self.matrix_t = self.matrix.T.tocsr()
         order = np.argsort(np.array([n.compact for n in self.norm], dtype=object), kind="stable")
         self.sorted_rows = order
@@ -192,25 +201,15 @@ class NameIndex:
         return [self.fuzzy_cache.get(t, empty) if len(t) >= 4 else empty for t in tokens]
 
     def vectorize(self, compacts: list[str]) -> sp.csr_matrix:
-        """TF-IDF vectors of query compact keys in this index's n-gram space (unknown grams dropped).
-
-        Built in numpy and wrapped in one CSR matrix at the end: a single name (``match_one``)
-        must not pay for a chain of scipy constructions.
-        """
-        n, n_cols = len(compacts), self.matrix.shape[1]
+        """TF-IDF vectors of query compact keys in this index's n-gram space (unknown grams dropped)."""
         rows, codes = _gram_codes(compacts)
         if len(self.gram_codes):
             ids = np.minimum(np.searchsorted(self.gram_codes, codes), len(self.gram_codes) - 1)
             known = self.gram_codes[ids] == codes
         else:
             ids, known = np.zeros(len(codes), dtype=np.int64), np.zeros(len(codes), dtype=bool)
-        cell, counts = np.unique(rows[known] * n_cols + ids[known], return_counts=True)
-        r, c = cell // n_cols, cell % n_cols
-        w = (1.0 + np.log(counts)) * self.gram_idf[c]
-        norm = np.sqrt(np.bincount(r, weights=w * w, minlength=n))
-        norm[norm == 0] = 1.0
-        indptr = np.r_[0, np.cumsum(np.bincount(r, minlength=n))]
-        return sp.csr_matrix((w / norm[r], c, indptr), shape=(n, n_cols))
+        return _tfidf(rows[known], ids[known], len(compacts), self.matrix.shape[1],
+                      self.gram_idf)[0]
 
     def token_weight(self, token: str) -> float:
         """IDF of a token; unseen tokens are rare (max IDF), generic domain words are damped."""
@@ -223,12 +222,6 @@ def variants_csr(norm: list[NormalizedName]) -> tuple[np.ndarray, np.ndarray]:
     lens = np.array([len(n.variants) for n in norm], dtype=np.int64)
     flat = np.array([v for n in norm for v in n.variants], dtype=object)
     return np.r_[0, np.cumsum(lens)].astype(np.int64), flat
-
-
-def _l2(mat: sp.csr_matrix) -> sp.csr_matrix:
-    norms = np.sqrt(np.asarray(mat.multiply(mat).sum(axis=1)).ravel())
-    norms[norms == 0] = 1.0
-    return sp.csr_matrix(sp.diags(1.0 / norms) @ mat)
 
 
 # -- indexers (recordlinkage protocol) -------------------------------------------------------
@@ -358,8 +351,6 @@ class Candidates:
     cosine: np.ndarray     # best TF-IDF cosine over the facility's names
     exact: np.ndarray      # 1 if an exact key/variant/acronym hit
     n_queries: int
-    names_ptr: np.ndarray  # candidate i is compared on names[names_ptr[i]:names_ptr[i + 1]]
-    names: np.ndarray      # name rows (the facility's closest names, ascending)
 
 
 def expand_csr(ptr: np.ndarray, idx: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -388,10 +379,9 @@ class CandidateGenerator:
     """
 
     def __init__(self, name_index: NameIndex, max_candidates: int = 20, other_metal: int = 3,
-                 use_recordlinkage: bool = False, max_names: int | None = None):
+                 use_recordlinkage: bool = False):
         self.ni = name_index
         self.max_candidates, self.other_metal = max_candidates, other_metal
-        self.max_names = max_names
         self.ngram = NgramIndexer(name_index)
         self.indexers: list[_Indexer] = [ExactKeyIndexer(name_index), self.ngram,
                                          SortedNeighbourhoodIndexer(name_index)]
@@ -466,7 +456,7 @@ class CandidateGenerator:
                            np.arange(len(kq), dtype=np.int64), of)
         if len(q) == 0:
             e = np.array([], dtype=np.int64)
-            return Candidates(e, e, np.array([], dtype=float), e, n, np.zeros(1, dtype=np.int64), e)
+            return Candidates(e, e, np.array([], dtype=float), e, n)
         # roll name pairs up to (query, facility): best cosine, best ratio, any exact hit
         n_fac = len(self._fac_metal)
         code = q * n_fac + self.ni.fac[nm[at]]
@@ -480,22 +470,10 @@ class CandidateGenerator:
         # rank: reported metal first, then exact hit, n-gram cosine + ratio; keep the best few
         qmetal = np.array([m or "" for m in metals], dtype=object)
         same = (qmetal[cq] == "") | (self._fac_metal[cf] == qmetal[cq])
-        rank_key = any_exact * 10.0 + best_cos + best_ratio
+        # rounded so that facilities with identical names tie exactly (then: lower row first)
+        rank_key = np.round(any_exact * 10.0 + best_cos + best_ratio, 9)
         order = np.lexsort((cf, -rank_key, ~same, cq))
         group = cq[order] * 2 + (~same[order])
         rank = np.arange(len(order)) - _group_starts(group)
         kept = order[np.where(same[order], rank < self.max_candidates, rank < self.other_metal)]
-        names_ptr, names = self._names(cf[kept])
-        return Candidates(cq[kept], cf[kept], best_cos[kept], any_exact[kept], n, names_ptr, names)
-
-    def _names(self, fac: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The names each candidate is compared on (CSR): all of its facility's names, or the
-        first ``max_names`` of them when that is set."""
-        ptr, idx = self.ni.fac_name_ptr, self.ni.fac_name_idx
-        counts = ptr[fac + 1] - ptr[fac]
-        if self.max_names is not None:
-            counts = np.minimum(counts, self.max_names)
-        offset = np.arange(counts.sum(), dtype=np.int64) - np.repeat(np.cumsum(counts) - counts,
-                                                                      counts)
-        names = idx[np.repeat(ptr[fac], counts) + offset]
-        return np.r_[0, np.cumsum(counts)].astype(np.int64), names
+        return Candidates(cq[kept], cf[kept], best_cos[kept], any_exact[kept], n)

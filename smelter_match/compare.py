@@ -252,11 +252,12 @@ def compute_features(
         return X, np.zeros(0, dtype=np.int64)
     keys = _Keys(queries, ni)
     # candidate pair -> its facility's names; distinct (key, name) pairs are scored once
-    owner, name_row = _expand(cands.names_ptr, cands.names, np.arange(n, dtype=np.int64))
+    owner, name_row = _expand(ni.fac_name_ptr, ni.fac_name_idx, cands.fac)
     key_of = keys.of_query[cands.query][owner]
     codes, inv = np.unique(key_of * len(ni.norm) + name_row, return_inverse=True)
     uk, un = codes // len(ni.norm), codes % len(ni.norm)
-    sims, missing, extra = name_similarities(keys, uk, un, ni, workers)
+    # threads only pay off on batches; a single name stays on the calling thread
+    sims, missing, extra = name_similarities(keys, uk, un, ni, workers if len(uk) >= 5000 else 1)
     # reduce names -> facility (owner is ascending, every candidate has >= 1 name)
     starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
     per_name = sims[inv]
@@ -296,8 +297,9 @@ def compute_features(
     X[:, _COL["cid_agree"]] = (q_cid != "") & (q_cid == fac_cid)
     X[:, _COL["cid_disagree"]] = (q_cid != "") & (q_cid != fac_cid)
     # rank features: similarity relative to the query's other candidates
-    sim = X[:, _COL["ratio"]] + X[:, _COL["token_set"]] + X[:, _COL["compact_ratio"]] + \
-        X[:, _COL["rare_overlap"]] + 2 * X[:, _COL["exact"]]
+    # (rounded: candidates with identical names must tie exactly, whatever the float noise)
+    sim = np.round(X[:, _COL["ratio"]] + X[:, _COL["token_set"]] + X[:, _COL["compact_ratio"]]
+                   + X[:, _COL["rare_overlap"]] + 2 * X[:, _COL["exact"]], 9)
     _rank_features(cands.query, sim, X)
     return X, best_name
 

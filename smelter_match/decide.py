@@ -88,14 +88,14 @@ def decide(
         elif metal and metal not in metals_of:
             flags.append(f"reported_cid_other_metal={'/'.join(metals_of)}")
 
-    same = [i for i in range(len(pair_rows))
-            if not metal or fac["metal"][fac_rows[i]] == metal]
-    other = [i for i in range(len(pair_rows)) if i not in set(same)]
-    order = sorted(same, key=lambda i: (-scores[i], fac["cid"][fac_rows[i]]))
-    ranked = tuple((int(fac_rows[i]), float(scores[i]), int(pair_rows[i])) for i in order)
+    is_same = (fac["metal"][fac_rows] == metal) if metal else np.ones(len(fac_rows), dtype=bool)
+    same = np.flatnonzero(is_same)
+    other = np.flatnonzero(~is_same).tolist()
+    cids = fac["cid"][fac_rows]
+    order = same[np.lexsort((cids[same], -scores[same]))].tolist() if len(same) else []
+    ranked = tuple(zip(fac_rows[order].tolist(), scores[order].tolist(), pair_rows[order].tolist()))
     cand_text = " ; ".join(
-        f"{fac['cid'][fac_rows[i]]}|{fac['standard_name'][fac_rows[i]]}|{scores[i]:.3f}"
-        for i in order[:top_k])
+        f"{cids[i]}|{fac['standard_name'][fac_rows[i]]}|{scores[i]:.3f}" for i in order[:top_k])
 
     if other and metal:
         # a much better name match under another metal: the supplier may have picked the wrong metal

@@ -96,8 +96,8 @@ def _check(matcher: Matcher, names: list[str], metals: list[str | None],
     fac = matcher.reference.facilities
     for k in range(len(cands.query)):
         q, f = nns[cands.query[k]], int(cands.fac[k])
-        rows = list(cands.names[cands.names_ptr[k]:cands.names_ptr[k + 1]])
-        assert rows == list(ni.names_of_fac[f]) or matcher.generator.max_names is not None
+        rows = list(ni.fac_name_idx[ni.fac_name_ptr[f]:ni.fac_name_ptr[f + 1]])
+        assert rows == [i for i in range(len(ni.norm)) if ni.fac[i] == f]
         want, want_row = oracle(q, rows, ni)
         got = [X[k, COL[c]] for c in NAME_FEATURES]
         np.testing.assert_allclose(got, want, atol=1e-9, err_msg=f"{q.key!r} vs facility {f}")
