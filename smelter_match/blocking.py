@@ -159,9 +159,13 @@ class NameIndex:
         self.acronym_arr = np.array([n.acronym for n in norm], dtype=object)
         self.compact_len = np.array([len(n.compact) for n in norm], dtype=np.int64)
         self.var_ptr, self.var_arr = variants_csr(norm)
-        country = self.reference.facilities["country_code"].to_numpy(dtype=object)
-        self.country_arr = country
-        self.has_country = np.array([bool(c) for c in country], dtype=bool)
+        # facility columns the hot path reads (by facility row)
+        fac = self.reference.facilities
+        self.fac_country = fac["country_code"].to_numpy(dtype=object)
+        self.has_country = np.array([bool(c) for c in self.fac_country], dtype=bool)
+        self.fac_metal = fac["metal"].to_numpy(dtype=object)
+        self.fac_cid = fac["cid"].to_numpy(dtype=object)
+        self.fac_removed = fac["removed"].to_numpy(dtype=bool)
         self.kind_current = np.array([k == "current_standard_name" for k in self.kind], dtype=bool)
         self.kind_former = np.array([k == "former_standard_name" for k in self.kind], dtype=bool)
         self.ambiguous_arr = np.array(self.ambiguous, dtype=bool)
@@ -386,7 +390,6 @@ class CandidateGenerator:
         self.indexers: list[_Indexer] = [ExactKeyIndexer(name_index), self.ngram,
                                          SortedNeighbourhoodIndexer(name_index)]
         self.use_recordlinkage = use_recordlinkage
-        self._fac_metal = name_index.reference.facilities["metal"].to_numpy(dtype=object)
 
     def pairs(self, queries: pd.DataFrame) -> pd.MultiIndex:
         """Union of all indexers' (query, name) pairs, sorted."""
@@ -458,7 +461,7 @@ class CandidateGenerator:
             e = np.array([], dtype=np.int64)
             return Candidates(e, e, np.array([], dtype=float), e, n)
         # roll name pairs up to (query, facility): best cosine, best ratio, any exact hit
-        n_fac = len(self._fac_metal)
+        n_fac = len(self.ni.fac_metal)
         code = q * n_fac + self.ni.fac[nm[at]]
         order = np.argsort(code, kind="stable")
         code, at = code[order], at[order]
@@ -469,7 +472,7 @@ class CandidateGenerator:
         cq, cf = code[starts] // n_fac, code[starts] % n_fac
         # rank: reported metal first, then exact hit, n-gram cosine + ratio; keep the best few
         qmetal = np.array([m or "" for m in metals], dtype=object)
-        same = (qmetal[cq] == "") | (self._fac_metal[cf] == qmetal[cq])
+        same = (qmetal[cq] == "") | (self.ni.fac_metal[cf] == qmetal[cq])
         # rounded so that facilities with identical names tie exactly (then: lower row first)
         rank_key = np.round(any_exact * 10.0 + best_cos + best_ratio, 9)
         order = np.lexsort((cf, -rank_key, ~same, cq))

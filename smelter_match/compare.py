@@ -107,8 +107,7 @@ class _Keys:
         self.tok_codes = np.sort(owner * TOKEN_CODE + self.tok_ids)
         mass = np.bincount(owner, weights=self.token_w[self.tok_ids], minlength=len(self.norm))
         self.mass = np.where(mass > 0, mass, 1.0)
-        self.key = [n.key for n in self.norm]
-        self.key_arr = np.array(self.key, dtype=object)
+        self.key_arr = np.array([n.key for n in self.norm], dtype=object)
         self.compact_arr = np.array([n.compact for n in self.norm], dtype=object)
         self.compact_len = np.array([len(n.compact) for n in self.norm], dtype=np.int64)
         self.acronym = np.array([n.acronym for n in self.norm], dtype=object)
@@ -276,24 +275,23 @@ def compute_features(
     X[:, _COL["exact"]] = cands.exact
     X[:, _COL["cosine"]] = cands.cosine
     f, qi = cands.fac, cands.query
-    fac = ni.reference.facilities
-    fac_country = ni.country_arr[f]
+    fac_country = ni.fac_country[f]
     q_country = np.array([c or "" for c in countries], dtype=object)[qi]
     both = (q_country != "") & ni.has_country[f]
     X[:, _COL["country_agree"]] = both & (q_country == fac_country)
     X[:, _COL["country_disagree"]] = both & (q_country != fac_country)
     q_metal = np.array([m or "" for m in metals], dtype=object)[qi]
     X[:, _COL["metal_unknown"]] = q_metal == ""
-    X[:, _COL["metal_agree"]] = (q_metal != "") & (q_metal == fac["metal"].to_numpy(dtype=object)[f])
+    X[:, _COL["metal_agree"]] = (q_metal != "") & (q_metal == ni.fac_metal[f])
     X[:, _COL["kind_current"]] = ni.kind_current[best_name]
     X[:, _COL["kind_former"]] = ni.kind_former[best_name]
-    X[:, _COL["removed"]] = fac["removed"].to_numpy(dtype=bool)[f]
+    X[:, _COL["removed"]] = ni.fac_removed[f]
     X[:, _COL["ambiguous_name"]] = ni.ambiguous_arr[best_name]
     key_q = keys.of_query[qi]
     X[:, _COL["query_generic"]] = keys.generic[key_q]
-    X[:, _COL["query_short"]] = np.array([len(k) < 5 for k in keys.key], dtype=bool)[key_q]
+    X[:, _COL["query_short"]] = np.array([len(k) < 5 for k in keys.key_arr.tolist()], dtype=bool)[key_q]
     q_cid = np.array([c or "" for c in reported_cids], dtype=object)[qi]
-    fac_cid = fac["cid"].to_numpy(dtype=object)[f]
+    fac_cid = ni.fac_cid[f]
     X[:, _COL["cid_agree"]] = (q_cid != "") & (q_cid == fac_cid)
     X[:, _COL["cid_disagree"]] = (q_cid != "") & (q_cid != fac_cid)
     # rank features: similarity relative to the query's other candidates
