@@ -22,8 +22,6 @@ costs over a second at start-up); ``use_recordlinkage=True`` runs the same index
 
 from __future__ import annotations
 
-import math
-from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,202 +29,10 @@ import pandas as pd
 import scipy.sparse as sp
 from rapidfuzz import fuzz, process
 
-from smelter_match.normalize import GENERIC_WORDS, NormalizedName, normalize_name
-from smelter_match.reference import Reference
+from smelter_match.index import NameIndex, expand_csr
 
-NGRAM_SIZES = (2, 3, 4)
 #: Columns a query frame (or mapping of column lists) has for candidate generation.
 QUERY_COLUMNS = ("key", "compact", "variants", "acronym")
-#: Multiplier that packs (row, token id) into one int64 code for fast membership tests.
-TOKEN_CODE = 1 << 32
-
-
-def _gram_codes(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Character 2-4-grams of ``" " + text + " "`` for every text, as (text row, gram code).
-
-    Vectorised: the padded texts are laid end to end in one byte buffer and every n-gram is read
-    as a base-128 integer (compact keys are ASCII ``[a-z0-9]``; anything else reads as ``?``).
-    The code of an n-gram also encodes ``n``, so different sizes never collide.
-    """
-    if not texts:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    padded = [f" {t} " for t in texts]
-    lens = np.fromiter((len(p) for p in padded), dtype=np.int64, count=len(padded))
-    buf = np.frombuffer("".join(padded).encode("ascii", "replace"), dtype=np.uint8).astype(np.int64)
-    row = np.repeat(np.arange(len(padded), dtype=np.int64), lens)
-    pos = np.arange(len(buf), dtype=np.int64) - np.repeat(np.cumsum(lens) - lens, lens)
-    rows, codes = [], []
-    for n in NGRAM_SIZES:
-        m = len(buf) - n + 1
-        if m <= 0:
-            continue
-        code = np.full(m, n, dtype=np.int64)
-        for k in range(n):
-            code = code * 128 + buf[k:k + m]
-        ok = pos[:m] <= lens[row[:m]] - n
-        rows.append(row[:m][ok])
-        codes.append(code[ok])
-    return np.concatenate(rows), np.concatenate(codes)
-
-
-def _tfidf(rows: np.ndarray, ids: np.ndarray, n_rows: int, n_cols: int,
-           idf: np.ndarray | None = None) -> tuple[sp.csr_matrix, np.ndarray]:
-    """L2-normalised TF-IDF rows (tf = 1 + log count) from (row, column id) occurrences.
-
-    ``idf=None`` computes it from these rows (``log((1 + n) / (1 + df)) + 1``). Built in numpy
-    and wrapped in one CSR matrix, so a single name (``match_one``) pays for one construction.
-    Returns (matrix, idf).
-    """
-    cell, counts = np.unique(rows * n_cols + ids, return_counts=True)
-    r, c = cell // n_cols, cell % n_cols
-    if idf is None:
-        idf = np.log((1 + n_rows) / (1 + np.bincount(c, minlength=n_cols))) + 1.0
-    w = (1.0 + np.log(counts)) * idf[c]
-    norm = np.sqrt(np.bincount(r, weights=w * w, minlength=n_rows))
-    norm[norm == 0] = 1.0
-    indptr = np.r_[0, np.cumsum(np.bincount(r, minlength=n_rows))]
-    return sp.csr_matrix((w / norm[r], c, indptr), shape=(n_rows, n_cols)), idf
-
-
-class NameIndex:
-    """Searchable view of a Reference's names, built once per Reference (~0.2 s).
-
-    Rows are reference names (one per (cid, metal, name) with a non-empty key); ``fac`` maps each
-    name row to its facility row in ``reference.facilities``.
-    """
-
-    def __init__(self, reference: Reference):
-        self.reference = reference
-        fac = reference.facilities.reset_index(drop=True)
-        fac_pos = {(c, m): i for i, (c, m) in enumerate(zip(fac["cid"], fac["metal"]))}
-        names = reference.names
-        rows = []
-        for cid, metal, name, kind, amb in zip(names["cid"], names["metal"], names["name"],
-                                               names["kind"], names["ambiguous"]):
-            n = normalize_name(name)
-            if n.key and (cid, metal) in fac_pos:
-                rows.append((cid, metal, name, kind, n, fac_pos[(cid, metal)], bool(amb)))
-        self.cid = np.array([r[0] for r in rows], dtype=object)
-        self.metal = np.array([r[1] for r in rows], dtype=object)
-        self.name = [r[2] for r in rows]
-        self.kind = [r[3] for r in rows]
-        self.norm = [r[4] for r in rows]
-        self.fac = np.array([r[5] for r in rows], dtype=np.int64)
-        self.ambiguous = [r[6] for r in rows]   # name maps to several CIDs of its metal
-        self.frame = pd.DataFrame({
-            "cid": self.cid, "metal": self.metal, "key": [n.key for n in self.norm],
-            "compact": [n.compact for n in self.norm],
-        })
-        names_of_fac: dict[int, list[int]] = defaultdict(list)
-        for i, f in enumerate(self.fac):
-            names_of_fac[int(f)].append(i)
-        # exact lookups
-        self.by_exact: dict[str, set[int]] = defaultdict(set)
-        for i, n in enumerate(self.norm):
-            for v in (*n.variants, n.compact):
-                if v:
-                    self.by_exact[v.replace(" ", "")].add(i)
-            if len(n.acronym) >= 3:
-                self.by_exact["acr:" + n.acronym].add(i)
-        # token IDF over facilities (a token shared by many facilities says little)
-        df_count: dict[str, int] = defaultdict(int)
-        for idxs in names_of_fac.values():
-            for t in {t for i in idxs for t in self.norm[i].tokens}:
-                df_count[t] += 1
-        n_fac = max(len(names_of_fac), 1)
-        self.idf = {t: math.log((n_fac + 1) / (c + 0.5)) for t, c in df_count.items()}
-        self.max_idf = math.log((n_fac + 1) / 0.5)
-        self._build_arrays(len(fac))
-        # character n-gram TF-IDF (sublinear tf, l2-normalised rows)
-        rows, codes = _gram_codes([n.compact for n in self.norm])
-        self.gram_codes, ids = np.unique(codes, return_inverse=True)
-        self.matrix, self.gram_idf = _tfidf(rows, ids.ravel(), len(self.norm),
-                                            max(len(self.gram_codes), 1))
-        self.matrix_t = self.matrix.T.tocsr()
-        order = np.argsort(np.array([n.compact for n in self.norm], dtype=object), kind="stable")
-        self.sorted_rows = order
-        self.sorted_compact = [self.norm[i].compact for i in order]
-
-    def _build_arrays(self, n_facilities: int) -> None:
-        """Flat numpy views used by the vectorised compare stage (see :mod:`smelter_match.compare`)."""
-        norm = self.norm
-        # facility -> name rows (ascending), as CSR
-        self.fac_name_idx = np.argsort(self.fac, kind="stable").astype(np.int64)
-        counts = np.bincount(self.fac, minlength=n_facilities)
-        self.fac_name_ptr = np.r_[0, np.cumsum(counts)].astype(np.int64)
-        self.key_arr = np.array([n.key for n in norm], dtype=object)
-        self.compact_arr = np.array([n.compact for n in norm], dtype=object)
-        self.acronym_arr = np.array([n.acronym for n in norm], dtype=object)
-        self.compact_len = np.array([len(n.compact) for n in norm], dtype=np.int64)
-        self.var_ptr, self.var_arr = variants_csr(norm)
-        # facility columns the hot path reads (by facility row)
-        fac = self.reference.facilities
-        self.fac_country = fac["country_code"].to_numpy(dtype=object)
-        self.has_country = np.array([bool(c) for c in self.fac_country], dtype=bool)
-        self.fac_metal = fac["metal"].to_numpy(dtype=object)
-        self.fac_cid = fac["cid"].to_numpy(dtype=object)
-        self.fac_removed = fac["removed"].to_numpy(dtype=bool)
-        self.kind_current = np.array([k == "current_standard_name" for k in self.kind], dtype=bool)
-        self.kind_former = np.array([k == "former_standard_name" for k in self.kind], dtype=bool)
-        self.ambiguous_arr = np.array(self.ambiguous, dtype=bool)
-        # reference token vocabulary: id -> text / weight; name -> distinct token ids (CSR)
-        self.token_id: dict[str, int] = {}
-        ptr, ids = [0], []
-        for n in norm:
-            for t in dict.fromkeys(n.tokens):
-                ids.append(self.token_id.setdefault(t, len(self.token_id)))
-            ptr.append(len(ids))
-        self.token_text = list(self.token_id)
-        self.token_arr = np.array(self.token_text, dtype=object)
-        self.token_w = np.array([self.token_weight(t) for t in self.token_text], dtype=float)
-        self.name_tok_ptr = np.array(ptr, dtype=np.int64)
-        self.name_tok_ids = np.array(ids, dtype=np.int64)
-        rows = np.repeat(np.arange(len(norm), dtype=np.int64), np.diff(self.name_tok_ptr))
-        self.name_tok_codes = np.sort(rows * TOKEN_CODE + self.name_tok_ids)
-        mass = np.bincount(rows, weights=self.token_w[self.name_tok_ids], minlength=len(norm))
-        self.name_mass = np.where(mass > 0, mass, 1.0)
-        self.fuzzy_cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-
-    def fuzzy_neighbours(self, tokens: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Reference tokens within Indel similarity >= 80 of each token (ids, similarities 0-100).
-
-        Only tokens of 4+ characters get neighbours (shorter ones are too easily confused).
-        Results are cached per token text, so a batch job pays once per distinct token.
-        """
-        todo = [t for t in dict.fromkeys(tokens) if len(t) >= 4 and t not in self.fuzzy_cache]
-        for start in range(0, len(todo), 2000):
-            chunk = todo[start:start + 2000]
-            sims = process.cdist(chunk, self.token_text, scorer=fuzz.ratio, score_cutoff=80,
-                                 dtype=np.float64)
-            for t, row in zip(chunk, sims):
-                nz = np.flatnonzero(row)
-                self.fuzzy_cache[t] = (nz.astype(np.int64), row[nz])
-        empty = (np.zeros(0, dtype=np.int64), np.zeros(0))
-        return [self.fuzzy_cache.get(t, empty) if len(t) >= 4 else empty for t in tokens]
-
-    def vectorize(self, compacts: list[str]) -> sp.csr_matrix:
-        """TF-IDF vectors of query compact keys in this index's n-gram space (unknown grams dropped)."""
-        rows, codes = _gram_codes(compacts)
-        if len(self.gram_codes):
-            ids = np.minimum(np.searchsorted(self.gram_codes, codes), len(self.gram_codes) - 1)
-            known = self.gram_codes[ids] == codes
-        else:
-            ids, known = np.zeros(len(codes), dtype=np.int64), np.zeros(len(codes), dtype=bool)
-        return _tfidf(rows[known], ids[known], len(compacts), self.matrix.shape[1],
-                      self.gram_idf)[0]
-
-    def token_weight(self, token: str) -> float:
-        """IDF of a token; unseen tokens are rare (max IDF), generic domain words are damped."""
-        w = self.idf.get(token, self.max_idf)
-        return w * 0.3 if token in GENERIC_WORDS else w
-
-
-def variants_csr(norm: list[NormalizedName]) -> tuple[np.ndarray, np.ndarray]:
-    """Parenthetical variants of each name, flattened: (pointer per name, variant texts)."""
-    lens = np.array([len(n.variants) for n in norm], dtype=np.int64)
-    flat = np.array([v for n in norm for v in n.variants], dtype=object)
-    return np.r_[0, np.cumsum(lens)].astype(np.int64), flat
-
 
 # -- indexers (recordlinkage protocol) -------------------------------------------------------
 
@@ -355,17 +161,6 @@ class Candidates:
     cosine: np.ndarray     # best TF-IDF cosine over the facility's names
     exact: np.ndarray      # 1 if an exact key/variant/acronym hit
     n_queries: int
-
-
-def expand_csr(ptr: np.ndarray, idx: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """CSR expansion: for each ``rows[i]``, its entries ``idx[ptr[r]:ptr[r+1]]``.
-
-    Returns (owner position i per entry, entry values), owners ascending.
-    """
-    counts = ptr[rows + 1] - ptr[rows]
-    owner = np.repeat(np.arange(len(rows), dtype=np.int64), counts)
-    offset = np.arange(len(owner), dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
-    return owner, idx[np.repeat(ptr[rows], counts) + offset]
 
 
 def _group_starts(sorted_keys: np.ndarray) -> np.ndarray:

@@ -19,8 +19,9 @@ import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import JaroWinkler
 
-from smelter_match.blocking import TOKEN_CODE, Candidates, NameIndex, variants_csr
-from smelter_match.blocking import expand_csr as _expand
+from smelter_match.blocking import Candidates
+from smelter_match.index import TOKEN_CODE, NameIndex, variants_csr
+from smelter_match.index import expand_csr as _expand
 from smelter_match.normalize import GENERIC_WORDS, NormalizedName
 
 FEATURES: tuple[str, ...] = (

@@ -17,11 +17,12 @@ import numpy as np
 import pandas as pd
 
 from smelter_match._resources import vocab_path
-from smelter_match.blocking import CandidateGenerator, NameIndex
+from smelter_match.blocking import CandidateGenerator
 from smelter_match.classify import Model
 from smelter_match.compare import compute_features
 from smelter_match.decide import Decision, decide
 from smelter_match.errors import InputError
+from smelter_match.index import NameIndex
 from smelter_match.normalize import normalize_country, normalize_metal, normalize_name
 from smelter_match.reference import Reference
 from smelter_match.results import RESULT_COLUMNS, RESULT_PREFIX, Candidate, MatchResult
