@@ -7,17 +7,13 @@ write there: they copy what they need to ``tmp_path``.
 
 from __future__ import annotations
 
-import os
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[1]
-SHARED_DIR = Path(os.environ.get("SMELTER_MATCH_SHARED", ROOT.parent / "shared"))
-CMRT_DIR = SHARED_DIR / "rmi" / "cmrt"
+from _support import CMRT_DIR, RMI_DIR, SHARED_DIR
 
 
 @pytest.fixture(scope="session")
@@ -98,8 +94,6 @@ def make_cmrt(cmrt_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Calla
 # ------------------------------------------------------------------------------------------------
 # RMI reference fixtures (tests/test_reference.py and anyone needing the merged reference)
 # ------------------------------------------------------------------------------------------------
-
-RMI_DIR = SHARED_DIR / "rmi"
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -7,16 +7,14 @@ flattening in ``shared/rmi/derived`` (read here only; it is never an input of th
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from _support import encrypted_ooxml
 
 from smelter_match import cli
 from smelter_match.errors import ReferenceLoadError, SmelterMatchError
@@ -25,7 +23,6 @@ from smelter_match.reference import diff_references, load_reference
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[1]
 CMRT_6X = [
     "RMI_CMRT_6.01_zh-display.xlsx",
     "RMI_CMRT_6.1_zh-display.xlsx",
@@ -374,15 +371,6 @@ def test_diff_601_to_2026_plausible(diff_601_2026: pd.DataFrame) -> None:
 # Bad input: one-line ReferenceLoadError, CLI exit 2
 # ------------------------------------------------------------------------------------------------
 
-def _encrypted_ooxml(path: Path) -> Path:
-    # Minimal OLE2 container whose directory names an "EncryptedPackage" stream, as Excel writes
-    # for password-protected .xlsx files.
-    header = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
-    entry = "EncryptedPackage".encode("utf-16-le").ljust(64, b"\x00") + b"\x00" * 64
-    path.write_bytes(header + entry + b"\x00" * 1024)
-    return path
-
-
 def _workbook_without_lookup(path: Path) -> Path:
     import openpyxl
 
@@ -407,7 +395,7 @@ def _zip_with_text(path: Path) -> Path:
 BAD_FILES = {
     "text_renamed_xlsx": ("notes.xlsx", lambda p: p.write_text("just some notes\nline two\n")),
     "empty": ("empty.xlsx", lambda p: p.write_bytes(b"")),
-    "encrypted": ("locked.xlsx", _encrypted_ooxml),
+    "encrypted": ("locked.xlsx", encrypted_ooxml),
     "no_lookup_tab": ("plain.xlsx", _workbook_without_lookup),
     "xml_not_spreadsheetml": ("data.xml",
                               lambda p: p.write_text('<?xml version="1.0"?><root><a>1</a></root>')),
@@ -529,70 +517,3 @@ def test_cli_diff_table_and_csv(rmi_dir: Path, rmi_exports_dir: Path, tmp_path: 
                      "--new", str(rmi_exports_dir / "CMRT.xml"),
                      "--new", str(rmi_exports_dir / "REVISIONS.xml")]) == 0
     assert "Agosi AG" in capsys.readouterr().out
-
-
-@pytest.mark.parametrize("argv", [
-    [], ["bogus"], ["reference"], ["reference", "import"], ["reference", "diff", "only-old"],
-    ["reference", "diff", "a", "b", "--limit", "many"],
-])
-def test_cli_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main(argv) == 2
-    err = capsys.readouterr().err
-    assert "usage:" in err and "Traceback" not in err
-
-
-def test_cli_help_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main(["--help"]) == 0
-    assert "reference" in capsys.readouterr().out
-    assert cli.main(["reference", "diff", "--help"]) == 0
-
-
-def test_cli_keyboard_interrupt_and_oserror(monkeypatch: pytest.MonkeyPatch,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
-    def interrupted(args):  # noqa: ANN001, ANN202
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(cli, "get_reference", interrupted)
-    assert cli.main(["reference", "info"]) == 2
-    assert capsys.readouterr().err == "smelter-match: error: interrupted\n"
-
-    def denied(args):  # noqa: ANN001, ANN202
-        raise PermissionError(13, "Permission denied", "/some/file.xlsx")
-
-    monkeypatch.setattr(cli, "get_reference", denied)
-    assert cli.main(["reference", "info"]) == 2
-    assert capsys.readouterr().err == (
-        "smelter-match: error: [Errno 13] Permission denied: '/some/file.xlsx'\n"
-    )
-
-
-def test_cli_registry_adds_a_command(monkeypatch: pytest.MonkeyPatch,
-                                     capsys: pytest.CaptureFixture[str]) -> None:
-    def add_hello(sub, common: cli.CommonOptions) -> None:  # noqa: ANN001
-        p = sub.add_parser("hello", parents=[common.reference, common.output])
-        p.add_argument("who")
-        p.set_defaults(func=lambda a: cli.out(f"hi {a.who} {a.reference} {a.quiet}") or 0)
-
-    cli.build_parser()  # registers the built-in commands first (imported lazily)
-    monkeypatch.setattr(cli, "SUBCOMMANDS", [*cli.SUBCOMMANDS, add_hello])
-    assert cli.main(["-q", "hello", "you", "-r", "x.xlsx"]) == 0
-    assert capsys.readouterr().out == "hi you ['x.xlsx'] True\n"
-    assert cli.main(["--reference", "y.xml", "hello", "me"]) == 0
-    assert capsys.readouterr().out == "hi me ['y.xml'] False\n"
-
-
-def test_cli_subprocess_no_traceback(tmp_path: Path) -> None:
-    locked = _encrypted_ooxml(tmp_path / "locked.xlsx")
-    env = {**os.environ, "SMELTER_MATCH_CACHE_DIR": str(tmp_path / "cache")}
-    env.pop("SMELTER_MATCH_REFERENCE", None)
-    for argv in (["reference", "info", "--reference", str(locked)], ["reference", "info"]):
-        proc = subprocess.run(
-            [sys.executable, "-m", "smelter_match.cli", *argv],
-            capture_output=True, text=True, env=env, cwd=ROOT, timeout=120,
-        )
-        assert proc.returncode == 2, proc.stderr
-        assert "Traceback" not in proc.stderr
-        lines = proc.stderr.splitlines()
-        assert len(lines) == 1 and lines[0].startswith("smelter-match: error: "), proc.stderr
-        assert proc.stdout == ""
-    assert "password-protected" in lines[0] or "no RMI reference" in lines[0]

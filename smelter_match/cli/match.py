@@ -1,19 +1,14 @@
-"""CLI subcommands for the matching workflow: ``match``, ``review apply``, ``train``, ``evaluate``.
-
-Registered into :mod:`smelter_match.cli` with its ``@subcommand`` registry; each handler is a thin
-layer over the Python API (readers -> Matcher -> workflow writers).
-"""
+"""``smelter-match match``: supplier lists in, results (and review file, annex) out."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 import time
-from pathlib import Path
 
 import pandas as pd
 
-from smelter_match.cli import CommonOptions, get_reference, note, out, subcommand
+from smelter_match.cli._common import CommonOptions, get_reference, note
 from smelter_match.errors import InputError
 
 
@@ -35,8 +30,7 @@ class _Progress:
             print(file=sys.stderr)
 
 
-@subcommand
-def add_match(sub: argparse._SubParsersAction, common: CommonOptions) -> None:
+def add_parser(sub: argparse._SubParsersAction, common: CommonOptions) -> None:
     p = sub.add_parser("match", parents=[common.reference, common.output],
                        help="match supplier smelter lists (CSV, XLSX, CMRT workbooks, folders)")
     p.add_argument("inputs", nargs="+", metavar="INPUT")
@@ -106,90 +100,4 @@ def run_match(args: argparse.Namespace) -> int:
     note(args, f"{len(results):,} rows: {counts.get('match', 0):,} match, "
                f"{counts.get('review', 0):,} review, {counts.get('no_match', 0):,} no_match "
                f"in {time.time() - t0:.1f} s -> {args.output}")
-    return 0
-
-
-@subcommand
-def add_review(sub: argparse._SubParsersAction, common: CommonOptions) -> None:
-    p = sub.add_parser("review", help="apply a filled review file")
-    rsub = p.add_subparsers(dest="review_command", metavar="COMMAND", required=True)
-    a = rsub.add_parser("apply", parents=[common.reference, common.output],
-                        help="apply analyst decisions to the results; update annex and overrides")
-    a.add_argument("review_file")
-    a.add_argument("--results", required=True, help="results CSV written by 'match'")
-    a.add_argument("-o", "--output", help="updated results CSV (default: overwrite --results)")
-    a.add_argument("--annex", help="write the updated facility annex CSV")
-    a.add_argument("--overrides", help="alias-override file to create or update")
-    a.add_argument("--export-labels", help="also write the decisions as training labels")
-    a.set_defaults(func=run_review_apply)
-
-
-def run_review_apply(args: argparse.Namespace) -> int:
-    from smelter_match.overrides import export_training_labels, read_text_csv, save_overrides
-    from smelter_match.safe_csv import write_csv
-    from smelter_match.workflow import apply_review, build_annex, write_annex
-
-    results = read_text_csv(args.results, what="results file")
-    ref = get_reference(args)
-    updated, overrides, report = apply_review(args.review_file, results, ref)
-    target = args.output or args.results
-    write_csv(updated, target)
-    if args.annex:
-        write_annex(build_annex(updated, ref), args.annex)
-    if args.overrides:
-        save_overrides(overrides, args.overrides)
-    if args.export_labels:
-        export_training_labels(args.review_file, args.export_labels)
-    note(args, f"review applied: {report} -> {target}")
-    return 0
-
-
-@subcommand
-def add_train(sub: argparse._SubParsersAction, common: CommonOptions) -> None:
-    p = sub.add_parser("train", parents=[common.reference, common.output],
-                       help="rebuild the classifier deterministically")
-    p.add_argument("--gold", default="reference_data/gold/dataio_2020.csv",
-                   help="gold CSV whose rows join the synthetic training pairs")
-    p.add_argument("-o", "--output", default=str(Path(__file__).parent / "models" / "default.json"))
-    p.set_defaults(func=run_train)
-
-
-def run_train(args: argparse.Namespace) -> int:
-    from smelter_match.training import train
-
-    model = train(get_reference(args), args.gold or None, args.output)
-    out(f"model written to {args.output}: match >= {model.match_threshold:.4f}, "
-        f"review >= {model.review_threshold:.4f}")
-    return 0
-
-
-@subcommand
-def add_evaluate(sub: argparse._SubParsersAction, common: CommonOptions) -> None:
-    p = sub.add_parser("evaluate", parents=[common.reference, common.output],
-                       help="measure accuracy on a hand-labelled gold CSV")
-    p.add_argument("gold")
-    p.add_argument("--cv", action="store_true",
-                   help="nested cross-validation (retrains per fold): required for gold rows the "
-                        "shipped model was trained on")
-    p.add_argument("--out", default="benchmarks/results", help="folder for JSON/Markdown/errors")
-    p.add_argument("--model", help="model JSON (default: the shipped model)")
-    p.set_defaults(func=run_evaluate)
-
-
-def run_evaluate(args: argparse.Namespace) -> int:
-    from smelter_match.classify import Model
-    from smelter_match.matcher import Matcher
-    from smelter_match.training import evaluate_cv, evaluate_model, write_evaluation
-
-    if not Path(args.gold).is_file():
-        raise InputError(f"{args.gold}: no such gold file")
-    ref = get_reference(args)
-    model = Model.load(args.model)
-    trained_on = Path(str(model.metadata.get("trained_with", {}).get("gold", ""))).name
-    if not args.cv and trained_on and trained_on == Path(args.gold).name:
-        raise InputError(f"the model was trained on {trained_on}; use --cv for an honest figure")
-    result = evaluate_cv(ref, args.gold) if args.cv else evaluate_model(Matcher(ref, model), args.gold)
-    stem = Path(args.gold).stem + ("_cv" if args.cv else "")
-    out(write_evaluation(result, f"Evaluation on {Path(args.gold).name}",
-                         str(Path(args.out) / f"evaluation_{stem}")))
     return 0

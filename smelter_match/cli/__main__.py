@@ -1,0 +1,5 @@
+"""``python -m smelter_match.cli`` runs the command line."""
+
+from smelter_match.cli.app import main
+
+raise SystemExit(main())

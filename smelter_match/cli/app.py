@@ -1,0 +1,82 @@
+"""The ``smelter-match`` parser and entry point.
+
+Each command group adds its parser through ``add_parser(sub, common)``, listed in
+:data:`COMMANDS`; a handler is ``func(args) -> int``. Errors the user can cause
+(:class:`~smelter_match.errors.SmelterMatchError`, ``OSError``, Ctrl-C) become one line on
+stderr, ``smelter-match: error: <message>``, and exit code 2; argparse usage errors exit 2 as
+well; success exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from smelter_match import __version__
+from smelter_match.cli import match, model, reference, review
+from smelter_match.cli._common import EXIT_ERROR, PROG, CommonOptions, common_options
+from smelter_match.errors import SmelterMatchError
+
+#: Adds one command (or command group) to the top-level subparsers.
+CommandAdder = Callable[[argparse._SubParsersAction, CommonOptions], None]
+
+#: The commands, in the order ``--help`` lists them.
+COMMANDS: tuple[CommandAdder, ...] = (
+    reference.add_parser, match.add_parser, review.add_parser, model.add_train_parser,
+    model.add_evaluate_parser,
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full parser with every command of :data:`COMMANDS`."""
+    top = common_options(top_level=True)
+    parser = argparse.ArgumentParser(
+        prog=PROG, parents=[top.reference, top.output],
+        description="Map supplier-reported smelter names onto RMI smelter IDs (CIDs).",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    common = common_options(top_level=False)
+    for adder in COMMANDS:
+        adder(sub, common)
+    return parser
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    if isinstance(exc, OSError) and exc.filename and str(exc.filename) not in text:
+        text = f"{exc.filename}: {text}"
+    return text or type(exc).__name__
+
+
+def _silence_stdout() -> None:
+    # stdout was closed by the reader (e.g. `| head`): stop Python complaining at exit.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; return the exit code (0 success, 2 usage or input error)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # usage error (2) or --help / --version (0)
+        return exc.code if isinstance(exc.code, int) else EXIT_ERROR
+    try:
+        return args.func(args)
+    except SystemExit as exc:  # parser.error() raised inside a handler
+        return exc.code if isinstance(exc.code, int) else EXIT_ERROR
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print(f"{PROG}: error: interrupted", file=sys.stderr)
+        return EXIT_ERROR
+    except (SmelterMatchError, OSError) as exc:
+        print(f"{PROG}: error: {_one_line(exc)}", file=sys.stderr)
+        return EXIT_ERROR
