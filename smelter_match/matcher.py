@@ -8,7 +8,6 @@ answers across calls, so throughput grows with duplication.
 
 from __future__ import annotations
 
-import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -23,11 +22,10 @@ from smelter_match.compare import compute_features
 from smelter_match.decide import Decision, decide
 from smelter_match.errors import InputError
 from smelter_match.index import NameIndex
-from smelter_match.normalize import normalize_country, normalize_metal, normalize_name
+from smelter_match.normalize import normalize_country, normalize_metal, normalize_name, parse_cid
 from smelter_match.reference import Reference
 from smelter_match.results import RESULT_COLUMNS, RESULT_PREFIX, Candidate, MatchResult
 
-_CID_RE = re.compile(r"CID\s*0*(\d{1,6})", re.IGNORECASE)
 Query = tuple[str, str, str, str, str]   # (name, metal, metal_text, country_code, reported_cid)
 
 
@@ -35,14 +33,6 @@ def _placeholders() -> frozenset[str]:
     """Normalised keys of texts that are not names at all ("Smelter not listed", "N/A", ...)."""
     lines = vocab_path("placeholders.txt").read_text(encoding="utf-8").splitlines()
     return frozenset(normalize_name(s).key for s in lines if s.strip() and not s.startswith("#"))
-
-
-def parse_cid(text: object) -> str:
-    """Normalise a supplier-typed smelter ID ("cid 103", "CID000103 ") to ``CID000103``; else ""."""
-    if not isinstance(text, str) or not text.strip():
-        return ""
-    m = _CID_RE.search(text)
-    return f"CID{int(m.group(1)):06d}" if m else ""
 
 
 class Matcher:
@@ -152,7 +142,7 @@ class Matcher:
         return normalize_country(self._text(v)) or ""
 
     def _cid(self, v: object) -> str:
-        return parse_cid(self._text(v))
+        return parse_cid(v) or ""
 
     def _queries(self, df: pd.DataFrame, name: str, metal: str | None, country: str | None,
                  reported_cid: str | None) -> tuple[list[Query], np.ndarray]:

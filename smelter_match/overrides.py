@@ -29,8 +29,7 @@ any metal. A row with a ``cid`` forces that CID (decision ``match``, reason nami
 ``not_a_smelter`` row forces ``no_match``. One (key, metal) has at most one row: when a file is
 saved, the newest ``decided_at`` wins (:func:`save_overrides`).
 
-Training labels from reviews are written by :func:`export_training_labels`, to a file of the user's
-choice and never into the hand-labelled gold sets (``reference_data/gold``).
+Training labels from reviews are written by :func:`smelter_match.review.export_training_labels`.
 """
 
 from __future__ import annotations
@@ -43,22 +42,18 @@ from pathlib import Path
 
 import pandas as pd
 
-from smelter_match.errors import InputError, ReviewError
+from smelter_match.errors import InputError
+from smelter_match.normalize import parse_cid
 from smelter_match.safe_csv import FORMULA_PREFIXES, write_csv
 
 __all__ = [
-    "LABEL_COLUMNS",
-    "NO_MATCH_LABEL",
     "OVERRIDE_COLUMNS",
     "OVERRIDE_VERDICTS",
-    "export_training_labels",
     "find_override",
     "load_overrides",
-    "normalise_cid",
     "now_utc",
     "override_index",
     "overrides_from_decisions",
-    "overrides_from_review",
     "read_text_csv",
     "save_overrides",
 ]
@@ -68,13 +63,7 @@ OVERRIDE_COLUMNS: tuple[str, ...] = (
 )
 #: Verdicts an override row may carry; all but ``not_a_smelter`` need a CID.
 OVERRIDE_VERDICTS: tuple[str, ...] = ("accept", "other", "match", "not_a_smelter")
-#: Columns of :func:`export_training_labels` files.
-LABEL_COLUMNS: tuple[str, ...] = (
-    "row_id", "reported_name", "metal", "country", "label", "source", "comment",
-)
-NO_MATCH_LABEL = "NO_MATCH"
 
-_CID_RE = re.compile(r"^(?:CID)?0*(\d{1,6})$")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -105,18 +94,6 @@ def _unneutralise(value: str) -> str:
     if len(value) > 1 and value[0] == "'" and value[1:].startswith(FORMULA_PREFIXES):
         return value[1:]
     return value
-
-
-def normalise_cid(value: object) -> str | None:
-    """A CID as typed by a person -> ``CID000123``; "" for blank; None when it is not a CID.
-
-    Accepts any case, inner spaces and missing zero padding ("cid 2763", "2763" -> "CID002763").
-    """
-    text = re.sub(r"\s+", "", _text(value)).upper()
-    if not text:
-        return ""
-    m = _CID_RE.match(text)
-    return f"CID{int(m.group(1)):06d}" if m else None
 
 
 def now_utc() -> str:
@@ -190,7 +167,7 @@ def _clean_overrides(df: pd.DataFrame, where: str) -> pd.DataFrame:
         name = _unneutralise(_text(rec.get("reported_name")))
         raw_verdict = _text(rec.get("verdict"))
         verdict = re.sub(r"[\s\-]+", "_", raw_verdict.casefold())
-        cid = normalise_cid(rec.get("cid"))
+        cid = parse_cid(rec.get("cid"))
         if not name and not raw_verdict and not cid:
             continue  # an empty line left in the spreadsheet
         if not name:
@@ -332,85 +309,3 @@ def overrides_from_decisions(
         return _empty_overrides(), sorted(set(conflicts.values()))
     out = pd.DataFrame(list(by_key.values()), columns=list(OVERRIDE_COLUMNS), dtype=object)
     return _newest_per_key(out), sorted(set(conflicts.values()))
-
-
-def overrides_from_review(review: pd.DataFrame | str | Path, results: pd.DataFrame, reference,
-                          **kwargs) -> pd.DataFrame:
-    """Override rows for a filled review file, validated like ``workflow.apply_review``.
-
-    A convenience wrapper returning the second element of ``apply_review(review, results,
-    reference, **kwargs)``.
-    """
-    from smelter_match.workflow import apply_review
-
-    return apply_review(review, results, reference, **kwargs)[1]
-
-
-# ------------------------------------------------------------------------------------------------
-# training labels
-# ------------------------------------------------------------------------------------------------
-
-def _inside_gold(path: Path) -> bool:
-    parts = [x.casefold() for x in path.resolve().parts]
-    pairs = zip(parts, parts[1:], strict=False)
-    return any(a == "reference_data" and b == "gold" for a, b in pairs)
-
-
-def export_training_labels(review_df: pd.DataFrame | str | Path, path: str | Path,
-                           *, source: str = "analyst_review") -> pd.DataFrame:
-    """Write the decided rows of a filled review file as labelled training rows; return them.
-
-    One row per review row with verdict accept, other or not_a_smelter (``unsure`` and blank rows
-    are left out): row_id, reported_name, metal and country as the supplier reported them, label
-    (the CID decided - ``analyst_cid``, else for ``accept`` the proposed CID - or ``NO_MATCH``),
-    source, comment. Run :func:`~smelter_match.workflow.apply_review` first: it validates the CIDs
-    against the reference; this function only reads the review file.
-
-    These labels are kept apart from the hand-labelled gold sets: writing into a
-    ``reference_data/gold`` folder is refused.
-
-    Raises:
-        InputError: ``path`` is inside ``reference_data/gold``.
-        ReviewError: a verdict is not one of the allowed words, or an ``accept``/``other`` row has
-            no CID to use.
-    """
-    from smelter_match.workflow import normalise_verdict
-
-    p = Path(path)
-    if _inside_gold(p):
-        raise InputError(
-            f"{p}: training labels from reviews are not gold labels; write them outside "
-            f"reference_data/gold"
-        )
-    rev = review_df if isinstance(review_df, pd.DataFrame) else read_text_csv(
-        review_df, what="review file")
-    rows = []
-    for i, rec in enumerate(rev.to_dict("records")):
-        verdict = normalise_verdict(rec.get("analyst_verdict"), line=i + 2,
-                                    row_id=_text(rec.get("row_id")))
-        if verdict in ("", "unsure"):
-            continue
-        if verdict == "not_a_smelter":
-            label = NO_MATCH_LABEL
-        else:
-            label = normalise_cid(rec.get("analyst_cid")) or ""
-            if not label and verdict == "accept":
-                label = normalise_cid(rec.get("proposed_cid")) or ""
-            if not label:
-                raise ReviewError(
-                    f"review row {i + 2} (row_id {_text(rec.get('row_id'))}): verdict {verdict} "
-                    f"but no CID to label it with"
-                )
-        rows.append({
-            "row_id": _text(rec.get("row_id")),
-            "reported_name": _unneutralise(_text(rec.get("reported_name"))),
-            "metal": _text(rec.get("reported_metal")),
-            "country": _unneutralise(_text(rec.get("reported_country"))),
-            "label": label,
-            "source": source,
-            "comment": _unneutralise(_text(rec.get("analyst_comment"))),
-        })
-    out = pd.DataFrame(rows, columns=list(LABEL_COLUMNS), dtype=object)
-    out = out.sort_values("row_id", kind="stable").reset_index(drop=True)
-    write_csv(out, p)
-    return out

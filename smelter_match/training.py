@@ -27,8 +27,8 @@ import pandas as pd
 
 from smelter_match._resources import data_path
 from smelter_match.classify import Model, fit_model
-from smelter_match.matcher import Matcher, parse_cid
-from smelter_match.normalize import normalize_country, normalize_metal, normalize_name
+from smelter_match.matcher import Matcher
+from smelter_match.normalize import normalize_country, normalize_metal, normalize_name, parse_cid
 from smelter_match.reference import Reference
 
 SEED = 20261121
@@ -176,7 +176,7 @@ def _equivalent(ref: Reference) -> dict[str, set[str]]:
 def pairs_for(matcher: Matcher, names, metals, countries, truths, cids=None) -> tuple:
     """Run blocking + comparison for labelled queries. ``truths``: sets of acceptable CIDs."""
     cids = cids if cids is not None else [""] * len(names)
-    qs = [(str(n), normalize_metal(m) or "", str(m), normalize_country(c) or "", parse_cid(r))
+    qs = [(str(n), normalize_metal(m) or "", str(m), normalize_country(c) or "", parse_cid(r) or "")
           for n, m, c, r in zip(names, metals, countries, cids)]
     nns = [normalize_name(q[0]) for q in qs]
     cands, X = matcher.candidate_features(qs, nns)

@@ -136,3 +136,11 @@ def full_reference(rmi_dir: Path, rmi_exports_dir: Path, _session_cache_dir: Pat
     from smelter_match.reference import load_reference
 
     return load_reference(rmi_dir / "cmrt", rmi_exports_dir)
+
+
+@pytest.fixture(scope="session")
+def exports_reference(rmi_exports_dir: Path, _session_cache_dir: Path) -> Any:
+    """RMI's 2026-08-22 exports alone, merged once (small and quick: review and annex tests)."""
+    from smelter_match.reference import load_reference
+
+    return load_reference(rmi_exports_dir)

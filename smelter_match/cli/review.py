@@ -22,9 +22,10 @@ def add_parser(sub: argparse._SubParsersAction, common: CommonOptions) -> None:
 
 
 def run_review_apply(args: argparse.Namespace) -> int:
-    from smelter_match.overrides import export_training_labels, read_text_csv, save_overrides
+    from smelter_match.annex import build_annex, write_annex
+    from smelter_match.overrides import read_text_csv, save_overrides
+    from smelter_match.review import apply_review, export_training_labels
     from smelter_match.safe_csv import write_csv
-    from smelter_match.workflow import apply_review, build_annex, write_annex
 
     results = read_text_csv(args.results, what="results file")
     ref = get_reference(args)

@@ -1,8 +1,7 @@
-"""Tests for the analyst workflow: review files, applying reviews, overrides, labels, the annex.
+"""The review round trip (``smelter_match.review``): review files, applying reviews, labels.
 
-Results are small synthetic frames shaped like the CLI's output (a CMRT-like input's columns, the
-provenance columns and the matcher's RESULT_COLUMNS); the reference is RMI's 2026-08-22 export
-from ``../shared`` (compiled into a per-session temporary cache).
+Results are the synthetic frame of ``tests/_review_data.py``; the reference is RMI's 2026-08-22
+export (fixture ``exports_reference``).
 """
 
 from __future__ import annotations
@@ -12,125 +11,31 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from _review_data import AIDA, INJECTION, STAMP, WHEN, _cands, analyst_answers, fill, make_results, rid
 
+from smelter_match.annex import build_annex
 from smelter_match.errors import InputError, ReviewError
-from smelter_match.overrides import (
-    LABEL_COLUMNS,
-    OVERRIDE_COLUMNS,
-    export_training_labels,
-    find_override,
-    load_overrides,
-    normalise_cid,
-    override_index,
-    overrides_from_review,
-    save_overrides,
-)
-from smelter_match.reference import Reference, load_reference
-from smelter_match.results import RESULT_COLUMNS
-from smelter_match.workflow import (
+from smelter_match.normalize import parse_cid
+from smelter_match.overrides import OVERRIDE_COLUMNS, find_override
+from smelter_match.reference import Reference
+from smelter_match.results import RESULT_COLUMNS, result_column
+from smelter_match.review import (
     ANALYST_COLUMNS,
-    ANNEX_COLUMNS,
+    LABEL_COLUMNS,
     apply_review,
-    build_annex,
+    export_training_labels,
     make_row_ids,
     normalise_verdict,
     read_review,
-    result_column,
     review_columns,
-    write_annex,
     write_review,
 )
 
-STAMP = "CMRT 6.5 / list 2026-08-22 #test"
-WHEN = "2026-08-23T10:00:00Z"
-INJECTION = '=HYPERLINK("http://evil.example","click")'
 
-
-@pytest.fixture(scope="session")
-def reference(shared_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Reference:
-    """RMI's 2026-08-22 exports, compiled once into a temporary cache."""
-    folder = shared_dir / "rmi" / "exports-2026-08-22"
-    if not folder.is_dir():
-        pytest.skip(f"RMI exports not found at {folder}")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("SMELTER_MATCH_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
-    try:
-        return load_reference(folder)
-    finally:
-        mp.undo()
-
-
-def _cands(*items: tuple[str, str, float]) -> str:
-    return " ; ".join(f"{c}|{n}|{s}" for c, n, s in items)
-
-
-ACC = ("CID000015", "Advanced Chemical Company", 0.97)
-AIDA = ("CID000019", "Aida Chemical Industries Co., Ltd.", 0.62)
-ABI = ("CID002708", "Abington Reldan Metals, LLC", 0.41)
-CHT = ("CID001070", "China Tin Group Co., Ltd.", 0.55)
-MSC = ("CID001105", "Malaysia Smelting Corporation (MSC)", 0.95)
-TUNG = ("CID000004", "A.L.M.T. Corp.", 0.5)
-
-# name, metal, country, reported cid, supplier, file, row, cid, decision, score, candidates, flags
-ROWS = [
-    ("Advanced Chemical Co", "Gold", "USA", "", "Acme Corp", "a.xlsx", 5, ACC, "match", ""),
-    ("Aida Chem", "Gold", "Japan", "", "Acme Corp", "a.xlsx", 6, AIDA, "review", ""),
-    ("Abington | Reldan", "Gold", "USA", "", "Beta Ltd", "b.csv", 2, ABI, "review", ""),
-    (INJECTION, "Gold", "-1+1", "", "=cmd|' /C calc'!A0", "b.csv", 3, ACC, "review", ""),
-    ("ACME Trading", "Gold", "", "", "Beta Ltd", "b.csv", 4, None, "no_match", ""),
-    ("Unknown", "Tin", "", "", "Beta Ltd", "b.csv", 5, None, "no_match", ""),
-    ("China Tin", "Tin", "China", "", "Gamma", "c.xlsx", 9, CHT, "review", ""),
-    ("Malaysia Smelting Corp", "Tin", "Malaysia", "CID001105", "Gamma", "c.xlsx", 10, MSC,
-     "match", "removed_cid"),
-    ("advanced chemical company", "Gold", "US", "", "ACME CORP", "c.xlsx", 11, ACC, "match", ""),
-    ("Some refinery", "Gold", "", "", "Gamma", "c.xlsx", 12, None, "no_match", ""),
-    ("Tungsten guys", "Tungsten", "Japan", "", "Gamma", "c.xlsx", 13, TUNG, "review", ""),
-    ("Other Co", "Gold", "", "", "Gamma", "c.xlsx", 14, None, "no_match", ""),
-]
-
-
-def make_results() -> pd.DataFrame:
-    """Results as the CLI would produce them for a CMRT-like input (with a 'Metal' column)."""
-    recs = []
-    for name, metal, country, rcid, company, file, row, best, decision, flags in ROWS:
-        cands = [best] if best else []
-        if best is AIDA:
-            cands = [AIDA, ABI, ACC]
-        if best is ABI:
-            cands = [ABI, ACC]
-        rec = {
-            "Metal": metal, "Smelter Name": name, "Smelter Country": country,
-            "Smelter Identification Number": rcid, "Comments": f"note {row}",
-            "source_file": file, "source_row": row, "supplier_company": company,
-            "cid": best[0] if best and decision != "no_match" else "",
-            "standard_name": best[1] if best and decision != "no_match" else "",
-            "metal": metal,
-            "country": "", "rmap_status": "Conformant" if best else "",
-            "score": best[2] if best else 0.05, "decision": decision,
-            "reason": "exact RMI alias" if decision == "match" else "fuzzy name",
-            "candidates": _cands(*cands), "flags": flags, "reference_version": STAMP,
-        }
-        recs.append(rec)
-    df = pd.DataFrame(recs)
-    df.insert(0, "row_id", make_row_ids(df))
-    return df
-
-
-def rid(results: pd.DataFrame, name: str) -> str:
-    return results.loc[results["Smelter Name"] == name, "row_id"].iloc[0]
-
-
-def fill(review: pd.DataFrame, answers: dict[str, tuple[str, str, str]]) -> pd.DataFrame:
-    """Fill analyst columns: {row_id: (verdict, analyst_cid, comment)}."""
-    out = review.copy()
-    for row_id, (verdict, cid, comment) in answers.items():
-        mask = out["row_id"] == row_id
-        assert mask.any(), row_id
-        out.loc[mask, "analyst_verdict"] = verdict
-        out.loc[mask, "analyst_cid"] = cid
-        out.loc[mask, "analyst_comment"] = comment
-    return out
-
+@pytest.fixture
+def reference(exports_reference: Reference) -> Reference:
+    """RMI's 2026-08-22 exports (the CIDs of ``_review_data`` are real facilities there)."""
+    return exports_reference
 
 # ------------------------------------------------------------------------------------------------
 # helpers
@@ -162,10 +67,10 @@ def test_make_row_ids_stable_unique_and_text_safe() -> None:
 
 
 def test_normalise_helpers() -> None:
-    assert normalise_cid(" cid 2763 ") == "CID002763"
-    assert normalise_cid("2763") == "CID002763"
-    assert normalise_cid("") == ""
-    assert normalise_cid("ABC") is None
+    assert parse_cid(" cid 2763 ") == "CID002763"
+    assert parse_cid("2763") == "CID002763"
+    assert parse_cid("") == ""
+    assert parse_cid("ABC") is None
     assert normalise_verdict(" Not a smelter ") == "not_a_smelter"
     assert normalise_verdict("ACCEPT") == "accept"
     assert normalise_verdict(None) == ""
@@ -286,16 +191,6 @@ def test_review_handles_prefixed_result_columns_and_missing_provenance() -> None
 
 # ------------------------------------------------------------------------------------------------
 # apply_review: the analyst round trip
-
-
-def analyst_answers(results: pd.DataFrame) -> dict[str, tuple[str, str, str]]:
-    return {
-        rid(results, "Aida Chem"): ("Accept", "", "looks right"),
-        rid(results, "Abington | Reldan"): ("other", "cid 15", "it is Advanced Chemical"),
-        rid(results, INJECTION): ("not a smelter", "", "=junk"),
-        rid(results, "China Tin"): ("unsure", "", ""),
-        # "Tungsten guys" left blank
-    }
 
 
 def test_round_trip_through_files(tmp_path: Path, reference: Reference) -> None:
@@ -522,81 +417,6 @@ def test_override_conflicts_left_out(reference: Reference) -> None:
     assert "Aida Chem" not in set(overrides["reported_name"])
 
 
-# ------------------------------------------------------------------------------------------------
-# override files and training labels
-
-
-def test_save_overrides_merges_newest_wins_deterministically(tmp_path: Path,
-                                                             reference: Reference) -> None:
-    results = make_results()
-    filled = fill(write_review(results, None), analyst_answers(results))
-    _, overrides, _ = apply_review(filled, results, reference, decided_at=WHEN)
-    path = tmp_path / "overrides.csv"
-    save_overrides(overrides, path)
-    first = path.read_bytes()
-    assert first.startswith(codecs.BOM_UTF8)
-    assert "'=HYPERLINK" in first.decode("utf-8-sig")  # neutralised in the file ...
-    loaded = load_overrides(path)
-    assert INJECTION in set(loaded["reported_name"])  # ... and restored on reading
-    pd.testing.assert_frame_equal(loaded, overrides)
-    save_overrides(overrides, path)  # saving the same again changes nothing
-    assert path.read_bytes() == first
-
-    # a newer decision for the same name (other spelling) and metal replaces the old one
-    newer = pd.DataFrame([{"reported_name": "AIDA CHEM.", "metal": "gold", "cid": "cid19",
-                           "verdict": "match", "comment": "", "decided_at": "2026-09-01T00:00:00Z",
-                           "source": "hand"},
-                          {"reported_name": "Abington | Reldan", "metal": "Gold",
-                           "cid": "CID002708", "verdict": "match", "comment": "older",
-                           "decided_at": "2020-01-01T00:00:00Z", "source": "hand"}])
-    merged = save_overrides(newer, path)
-    assert len(merged) == 3
-    m = merged.set_index("key")
-    aida = find_override(merged, "Aida Chem", "Gold")
-    assert aida["source"] == "hand" and aida["cid"] == "CID000019"
-    assert find_override(override_index(merged), "Abington Reldan", "Gold")["cid"] == "CID000015"
-    assert list(m.index) == sorted(m.index)
-    # order of the merged input does not matter
-    other = tmp_path / "o2.csv"
-    save_overrides(newer, other)
-    save_overrides(overrides, other)
-    assert other.read_bytes() == path.read_bytes()
-
-
-def test_load_overrides_validation(tmp_path: Path) -> None:
-    path = tmp_path / "o.csv"
-    with pytest.raises(InputError, match="not found"):
-        load_overrides(path)
-    header = "reported_name,metal,cid,verdict,comment,decided_at,source\n"
-    cases = {
-        "Foo,Gold,CID000015,perhaps,,,\n": "verdict 'perhaps'",
-        "Foo,Gold,XYZ,match,,,\n": "'XYZ' is not a CID",
-        "Foo,Gold,CID000015,not_a_smelter,,,\n": "not_a_smelter with cid",
-        "Foo,Gold,,match,,,\n": "needs a cid",
-        ",Gold,CID000015,match,,,\n": "reported_name is empty",
-    }
-    for line, message in cases.items():
-        path.write_text(header + line, encoding="utf-8")
-        with pytest.raises(InputError, match=message):
-            load_overrides(path)
-    path.write_text("name,cid\nFoo,CID000015\n", encoding="utf-8")
-    with pytest.raises(InputError, match="lacks column"):
-        load_overrides(path)
-    # a hand-written file: no key column, metal blank = any metal, blank lines skipped
-    path.write_text(header + "Foo Smelting Co,,15,match,,,\n,,,,,,\n", encoding="utf-8")
-    loaded = load_overrides(path)
-    assert loaded["cid"].tolist() == ["CID000015"] and loaded["key"].iloc[0]
-    assert find_override(loaded, "foo smelting", "Tin")["cid"] == "CID000015"
-
-
-def test_overrides_from_review_wrapper(reference: Reference) -> None:
-    results = make_results()
-    filled = fill(write_review(results, None), analyst_answers(results))
-    direct = apply_review(filled, results, reference, decided_at=WHEN)[1]
-    pd.testing.assert_frame_equal(
-        overrides_from_review(filled, results, reference, decided_at=WHEN), direct)
-
-
 def test_export_training_labels(tmp_path: Path) -> None:
     results = make_results()
     filled = fill(write_review(results, None), analyst_answers(results))
@@ -627,77 +447,6 @@ def test_export_training_labels(tmp_path: Path) -> None:
     assert not list(gold.iterdir())
 
 
-# ------------------------------------------------------------------------------------------------
-# annex
-
-
-def test_annex_deduplicates_counts_and_sorts(reference: Reference) -> None:
-    results = make_results()
-    annex = build_annex(results, reference)
-    assert annex.columns.tolist() == list(ANNEX_COLUMNS)
-    assert annex["cid"].tolist() == ["CID000015", "CID001105"]
-    acc = annex.iloc[0]
-    # reported by "Acme Corp" (a.xlsx) and "ACME CORP" (c.xlsx): one supplier, two rows
-    assert (acc["metal"], acc["smelter_name"], acc["rows"], acc["suppliers"]) == (
-        "Gold", "Advanced Chemical Company", 2, 1)
-    assert acc["country"] == "UNITED STATES OF AMERICA" and acc["rmap_status"] == "Conformant"
-    msc = annex.iloc[1]
-    assert msc["rmap_status"] == "Unknown"  # on neither list
-    assert msc["flags"] == "removed_cid;removed=2026-02-02"
-
-
-def test_annex_without_reference_and_status_words() -> None:
-    results = make_results()
-    results.loc[results["Smelter Name"] == "Advanced Chemical Co", "rmap_status"] = "Active"
-    results.loc[results["Smelter Name"] == "Malaysia Smelting Corp", "rmap_status"] = ""
-    results.loc[results["Smelter Name"] == "Malaysia Smelting Corp", "flags"] = (
-        "removed_cid;successor=CID000001;low_margin")
-    results.loc[:, "supplier_company"] = ""  # fall back to source_file
-    annex = build_annex(results).set_index("cid")
-    assert annex.loc["CID000015", "rmap_status"] == "Active"
-    assert annex.loc["CID000015", "suppliers"] == 2  # a.xlsx and c.xlsx
-    assert annex.loc["CID001105", "rmap_status"] == "Unknown"
-    assert annex.loc["CID001105", "flags"] == "removed_cid;successor=CID000001"
-    assert annex.loc["CID001105", "smelter_name"] == "Malaysia Smelting Corporation (MSC)"
-
-
-def test_annex_sorting_metal_then_name(reference: Reference) -> None:
-    results = make_results()
-    results.loc[results["decision"] == "review", "decision"] = "match"
-    annex = build_annex(results, reference)
-    assert annex["metal"].tolist() == sorted(annex["metal"])
-    for _, grp in annex.groupby("metal"):
-        assert grp["smelter_name"].str.casefold().tolist() == sorted(
-            grp["smelter_name"].str.casefold())
-    assert set(annex["metal"]) == {"Gold", "Tin", "Tungsten"}
-    assert annex["cid"].is_unique
-
-
-def test_annex_unknown_cid_and_empty(reference: Reference) -> None:
-    results = make_results()
-    results.loc[results["Smelter Name"] == "Advanced Chemical Co", "cid"] = "CID999999"
-    annex = build_annex(results, reference).set_index("cid")
-    assert annex.loc["CID999999", "flags"] == "not_in_reference"
-    empty = build_annex(results[results["decision"] == "no_match"], reference)
-    assert empty.empty and empty.columns.tolist() == list(ANNEX_COLUMNS)
-
-
-def test_annex_file_bom_neutralised_deterministic(tmp_path: Path, reference: Reference) -> None:
-    results = make_results()
-    # a supplier text cell never reaches the annex, but a hostile standard name would be defused
-    results.loc[results["Smelter Name"] == "Advanced Chemical Co", "standard_name"] = "@SUM(1)"
-    annex = build_annex(results)
-    write_annex(annex, tmp_path / "a.csv")
-    write_annex(build_annex(results.copy()), tmp_path / "b.csv")
-    raw = (tmp_path / "a.csv").read_bytes()
-    assert raw.startswith(codecs.BOM_UTF8) and raw == (tmp_path / "b.csv").read_bytes()
-    text = raw.decode("utf-8-sig")
-    assert text.splitlines()[0] == ",".join(ANNEX_COLUMNS)
-    assert "'@SUM(1)" in text
-    write_annex(build_annex(results, reference), tmp_path / "c.csv")
-    write_annex(build_annex(results, reference), tmp_path / "d.csv")
-    assert (tmp_path / "c.csv").read_bytes() == (tmp_path / "d.csv").read_bytes()
-
 
 def test_results_fixture_has_matcher_columns() -> None:
     results = make_results()
@@ -712,23 +461,6 @@ def test_non_latin_text_survives_review_round_trip(tmp_path: Path) -> None:
     back = read_review(tmp_path / "r.csv").set_index("row_id")
     assert back.loc[rid(results, "云南锡业股份有限公司"), "reported_name"] == "云南锡业股份有限公司"
     assert back.loc[rid(results, "Aida Chem"), "supplier_company"] == "Société Générale"
-
-
-def test_saved_overrides_drive_the_matcher(tmp_path: Path, reference: Reference) -> None:
-    """Contract with smelter_match.matcher: a saved override decides the name next time."""
-    matcher_mod = pytest.importorskip("smelter_match.matcher")
-    results = make_results()
-    filled = fill(write_review(results, None), analyst_answers(results))
-    _, overrides, _ = apply_review(filled, results, reference, decided_at=WHEN)
-    save_overrides(overrides, tmp_path / "ov.csv")
-    matcher = matcher_mod.Matcher(reference, overrides=tmp_path / "ov.csv")
-    inp = pd.DataFrame({"name": ["abington  reldan", INJECTION, "Abington Reldan"],
-                        "metal": ["Gold", "Gold", "Tin"]})
-    out = matcher.match(inp, name="name", metal="metal")
-    c, d = result_column(out, "cid"), result_column(out, "decision")
-    assert (out[c].iloc[0], out[d].iloc[0]) == ("CID000015", "match")
-    assert (out[c].iloc[1], out[d].iloc[1]) == ("", "no_match")
-    assert out[c].iloc[2] != "CID000015"  # the override was for Gold only
 
 
 def test_custom_name_column(reference: Reference) -> None:

@@ -1,4 +1,4 @@
-"""Analyst workflow around match results: review files, applying reviews, the filing annex.
+"""The analyst review round trip: the review file, applying a filled one, training labels.
 
 The loop an analyst runs::
 
@@ -56,38 +56,26 @@ from pathlib import Path
 import pandas as pd
 
 from smelter_match.errors import InputError, ReviewError
+from smelter_match.normalize import parse_cid
 from smelter_match.overrides import (
     _text,
     _unneutralise,
-    normalise_cid,
     now_utc,
     overrides_from_decisions,
     read_text_csv,
 )
 from smelter_match.readers import COLUMN_SYNONYMS, _norm_header
 from smelter_match.reference import Reference
-from smelter_match.results import RESULT_COLUMNS, RESULT_PREFIX
+from smelter_match.results import (
+    META_COLUMNS,
+    column_text,
+    facility_flags,
+    parse_candidates,
+    result_column,
+    result_columns,
+)
 from smelter_match.safe_csv import write_csv
 
-__all__ = [
-    "ANALYST_COLUMNS",
-    "ANNEX_COLUMNS",
-    "META_COLUMNS",
-    "VERDICTS",
-    "apply_review",
-    "build_annex",
-    "input_roles",
-    "make_row_ids",
-    "normalise_verdict",
-    "read_review",
-    "result_column",
-    "review_columns",
-    "write_annex",
-    "write_review",
-]
-
-#: Provenance columns the CLI adds to results (next to the matcher's RESULT_COLUMNS).
-META_COLUMNS: tuple[str, ...] = ("row_id", "source_file", "source_row", "supplier_company")
 #: Words allowed in ``analyst_verdict``.
 VERDICTS: tuple[str, ...] = ("accept", "other", "not_a_smelter", "unsure")
 ANALYST_COLUMNS: tuple[str, ...] = ("analyst_cid", "analyst_verdict", "analyst_comment")
@@ -96,41 +84,14 @@ REPORTED_COLUMNS: dict[str, str] = {
     "name": "reported_name", "metal": "reported_metal", "country": "reported_country",
     "cid": "reported_cid",
 }
-ANNEX_COLUMNS: tuple[str, ...] = (
-    "metal", "smelter_name", "country", "rmap_status", "cid", "suppliers", "rows", "flags",
+#: Columns of :func:`export_training_labels` files.
+LABEL_COLUMNS: tuple[str, ...] = (
+    "row_id", "reported_name", "metal", "country", "label", "source", "comment",
 )
+NO_MATCH_LABEL = "NO_MATCH"
 #: Flags that describe the proposed CID (dropped when an analyst picks another CID).
 _CID_FLAGS = re.compile(r"^(removed_cid|successor=.*|removed=.*|not_in_reference)$")
 _ROLE_ORDER = {"name": ("reported_name", *COLUMN_SYNONYMS["name"])}
-
-
-# ------------------------------------------------------------------------------------------------
-# columns of a results frame
-# ------------------------------------------------------------------------------------------------
-
-def result_column(results: pd.DataFrame, name: str, *, required: bool = True) -> str | None:
-    """The actual column holding the matcher's ``name`` column (``cid``, ``metal``, ...).
-
-    The matcher names its column ``match_<name>`` when the input already had a ``name`` column; as
-    it appends its columns after the input's, the later of ``name`` / ``match_<name>`` is the
-    matcher's.
-
-    Raises:
-        InputError: (when ``required``) neither column exists.
-    """
-    cols = [str(c) for c in results.columns]
-    found = [c for c in (name, RESULT_PREFIX + name) if c in cols]
-    if not found:
-        if required:
-            raise InputError(
-                f"results have no {name!r} column; give the output of smelter-match match"
-            )
-        return None
-    return max(found, key=cols.index)
-
-
-def _result_columns(results: pd.DataFrame) -> set[str]:
-    return {c for n in RESULT_COLUMNS if (c := result_column(results, n, required=False))}
 
 
 def input_roles(results: pd.DataFrame,
@@ -144,7 +105,7 @@ def input_roles(results: pd.DataFrame,
     ``{"name": "Supplier smelter"}``, as given with ``--name-col``) puts that column first; the
     recognised synonyms still fill rows where it is empty (a CMRT read alongside keeps its layout).
     """
-    matcher_cols = _result_columns(results)
+    matcher_cols = result_columns(results)
     own = [c for c in map(str, results.columns)
            if c not in matcher_cols and c not in META_COLUMNS]
     roles: dict[str, list[str]] = {}
@@ -171,12 +132,6 @@ def _coalesce(results: pd.DataFrame, cols: list[str]) -> list[str]:
     return out
 
 
-def _column_text(results: pd.DataFrame, col: str | None) -> list[str]:
-    if col is None or col not in results.columns:
-        return [""] * len(results)
-    return [_text(v) for v in results[col].tolist()]
-
-
 def make_row_ids(df: pd.DataFrame, *, name_col: str | None = None) -> pd.Series:
     """Stable row ids: ``r`` + 12 hex digits of SHA-256 over (source_file, source_row, name).
 
@@ -187,10 +142,10 @@ def make_row_ids(df: pd.DataFrame, *, name_col: str | None = None) -> pd.Series:
     from reading an id like ``12e45`` as a number.
     """
     n = len(df)
-    names = (_column_text(df, name_col) if name_col
+    names = (column_text(df, name_col) if name_col
              else _coalesce(df, input_roles(df)["name"]))
-    files = _column_text(df, "source_file")
-    rows = (_column_text(df, "source_row") if "source_row" in df.columns
+    files = column_text(df, "source_file")
+    rows = (column_text(df, "source_row") if "source_row" in df.columns
             else [str(i + 1) for i in range(n)])
     seen: dict[str, int] = {}
     ids = []
@@ -204,7 +159,7 @@ def make_row_ids(df: pd.DataFrame, *, name_col: str | None = None) -> pd.Series:
 
 def _row_ids(results: pd.DataFrame) -> list[str]:
     if "row_id" in results.columns:
-        ids = _column_text(results, "row_id")
+        ids = column_text(results, "row_id")
         if "" in ids:
             raise InputError("results have rows without row_id; re-run smelter-match match")
         seen: set[str] = set()
@@ -218,25 +173,6 @@ def _row_ids(results: pd.DataFrame) -> list[str]:
 # ------------------------------------------------------------------------------------------------
 # review files
 # ------------------------------------------------------------------------------------------------
-
-def _parse_candidates(value: object) -> list[tuple[str, str, float | None]]:
-    """``"CID|name|score ; ..."`` -> [(cid, name, score)] (names may contain ``|``)."""
-    out = []
-    for part in _text(value).split(" ; "):
-        part = part.strip()
-        if not part:
-            continue
-        cid, _, rest = part.partition("|")
-        name, sep, score = rest.rpartition("|")
-        if not sep:
-            name, score = rest, ""
-        try:
-            num: float | None = round(float(score), 3)
-        except ValueError:
-            num = None
-        out.append((cid.strip(), name.strip(), num))
-    return out
-
 
 def _hash_rank(*parts: object) -> str:
     return hashlib.sha256("\x1f".join(map(str, parts)).encode("utf-8")).hexdigest()
@@ -304,7 +240,7 @@ def write_review(
            ("cid", "standard_name", "metal", "country", "rmap_status", "score", "decision",
             "reason", "candidates", "flags")}
     ids = _row_ids(results)
-    decisions = _column_text(results, col["decision"])
+    decisions = column_text(results, col["decision"])
     is_review = [d == "review" for d in decisions]
     no_match = [i for i, d in enumerate(decisions) if d == "no_match"]
     n_sample = _no_match_count(include_no_match, len(no_match))
@@ -316,26 +252,26 @@ def write_review(
     roles = input_roles(results, input_columns)
     out: dict[str, list] = {
         "row_id": sub_ids,
-        "source_file": _column_text(sub, "source_file"),
+        "source_file": column_text(sub, "source_file"),
         "source_row": [int(x) if x.isdigit() else None
-                       for x in _column_text(sub, "source_row")],
-        "supplier_company": _column_text(sub, "supplier_company"),
+                       for x in column_text(sub, "source_row")],
+        "supplier_company": column_text(sub, "supplier_company"),
     }
     for role, name in REPORTED_COLUMNS.items():
         out[name] = _coalesce(sub, roles[role])
     if not blind:
-        out["decision"] = _column_text(sub, col["decision"])
+        out["decision"] = column_text(sub, col["decision"])
         for src, dst in (("cid", "proposed_cid"), ("standard_name", "proposed_name"),
                          ("metal", "proposed_metal"), ("country", "proposed_country"),
                          ("rmap_status", "proposed_rmap_status")):
-            out[dst] = _column_text(sub, col[src])
+            out[dst] = column_text(sub, col[src])
         # a no_match row has no proposal: its metal is the reported one, not a CID's
         out["proposed_metal"] = [m if c else "" for m, c in
                                  zip(out["proposed_metal"], out["proposed_cid"], strict=True)]
         out["score"] = pd.to_numeric(sub[col["score"]], errors="coerce").round(3).tolist()
-        out["reason"] = _column_text(sub, col["reason"])
-        out["flags"] = _column_text(sub, col["flags"])
-    cands = [_parse_candidates(v)[:top_k] for v in sub[col["candidates"]].tolist()]
+        out["reason"] = column_text(sub, col["reason"])
+        out["flags"] = column_text(sub, col["flags"])
+    cands = [parse_candidates(v)[:top_k] for v in sub[col["candidates"]].tolist()]
     if blind:
         cands = [sorted(cs, key=lambda c, rid=rid: _hash_rank(seed, rid, c[0]))
                  for cs, rid in zip(cands, sub_ids, strict=True)]
@@ -353,11 +289,11 @@ def write_review(
         for k in range(top_k):
             review[f"cand{k + 1}_score"] = review[f"cand{k + 1}_score"].astype(float)
     used = {c for cols in roles.values() for c in cols[:1]}
-    skip = used | _result_columns(results) | set(META_COLUMNS)
+    skip = used | result_columns(results) | set(META_COLUMNS)
     extras = [c for c in map(str, results.columns) if c not in skip]
     for c in extras:
         name = c if c not in review.columns else f"input_{c}"
-        review[name] = _column_text(sub, c)
+        review[name] = column_text(sub, c)
     review = review.reset_index(drop=True)
     if path is not None:
         write_csv(review, path)
@@ -434,13 +370,6 @@ def _add_flag(flags: str, flag: str, *, drop_cid_flags: bool = False) -> str:
     if drop_cid_flags:
         parts = [f for f in parts if not _CID_FLAGS.match(f)]
     return ";".join(parts + ([flag] if flag not in parts else []))
-
-
-def _facility_flags(fac: dict) -> list[str]:
-    if not fac.get("removed"):
-        return []
-    succ = [s for s in _text(fac.get("successors")).split(";") if s]
-    return ["removed_cid", *[f"successor={s}" for s in succ]]
 
 
 def _set_cell(df: pd.DataFrame, i: int, col: str, value: object) -> None:
@@ -526,7 +455,7 @@ def apply_review(
         where = f"review row {line} (row_id {rid})"
         verdict = normalise_verdict(rec.get("analyst_verdict"), line=line, row_id=rid)
         raw_cid = _text(rec.get("analyst_cid"))
-        acid = normalise_cid(raw_cid)
+        acid = parse_cid(raw_cid)
         if not rid:
             if verdict or raw_cid:
                 raise ReviewError(f"review row {line}: analyst columns filled but row_id is empty")
@@ -589,7 +518,7 @@ def apply_review(
             replaced = new_cid != before[0]
             if fac is not None:
                 flags = _add_flag(flags, "analyst_reviewed", drop_cid_flags=replaced)
-                for f in _facility_flags(fac):
+                for f in facility_flags(fac):
                     flags = _add_flag(flags, f)
                 updates.update({
                     col["cid"]: new_cid, col["standard_name"]: fac["standard_name"],
@@ -628,88 +557,68 @@ def apply_review(
 
 
 # ------------------------------------------------------------------------------------------------
-# annex
+# training labels
 # ------------------------------------------------------------------------------------------------
 
-def _status_word(status: str) -> str:
-    return status if status in ("Conformant", "Active") else "Unknown"
+def _inside_gold(path: Path) -> bool:
+    parts = [x.casefold() for x in path.resolve().parts]
+    pairs = zip(parts, parts[1:], strict=False)
+    return any(a == "reference_data" and b == "gold" for a, b in pairs)
 
 
-def build_annex(results: pd.DataFrame, reference: Reference | None = None) -> pd.DataFrame:
-    """The de-duplicated facility list of all ``match`` rows, for a filing (cf. Inogen Annex A).
+def export_training_labels(review_df: pd.DataFrame | str | Path, path: str | Path,
+                           *, source: str = "analyst_review") -> pd.DataFrame:
+    """Write the decided rows of a filled review file as labelled training rows; return them.
 
-    One row per (metal, CID) with columns :data:`ANNEX_COLUMNS`: metal, smelter_name (RMI standard
-    name), country, rmap_status, cid, suppliers (distinct ``supplier_company``, or
-    ``source_file`` for rows without a company; compared ignoring case and spacing; 0 when the
-    results carry neither), rows (result rows reporting the facility) and flags.
+    One row per review row with verdict accept, other or not_a_smelter (``unsure`` and blank rows
+    are left out): row_id, reported_name, metal and country as the supplier reported them, label
+    (the CID decided - ``analyst_cid``, else for ``accept`` the proposed CID - or ``NO_MATCH``),
+    source, comment. Run :func:`~smelter_match.workflow.apply_review` first: it validates the CIDs
+    against the reference; this function only reads the review file.
 
-    ``rmap_status`` is ``Conformant``, ``Active`` or ``Unknown``; **Unknown means the facility is
-    on neither the RMI Conformant nor the Active list** (as in Inogen's filing: its status cannot be
-    determined), not that it failed an audit.
+    These labels are kept apart from the hand-labelled gold sets: writing into a
+    ``reference_data/gold`` folder is refused.
 
-    With ``reference``, name, country and status come from it (current data) and flags say
-    ``removed_cid`` (+ ``removed=<date>`` and ``successor=<CID>``) for facilities RMI removed, or
-    ``not_in_reference``. Without it, the results' own values and removal flags are used. Sorted
-    by metal, then name, then CID.
+    Raises:
+        InputError: ``path`` is inside ``reference_data/gold``.
+        ReviewError: a verdict is not one of the allowed words, or an ``accept``/``other`` row has
+            no CID to use.
     """
-    col = {n: result_column(results, n) for n in
-           ("cid", "standard_name", "metal", "country", "rmap_status", "decision", "flags")}
-    m = results[[_text(v) == "match" for v in results[col["decision"]].tolist()]]
-    cids = _column_text(m, col["cid"])
-    metals = _column_text(m, col["metal"])
-    companies = _column_text(m, "supplier_company")
-    files = _column_text(m, "source_file")
-    names = _column_text(m, col["standard_name"])
-    countries = _column_text(m, col["country"])
-    statuses = _column_text(m, col["rmap_status"])
-    flag_lists = _column_text(m, col["flags"])
-
-    groups: dict[tuple[str, str], dict] = {}
-    for j, cid in enumerate(cids):
-        if not cid:
-            continue
-        metal = metals[j]
-        if not metal and reference is not None:
-            found = reference.metals_of(cid)
-            metal = found[0] if len(found) == 1 else ""
-        g = groups.setdefault((metal, cid), {"rows": 0, "suppliers": set(), "name": names[j],
-                                             "country": countries[j], "status": statuses[j],
-                                             "flags": []})
-        g["rows"] += 1
-        who = companies[j] or files[j]
-        if who:
-            g["suppliers"].add(" ".join(who.casefold().split()))
-        for f in flag_lists[j].split(";"):
-            f = f.strip()
-            if (f == "removed_cid" or f.startswith(("successor=", "removed="))) \
-                    and f not in g["flags"]:
-                g["flags"].append(f)
+    p = Path(path)
+    if _inside_gold(p):
+        raise InputError(
+            f"{p}: training labels from reviews are not gold labels; write them outside "
+            f"reference_data/gold"
+        )
+    rev = review_df if isinstance(review_df, pd.DataFrame) else read_text_csv(
+        review_df, what="review file")
     rows = []
-    for (metal, cid), g in groups.items():
-        name, country, status, flags = g["name"], g["country"], g["status"], g["flags"]
-        if reference is not None:
-            fac = reference.facility(cid, metal) if metal else reference.facility(cid)
-            if fac is None:
-                flags = ["not_in_reference"]
-            else:
-                metal = fac["metal"]
-                name, country, status = fac["standard_name"], fac["country"], fac["rmap_status"]
-                flags = _facility_flags(fac)
-                if fac.get("removed") and fac.get("removed_date"):
-                    flags.insert(1, f"removed={fac['removed_date']}")
+    for i, rec in enumerate(rev.to_dict("records")):
+        verdict = normalise_verdict(rec.get("analyst_verdict"), line=i + 2,
+                                    row_id=_text(rec.get("row_id")))
+        if verdict in ("", "unsure"):
+            continue
+        if verdict == "not_a_smelter":
+            label = NO_MATCH_LABEL
+        else:
+            label = parse_cid(rec.get("analyst_cid")) or ""
+            if not label and verdict == "accept":
+                label = parse_cid(rec.get("proposed_cid")) or ""
+            if not label:
+                raise ReviewError(
+                    f"review row {i + 2} (row_id {_text(rec.get('row_id'))}): verdict {verdict} "
+                    f"but no CID to label it with"
+                )
         rows.append({
-            "metal": metal, "smelter_name": name, "country": country,
-            "rmap_status": _status_word(status), "cid": cid, "suppliers": len(g["suppliers"]),
-            "rows": g["rows"], "flags": ";".join(flags),
+            "row_id": _text(rec.get("row_id")),
+            "reported_name": _unneutralise(_text(rec.get("reported_name"))),
+            "metal": _text(rec.get("reported_metal")),
+            "country": _unneutralise(_text(rec.get("reported_country"))),
+            "label": label,
+            "source": source,
+            "comment": _unneutralise(_text(rec.get("analyst_comment"))),
         })
-    annex = pd.DataFrame(rows, columns=list(ANNEX_COLUMNS))
-    if annex.empty:
-        return annex.astype({"suppliers": int, "rows": int})
-    annex["_name"] = annex["smelter_name"].str.casefold()
-    annex = annex.sort_values(["metal", "_name", "cid"], kind="stable").drop(columns="_name")
-    return annex.reset_index(drop=True).astype({"suppliers": int, "rows": int})
-
-
-def write_annex(df: pd.DataFrame, path: str | Path) -> None:
-    """Write an annex (from :func:`build_annex`) as an Excel-safe UTF-8-BOM CSV."""
-    write_csv(df, path)
+    out = pd.DataFrame(rows, columns=list(LABEL_COLUMNS), dtype=object)
+    out = out.sort_values("row_id", kind="stable").reset_index(drop=True)
+    write_csv(out, p)
+    return out
