@@ -193,9 +193,10 @@ def load_reference(*sources: str | Path | Iterable[str | Path], use_cache: bool 
         return Reference.load_compiled(flat[0])
     paths = expand_paths(flat)
     hashes = [(str(p), file_sha256(p)) for p in paths]
-    key = hashlib.sha256(
-        json.dumps([SCHEMA_VERSION, _normaliser_fingerprint(), sorted(h for _, h in hashes)]).encode()
-    ).hexdigest()
+    # The stamp identifies the data (the files' contents), the cache key also this code's version
+    content_hash = hashlib.sha256(
+        json.dumps([SCHEMA_VERSION, sorted(h for _, h in hashes)]).encode()).hexdigest()
+    key = hashlib.sha256(f"{content_hash}:{_normaliser_fingerprint()}".encode()).hexdigest()
     cached = cache_dir() / "compiled" / f"{key[:32]}.json.gz"
     if use_cache and cached.exists():
         try:
@@ -215,7 +216,7 @@ def load_reference(*sources: str | Path | Iterable[str | Path], use_cache: bool 
         raise ReferenceLoadError(
             "no smelter list among the reference files: give a CMRT workbook or the RMI CMRT export"
         )
-    ref = merge_sources(data, key)
+    ref = merge_sources(data, content_hash)
     if use_cache:
         with contextlib.suppress(OSError):  # a read-only cache dir only costs speed
             ref.save(cached)
