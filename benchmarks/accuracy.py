@@ -80,7 +80,7 @@ def metrics(s: pd.DataFrame, has_blocking: bool) -> dict:
     """The reported numbers for one subset of scored rows (see benchmarks/README.md).
 
     ``automation_rate`` is the share of rows decided *without review* (decision ``match`` or
-    ``no_match``), exactly as :func:`smelter_match.training.metrics` (``smelter-match
+    ``no_match``), exactly as :func:`smelter_match.evaluation.metrics` (``smelter-match
     evaluate``) defines it; ``auto_match_rate`` is the share of rows auto-matched.
     """
     n = len(s)

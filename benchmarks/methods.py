@@ -400,7 +400,7 @@ def train_smelter_match(reference, train: pd.DataFrame, inner_folds: int = 4):
     trainer derives from a gold file.
     """
     try:
-        from smelter_match import training
+        from smelter_match import evaluation, training
     except ImportError:
         return None
     if not hasattr(training, "Trainer"):
@@ -411,7 +411,7 @@ def train_smelter_match(reference, train: pd.DataFrame, inner_folds: int = 4):
     with tempfile.TemporaryDirectory(prefix="smelter_bench_train_") as tmp:
         path = os.path.join(tmp, "train.csv")
         train.to_csv(path, index=False)
-        rows = training.load_gold(path)
+        rows = evaluation.load_gold(path)
     model, _ = training.Trainer(reference, rows).final_model(inner_folds)
     return model
 

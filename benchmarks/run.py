@@ -38,7 +38,7 @@ QUICK = {"sizes": "1k", "folds": 2, "gold_rows": 80, "budget_s": 2.0, "latency_n
 #: What the rate metrics and curve axes mean (also written into results.json; see the README).
 DEFINITIONS = {
     "automation_rate": "rows decided without review (decision match or no_match) / rows; the "
-                       "definition of smelter_match.training.metrics (smelter-match evaluate)",
+                       "definition of smelter_match.evaluation.metrics (smelter-match evaluate)",
     "auto_match_rate": "rows auto-matched (decision match) / rows",
     "review_rate": "rows sent to review / rows (= 1 - automation_rate)",
     "curves": "per threshold t: the method's no_match decisions kept, every other row "

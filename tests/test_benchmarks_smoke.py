@@ -144,7 +144,7 @@ def _library_scored():
 
 def test_benchmark_automation_is_the_library_definition() -> None:
     from benchmarks.accuracy import metrics as bench_metrics
-    from smelter_match.training import metrics as lib_metrics
+    from smelter_match.evaluation import metrics as lib_metrics
 
     b = bench_metrics(_benchmark_scored(), has_blocking=True)
     lib = lib_metrics(_library_scored())
@@ -177,11 +177,11 @@ def test_curve_uses_the_automation_definition_and_passes_through_the_operating_p
 def test_evaluation_report_separates_safe_reviews_from_errors(tmp_path: Path) -> None:
     import pandas as pd
 
-    from smelter_match.training import _errors, _per_metal, metrics, write_evaluation
+    from smelter_match.evaluation import error_rows, metrics, metrics_by_metal, write_evaluation
 
     scored = _library_scored()
-    errors = _errors(scored)
-    result = {"how": "test", "overall": metrics(scored), "per_metal": _per_metal(scored),
+    errors = error_rows(scored)
+    result = {"how": "test", "overall": metrics(scored), "per_metal": metrics_by_metal(scored),
               "errors": errors, "scored": scored}
     md = write_evaluation(result, "Eval", str(tmp_path / "evaluation_x"))
     assert "## Errors (4)" in md

@@ -20,8 +20,8 @@ from rapidfuzz.distance import JaroWinkler
 
 from smelter_match import Matcher
 from smelter_match.compare import FEATURES, compute_features
+from smelter_match.evaluation import load_gold
 from smelter_match.normalize import GENERIC_WORDS, normalize_name
-from smelter_match.training import load_gold
 
 GOLD = Path(__file__).resolve().parent.parent / "reference_data" / "gold"
 COL = {f: j for j, f in enumerate(FEATURES)}

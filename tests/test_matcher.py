@@ -14,8 +14,8 @@ from smelter_match import RESULT_COLUMNS, Matcher
 from smelter_match.blocking import CandidateGenerator
 from smelter_match.classify import Model
 from smelter_match.errors import InputError, ModelError
+from smelter_match.evaluation import load_gold
 from smelter_match.normalize import normalize_name
-from smelter_match.training import load_gold
 
 GOLD = Path(__file__).resolve().parent.parent / "reference_data" / "gold"
 

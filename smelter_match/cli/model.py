@@ -42,8 +42,9 @@ def add_evaluate_parser(sub: argparse._SubParsersAction, common: CommonOptions) 
 
 def run_evaluate(args: argparse.Namespace) -> int:
     from smelter_match.classify import Model
+    from smelter_match.evaluation import evaluate_model, write_evaluation
     from smelter_match.matcher import Matcher
-    from smelter_match.training import evaluate_cv, evaluate_model, write_evaluation
+    from smelter_match.training import evaluate_cv
 
     if not Path(args.gold).is_file():
         raise InputError(f"{args.gold}: no such gold file")
