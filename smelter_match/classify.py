@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
+from smelter_match._resources import model_text
 from smelter_match.compare import FEATURES
 from smelter_match.errors import ModelError
 
@@ -98,11 +98,7 @@ class Model:
     def load(cls, path: str | Path | None = None) -> Model:
         """Load a model file; ``None`` loads the model shipped with the package."""
         try:
-            if path is None:
-                text = (resources.files("smelter_match") / "models" / "default.json").read_text(
-                    encoding="utf-8")
-            else:
-                text = Path(path).read_text(encoding="utf-8")
+            text = model_text() if path is None else Path(path).read_text(encoding="utf-8")
         except FileNotFoundError:
             raise ModelError(f"model file not found: {path or 'shipped default'}; run "
                              "'smelter-match train'") from None

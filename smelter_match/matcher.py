@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from smelter_match._resources import vocab_path
+from smelter_match._resources import data_lines
 from smelter_match.blocking import CandidateGenerator
 from smelter_match.classify import Model
 from smelter_match.compare import compute_features
@@ -31,8 +31,7 @@ Query = tuple[str, str, str, str, str]   # (name, metal, metal_text, country_cod
 
 def _placeholders() -> frozenset[str]:
     """Normalised keys of texts that are not names at all ("Smelter not listed", "N/A", ...)."""
-    lines = vocab_path("placeholders.txt").read_text(encoding="utf-8").splitlines()
-    return frozenset(normalize_name(s).key for s in lines if s.strip() and not s.startswith("#"))
+    return frozenset(normalize_name(s).key for s in data_lines("vocab", "placeholders.txt"))
 
 
 class Matcher:

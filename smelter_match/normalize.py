@@ -22,12 +22,11 @@ lists, review files and override files alike). Every public function is
 total: any input gives a value or ``None``, never an exception, because input comes straight from
 spreadsheets (None, NaN, numbers, stray unicode).
 
-The vocabulary files are read once at import (see ``smelter_match._resources.vocab_path``).
+The vocabulary files are read once at import (see :mod:`smelter_match._resources`).
 """
 
 from __future__ import annotations
 
-import csv
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -39,20 +38,12 @@ from cleanco import prepare_default_terms
 from rapidfuzz import fuzz, process
 from unidecode import unidecode
 
-from smelter_match._resources import vocab_path
+from smelter_match._resources import data_csv, data_lines
+from smelter_match.io.tables import cell_text
 
 __all__ = [
-    "GENERIC_WORDS",
-    "METALS",
-    "STOP_WORDS",
-    "NormalizedName",
-    "country_name",
-    "fold",
-    "normalize_country",
-    "normalize_metal",
-    "normalize_name",
-    "is_cid",
-    "parse_cid",
+    "GENERIC_WORDS", "METALS", "NormalizedName", "STOP_WORDS", "find_cids", "fold",
+    "is_cid", "normalize_country", "normalize_metal", "normalize_name", "parse_cid",
     "strip_legal_forms",
 ]
 
@@ -86,93 +77,22 @@ class NormalizedName:
 
 
 def _vocab_lines(name: str) -> list[str]:
-    """Non-blank, non-comment lines of a vocabulary file, stripped."""
-    text = vocab_path(name).read_text(encoding="utf-8")
-    return [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    return data_lines("vocab", name)
 
 
-def _vocab_csv(name: str) -> list[tuple[str, str]]:
-    """(first, second) column pairs of a two-column CSV vocabulary file; header/comments skipped."""
-    rows = csv.reader(_vocab_lines(name))
-    next(rows, None)  # header
-    return [(r[0].strip(), r[1].strip()) for r in rows if len(r) >= 2 and r[0].strip()]
+def _vocab_pairs(name: str, first: str, second: str) -> list[tuple[str, str]]:
+    """(first, second) column pairs of a CSV vocabulary file."""
+    return [(r[first], r[second]) for r in data_csv("vocab", name) if r.get(first)]
 
 
 # --------------------------------------------------------------------------------------------
 # Step 1: unicode -> ASCII, with homoglyph repair
 
-# Letters that are drawn like a Latin letter, by Unicode name (literal glyphs would be unreadable
-# here, which is the whole problem). Lower-case Cyrillic letters that only resemble small caps
-# (в, н, т, м) are left out: nobody types them for a Latin letter.
-_LOOKALIKES: dict[str, str] = {
-    # Cyrillic capitals
-    "CYRILLIC CAPITAL LETTER A": "A",
-    "CYRILLIC CAPITAL LETTER VE": "B",
-    "CYRILLIC CAPITAL LETTER IE": "E",
-    "CYRILLIC CAPITAL LETTER IO": "E",
-    "CYRILLIC CAPITAL LETTER KA": "K",
-    "CYRILLIC CAPITAL LETTER EM": "M",
-    "CYRILLIC CAPITAL LETTER EN": "H",
-    "CYRILLIC CAPITAL LETTER O": "O",
-    "CYRILLIC CAPITAL LETTER ER": "P",
-    "CYRILLIC CAPITAL LETTER ES": "C",
-    "CYRILLIC CAPITAL LETTER TE": "T",
-    "CYRILLIC CAPITAL LETTER U": "Y",
-    "CYRILLIC CAPITAL LETTER STRAIGHT U": "Y",
-    "CYRILLIC CAPITAL LETTER HA": "X",
-    "CYRILLIC CAPITAL LETTER DZE": "S",
-    "CYRILLIC CAPITAL LETTER BYELORUSSIAN-UKRAINIAN I": "I",
-    "CYRILLIC CAPITAL LETTER YI": "I",
-    "CYRILLIC CAPITAL LETTER JE": "J",
-    "CYRILLIC CAPITAL LETTER QA": "Q",
-    "CYRILLIC CAPITAL LETTER WE": "W",
-    "CYRILLIC CAPITAL LETTER SHHA": "H",
-    "CYRILLIC LETTER PALOCHKA": "I",
-    "CYRILLIC CAPITAL LETTER ZE": "3",
-    # Cyrillic small letters
-    "CYRILLIC SMALL LETTER A": "a",
-    "CYRILLIC SMALL LETTER IE": "e",
-    "CYRILLIC SMALL LETTER IO": "e",
-    "CYRILLIC SMALL LETTER KA": "k",
-    "CYRILLIC SMALL LETTER O": "o",
-    "CYRILLIC SMALL LETTER ER": "p",
-    "CYRILLIC SMALL LETTER ES": "c",
-    "CYRILLIC SMALL LETTER U": "y",
-    "CYRILLIC SMALL LETTER STRAIGHT U": "y",
-    "CYRILLIC SMALL LETTER HA": "x",
-    "CYRILLIC SMALL LETTER DZE": "s",
-    "CYRILLIC SMALL LETTER BYELORUSSIAN-UKRAINIAN I": "i",
-    "CYRILLIC SMALL LETTER JE": "j",
-    "CYRILLIC SMALL LETTER KOMI DE": "d",
-    "CYRILLIC SMALL LETTER QA": "q",
-    "CYRILLIC SMALL LETTER WE": "w",
-    "CYRILLIC SMALL LETTER SHHA": "h",
-    "CYRILLIC SMALL LETTER PALOCHKA": "l",
-    # Greek capitals
-    "GREEK CAPITAL LETTER ALPHA": "A",
-    "GREEK CAPITAL LETTER BETA": "B",
-    "GREEK CAPITAL LETTER EPSILON": "E",
-    "GREEK CAPITAL LETTER ZETA": "Z",
-    "GREEK CAPITAL LETTER ETA": "H",
-    "GREEK CAPITAL LETTER IOTA": "I",
-    "GREEK CAPITAL LETTER KAPPA": "K",
-    "GREEK CAPITAL LETTER MU": "M",
-    "GREEK CAPITAL LETTER NU": "N",
-    "GREEK CAPITAL LETTER OMICRON": "O",
-    "GREEK CAPITAL LETTER RHO": "P",
-    "GREEK CAPITAL LETTER TAU": "T",
-    "GREEK CAPITAL LETTER UPSILON": "Y",
-    "GREEK CAPITAL LETTER CHI": "X",
-    # Greek small letters
-    "GREEK SMALL LETTER ALPHA": "a",
-    "GREEK SMALL LETTER IOTA": "i",
-    "GREEK SMALL LETTER KAPPA": "k",
-    "GREEK SMALL LETTER NU": "v",
-    "GREEK SMALL LETTER OMICRON": "o",
-    "GREEK SMALL LETTER RHO": "p",
-    "GREEK SMALL LETTER UPSILON": "u",
+# Letters drawn like a Latin letter (homoglyphs.csv names them by Unicode name).
+_HOMOGLYPHS: dict[str, str] = {
+    unicodedata.lookup(name): latin
+    for name, latin in _vocab_pairs("homoglyphs.csv", "unicode_name", "latin")
 }
-_HOMOGLYPHS: dict[str, str] = {unicodedata.lookup(n): lat for n, lat in _LOOKALIKES.items()}
 _HOMOGLYPH_TABLE = str.maketrans(_HOMOGLYPHS)
 # Greek, Greek Extended, Cyrillic, Cyrillic Supplement.
 _CYR_GREEK_RE = re.compile("[\u0370-\u03ff\u1f00-\u1fff\u0400-\u052f]")
@@ -319,7 +239,7 @@ def fold(text: str) -> str:
     (see ``normalize_name``).
     """
     if not isinstance(text, str):
-        text = _to_text(text)
+        text = cell_text(text)
     return " ".join(_fold_ascii_tokens(_to_ascii(text)))
 
 
@@ -390,25 +310,16 @@ def _strip_legal(tokens: list[str], keep_one: bool) -> list[str]:
     changed = True
     while changed and len(tokens) > floor:
         changed = False
-        forms = _SUFFIX_FORMS.get(tokens[-1])
-        if forms:
+        for at_end, index in ((True, _SUFFIX_FORMS), (False, _PREFIX_FORMS)):
             room = len(tokens) - floor
-            for f in forms:
+            for f in index.get(tokens[-1] if at_end else tokens[0], ()) if room > 0 else ():
                 n = len(f)
-                if n <= room and (n == 1 or tuple(tokens[-n:]) == f):
-                    del tokens[-n:]
+                edge = tokens[len(tokens) - n:] if at_end else tokens[:n]
+                if n <= room and (n == 1 or tuple(edge) == f):
+                    start = len(tokens) - n if at_end else 0
+                    del tokens[start:start + n]
                     changed = True
                     break
-        if len(tokens) > floor:
-            forms = _PREFIX_FORMS.get(tokens[0])
-            if forms:
-                room = len(tokens) - floor
-                for f in forms:
-                    n = len(f)
-                    if n <= room and (n == 1 or tuple(tokens[:n]) == f):
-                        del tokens[:n]
-                        changed = True
-                        break
     return tokens
 
 
@@ -488,27 +399,6 @@ def _bracket_parts(s: str) -> tuple[str, list[str]]:
 # normalize_name
 
 
-def _to_text(obj: object) -> str:
-    """Text of a cell value: "" for None/NaN/NA/NaT, UTF-8 for bytes, ``str()`` otherwise."""
-    if obj is None:
-        return ""
-    if isinstance(obj, str):
-        return str(obj)
-    if isinstance(obj, bytes | bytearray):
-        return bytes(obj).decode("utf-8", "replace")
-    if type(obj).__name__ in ("NAType", "NaTType"):
-        return ""
-    try:
-        if obj != obj:  # NaN of any float type
-            return ""
-    except Exception:
-        pass
-    try:
-        return str(obj)
-    except Exception:
-        return ""
-
-
 def _build(text: str) -> NormalizedName:
     ascii_text = _to_ascii(text)
     folded_tokens = _fold_ascii_tokens(ascii_text)
@@ -529,15 +419,10 @@ def _build(text: str) -> NormalizedName:
         variant_tuple = tuple(dict.fromkeys(variants))
     else:
         variant_tuple = (key,)
-    return NormalizedName(
-        original=text,
-        folded=" ".join(folded_tokens),
-        key=key,
-        tokens=tuple(key_toks),
-        compact=key.replace(" ", ""),
-        acronym="".join([t[0] for t in acronym_toks]) if len(acronym_toks) >= 2 else "",
-        variants=variant_tuple,
-    )
+    acronym = "".join([t[0] for t in acronym_toks]) if len(acronym_toks) >= 2 else ""
+    return NormalizedName(original=text, folded=" ".join(folded_tokens), key=key,
+                          tokens=tuple(key_toks), compact=key.replace(" ", ""), acronym=acronym,
+                          variants=variant_tuple)
 
 
 _build_cached = lru_cache(maxsize=200_000)(_build)
@@ -552,15 +437,14 @@ def normalize_name(text: object) -> NormalizedName:
     """
     if type(text) is str:
         return _build_cached(text)
-    return _build_cached(_to_text(text))
+    return _build_cached(cell_text(text))
 
 
 # --------------------------------------------------------------------------------------------
 # Countries
 
-_COUNTRY_NULLS = frozenset(
-    {"", "na", "n a", "none", "null", "nan", "unknown", "tbd", "not available", "not applicable"}
-)
+_COUNTRY_NULLS = frozenset({"", "na", "n a", "none", "null", "nan", "unknown", "tbd",
+                            "not available", "not applicable"})
 _COUNTRY_FILLER = frozenset({"the", "of", "and"})
 
 
@@ -593,7 +477,7 @@ def _build_country_tables() -> tuple[dict[str, str], dict[str, str]]:
             value = getattr(c, attr, None)
             if value:
                 add(value, c.alpha_2, override=False)
-    for alias, code in _vocab_csv("country_aliases.csv"):
+    for alias, code in _vocab_pairs("country_aliases.csv", "alias", "iso2"):
         add(alias, code.upper(), override=True)
     return exact, {k: v for k, v in unordered.items() if v}
 
@@ -608,7 +492,7 @@ def normalize_country(text: object) -> str | None:
     are accepted. Blank, "-", "N/A" and anything unrecognised give None. Never raises.
     """
     try:
-        f = fold(_to_text(text))
+        f = fold(cell_text(text))
         if f in _COUNTRY_NULLS:
             return None
         code = _COUNTRY_EXACT.get(f)
@@ -619,24 +503,11 @@ def normalize_country(text: object) -> str | None:
         return None
 
 
-def country_name(code: str) -> str:
-    """Display name for an alpha-2 code ("KR" -> "South Korea", "TW" -> "Taiwan").
-
-    pycountry's common name where it has one, else its short name; an unknown code is returned
-    unchanged (so a caller can always display something).
-    """
-    text = _to_text(code).strip()
-    rec = pycountry.countries.get(alpha_2=text.upper()) if len(text) == 2 else None
-    if rec is None:
-        return text
-    return getattr(rec, "common_name", None) or rec.name
-
-
 # --------------------------------------------------------------------------------------------
 # Metals
 
 _METAL_ALIASES: dict[str, str] = {}
-for _alias, _metal in _vocab_csv("metals.csv"):
+for _alias, _metal in _vocab_pairs("metals.csv", "alias", "metal"):
     if _metal not in METALS:
         raise ValueError(f"metals.csv: {_metal!r} is not one of {METALS}")
     _METAL_ALIASES[fold(_alias)] = _metal
@@ -655,7 +526,7 @@ def normalize_metal(text: object) -> str | None:
     clear of every other metal ("rantalum", "Gol"; not "zinc", "golden"). Never raises.
     """
     try:
-        f = fold(_to_text(text))
+        f = fold(cell_text(text))
         if not f:
             return None
         metal = _METAL_ALIASES.get(f)
@@ -689,8 +560,14 @@ def normalize_metal(text: object) -> str | None:
 
 #: The canonical form of an RMI smelter ID, as RMI's files write it.
 CID_PATTERN = re.compile(r"^CID\d{6}$")
+_CID_CANONICAL_RE = re.compile(r"CID\d{6}")
 _CID_CELL_RE = re.compile(r"^(?:CID)?\s*0*(\d{1,6})$", re.IGNORECASE)
 _CID_IN_TEXT_RE = re.compile(r"\bCID\s*0*(\d{1,6})(?!\d)", re.IGNORECASE)
+
+
+def find_cids(text: str) -> list[str]:
+    """The canonical CIDs written in a text, in order ("Alias to CID000760" -> ["CID000760"])."""
+    return _CID_CANONICAL_RE.findall(text)
 
 
 def is_cid(text: object) -> bool:
@@ -707,7 +584,7 @@ def parse_cid(value: object) -> str | None:
     its facilities), or text naming one "CID..." ("CID002763 (Metalor)"). Anything else ("ABC",
     "1AUS046", a number of seven digits) is not a CID.
     """
-    text = " ".join(_to_text(value).split())
+    text = " ".join(cell_text(value).split())
     if not text:
         return ""
     m = _CID_CELL_RE.match(text) or _CID_IN_TEXT_RE.search(text)

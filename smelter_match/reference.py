@@ -226,10 +226,10 @@ def load_reference(*sources: str | Path | Iterable[str | Path], use_cache: bool 
 def _normaliser_fingerprint() -> str:
     """Hash of the normaliser's code and vocabularies: compiled keys depend on them."""
     from smelter_match import normalize
-    from smelter_match._resources import vocab_path
+    from smelter_match._resources import data_path
 
     h = hashlib.sha256(Path(normalize.__file__).read_bytes())
-    folder = vocab_path("stopwords.txt").parent
+    folder = data_path("vocab", "stopwords.txt").parent
     for f in sorted(folder.glob("*")):
         if f.is_file():
             h.update(f.name.encode() + f.read_bytes())

@@ -17,28 +17,24 @@ Recognised kinds:
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import re
-import xml.etree.ElementTree as ET
-import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
 
-from smelter_match.errors import ReferenceLoadError
+from smelter_match.errors import InputError, ReferenceLoadError
+from smelter_match.io import tables
+from smelter_match.io.tables import header_key
+from smelter_match.normalize import find_cids, is_cid
 
 METALS_3TG = ("Gold", "Tantalum", "Tin", "Tungsten")
-CID_RE = re.compile(r"^CID\d{6}$")
-CID_FIND_RE = re.compile(r"CID\d{6}")
 OLD_ID_RE = re.compile(r"^\d[A-Z]{3}\d{3}$")
 _DATE_IN_TEXT_RE = re.compile(r"as of ([A-Z][a-z]+ \d{1,2}, \d{4})")
 _ISO_DATE_RE = re.compile(r"(20\d\d-\d\d-\d\d)")
-_SS_NS = "urn:schemas-microsoft-com:office:spreadsheet"
 
 LOOKUP_COLUMNS = ["metal", "name", "standard_name", "country", "cid", "city", "state_province"]
 LEGACY_COLUMNS = ["metal", "name", "standard_name", "country", "old_id", "cid", "is_standard"]
@@ -80,157 +76,32 @@ def file_sha256(path: Path) -> str:
 
 
 def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
-    """Expand folders (recursively) into the supported files inside them, sorted; keep files as given.
+    """Folders (searched recursively) replaced by the reference files inside them; files as given.
 
     Files inside a folder that turn out not to be RMI sources are skipped later by the caller;
     a file named explicitly must be a recognisable source.
     """
-    out: list[Path] = []
-    for raw in paths:
-        p = Path(raw).expanduser()
-        if p.is_dir():
-            found = sorted(
-                f for f in p.rglob("*")
-                if f.is_file() and f.suffix.lower() in SUPPORTED_SUFFIXES
-                and not f.name.startswith(("~$", "."))
-            )
-            if not found:
-                raise ReferenceLoadError(f"{p}: folder holds no reference files (.xlsx, .xls, .xml, .csv)")
-            out.extend(found)
-        elif p.exists():
-            out.append(p)
-        else:
-            raise ReferenceLoadError(f"{p}: no such file or folder")
-    return out
+    try:
+        return tables.expand_paths(paths, suffixes=SUPPORTED_SUFFIXES, recursive=True,
+                                   what="reference files")
+    except InputError as exc:
+        raise ReferenceLoadError(str(exc)) from None
 
 
-# --------------------------------------------------------------------------------------------
-# Generic table access: every container becomes a list of sheets, each a list of rows of text.
-# --------------------------------------------------------------------------------------------
-
-def _text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def _sniff(path: Path) -> str:
-    with open(path, "rb") as fh:
-        head = fh.read(2048)
-    if head.startswith(b"PK\x03\x04"):
-        return "zip"
-    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        return "ole"
-    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if stripped.startswith(b"<?xml") or stripped.startswith(b"<Workbook"):
-        return "xml"
-    return "text"
-
-
-def _is_encrypted_ole(path: Path) -> bool:
-    with open(path, "rb") as fh:
-        data = fh.read(1 << 16)
-    return "EncryptedPackage".encode("utf-16-le") in data
+#: The tabs of a CMRT workbook the reference uses (others are not read: some are large).
+_REFERENCE_TABS = frozenset({"Smelter Look-up", "Revision", "Standard Smelter Names", "K"})
 
 
 def read_sheets(path: Path) -> dict[str, list[list[str]]]:
-    """Read every sheet of a workbook/XML/CSV file as rows of text cells (hidden sheets included)."""
-    kind = _sniff(path)
+    """Every sheet of a reference file (hidden ones included) as rows of stripped text cells.
+
+    Of a CMRT workbook only the tabs the reference uses are read.
+    """
     try:
-        if kind == "zip":
-            return _read_xlsx(path)
-        if kind == "ole":
-            if _is_encrypted_ole(path):
-                raise ReferenceLoadError(f"{path}: workbook is password-protected; save an unprotected copy")
-            return _read_xls(path)
-        if kind == "xml":
-            return _read_spreadsheetml(path)
-        return {"csv": _read_csv(path)}
-    except ReferenceLoadError:
-        raise
-    except (zipfile.BadZipFile, ET.ParseError, KeyError, ValueError, OSError) as exc:
-        raise ReferenceLoadError(f"{path}: cannot read file ({type(exc).__name__}: {exc})") from None
-    except Exception as exc:  # third-party readers raise many types on corrupt files
-        raise ReferenceLoadError(f"{path}: cannot read file ({type(exc).__name__}: {exc})") from None
-
-
-def _read_xlsx(path: Path) -> dict[str, list[list[str]]]:
-    import warnings
-
-    import openpyxl
-
-    # RMI's workbooks carry header/footer codes openpyxl cannot parse; they are irrelevant here.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        return _read_xlsx_sheets(openpyxl.load_workbook(path, read_only=True, data_only=True))
-
-
-def _read_xlsx_sheets(wb) -> dict[str, list[list[str]]]:  # noqa: ANN001 - openpyxl Workbook
-    try:
-        wanted = {"Smelter Look-up", "Revision", "Standard Smelter Names", "K"}
-        names = wb.sheetnames
-        # A CMRT has ~10 tabs, most irrelevant and some large: read only the ones the reference uses.
-        take = [n for n in names if n in wanted] if wanted & set(names) else names
-        sheets: dict[str, list[list[str]]] = {}
-        for name in take:
-            ws = wb[name]
-            sheets[name] = [[_text(c) for c in row] for row in ws.iter_rows(values_only=True)]
-        return sheets
-    finally:
-        wb.close()
-
-
-def _read_xls(path: Path) -> dict[str, list[list[str]]]:
-    import xlrd
-
-    book = xlrd.open_workbook(str(path), logfile=io.StringIO(), on_demand=True)
-    try:
-        sheets: dict[str, list[list[str]]] = {}
-        for name in book.sheet_names():
-            if name not in {"Smelter Look-up", "Revision", "Standard Smelter Names", "K"}:
-                continue
-            sh = book.sheet_by_name(name)
-            sheets[name] = [[_text(v) for v in sh.row_values(i)] for i in range(sh.nrows)]
-        return sheets
-    finally:
-        book.release_resources()
-
-
-def _read_spreadsheetml(path: Path) -> dict[str, list[list[str]]]:
-    tag = lambda t: f"{{{_SS_NS}}}{t}"  # noqa: E731
-    root = ET.parse(path).getroot()
-    if root.tag != tag("Workbook"):
-        raise ReferenceLoadError(f"{path}: XML file is not an Excel 2003 SpreadsheetML workbook")
-    sheets: dict[str, list[list[str]]] = {}
-    for ws in root.iter(tag("Worksheet")):
-        rows: list[list[str]] = []
-        table = ws.find(tag("Table"))
-        for row in table.iter(tag("Row")) if table is not None else []:
-            cells: list[str] = []
-            for cell in row.iter(tag("Cell")):
-                idx = cell.get(tag("Index"))
-                if idx:  # sparse rows: ss:Index is 1-based position
-                    while len(cells) < int(idx) - 1:
-                        cells.append("")
-                data = cell.find(tag("Data"))
-                cells.append(_text("".join(data.itertext())) if data is not None else "")
-            rows.append(cells)
-        sheets[ws.get(tag("Name")) or f"sheet{len(sheets) + 1}"] = rows
-    return sheets
-
-
-def _read_csv(path: Path) -> list[list[str]]:
-    from smelter_match.readers import decode_csv_bytes, sniff_delimiter
-
-    text = decode_csv_bytes(path, path.read_bytes())
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))
-    return [[c.strip() for c in row] for row in reader]
+        sheets = tables.read_sheets(path, only=_REFERENCE_TABS)
+    except InputError as exc:
+        raise ReferenceLoadError(str(exc)) from None
+    return {sh.name: [[c.strip() for c in row] for row in sh.rows] for sh in sheets}
 
 
 # --------------------------------------------------------------------------------------------
@@ -244,22 +115,18 @@ def _metal(value: str) -> str | None:
 
 def _header_index(rows: Sequence[Sequence[str]], required: Sequence[str], limit: int = 30) -> int | None:
     """Index of the first row whose folded cells contain every required (folded) header."""
-    need = [_fold_header(r) for r in required]
+    need = [header_key(r) for r in required]
     for i, row in enumerate(rows[:limit]):
-        cells = {_fold_header(c) for c in row if c}
+        cells = {header_key(c) for c in row if c}
         if all(n in cells for n in need):
             return i
     return None
 
 
-def _fold_header(text: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", text.lower())
-
-
 def _col(header: Sequence[str], *names: str) -> int | None:
-    folded = [_fold_header(h) for h in header]
+    folded = [header_key(h) for h in header]
     for n in names:
-        f = _fold_header(n)
+        f = header_key(n)
         if f in folded:
             return folded.index(f)
     return None
@@ -302,7 +169,7 @@ def _find_lookup_table(rows: list[list[str]]) -> tuple[int, int, int] | None:
     """
     for i, row in enumerate(rows[:60]):
         metal_col = next((j for j, c in enumerate(row) if _metal(c)), None)
-        cid_col = next((j for j, c in enumerate(row) if CID_RE.match(c.strip())), None)
+        cid_col = next((j for j, c in enumerate(row) if is_cid(c.strip())), None)
         if metal_col is not None and cid_col is not None and cid_col > metal_col + 2:
             return i, metal_col, cid_col
     return None
@@ -330,7 +197,7 @@ def _parse_lookup_tab(rows: list[list[str]]) -> pd.DataFrame | None:
     for row in rows[first:]:
         metal = _metal(_cell(row, m))
         cid = _cell(row, c)
-        if not metal or not CID_RE.match(cid):
+        if not metal or not is_cid(cid):
             continue
         out.append([metal, _cell(row, m + 1), _cell(row, m + 2), _cell(row, m + 3), cid,
                     _cell(row, city), _cell(row, state)])
@@ -362,7 +229,7 @@ def _parse_legacy(sheets: dict[str, list[list[str]]]) -> pd.DataFrame | None:
         old = _cell(row, c_old)
         new = _cell(row, c_new)
         old = old if OLD_ID_RE.match(old) else ""
-        new = new if CID_RE.match(new) else ""
+        new = new if is_cid(new) else ""
         country = _cell(row, c_country)
         std_ids[(metal, name)] = (old, new)
         out.append([metal, name, name, country, old, new, True])
@@ -382,7 +249,7 @@ def _parse_legacy(sheets: dict[str, list[list[str]]]) -> pd.DataFrame | None:
                 continue
             old, new = std_ids.get((metal, name), ("", ""))
             cid = _cell(row, c_cid)
-            new = cid if CID_RE.match(cid) else new
+            new = cid if is_cid(cid) else new
             out.append([metal, alias, name, _cell(row, c_country), old, new, False])
     return pd.DataFrame(out, columns=LEGACY_COLUMNS).drop_duplicates(ignore_index=True)
 
@@ -405,7 +272,7 @@ def _parse_status(rows: list[list[str]]) -> tuple[str, pd.DataFrame] | None:
     for row in rows[h + 1:]:
         metal = _metal(_cell(row, 0))
         cid = _cell(row, c_cid)
-        if metal and CID_RE.match(cid):
+        if metal and is_cid(cid):
             audit = _cell(row, c_audit)[:10]
             # region is "City, State" (or just one of them)
             city, _, state = _cell(row, c_region).partition(",")
@@ -426,9 +293,9 @@ def _parse_revisions(rows: list[list[str]]) -> pd.DataFrame | None:
     for row in rows[h + 1:]:
         metal = _metal(_cell(row, 0))
         cid, name, country, basis, details, rdate, adate = (_cell(row, c) for c in cols)
-        if not metal or not CID_RE.match(cid):
+        if not metal or not is_cid(cid):
             continue
-        refs = ";".join(x for x in dict.fromkeys(CID_FIND_RE.findall(details)) if x != cid)
+        refs = ";".join(x for x in dict.fromkeys(find_cids(details)) if x != cid)
         out.append([metal, cid, name, country, basis, details, rdate[:10], adate[:10], refs])
     return pd.DataFrame(out, columns=REVISION_COLUMNS)
 

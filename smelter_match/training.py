@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from smelter_match._resources import data_path
+from smelter_match._resources import data_lines
 from smelter_match.classify import Model, fit_model
 from smelter_match.evaluation import (
     equivalent_cids,
@@ -158,8 +158,7 @@ def synthetic_queries(ref: Reference, seed: int = SEED) -> tuple[Reference, pd.D
         name = rng.choice(names)
         if (normalize_name(name).key, other) not in reduced_keys:
             rows.append((name, other, "", ""))
-    non = [s for s in data_path("training", "non_smelters.txt").read_text("utf-8").splitlines()
-           if s.strip() and not s.startswith("#")]
+    non = data_lines("training", "non_smelters.txt")
     for s in non:
         for _ in range(2):
             rows.append((s if rng.random() < 0.5 else perturb(s, rng), rng.choice(metals + [""]),

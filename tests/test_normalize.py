@@ -16,13 +16,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from unidecode import unidecode
 
-from smelter_match._resources import vocab_path
+from smelter_match._resources import data_path
 from smelter_match.normalize import (
     GENERIC_WORDS,
     METALS,
     STOP_WORDS,
     NormalizedName,
-    country_name,
     fold,
     normalize_country,
     normalize_metal,
@@ -410,13 +409,9 @@ def test_normalize_country_unknown(text: object) -> None:
     assert normalize_country(text) is None
 
 
-def test_country_name() -> None:
-    assert country_name("KR") == "South Korea"
-    assert country_name("tw") == "Taiwan"
-    assert country_name("CN") == "China"
-    assert country_name("ZZ") == "ZZ"
+def test_every_iso_country_name_parses() -> None:
     for c in pycountry.countries:
-        assert normalize_country(country_name(c.alpha_2)) == c.alpha_2
+        assert normalize_country(getattr(c, "common_name", None) or c.name) == c.alpha_2
 
 
 def _distinct(path: Path, column: str) -> set[str]:
@@ -564,9 +559,9 @@ def test_vocab_files_found() -> None:
         "country_aliases.csv",
         "metals.csv",
     ):
-        assert vocab_path(name).is_file()
+        assert data_path("vocab", name).is_file()
     with pytest.raises(FileNotFoundError):
-        vocab_path("no_such_file.txt")
+        data_path("vocab", "no_such_file.txt")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,0 +1,478 @@
+"""Any container a user hands us -> sheets of text rows. One rule per fact.
+
+Supplier lists (:mod:`smelter_match.io.inputs`), CMRT workbooks (:mod:`smelter_match.io.cmrt`),
+RMI reference files (:mod:`smelter_match.sources`) and analyst-edited files
+(:mod:`smelter_match.io.safe_csv`) all read through this module, so a cell means the same text
+everywhere:
+
+- :func:`cell_text` is the one cell-to-text rule (integers without ".0", ISO dates, TRUE/FALSE,
+  "" for empty, NaN or an Excel error value);
+- :func:`file_format` tells a workbook, a legacy .xls, SpreadsheetML XML or CSV text apart by
+  content (never by the file name), and is the one check for password-protected workbooks;
+- :func:`expand_paths` is the one folder expander (``recursive`` is explicit);
+- :func:`read_sheets` reads every container into :class:`Sheet` objects: rows of text, row ``i``
+  of the list being spreadsheet row ``i + 1`` (for CSV: the record number);
+- :func:`header_key` is the one way headers are compared ("Smelter Name (*)" == "smelter_name").
+
+Every problem raises :class:`~smelter_match.errors.InputError` with a one-line message naming the
+file; callers that read reference data re-raise it as their own error type.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as _dt
+import io
+import re
+import warnings
+from collections.abc import Collection, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from smelter_match.errors import InputError
+
+__all__ = [
+    "EXCEL_SUFFIXES",
+    "Sheet",
+    "cell_text",
+    "decode_text",
+    "expand_paths",
+    "file_format",
+    "header_key",
+    "open_workbook",
+    "read_csv_rows",
+    "read_sheets",
+    "sheet_list",
+    "sniff_delimiter",
+]
+
+#: File suffixes of Excel workbooks (.xlsx/.xlsm are zip containers, .xls is OLE2).
+EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE2_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
+_ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
+_SS_NS = "urn:schemas-microsoft-com:office:spreadsheet"
+
+
+# --------------------------------------------------------------------------------------------
+# cells and headers
+
+
+def cell_text(value: Any) -> str:
+    """The text an analyst sees in a cell. The one rule, for every reader.
+
+    None, NaN (of any numeric type), pandas NA/NaT -> ""; text unchanged (not stripped);
+    booleans TRUE/FALSE; floats that are whole numbers without ".0" ("2763", not "2763.0"); other
+    floats as Python writes them; datetimes as ISO dates ("2024-04-26", with " HH:MM:SS" when
+    the time is not midnight); dates and times ISO; bytes decoded as UTF-8; numpy scalars like
+    their Python value.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if hasattr(value, "item") and type(value).__module__ == "numpy":
+        return cell_text(value.item())
+    if isinstance(value, float):
+        if value != value:  # NaN
+            return ""
+        if value.is_integer() and abs(value) < 1e16:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, _dt.datetime):
+        if value.time() == _dt.time(0, 0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, _dt.date | _dt.time):
+        return value.isoformat()
+    if isinstance(value, bytes | bytearray):
+        return bytes(value).decode("utf-8", "replace")
+    if type(value).__name__ in ("NAType", "NaTType"):
+        return ""
+    try:
+        if value != value:  # NaN of any other numeric type (Decimal("NaN"), ...)
+            return ""
+    except Exception:  # noqa: S110 - a value that cannot be compared is not NaN
+        pass
+    try:
+        return str(value)
+    except Exception:  # an object whose __str__ fails is no text
+        return ""
+
+
+_HEADER_MARKER_RE = re.compile(r"\(\s*[*\d]+\s*\)")
+
+
+def header_key(text: object) -> str:
+    """A header as compared: markers "(*)"/"(1)" dropped, case folded, only letters and digits."""
+    s = _HEADER_MARKER_RE.sub("", cell_text(text))
+    return "".join(ch for ch in s.casefold() if ch.isalnum())
+
+
+# --------------------------------------------------------------------------------------------
+# files and folders
+
+
+def _check_file(path: Path) -> None:
+    if not path.exists():
+        raise InputError(f"{path}: file not found")
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder, not a file")
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+
+
+def _encrypted(path: Path) -> InputError:
+    return InputError(f"{path}: workbook is password-protected (encrypted); open it in Excel, "
+                      f"remove the password and save it again")
+
+
+def file_format(path: str | Path) -> str:
+    """``"xlsx"`` (zip workbook), ``"xls"`` (OLE2), ``"xml"`` (SpreadsheetML) or ``"csv"`` (text).
+
+    Decided by content. A password-protected workbook (an OLE2 file holding an
+    "EncryptedPackage" stream, which is how Excel saves an encrypted .xlsx) raises InputError.
+    """
+    p = Path(path)
+    _check_file(p)
+    try:
+        with p.open("rb") as fh:
+            head = fh.read(2048)
+    except OSError as exc:
+        raise InputError(f"{p}: cannot be read ({exc.strerror or exc})") from None
+    if head.startswith(_ZIP_MAGIC):
+        return "xlsx"
+    if head.startswith(_OLE2_MAGIC):
+        if _ENCRYPTED_PACKAGE in _read_bytes(p):
+            raise _encrypted(p)
+        return "xls"
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if stripped.startswith((b"<?xml", b"<Workbook")):
+        return "xml"
+    return "csv"
+
+
+def expand_paths(paths: str | Path | Iterable[str | Path], *, suffixes: Collection[str],
+                 recursive: bool, what: str = "input files") -> list[Path]:
+    """Files as given, folders replaced by the files inside them with one of ``suffixes``.
+
+    A folder's files are sorted by path; with ``recursive`` its subfolders are searched too.
+    Excel lock files ("~$...") and hidden files are skipped. A missing path, or a folder without
+    such files, raises InputError (``what`` names the files in that message).
+    """
+    if isinstance(paths, str | Path):
+        paths = [paths]
+    wanted = {s.lower() for s in suffixes}
+    out: list[Path] = []
+    for raw in paths:
+        p = Path(raw).expanduser()
+        if not p.exists():
+            raise InputError(f"{p}: file or folder not found")
+        if not p.is_dir():
+            out.append(p)
+            continue
+        children = p.rglob("*") if recursive else p.iterdir()
+        found = sorted(c for c in children if c.is_file() and c.suffix.lower() in wanted
+                       and not c.name.startswith(("~$", ".")))
+        if not found:
+            raise InputError(f"{p}: folder contains no {what} ({', '.join(sorted(wanted))})")
+        out.extend(found)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# CSV text
+
+
+def decode_text(raw: bytes, where: str | Path) -> str:
+    """Decode a text file: UTF-16 (BOM), UTF-8 (BOM or not), else cp1252, else latin-1."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{where}: invalid UTF-16 text ({exc.reason})") from None
+    if b"\x00" in raw:
+        raise InputError(f"{where}: binary file, not a CSV text file")
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("latin-1")
+
+
+@contextmanager
+def _no_field_limit() -> Iterator[None]:
+    """Let the csv module read cells of any size (its default limit is 128 KB)."""
+    old = csv.field_size_limit(2**31 - 1)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(old)
+
+
+def sniff_delimiter(text: str) -> str:
+    """Pick comma, semicolon or tab: the most consistent, widest split of the first lines.
+
+    When none of them splits the header line, the file has a single column and every line is one
+    value (a name such as "Foo, Inc." is not split): the ASCII unit separator is returned.
+    """
+    lines = [ln for ln in text.splitlines()[:50] if ln.strip()]
+    best, best_score = "\x1f", (0.0, 1)
+    with _no_field_limit():
+        for delim in (",", ";", "\t"):
+            try:
+                parsed = list(csv.reader(lines, delimiter=delim))
+            except csv.Error:
+                continue
+            widths = [len(r) for r in parsed if r]
+            if not widths or widths[0] < 2:
+                continue
+            consistent = sum(w == widths[0] for w in widths) / len(widths)
+            score = (round(consistent, 1), widths[0])
+            if score > best_score:
+                best, best_score = delim, score
+    return best
+
+
+def read_csv_rows(path: str | Path) -> list[list[str]]:
+    """The records of a CSV file as lists of text (decoded and delimiter-sniffed)."""
+    p = Path(path)
+    _check_file(p)
+    text = decode_text(_read_bytes(p), p)
+    delim = sniff_delimiter(text)
+    try:
+        with _no_field_limit():
+            return list(csv.reader(io.StringIO(text, newline=""), delimiter=delim))
+    except csv.Error as exc:
+        raise InputError(f"{p}: malformed CSV ({exc})") from None
+
+
+# --------------------------------------------------------------------------------------------
+# workbooks
+
+
+@dataclass
+class Sheet:
+    """One sheet as text: ``rows[i]`` is spreadsheet row ``i + 1`` (CSV: record ``i + 1``)."""
+
+    name: str
+    rows: list[list[str]]
+    visible: bool = True
+
+
+def open_workbook(path: Path, **kwargs: Any) -> Any:
+    """An openpyxl workbook of a zip container (read from bytes: any file name works)."""
+    import openpyxl
+
+    try:
+        data = io.BytesIO(_read_bytes(path))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "Conditional Formatting extension is not supported"
+            return openpyxl.load_workbook(data, **kwargs)
+    except InputError:
+        raise
+    except Exception as exc:  # zipfile.BadZipFile, KeyError, InvalidFileException, XML errors
+        raise InputError(f"{path}: cannot be read as an Excel workbook "
+                         f"({type(exc).__name__}: {exc})") from None
+
+
+def _wanted(names: list[str], only: Collection[str] | None) -> list[str]:
+    """The sheet names to read: those in ``only`` when the file has any of them, else all."""
+    if only is None or not set(only) & set(names):
+        return names
+    return [n for n in names if n in only]
+
+
+def _xlsx_sheets(path: Path, only: Collection[str] | None, merged: bool) -> list[Sheet]:
+    """Sheets of a zip workbook (cached values; formulas without a cached value read as "").
+
+    ``merged``: fill every cell of a merged range with its top-left value (needs the full, slower
+    load); otherwise the workbook is streamed read-only.
+    """
+    wb = open_workbook(path, data_only=True, read_only=not merged)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # read-only sheets are parsed lazily, in here
+            out = []
+            for name in _wanted(list(wb.sheetnames), only):
+                ws = wb[name]
+                if merged:
+                    rows = _xlsx_rows_merged(ws)
+                else:
+                    rows = [[cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
+                out.append(Sheet(name, rows, getattr(ws, "sheet_state", "visible") == "visible"))
+            return out
+    finally:
+        wb.close()
+
+
+def _xlsx_rows_merged(ws: Any) -> list[list[str]]:
+    max_row, max_col = ws.max_row, ws.max_column
+    fill: dict[tuple[int, int], Any] = {}
+    for rng in ws.merged_cells.ranges:
+        top_left = ws.cell(rng.min_row, rng.min_col)
+        value = None if top_left.data_type == "e" else top_left.value
+        for r in range(rng.min_row, min(rng.max_row, max_row) + 1):
+            for c in range(rng.min_col, min(rng.max_col, max_col) + 1):
+                fill[(r, c)] = value
+    rows = []
+    for r_idx, row in enumerate(ws.iter_rows(min_row=1, max_row=max_row, max_col=max_col), 1):
+        cells = []
+        for c_idx, cell in enumerate(row, start=1):
+            if (r_idx, c_idx) in fill:
+                value = fill[(r_idx, c_idx)]
+            elif cell.data_type == "e":  # cached error such as #N/A
+                value = None
+            else:
+                value = cell.value
+            cells.append(cell_text(value))
+        rows.append(cells)
+    return rows
+
+
+def _xls_sheets(path: Path, only: Collection[str] | None) -> list[Sheet]:
+    """Sheets of a legacy .xls workbook, merged ranges filled with their top-left value."""
+    import xlrd
+
+    try:
+        book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True,
+                                  logfile=io.StringIO())
+    except Exception as exc:
+        if "encrypt" in str(exc).lower():
+            raise _encrypted(path) from None
+        raise InputError(f"{path}: cannot be read as an Excel workbook "
+                         f"({type(exc).__name__}: {exc})") from None
+    try:
+        out = []
+        for name in _wanted(list(book.sheet_names()), only):
+            sh = book.sheet_by_name(name)
+            out.append(Sheet(name, _xls_rows(book, sh), sh.visibility == 0))
+        return out
+    finally:
+        book.release_resources()
+
+
+def _xls_rows(book: Any, sh: Any) -> list[list[str]]:
+    import xlrd
+
+    def text(r: int, c: int) -> str:
+        cell = sh.cell(r, c)
+        if cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK, xlrd.XL_CELL_ERROR):
+            return ""
+        if cell.ctype == xlrd.XL_CELL_BOOLEAN:
+            return "TRUE" if cell.value else "FALSE"
+        if cell.ctype == xlrd.XL_CELL_DATE:
+            try:
+                return cell_text(xlrd.xldate.xldate_as_datetime(cell.value, book.datemode))
+            except (ValueError, OverflowError, xlrd.xldate.XLDateError):
+                return cell_text(cell.value)
+        return cell_text(cell.value)
+
+    fill: dict[tuple[int, int], str] = {}
+    for rlo, rhi, clo, chi in getattr(sh, "merged_cells", []) or []:
+        v = text(rlo, clo)
+        for r in range(rlo, min(rhi, sh.nrows)):
+            for c in range(clo, min(chi, sh.ncols)):
+                fill[(r, c)] = v
+    return [[fill.get((r, c)) or text(r, c) for c in range(sh.ncols)] for r in range(sh.nrows)]
+
+
+def _spreadsheetml_sheets(path: Path, only: Collection[str] | None) -> list[Sheet]:
+    """Sheets of an Excel 2003 SpreadsheetML XML file (RMI's export format)."""
+    import xml.etree.ElementTree as ET
+
+    def tag(t: str) -> str:
+        return f"{{{_SS_NS}}}{t}"
+
+    try:
+        root = ET.parse(path).getroot()
+    except ET.ParseError as exc:
+        raise InputError(f"{path}: cannot be read as XML ({exc})") from None
+    if root.tag != tag("Workbook"):
+        raise InputError(f"{path}: XML file is not an Excel 2003 SpreadsheetML workbook")
+    worksheets = list(root.iter(tag("Worksheet")))
+    names = [ws.get(tag("Name")) or f"sheet{i + 1}" for i, ws in enumerate(worksheets)]
+    take = set(_wanted(names, only))
+    out = []
+    for ws, name in zip(worksheets, names):
+        if name not in take:
+            continue
+        rows: list[list[str]] = []
+        table = ws.find(tag("Table"))
+        for row in table.iter(tag("Row")) if table is not None else []:
+            cells: list[str] = []
+            for cell in row.iter(tag("Cell")):
+                idx = cell.get(tag("Index"))
+                if idx:  # sparse rows: ss:Index is the 1-based position
+                    cells.extend([""] * (int(idx) - 1 - len(cells)))
+                data = cell.find(tag("Data"))
+                cells.append("".join(data.itertext()) if data is not None else "")
+            rows.append(cells)
+        out.append(Sheet(name, rows))
+    return out
+
+
+def read_sheets(path: str | Path, *, only: Collection[str] | None = None,
+                merged: bool = False) -> list[Sheet]:
+    """Every sheet of a workbook, SpreadsheetML or CSV file (a CSV is one sheet named "csv").
+
+    ``only``: read just the sheets of these names (when the file has any of them; all sheets
+    otherwise). ``merged``: fill merged ranges of .xlsx sheets with their top-left value (slower;
+    .xls always does). Hidden sheets are included, with ``visible=False``.
+    """
+    p = Path(path)
+    fmt = file_format(p)
+    try:
+        if fmt == "xlsx":
+            return _xlsx_sheets(p, only, merged)
+        if fmt == "xls":
+            return _xls_sheets(p, only)
+        if fmt == "xml":
+            return _spreadsheetml_sheets(p, only)
+        return [Sheet("csv", read_csv_rows(p))]
+    except InputError:
+        raise
+    except Exception as exc:  # third-party readers raise many types on corrupt files
+        raise InputError(f"{p}: cannot read file ({type(exc).__name__}: {exc})") from None
+
+
+def sheet_list(path: str | Path) -> list[tuple[str, bool]]:
+    """(name, visible) of every sheet, without reading cells ([("csv", True)] for CSV text)."""
+    p = Path(path)
+    fmt = file_format(p)
+    if fmt == "xlsx":
+        wb = open_workbook(p, read_only=True)
+        try:
+            return [(ws.title, ws.sheet_state == "visible") for ws in wb.worksheets]
+        finally:
+            wb.close()
+    if fmt == "xls":
+        import xlrd
+
+        try:
+            book = xlrd.open_workbook(str(p), on_demand=True, logfile=io.StringIO())
+        except Exception as exc:
+            if "encrypt" in str(exc).lower():
+                raise _encrypted(p) from None
+            raise InputError(f"{p}: cannot be read as an Excel workbook "
+                             f"({type(exc).__name__}: {exc})") from None
+        try:
+            return [(book.sheet_by_index(i).name, book.sheet_by_index(i).visibility == 0)
+                    for i in range(book.nsheets)]
+        finally:
+            book.release_resources()
+    if fmt == "xml":
+        return [(s.name, True) for s in _spreadsheetml_sheets(p, None)]
+    return [("csv", True)]
