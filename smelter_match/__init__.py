@@ -15,9 +15,9 @@ lives in the stage modules, in the order data flows: ``io`` -> ``normalize`` -> 
 
 from smelter_match.annex import build_annex, write_annex
 from smelter_match.errors import SmelterMatchError
+from smelter_match.io.inputs import read_cmrt, read_inputs
 from smelter_match.matcher import Matcher
 from smelter_match.overrides import load_overrides, save_overrides
-from smelter_match.readers import read_cmrt, read_inputs
 from smelter_match.reference import Reference, load_reference
 from smelter_match.results import RESULT_COLUMNS, Candidate, MatchResult
 from smelter_match.review import apply_review, write_review

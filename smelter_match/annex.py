@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from smelter_match.overrides import _text
+from smelter_match.io.safe_csv import write_csv
+from smelter_match.io.tables import clean_text
 from smelter_match.reference import Reference
 from smelter_match.results import column_text, facility_flags, result_column
-from smelter_match.safe_csv import write_csv
 
 ANNEX_COLUMNS: tuple[str, ...] = (
     "metal", "smelter_name", "country", "rmap_status", "cid", "suppliers", "rows", "flags",
@@ -46,7 +46,7 @@ def build_annex(results: pd.DataFrame, reference: Reference | None = None) -> pd
     """
     col = {n: result_column(results, n) for n in
            ("cid", "standard_name", "metal", "country", "rmap_status", "decision", "flags")}
-    m = results[[_text(v) == "match" for v in results[col["decision"]].tolist()]]
+    m = results[[clean_text(v) == "match" for v in results[col["decision"]].tolist()]]
     cids = column_text(m, col["cid"])
     metals = column_text(m, col["metal"])
     companies = column_text(m, "supplier_company")

@@ -22,6 +22,7 @@ from smelter_match.compare import compute_features
 from smelter_match.decide import Decision, decide
 from smelter_match.errors import InputError
 from smelter_match.index import NameIndex
+from smelter_match.io.tables import cell_text
 from smelter_match.normalize import normalize_country, normalize_metal, normalize_name, parse_cid
 from smelter_match.reference import Reference
 from smelter_match.results import RESULT_COLUMNS, RESULT_PREFIX, Candidate, MatchResult
@@ -124,21 +125,15 @@ class Matcher:
         out[:] = [getattr(d, c) for d in decided]
         return out
 
-    @staticmethod
-    def _text(v: object) -> str:
-        if v is None or (isinstance(v, float) and np.isnan(v)):
-            return ""
-        return str(v)
-
     def _query(self, name: object, metal: object, country: object, cid: object) -> Query:
-        return (self._text(name), *self._metal(metal), self._country(country), self._cid(cid))
+        return (cell_text(name), *self._metal(metal), self._country(country), self._cid(cid))
 
     def _metal(self, v: object) -> tuple[str, str]:
-        metal_text = self._text(v).strip()
+        metal_text = cell_text(v).strip()
         return normalize_metal(metal_text) or "", metal_text
 
     def _country(self, v: object) -> str:
-        return normalize_country(self._text(v)) or ""
+        return normalize_country(cell_text(v)) or ""
 
     def _cid(self, v: object) -> str:
         return parse_cid(v) or ""
@@ -166,7 +161,7 @@ class Matcher:
         pos: dict[Query, int] = {}
         remap = np.empty(len(first), dtype=np.int64)
         # normalise each column's distinct values once, then assemble the distinct combinations
-        parsers = (self._text, self._metal, self._country, self._cid)
+        parsers = (cell_text, self._metal, self._country, self._cid)
         parsed = []
         for (codes, values), parse in zip(columns, parsers):
             table = [parse(v) for v in values]

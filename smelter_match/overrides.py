@@ -34,17 +34,16 @@ Training labels from reviews are written by :func:`smelter_match.review.export_t
 
 from __future__ import annotations
 
-import csv
 import datetime as _dt
-import io
 import re
 from pathlib import Path
 
 import pandas as pd
 
 from smelter_match.errors import InputError
+from smelter_match.io.safe_csv import read_safe_csv, unneutralise, write_csv
+from smelter_match.io.tables import clean_text
 from smelter_match.normalize import parse_cid
-from smelter_match.safe_csv import FORMULA_PREFIXES, write_csv
 
 __all__ = [
     "OVERRIDE_COLUMNS",
@@ -54,7 +53,6 @@ __all__ = [
     "now_utc",
     "override_index",
     "overrides_from_decisions",
-    "read_text_csv",
     "save_overrides",
 ]
 
@@ -66,36 +64,6 @@ OVERRIDE_VERDICTS: tuple[str, ...] = ("accept", "other", "match", "not_a_smelter
 
 
 
-# ------------------------------------------------------------------------------------------------
-# small text helpers shared with smelter_match.workflow
-# ------------------------------------------------------------------------------------------------
-
-def _text(value: object) -> str:
-    """A cell as stripped text: None/NaN -> "", floats that are integers -> "12" (not "12.0")."""
-    if isinstance(value, str):
-        return value.strip()
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        if value != value:  # NaN
-            return ""
-        if value.is_integer():
-            return str(int(value))
-    try:
-        if pd.isna(value):  # pd.NA, NaT
-            return ""
-    except (TypeError, ValueError):
-        pass
-    return str(value).strip()
-
-
-def _unneutralise(value: str) -> str:
-    """Undo :func:`smelter_match.safe_csv.neutralise`: ``'=x`` -> ``=x`` (other text unchanged)."""
-    if len(value) > 1 and value[0] == "'" and value[1:].startswith(FORMULA_PREFIXES):
-        return value[1:]
-    return value
-
-
 def now_utc() -> str:
     """The current time as ISO 8601 UTC with seconds, e.g. ``2026-08-23T09:15:00Z``."""
     return _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -104,7 +72,7 @@ def now_utc() -> str:
 def _canonical_metal(value: object) -> str:
     from smelter_match.normalize import normalize_metal
 
-    text = _text(value)
+    text = clean_text(value)
     if not text:
         return ""
     return normalize_metal(text) or text
@@ -114,35 +82,6 @@ def _name_key(name: str) -> str:
     from smelter_match.normalize import normalize_name
 
     return normalize_name(name).key
-
-
-def read_text_csv(path: str | Path, *, what: str = "file") -> pd.DataFrame:
-    """Read a CSV an analyst may have edited in Excel: every cell as stripped text ("" for blank).
-
-    The encoding is UTF-8 (with or without BOM), else cp1252 (Excel's "CSV" on Windows); the
-    delimiter is sniffed among comma, semicolon (European Excel) and tab. Cells neutralised by
-    :func:`~smelter_match.safe_csv.write_csv` (``'=...``) are restored to their text.
-
-    Raises:
-        InputError: the file is missing, unreadable or has no header.
-    """
-    p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{p}: cannot read {what} ({exc.strerror or exc})") from None
-    from smelter_match.readers import decode_csv_bytes, sniff_delimiter
-
-    text = decode_csv_bytes(p, raw)
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text)))
-    rows = [r for r in rows if any(c.strip() for c in r)]
-    if not rows:
-        raise InputError(f"{p}: {what} is empty")
-    header = [_unneutralise(h.strip()) for h in rows[0]]
-    width = len(header)
-    body = [[_unneutralise(c.strip()) for c in (r + [""] * (width - len(r)))[:width]]
-            for r in rows[1:]]
-    return pd.DataFrame(body, columns=header, dtype=object)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -164,8 +103,8 @@ def _clean_overrides(df: pd.DataFrame, where: str) -> pd.DataFrame:
     rows = []
     for i, rec in enumerate(df.to_dict("records")):
         line = i + 2
-        name = _unneutralise(_text(rec.get("reported_name")))
-        raw_verdict = _text(rec.get("verdict"))
+        name = unneutralise(clean_text(rec.get("reported_name")))
+        raw_verdict = clean_text(rec.get("verdict"))
         verdict = re.sub(r"[\s\-]+", "_", raw_verdict.casefold())
         cid = parse_cid(rec.get("cid"))
         if not name and not raw_verdict and not cid:
@@ -178,7 +117,7 @@ def _clean_overrides(df: pd.DataFrame, where: str) -> pd.DataFrame:
                 f"{', '.join(OVERRIDE_VERDICTS)}"
             )
         if cid is None:
-            raise InputError(f"{where}: row {line}: {_text(rec.get('cid'))!r} is not a CID")
+            raise InputError(f"{where}: row {line}: {clean_text(rec.get('cid'))!r} is not a CID")
         if verdict == "not_a_smelter" and cid:
             raise InputError(f"{where}: row {line}: verdict not_a_smelter with cid {cid}")
         if verdict != "not_a_smelter" and not cid:
@@ -193,9 +132,9 @@ def _clean_overrides(df: pd.DataFrame, where: str) -> pd.DataFrame:
             "metal": _canonical_metal(rec.get("metal")),
             "cid": cid,
             "verdict": verdict,
-            "comment": _unneutralise(_text(rec.get("comment"))),
-            "decided_at": _text(rec.get("decided_at")),
-            "source": _unneutralise(_text(rec.get("source"))),
+            "comment": unneutralise(clean_text(rec.get("comment"))),
+            "decided_at": clean_text(rec.get("decided_at")),
+            "source": unneutralise(clean_text(rec.get("source"))),
             "key": key,
         })
     if not rows:
@@ -231,7 +170,7 @@ def load_overrides(path: str | Path) -> pd.DataFrame:
     p = Path(path)
     if not p.is_file():
         raise InputError(f"{p}: override file not found")
-    return _newest_per_key(_clean_overrides(read_text_csv(p, what="override file"), str(p)))
+    return _newest_per_key(_clean_overrides(read_safe_csv(p, what="override file"), str(p)))
 
 
 def save_overrides(df: pd.DataFrame, path: str | Path) -> pd.DataFrame:
@@ -239,7 +178,7 @@ def save_overrides(df: pd.DataFrame, path: str | Path) -> pd.DataFrame:
 
     Per (normalised name key, metal) the newest ``decided_at`` wins; at equal times the rows of
     ``df`` win over the file's. Rows are sorted by metal, key, name, CID, so saving the same data
-    twice gives identical bytes. Written with :func:`smelter_match.safe_csv.write_csv`.
+    twice gives identical bytes. Written with :func:`smelter_match.io.safe_csv.write_csv`.
     """
     p = Path(path)
     new = _clean_overrides(df, "overrides to save")
@@ -263,7 +202,7 @@ def find_override(overrides: pd.DataFrame | dict, name: object, metal: object = 
     be the DataFrame from :func:`load_overrides` or the dict from :func:`override_index`.
     """
     index = overrides if isinstance(overrides, dict) else override_index(overrides)
-    key = _name_key(_text(name))
+    key = _name_key(clean_text(name))
     if not key:
         return None
     m = _canonical_metal(metal)
@@ -285,17 +224,17 @@ def overrides_from_decisions(
     by_key: dict[tuple[str, str], dict] = {}
     conflicts: dict[tuple[str, str], str] = {}
     for rec in decisions.to_dict("records"):
-        verdict = _text(rec.get("verdict"))
+        verdict = clean_text(rec.get("verdict"))
         if verdict not in OVERRIDE_VERDICTS:
             continue
-        name = _text(rec.get("reported_name"))
+        name = clean_text(rec.get("reported_name"))
         key = _name_key(name) if name else ""
         if not key:
             continue
         metal = _canonical_metal(rec.get("metal"))
         row = {
-            "reported_name": name, "metal": metal, "cid": _text(rec.get("cid")),
-            "verdict": verdict, "comment": _text(rec.get("comment")), "decided_at": stamp,
+            "reported_name": name, "metal": metal, "cid": clean_text(rec.get("cid")),
+            "verdict": verdict, "comment": clean_text(rec.get("comment")), "decided_at": stamp,
             "source": source, "key": key,
         }
         prev = by_key.get((key, metal))

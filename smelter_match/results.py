@@ -6,12 +6,15 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
 
 from smelter_match.errors import InputError
-from smelter_match.overrides import _text
+from smelter_match.io.inputs import COLUMN_SYNONYMS
+from smelter_match.io.tables import clean_text, header_key
 
 #: Columns the matcher appends to every input row, in this order.
 RESULT_COLUMNS: tuple[str, ...] = (
@@ -69,6 +72,12 @@ class MatchResult:
         return self.decision == "match"
 
 
+#: The reported fields of a review file, by input role (see :func:`input_roles`).
+REPORTED_COLUMNS: dict[str, str] = {
+    "name": "reported_name", "metal": "reported_metal", "country": "reported_country",
+    "cid": "reported_cid",
+}
+_ROLE_ORDER = {"name": ("reported_name", *COLUMN_SYNONYMS["name"])}
 #: Provenance columns the CLI adds to results (next to the matcher's RESULT_COLUMNS).
 META_COLUMNS: tuple[str, ...] = ("row_id", "source_file", "source_row", "supplier_company")
 
@@ -103,13 +112,13 @@ def column_text(results: pd.DataFrame, col: str | None) -> list[str]:
     """The cells of column ``col`` as stripped text ("" for every row when it is absent)."""
     if col is None or col not in results.columns:
         return [""] * len(results)
-    return [_text(v) for v in results[col].tolist()]
+    return [clean_text(v) for v in results[col].tolist()]
 
 
 def parse_candidates(value: object) -> list[tuple[str, str, float | None]]:
     """``"CID|name|score ; ..."`` -> [(cid, name, score)] (names may contain ``|``)."""
     out = []
-    for part in _text(value).split(" ; "):
+    for part in clean_text(value).split(" ; "):
         part = part.strip()
         if not part:
             continue
@@ -129,7 +138,81 @@ def facility_flags(fac: dict) -> list[str]:
     """``removed_cid`` and ``successor=CID...`` for a removed facility (a reference record)."""
     if not fac.get("removed"):
         return []
-    succ = [s for s in _text(fac.get("successors")).split(";") if s]
+    succ = [s for s in clean_text(fac.get("successors")).split(";") if s]
     return ["removed_cid", *[f"successor={s}" for s in succ]]
 
 
+def input_roles(results: pd.DataFrame,
+                input_columns: Mapping[str, str | None] | None = None) -> dict[str, list[str]]:
+    """Input columns holding the reported name, metal, country and CID, by role.
+
+    Only the input's own columns are considered (not the matcher's or the provenance columns).
+    Each role maps to a list of columns in order of preference; per row the first non-empty one
+    is used, which handles results concatenated from inputs with different headers (a CSV with
+    "Smelter Name" and a CMRT with ``reported_name``). ``input_columns`` (role -> column, e.g.
+    ``{"name": "Supplier smelter"}``, as given with ``--name-col``) puts that column first; the
+    recognised synonyms still fill rows where it is empty (a CMRT read alongside keeps its layout).
+    """
+    matcher_cols = result_columns(results)
+    own = [c for c in map(str, results.columns)
+           if c not in matcher_cols and c not in META_COLUMNS]
+    roles: dict[str, list[str]] = {}
+    for role in REPORTED_COLUMNS:
+        given = (input_columns or {}).get(role)
+        cols: list[str] = []
+        if given:
+            if given not in own:
+                raise InputError(f"results have no input column {given!r} (for the {role})")
+            cols.append(given)
+        synonyms = _ROLE_ORDER.get(role, COLUMN_SYNONYMS[role])
+        for syn in synonyms:
+            key = header_key(syn)
+            cols += [c for c in own if header_key(c) == key and c not in cols]
+        roles[role] = cols
+    return roles
+
+
+def coalesce(results: pd.DataFrame, cols: list[str]) -> list[str]:
+    out = [""] * len(results)
+    for c in reversed(cols):
+        vals = [clean_text(v) for v in results[c].tolist()]
+        out = [v or o for v, o in zip(vals, out, strict=True)]
+    return out
+
+
+def make_row_ids(df: pd.DataFrame, *, name_col: str | None = None) -> pd.Series:
+    """Stable row ids: ``r`` + 12 hex digits of SHA-256 over (source_file, source_row, name).
+
+    ``name_col`` is the reported-name column (default: found like :func:`input_roles`). Without
+    ``source_file``/``source_row`` columns the row's position (1-based) stands in for
+    ``source_row``. Rows that would collide (the same file, row and name twice) get ``-2``,
+    ``-3``, ... in order of appearance, so ids are unique. The ``r`` prefix keeps spreadsheets
+    from reading an id like ``12e45`` as a number.
+    """
+    n = len(df)
+    names = (column_text(df, name_col) if name_col
+             else coalesce(df, input_roles(df)["name"]))
+    files = column_text(df, "source_file")
+    rows = (column_text(df, "source_row") if "source_row" in df.columns
+            else [str(i + 1) for i in range(n)])
+    seen: dict[str, int] = {}
+    ids = []
+    for f, r, name in zip(files, rows, names, strict=True):
+        digest = hashlib.sha256("\x1f".join((f, r, name)).encode("utf-8")).hexdigest()[:12]
+        rid = "r" + digest
+        seen[rid] = seen.get(rid, 0) + 1
+        ids.append(rid if seen[rid] == 1 else f"{rid}-{seen[rid]}")
+    return pd.Series(ids, index=df.index, name="row_id", dtype=object)
+
+
+def row_ids(results: pd.DataFrame) -> list[str]:
+    if "row_id" in results.columns:
+        ids = column_text(results, "row_id")
+        if "" in ids:
+            raise InputError("results have rows without row_id; re-run smelter-match match")
+        seen: set[str] = set()
+        dup = next((x for x in ids if x in seen or seen.add(x)), None)
+        if dup:
+            raise InputError(f"results have row_id {dup!r} more than once")
+        return ids
+    return make_row_ids(results).tolist()

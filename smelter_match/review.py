@@ -30,9 +30,10 @@ proposed CID and name, the matcher's decision, scores, reason text and flags; th
 listed in a deterministic shuffled order. ``accept`` then needs ``analyst_cid`` (the reviewer never
 saw a proposal).
 
-**Row ids.** Every results row has a ``row_id``: a short hash of (source_file, source_row, reported
-name) (:func:`make_row_ids`). The CLI stores it in results files; :func:`apply_review` uses it to
-find the rows of a review file in the results, so the analyst may sort, filter or delete rows.
+**Row ids.** Every results row has a ``row_id``: a short hash of (source_file, source_row,
+reported name) (:func:`smelter_match.results.make_row_ids`). The CLI stores it in results files;
+:func:`apply_review` uses it to find the rows of a review file in the results, so the analyst may
+sort, filter or delete rows.
 
 **Annex** (:func:`build_annex`): the de-duplicated facility list a filing needs, like Annex A of
 Inogen's 2020 Form SD: metal, RMI standard name, country, RMAP status, CID, plus how many suppliers
@@ -40,7 +41,7 @@ and rows reported the facility. RMAP status uses the filing wording: ``Conforman
 or ``Unknown``, where **Unknown means "on neither the RMI Conformant nor the Active list"** (the
 facility's status cannot be determined from RMI data) - it does not mean non-conformant.
 
-All files an analyst opens are written by :func:`smelter_match.safe_csv.write_csv` (UTF-8 with
+All files an analyst opens are written by :func:`smelter_match.io.safe_csv.write_csv` (UTF-8 with
 BOM, supplier text that a spreadsheet would run as a formula neutralised) and depend only on their
 inputs: the same inputs give byte-identical files.
 """
@@ -56,34 +57,27 @@ from pathlib import Path
 import pandas as pd
 
 from smelter_match.errors import InputError, ReviewError
+from smelter_match.io.safe_csv import read_safe_csv, unneutralise, write_csv
+from smelter_match.io.tables import clean_text
 from smelter_match.normalize import parse_cid
-from smelter_match.overrides import (
-    _text,
-    _unneutralise,
-    now_utc,
-    overrides_from_decisions,
-    read_text_csv,
-)
-from smelter_match.readers import COLUMN_SYNONYMS, _norm_header
+from smelter_match.overrides import now_utc, overrides_from_decisions
 from smelter_match.reference import Reference
 from smelter_match.results import (
     META_COLUMNS,
+    REPORTED_COLUMNS,
+    coalesce,
     column_text,
     facility_flags,
+    input_roles,
     parse_candidates,
     result_column,
     result_columns,
+    row_ids,
 )
-from smelter_match.safe_csv import write_csv
 
 #: Words allowed in ``analyst_verdict``.
 VERDICTS: tuple[str, ...] = ("accept", "other", "not_a_smelter", "unsure")
 ANALYST_COLUMNS: tuple[str, ...] = ("analyst_cid", "analyst_verdict", "analyst_comment")
-#: The reported fields of a review file, by input role (see :func:`input_roles`).
-REPORTED_COLUMNS: dict[str, str] = {
-    "name": "reported_name", "metal": "reported_metal", "country": "reported_country",
-    "cid": "reported_cid",
-}
 #: Columns of :func:`export_training_labels` files.
 LABEL_COLUMNS: tuple[str, ...] = (
     "row_id", "reported_name", "metal", "country", "label", "source", "comment",
@@ -91,83 +85,6 @@ LABEL_COLUMNS: tuple[str, ...] = (
 NO_MATCH_LABEL = "NO_MATCH"
 #: Flags that describe the proposed CID (dropped when an analyst picks another CID).
 _CID_FLAGS = re.compile(r"^(removed_cid|successor=.*|removed=.*|not_in_reference)$")
-_ROLE_ORDER = {"name": ("reported_name", *COLUMN_SYNONYMS["name"])}
-
-
-def input_roles(results: pd.DataFrame,
-                input_columns: Mapping[str, str | None] | None = None) -> dict[str, list[str]]:
-    """Input columns holding the reported name, metal, country and CID, by role.
-
-    Only the input's own columns are considered (not the matcher's or the provenance columns).
-    Each role maps to a list of columns in order of preference; per row the first non-empty one
-    is used, which handles results concatenated from inputs with different headers (a CSV with
-    "Smelter Name" and a CMRT with ``reported_name``). ``input_columns`` (role -> column, e.g.
-    ``{"name": "Supplier smelter"}``, as given with ``--name-col``) puts that column first; the
-    recognised synonyms still fill rows where it is empty (a CMRT read alongside keeps its layout).
-    """
-    matcher_cols = result_columns(results)
-    own = [c for c in map(str, results.columns)
-           if c not in matcher_cols and c not in META_COLUMNS]
-    roles: dict[str, list[str]] = {}
-    for role in REPORTED_COLUMNS:
-        given = (input_columns or {}).get(role)
-        cols: list[str] = []
-        if given:
-            if given not in own:
-                raise InputError(f"results have no input column {given!r} (for the {role})")
-            cols.append(given)
-        synonyms = _ROLE_ORDER.get(role, COLUMN_SYNONYMS[role])
-        for syn in synonyms:
-            key = _norm_header(syn)
-            cols += [c for c in own if _norm_header(c) == key and c not in cols]
-        roles[role] = cols
-    return roles
-
-
-def _coalesce(results: pd.DataFrame, cols: list[str]) -> list[str]:
-    out = [""] * len(results)
-    for c in reversed(cols):
-        vals = [_text(v) for v in results[c].tolist()]
-        out = [v or o for v, o in zip(vals, out, strict=True)]
-    return out
-
-
-def make_row_ids(df: pd.DataFrame, *, name_col: str | None = None) -> pd.Series:
-    """Stable row ids: ``r`` + 12 hex digits of SHA-256 over (source_file, source_row, name).
-
-    ``name_col`` is the reported-name column (default: found like :func:`input_roles`). Without
-    ``source_file``/``source_row`` columns the row's position (1-based) stands in for
-    ``source_row``. Rows that would collide (the same file, row and name twice) get ``-2``,
-    ``-3``, ... in order of appearance, so ids are unique. The ``r`` prefix keeps spreadsheets
-    from reading an id like ``12e45`` as a number.
-    """
-    n = len(df)
-    names = (column_text(df, name_col) if name_col
-             else _coalesce(df, input_roles(df)["name"]))
-    files = column_text(df, "source_file")
-    rows = (column_text(df, "source_row") if "source_row" in df.columns
-            else [str(i + 1) for i in range(n)])
-    seen: dict[str, int] = {}
-    ids = []
-    for f, r, name in zip(files, rows, names, strict=True):
-        digest = hashlib.sha256("\x1f".join((f, r, name)).encode("utf-8")).hexdigest()[:12]
-        rid = "r" + digest
-        seen[rid] = seen.get(rid, 0) + 1
-        ids.append(rid if seen[rid] == 1 else f"{rid}-{seen[rid]}")
-    return pd.Series(ids, index=df.index, name="row_id", dtype=object)
-
-
-def _row_ids(results: pd.DataFrame) -> list[str]:
-    if "row_id" in results.columns:
-        ids = column_text(results, "row_id")
-        if "" in ids:
-            raise InputError("results have rows without row_id; re-run smelter-match match")
-        seen: set[str] = set()
-        dup = next((x for x in ids if x in seen or seen.add(x)), None)
-        if dup:
-            raise InputError(f"results have row_id {dup!r} more than once")
-        return ids
-    return make_row_ids(results).tolist()
 
 
 # ------------------------------------------------------------------------------------------------
@@ -239,7 +156,7 @@ def write_review(
     col = {n: result_column(results, n) for n in
            ("cid", "standard_name", "metal", "country", "rmap_status", "score", "decision",
             "reason", "candidates", "flags")}
-    ids = _row_ids(results)
+    ids = row_ids(results)
     decisions = column_text(results, col["decision"])
     is_review = [d == "review" for d in decisions]
     no_match = [i for i, d in enumerate(decisions) if d == "no_match"]
@@ -258,7 +175,7 @@ def write_review(
         "supplier_company": column_text(sub, "supplier_company"),
     }
     for role, name in REPORTED_COLUMNS.items():
-        out[name] = _coalesce(sub, roles[role])
+        out[name] = coalesce(sub, roles[role])
     if not blind:
         out["decision"] = column_text(sub, col["decision"])
         for src, dst in (("cid", "proposed_cid"), ("standard_name", "proposed_name"),
@@ -307,7 +224,7 @@ def read_review(path: str | Path) -> pd.DataFrame:
         InputError: the file is missing, unreadable or empty.
         ReviewError: it lacks the ``row_id`` or ``analyst_verdict`` column.
     """
-    return _check_review(read_text_csv(path, what="review file"), str(path))
+    return _check_review(read_safe_csv(path, what="review file"), str(path))
 
 
 def _check_review(review: pd.DataFrame, where: str) -> pd.DataFrame:
@@ -326,7 +243,7 @@ def normalise_verdict(value: object, *, line: int | None = None, row_id: str = "
     Raises:
         ReviewError: not one of :data:`VERDICTS` (naming the review row when ``line`` is given).
     """
-    raw = _text(value)
+    raw = clean_text(value)
     verdict = re.sub(r"[\s\-]+", "_", raw.casefold())
     if verdict in ("", *VERDICTS):
         return verdict
@@ -359,7 +276,7 @@ def _facility_for(reference: Reference, cid: str, metal: str, where: str) -> dic
 def _row_metal(results: pd.DataFrame, i: int, metal_col: str, reported: list[str]) -> str:
     from smelter_match.normalize import normalize_metal
 
-    metal = _text(results[metal_col].iloc[i])
+    metal = clean_text(results[metal_col].iloc[i])
     if metal:
         return normalize_metal(metal) or metal
     return (normalize_metal(reported[i]) or "") if reported[i] else ""
@@ -422,23 +339,23 @@ def apply_review(
     where_file = str(review) if not isinstance(review, pd.DataFrame) else "review"
     if isinstance(review, pd.DataFrame):
         rev = _check_review(review.copy(), where_file)
-        rev = rev.map(lambda v: _unneutralise(_text(v)))
+        rev = rev.map(lambda v: unneutralise(clean_text(v)))
     else:
         rev = read_review(review)
     blind = "proposed_cid" not in rev.columns
 
     res = results.copy()
-    ids = _row_ids(res)
+    ids = row_ids(res)
     pos = {rid: i for i, rid in enumerate(ids)}
     col = {n: result_column(res, n) for n in
            ("cid", "standard_name", "metal", "country", "rmap_status", "score", "decision",
             "reason", "flags")}
     stamp_col = result_column(res, "reference_version", required=False)
     roles = input_roles(res, input_columns)
-    reported_name = _coalesce(res, roles["name"])
-    reported_metal = _coalesce(res, roles["metal"])
+    reported_name = coalesce(res, roles["name"])
+    reported_metal = coalesce(res, roles["metal"])
 
-    rev_ids = [_text(v) for v in rev["row_id"].tolist()]
+    rev_ids = [clean_text(v) for v in rev["row_id"].tolist()]
     bad = [(line, rid) for line, rid in enumerate(rev_ids, start=2) if rid and rid not in pos]
     if bad:
         raise ReviewError(
@@ -451,10 +368,10 @@ def apply_review(
     counts["not_reviewed"] = 0
     decided: dict[str, dict] = {}
     for line, rec in enumerate(rev.to_dict("records"), start=2):
-        rid = _text(rec.get("row_id"))
+        rid = clean_text(rec.get("row_id"))
         where = f"review row {line} (row_id {rid})"
         verdict = normalise_verdict(rec.get("analyst_verdict"), line=line, row_id=rid)
-        raw_cid = _text(rec.get("analyst_cid"))
+        raw_cid = clean_text(rec.get("analyst_cid"))
         acid = parse_cid(raw_cid)
         if not rid:
             if verdict or raw_cid:
@@ -472,10 +389,10 @@ def apply_review(
             continue
         i = pos[rid]
         metal = _row_metal(res, i, col["metal"], reported_metal)
-        decision: dict = {"verdict": verdict, "i": i, "comment": _text(rec.get("analyst_comment")),
-                          "reported_name": _text(rec.get("reported_name"))}
+        decision: dict = {"verdict": verdict, "i": i, "comment": clean_text(rec.get("analyst_comment")),
+                          "reported_name": clean_text(rec.get("reported_name"))}
         if verdict == "accept":
-            cid = acid or ("" if blind else _text(res[col["cid"]].iloc[i]))
+            cid = acid or ("" if blind else clean_text(res[col["cid"]].iloc[i]))
             if not cid:
                 why = ("a blind review shows no proposal" if blind
                        else "there is no proposed CID")
@@ -507,8 +424,8 @@ def apply_review(
     for rid in sorted(decided, key=lambda r: pos[r]):
         d = decided[rid]
         i, verdict = d["i"], d["verdict"]
-        before = (_text(res[col["cid"]].iloc[i]), _text(res[col["decision"]].iloc[i]))
-        flags = _text(res[col["flags"]].iloc[i])
+        before = (clean_text(res[col["cid"]].iloc[i]), clean_text(res[col["decision"]].iloc[i]))
+        flags = clean_text(res[col["flags"]].iloc[i])
         updates: dict[str, object] = {col["reason"]: f"analyst review: {verdict}"}
         if verdict == "unsure":
             updates[col["flags"]] = _add_flag(flags, "analyst_reviewed")
@@ -544,7 +461,7 @@ def apply_review(
             })
         for c, v in updates.items():
             _set_cell(res, i, c, v)
-        after = (_text(res[col["cid"]].iloc[i]), _text(res[col["decision"]].iloc[i]))
+        after = (clean_text(res[col["cid"]].iloc[i]), clean_text(res[col["decision"]].iloc[i]))
         changed += after != before
 
     decisions = pd.DataFrame(override_rows,
@@ -573,7 +490,7 @@ def export_training_labels(review_df: pd.DataFrame | str | Path, path: str | Pat
     One row per review row with verdict accept, other or not_a_smelter (``unsure`` and blank rows
     are left out): row_id, reported_name, metal and country as the supplier reported them, label
     (the CID decided - ``analyst_cid``, else for ``accept`` the proposed CID - or ``NO_MATCH``),
-    source, comment. Run :func:`~smelter_match.workflow.apply_review` first: it validates the CIDs
+    source, comment. Run :func:`apply_review` first: it validates the CIDs
     against the reference; this function only reads the review file.
 
     These labels are kept apart from the hand-labelled gold sets: writing into a
@@ -590,12 +507,12 @@ def export_training_labels(review_df: pd.DataFrame | str | Path, path: str | Pat
             f"{p}: training labels from reviews are not gold labels; write them outside "
             f"reference_data/gold"
         )
-    rev = review_df if isinstance(review_df, pd.DataFrame) else read_text_csv(
+    rev = review_df if isinstance(review_df, pd.DataFrame) else read_safe_csv(
         review_df, what="review file")
     rows = []
     for i, rec in enumerate(rev.to_dict("records")):
         verdict = normalise_verdict(rec.get("analyst_verdict"), line=i + 2,
-                                    row_id=_text(rec.get("row_id")))
+                                    row_id=clean_text(rec.get("row_id")))
         if verdict in ("", "unsure"):
             continue
         if verdict == "not_a_smelter":
@@ -606,17 +523,17 @@ def export_training_labels(review_df: pd.DataFrame | str | Path, path: str | Pat
                 label = parse_cid(rec.get("proposed_cid")) or ""
             if not label:
                 raise ReviewError(
-                    f"review row {i + 2} (row_id {_text(rec.get('row_id'))}): verdict {verdict} "
+                    f"review row {i + 2} (row_id {clean_text(rec.get('row_id'))}): verdict {verdict} "
                     f"but no CID to label it with"
                 )
         rows.append({
-            "row_id": _text(rec.get("row_id")),
-            "reported_name": _unneutralise(_text(rec.get("reported_name"))),
-            "metal": _text(rec.get("reported_metal")),
-            "country": _unneutralise(_text(rec.get("reported_country"))),
+            "row_id": clean_text(rec.get("row_id")),
+            "reported_name": unneutralise(clean_text(rec.get("reported_name"))),
+            "metal": clean_text(rec.get("reported_metal")),
+            "country": unneutralise(clean_text(rec.get("reported_country"))),
             "label": label,
             "source": source,
-            "comment": _unneutralise(_text(rec.get("analyst_comment"))),
+            "comment": unneutralise(clean_text(rec.get("analyst_comment"))),
         })
     out = pd.DataFrame(rows, columns=list(LABEL_COLUMNS), dtype=object)
     out = out.sort_values("row_id", kind="stable").reset_index(drop=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from smelter_match.review import make_row_ids
+from smelter_match.results import make_row_ids
 
 STAMP = "CMRT 6.5 / list 2026-08-22 #test"
 WHEN = "2026-08-23T10:00:00Z"

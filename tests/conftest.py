@@ -91,6 +91,37 @@ def make_cmrt(cmrt_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Calla
     return make
 
 
+SUPPLIER_ROWS = {
+    # picked from the drop-downs: metal + look-up (alias), name left empty
+    5: {"B": "Gold", "C": "Asahi Pretec Corp.", "E": "JAPAN"},
+    # not listed: the supplier types name, country and an ID
+    6: {
+        "B": "Tin",
+        "C": "Smelter not listed",
+        "D": "Cendres + Métaux SA",
+        "E": "SWITZERLAND",
+        "F": "CID000189",
+    },
+    # option A: only the smelter ID typed into the input column
+    7: {"A": "CID002763"},
+    # typed name overrides the look-up value
+    9: {"B": "Tantalum", "C": "Ulba Metallurgical Plant JSC", "D": "ULBA", "E": "KAZAKHSTAN"},
+    # not yet identified, no name: not a name
+    11: {"B": "Tungsten", "C": "Smelter not yet identified"},
+    # only a comment and a country: not a filled-in smelter row
+    13: {"E": "CHINA", "Q": "see attached"},
+    # far below the template's formula rows
+    2600: {"B": "Gold", "D": "Late Row Refinery"},
+}
+
+
+@pytest.fixture(scope="session")
+def supplier_cmrt(make_cmrt: Callable[..., Path]) -> Path:
+    """An English 6.4 CMRT filled in by a supplier, saved by openpyxl (no cached values)."""
+    return make_cmrt("RMI_CMRT_6.4.xlsx", SUPPLIER_ROWS, company="Acme Components GmbH")
+
+
+
 # ------------------------------------------------------------------------------------------------
 # RMI reference fixtures (tests/test_reference.py and anyone needing the merged reference)
 # ------------------------------------------------------------------------------------------------

@@ -18,13 +18,12 @@ from smelter_match.errors import InputError, ReviewError
 from smelter_match.normalize import parse_cid
 from smelter_match.overrides import OVERRIDE_COLUMNS, find_override
 from smelter_match.reference import Reference
-from smelter_match.results import RESULT_COLUMNS, result_column
+from smelter_match.results import RESULT_COLUMNS, make_row_ids, result_column
 from smelter_match.review import (
     ANALYST_COLUMNS,
     LABEL_COLUMNS,
     apply_review,
     export_training_labels,
-    make_row_ids,
     normalise_verdict,
     read_review,
     review_columns,

@@ -1,4 +1,4 @@
-"""Tests for smelter_match.safe_csv: CSV-injection neutralising and the Excel-friendly writer."""
+"""Tests for smelter_match.io.safe_csv: CSV-injection neutralising and the Excel-friendly writer."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from smelter_match.safe_csv import FORMULA_PREFIXES, neutralise, write_csv
+from smelter_match.io.safe_csv import FORMULA_PREFIXES, neutralise, write_csv
 
 
 @pytest.mark.parametrize(

@@ -49,11 +49,11 @@ def add_parser(sub: argparse._SubParsersAction, common: CommonOptions) -> None:
 
 def run_match(args: argparse.Namespace) -> int:
     from smelter_match.annex import build_annex, write_annex
+    from smelter_match.io.inputs import read_inputs
+    from smelter_match.io.safe_csv import write_csv
     from smelter_match.matcher import Matcher
-    from smelter_match.readers import read_inputs
-    from smelter_match.results import result_column
-    from smelter_match.review import make_row_ids, write_review
-    from smelter_match.safe_csv import write_csv
+    from smelter_match.results import make_row_ids, result_column
+    from smelter_match.review import write_review
 
     t0 = time.time()
     tables = read_inputs(args.inputs, name_col=args.name_col, metal_col=args.metal_col,

@@ -111,7 +111,7 @@ def run_reference_diff(args: argparse.Namespace) -> int:
             if len(shown) < len(rows):
                 out(f"... {len(rows) - len(shown)} more (see --csv)")
     if args.csv:
-        from smelter_match.safe_csv import write_csv
+        from smelter_match.io.safe_csv import write_csv
 
         write_csv(changes, args.csv)
         note(args, f"wrote {len(changes)} change(s) to {args.csv}")

@@ -23,11 +23,11 @@ def add_parser(sub: argparse._SubParsersAction, common: CommonOptions) -> None:
 
 def run_review_apply(args: argparse.Namespace) -> int:
     from smelter_match.annex import build_annex, write_annex
-    from smelter_match.overrides import read_text_csv, save_overrides
+    from smelter_match.io.safe_csv import read_safe_csv, write_csv
+    from smelter_match.overrides import save_overrides
     from smelter_match.review import apply_review, export_training_labels
-    from smelter_match.safe_csv import write_csv
 
-    results = read_text_csv(args.results, what="results file")
+    results = read_safe_csv(args.results, what="results file")
     ref = get_reference(args)
     updated, overrides, report = apply_review(args.review_file, results, ref)
     target = args.output or args.results

@@ -38,6 +38,7 @@ __all__ = [
     "EXCEL_SUFFIXES",
     "Sheet",
     "cell_text",
+    "clean_text",
     "decode_text",
     "expand_paths",
     "file_format",
@@ -62,9 +63,17 @@ _SS_NS = "urn:schemas-microsoft-com:office:spreadsheet"
 # cells and headers
 
 
-def cell_text(value: Any) -> str:
-    """The text an analyst sees in a cell. The one rule, for every reader.
+def cell_text(value: Any, *, strip: bool = False) -> str:
+    """The text an analyst sees in a cell (``strip``: without surrounding whitespace).
 
+    The one cell-to-text rule, for every reader and writer.
+    """
+    text = _cell_text(value)
+    return text.strip() if strip else text
+
+
+def _cell_text(value: Any) -> str:
+    """
     None, NaN (of any numeric type), pandas NA/NaT -> ""; text unchanged (not stripped);
     booleans TRUE/FALSE; floats that are whole numbers without ".0" ("2763", not "2763.0"); other
     floats as Python writes them; datetimes as ISO dates ("2024-04-26", with " HH:MM:SS" when
@@ -78,7 +87,7 @@ def cell_text(value: Any) -> str:
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if hasattr(value, "item") and type(value).__module__ == "numpy":
-        return cell_text(value.item())
+        return _cell_text(value.item())
     if isinstance(value, float):
         if value != value:  # NaN
             return ""
@@ -104,6 +113,11 @@ def cell_text(value: Any) -> str:
         return str(value)
     except Exception:  # an object whose __str__ fails is no text
         return ""
+
+
+def clean_text(value: Any) -> str:
+    """:func:`cell_text` without surrounding whitespace (how analyst-edited cells are read)."""
+    return cell_text(value, strip=True)
 
 
 _HEADER_MARKER_RE = re.compile(r"\(\s*[*\d]+\s*\)")

@@ -1,4 +1,4 @@
-"""Excel-safe CSV output.
+"""Excel-safe CSV files: writing them, and reading back what an analyst saved from Excel.
 
 Results are opened by analysts in Excel, and they contain text that came from suppliers. A cell
 starting with ``=``, ``+``, ``-`` or ``@`` (or a tab or carriage return) is run as a formula by
@@ -22,7 +22,10 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
-__all__ = ["FORMULA_PREFIXES", "neutralise", "write_csv"]
+from smelter_match.errors import InputError
+from smelter_match.io.tables import read_csv_rows
+
+__all__ = ["FORMULA_PREFIXES", "neutralise", "read_safe_csv", "unneutralise", "write_csv"]
 
 #: First characters that make a spreadsheet treat a cell as a formula (OWASP CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -65,3 +68,31 @@ def write_csv(df: pd.DataFrame, path: str | Path) -> None:
         quoting=csv.QUOTE_MINIMAL,
         na_rep="",
     )
+
+
+def unneutralise(value: str) -> str:
+    """Undo :func:`neutralise`: ``'=x`` -> ``=x`` (any other text is returned unchanged)."""
+    if len(value) > 1 and value[0] == "'" and value[1:].startswith(FORMULA_PREFIXES):
+        return value[1:]
+    return value
+
+
+def read_safe_csv(path: str | Path, *, what: str = "file") -> pd.DataFrame:
+    """Read a CSV an analyst may have edited in Excel: every cell as stripped text ("" for blank).
+
+    The encoding is UTF-8 (with or without BOM), else cp1252 (Excel's "CSV" on Windows); the
+    delimiter is sniffed among comma, semicolon (European Excel) and tab. Cells neutralised by
+    :func:`write_csv` (``'=...``) are restored to their text. Blank lines are skipped.
+
+    Raises:
+        InputError: the file is missing, unreadable or empty (``what`` names it then).
+    """
+    p = Path(path)
+    rows = [r for r in read_csv_rows(p) if any(c.strip() for c in r)]
+    if not rows:
+        raise InputError(f"{p}: {what} is empty")
+    header = [unneutralise(h.strip()) for h in rows[0]]
+    width = len(header)
+    body = [[unneutralise(c.strip()) for c in (r + [""] * (width - len(r)))[:width]]
+            for r in rows[1:]]
+    return pd.DataFrame(body, columns=header, dtype=object)

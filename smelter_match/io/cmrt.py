@@ -1,0 +1,376 @@
+"""CMRT workbooks: the template's layouts, and its Smelter List and Declaration tabs read as rows.
+
+An RMI Conflict Minerals Reporting Template is recognised by its tabs ("Revision", "Declaration",
+"Smelter List"). The "Smelter List" tab is read by the template's fixed layout, because its header
+and several columns are formulas, without cached values when the workbook was saved by a tool
+other than Excel: :data:`CMRT6_LAYOUT` for every 6.x release; other versions derive the layout
+from the template's language tab ("L") or cached English header cells. Only rows a supplier filled
+in are returned. :func:`smelter_match.io.inputs.read_cmrt` wraps the result into an input table.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from smelter_match.errors import InputError
+from smelter_match.io.tables import cell_text, file_format, header_key, open_workbook
+
+__all__ = ["CMRT6_LAYOUT", "CMRT_FRAME_COLUMNS", "CmrtLayout", "CmrtRows", "is_cmrt",
+           "read_cmrt_rows"]
+
+
+@dataclass
+class CmrtRows:
+    """The supplier-filled rows of a CMRT's Smelter List, with where they came from."""
+
+    frame: pd.DataFrame        # columns CMRT_FRAME_COLUMNS, every cell text
+    row_numbers: list[int]     # worksheet row of each frame row
+    company: str | None        # from the Declaration tab
+    template_version: str | None
+    sheet: str                 # title of the Smelter List tab
+
+
+@dataclass(frozen=True)
+class CmrtLayout:
+    """Where the supplier's entries live on a CMRT "Smelter List" tab (1-based columns)."""
+
+    header_row: int
+    first_row: int
+    #: frame column -> worksheet column number
+    columns: dict[str, int] = field(default_factory=dict)
+
+
+#: Frame columns of a CMRT table with the CMRT 6.x column letter they are read from.
+#: "Smelter Identification Number" is the supplier's entry in A ("Smelter Identification Number
+#: Input Column") when present, else column F ("Smelter Identification").
+_CMRT6_LETTERS: dict[str, str] = {
+    "Smelter Identification Number Input Column": "A",
+    "Metal": "B",
+    "Smelter Look-up": "C",
+    "Smelter Name": "D",
+    "Smelter Country": "E",
+    "Smelter Identification": "F",
+    "Source of Smelter Identification Number": "G",
+    "Smelter Street": "H",
+    "Smelter City": "I",
+    "Smelter Facility Location: State / Province": "J",
+    "Smelter Contact Name": "K",
+    "Smelter Contact Email": "L",
+    "Proposed next steps": "M",
+    "Name of Mine(s)": "N",
+    "Location (Country) of Mine(s)": "O",
+    "100% recycled or scrap": "P",
+    "Comments": "Q",
+}
+
+
+def _col_num(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch.upper()) - 64
+    return n
+
+
+#: Layout of every CMRT 6.x release checked (6.01, 6.1, 6.22, 6.31, 6.4, 6.5, English and
+#: Chinese display): header on row 4, supplier rows from row 5, columns A-Q.
+CMRT6_LAYOUT = CmrtLayout(
+    header_row=4,
+    first_row=5,
+    columns={k: _col_num(v) for k, v in _CMRT6_LETTERS.items()},
+)
+
+#: Columns of the frame returned for a CMRT workbook.
+CMRT_FRAME_COLUMNS = (
+    "Metal",
+    "Smelter Look-up",
+    "Smelter Name",
+    "Smelter Country",
+    "Smelter Identification Number",
+    "Source of Smelter Identification Number",
+    "Smelter Street",
+    "Smelter City",
+    "Smelter Facility Location: State / Province",
+    "Comments",
+    "reported_name",
+)
+
+#: English header text (normalised by _norm_header) of the template's "L" (language) tab, used to
+#: derive the layout of CMRT versions other than 6.x.
+_CMRT_HEADER_KEYS: dict[str, str] = {
+    "smelteridentificationnumberinputcolumn": "Smelter Identification Number Input Column",
+    "metal": "Metal",
+    "smelterlookup": "Smelter Look-up",
+    "smelterreferencelist": "Smelter Look-up",  # 4.x/5.x wording
+    "smeltername": "Smelter Name",
+    "smeltercountry": "Smelter Country",
+    "smelteridentification": "Smelter Identification",
+    "smelteridentificationnumber": "Smelter Identification",
+    "smelterid": "Smelter Identification",
+    "sourceofsmelteridentificationnumber": "Source of Smelter Identification Number",
+    "sourceofsmelterid": "Source of Smelter Identification Number",
+    "smelterstreet": "Smelter Street",
+    "smeltercity": "Smelter City",
+    "smelterfacilitylocationstateprovince": "Smelter Facility Location: State / Province",
+    "comments": "Comments",
+}
+
+_CMRT_TABS = ("revision", "declaration", "smelter list")
+_NOT_A_NAME = {"smelter not listed", "smelter not yet identified"}
+_VERSION_RE = re.compile(r"^\d+(\.\d+)?[a-z]?$")
+
+
+def is_cmrt(sheet_names: Iterable[str]) -> bool:
+    """True for a workbook with the tabs of a CMRT (two of Revision, Declaration, Smelter List)."""
+    folded = {n.strip().casefold() for n in sheet_names}
+    return sum(t in folded for t in _CMRT_TABS) >= 2
+
+
+def _sheet(wb: Any, title: str) -> Any | None:
+    for name in wb.sheetnames:
+        if name.strip().casefold() == title:
+            return wb[name]
+    return None
+
+
+def _version_text(value: Any) -> str | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        return f"{value:g}" if isinstance(value, float) else str(value)
+    s = str(value).strip()
+    return s if _VERSION_RE.match(s) else None
+
+
+def _cmrt_version(wb: Any) -> str | None:
+    """Template version: the last entry of the Revision tab's REVISION column (column B)."""
+    rev = _sheet(wb, "revision")
+    version: str | None = None
+    if rev is not None:
+        for (value,) in rev.iter_rows(
+            min_row=1, max_row=200, min_col=2, max_col=2, values_only=True
+        ):
+            v = _version_text(value)
+            if v is not None:
+                version = v
+    if version is None:  # fall back to "Revision 6.4\nApril 26, 2024" on the Smelter List tab
+        sl = _sheet(wb, "smelter list")
+        if sl is not None:
+            for row in sl.iter_rows(min_row=1, max_row=4, values_only=True):
+                for value in row:
+                    m = re.match(r"\s*Revision\s+(\d+(?:\.\d+)?[a-z]?)", str(value or ""))
+                    if m:
+                        return m.group(1)
+    return version
+
+
+def _layout_from_language_tab(wb: Any) -> CmrtLayout | None:
+    """Derive the Smelter List layout from the "L" tab (sheet, cell, English text) of a template."""
+    lang = _sheet(wb, "l")
+    if lang is None:
+        return None
+    cols: dict[str, int] = {}
+    header_rows: set[int] = set()
+    for row in lang.iter_rows(min_col=2, max_col=4, values_only=True):
+        if len(row) < 3 or str(row[0] or "").strip().casefold() != "smelter list":
+            continue
+        m = re.fullmatch(r"([A-Z]{1,3})(\d+)", str(row[1] or "").strip())
+        key = header_key(row[2] or "")
+        if not m or key not in _CMRT_HEADER_KEYS:
+            continue
+        cols.setdefault(_CMRT_HEADER_KEYS[key], _col_num(m.group(1)))
+        header_rows.add(int(m.group(2)))
+    if len(header_rows) != 1 or not {"Metal", "Smelter Name"} <= cols.keys():
+        return None
+    header = header_rows.pop()
+    return CmrtLayout(header_row=header, first_row=header + 1, columns=cols)
+
+
+def _layout_from_header_values(ws_values: Any) -> CmrtLayout | None:
+    """Derive the layout from cached (English) header cells of the Smelter List tab."""
+    for r_idx, row in enumerate(ws_values.iter_rows(min_row=1, max_row=15, values_only=True), 1):
+        cols: dict[str, int] = {}
+        for c_idx, value in enumerate(row, start=1):
+            key = header_key(value or "")
+            if key in _CMRT_HEADER_KEYS:
+                cols.setdefault(_CMRT_HEADER_KEYS[key], c_idx)
+        if {"Metal", "Smelter Name"} <= cols.keys():
+            return CmrtLayout(header_row=r_idx, first_row=r_idx + 1, columns=cols)
+    return None
+
+
+def _company(wb_formulas: Any, wb_values: Any, version: str | None) -> str | None:
+    """Company name from the Declaration tab.
+
+    6.x: cell D8 (next to the "Company Name (*):" label on row 8, in every display language).
+    Other versions: the first filled cell right of the label, which is located through the
+    language tab ("L") or, failing that, by its cached English text.
+    """
+    decl = _sheet(wb_values, "declaration")
+    if decl is None:
+        return None
+    rows = list(decl.iter_rows(min_row=1, max_row=40, max_col=15, values_only=True))
+    if version is not None and version.split(".")[0] == "6":
+        value = rows[7][3] if len(rows) > 7 and len(rows[7]) > 3 else None
+        return _clean_company(value)
+    label: tuple[int, int] | None = None
+    lang = _sheet(wb_formulas, "l")
+    if lang is not None:
+        for sheet, coord, english in lang.iter_rows(min_col=2, max_col=4, values_only=True):
+            m = re.fullmatch(r"([A-Z]{1,3})(\d+)", str(coord or "").strip())
+            if (
+                str(sheet or "").strip().casefold() == "declaration"
+                and m
+                and header_key(english or "").startswith("companyname")
+            ):
+                label = (int(m.group(2)), _col_num(m.group(1)))
+                break
+    if label is None:
+        for r_idx, row in enumerate(rows, start=1):
+            for c_idx, value in enumerate(row, start=1):
+                if label is None and header_key(value or "").startswith("companyname"):
+                    label = (r_idx, c_idx)
+    if label is None or label[0] > len(rows):
+        return None
+    for right in rows[label[0] - 1][label[1] :]:
+        if _clean_company(right) is not None:
+            return _clean_company(right)
+    return None
+
+
+def _clean_company(value: Any) -> str | None:
+    if value is None or isinstance(value, str) and value.startswith("="):
+        return None
+    text = cell_text(value).strip()
+    return text or None
+
+
+def _cmrt_cells(
+    ws_formulas: Any, ws_values: Any, layout: CmrtLayout
+) -> list[tuple[int, dict[str, tuple[str, bool]]]]:
+    """Per data row: frame column -> (text, typed), typed meaning "entered, not a formula".
+
+    Formula cells give their cached value, or "" without cache; cached errors such as #N/A and
+    cached zeros (what the template's OFFSET look-ups return for an empty cell) also become "".
+    Both worksheets are read-only views of the same file, so their rows line up one to one.
+    """
+    max_col = max(layout.columns.values())
+    ws_formulas.reset_dimensions()  # trust the rows in the file, not the stored dimension
+    ws_values.reset_dimensions()
+    f_rows = ws_formulas.iter_rows(min_row=layout.first_row, max_col=max_col)
+    v_rows = ws_values.iter_rows(min_row=layout.first_row, max_col=max_col, values_only=True)
+    out: list[tuple[int, dict[str, tuple[str, bool]]]] = []
+    for rownum, (f_row, v_row) in enumerate(zip(f_rows, v_rows, strict=False), layout.first_row):
+        entry: dict[str, tuple[str, bool]] = {}
+        for name, col in layout.columns.items():
+            cell = f_row[col - 1] if col <= len(f_row) else None
+            raw = getattr(cell, "value", None)
+            if getattr(cell, "data_type", None) == "f" or (
+                isinstance(raw, str) and raw.startswith("=")
+            ):
+                cached = v_row[col - 1] if col <= len(v_row) else None
+                if isinstance(cached, str) and cached.startswith("#"):  # #N/A, #REF!, ...
+                    cached = None
+                elif cached == 0 and not isinstance(cached, bool):
+                    # OFFSET(...) into an empty look-up cell caches 0 (e.g. a smelter without a
+                    # street): an Excel artefact, not data
+                    cached = None
+                entry[name] = (cell_text(cached).strip(), False)
+            else:
+                text = cell_text(raw).strip()
+                entry[name] = (text, bool(text))
+        out.append((rownum, entry))
+    return out
+
+
+def _read_cmrt_parts(
+    p: Path, wb_f: Any, wb_v: Any
+) -> tuple[str | None, CmrtLayout, str | None, list[tuple[int, dict[str, tuple[str, bool]]]], str]:
+    """Version, layout, company, raw row cells and sheet title of a CMRT workbook."""
+    ws_f = _sheet(wb_f, "smelter list")
+    if ws_f is None:
+        tabs = ", ".join(repr(n) for n in wb_f.sheetnames)
+        raise InputError(f"{p}: CMRT workbook without a 'Smelter List' tab (tabs: {tabs})")
+    ws_v = _sheet(wb_v, "smelter list")
+    version = _cmrt_version(wb_v)
+    layout: CmrtLayout | None
+    if version is not None and version.split(".")[0] == "6":
+        layout = CMRT6_LAYOUT
+    else:
+        layout = _layout_from_language_tab(wb_f) or _layout_from_header_values(ws_v)
+    if layout is None:
+        raise InputError(
+            f"{p}: CMRT version {version or 'unknown'} has an unrecognised Smelter List "
+            f"layout; export the Smelter List tab to CSV and read that instead"
+        )
+    company = _company(wb_f, wb_v, version)
+    cells = _cmrt_cells(ws_f, ws_v, layout)
+    return version, layout, company, cells, ws_f.title
+
+
+def read_cmrt_rows(path: str | Path) -> CmrtRows:
+    """Read the supplier-filled rows of a CMRT workbook's "Smelter List" tab.
+
+    A row counts as filled in when the supplier typed (not a template formula) at least one of
+    Metal, Smelter Look-up, Smelter Name or a smelter ID. ``reported_name`` is the Smelter Name if
+    given, else the Smelter Look-up value, except the look-up choices "Smelter not listed" and
+    "Smelter not yet identified", which are not names (then ``reported_name`` is ""). The
+    "Smelter Identification Number" column is the supplier's entry in the ID input column (A in
+    6.x) when given, else the "Smelter Identification" column. The company comes from the
+    Declaration tab. 6.x workbooks use :data:`CMRT6_LAYOUT`; other versions derive the layout from
+    the template's language tab or cached header cells.
+
+    Raises:
+        InputError: not a readable workbook, encrypted, no Smelter List tab, unknown layout, or
+            no supplier-filled rows.
+    """
+    p = Path(path)
+    fmt = file_format(p)
+    if fmt == "xls":
+        raise InputError(
+            f"{p}: CMRT in legacy .xls format is not supported; save it as .xlsx in Excel"
+        )
+    if fmt != "xlsx":
+        raise InputError(f"{p}: not an Excel workbook (content is not .xlsx)")
+    wb_f = open_workbook(p, read_only=True)
+    wb_v = open_workbook(p, read_only=True, data_only=True)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # read-only sheets are parsed lazily, in here
+            version, layout, company, cells, sheet_title = _read_cmrt_parts(p, wb_f, wb_v)
+    finally:
+        wb_f.close()
+        wb_v.close()
+
+    records: list[dict[str, str]] = []
+    numbers: list[int] = []
+    id_keys = ("Smelter Identification Number Input Column", "Smelter Identification")
+    for rownum, entry in cells:
+
+        def text(key: str, entry: dict[str, tuple[str, bool]] = entry) -> str:
+            return entry.get(key, ("", False))[0]
+
+        def typed(key: str, entry: dict[str, tuple[str, bool]] = entry) -> bool:
+            return entry.get(key, ("", False))[1]
+
+        if not any(typed(k) for k in ("Metal", "Smelter Look-up", "Smelter Name", *id_keys)):
+            continue
+        lookup = text("Smelter Look-up")
+        name = text("Smelter Name")
+        if not name and lookup.casefold() not in _NOT_A_NAME:
+            name = lookup
+        rec = {col: text(col) for col in CMRT_FRAME_COLUMNS}
+        rec["Smelter Identification Number"] = text(id_keys[0]) or text(id_keys[1])
+        rec["reported_name"] = name
+        records.append(rec)
+        numbers.append(rownum)
+    if not records:
+        raise InputError(f"{p}: CMRT has no smelter rows filled in on the '{sheet_title}' tab")
+    frame = pd.DataFrame(records, columns=list(CMRT_FRAME_COLUMNS), dtype=object)
+    return CmrtRows(frame, numbers, company, version, sheet_title)

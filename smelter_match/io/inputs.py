@@ -1,0 +1,351 @@
+"""Supplier lists -> input tables: CSV files, Excel tables, SpreadsheetML and CMRT workbooks.
+
+Everything a user hands to smelter_match goes through :func:`read_input` (one file) or
+:func:`read_inputs` (files and folders). The result is an :class:`InputTable`: the rows as text,
+the columns that hold the reported name / metal / country / smelter ID, and, for each row, the row
+number an analyst sees when opening the source in Excel.
+
+Three kinds of input are recognised:
+
+``csv``
+    A delimited text file. The encoding is detected (UTF-16 with BOM, UTF-8 with or without BOM,
+    else cp1252, else latin-1) and the delimiter sniffed (comma, semicolon or tab). Every cell is
+    read as text, so leading zeros and IDs survive untouched.
+``xlsx``
+    A plain table in an Excel workbook (.xlsx/.xlsm, or legacy .xls): the first visible sheet unless
+    ``sheet`` is given; the header is the first non-empty row. Merged cells read as their top-left
+    value in every cell of the merged range; formula cells give their cached value, or "" when the
+    file was saved without cached values (e.g. by openpyxl) - formula text is never a name.
+``cmrt``
+    An RMI Conflict Minerals Reporting Template, detected by its tabs ("Revision", "Declaration",
+    "Smelter List"). The "Smelter List" tab is read by the template's fixed layout (its header and
+    several columns are formulas, without cached values when the workbook was saved by a tool other
+    than Excel), see :data:`CMRT6_LAYOUT`. Only rows a supplier filled in are returned.
+
+For plain tables the role columns are recognised by name (:data:`COLUMN_SYNONYMS`, read from
+``reference_data/vocab/column_synonyms.csv``; matching
+ignores case, whitespace, underscores, punctuation and CMRT markers such as "(*)" or "(1)"); when
+several columns could hold a role, the first synonym in the list wins (so "Smelter Name" beats
+"Smelter Look-up", which beats "Standard Smelter Name"). Explicit overrides always win. Column
+overrides are ignored for CMRT workbooks, whose layout is fixed.
+
+Every problem with an input raises :class:`~smelter_match.errors.InputError` with a one-line message
+naming the file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from smelter_match._resources import data_csv
+from smelter_match.errors import InputError
+from smelter_match.io import tables
+from smelter_match.io.cmrt import is_cmrt, read_cmrt_rows
+from smelter_match.io.tables import EXCEL_SUFFIXES, header_key
+
+__all__ = [
+    "COLUMN_SYNONYMS", "INPUT_SUFFIXES", "InputTable", "find_columns", "read_cmrt", "read_input",
+    "read_inputs", "read_table",
+]
+
+#: File suffixes picked up when a folder is given to :func:`read_inputs`.
+INPUT_SUFFIXES = (".csv", *EXCEL_SUFFIXES)
+
+ROLES = ("name", "metal", "country", "cid")
+
+
+def _column_synonyms() -> dict[str, tuple[str, ...]]:
+    rows = data_csv("vocab", "column_synonyms.csv")
+    return {role: tuple(r["column"] for r in rows if r["role"] == role) for role in ROLES}
+
+
+#: Column names recognised for each role, in order of preference (compared by ``header_key``).
+COLUMN_SYNONYMS: dict[str, tuple[str, ...]] = _column_synonyms()
+
+_OVERRIDE_FLAGS = {"name": "--name-col", "metal": "--metal-col", "country": "--country-col",
+                   "cid": "--cid-col"}
+
+
+@dataclass
+class InputTable:
+    """One input table, ready for matching.
+
+    ``frame`` holds the rows in their original order with the input's own columns, every cell as
+    text (empty cells are ``""``, never NaN). ``row_numbers[i]`` is the 1-based row number of
+    ``frame.iloc[i]`` in the source sheet or file, as an analyst sees it in Excel (the header of a
+    CSV file is row 1 when it is on the first line). For CMRT workbooks the frame has the columns
+    listed in :data:`CMRT_FRAME_COLUMNS` and ``name_col`` is the derived ``"reported_name"``.
+    """
+
+    frame: pd.DataFrame
+    name_col: str
+    metal_col: str | None
+    country_col: str | None
+    cid_col: str | None
+    source: str
+    kind: str
+    company: str | None
+    row_numbers: list[int]
+    #: CMRT template version from the Revision tab (e.g. "6.4"); None for plain tables.
+    template_version: str | None = None
+    #: Worksheet the rows come from; None for CSV files.
+    sheet: str | None = None
+
+
+# --------------------------------------------------------------------------------------------
+# column recognition
+
+
+def find_columns(
+    columns: Iterable[object],
+    *,
+    name_col: str | None = None,
+    metal_col: str | None = None,
+    country_col: str | None = None,
+    cid_col: str | None = None,
+    source: str | None = None,
+) -> dict[str, str | None]:
+    """Map each role ("name", "metal", "country", "cid") to a column of ``columns``.
+
+    Explicit overrides win; an override is matched exactly first, then after normalisation. A role
+    without a matching column maps to None, except "name", which is required.
+
+    Raises:
+        InputError: an override names a column that does not exist, or no name column is found.
+    """
+    cols = [str(c) for c in columns]
+    where = f"{source}: " if source else ""
+    available = ", ".join(repr(c) for c in cols) or "(none)"
+    overrides = {"name": name_col, "metal": metal_col, "country": country_col, "cid": cid_col}
+    result: dict[str, str | None] = {}
+    for role, wanted in overrides.items():
+        if wanted is not None:
+            found = _match_override(cols, wanted)
+            if found is None:
+                raise InputError(
+                    f"{where}column {wanted!r} given with {_OVERRIDE_FLAGS[role]} not found; "
+                    f"available columns: {available}"
+                )
+            result[role] = found
+        else:
+            result[role] = _match_synonyms(cols, COLUMN_SYNONYMS[role])
+    if result["name"] is None:
+        raise InputError(
+            f"{where}no smelter name column recognised among columns: {available}; "
+            f"name it e.g. 'Smelter Name' or pass --name-col COLUMN"
+        )
+    return result
+
+
+def _match_override(cols: Sequence[str], wanted: str) -> str | None:
+    if wanted in cols:
+        return wanted
+    key = header_key(wanted)
+    return next((c for c in cols if key and header_key(c) == key), None)
+
+
+def _match_synonyms(cols: Sequence[str], synonyms: Sequence[str]) -> str | None:
+    normed = [header_key(c) for c in cols]
+    for syn in synonyms:
+        key = header_key(syn)
+        for col, n in zip(cols, normed, strict=True):
+            if n == key:
+                return col
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# plain tables
+
+
+def _unique_headers(raw: Sequence[str]) -> list[str]:
+    """Strip header names, name blank ones ``column_<n>`` and de-duplicate with ``.1``, ``.2``."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for i, h in enumerate(raw, start=1):
+        base = h.strip() or f"column_{i}"
+        name, k = base, 1
+        while name in seen:
+            name = f"{base}.{k}"
+            k += 1
+        seen.add(name)
+        out.append(name)
+    return out
+
+
+def _build_table(
+    rows: Iterable[tuple[int, list[str]]],
+    *,
+    path: Path,
+    kind: str,
+    sheet: str | None,
+    overrides: dict[str, str | None],
+) -> InputTable:
+    """Turn (row number, cells) pairs into an :class:`InputTable` (header = first non-empty row)."""
+    header: list[str] | None = None
+    data: list[list[str]] = []
+    numbers: list[int] = []
+    for rownum, cells in rows:
+        if not any(c.strip() for c in cells):
+            continue
+        if header is None:
+            header = list(cells)
+            continue
+        data.append(list(cells))
+        numbers.append(rownum)
+    where = f"{path}" + (f" (sheet {sheet!r})" if sheet is not None else "")
+    if header is None:
+        if sheet is not None:
+            raise InputError(f"{where}: no rows, the sheet is empty; pick another with --sheet")
+        raise InputError(f"{where}: no rows, the file is empty")
+    if not data:
+        raise InputError(f"{where}: no rows, only a header line")
+    # widen the header for data cells beyond it; drop trailing empty header-only columns
+    width = max(len(header), *(len(r) for r in data))
+    header += [""] * (width - len(header))
+    while (
+        len(header) > 1
+        and not header[-1].strip()
+        and all(len(r) < len(header) or not r[len(header) - 1].strip() for r in data)
+    ):
+        header.pop()
+    width = len(header)
+    data = [(r + [""] * (width - len(r)))[:width] for r in data]
+    columns = _unique_headers(header)
+    frame = pd.DataFrame(data, columns=columns, dtype=object)
+    roles = find_columns(columns, source=where, **overrides)
+    name_col = roles["name"]
+    assert name_col is not None  # find_columns raises otherwise
+    return InputTable(
+        frame=frame,
+        name_col=name_col,
+        metal_col=roles["metal"],
+        country_col=roles["country"],
+        cid_col=roles["cid"],
+        source=str(path),
+        kind=kind,
+        company=None,
+        row_numbers=numbers,
+        sheet=sheet,
+    )
+
+
+def _pick_sheet(
+    path: Path, names: Sequence[str], visible: Sequence[bool], sheet: str | int | None
+) -> int:
+    if not names:
+        raise InputError(f"{path}: workbook has no worksheets")
+    if sheet is None:
+        return next((i for i, v in enumerate(visible) if v), 0)
+    as_index = isinstance(sheet, str) and sheet.isdigit() and sheet not in names
+    if isinstance(sheet, int) or as_index:
+        idx = int(sheet)
+        if 0 <= idx < len(names):
+            return idx
+    else:
+        if sheet in names:
+            return names.index(sheet)
+        folded = [n.strip().casefold() for n in names]
+        if sheet.strip().casefold() in folded:
+            return folded.index(sheet.strip().casefold())
+    listed = ", ".join(repr(n) for n in names)
+    raise InputError(f"{path}: sheet {sheet!r} not found; sheets: {listed}")
+
+
+def read_table(
+    path: str | Path,
+    *,
+    name_col: str | None = None,
+    metal_col: str | None = None,
+    country_col: str | None = None,
+    cid_col: str | None = None,
+    sheet: str | int | None = None,
+) -> InputTable:
+    """Read a plain table (CSV, or one sheet of an Excel workbook) into an :class:`InputTable`.
+
+    Files named .xlsx/.xlsm/.xls must be workbooks; any other file is read as CSV text, unless
+    its content is a workbook. ``sheet`` is a sheet name (case-insensitive) or a 0-based index;
+    by default the first visible sheet is read.
+
+    Raises:
+        InputError: missing/unreadable file, not a workbook, encrypted workbook, empty sheet/file,
+            header only, unknown sheet, or no recognisable name column.
+    """
+    p = Path(path)
+    overrides = {"name_col": name_col, "metal_col": metal_col, "country_col": country_col,
+                 "cid_col": cid_col}
+    fmt = tables.file_format(p)
+    if p.suffix.lower() in EXCEL_SUFFIXES and fmt not in ("xlsx", "xls"):
+        what = "the file is empty" if p.stat().st_size == 0 else "content is not .xlsx or .xls"
+        raise InputError(f"{p}: not an Excel workbook ({what})")
+    if fmt == "csv":
+        rows = tables.read_sheets(p)[0].rows
+        table = _build_table(enumerate(rows, 1), path=p, kind="csv", sheet=None, overrides=overrides)
+    else:
+        listed = tables.sheet_list(p)
+        name = listed[_pick_sheet(p, [n for n, _ in listed], [v for _, v in listed], sheet)][0]
+        (chosen,) = tables.read_sheets(p, only={name}, merged=True)
+        table = _build_table(enumerate(chosen.rows, 1), path=p, kind="xlsx", sheet=name,
+                             overrides=overrides)
+    table.source = str(path)
+    return table
+
+
+# --------------------------------------------------------------------------------------------
+# CMRT workbooks and dispatch
+
+
+def read_cmrt(path: str | Path) -> InputTable:
+    """Read the supplier-filled rows of a CMRT workbook's "Smelter List" tab.
+
+    See :func:`smelter_match.io.cmrt.read_cmrt_rows` for which rows count and how
+    ``reported_name`` and the smelter ID are chosen. The company comes from the Declaration tab.
+
+    Raises:
+        InputError: not a readable workbook, encrypted, no Smelter List tab, unknown layout, or
+            no supplier-filled rows.
+    """
+    c = read_cmrt_rows(path)
+    return InputTable(frame=c.frame, name_col="reported_name", metal_col="Metal",
+                      country_col="Smelter Country", cid_col="Smelter Identification Number",
+                      source=str(path), kind="cmrt", company=c.company, row_numbers=c.row_numbers,
+                      template_version=c.template_version, sheet=c.sheet)
+
+
+def read_input(path: str | Path, **overrides: Any) -> InputTable:
+    """Read one input file: a CMRT workbook (detected by its tabs) or a plain table.
+
+    ``overrides`` are the keyword arguments of :func:`read_table` (``name_col``, ``metal_col``,
+    ``country_col``, ``cid_col``, ``sheet``). Passing ``sheet`` reads that sheet of a CMRT as a
+    plain table; column overrides are ignored for CMRT workbooks.
+    """
+    unknown = set(overrides) - {"name_col", "metal_col", "country_col", "cid_col", "sheet"}
+    if unknown:
+        raise TypeError(f"read_input() got unexpected keyword arguments: {sorted(unknown)}")
+    p = Path(path)
+    fmt = tables.file_format(p)
+    if fmt in ("xlsx", "xls") and overrides.get("sheet") is None \
+            and is_cmrt([n for n, _ in tables.sheet_list(p)]):
+        return read_cmrt(path)
+    return read_table(path, **overrides)
+
+
+def read_inputs(paths: str | Path | Iterable[str | Path], **overrides: Any) -> list[InputTable]:
+    """Read every input: files as given, folders expanded to their .csv/.xlsx/.xlsm/.xls files.
+
+    Folders are not searched recursively; their files are read in name order, skipping Excel lock
+    files ("~$...") and hidden files.
+    """
+    if isinstance(paths, str | Path):
+        paths = [paths]
+    out: list[InputTable] = []
+    for given in paths:
+        p = Path(given)
+        for f in tables.expand_paths([p], suffixes=INPUT_SUFFIXES, recursive=False):
+            out.append(read_input(given if f == p else f, **overrides))
+    return out

@@ -1,0 +1,182 @@
+"""CMRT workbooks (``smelter_match.io.cmrt``), read through ``read_input`` / ``read_cmrt``."""
+
+from __future__ import annotations
+
+import shutil
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+import openpyxl
+import pytest
+from _tables_data import make_xlsx, one_line
+
+from smelter_match.errors import InputError
+from smelter_match.io.cmrt import CMRT6_LAYOUT, CMRT_FRAME_COLUMNS, _cmrt_version, _layout_from_language_tab
+from smelter_match.io.inputs import read_cmrt, read_input
+
+# --------------------------------------------------------------------------------------------
+# CMRT workbooks
+
+def test_cmrt_rows_order_company_and_row_numbers(supplier_cmrt: Path) -> None:
+    t = read_input(supplier_cmrt)
+    assert t.kind == "cmrt"
+    assert t.company == "Acme Components GmbH"
+    assert t.template_version == "6.4"
+    assert t.sheet == "Smelter List"
+    assert t.source == str(supplier_cmrt)
+    assert t.row_numbers == [5, 6, 7, 9, 11, 2600]  # no template rows, no comment-only row
+    assert list(t.frame.columns) == list(CMRT_FRAME_COLUMNS)
+    assert (t.name_col, t.metal_col, t.country_col, t.cid_col) == (
+        "reported_name",
+        "Metal",
+        "Smelter Country",
+        "Smelter Identification Number",
+    )
+    f = t.frame
+    assert f["reported_name"].tolist() == [
+        "Asahi Pretec Corp.",
+        "Cendres + Métaux SA",
+        "",
+        "ULBA",
+        "",
+        "Late Row Refinery",
+    ]
+    assert f["Metal"].tolist() == ["Gold", "Tin", "", "Tantalum", "Tungsten", "Gold"]
+    assert f["Smelter Look-up"].tolist()[:2] == ["Asahi Pretec Corp.", "Smelter not listed"]
+    assert f["Smelter Country"].tolist()[:2] == ["JAPAN", "SWITZERLAND"]
+    assert f["Smelter Identification Number"].tolist()[:3] == ["", "CID000189", "CID002763"]
+
+
+def test_cmrt_frame_is_all_text_without_nan(supplier_cmrt: Path) -> None:
+    f = read_cmrt(supplier_cmrt).frame
+    assert not f.isna().any().any()
+    assert all(isinstance(v, str) for v in f.to_numpy().ravel())
+    # formula cells without cached values never leak formula text
+    assert not f.apply(lambda col: col.str.startswith("=")).any().any()
+
+
+def test_cmrt_zh_display_template(make_cmrt: Callable[..., Path]) -> None:
+    path = make_cmrt(
+        "RMI_CMRT_6.22_zh-display.xlsx",
+        {
+            5: {"B": "Gold", "C": "Smelter not listed", "D": "江西铜业股份有限公司", "E": "CHINA"},
+            6: {"B": "Tin", "C": "Alpha", "E": "UNITED STATES OF AMERICA"},
+        },
+        company="深圳市示例电子有限公司",
+    )
+    t = read_input(path)
+    assert t.template_version == "6.22"
+    assert t.company == "深圳市示例电子有限公司"
+    assert t.frame["reported_name"].tolist() == ["江西铜业股份有限公司", "Alpha"]
+    assert t.row_numbers == [5, 6]
+
+
+def test_cmrt_placeholder_declaration_company(make_cmrt: Callable[..., Path]) -> None:
+    path = make_cmrt(
+        "RMI_CMRT_6.22_filled-placeholder-declaration.xlsx",
+        {8: {"B": "Gold", "D": "Some Refinery"}},
+    )
+    t = read_cmrt(path)
+    assert t.company == "ABC"
+    assert t.row_numbers == [8]
+
+
+def test_cmrt_unknown_version_uses_language_tab_layout(make_cmrt: Callable[..., Path]) -> None:
+    # a future template: version 7.0 in the Revision tab -> layout derived from the "L" tab
+    path = make_cmrt(
+        "RMI_CMRT_6.4.xlsx",
+        {5: {"B": "Tin", "D": "Future Smelter"}},
+        company="Acme",
+        extra={"Revision": {"B60": 7.0}},
+    )
+    t = read_cmrt(path)
+    assert t.template_version == "7"
+    assert t.frame["reported_name"].tolist() == ["Future Smelter"]
+    assert t.company == "Acme"  # found next to the "Company Name" label
+
+
+@pytest.mark.parametrize(
+    ("name", "version"),
+    [
+        ("RMI_CMRT_6.01_zh-display.xlsx", "6.01"),
+        ("RMI_CMRT_6.1_zh-display.xlsx", "6.1"),
+        ("RMI_CMRT_6.22_filled-placeholder-declaration.xlsx", "6.22"),
+        ("RMI_CMRT_6.22_zh-display.xlsx", "6.22"),
+        ("RMI_CMRT_6.31_zh-display.xlsx", "6.31"),
+        ("RMI_CMRT_6.4.xlsx", "6.4"),
+        ("RMI_CMRT_6.4_zh-display.xlsx", "6.4"),
+        ("RMI_CMRT_6.5_zh-display.xlsx", "6.5"),
+    ],
+)
+def test_cmrt6_layout_matches_every_template(cmrt_dir: Path, name: str, version: str) -> None:
+    """The fixed 6.x layout agrees with the header cells listed in each template's "L" tab."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        wb = openpyxl.load_workbook(cmrt_dir / name, read_only=True)
+    try:
+        assert _cmrt_version(wb) == version
+        derived = _layout_from_language_tab(wb)
+    finally:
+        wb.close()
+    assert derived is not None
+    assert (derived.header_row, derived.first_row) == (4, 5)
+    for col, num in derived.columns.items():
+        assert CMRT6_LAYOUT.columns[col] == num, col
+
+
+def test_blank_template_has_no_rows(cmrt_dir: Path, tmp_path: Path) -> None:
+    path = Path(shutil.copy(cmrt_dir / "RMI_CMRT_6.4.xlsx", tmp_path / "blank.xlsx"))
+    with pytest.raises(InputError, match="no smelter rows filled in") as exc:
+        read_input(path)
+    assert str(path) in one_line(exc)
+
+
+def test_template_saved_by_openpyxl_without_rows(make_cmrt: Callable[..., Path]) -> None:
+    path = make_cmrt("RMI_CMRT_6.4.xlsx", {}, company="Nobody")
+    with pytest.raises(InputError, match="no smelter rows filled in"):
+        read_cmrt(path)
+
+
+def test_zh_64_template_ships_with_a_filled_row(cmrt_dir: Path, tmp_path: Path) -> None:
+    """The 6.4 zh-display copy has a leftover typed row 5 (Tin / Alpha Metals) - read as data."""
+    path = Path(shutil.copy(cmrt_dir / "RMI_CMRT_6.4_zh-display.xlsx", tmp_path / "zh.xlsx"))
+    t = read_input(path)
+    assert t.row_numbers == [5]
+    row = t.frame.iloc[0]
+    assert (row["Metal"], row["reported_name"]) == ("Tin", "Alpha Metals")
+    # cached look-up results (saved by Excel) are used for formula cells; cached 0 is not data
+    assert row["Smelter Country"] == "UNITED STATES OF AMERICA"
+    assert row["Smelter City"] == "Altoona"
+    assert row["Smelter Street"] == ""
+    assert t.company is None
+
+
+def test_cmrt_without_smelter_list_tab(tmp_path: Path) -> None:
+    path = make_xlsx(
+        tmp_path / "cmrt.xlsx", {"Revision": [["x"]], "Declaration": [["y"]], "Checker": [["z"]]}
+    )
+    with pytest.raises(InputError, match="without a 'Smelter List' tab") as exc:
+        read_input(path)
+    one_line(exc)
+
+
+def test_single_smelter_list_tab_is_a_plain_table(tmp_path: Path) -> None:
+    path = make_xlsx(
+        tmp_path / "export.xlsx", {"Smelter List": [["Metal", "Smelter Name"], ["Gold", "Foo"]]}
+    )
+    t = read_input(path)
+    assert t.kind == "xlsx" and t.name_col == "Smelter Name" and t.metal_col == "Metal"
+
+
+def test_legacy_xls_cmrt_is_rejected(cmrt_dir: Path, tmp_path: Path) -> None:
+    path = Path(shutil.copy(cmrt_dir / "CFSI_CMRT_3.01.xls", tmp_path / "old.xls"))
+    with pytest.raises(InputError, match="legacy .xls"):
+        read_input(path)
+
+
+def test_column_overrides_are_ignored_for_cmrt(supplier_cmrt: Path) -> None:
+    t = read_input(supplier_cmrt, name_col="Supplier Smelter", cid_col="ID")
+    assert t.kind == "cmrt" and t.name_col == "reported_name"
+
+
