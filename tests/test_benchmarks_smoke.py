@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
-
-REPO = Path(__file__).resolve().parent.parent
-REFERENCE = REPO.parent / "shared" / "rmi"
+from _scored_data import ROWS, library_scored
+from _support import RMI_DIR as REFERENCE
+from _support import ROOT as REPO
 
 needs_reference = pytest.mark.skipif(not (REFERENCE / "cmrt").is_dir(),
                                      reason="needs the RMI reference under ../shared/rmi")
@@ -98,21 +98,6 @@ def test_make_workload_is_deterministic_and_realistic() -> None:
 # Metric definitions (no reference needed)
 # ------------------------------------------------------------------------------------------------
 
-# (label is a CID / NO_MATCH, decision, best CID correct, score)
-ROWS = [
-    ("CID1", "match", True, 0.99),
-    ("CID2", "match", True, 0.95),
-    ("CID3", "match", False, 0.93),     # wrong auto-match
-    ("CID4", "review", True, 0.70),
-    ("CID5", "review", False, 0.60),    # wrong top-1, reviewed
-    ("CID6", "no_match", False, 0.10),  # missed match
-    ("NO_MATCH", "review", False, 0.55),    # safe: sent to review
-    ("NO_MATCH", "match", False, 0.92),     # NO_MATCH auto-matched
-    ("NO_MATCH", "no_match", False, 0.05),
-    ("NO_MATCH", "no_match", False, 0.02),
-]
-
-
 def _benchmark_scored():
     import pandas as pd
 
@@ -128,26 +113,12 @@ def _benchmark_scored():
     })
 
 
-def _library_scored():
-    import pandas as pd
-
-    return pd.DataFrame({
-        "row_id": [f"r{i}" for i in range(len(ROWS))], "metal": "Gold",
-        "label": [lab for lab, *_ in ROWS],
-        "matchable": [lab != "NO_MATCH" for lab, *_ in ROWS],
-        "score": [sc for *_, sc in ROWS], "decision": [d for _, d, _, _ in ROWS],
-        "cid": "", "best": [f"B{i}" for i in range(len(ROWS))],
-        "best_correct": [ok for _, _, ok, _ in ROWS], "in_candidates": True,
-        "candidates": "", "name": [f"name {i}" for i in range(len(ROWS))],
-    })
-
-
 def test_benchmark_automation_is_the_library_definition() -> None:
     from benchmarks.accuracy import metrics as bench_metrics
     from smelter_match.evaluation import metrics as lib_metrics
 
     b = bench_metrics(_benchmark_scored(), has_blocking=True)
-    lib = lib_metrics(_library_scored())
+    lib = lib_metrics(library_scored())
     assert b["automation_rate"] == pytest.approx(0.7)     # 7 of 10 rows not sent to review
     assert b["auto_match_rate"] == pytest.approx(0.4)     # 4 of 10 rows auto-matched
     assert b["review_rate"] == pytest.approx(0.3)
@@ -172,32 +143,6 @@ def test_curve_uses_the_automation_definition_and_passes_through_the_operating_p
     assert curve["automation"][i] == pytest.approx(op["automation_rate"])
     assert curve["auto_match_rate"][i] == pytest.approx(op["auto_match_rate"])
     assert curve["precision"][i] == pytest.approx(op["auto_match_precision"])
-
-
-def test_evaluation_report_separates_safe_reviews_from_errors(tmp_path: Path) -> None:
-    import pandas as pd
-
-    from smelter_match.evaluation import error_rows, metrics, metrics_by_metal, write_evaluation
-
-    scored = _library_scored()
-    errors = error_rows(scored)
-    result = {"how": "test", "overall": metrics(scored), "per_metal": metrics_by_metal(scored),
-              "errors": errors, "scored": scored}
-    md = write_evaluation(result, "Eval", str(tmp_path / "evaluation_x"))
-    assert "## Errors (4)" in md
-    assert "## Sent to review, no correct CID (safe outcomes, not errors) (1)" in md
-    errors_part, safe_part = md.split("## Sent to review")
-    assert "name 6" in safe_part and "name 6" not in errors_part
-    for i in (2, 4, 5, 7):
-        assert f"name {i}" in errors_part
-    for kind in ("wrong auto-match", "wrong top-1 CID, sent to review", "missed match",
-                 "NO_MATCH row auto-matched"):
-        assert kind in errors_part
-    # metrics, the JSON and the CSV are unchanged by the split
-    payload = json.loads((tmp_path / "evaluation_x.json").read_text())
-    assert payload["n_errors"] == len(errors) == 5
-    assert payload["overall"]["automation_rate"] == pytest.approx(0.7)
-    assert len(pd.read_csv(tmp_path / "evaluation_x_errors.csv")) == 5
 
 
 def test_spark_section_markdown() -> None:

@@ -80,7 +80,7 @@ def _cell_text(value: Any) -> str:
     the time is not midnight); dates and times ISO; bytes decoded as UTF-8; numpy scalars like
     their Python value.
     """
-    if value is None:
+    if value is None or type(value).__name__ in ("NAType", "NaTType"):
         return ""
     if isinstance(value, str):
         return value
@@ -102,8 +102,6 @@ def _cell_text(value: Any) -> str:
         return value.isoformat()
     if isinstance(value, bytes | bytearray):
         return bytes(value).decode("utf-8", "replace")
-    if type(value).__name__ in ("NAType", "NaTType"):
-        return ""
     try:
         if value != value:  # NaN of any other numeric type (Decimal("NaN"), ...)
             return ""

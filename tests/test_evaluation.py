@@ -1,0 +1,76 @@
+"""Evaluation (``smelter_match.evaluation``): gold loading, metric definitions, the report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from _scored_data import library_scored
+from _support import GOLD_DIR
+
+from smelter_match.evaluation import (
+    equivalent_cids,
+    error_rows,
+    load_gold,
+    metrics,
+    metrics_by_metal,
+    write_evaluation,
+)
+
+
+def test_load_gold_truth_and_groups() -> None:
+    g = load_gold(GOLD_DIR / "dataio_2020.csv")
+    assert len(g) == 608
+    assert {"truth", "matchable", "group"} <= set(g.columns)
+    nm = g[g["label"] == "NO_MATCH"]
+    assert (nm["truth"].map(len) == 0).all() and not nm["matchable"].any()
+    # NO_MATCH rows are grouped by name, labelled rows by their CID
+    assert nm["group"].str.startswith("NO_MATCH:").all()
+    amb = g[g["label"] == "AMBIGUOUS"]
+    assert (amb["truth"].map(len) >= 2).all()
+
+
+def test_metric_definitions() -> None:
+    m = metrics(library_scored())
+    assert m["rows"] == 10 and m["matchable_rows"] == 6
+    assert m["automation_rate"] == pytest.approx(0.7)
+    assert m["auto_match_rate"] == pytest.approx(0.4)
+    assert m["auto_match_precision"] == pytest.approx(0.5)   # CID1, CID2 right of 4
+    assert m["top1_accuracy"] == pytest.approx(3 / 6)
+    assert m["no_match_recall"] == pytest.approx(0.5)        # 2 of 4 NO_MATCH rows
+    assert m["no_match_precision"] == pytest.approx(2 / 3)
+
+
+def test_equivalent_cids_follow_successors(exports_reference) -> None:
+    eq = equivalent_cids(exports_reference)
+    fac = exports_reference.facilities
+    row = fac[fac["successors"] != ""].iloc[0]
+    succ = row["successors"].split(";")[0]
+    assert succ in eq[row["cid"]] and row["cid"] in eq[succ]
+
+
+def test_evaluation_report_separates_safe_reviews_from_errors(tmp_path: Path) -> None:
+
+    scored = library_scored()
+    errors = error_rows(scored)
+    result = {"how": "test", "overall": metrics(scored), "per_metal": metrics_by_metal(scored),
+              "errors": errors, "scored": scored}
+    md = write_evaluation(result, "Eval", str(tmp_path / "evaluation_x"))
+    assert "## Errors (4)" in md
+    assert "## Sent to review, no correct CID (safe outcomes, not errors) (1)" in md
+    errors_part, safe_part = md.split("## Sent to review")
+    assert "name 6" in safe_part and "name 6" not in errors_part
+    for i in (2, 4, 5, 7):
+        assert f"name {i}" in errors_part
+    for kind in ("wrong auto-match", "wrong top-1 CID, sent to review", "missed match",
+                 "NO_MATCH row auto-matched"):
+        assert kind in errors_part
+    # metrics, the JSON and the CSV are unchanged by the split
+    payload = json.loads((tmp_path / "evaluation_x.json").read_text())
+    assert payload["n_errors"] == len(errors) == 5
+    assert payload["overall"]["automation_rate"] == pytest.approx(0.7)
+    assert len(pd.read_csv(tmp_path / "evaluation_x_errors.csv")) == 5
+
+
