@@ -16,7 +16,7 @@ import pandas as pd
 from smelter_match.io.safe_csv import write_csv
 from smelter_match.io.tables import clean_text
 from smelter_match.reference import Reference
-from smelter_match.results import column_text, facility_flags, result_column
+from smelter_match.results import column_text, facility_flags, parse_flags, result_column
 
 ANNEX_COLUMNS: tuple[str, ...] = (
     "metal", "smelter_name", "country", "rmap_status", "cid", "suppliers", "rows", "flags",
@@ -71,8 +71,7 @@ def build_annex(results: pd.DataFrame, reference: Reference | None = None) -> pd
         who = companies[j] or files[j]
         if who:
             g["suppliers"].add(" ".join(who.casefold().split()))
-        for f in flag_lists[j].split(";"):
-            f = f.strip()
+        for f in parse_flags(flag_lists[j]):
             if (f == "removed_cid" or f.startswith(("successor=", "removed="))) \
                     and f not in g["flags"]:
                 g["flags"].append(f)

@@ -59,6 +59,7 @@ _COL = {f: j for j, f in enumerate(FEATURES)}
 #: name-similarity features computed per (query key, reference name) and reduced per facility
 _NAME_SIMS = ("ratio", "token_sort", "token_set", "partial", "jaro_winkler", "compact_ratio",
               "variant_best", "acronym", "rare_overlap")
+_SIM = {f: j for j, f in enumerate(_NAME_SIMS)}
 
 
 def _member(codes: np.ndarray, sorted_codes: np.ndarray) -> np.ndarray:
@@ -198,20 +199,20 @@ def name_similarities(keys: _Keys, uk: np.ndarray, un: np.ndarray, ni: NameIndex
     q_c, n_c = keys.compact_arr[uk], ni.compact_arr[un]
     qc, nc = q_c.tolist(), n_c.tolist()
     sims = np.zeros((len(uk), len(_NAME_SIMS)), order="F")
-    sims[:, 0] = _cpdist(qk, nk, fuzz.ratio, workers) / 100.0
-    sims[:, 1] = _cpdist(qk, nk, fuzz.token_sort_ratio, workers) / 100.0
-    sims[:, 2] = _cpdist(qk, nk, fuzz.token_set_ratio, workers) / 100.0
+    sims[:, _SIM["ratio"]] = _cpdist(qk, nk, fuzz.ratio, workers) / 100.0
+    sims[:, _SIM["token_sort"]] = _cpdist(qk, nk, fuzz.token_sort_ratio, workers) / 100.0
+    sims[:, _SIM["token_set"]] = _cpdist(qk, nk, fuzz.token_set_ratio, workers) / 100.0
     q_len, n_len = keys.compact_len[uk], ni.compact_len[un]
     long_enough = np.flatnonzero(np.minimum(q_len, n_len) >= 4)
-    sims[long_enough, 3] = _cpdist(q_c[long_enough].tolist(), n_c[long_enough].tolist(),
-                                   fuzz.partial_ratio, workers) / 100.0
-    sims[:, 4] = _cpdist(qc, nc, JaroWinkler.normalized_similarity, workers)
-    sims[:, 5] = _cpdist(qc, nc, fuzz.ratio, workers) / 100.0
-    sims[:, 6] = _variant_best(keys, uk, un, ni, sims[:, 0], workers)
-    sims[:, 7] = (((q_len >= 3) & (q_c == ni.acronym_arr[un])) |
-                  ((n_len >= 3) & (n_c == keys.acronym[uk])))
+    sims[long_enough, _SIM["partial"]] = _cpdist(
+        q_c[long_enough].tolist(), n_c[long_enough].tolist(), fuzz.partial_ratio, workers) / 100.0
+    sims[:, _SIM["jaro_winkler"]] = _cpdist(qc, nc, JaroWinkler.normalized_similarity, workers)
+    sims[:, _SIM["compact_ratio"]] = _cpdist(qc, nc, fuzz.ratio, workers) / 100.0
+    sims[:, _SIM["variant_best"]] = _variant_best(keys, uk, un, ni, sims[:, _SIM["ratio"]], workers)
+    sims[:, _SIM["acronym"]] = (((q_len >= 3) & (q_c == ni.acronym_arr[un]))
+                                | ((n_len >= 3) & (n_c == keys.acronym[uk])))
     overlap, missing, extra = _token_features(keys, uk, un, ni)
-    sims[:, 8] = overlap
+    sims[:, _SIM["rare_overlap"]] = overlap
     return sims, missing, extra
 
 
@@ -267,7 +268,8 @@ def compute_features(
     X[:, _COL["rare_missing"]] = np.minimum.reduceat(np.minimum(missing[inv], 1.0), starts)
     X[:, _COL["cand_extra"]] = np.minimum.reduceat(np.minimum(extra[inv], 1.0), starts)
     # the best-matching name of each candidate: first name with the highest combined similarity
-    combined = per_name[:, 0] + per_name[:, 2] + per_name[:, 5] + per_name[:, 8]
+    combined = (per_name[:, _SIM["ratio"]] + per_name[:, _SIM["token_set"]]
+                + per_name[:, _SIM["compact_ratio"]] + per_name[:, _SIM["rare_overlap"]])
     top = np.maximum.reduceat(combined, starts)
     is_top = np.flatnonzero(combined == top[owner])
     first = is_top[np.r_[True, owner[is_top][1:] != owner[is_top][:-1]]]

@@ -14,6 +14,7 @@ import numpy as np
 
 from smelter_match.compare import FEATURES
 from smelter_match.normalize import NormalizedName
+from smelter_match.results import removal_flags
 
 _COL = {f: j for j, f in enumerate(FEATURES)}
 
@@ -30,8 +31,8 @@ class Decision:
     score: float
     decision: str
     reason: str
-    candidates: str
-    flags: str
+    candidates: tuple[tuple[str, str, float], ...]   # top-k (cid, standard name, score)
+    flags: tuple[str, ...]
     ranked: tuple[tuple[int, float, int], ...] = ()   # (facility row, score, pair row), best first
 
 
@@ -94,8 +95,7 @@ def decide(
     cids = fac["cid"][fac_rows]
     order = same[np.lexsort((cids[same], -scores[same]))].tolist() if len(same) else []
     ranked = tuple(zip(fac_rows[order].tolist(), scores[order].tolist(), pair_rows[order].tolist()))
-    cand_text = " ; ".join(
-        f"{cids[i]}|{fac['standard_name'][fac_rows[i]]}|{scores[i]:.3f}" for i in order[:top_k])
+    top = tuple((cids[i], fac["standard_name"][fac_rows[i]], float(scores[i])) for i in order[:top_k])
 
     if other and metal:
         # a much better name match under another metal: the supplier may have picked the wrong metal
@@ -109,7 +109,7 @@ def decide(
 
     if not order:
         return Decision("", "", metal or "", "", "", 0.0, "no_match", "no candidate facility",
-                        cand_text, ";".join(flags), ranked)
+                        top, tuple(flags), ranked)
 
     best = order[0]
     f, p = fac_rows[best], float(scores[best])
@@ -121,19 +121,16 @@ def decide(
             # same company under several metals and no metal reported: a person must choose
             decision = "review"
             flags.append("several_metals")
-    if fac["removed"][f]:
-        flags.append("removed_cid")
-        if fac["successors"][f]:
-            flags.append("successor=" + fac["successors"][f].replace(";", ","))
+    flags += removal_flags(fac["removed"][f], fac["successors"][f])
     if x[_COL["ambiguous_name"]]:
         flags.append("ambiguous_name")
     if reported_cid and reported_cid != fac["cid"][f] and reported_cid in cid_metals:
         flags.append("reported_cid_contradicts_name")
     if decision == "no_match":
         reason = f"best candidate too weak ({_reason(x, True)})"
-        return Decision("", "", metal or "", "", "", p, "no_match", reason, cand_text,
-                        ";".join(flags), ranked)
+        return Decision("", "", metal or "", "", "", p, "no_match", reason, top,
+                        tuple(flags), ranked)
     return Decision(
         fac["cid"][f], fac["standard_name"][f], fac["metal"][f], fac["country"][f],
-        fac["rmap_status"][f], p, decision, _reason(x, True), cand_text, ";".join(flags), ranked,
+        fac["rmap_status"][f], p, decision, _reason(x, True), top, tuple(flags), ranked,
     )

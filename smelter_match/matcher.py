@@ -24,8 +24,17 @@ from smelter_match.errors import InputError
 from smelter_match.index import NameIndex
 from smelter_match.io.tables import cell_text
 from smelter_match.normalize import normalize_country, normalize_metal, normalize_name, parse_cid
+from smelter_match.overrides import OverrideIndex
 from smelter_match.reference import Reference
-from smelter_match.results import RESULT_COLUMNS, RESULT_PREFIX, Candidate, MatchResult
+from smelter_match.results import (
+    RESULT_COLUMNS,
+    RESULT_PREFIX,
+    Candidate,
+    MatchResult,
+    format_candidates,
+    format_flags,
+    removal_flags,
+)
 
 Query = tuple[str, str, str, str, str]   # (name, metal, metal_text, country_code, reported_cid)
 
@@ -61,7 +70,7 @@ class Matcher:
             self._cid_metals.setdefault(c, []).append(m)
         self._fac_row = {(c, m): i for i, (c, m) in enumerate(zip(f["cid"], f["metal"]))}
         self._placeholders = _placeholders()
-        self._overrides = self._load_overrides(overrides)
+        self._overrides = OverrideIndex(overrides)
         self._cache: OrderedDict[Query, Decision] = OrderedDict()
         self._cache_size = cache_size
         self.version = reference.version.stamp
@@ -112,7 +121,7 @@ class Matcher:
             for f, s, _ in d.ranked[: self.top_k])
         return MatchResult(str(name), d.cid, d.standard_name, d.metal, d.country, d.rmap_status,
                            round(d.score, 4), d.decision, d.reason,
-                           tuple(x for x in d.flags.split(";") if x), cands, self.version)
+                           d.flags, cands, self.version)
 
     # -- internals ----------------------------------------------------------------------------
     def _column(self, decided: list, c: str) -> np.ndarray:
@@ -121,6 +130,10 @@ class Matcher:
             return np.full(len(decided), self.version, dtype=object)
         if c == "score":
             return np.array([round(d.score, 4) for d in decided], dtype=float)
+        if c == "flags":   # the output boundary: structured values become text here
+            return np.array([format_flags(d.flags) for d in decided], dtype=object)
+        if c == "candidates":
+            return np.array([format_candidates(d.candidates) for d in decided], dtype=object)
         out = np.empty(len(decided), dtype=object)
         out[:] = [getattr(d, c) for d in decided]
         return out
@@ -228,38 +241,22 @@ class Matcher:
         """Answers that need no search: empty names, placeholders, analyst overrides."""
         metal = q[1]
         if not nn.key:
-            return Decision("", "", metal, "", "", 0.0, "no_match", "empty name", "", "")
+            return Decision("", "", metal, "", "", 0.0, "no_match", "empty name", (), ())
         if nn.key in self._placeholders:
             return Decision("", "", metal, "", "", 0.0, "no_match",
-                            "placeholder text, not a smelter name", "", "")
-        ov = self._overrides.get((nn.key, metal)) or self._overrides.get((nn.key, ""))
+                            "placeholder text, not a smelter name", (), ())
+        ov = self._overrides.find(nn.key, metal)
         if ov is not None:
-            cid = ov
-            if not cid:
+            cid = ov["cid"]
+            if ov["verdict"] == "not_a_smelter":
                 return Decision("", "", metal, "", "", 1.0, "no_match",
-                                "analyst override: not a smelter", "", "analyst_override")
+                                "analyst override: not a smelter", (), ("analyst_override",))
             f = self._fac_row.get((cid, metal)) if metal else next(
                 (r for (c, _), r in self._fac_row.items() if c == cid), None)
             if f is not None:
-                flags = ["analyst_override"]
-                if self._fac["removed"][f]:
-                    flags.append("removed_cid")
+                flags = ["analyst_override",
+                         *removal_flags(self._fac["removed"][f], self._fac["successors"][f])]
                 return Decision(cid, self._fac["standard_name"][f], self._fac["metal"][f],
                                 self._fac["country"][f], self._fac["rmap_status"][f], 1.0,
-                                "match", "analyst override", "", ";".join(flags))
+                                "match", "analyst override", (), tuple(flags))
         return None
-
-    def _load_overrides(self, overrides: pd.DataFrame | str | Path | None) -> dict:
-        if overrides is None:
-            return {}
-        if not isinstance(overrides, pd.DataFrame):
-            from smelter_match.overrides import load_overrides
-
-            overrides = load_overrides(overrides)
-        out = {}
-        for r in overrides.itertuples(index=False):
-            key = getattr(r, "key", "") or normalize_name(r.reported_name).key
-            metal = normalize_metal(getattr(r, "metal", "")) or ""
-            verdict = str(getattr(r, "verdict", "")).strip().lower()
-            out[(key, metal)] = "" if verdict == "not_a_smelter" else str(r.cid).strip()
-        return out

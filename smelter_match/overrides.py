@@ -23,9 +23,10 @@ Columns (:data:`OVERRIDE_COLUMNS`), in this order:
     ``smelter_match.normalize.normalize_name(reported_name).key``. Always recomputed when the file
     is read, so hand edits of ``reported_name`` cannot leave a stale key behind.
 
-**Matcher contract.** Look an override up with :func:`find_override` (or build a dict once with
-:func:`override_index`): first by (key, metal of the row), then by (key, "") for rows valid for
-any metal. A row with a ``cid`` forces that CID (decision ``match``, reason naming the override); a
+**Matcher contract.** :class:`OverrideIndex` is the one lookup (the matcher builds it once;
+:func:`find_override` is the same for a name as typed): first by (key, metal of the row), then by
+(key, "") for rows valid for any metal; a metal other than the four 3TG metals is refused when the
+file is read (it never widens into an any-metal override). A row with a ``cid`` forces that CID (decision ``match``, reason naming the override); a
 ``not_a_smelter`` row forces ``no_match``. One (key, metal) has at most one row: when a file is
 saved, the newest ``decided_at`` wins (:func:`save_overrides`).
 
@@ -43,7 +44,7 @@ import pandas as pd
 from smelter_match.errors import InputError
 from smelter_match.io.safe_csv import read_safe_csv, unneutralise, write_csv
 from smelter_match.io.tables import clean_text
-from smelter_match.normalize import parse_cid
+from smelter_match.normalize import METALS, normalize_metal, normalize_name, parse_cid
 
 __all__ = [
     "OVERRIDE_COLUMNS",
@@ -51,7 +52,7 @@ __all__ = [
     "find_override",
     "load_overrides",
     "now_utc",
-    "override_index",
+    "OverrideIndex",
     "overrides_from_decisions",
     "save_overrides",
 ]
@@ -70,8 +71,6 @@ def now_utc() -> str:
 
 
 def _canonical_metal(value: object) -> str:
-    from smelter_match.normalize import normalize_metal
-
     text = clean_text(value)
     if not text:
         return ""
@@ -79,8 +78,6 @@ def _canonical_metal(value: object) -> str:
 
 
 def _name_key(name: str) -> str:
-    from smelter_match.normalize import normalize_name
-
     return normalize_name(name).key
 
 
@@ -127,9 +124,13 @@ def _clean_overrides(df: pd.DataFrame, where: str) -> pd.DataFrame:
             raise InputError(
                 f"{where}: row {line}: reported_name {name!r} has no letters or digits"
             )
+        metal = _canonical_metal(rec.get("metal"))
+        if metal not in ("", *METALS):
+            raise InputError(f"{where}: row {line}: metal {metal!r} is not one of "
+                             f"{', '.join(METALS)} (blank = any metal)")
         rows.append({
             "reported_name": name,
-            "metal": _canonical_metal(rec.get("metal")),
+            "metal": metal,
             "cid": cid,
             "verdict": verdict,
             "comment": unneutralise(clean_text(rec.get("comment"))),
@@ -190,23 +191,40 @@ def save_overrides(df: pd.DataFrame, path: str | Path) -> pd.DataFrame:
     return merged
 
 
-def override_index(overrides: pd.DataFrame) -> dict[tuple[str, str], dict]:
-    """``{(key, metal): row dict}`` for fast lookups by the matcher (metal "" = any metal)."""
-    return {(r["key"], r["metal"]): r for r in overrides.to_dict("records")}
+class OverrideIndex:
+    """The one override lookup: what the matcher and :func:`find_override` both use.
 
-
-def find_override(overrides: pd.DataFrame | dict, name: object, metal: object = "") -> dict | None:
-    """The override row for a reported name and metal, or None.
-
-    Looks up (key, metal) first, then (key, "") for rows that apply to any metal. ``overrides`` may
-    be the DataFrame from :func:`load_overrides` or the dict from :func:`override_index`.
+    Built from override rows (a DataFrame as :func:`load_overrides` returns, validated again here,
+    or a path to an override file). :meth:`find` looks up (key, metal) first, then (key, "") for
+    rows that apply to any metal.
     """
-    index = overrides if isinstance(overrides, dict) else override_index(overrides)
-    key = _name_key(clean_text(name))
-    if not key:
-        return None
-    m = _canonical_metal(metal)
-    return index.get((key, m)) or index.get((key, ""))
+
+    def __init__(self, overrides: pd.DataFrame | str | Path | None = None):
+        if overrides is None:
+            rows = _empty_overrides()
+        elif isinstance(overrides, pd.DataFrame):
+            rows = _newest_per_key(_clean_overrides(overrides, "overrides"))
+        else:
+            rows = load_overrides(overrides)
+        self.rows = rows
+        self._by_key = {(r["key"], r["metal"]): r for r in rows.to_dict("records")}
+
+    def __len__(self) -> int:
+        return len(self._by_key)
+
+    def find(self, key: str, metal: str = "") -> dict | None:
+        """The override row for a normalised name ``key`` reported for ``metal`` (canonical), or None."""
+        if not key or not self._by_key:
+            return None
+        hit = self._by_key.get((key, metal))
+        return hit if hit is not None else self._by_key.get((key, ""))
+
+
+def find_override(overrides: pd.DataFrame | OverrideIndex, name: object,
+                  metal: object = "") -> dict | None:
+    """The override row for a reported name and metal as typed, or None (see :class:`OverrideIndex`)."""
+    index = overrides if isinstance(overrides, OverrideIndex) else OverrideIndex(overrides)
+    return index.find(_name_key(clean_text(name)), _canonical_metal(metal))
 
 
 def overrides_from_decisions(

@@ -115,6 +115,21 @@ def column_text(results: pd.DataFrame, col: str | None) -> list[str]:
     return [clean_text(v) for v in results[col].tolist()]
 
 
+def format_flags(flags: tuple[str, ...] | list[str]) -> str:
+    """Flags as one cell: ``removed_cid;successor=CID000760`` (inverse: :func:`parse_flags`)."""
+    return ";".join(flags)
+
+
+def parse_flags(value: object) -> list[str]:
+    """The flags of a ``flags`` cell, in order."""
+    return [f for f in (x.strip() for x in clean_text(value).split(";")) if f]
+
+
+def format_candidates(cands: tuple[tuple[str, str, float], ...] | list) -> str:
+    """Candidates as one cell: ``CID|name|score ; ...`` (inverse: :func:`parse_candidates`)."""
+    return " ; ".join(f"{cid}|{name}|{score:.3f}" for cid, name, score in cands)
+
+
 def parse_candidates(value: object) -> list[tuple[str, str, float | None]]:
     """``"CID|name|score ; ..."`` -> [(cid, name, score)] (names may contain ``|``)."""
     out = []
@@ -134,12 +149,16 @@ def parse_candidates(value: object) -> list[tuple[str, str, float | None]]:
     return out
 
 
-def facility_flags(fac: dict) -> list[str]:
-    """``removed_cid`` and ``successor=CID...`` for a removed facility (a reference record)."""
-    if not fac.get("removed"):
+def removal_flags(removed: bool, successors: str) -> list[str]:
+    """``removed_cid`` and one ``successor=CID...`` per successor, for a removed facility."""
+    if not removed:
         return []
-    succ = [s for s in clean_text(fac.get("successors")).split(";") if s]
-    return ["removed_cid", *[f"successor={s}" for s in succ]]
+    return ["removed_cid", *[f"successor={s}" for s in clean_text(successors).split(";") if s]]
+
+
+def facility_flags(fac: dict) -> list[str]:
+    """:func:`removal_flags` of a reference facility record."""
+    return removal_flags(bool(fac.get("removed")), fac.get("successors") or "")
 
 
 def input_roles(results: pd.DataFrame,

@@ -70,6 +70,7 @@ from smelter_match.results import (
     facility_flags,
     input_roles,
     parse_candidates,
+    parse_flags,
     result_column,
     result_columns,
     row_ids,
@@ -283,7 +284,7 @@ def _row_metal(results: pd.DataFrame, i: int, metal_col: str, reported: list[str
 
 
 def _add_flag(flags: str, flag: str, *, drop_cid_flags: bool = False) -> str:
-    parts = [f for f in (x.strip() for x in flags.split(";")) if f]
+    parts = parse_flags(flags)
     if drop_cid_flags:
         parts = [f for f in parts if not _CID_FLAGS.match(f)]
     return ";".join(parts + ([flag] if flag not in parts else []))

@@ -8,11 +8,10 @@ supplier names, on generated messy ones and on edge cases.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
+from _support import GOLD_DIR as GOLD
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rapidfuzz import fuzz
@@ -23,7 +22,6 @@ from smelter_match.compare import FEATURES, compute_features
 from smelter_match.evaluation import load_gold
 from smelter_match.normalize import GENERIC_WORDS, normalize_name
 
-GOLD = Path(__file__).resolve().parent.parent / "reference_data" / "gold"
 COL = {f: j for j, f in enumerate(FEATURES)}
 NAME_FEATURES = ("ratio", "token_sort", "token_set", "partial", "jaro_winkler", "compact_ratio",
                  "variant_best", "acronym", "rare_overlap", "rare_missing", "cand_extra")
@@ -48,35 +46,34 @@ def _token_overlap(q, n, ni) -> tuple[float, float, float]:  # noqa: ANN001
     return found / q_mass, missing / q_mass, extra / n_mass
 
 
-def oracle(q, name_rows, ni) -> tuple[list[float], int]:  # noqa: ANN001
+def oracle(q, name_rows, ni) -> tuple[dict[str, float], int]:  # noqa: ANN001
     """Per-pair definition: best value of each name feature over the facility's names."""
-    best = [0.0] * 9
-    best_missing, best_extra = 1.0, 1.0
+    best = dict.fromkeys(NAME_FEATURES[:-2], 0.0) | {"rare_missing": 1.0, "cand_extra": 1.0}
     best_row, best_combined = name_rows[0], -1.0
     for i in name_rows:
         n = ni.norm[i]
-        ratio = fuzz.ratio(q.key, n.key) / 100.0
-        cratio = fuzz.ratio(q.compact, n.compact) / 100.0
-        vals = [
-            ratio,
-            fuzz.token_sort_ratio(q.key, n.key) / 100.0,
-            fuzz.token_set_ratio(q.key, n.key) / 100.0,
-            fuzz.partial_ratio(q.compact, n.compact) / 100.0
-            if min(len(q.compact), len(n.compact)) >= 4 else 0.0,
-            JaroWinkler.normalized_similarity(q.compact, n.compact),
-            cratio,
-            max(fuzz.ratio(a, b) for a in q.variants for b in n.variants) / 100.0,
-            float((len(q.compact) >= 3 and q.compact == n.acronym)
-                  or (len(n.compact) >= 3 and n.compact == q.acronym)),
-        ]
         overlap, missing, extra = _token_overlap(q, n, ni)
-        vals.append(overlap)
-        best = [max(a, b) for a, b in zip(best, vals)]
-        best_missing, best_extra = min(best_missing, missing), min(best_extra, extra)
-        combined = vals[0] + vals[2] + vals[5] + overlap
+        vals = {
+            "ratio": fuzz.ratio(q.key, n.key) / 100.0,
+            "token_sort": fuzz.token_sort_ratio(q.key, n.key) / 100.0,
+            "token_set": fuzz.token_set_ratio(q.key, n.key) / 100.0,
+            "partial": fuzz.partial_ratio(q.compact, n.compact) / 100.0
+            if min(len(q.compact), len(n.compact)) >= 4 else 0.0,
+            "jaro_winkler": JaroWinkler.normalized_similarity(q.compact, n.compact),
+            "compact_ratio": fuzz.ratio(q.compact, n.compact) / 100.0,
+            "variant_best": max(fuzz.ratio(a, b) for a in q.variants for b in n.variants) / 100.0,
+            "acronym": float((len(q.compact) >= 3 and q.compact == n.acronym)
+                             or (len(n.compact) >= 3 and n.compact == q.acronym)),
+            "rare_overlap": overlap,
+        }
+        for f, v in vals.items():
+            best[f] = max(best[f], v)
+        best["rare_missing"] = min(best["rare_missing"], missing)
+        best["cand_extra"] = min(best["cand_extra"], extra)
+        combined = vals["ratio"] + vals["token_set"] + vals["compact_ratio"] + overlap
         if combined > best_combined:
             best_combined, best_row = combined, i
-    return best + [best_missing, best_extra], best_row
+    return best, best_row
 
 
 def _check(matcher: Matcher, names: list[str], metals: list[str | None],
@@ -100,7 +97,8 @@ def _check(matcher: Matcher, names: list[str], metals: list[str | None],
         assert rows == [i for i in range(len(ni.norm)) if ni.fac[i] == f]
         want, want_row = oracle(q, rows, ni)
         got = [X[k, COL[c]] for c in NAME_FEATURES]
-        np.testing.assert_allclose(got, want, atol=1e-9, err_msg=f"{q.key!r} vs facility {f}")
+        np.testing.assert_allclose(got, [want[c] for c in NAME_FEATURES], atol=1e-9,
+                                   err_msg=f"{q.key!r} vs facility {f}")
         assert best_name[k] == want_row
         assert X[k, COL["kind_current"]] == (ni.kind[want_row] == "current_standard_name")
         assert X[k, COL["ambiguous_name"]] == float(ni.ambiguous[want_row])

@@ -37,3 +37,12 @@ def test_metal_missing_and_other_metal(matcher: Matcher, full_reference) -> None
     assert any(f.startswith("name_known_under_other_metal=CID000103") for f in r.flags)
 
 
+
+
+def test_one_successor_flag_per_successor(matcher: Matcher, full_reference) -> None:
+    """The one removal-flag rule (decide, overrides, review, annex): ``successor=CID`` each."""
+    fac = full_reference.facilities
+    row = fac[fac["removed"] & fac["successors"].str.contains(";")].iloc[0]
+    r = matcher.match_one(row["standard_name"], metal=row["metal"])
+    succ = [f.split("=", 1)[1] for f in r.flags if f.startswith("successor=")]
+    assert succ == row["successors"].split(";")

@@ -12,9 +12,9 @@ from _review_data import INJECTION, WHEN, analyst_answers, fill, make_results
 from smelter_match import Matcher
 from smelter_match.errors import InputError
 from smelter_match.overrides import (
+    OverrideIndex,
     find_override,
     load_overrides,
-    override_index,
     save_overrides,
 )
 from smelter_match.reference import Reference
@@ -59,7 +59,7 @@ def test_save_overrides_merges_newest_wins_deterministically(tmp_path: Path,
     m = merged.set_index("key")
     aida = find_override(merged, "Aida Chem", "Gold")
     assert aida["source"] == "hand" and aida["cid"] == "CID000019"
-    assert find_override(override_index(merged), "Abington Reldan", "Gold")["cid"] == "CID000015"
+    assert find_override(OverrideIndex(merged), "Abington Reldan", "Gold")["cid"] == "CID000015"
     assert list(m.index) == sorted(m.index)
     # order of the merged input does not matter
     other = tmp_path / "o2.csv"
@@ -110,3 +110,23 @@ def test_saved_overrides_drive_the_matcher(tmp_path: Path, reference: Reference)
     assert out[c].iloc[2] != "CID000015"  # the override was for Gold only
 
 
+
+
+def test_not_a_smelter_override_is_honoured(tmp_path: Path, reference: Reference) -> None:
+    """A not_a_smelter verdict (empty CID) decides the name; the model is not asked."""
+    rows = pd.DataFrame([{"reported_name": "Metalor Technologies S.A.", "metal": "Gold", "cid": "",
+                          "verdict": "not_a_smelter", "comment": "", "decided_at": WHEN,
+                          "source": "test"}])
+    save_overrides(rows, tmp_path / "ov.csv")
+    out = Matcher(reference, overrides=tmp_path / "ov.csv").match_one(
+        "Metalor Technologies S.A.", metal="Gold")
+    assert (out.decision, out.cid) == ("no_match", "")
+    assert "analyst_override" in out.flags
+
+
+def test_override_metal_must_be_a_3tg_metal(tmp_path: Path) -> None:
+    (tmp_path / "ov.csv").write_text("reported_name,metal,cid,verdict\nFoo,Cobalt,CID000015,match\n")
+    with pytest.raises(InputError, match="metal 'Cobalt' is not one of"):
+        load_overrides(tmp_path / "ov.csv")
+    (tmp_path / "ov.csv").write_text("reported_name,metal,cid,verdict\nFoo,gold,CID000015,match\n")
+    assert load_overrides(tmp_path / "ov.csv")["metal"].tolist() == ["Gold"]
