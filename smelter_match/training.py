@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from smelter_match._resources import data_lines
+from smelter_match._resources import data_csv, data_lines
 from smelter_match.classify import Model, fit_model
 from smelter_match.evaluation import (
     equivalent_cids,
@@ -41,10 +41,8 @@ from smelter_match.reference import Reference
 
 SEED = 20261121
 TARGET_PRECISION = 0.995
-OCR = [("q", "g"), ("g", "q"), ("rn", "m"), ("m", "rn"), ("l", "1"), ("o", "0"), ("i", "l"),
-       ("cl", "d"), ("e", "c"), ("u", "v"), ("h", "b")]
-LEGAL = ["Co., Ltd.", "Co. Ltd", "Ltd.", "Limited", "Inc.", "Corp.", "Corporation", "GmbH", "S.A.",
-         "LLC", "Company", "Co.", ""]
+OCR = [(r["text"], r["read_as"]) for r in data_csv("training", "ocr_confusions.csv")]
+LEGAL = [*data_lines("training", "legal_forms_typed.txt"), ""]
 
 
 # -- synthetic queries ---------------------------------------------------------------------------
