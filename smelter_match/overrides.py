@@ -27,8 +27,9 @@ Columns (:data:`OVERRIDE_COLUMNS`), in this order:
 :func:`find_override` is the same for a name as typed): first by (key, metal of the row), then by
 (key, "") for rows valid for any metal; a metal other than the four 3TG metals is refused when the
 file is read (it never widens into an any-metal override). A row with a ``cid`` forces that CID
-(decision ``match``, reason naming the override); a ``not_a_smelter`` row forces ``no_match``. One (key, metal) has at most one row: when a file is
-saved, the newest ``decided_at`` wins (:func:`save_overrides`).
+(decision ``match``, reason naming the override); a ``not_a_smelter`` row forces ``no_match``. One
+(key, metal) has at most one row: when a file is saved, the newest ``decided_at`` wins
+(:func:`save_overrides`).
 
 Training labels from reviews are written by :func:`smelter_match.review.export_training_labels`.
 """
