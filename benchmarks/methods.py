@@ -292,7 +292,12 @@ class RecordLinkageBaseline(Method):
         super().__init__(reference)
         import logging
 
-        import recordlinkage
+        try:
+            import recordlinkage
+        except ImportError:
+            raise MethodUnavailable("recordlinkage is not installed: it is the optional extra "
+                                    "smelter-match[recordlinkage] (pandas < 3); run the benchmark "
+                                    "in .venv-rl (./dev bench-rl) to include it") from None
         from rapidfuzz import utils
 
         from smelter_match.normalize import normalize_name

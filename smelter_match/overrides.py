@@ -149,10 +149,10 @@ def _newest_per_key(df: pd.DataFrame) -> pd.DataFrame:
     if df.empty:
         return _empty_overrides()
     out = df.reset_index(drop=True).copy()
-    when = pd.to_datetime(out["decided_at"], utc=True, errors="coerce", format="mixed")
-    out["_when"] = when.fillna(pd.Timestamp.min.tz_localize("UTC"))
+    out["_when"] = pd.to_datetime(out["decided_at"], utc=True, errors="coerce", format="mixed")
     out["_order"] = range(len(out))
-    out = out.sort_values(["_when", "_order"], kind="stable")
+    # undated rows count as oldest (NaT first)
+    out = out.sort_values(["_when", "_order"], kind="stable", na_position="first")
     out = out.groupby(["key", "metal"], sort=False).tail(1)
     out = out.sort_values(["metal", "key", "reported_name", "cid"], kind="stable")
     return out[list(OVERRIDE_COLUMNS)].reset_index(drop=True)

@@ -212,7 +212,7 @@ def test_model_and_overrides_are_shipped(spark: SparkSession, reference: Any,
         {"reported_name": pdf.loc[1, "name"], "metal": "", "cid": target["cid"],
          "verdict": "match"},
         {"reported_name": pdf.loc[0, "name"], "metal": "", "cid": "", "verdict": "not_a_smelter"},
-    ], columns=list(OVERRIDE_COLUMNS)).fillna("")
+    ], columns=list(OVERRIDE_COLUMNS), dtype=object).fillna("")
     want = Matcher(reference, Model.load(), ov).match(pdf, **cols)
     assert not want.equals(base)
     _assert_same_rows(match_spark(sdf, reference, overrides=ov, **cols).toPandas(), want)
