@@ -354,18 +354,23 @@ def _xlsx_rows_merged(ws: Any) -> list[list[str]]:
     return rows
 
 
-def _xls_sheets(path: Path, only: Collection[str] | None) -> list[Sheet]:
-    """Sheets of a legacy .xls workbook, merged ranges filled with their top-left value."""
+def _open_xls(path: Path, formatting_info: bool) -> Any:
+    """An xlrd book (``formatting_info`` is needed for merged ranges and sheet visibility)."""
     import xlrd
 
     try:
-        book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True,
+        return xlrd.open_workbook(str(path), formatting_info=formatting_info, on_demand=True,
                                   logfile=io.StringIO())
     except Exception as exc:
         if "encrypt" in str(exc).lower():
             raise _encrypted(path) from None
         raise InputError(f"{path}: cannot be read as an Excel workbook "
                          f"({type(exc).__name__}: {exc})") from None
+
+
+def _xls_sheets(path: Path, only: Collection[str] | None) -> list[Sheet]:
+    """Sheets of a legacy .xls workbook, merged ranges filled with their top-left value."""
+    book = _open_xls(path, formatting_info=True)
     try:
         out = []
         for name in _wanted(list(book.sheet_names()), only):
@@ -471,15 +476,7 @@ def sheet_list(path: str | Path) -> list[tuple[str, bool]]:
         finally:
             wb.close()
     if fmt == "xls":
-        import xlrd
-
-        try:
-            book = xlrd.open_workbook(str(p), on_demand=True, logfile=io.StringIO())
-        except Exception as exc:
-            if "encrypt" in str(exc).lower():
-                raise _encrypted(p) from None
-            raise InputError(f"{p}: cannot be read as an Excel workbook "
-                             f"({type(exc).__name__}: {exc})") from None
+        book = _open_xls(p, formatting_info=False)
         try:
             return [(book.sheet_by_index(i).name, book.sheet_by_index(i).visibility == 0)
                     for i in range(book.nsheets)]
