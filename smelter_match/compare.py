@@ -20,7 +20,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import JaroWinkler
 
 from smelter_match.blocking import Candidates
-from smelter_match.index import TOKEN_CODE, NameIndex, variants_csr
+from smelter_match.index import TOKEN_CODE, NameIndex, distinct_text, ocr_fold, variants_csr
 from smelter_match.index import expand_csr as _expand
 from smelter_match.normalize import GENERIC_WORDS, NormalizedName
 
@@ -35,6 +35,10 @@ FEATURES: tuple[str, ...] = (
     "exact",            # exact key / compact / variant / acronym hit
     "acronym",          # reported name is the candidate's acronym or vice versa
     "rare_overlap",     # IDF-weighted share of the query's tokens found (fuzzily) in the candidate
+    "ocr_ratio",        # Indel similarity of compact keys with OCR-confusable characters as one class
+    "distinct_ratio",   # Indel similarity of the distinctive (non-generic) words, spaces removed
+    "explained",        # share of query tokens the candidate explains (exact, inside, fuzzy, abbrev.)
+    "cand_covered",     # share of the candidate's distinctive tokens present in the query
     "rare_missing",     # IDF mass of query tokens absent from the candidate (normalised)
     "cand_extra",       # IDF mass of candidate tokens absent from the query (normalised)
     "cosine",           # TF-IDF character n-gram cosine (from blocking)
@@ -58,7 +62,8 @@ FEATURES: tuple[str, ...] = (
 _COL = {f: j for j, f in enumerate(FEATURES)}
 #: name-similarity features computed per (query key, reference name) and reduced per facility
 _NAME_SIMS = ("ratio", "token_sort", "token_set", "partial", "jaro_winkler", "compact_ratio",
-              "variant_best", "acronym", "rare_overlap")
+              "variant_best", "acronym", "rare_overlap", "ocr_ratio", "distinct_ratio",
+              "explained", "cand_covered")
 _SIM = {f: j for j, f in enumerate(_NAME_SIMS)}
 
 
@@ -114,6 +119,8 @@ class _Keys:
         self.compact_len = np.array([len(n.compact) for n in self.norm], dtype=np.int64)
         self.acronym = np.array([n.acronym for n in self.norm], dtype=object)
         self.var_ptr, self.var_arr = variants_csr(self.norm)
+        self.ocr_arr = np.array([ocr_fold(n.compact) for n in self.norm], dtype=object)
+        self.distinct_arr = np.array([distinct_text(n) for n in self.norm], dtype=object)
         # generic share over the token *list* (repeats count), as the feature is defined
         self.generic = np.array([_generic_share(n, ni) for n in self.norm], dtype=float)
 
@@ -134,13 +141,18 @@ def _contains(haystacks: np.ndarray, h: np.ndarray, needles: np.ndarray, t: np.n
 
 
 def _token_features(keys: _Keys, uk: np.ndarray, un: np.ndarray,
-                    ni: NameIndex) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """IDF-weighted token agreement of (key, name) pairs: (overlap, missing, extra), each 0-1.
+                    ni: NameIndex) -> tuple[np.ndarray, ...]:
+    """Token agreement of (key, name) pairs: (overlap, missing, extra, explained, covered), 0-1.
 
-    overlap: share of the query's token mass found in the name, exactly or as a fuzzy variant
+    overlap: share of the query's token mass (IDF) found in the name, exactly or as a fuzzy variant
     (Indel >= 80, tokens of 4+ characters: "honggiao" ~ "hongqiao", weighted by the similarity);
     missing: query mass neither among the name's tokens nor inside its compact key;
-    extra: name mass neither among the query's tokens nor inside the query's compact key.
+    extra: name mass neither among the query's tokens nor inside the query's compact key;
+    explained: share of the query's tokens (counted, not weighted) the name explains: the same
+    token, inside its compact key (pinyin joined: "jiang" in "jiangxi"), a fuzzy variant, or an
+    abbreviation of one of its tokens ("ind" of "industry");
+    covered: share of the name's distinctive (non-generic) tokens that are among the query's
+    tokens or inside its compact key (all its tokens when none is distinctive).
     """
     n_pairs = len(uk)
     # (pair, query token) rows
@@ -172,6 +184,11 @@ def _token_features(keys: _Keys, uk: np.ndarray, un: np.ndarray,
     found_w = np.where(exact, w, np.where(fuzzy >= 80, w * fuzzy / 100.0, 0.0))
     found = np.bincount(r_pair, weights=found_w, minlength=n_pairs)
     missing = np.bincount(r_pair, weights=np.where(exact | inside, 0.0, w), minlength=n_pairs)
+    known = exact | inside | (fuzzy >= 80)
+    known[~known] = _abbreviates(keys, r_name[~known], r_tok[~known], ni)
+    n_tok = np.bincount(r_pair, minlength=n_pairs)
+    explained = np.bincount(r_pair, weights=known.astype(float), minlength=n_pairs) / \
+        np.maximum(n_tok, 1)
     # (pair, name token) rows
     s_pair, s_tok = _expand(ni.name_tok_ptr, ni.name_tok_ids, un)
     s_key = uk[s_pair]
@@ -181,12 +198,38 @@ def _token_features(keys: _Keys, uk: np.ndarray, un: np.ndarray,
     inside_q[rest] = _contains(keys.compact_arr, s_key[rest], ni.token_arr, s_tok[rest])
     extra = np.bincount(s_pair, weights=np.where(in_query | inside_q, 0.0, ni.token_w[s_tok]),
                         minlength=n_pairs)
+    # distinctive name tokens (all of them for a name made only of generic words)
+    name_generic = ni.generic_tok[s_tok]
+    any_distinct = np.bincount(s_pair, weights=~name_generic, minlength=n_pairs) > 0
+    counted = ~name_generic | ~any_distinct[s_pair]
+    covered = np.bincount(s_pair, weights=(counted & (in_query | inside_q)).astype(float),
+                          minlength=n_pairs) / \
+        np.maximum(np.bincount(s_pair, weights=counted.astype(float), minlength=n_pairs), 1)
     q_mass, n_mass = keys.mass[uk], ni.name_mass[un]
     overlap, missing, extra = found / q_mass, missing / q_mass, extra / n_mass
     # a side without tokens has nothing to agree on
     empty = (np.diff(keys.tok_ptr)[uk] == 0) | (np.diff(ni.name_tok_ptr)[un] == 0)
     overlap[empty], missing[empty], extra[empty] = 0.0, 1.0, 1.0
-    return overlap, missing, extra
+    explained[empty], covered[empty] = 0.0, 0.0
+    return overlap, missing, extra, explained, covered
+
+
+def _abbreviates(keys: _Keys, names: np.ndarray, toks: np.ndarray, ni: NameIndex) -> np.ndarray:
+    """For (name row, query token) rows: the token abbreviates one of the name's tokens."""
+    out = np.zeros(len(names), dtype=bool)
+    if len(names) == 0:
+        return out
+    distinct = np.unique(toks)
+    neigh = ni.abbreviation_neighbours(keys.token_text[distinct].tolist())
+    ptr = np.zeros(len(keys.token_w) + 1, dtype=np.int64)
+    ptr[distinct + 1] = [len(ids) for ids in neigh]
+    ptr = np.cumsum(ptr)
+    ids = np.concatenate([*neigh, np.zeros(0, dtype=np.int64)])
+    owner, pos = _expand(ptr, np.arange(len(ids), dtype=np.int64), toks)
+    if len(pos):
+        hit = _member(names[owner] * TOKEN_CODE + ids[pos], ni.name_tok_codes)
+        out[np.unique(owner[hit])] = True
+    return out
 
 
 def name_similarities(keys: _Keys, uk: np.ndarray, un: np.ndarray, ni: NameIndex,
@@ -211,8 +254,15 @@ def name_similarities(keys: _Keys, uk: np.ndarray, un: np.ndarray, ni: NameIndex
     sims[:, _SIM["variant_best"]] = _variant_best(keys, uk, un, ni, sims[:, _SIM["ratio"]], workers)
     sims[:, _SIM["acronym"]] = (((q_len >= 3) & (q_c == ni.acronym_arr[un]))
                                 | ((n_len >= 3) & (n_c == keys.acronym[uk])))
-    overlap, missing, extra = _token_features(keys, uk, un, ni)
+    sims[:, _SIM["ocr_ratio"]] = _cpdist(keys.ocr_arr[uk].tolist(), ni.ocr_arr[un].tolist(),
+                                         fuzz.ratio, workers) / 100.0
+    sims[:, _SIM["distinct_ratio"]] = _cpdist(keys.distinct_arr[uk].tolist(),
+                                              ni.distinct_arr[un].tolist(), fuzz.ratio,
+                                              workers) / 100.0
+    overlap, missing, extra, explained, covered = _token_features(keys, uk, un, ni)
     sims[:, _SIM["rare_overlap"]] = overlap
+    sims[:, _SIM["explained"]] = explained
+    sims[:, _SIM["cand_covered"]] = covered
     return sims, missing, extra
 
 

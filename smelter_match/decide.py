@@ -1,9 +1,21 @@
 """Decision: from scored candidates to one answer per reported name (match / review / no_match).
 
-The classifier scores each candidate; this stage picks the best candidate of the reported metal,
-applies the model's thresholds, and explains the result: a short ``reason`` for people and
-machine-readable ``flags`` (removed CID and successors, metal mismatch, reported CID problems,
-ambiguous names).
+Two probabilities meet here: ``score``, the probability that the best candidate of the reported
+metal is the facility *if the name denotes an RMI facility*, and ``smelter_score``, the
+probability that it denotes one at all (:mod:`smelter_match.classify`). The rule:
+
+- ``no_match`` needs positive evidence (:func:`no_match_evidence`): a low ``smelter_score``
+  together with a word of a business that is not a smelter ("not a smelter (bank)"), or with no
+  plausible candidate ("no plausible candidate"), or a very low ``smelter_score`` alone ("not an
+  RMI facility (closest: X)"); "no candidate facility" when nothing of the metal comes close;
+- ``match`` when the best candidate is confidently right (``score`` >= the ``match`` threshold)
+  and the name is confidently a facility (``smelter_score`` >= ``smelter_match``);
+- ``review`` otherwise: a plausible first candidate with an uncertain score goes to a person
+  ("probably X, not sure"), never to no_match; so does a name RMI gives to several facilities
+  when neither the country nor a reported CID tells which (flag ``ambiguous_name``).
+
+Flags describe the row's answer: a ``no_match`` row carries no facts about a rejected candidate
+(those stay in ``candidates``).
 """
 
 from __future__ import annotations
@@ -12,11 +24,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from smelter_match._resources import data_csv
+from smelter_match.classify import Scorer, Thresholds
 from smelter_match.compare import FEATURES
-from smelter_match.normalize import NormalizedName
 from smelter_match.results import removal_flags
 
 _COL = {f: j for j, f in enumerate(FEATURES)}
+#: Below this pair probability the best candidate is not a plausible answer at all.
+IMPLAUSIBLE = 0.05
 
 
 @dataclass(frozen=True)
@@ -33,10 +48,71 @@ class Decision:
     reason: str
     candidates: tuple[tuple[str, str, float], ...]   # top-k (cid, standard name, score)
     flags: tuple[str, ...]
+    smelter_score: float = 0.0
+    explanation: str = ""   # why the model hesitated (review and no_match rows)
     ranked: tuple[tuple[int, float, int], ...] = ()   # (facility row, score, pair row), best first
 
 
-def _reason(x: np.ndarray, kind_alias: bool) -> str:
+_PHRASES = {r["feature"]: (r["up"], r["down"]) for r in data_csv("vocab", "feature_phrases.csv")}
+
+
+def _drivers(contrib: dict[str, float], n: int) -> tuple[list[str], list[str]]:
+    """Phrases of the ``n`` largest contributions, split into those raising and lowering it."""
+    up, down = [], []
+    for f, v in sorted(contrib.items(), key=lambda kv: -abs(kv[1]))[:n]:
+        phrase = _PHRASES.get(f, (f, f))[0 if v > 0 else 1]
+        if phrase and abs(v) >= 0.05:
+            (up if v > 0 else down).append(phrase)
+    return up, down
+
+
+def explain(pair: Scorer, smelter: Scorer, x: np.ndarray | None, q: np.ndarray,
+            score: float, smelter_score: float) -> str:
+    """Why the model hesitated, in one sentence: the two or three features that pulled each
+    probability down or up (the largest contributions to its log-odds)."""
+    parts = []
+    for what, scorer, row, p in (("smelter_score", smelter, q, smelter_score),
+                                 ("score", pair, x, score)):
+        if row is None:
+            continue
+        up, down = _drivers(scorer.contributions(row), 3)
+        said = []
+        if down:
+            said.append("lowered by " + ", ".join(down))
+        if up:
+            said.append("raised by " + ", ".join(up))
+        if said:
+            parts.append(f"{what} {p:.2f}: " + "; ".join(said))
+    return ". ".join(parts)
+
+
+def no_match_evidence(smelter_score: float, score: float, nonsmelter_kind: str,
+                      thresholds: Thresholds) -> str:
+    """Which positive evidence makes a row no_match ("" when none does):
+
+    ``kind``: the name carries a word of a business that is not a smelter (bank, trader, solder
+    maker ...) that its best candidate does not explain, and ``smelter_score`` is below the
+    ``no_match_kind`` threshold; ``implausible``: even its best candidate is implausible (``score``
+    below 0.05) and ``smelter_score`` is below ``no_match_implausible``; ``model``: whatever the
+    name, ``smelter_score`` is below ``no_match``.
+    """
+    if nonsmelter_kind and smelter_score < thresholds.no_match_kind:
+        return "kind"
+    if score < IMPLAUSIBLE and smelter_score < thresholds.no_match_implausible:
+        return "implausible"
+    if smelter_score < thresholds.no_match:
+        return "model"
+    return ""
+
+
+def ambiguous(x: np.ndarray) -> bool:
+    """The best candidate's best-matching name belongs to several facilities of the metal, and
+    neither the reported country nor a reported CID tells which."""
+    return bool(x[_COL["ambiguous_name"]] and not x[_COL["country_agree"]]
+                and not x[_COL["cid_agree"]])
+
+
+def _reason(x: np.ndarray) -> str:
     if x[_COL["exact"]] >= 1:
         if x[_COL["kind_current"]]:
             what = "exact RMI standard name"
@@ -45,7 +121,7 @@ def _reason(x: np.ndarray, kind_alias: bool) -> str:
         elif x[_COL["acronym"]]:
             what = "acronym of an RMI name"
         else:
-            what = "exact RMI alias" if kind_alias else "exact RMI name"
+            what = "exact RMI alias"
     elif x[_COL["acronym"]]:
         what = "acronym of an RMI name"
     elif max(x[_COL["ratio"]], x[_COL["compact_ratio"]]) >= 0.9:
@@ -62,21 +138,23 @@ def _reason(x: np.ndarray, kind_alias: bool) -> str:
 
 
 def decide(
-    q: NormalizedName,
     metal: str | None,
     metal_text: str,
     reported_cid: str | None,
-    pair_rows: np.ndarray,
+    rows: np.ndarray,
+    other_rows: np.ndarray,
     fac_rows: np.ndarray,
     scores: np.ndarray,
     X: np.ndarray,
     fac: dict[str, np.ndarray],
     cid_metals: dict[str, list[str]],
-    match_t: float,
-    review_t: float,
+    smelter_score: float,
+    nonsmelter_kind: str,
+    thresholds: Thresholds,
     top_k: int = 5,
 ) -> Decision:
-    """Decide for one query given its candidate pairs (rows into ``X``/``scores``)."""
+    """Decide for one query. ``rows``: its candidate rows of the reported metal, best first
+    (indexes into ``fac_rows``, ``scores`` and ``X``); ``other_rows``: its other-metal rows."""
     flags: list[str] = []
     if metal_text and not metal:
         flags.append("metal_unrecognised")
@@ -89,35 +167,40 @@ def decide(
         elif metal and metal not in metals_of:
             flags.append(f"reported_cid_other_metal={'/'.join(metals_of)}")
 
-    is_same = (fac["metal"][fac_rows] == metal) if metal else np.ones(len(fac_rows), dtype=bool)
-    same = np.flatnonzero(is_same)
-    other = np.flatnonzero(~is_same).tolist()
     cids = fac["cid"][fac_rows]
-    order = same[np.lexsort((cids[same], -scores[same]))].tolist() if len(same) else []
-    ranked = tuple(zip(fac_rows[order].tolist(), scores[order].tolist(), pair_rows[order].tolist()))
-    top = tuple((cids[i], fac["standard_name"][fac_rows[i]], float(scores[i])) for i in order[:top_k])
-
-    if other and metal:
+    ranked = tuple(zip(fac_rows[rows].tolist(), scores[rows].tolist(), rows.tolist()))
+    top = tuple((cids[i], fac["standard_name"][fac_rows[i]], float(scores[i]))
+                for i in rows[:top_k])
+    s = float(smelter_score)
+    if len(other_rows) and metal:
         # a much better name match under another metal: the supplier may have picked the wrong metal
-        best_same_sim = max((X[pair_rows[i], _COL["ratio"]] for i in same), default=0.0)
-        for i in sorted(other, key=lambda i: -X[pair_rows[i], _COL["ratio"]]):
-            x = X[pair_rows[i]]
-            if (x[_COL["exact"]] or x[_COL["ratio"]] >= 0.9) and x[_COL["ratio"]] > best_same_sim:
+        best_same = max((X[i, _COL["ratio"]] for i in rows), default=0.0)
+        for i in sorted(other_rows.tolist(), key=lambda i: -X[i, _COL["ratio"]]):
+            x = X[i]
+            if (x[_COL["exact"]] or x[_COL["ratio"]] >= 0.9) and x[_COL["ratio"]] > best_same:
                 f = fac_rows[i]
                 flags.append(f"name_known_under_other_metal={fac['cid'][f]}({fac['metal'][f]})")
                 break
 
-    if not order:
+    if not len(rows):
         return Decision("", "", metal or "", "", "", 0.0, "no_match", "no candidate facility",
-                        top, tuple(flags), ranked)
-
-    best = order[0]
-    f, p = fac_rows[best], float(scores[best])
-    x = X[pair_rows[best]]
-    decision = "match" if p >= match_t else ("review" if p >= review_t else "no_match")
-    if decision == "match" and not metal and len(order) > 1:
-        f2 = fac_rows[order[1]]
-        if fac["metal"][f2] != fac["metal"][f] and scores[order[1]] >= p - 0.05:
+                        top, tuple(flags), s, ranked=ranked)
+    best = int(rows[0])
+    f, p, x = fac_rows[best], float(scores[best]), X[best]
+    name = fac["standard_name"][f]
+    evidence = no_match_evidence(s, p, nonsmelter_kind, thresholds)
+    if evidence:
+        reason = {"kind": f"not a smelter ({nonsmelter_kind})",
+                  "implausible": "no plausible candidate",
+                  "model": f"not an RMI facility (closest: {name})"}[evidence]
+        return Decision("", "", metal or "", "", "", p, "no_match", reason, top, tuple(flags), s,
+                        ranked=ranked)
+    decision = "match" if p >= thresholds.match and s >= thresholds.smelter_match else "review"
+    if decision == "match" and ambiguous(x):
+        decision = "review"   # RMI gives this name to several facilities: the name cannot decide
+    if decision == "match" and not metal and len(rows) > 1:
+        f2 = fac_rows[rows[1]]
+        if fac["metal"][f2] != fac["metal"][f] and scores[rows[1]] >= p - 0.05:
             # same company under several metals and no metal reported: a person must choose
             decision = "review"
             flags.append("several_metals")
@@ -126,11 +209,11 @@ def decide(
         flags.append("ambiguous_name")
     if reported_cid and reported_cid != fac["cid"][f] and reported_cid in cid_metals:
         flags.append("reported_cid_contradicts_name")
-    if decision == "no_match":
-        reason = f"best candidate too weak ({_reason(x, True)})"
-        return Decision("", "", metal or "", "", "", p, "no_match", reason, top,
-                        tuple(flags), ranked)
-    return Decision(
-        fac["cid"][f], fac["standard_name"][f], fac["metal"][f], fac["country"][f],
-        fac["rmap_status"][f], p, decision, _reason(x, True), top, tuple(flags), ranked,
-    )
+    if decision == "match":
+        reason = _reason(x)
+    else:
+        doubt = "not sure it is an RMI facility" if s < thresholds.smelter_match else "not sure"
+        reason = f"{'probably' if p >= 0.5 else 'perhaps'} {name}, {doubt} ({_reason(x)})"
+    return Decision(fac["cid"][f], name, fac["metal"][f], fac["country"][f],
+                    fac["rmap_status"][f], p, decision, reason, top, tuple(flags), s,
+                    ranked=ranked)

@@ -51,52 +51,97 @@ def load_gold(path: str) -> pd.DataFrame:
     return g
 
 
-def score_gold(matcher: Matcher, gold: pd.DataFrame) -> pd.DataFrame:
-    """Run the real matcher on gold rows; add correctness columns used by every metric."""
-    out = matcher.match(gold[["reported_name", "reported_metal", "reported_country"]].copy(),
-                        name="reported_name", metal="reported_metal", country="reported_country")
+def score_queries(matcher: Matcher, queries: pd.DataFrame) -> pd.DataFrame:
+    """Run the real matcher on labelled queries; one row each with the correctness columns.
+
+    ``queries`` has ``name``, ``metal``, ``country`` and ``truth`` (acceptable CIDs, empty when no
+    RMI facility is meant); any of ``row_id``, ``metal_inferred``, ``label``, ``kind``,
+    ``families`` is carried over. A removed CID and its successors are interchangeable answers.
+    """
+    out = matcher.match(queries[["name", "metal", "country"]].reset_index(drop=True),
+                        name="name", metal="metal", country="country")
     eq = equivalent_cids(matcher.reference)
-    best = [c.split("|")[0] if c else "" for c in
-            (x.split(" ; ")[0] if x else "" for x in out["candidates"])]
+    n = len(queries)
+    listed = [[c.split("|")[0] for c in x.split(" ; ")] if x else [] for x in out["candidates"]]
+    truth = [set().union(*(eq.get(t, {t}) for t in tr)) if tr else set()
+             for tr in queries["truth"]]
     res = pd.DataFrame({
-        "row_id": gold["row_id"].values, "metal": gold["metal_inferred"].values,
-        "label": gold["label"].values, "matchable": gold["matchable"].values,
-        "score": out["score"].values, "decision": out["decision"].values, "cid": out["cid"].values,
-        "best": best,
-        "candidates": out["candidates"].values, "name": gold["reported_name"].values,
+        "row_id": _col(queries, "row_id", [str(i) for i in range(n)]),
+        "metal": _col(queries, "metal_inferred", queries["metal"].tolist()),
+        "label": _col(queries, "label", [";".join(sorted(t)) or "NO_MATCH" for t in
+                                         queries["truth"]]),
+        "matchable": [bool(t) for t in truth],
+        "score": out["score"].to_numpy(), "decision": out["decision"].to_numpy(),
+        "cid": out["cid"].to_numpy(), "best": [x[0] if x else "" for x in listed],
+        "candidates": out["candidates"].to_numpy(), "name": queries["name"].to_numpy(),
+        "reason": out["reason"].to_numpy(),
     })
-    ok = []
-    in_cands = []
-    for truth, b, cands in zip(gold["truth"], best, out["candidates"]):
-        acceptable = set().union(*(eq.get(t, {t}) for t in truth)) if truth else set()
-        ok.append(b in acceptable)
-        listed = {x.split("|")[0] for x in cands.split(" ; ")} if cands else set()
-        in_cands.append(bool(acceptable & listed))
-    res["best_correct"] = ok
-    res["in_candidates"] = in_cands
+    if "smelter_score" in out.columns:
+        res["smelter_score"] = out["smelter_score"].to_numpy()
+    for extra in ("kind", "families", "edits"):
+        if extra in queries.columns:
+            res[extra] = queries[extra].to_numpy()
+    res["best_correct"] = [bool(x) and x[0] in t for x, t in zip(listed, truth)]
+    res["in_candidates"] = [bool(set(x) & t) for x, t in zip(listed, truth)]
     return res
 
 
+def _col(df: pd.DataFrame, name: str, default: list) -> list:
+    return df[name].tolist() if name in df.columns else default
+
+
+def score_gold(matcher: Matcher, gold: pd.DataFrame) -> pd.DataFrame:
+    """:func:`score_queries` on the rows of a gold file (see :func:`load_gold`)."""
+    q = pd.DataFrame({"name": gold["reported_name"].to_numpy(),
+                      "metal": gold["reported_metal"].to_numpy(),
+                      "country": gold["reported_country"].to_numpy(),
+                      "truth": gold["truth"].to_numpy(), "row_id": gold["row_id"].to_numpy(),
+                      "metal_inferred": gold["metal_inferred"].to_numpy(),
+                      "label": gold["label"].to_numpy()})
+    return score_queries(matcher, q)
+
+
+#: The figures of a report table, in order.
+REPORT_KEYS = ("rows", "top1_accuracy", "top5_accuracy", "auto_decisions_right", "automation_rate",
+               "matchable_no_match_rate", "no_match_recall", "auto_match_precision",
+               "no_match_precision")
+
+
+def _rate(num: float, den: float) -> float:
+    return float(num / den) if den else float("nan")
+
+
 def metrics(scored: pd.DataFrame) -> dict:
-    """The evaluation figures (see the module docstring); blocking misses count as errors."""
+    """The evaluation figures; a blocking miss counts as an error.
+
+    ``top1_accuracy`` / ``top5_accuracy``: matchable rows whose right CID is the first / among
+    the five listed candidates (the ranking, whatever the decision). ``auto_decisions_right``:
+    rows decided without review whose decision is right (a match to a right CID, a no_match of
+    a row with no right CID) / rows decided without review. ``automation_rate``: rows decided
+    without review / rows. ``matchable_no_match_rate``: rows that have a right CID but were
+    decided no_match (silently dropped from a filing) / matchable rows. ``no_match_recall``:
+    rows without a right CID decided no_match / such rows (non-smelters recognised).
+    """
     m = scored
     matchable = m[m["matchable"]]
     auto = m[m["decision"] == "match"]
     nomatch = m[m["decision"] == "no_match"]
     true_nm = m[~m["matchable"]]
-    auto_ok = (auto["matchable"] & auto["best_correct"]).sum()
-    nm_prec = (~nomatch["matchable"]).mean() if len(nomatch) else float("nan")
-    nm_rec = (true_nm["decision"] == "no_match").mean() if len(true_nm) else float("nan")
+    auto_ok = int((auto["matchable"] & auto["best_correct"]).sum())
+    nm_ok = int((~nomatch["matchable"]).sum())
     out = {
         "rows": int(len(m)), "matchable_rows": int(len(matchable)),
         "no_match_rows": int(len(true_nm)),
-        "top1_accuracy": float(matchable["best_correct"].mean()) if len(matchable) else float("nan"),
-        "blocking_recall": float(matchable["in_candidates"].mean()) if len(matchable) else float("nan"),
-        "auto_match_precision": float(auto_ok / len(auto)) if len(auto) else float("nan"),
-        "automation_rate": float((m["decision"] != "review").mean()),
-        "auto_match_rate": float(len(auto) / len(m)) if len(m) else float("nan"),
-        "no_match_precision": float(nm_prec),
-        "no_match_recall": float(nm_rec),
+        "top1_accuracy": _rate(matchable["best_correct"].sum(), len(matchable)),
+        "top5_accuracy": _rate(matchable["in_candidates"].sum(), len(matchable)),
+        "auto_decisions_right": _rate(auto_ok + nm_ok, len(auto) + len(nomatch)),
+        "automation_rate": _rate((m["decision"] != "review").sum(), len(m)),
+        "matchable_no_match_rate": _rate((matchable["decision"] == "no_match").sum(),
+                                         len(matchable)),
+        "no_match_recall": _rate((true_nm["decision"] == "no_match").sum(), len(true_nm)),
+        "auto_match_precision": _rate(auto_ok, len(auto)),
+        "auto_match_rate": _rate(len(auto), len(m)),
+        "no_match_precision": _rate(nm_ok, len(nomatch)),
     }
     p, r = out["no_match_precision"], out["no_match_recall"]
     out["no_match_f1"] = float(2 * p * r / (p + r)) if p + r > 0 else float("nan")
@@ -149,8 +194,7 @@ def _error_table(rows: pd.DataFrame) -> str:
 
 def _markdown(title: str, how: str, overall: dict, per_metal: dict, errors: pd.DataFrame,
               scored: pd.DataFrame | None = None) -> str:
-    keys = ["rows", "top1_accuracy", "blocking_recall", "auto_match_precision", "automation_rate",
-            "auto_match_rate", "no_match_precision", "no_match_recall", "no_match_f1"]
+    keys = list(REPORT_KEYS)
     fmt = lambda v: f"{v:.3f}" if isinstance(v, float) else str(v)  # noqa: E731
     lines = [f"# {title}", "", how, "", "| subset | " + " | ".join(keys) + " |",
              "|" + "---|" * (len(keys) + 1)]

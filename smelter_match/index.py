@@ -9,6 +9,7 @@ no query state; :func:`expand_csr` is the CSR expansion those stages use to expl
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 
 import numpy as np
@@ -16,6 +17,7 @@ import pandas as pd
 import scipy.sparse as sp
 from rapidfuzz import fuzz, process
 
+from smelter_match._resources import data_csv
 from smelter_match.normalize import GENERIC_WORDS, NormalizedName, normalize_name
 from smelter_match.reference import Reference
 
@@ -23,6 +25,32 @@ NGRAM_SIZES = (2, 3, 4)
 
 #: Multiplier that packs (row, token id) into one int64 code for fast membership tests.
 TOKEN_CODE = 1 << 32
+
+_OCR = sorted(((r["sequence"], r["class"]) for r in data_csv("vocab", "ocr_classes.csv")),
+              key=lambda sc: -len(sc[0]))
+_OCR_RE = re.compile("|".join(re.escape(seq) for seq, _ in _OCR))
+_OCR_MAP = dict(_OCR)
+
+
+def ocr_fold(compact: str) -> str:
+    """A compact key with OCR-confusable sequences replaced by their class (``ocr_classes.csv``)."""
+    return _OCR_RE.sub(lambda m: _OCR_MAP[m.group()], compact)
+
+
+def abbreviates(token: str, word: str) -> bool:
+    """``token`` may abbreviate ``word``: 2-5 letters, ``word`` longer, the same first letter and
+    the token's letters in order in it ("ind" -> "industry", "intl" -> "international")."""
+    if not (2 <= len(token) <= 5 and token.isalpha() and len(word) > len(token)):
+        return False
+    it = iter(word[1:])
+    return word[0] == token[0] and all(ch in it for ch in token[1:])
+
+
+def distinct_text(n: NormalizedName) -> str:
+    """The distinctive part of a name: its key tokens that are not generic words, without spaces
+    (the whole compact key when every token is generic)."""
+    kept = [t for t in n.tokens if t not in GENERIC_WORDS]
+    return "".join(kept) if kept else n.compact
 
 
 def _gram_codes(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -170,6 +198,15 @@ class NameIndex:
         mass = np.bincount(rows, weights=self.token_w[self.name_tok_ids], minlength=len(norm))
         self.name_mass = np.where(mass > 0, mass, 1.0)
         self.fuzzy_cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self.abbrev_cache: dict[str, np.ndarray] = {}
+        self._token_lines = "\n".join(self.token_text)
+        offsets = np.cumsum([0] + [len(t) + 1 for t in self.token_text[:-1]]) if self.token_text \
+            else np.zeros(0, dtype=np.int64)
+        self._line_of = {int(o): i for i, o in enumerate(offsets)}
+        self.generic_tok = np.array([t in GENERIC_WORDS for t in self.token_text], dtype=bool)
+        # comparison texts: OCR-confusable characters as one class; the distinctive (non-generic) part
+        self.ocr_arr = np.array([ocr_fold(n.compact) for n in norm], dtype=object)
+        self.distinct_arr = np.array([distinct_text(n) for n in norm], dtype=object)
 
     def fuzzy_neighbours(self, tokens: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
         """Reference tokens within Indel similarity >= 80 of each token (ids, similarities 0-100).
@@ -187,6 +224,27 @@ class NameIndex:
                 self.fuzzy_cache[t] = (nz.astype(np.int64), row[nz])
         empty = (np.zeros(0, dtype=np.int64), np.zeros(0))
         return [self.fuzzy_cache.get(t, empty) if len(t) >= 4 else empty for t in tokens]
+
+    def abbreviation_neighbours(self, tokens: list[str]) -> list[np.ndarray]:
+        """Reference tokens each token may abbreviate (ids), see :func:`abbreviates`.
+
+        Found with one regular expression over the vocabulary per distinct token (cached).
+        """
+        empty = np.zeros(0, dtype=np.int64)
+        out = []
+        for t in tokens:
+            if not (2 <= len(t) <= 5 and t.isalpha()):
+                out.append(empty)
+                continue
+            hit = self.abbrev_cache.get(t)
+            if hit is None:
+                pattern = re.compile("^" + ".*".join(map(re.escape, t)), re.MULTILINE)
+                ids = (self._line_of[m.start()] for m in pattern.finditer(self._token_lines))
+                hit = np.array(sorted(i for i in set(ids) if len(self.token_text[i]) > len(t)),
+                               dtype=np.int64)
+                self.abbrev_cache[t] = hit
+            out.append(hit)
+        return out
 
     def vectorize(self, compacts: list[str]) -> sp.csr_matrix:
         """TF-IDF vectors of query compact keys in this index's n-gram space (unknown grams dropped)."""

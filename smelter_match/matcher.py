@@ -10,21 +10,29 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from smelter_match._resources import data_lines
-from smelter_match.blocking import CandidateGenerator
+from smelter_match.blocking import CandidateGenerator, Candidates
 from smelter_match.classify import Model
-from smelter_match.compare import compute_features
-from smelter_match.decide import Decision, decide
+from smelter_match.compare import FEATURES, compute_features
+from smelter_match.decide import Decision, decide, explain
 from smelter_match.errors import InputError
 from smelter_match.index import NameIndex
 from smelter_match.io.tables import cell_text
-from smelter_match.normalize import normalize_country, normalize_metal, normalize_name, parse_cid
+from smelter_match.normalize import (
+    NormalizedName,
+    normalize_country,
+    normalize_metal,
+    normalize_name,
+    parse_cid,
+)
 from smelter_match.overrides import OverrideIndex
+from smelter_match.query_features import Ranking, query_features
 from smelter_match.reference import Reference
 from smelter_match.results import (
     RESULT_COLUMNS,
@@ -42,6 +50,20 @@ Query = tuple[str, str, str, str, str]   # (name, metal, metal_text, country_cod
 def _placeholders() -> frozenset[str]:
     """Normalised keys of texts that are not names at all ("Smelter not listed", "N/A", ...)."""
     return frozenset(normalize_name(s).key for s in data_lines("vocab", "placeholders.txt"))
+
+
+@dataclass
+class Scored:
+    """What the stages before the decision produced for a batch of distinct queries."""
+
+    cands: Candidates      # candidate rows (query position, facility row, ...)
+    X: np.ndarray          # their pair features
+    logit: np.ndarray      # their pair log-odds (uncalibrated)
+    pair: np.ndarray       # their calibrated pair probabilities
+    Q: np.ndarray          # query features, one row per query
+    smelter: np.ndarray    # calibrated smelter probability per query
+    ranking: Ranking       # candidate order per query
+    kinds: list[str]       # kind of the strongest unexplained non-smelter word per query
 
 
 class Matcher:
@@ -120,7 +142,8 @@ class Matcher:
                       self._fac["standard_name"][f], round(s, 4))
             for f, s, _ in d.ranked[: self.top_k])
         return MatchResult(str(name), d.cid, d.standard_name, d.metal, d.country, d.rmap_status,
-                           round(d.score, 4), d.decision, d.reason,
+                           round(d.score, 4), round(d.smelter_score, 4), d.decision, d.reason,
+                           d.explanation,
                            d.flags, cands, self.version)
 
     # -- internals ----------------------------------------------------------------------------
@@ -128,8 +151,8 @@ class Matcher:
         """One result column over the distinct queries (rows are taken from it by index)."""
         if c == "reference_version":
             return np.full(len(decided), self.version, dtype=object)
-        if c == "score":
-            return np.array([round(d.score, 4) for d in decided], dtype=float)
+        if c in ("score", "smelter_score"):
+            return np.array([round(getattr(d, c), 4) for d in decided], dtype=float)
         if c == "flags":   # the output boundary: structured values become text here
             return np.array([format_flags(d.flags) for d in decided], dtype=object)
         if c == "candidates":
@@ -217,40 +240,67 @@ class Matcher:
         if not search:
             return out
         qs = [q for q, _ in search]
-        cands, X = self.candidate_features(qs, [nn for _, nn in search])
-        scores = self.model.predict_proba(X)
-        bounds = np.searchsorted(cands.query, np.arange(len(qs) + 1))
-        for i, (q, nn) in enumerate(search):
-            rows = np.arange(bounds[i], bounds[i + 1])
-            out[q] = decide(nn, q[1] or None, q[2], q[4] or None, rows, cands.fac[rows],
-                            scores[rows], X, self._fac, self._cid_metals,
-                            self.model.match_threshold, self.model.review_threshold, self.top_k)
+        nns = [nn for _, nn in search]
+        scored = self.score(qs, nns)
+        for i, q in enumerate(qs):
+            rows = scored.ranking.rows(i)
+            d = decide(q[1] or None, q[2], q[4] or None, rows, scored.ranking.other(i),
+                       scored.cands.fac, scored.pair, scored.X, self._fac, self._cid_metals,
+                       float(scored.smelter[i]), scored.kinds[i], self.model.thresholds,
+                       self.top_k)
+            if d.decision != "match":
+                why = explain(self.model.pair, self.model.smelter,
+                              scored.X[rows[0]] if len(rows) else None, scored.Q[i],
+                              d.score, d.smelter_score)
+                d = replace(d, explanation=why)
+            out[q] = d
         return out
 
-    def candidate_features(self, qs: list[Query], nns: list) -> tuple:  # noqa: ANN001
-        """Blocking + comparison for distinct queries: (Candidates, feature matrix)."""
+    def score(self, qs: list[Query], nns: list[NormalizedName],
+              model: Model | None = None) -> Scored:
+        """Every stage before the decision, for distinct queries: candidates, pair features and
+        probabilities, query features and the smelter probability (``model``: default this
+        matcher's; training passes the model being fitted)."""
+        cands, X, best_name = self.candidate_features(qs, nns)
+        return self.score_candidates(model or self.model, qs, nns, cands, X, best_name)
+
+    def score_candidates(self, model: Model, qs: list[Query], nns: list[NormalizedName],
+                         cands: Candidates, X: np.ndarray, best_name: np.ndarray,
+                         logit: np.ndarray | None = None) -> Scored:
+        """The classifier and query-feature stages on candidates already compared (``logit``:
+        pair log-odds to use instead of the model's, as training's out-of-fold scores)."""
+        logit = model.pair.raw(X) if logit is None else logit
+        a, b = model.pair.calibration
+        pair = 1.0 / (1.0 + np.exp(-np.clip(a * logit + b, -40, 40)))
+        Q, ranking, kinds = query_features(nns, [q[1] or None for q in qs], cands.query,
+                                           cands.fac, X, logit, best_name, self.index, FEATURES)
+        return Scored(cands, X, logit, pair, Q, model.smelter.proba(Q), ranking, kinds)
+
+    def candidate_features(self, qs: list[Query], nns: list[NormalizedName]) -> tuple:
+        """Blocking + comparison for distinct queries: (Candidates, features, best name rows)."""
         frame = {"key": [n.key for n in nns], "compact": [n.compact for n in nns],
                  "variants": [n.variants for n in nns], "acronym": [n.acronym for n in nns]}
         metals = [q[1] or None for q in qs]
         cands = self.generator.generate(frame, metals)
-        X, _ = compute_features(nns, [q[3] or None for q in qs], metals,
-                                [q[4] or None for q in qs], cands, self.index, self.workers)
-        return cands, X
+        X, best_name = compute_features(nns, [q[3] or None for q in qs], metals,
+                                        [q[4] or None for q in qs], cands, self.index,
+                                        self.workers)
+        return cands, X, best_name
 
     def _special(self, q: Query, nn) -> Decision | None:  # noqa: ANN001
         """Answers that need no search: empty names, placeholders, analyst overrides."""
         metal = q[1]
         if not nn.key:
-            return Decision("", "", metal, "", "", 0.0, "no_match", "empty name", (), ())
+            return Decision("", "", metal, "", "", 0.0, "no_match", "empty name", (), (), 0.0)
         if nn.key in self._placeholders:
             return Decision("", "", metal, "", "", 0.0, "no_match",
-                            "placeholder text, not a smelter name", (), ())
+                            "not a smelter (placeholder text)", (), (), 0.0)
         ov = self._overrides.find(nn.key, metal)
         if ov is not None:
             cid = ov["cid"]
             if ov["verdict"] == "not_a_smelter":
                 return Decision("", "", metal, "", "", 1.0, "no_match",
-                                "analyst override: not a smelter", (), ("analyst_override",))
+                                "analyst override: not a smelter", (), ("analyst_override",), 0.0)
             f = self._fac_row.get((cid, metal)) if metal else next(
                 (r for (c, _), r in self._fac_row.items() if c == cid), None)
             if f is not None:
@@ -258,5 +308,5 @@ class Matcher:
                          *removal_flags(self._fac["removed"][f], self._fac["successors"][f])]
                 return Decision(cid, self._fac["standard_name"][f], self._fac["metal"][f],
                                 self._fac["country"][f], self._fac["rmap_status"][f], 1.0,
-                                "match", "analyst override", (), tuple(flags))
+                                "match", "analyst override", (), tuple(flags), 1.0)
         return None

@@ -23,13 +23,18 @@ RESULT_COLUMNS: tuple[str, ...] = (
     "metal",              # metal of ``cid`` (or the parsed reported metal when no_match)
     "country",            # RMI country of ``cid``
     "rmap_status",        # Conformant | Active | "" (on neither list)
-    "score",              # calibrated probability 0-1 that ``cid`` is right
+    "score",              # P(the best candidate is the facility | the name is an RMI facility)
+    "smelter_score",      # P(the name denotes an RMI facility at all)
     "decision",           # match | review | no_match
     "reason",             # short human text, e.g. "exact RMI alias"
+    "explanation",        # review / no_match: the evidence that lowered or raised the scores
     "candidates",         # top-k "CID|name|score" joined by " ; "
     "flags",              # ";"-joined flags, e.g. "removed_cid;successor=CID000760"
     "reference_version",  # stamp of the reference used
 )
+
+#: Result columns that hold numbers (probabilities); every other result column is text.
+NUMERIC_COLUMNS: tuple[str, ...] = ("score", "smelter_score")
 
 #: If the input already has a column of one of these names, the matcher's column is prefixed
 #: with ``match_`` instead (the input's own columns are never overwritten).
@@ -61,8 +66,10 @@ class MatchResult:
     country: str
     rmap_status: str
     score: float
+    smelter_score: float
     decision: str
     reason: str
+    explanation: str
     flags: tuple[str, ...]
     candidates: tuple[Candidate, ...]
     reference_version: str

@@ -31,12 +31,11 @@ that saves ~13% of the CPU (and 10-40% of wall time); the saving grows with the 
 partitions a popular name would otherwise be spread over.
 
 The output schema is the input schema followed by :data:`~smelter_match.results.RESULT_COLUMNS`
-(all strings except ``score``, a double). A result column whose name the input already uses is
-prefixed with :data:`~smelter_match.results.RESULT_PREFIX` (``match_cid`` ...), as in pandas. Spark
-resolves column names case-insensitively unless ``spark.sql.caseSensitive`` is on, so in that
-(default) mode a clash is detected case-insensitively too (an input ``CID`` column gives
-``match_cid``); otherwise the output would hold two columns Spark cannot tell apart.
-"""
+(all strings except ``score`` and ``smelter_score``, doubles). A result column whose name the input
+already uses is prefixed with :data:`~smelter_match.results.RESULT_PREFIX` (``match_cid`` ...), as
+in pandas. Spark resolves column names case-insensitively unless ``spark.sql.caseSensitive`` is on,
+so in that (default) mode a clash is detected case-insensitively too (an input ``CID`` column gives
+``match_cid``); otherwise the output would hold two columns Spark cannot tell apart."""
 
 from __future__ import annotations
 
@@ -57,7 +56,7 @@ import pandas as pd
 from smelter_match.classify import Model
 from smelter_match.errors import InputError
 from smelter_match.reference import Reference
-from smelter_match.results import RESULT_COLUMNS, RESULT_PREFIX
+from smelter_match.results import NUMERIC_COLUMNS, RESULT_COLUMNS, RESULT_PREFIX
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame as SparkDataFrame
@@ -137,7 +136,7 @@ def result_schema(input_schema: StructType, *, case_sensitive: bool = False) -> 
         if norm(target) in taken:
             raise InputError(f"the input already has columns {c!r} and {target!r}; rename one "
                              "so the matcher's result column can be added")
-        fields.append(StructField(target, DoubleType() if c == "score" else StringType(), True))
+        fields.append(StructField(target, DoubleType() if c in NUMERIC_COLUMNS else StringType(), True))
     return StructType(fields)
 
 
@@ -255,7 +254,7 @@ def _match_batches(batches: Iterator[pd.DataFrame], key: str, state: Any,
         out = pdf.copy(deep=False)
         for c, target in zip(RESULT_COLUMNS, out_names):
             values = res[c].to_numpy()
-            out[target] = values.astype("float64") if c == "score" else values
+            out[target] = values.astype("float64") if c in NUMERIC_COLUMNS else values
         yield out
 
 

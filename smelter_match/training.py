@@ -1,317 +1,427 @@
-"""Training and evaluation of the classifier, reproducibly (``smelter-match train`` / ``evaluate``).
+"""Training: the two heads of the model, fitted so that no facility's names leak into validation.
 
-Training pairs come from the real pipeline (blocking + features) run on:
+Training data (``smelter-match train``):
 
-- *synthetic queries* made from the reference itself: realistic perturbations of RMI names (typos,
-  OCR confusions, truncation, legal-form changes, glued words, word order, case), aliases hidden
-  from the index (a supplier typing a name RMI does not list), whole facilities hidden from the
-  index (a real smelter that is not an RMI facility: every candidate is a hard negative), names
-  reported under a metal the company has no facility for, and non-smelter names
-  (``reference_data/training/non_smelters.txt``);
-- the *gold training folds* (hand-labelled supplier rows), when given.
+- synthetic queries (:mod:`smelter_match.synthetic`) made from the reference with the noise model
+  (:mod:`smelter_match.noise`), matched against a copy of the reference with some facilities and
+  aliases hidden, so that real smelters RMI does not list and aliases it does not know are among
+  them;
+- the hand-labelled gold rows (``reference_data/gold``) and, optionally, the user's own reviewed
+  rows (``--labels``), weighted higher than synthetic rows because they are real.
 
-Evaluation is nested: outer 5-fold GroupKFold over the gold rows (grouped by label CID, NO_MATCH by
-normalised name); inside each outer training part, an inner GroupKFold produces out-of-fold scores
-on which the thresholds are chosen; the outer held-out fold is then scored once. No reported
-figure comes from a row the model was trained or tuned on.
+Fitting (:func:`fit_model`), for a set of training data and a disjoint validation set:
+
+1. the *pair* head on every candidate pair of the queries that denote an RMI facility (the
+   probability is conditional on that);
+2. the *smelter* head on every query, from query features built with *out-of-fold* pair
+   log-odds (pair heads fitted on the other CID groups), so it never sees optimistic pair scores;
+3. Platt calibration of both heads and the three decision thresholds, chosen on the validation
+   set (whose mix resembles real supplier lists), never on the training rows.
+
+The shipped model takes its calibration and thresholds from pooled out-of-fold validation
+(:func:`train`): for each of ``folds`` CID-group folds, heads fitted on a reference without that
+fold's facilities score that fold's validation queries and gold rows.
 """
 
 from __future__ import annotations
 
-import random
-import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from smelter_match._resources import data_csv, data_lines
-from smelter_match.classify import Model, fit_model
-from smelter_match.evaluation import (
-    equivalent_cids,
-    error_rows,
-    load_gold,
-    metrics,
-    metrics_by_metal,
-    score_gold,
-)
+from smelter_match.classify import Model, Scorer, Thresholds, fit_calibration, fit_scorer
+from smelter_match.compare import FEATURES
+from smelter_match.decide import IMPLAUSIBLE, ambiguous
+from smelter_match.evaluation import equivalent_cids
 from smelter_match.matcher import Matcher
-from smelter_match.normalize import normalize_country, normalize_metal, normalize_name, parse_cid
+from smelter_match.normalize import normalize_country, normalize_metal, normalize_name
+from smelter_match.query_features import QUERY_FEATURES
 from smelter_match.reference import Reference
+from smelter_match.synthetic import (
+    TRAINING_MIX,
+    VALIDATION_MIX,
+    cid_groups,
+    group_folds,
+    make_queries,
+)
 
 SEED = 20261121
-TARGET_PRECISION = 0.995
-OCR = [(r["text"], r["read_as"]) for r in data_csv("training", "ocr_confusions.csv")]
-LEGAL = [*data_lines("training", "legal_forms_typed.txt"), ""]
+#: Weight of a real (gold or reviewed) row relative to a synthetic one.
+REAL_WEIGHT = 3.0
+#: Weights of the smelter head's training queries by kind: the pair head needs many damaged
+#: names to rank well, but the smelter head learns a posterior, so its mix is brought closer to
+#: that of real lists (mostly drop-down names).
+SMELTER_KIND_WEIGHT = {"noisy": 0.4, "gold": REAL_WEIGHT}
+
+#: Pair features the probability may only rise with / fall with (monotonic constraints).
+PAIR_INCREASING = ("ratio", "token_sort", "token_set", "partial", "jaro_winkler", "compact_ratio",
+                   "variant_best", "exact", "acronym", "rare_overlap", "ocr_ratio",
+                   "distinct_ratio", "explained", "cand_covered", "cosine", "country_agree",
+                   "metal_agree", "gap", "is_top", "cid_agree")
+PAIR_DECREASING = ("rare_missing", "cand_extra", "country_disagree", "cid_disagree")
+SMELTER_INCREASING = ("top_logit", "logit_margin", "has_candidate", "top_ratio", "top_token_set",
+                      "top_ocr_ratio", "top_distinct_ratio", "top_explained", "top_cand_covered",
+                      "top_rare_overlap", "top_exact", "top_partial", "top_jaro_winkler",
+                      "top_acronym", "top_cosine", "top_country_agree")
+SMELTER_DECREASING = ("top_rare_missing", "top_cand_extra", "other_metal_gain",
+                      "nonsmelter_unexplained", "top_country_disagree", "distinct_unexplained")
 
 
-# -- synthetic queries ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Targets:
+    """What the thresholds are chosen for, on validation rows (stricter than the issue's goals,
+    which must hold on data the thresholds never saw)."""
 
-def perturb(name: str, rng: random.Random) -> str:
-    """One realistic corruption of a name (a supplier's typing, an OCR pass, a half-remembered name)."""
-    ops = rng.sample(["typo", "ocr", "truncate", "legal", "glue", "order", "case", "drop", "space"],
-                     k=rng.choice([1, 1, 2]))
-    s = name
-    for op in ops:
-        words = s.split()
-        if op == "typo" and len(s) > 4:
-            i = rng.randrange(1, len(s) - 1)
-            kind = rng.choice("dsit")
-            c = rng.choice("abcdefghijklmnopqrstuvwxyz")
-            s = {"d": s[:i] + s[i + 1:], "s": s[:i] + c + s[i + 1:], "i": s[:i] + c + s[i:],
-                 "t": s[:i - 1] + s[i] + s[i - 1] + s[i + 1:]}[kind]
-        elif op == "ocr":
-            a, b = rng.choice(OCR)
-            idx = [m.start() for m in re.finditer(re.escape(a), s)]
-            if idx:
-                i = rng.choice(idx)
-                s = s[:i] + b + s[i + len(a):]
-        elif op == "truncate" and len(words) > 2:
-            s = " ".join(words[: rng.randrange(2, len(words))])
-        elif op == "legal":
-            base = normalize_name(s).key.title() if rng.random() < 0.5 else s
-            s = f"{base} {rng.choice(LEGAL)}".strip()
-        elif op == "glue" and len(words) > 1:
-            i = rng.randrange(len(words) - 1)
-            s = " ".join(words[:i] + [words[i] + words[i + 1]] + words[i + 2:])
-        elif op == "order" and len(words) > 2:
-            i = rng.randrange(len(words) - 1)
-            words[i], words[i + 1] = words[i + 1], words[i]
-            s = " ".join(words)
-        elif op == "case":
-            s = rng.choice([s.upper(), s.lower(), s.title()])
-        elif op == "drop" and len(words) > 2:
-            del words[rng.randrange(len(words))]
-            s = " ".join(words)
-        elif op == "space":
-            s = s.replace(" ", "  ", 1).replace(",", " ,", 1)
-    return s
+    auto_match_precision: float = 0.995
+    no_match_precision: float = 0.995
+    matchable_no_match: float = 0.004
+
+
+# --------------------------------------------------------------------------------------------
+# labelled queries with their features
 
 
 @dataclass
-class TrainingSet:
-    """Pair features and labels, plus one row per query for threshold work."""
+class Data:
+    """Labelled queries compared against one reference (features computed once)."""
 
+    queries: pd.DataFrame            # name, metal, country, truth, kind, families, group, weight
+    matcher: Matcher                 # over the reference the queries are matched against
+    qs: list[tuple]
+    nns: list
+    cands: object                    # blocking.Candidates
     X: np.ndarray
-    y: np.ndarray
-    query: np.ndarray      # query id per pair
-    weight: np.ndarray
+    best_name: np.ndarray
+    acceptable: list[set[str]]
+    y_pair: np.ndarray = field(default=None)   # type: ignore[assignment]
+
+    @property
+    def matchable(self) -> np.ndarray:
+        return np.array([bool(a) for a in self.acceptable])
 
 
-def _reduced_reference(ref: Reference, rng: random.Random, hide_fac: float, hide_alias: float):
-    """A copy of the reference with some facilities and some aliases hidden."""
-    fac = ref.facilities
-    keys = sorted(set(zip(fac.cid, fac.metal)))
-    hidden_fac = set(rng.sample(keys, int(len(keys) * hide_fac)))
-    names = ref.names
-    alias_rows = [i for i, k in enumerate(names["kind"]) if k != "current_standard_name"]
-    hidden_alias = set(rng.sample(alias_rows, int(len(alias_rows) * hide_alias)))
-    keep_names = [i for i, (c, m) in enumerate(zip(names.cid, names.metal))
-                  if (c, m) not in hidden_fac and i not in hidden_alias]
-    keep_fac = [(c, m) not in hidden_fac for c, m in zip(fac.cid, fac.metal)]
-    reduced = Reference(fac[keep_fac].reset_index(drop=True),
-                        names.iloc[keep_names].reset_index(drop=True), ref.revisions, ref.version)
-    return reduced, hidden_fac, names.iloc[sorted(hidden_alias)]
-
-
-def synthetic_queries(ref: Reference, seed: int = SEED) -> tuple[Reference, pd.DataFrame]:
-    """A reduced reference and queries against it: name, metal, country, true cid ('' = none)."""
-    rng = random.Random(seed)
-    reduced, hidden_fac, hidden_alias = _reduced_reference(ref, rng, 0.12, 0.25)
-    fac = ref.facilities.set_index(["cid", "metal"])
-    rows: list[tuple[str, str, str, str]] = []
-
-    def country_for(cid: str, metal: str) -> str:
-        r = rng.random()
-        real = fac.loc[(cid, metal), "country"]
-        if r < 0.6:
-            return real
-        if r < 0.65:
-            return rng.choice(list(fac["country"].unique()))
-        return ""
-
-    def metal_for(metal: str) -> str:
-        return "" if rng.random() < 0.1 else rng.choice([metal, metal, metal.upper(), metal[:2]])
-
-    by_fac = reduced.names.groupby(["cid", "metal"])["name"].apply(list)
-    for (cid, metal), names in by_fac.items():
-        for _ in range(2):
-            rows.append((perturb(rng.choice(names), rng), metal_for(metal),
-                         country_for(cid, metal), cid))
-        rows.append((rng.choice(names), metal_for(metal), country_for(cid, metal), cid))
-    for r in hidden_alias.itertuples(index=False):
-        if (r.cid, r.metal) not in hidden_fac:
-            name = r.name if rng.random() < 0.6 else perturb(r.name, rng)
-            rows.append((name, metal_for(r.metal), country_for(r.cid, r.metal), r.cid))
-    all_names = ref.names.groupby(["cid", "metal"])["name"].apply(list)
-    for cid, metal in sorted(hidden_fac):
-        name = rng.choice(all_names[(cid, metal)])
-        rows.append((name if rng.random() < 0.6 else perturb(name, rng), metal_for(metal),
-                     country_for(cid, metal), ""))
-    # names reported under a metal the company has no facility for
-    reduced_keys = {(normalize_name(n).key, m) for n, m in zip(reduced.names.name, reduced.names.metal)}
-    metals = ["Gold", "Tantalum", "Tin", "Tungsten"]
-    for (_cid, metal), names in list(by_fac.items())[::3]:
-        other = rng.choice([m for m in metals if m != metal])
-        name = rng.choice(names)
-        if (normalize_name(name).key, other) not in reduced_keys:
-            rows.append((name, other, "", ""))
-    non = data_lines("training", "non_smelters.txt")
-    for s in non:
-        for _ in range(2):
-            rows.append((s if rng.random() < 0.5 else perturb(s, rng), rng.choice(metals + [""]),
-                         "", ""))
-    q = pd.DataFrame(rows, columns=["name", "metal", "country", "cid"])
-    return reduced, q
-
-
-# -- pairs from the real pipeline ----------------------------------------------------------------
-
-def pairs_for(matcher: Matcher, names, metals, countries, truths, cids=None) -> tuple:
-    """Run blocking + comparison for labelled queries. ``truths``: sets of acceptable CIDs."""
-    cids = cids if cids is not None else [""] * len(names)
-    qs = [(str(n), normalize_metal(m) or "", str(m), normalize_country(c) or "", parse_cid(r) or "")
-          for n, m, c, r in zip(names, metals, countries, cids)]
+def featurize(reference: Reference, queries: pd.DataFrame, workers: int = -1,
+              equivalents: dict[str, set[str]] | None = None) -> Data:
+    """Blocking and comparison of labelled queries against ``reference``."""
+    matcher = Matcher(reference, model=Model.untrained(), workers=workers)
+    qs = [(str(n), normalize_metal(m) or "", str(m), normalize_country(c) or "", "")
+          for n, m, c in zip(queries["name"], queries["metal"], queries["country"])]
     nns = [normalize_name(q[0]) for q in qs]
-    cands, X = matcher.candidate_features(qs, nns)
-    fac_cid = matcher._fac["cid"]
-    y = np.array([fac_cid[f] in truths[q] for q, f in zip(cands.query, cands.fac)], dtype=int)
-    return cands, X, y
+    cands, X, best_name = matcher.candidate_features(qs, nns)
+    eq = equivalents or equivalent_cids(reference)
+    acceptable = [set().union(*(eq.get(t, {t}) for t in tr)) if tr else set()
+                  for tr in queries["truth"]]
+    fac_cid = matcher.index.fac_cid[cands.fac]
+    y = np.array([c in acceptable[q] for q, c in zip(cands.query.tolist(), fac_cid.tolist())])
+    return Data(queries.reset_index(drop=True), matcher, qs, nns, cands, X, best_name, acceptable,
+                y.astype(int))
 
 
-def choose_thresholds(scored: pd.DataFrame, target: float = TARGET_PRECISION) -> tuple[float, float]:
-    """(match, review) thresholds from held-out scores.
+def gold_queries(gold: pd.DataFrame, groups: dict[str, str]) -> pd.DataFrame:
+    """Gold (or reviewed) rows as labelled queries, grouped by CID group (NO_MATCH by name)."""
+    def group(truth: frozenset, name: str) -> str:
+        if not truth:
+            return "gold-no-match:" + normalize_name(name).key
+        return groups.get(min(truth), min(truth))
 
-    match: the lowest score at which auto-matches still reach ``target`` precision.
-    review: the highest score below which at most 1% of the correct answers lie, capped at 0.5 so
-    that a candidate the model finds more likely right than wrong is never rejected unseen.
+    return pd.DataFrame({
+        "name": gold["reported_name"].to_numpy(), "metal": gold["reported_metal"].to_numpy(),
+        "country": gold["reported_country"].to_numpy(), "truth": gold["truth"].to_numpy(),
+        "kind": "gold", "families": [()] * len(gold), "edits": 0,
+        "group": [group(t, n) for t, n in zip(gold["truth"], gold["reported_name"])],
+        "source_name": gold["reported_name"].to_numpy(),
+        "row_id": gold["row_id"].to_numpy() if "row_id" in gold else "",
+    })
+
+
+def without_cids(ref: Reference, cids: set[str]) -> Reference:
+    """``ref`` with the facilities of ``cids`` removed entirely (names and facility rows)."""
+    fac, names = ref.facilities, ref.names
+    return Reference(fac[~fac["cid"].isin(cids)].reset_index(drop=True),
+                     names[~names["cid"].isin(cids)].reset_index(drop=True), ref.revisions,
+                     ref.version)
+
+
+# --------------------------------------------------------------------------------------------
+# fitting
+
+
+def _weights(d: Data) -> np.ndarray:
+    return np.where(d.queries["kind"].to_numpy() == "gold", REAL_WEIGHT, 1.0)
+
+
+def fit_pair(data: list[Data], kind: str, seed: int, query_mask: list[np.ndarray] | None = None
+             ) -> Scorer:
+    """The pair head on the candidate pairs of queries that denote an RMI facility."""
+    Xs, ys, ws = [], [], []
+    for i, d in enumerate(data):
+        keep = d.matchable.copy()
+        if query_mask is not None:
+            keep &= query_mask[i]
+        rows = keep[d.cands.query]
+        Xs.append(d.X[rows])
+        ys.append(d.y_pair[rows])
+        ws.append(_weights(d)[d.cands.query[rows]])
+    return fit_scorer(np.vstack(Xs), np.concatenate(ys), list(FEATURES), kind=kind,
+                      weight=np.concatenate(ws), increasing=PAIR_INCREASING,
+                      decreasing=PAIR_DECREASING, seed=seed)
+
+
+def _query_matrix(d: Data, pair: Scorer, logit: np.ndarray) -> np.ndarray:
+    """Query features of ``d`` with the given (out-of-fold) pair log-odds."""
+    model = Model(pair, Model.untrained().smelter, Thresholds(1, 1, 0))
+    return d.matcher.score_candidates(model, d.qs, d.nns, d.cands, d.X, d.best_name, logit).Q
+
+
+def fit_heads(data: list[Data], kind: str = "trees", seed: int = SEED, inner: int = 3
+              ) -> tuple[Scorer, Scorer]:
+    """Both heads, uncalibrated: pair on all data, smelter on out-of-fold pair log-odds."""
+    pair = fit_pair(data, kind, seed)
+    Qs, ys, ws = [], [], []
+    for d in data:
+        groups = d.queries["group"].astype(str).to_numpy()
+        fold = np.array([_fold_of(g, inner, seed) for g in groups])
+        logit = np.zeros(len(d.cands.query))
+        for k in range(inner):
+            masks = [(np.array([_fold_of(g, inner, seed) for g in e.queries["group"].astype(str)])
+                      != k) if e is not d else fold != k for e in data]
+            held = fold[d.cands.query] == k
+            if held.any():
+                logit[held] = fit_pair(data, kind, seed, masks).raw(d.X[held])
+        Qs.append(_query_matrix(d, pair, logit))
+        ys.append(d.matchable.astype(int))
+        ws.append(np.array([SMELTER_KIND_WEIGHT.get(k, 1.0) for k in d.queries["kind"]]))
+    smelter = fit_scorer(np.vstack(Qs), np.concatenate(ys), list(QUERY_FEATURES), kind=kind,
+                         weight=np.concatenate(ws), increasing=SMELTER_INCREASING,
+                         decreasing=SMELTER_DECREASING, seed=seed)
+    return pair, smelter
+
+
+def _fold_of(group: str, folds: int, seed: int) -> int:
+    import zlib
+
+    return zlib.crc32(f"{seed}:{group}".encode()) % folds
+
+
+def query_scores(d: Data, pair: Scorer, smelter: Scorer) -> pd.DataFrame:
+    """Per query: raw log-odds of the top candidate and of the smelter head, and the labels."""
+    model = Model(pair, smelter, Thresholds(1, 1, 0))
+    sc = d.matcher.score_candidates(model, d.qs, d.nns, d.cands, d.X, d.best_name)
+    fac_cid = d.matcher.index.fac_cid[d.cands.fac]
+    top_raw, correct, has, blocked = [], [], [], []
+    kinds = [bool(k) for k in sc.kinds]
+    for i in range(len(d.qs)):
+        rows = sc.ranking.rows(i)
+        has.append(len(rows) > 0)
+        blocked.append(bool(len(rows)) and ambiguous(d.X[rows[0]]))
+        top_raw.append(sc.logit[rows[0]] if len(rows) else -10.0)
+        correct.append(bool(len(rows)) and fac_cid[rows[0]] in d.acceptable[i])
+    q = d.queries
+    return pd.DataFrame({
+        "pair_raw": top_raw, "smelter_raw": smelter.raw(sc.Q), "has_candidate": has,
+        "matchable": d.matchable, "correct": correct, "kind": q["kind"].to_numpy(),
+        "families": q["families"].to_numpy(), "group": q["group"].to_numpy(),
+        "empty": [not n.key for n in d.nns], "blocked": blocked, "kind_word": kinds,
+    })
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
+
+
+def _candidates(values: np.ndarray, n: int = 24) -> np.ndarray:
+    """Threshold candidates: 0 and quantiles of ``values`` at or below 0.5."""
+    values = values[values <= 0.5]
+    q = np.quantile(values, np.linspace(0, 1, n)) if len(values) else np.zeros(0)
+    return np.unique(np.round(np.r_[0.0, q, 0.5 if len(values) else 0.0], 4))
+
+
+def choose_thresholds(v: pd.DataFrame, targets: Targets = Targets()) -> Thresholds:
+    """Decision thresholds from calibrated validation scores (columns score, smelter, matchable,
+    correct, blocked, kind_word).
+
+    no_match: the three evidence bands of :func:`smelter_match.decide.no_match_evidence` (a word
+    of a non-smelter business, no plausible candidate, or the smelter score alone), each at most
+    0.5, chosen together to send the most rows without a right CID to no_match while at most
+    ``matchable_no_match`` of the facilities go there and ``no_match_precision`` holds. match:
+    the (match, smelter_match) pair, neither below 0.5, that auto-matches the most of the other
+    rows at ``auto_match_precision``.
     """
-    s = scored.sort_values("score", ascending=False)
-    correct = (s["matchable"] & s["best_correct"]).to_numpy()
-    scores = s["score"].to_numpy()
-    match_t = 1.0
-    for t in sorted(set(np.round(scores, 4)), reverse=True):
-        sel = scores >= t
-        if sel.sum() and correct[sel].mean() >= target:
-            match_t = float(t)
-    total_correct = max(correct.sum(), 1)
-    review_t = 0.01
-    for t in sorted(set(np.round(scores, 4))):
-        if correct[scores < t].sum() / total_correct <= 0.01:
-            review_t = float(t)
-    match_t = max(match_t, 0.5)
-    return match_t, min(review_t, 0.5, match_t)
+    p, s = v["score"].to_numpy(), v["smelter"].to_numpy()
+    m, c = v["matchable"].to_numpy(bool), v["correct"].to_numpy(bool)
+    kind = v["kind_word"].to_numpy(bool)
+    weak = p < IMPLAUSIBLE
+    free = ~v["blocked"].to_numpy(bool)   # rows the decision sends to review whatever the scores
+    budget = targets.matchable_no_match * max(m.sum(), 1)
+    best_nm = (-1, 0.0, 0.0, 0.0)
+    for tn in _candidates(s):
+        base = s < tn
+        for tk in _candidates(s[kind]):
+            with_kind = base | (kind & (s < tk))
+            for ti in _candidates(s[weak]):
+                nm = with_kind | (weak & (s < ti))
+                lost, got = int((m & nm).sum()), int((~m & nm).sum())
+                if lost <= budget and (not nm.any() or got / nm.sum() >= targets.no_match_precision) \
+                        and got > best_nm[0]:
+                    best_nm = (got, float(tn), float(max(tk, tn)), float(max(ti, tn)))
+    _, tn, tk, ti = best_nm
+    decided_nm = (s < tn) | (kind & (s < tk)) | (weak & (s < ti))
+    best = (0, 1.0, 1.0)
+    grid_p = np.unique(np.round(np.r_[np.quantile(p, np.linspace(0, 1, 101)), 0.5], 4))
+    grid_s = np.unique(np.round(np.r_[np.quantile(s, np.linspace(0, 1, 101)), 0.5], 4))
+    for ts in grid_s[grid_s >= 0.5]:
+        for tm in grid_p[grid_p >= 0.5]:   # ascending: the first that holds selects the most
+            sel = (p >= tm) & (s >= ts) & free & ~decided_nm
+            n = int(sel.sum())
+            if n and (m & c & sel).sum() / n >= targets.auto_match_precision:
+                if n > best[0]:
+                    best = (n, float(tm), float(ts))
+                break
+    return Thresholds(match=best[1], smelter_match=best[2], no_match=tn, no_match_kind=tk,
+                      no_match_implausible=ti)
 
 
-# -- training ------------------------------------------------------------------------------------
+def calibrate(v: pd.DataFrame, pair: Scorer, smelter: Scorer,
+              targets: Targets = Targets()) -> tuple[Model, pd.DataFrame]:
+    """Calibration and thresholds from validation scores; the calibrated validation scores."""
+    ok = v["matchable"].to_numpy(bool) & v["has_candidate"].to_numpy(bool)
+    pair.calibration = fit_calibration(v["pair_raw"].to_numpy()[ok], v["correct"].to_numpy()[ok])
+    smelter.calibration = fit_calibration(v["smelter_raw"].to_numpy(),
+                                          v["matchable"].to_numpy().astype(int))
+    (a, b), (c, d) = pair.calibration, smelter.calibration
+    v = v.assign(score=_sigmoid(a * v["pair_raw"] + b), smelter=_sigmoid(c * v["smelter_raw"] + d))
+    v = v[~v["empty"]]   # empty names are decided before any model
+    return Model(pair, smelter, choose_thresholds(v, targets)), v
 
+
+# --------------------------------------------------------------------------------------------
+# the whole procedure
+
+
+@dataclass
 class Trainer:
-    """Precomputes pair features once, then fits models for any subset of gold rows quickly."""
+    """Builds training and validation data per CID-group fold and fits models from them.
 
-    def __init__(self, reference: Reference, gold: pd.DataFrame | None, seed: int = SEED):
-        self.reference = reference
-        bootstrap = Model.load()  # only for its (unused) thresholds; features do not depend on it
-        reduced, q = synthetic_queries(reference, seed)
-        syn_matcher = Matcher(reduced, model=bootstrap)
-        truths = [frozenset([c]) if c else frozenset() for c in q["cid"]]
-        c, X, y = pairs_for(syn_matcher, q["name"], q["metal"], q["country"], truths)
-        self.syn = TrainingSet(X, y, c.query, np.ones(len(y)))
-        self.n_synthetic_queries = len(q)
-        self.full_matcher = Matcher(reference, model=bootstrap)
-        self.gold = gold
-        if gold is not None:
-            c, X, y = pairs_for(self.full_matcher, gold["reported_name"], gold["reported_metal"],
-                                gold["reported_country"],
-                                [self._acceptable(t) for t in gold["truth"]])
-            self.gold_pairs = TrainingSet(X, y, c.query, np.full(len(y), 3.0))
+    ``families``: the noise families synthetic training queries may use (default all; leave one
+    out to measure transfer to it). ``labels``: gold-format rows (gold sets, reviewed rows).
+    """
 
-    def _acceptable(self, truth: frozenset) -> frozenset:
-        eq = equivalent_cids(self.reference)
-        return frozenset(set().union(*(eq.get(t, {t}) for t in truth))) if truth else frozenset()
+    reference: Reference
+    labels: pd.DataFrame | None = None
+    kind: str = "trees"
+    families: tuple[str, ...] | None = None
+    seed: int = SEED
+    folds: int = 5
+    workers: int = -1
+    log: object = None
 
-    def fit(self, gold_rows: np.ndarray | None = None, thresholds=(0.9, 0.3)) -> Model:
-        """Fit on synthetic pairs plus the pairs of the given gold row positions."""
-        X, y, w = self.syn.X, self.syn.y, self.syn.weight
-        if gold_rows is not None and len(gold_rows) and self.gold is not None:
-            sel = np.isin(self.gold_pairs.query, gold_rows)
-            X = np.vstack([X, self.gold_pairs.X[sel]])
-            y = np.concatenate([y, self.gold_pairs.y[sel]])
-            w = np.concatenate([w, self.gold_pairs.weight[sel]])
-        # calibrate on the synthetic pairs (isotonic on raw scores); thresholds are set separately
-        model = fit_model(X, y, C=1.0, sample_weight=w, calib_X=self.syn.X, calib_y=self.syn.y,
-                          match_threshold=thresholds[0], review_threshold=thresholds[1])
-        return model
+    def __post_init__(self) -> None:
+        self.groups = cid_groups(self.reference)
+        self.fold_of = group_folds(self.reference, self.folds, self.seed)
+        self.eq = equivalent_cids(self.reference)
+        self.gold = gold_queries(self.labels, self.groups) if self.labels is not None else None
 
-    def matcher_for(self, model: Model) -> Matcher:
-        m = Matcher(self.reference, model=model)
-        return m
+    def _say(self, text: str) -> None:
+        if callable(self.log):
+            self.log(text)
 
-    def nested_cv(self, folds: int = 5, seed: int = SEED) -> tuple[pd.DataFrame, list[dict]]:
-        """Outer held-out predictions (with inner-chosen thresholds) for every gold row."""
-        from sklearn.model_selection import GroupKFold
+    def gold_fold(self) -> np.ndarray:
+        """The CID-group fold of each gold row (NO_MATCH rows by a hash of their name)."""
+        if self.gold is None:
+            return np.zeros(0, dtype=int)
+        out = []
+        for truth, group in zip(self.gold["truth"], self.gold["group"]):
+            cid = min(truth) if truth else ""
+            out.append(self.fold_of.get(cid, _fold_of(group, self.folds, self.seed)))
+        return np.array(out, dtype=int)
 
-        g = self.gold
-        outer = GroupKFold(n_splits=folds, shuffle=True, random_state=seed)
-        parts, info = [], []
-        for k, (tr, te) in enumerate(outer.split(g, groups=g["group"])):
-            inner_scores = []
-            inner = GroupKFold(n_splits=4, shuffle=True, random_state=seed + k)
-            sub = g.iloc[tr]
-            for itr, ite in inner.split(sub, groups=sub["group"]):
-                m = self.fit(tr[itr])
-                inner_scores.append(score_gold(self.matcher_for(m), sub.iloc[ite]))
-            mt, rt = choose_thresholds(pd.concat(inner_scores))
-            model = self.fit(tr, thresholds=(mt, rt))
-            scored = score_gold(self.matcher_for(model), g.iloc[te])
-            scored["fold"] = k
-            parts.append(scored)
-            info.append({"fold": k, "match_threshold": mt, "review_threshold": rt,
-                         "train_rows": int(len(tr)), "test_rows": int(len(te))})
-        return pd.concat(parts).sort_index(), info
+    def training_data(self, exclude: set[int], gold_rows: np.ndarray | None = None
+                      ) -> list[Data]:
+        """Synthetic training queries and gold rows with the facilities of the ``exclude`` folds
+        removed from everything: from the queries and from the reference they are matched
+        against; their non-smelter names stay out too. Synthetic queries are matched against
+        that reference with some facilities and aliases hidden, gold rows against all of it."""
+        held = {c for c, f in self.fold_of.items() if f in exclude}
+        ref = without_cids(self.reference, held) if held else self.reference
+        reduced, q = make_queries(
+            ref, mix=TRAINING_MIX, families=self.families,
+            seed=self.seed + 17 * sum(2 ** f for f in exclude),
+            keep_non_smelter=lambda name: _ns_fold(name, self.folds) not in exclude)
+        out = [featurize(reduced, q, self.workers, self.eq)]
+        if self.gold is not None and gold_rows is not None and len(gold_rows):
+            g = self.gold.iloc[gold_rows]
+            g = g[[not (t & held) for t in g["truth"]]]
+            out.append(featurize(ref, g, self.workers, self.eq))
+        return out
 
-    def final_model(self, folds: int = 5, seed: int = SEED) -> tuple[Model, dict]:
-        """Model on synthetic + all gold; thresholds from pooled out-of-fold scores."""
-        from sklearn.model_selection import GroupKFold
+    def validation_data(self, fold: int, families: tuple[str, ...] | None = None,
+                        gold_rows: np.ndarray | None = None, mix=VALIDATION_MIX,
+                        edits: int | None = None, seed_offset: int = 0) -> list[Data]:
+        """Queries of one fold's facilities, against the whole reference with some of that
+        fold's facilities and aliases hidden; and the fold's gold rows, against all of it."""
+        cids = {c for c, f in self.fold_of.items() if f == fold}
+        reduced, q = make_queries(self.reference, cids=cids, mix=mix, families=families,
+                                  edits=edits, seed=self.seed + 1000 + 31 * fold + seed_offset,
+                                  keep_non_smelter=lambda name: _ns_fold(name, self.folds) == fold)
+        out = [featurize(reduced, q, self.workers, self.eq)]
+        if self.gold is not None and gold_rows is not None and len(gold_rows):
+            out.append(featurize(self.reference, self.gold.iloc[gold_rows], self.workers, self.eq))
+        return out
 
-        g = self.gold
-        if g is None:
-            model = self.fit(None)
-            return model, {}
+    def pooled_model(self, folds: list[int], exclude: set[int] = frozenset()
+                     ) -> tuple[Model, pd.DataFrame]:
+        """Heads fitted on all folds but ``exclude``; calibration and thresholds from pooled
+        out-of-fold validation over ``folds`` (each scored by heads that never saw it).
+
+        Gold rows go where their facility's fold goes: into training for the other folds, into
+        validation for their own fold, nowhere for an excluded fold.
+        """
+        gold_fold = self.gold_fold()
         oof = []
-        for tr, te in GroupKFold(n_splits=folds, shuffle=True, random_state=seed).split(
-                g, groups=g["group"]):
-            oof.append(score_gold(self.matcher_for(self.fit(tr)), g.iloc[te]))
-        mt, rt = choose_thresholds(pd.concat(oof))
-        return self.fit(np.arange(len(g)), thresholds=(mt, rt)), {"match": mt, "review": rt}
+        for k in folds:
+            self._say(f"validation fold {k + 1}/{self.folds}: heads fitted without it")
+            train = self.training_data(exclude | {k},
+                                       np.flatnonzero(~np.isin(gold_fold, [*exclude, k])))
+            pair, smelter = fit_heads(train, self.kind, self.seed)
+            valid = self.validation_data(k, gold_rows=np.flatnonzero(gold_fold == k))
+            oof += [query_scores(d, pair, smelter).assign(fold=k) for d in valid]
+        self._say("heads on every facility" + (" but the held-out fold's" if exclude else ""))
+        train = self.training_data(set(exclude), np.flatnonzero(~np.isin(gold_fold, [*exclude])))
+        pair, smelter = fit_heads(train, self.kind, self.seed)
+        return calibrate(pd.concat(oof, ignore_index=True), pair, smelter)
+
+    def fold_model(self, fold: int) -> tuple[Model, pd.DataFrame]:
+        """A model that never saw ``fold``'s facilities, nor its gold rows, in training,
+        calibration or thresholds."""
+        return self.pooled_model([k for k in range(self.folds) if k != fold], {fold})
+
+    def final_model(self) -> tuple[Model, pd.DataFrame]:
+        """The shipped model: heads on all data; calibration and thresholds from pooled
+        out-of-fold validation over every fold."""
+        return self.pooled_model(list(range(self.folds)))
 
 
-# -- the train / evaluate jobs (CLI entry points) ------------------------------------------------
+def _ns_fold(name: str, folds: int) -> int:
+    """The fold of a non-smelter name (training and validation use disjoint names)."""
+    import zlib
 
-def evaluate_cv(reference: Reference, gold_path: str, folds: int = 5) -> dict:
-    """Nested cross-validated evaluation on a gold file (the model never sees a test row)."""
-    gold = load_gold(gold_path)
-    trainer = Trainer(reference, gold)
-    scored, info = trainer.nested_cv(folds)
-    return {"how": (f"Nested {folds}-fold GroupKFold (groups = label CID; NO_MATCH by name): each "
-                    "outer fold scored by a model trained on synthetic pairs + the other folds, "
-                    "with thresholds chosen by an inner 4-fold CV on those training folds only."),
-            "overall": metrics(scored), "per_metal": metrics_by_metal(scored), "folds": info,
-            "errors": error_rows(scored), "scored": scored}
+    return zlib.crc32(normalize_name(name).key.encode("utf-8")) % folds
 
 
-def train(reference: Reference, gold_path: str | None, out_path: str, folds: int = 5) -> Model:
-    """Train the shipped model deterministically: synthetic pairs + all gold rows of ``gold_path``."""
-    gold = load_gold(gold_path) if gold_path else None
-    trainer = Trainer(reference, gold)
-    model, thresholds = trainer.final_model(folds)
+def train(reference: Reference, labels: pd.DataFrame | None, out_path: str, *,
+          kind: str = "trees", folds: int = 5, log: object = None,
+          sources: list[str] | None = None) -> Model:
+    """Train and save the model deterministically (see the module docstring)."""
+    trainer = Trainer(reference, labels, kind=kind, folds=folds, log=log)
+    model, scored = trainer.final_model()
     model.metadata = {
-        "trained_with": {"reference": reference.version.stamp,
-                         "gold": gold_path or "", "gold_rows": 0 if gold is None else len(gold),
-                         "synthetic_queries": trainer.n_synthetic_queries,
-                         "synthetic_pairs": int(len(trainer.syn.y)), "seed": SEED},
-        "thresholds_from": f"pooled out-of-fold scores, {folds}-fold GroupKFold on the gold rows, "
-                           f"target auto-match precision {TARGET_PRECISION}",
-        "thresholds": thresholds,
+        "trained_with": {"reference": reference.version.stamp, "labels": sources or [],
+                         "label_rows": 0 if labels is None else len(labels), "seed": SEED,
+                         "kind": kind, "folds": folds},
+        "calibrated_on": "pooled out-of-fold validation queries (each CID-group fold scored by "
+                         "heads fitted without its facilities) plus the gold rows of that fold",
+        "validation_rows": int(len(scored)),
     }
     model.save(out_path)
     return model

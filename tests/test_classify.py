@@ -1,4 +1,4 @@
-"""The classifier (``smelter_match.classify``): a safe JSON model, calibrated probabilities."""
+"""The classifier (``smelter_match.classify``): two heads in safe JSON, calibrated probabilities."""
 
 from __future__ import annotations
 
@@ -8,37 +8,77 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from smelter_match.classify import Model
+from smelter_match.classify import Model, fit_calibration, fit_scorer
+from smelter_match.compare import FEATURES
 from smelter_match.errors import ModelError
+from smelter_match.query_features import QUERY_FEATURES
 
 
-def test_model_roundtrip_and_bad_model(tmp_path: Path) -> None:
+def test_shipped_model_roundtrip_and_bad_files(tmp_path: Path) -> None:
     m = Model.load()
     p = tmp_path / "m.json"
     m.save(p)
     again = Model.load(p)
-    x = np.random.default_rng(0).random((5, len(m.features)))
-    assert np.allclose(m.predict_proba(x), again.predict_proba(x))
-    p.write_text('{"format": 99}')
-    with pytest.raises(ModelError):
-        Model.load(p)
-    p.write_text("not json")
-    with pytest.raises(ModelError):
-        Model.load(p)
+    rng = np.random.default_rng(0)
+    x, q = rng.random((50, len(FEATURES))), rng.random((50, len(QUERY_FEATURES)))
+    assert np.allclose(m.pair.proba(x), again.pair.proba(x))
+    assert np.allclose(m.smelter.proba(q), again.smelter.proba(q))
+    assert "pickle" not in p.read_text()
+    for text, match in (('{"format": 99}', "format 99"), ("not json", "not JSON"),
+                        ('{"format": 2}', "malformed")):
+        p.write_text(text)
+        with pytest.raises(ModelError, match=match):
+            Model.load(p)
 
 
 def test_model_refuses_another_feature_set(tmp_path: Path) -> None:
     d = Model.load().to_dict()
-    d["features"] = d["features"][:-1]
+    d["pair"]["features"] = d["pair"]["features"][:-1]
     (tmp_path / "m.json").write_text(json.dumps(d))
     with pytest.raises(ModelError, match="different feature set"):
         Model.load(tmp_path / "m.json")
 
 
-def test_probabilities_are_in_range_and_calibration_is_monotone() -> None:
+def test_probabilities_in_range() -> None:
     m = Model.load()
-    x = np.random.default_rng(1).random((200, len(m.features)))
-    p = m.predict_proba(x)
+    x = np.random.default_rng(1).random((200, len(FEATURES)))
+    p = m.pair.proba(x)
     assert ((p >= 0) & (p <= 1)).all()
-    assert (np.diff(m.calib_y) >= 0).all()
-    assert m.predict_proba(np.zeros((0, len(m.features)))).shape == (0,)
+    assert m.pair.proba(np.zeros((0, len(FEATURES)))).shape == (0,)
+    t = m.thresholds
+    assert 0 <= t.no_match <= 0.5 <= t.match <= 1 and 0.5 <= t.smelter_match <= 1
+
+
+@pytest.mark.parametrize("kind", ["logistic", "trees"])
+def test_exported_scorer_equals_scikit_learn(kind: str) -> None:
+    """The JSON model scores exactly as the fitted scikit-learn model it was exported from."""
+    rng = np.random.default_rng(2)
+    X = rng.random((600, 3))
+    X[::37, 1] = np.nan if kind == "trees" else 0.5
+    y = (X[:, 0] + 0.3 * rng.random(600) > 0.65).astype(int)
+    s = fit_scorer(X, y, ["a", "b", "c"], kind=kind, increasing=("a",), max_iter=30)
+    p = s.proba(X)
+    assert ((p > 0) & (p < 1)).all()
+    if kind == "trees":
+        from sklearn.ensemble import HistGradientBoostingClassifier
+
+        ref = HistGradientBoostingClassifier(max_iter=30, learning_rate=0.08, max_depth=5,
+                                             min_samples_leaf=30, l2_regularization=1.0,
+                                             monotonic_cst=[1, 0, 0], early_stopping=False,
+                                             random_state=0).fit(X, y)
+        np.testing.assert_allclose(s.raw(X), ref.decision_function(X), atol=1e-9)
+        # monotone in "a": raising it never lowers the probability
+        up = X.copy()
+        up[:, 0] += 0.2
+        assert (s.raw(up) >= s.raw(X) - 1e-12).all()
+    contrib = s.contributions(X[0])
+    assert set(contrib) == {"a", "b", "c"}
+
+
+def test_platt_calibration_is_smooth() -> None:
+    rng = np.random.default_rng(3)
+    raw = rng.normal(0, 2, 4000)
+    y = (rng.random(4000) < 1 / (1 + np.exp(-(0.5 * raw + 1)))).astype(int)
+    a, b = fit_calibration(raw, y)
+    assert a == pytest.approx(0.5, abs=0.1) and b == pytest.approx(1.0, abs=0.15)
+    assert fit_calibration(raw, np.ones(4000)) == (1.0, 0.0)

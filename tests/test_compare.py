@@ -18,13 +18,37 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import JaroWinkler
 
 from smelter_match import Matcher
+from smelter_match.classify import Model
 from smelter_match.compare import FEATURES, compute_features
 from smelter_match.evaluation import load_gold
+from smelter_match.index import abbreviates, distinct_text, ocr_fold
 from smelter_match.normalize import GENERIC_WORDS, normalize_name
 
 COL = {f: j for j, f in enumerate(FEATURES)}
 NAME_FEATURES = ("ratio", "token_sort", "token_set", "partial", "jaro_winkler", "compact_ratio",
-                 "variant_best", "acronym", "rare_overlap", "rare_missing", "cand_extra")
+                 "variant_best", "acronym", "rare_overlap", "ocr_ratio", "distinct_ratio",
+                 "explained", "cand_covered", "rare_missing", "cand_extra")
+
+
+def _explained(q, n) -> float:  # noqa: ANN001
+    """Share of the query's distinct tokens the name explains (the feature's definition)."""
+    toks = list(dict.fromkeys(q.tokens))
+    if not toks or not n.tokens:
+        return 0.0
+    def ok(t: str) -> bool:
+        return (t in n.tokens or t in n.compact
+                or (len(t) >= 4 and max(fuzz.ratio(t, u) for u in n.tokens) >= 80)
+                or any(abbreviates(t, u) for u in n.tokens))
+    return sum(map(ok, toks)) / len(toks)
+
+
+def _covered(q, n) -> float:  # noqa: ANN001
+    """Share of the name's distinctive tokens present in the query."""
+    if not q.tokens or not n.tokens:
+        return 0.0
+    toks = list(dict.fromkeys(n.tokens))
+    counted = [t for t in toks if t not in GENERIC_WORDS] or toks
+    return sum(t in q.tokens or t in q.compact for t in counted) / len(counted)
 
 
 def _token_overlap(q, n, ni) -> tuple[float, float, float]:  # noqa: ANN001
@@ -65,6 +89,10 @@ def oracle(q, name_rows, ni) -> tuple[dict[str, float], int]:  # noqa: ANN001
             "acronym": float((len(q.compact) >= 3 and q.compact == n.acronym)
                              or (len(n.compact) >= 3 and n.compact == q.acronym)),
             "rare_overlap": overlap,
+            "ocr_ratio": fuzz.ratio(ocr_fold(q.compact), ocr_fold(n.compact)) / 100.0,
+            "distinct_ratio": fuzz.ratio(distinct_text(q), distinct_text(n)) / 100.0,
+            "explained": _explained(q, n),
+            "cand_covered": _covered(q, n),
         }
         for f, v in vals.items():
             best[f] = max(best[f], v)
@@ -119,7 +147,7 @@ def _check(matcher: Matcher, names: list[str], metals: list[str | None],
 
 @pytest.fixture(scope="module")
 def matcher(full_reference) -> Matcher:  # noqa: ANN001
-    return Matcher(full_reference, workers=1)
+    return Matcher(full_reference, model=Model.untrained(), workers=1)
 
 
 def test_features_equal_oracle_on_gold(matcher: Matcher) -> None:
@@ -150,6 +178,6 @@ def test_features_equal_oracle_on_generated_names(matcher: Matcher, names: list[
 def test_workers_do_not_change_results(full_reference) -> None:  # noqa: ANN001
     gold = load_gold(GOLD / "inogen_2020.csv")
     cols = ["reported_name", "reported_metal", "reported_country"]
-    a = Matcher(full_reference, workers=1).match(gold[cols], *cols)
-    b = Matcher(full_reference, workers=2).match(gold[cols], *cols)
+    a = Matcher(full_reference, Model.untrained(), workers=1).match(gold[cols], *cols)
+    b = Matcher(full_reference, Model.untrained(), workers=2).match(gold[cols], *cols)
     pd.testing.assert_frame_equal(a, b)

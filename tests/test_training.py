@@ -1,50 +1,59 @@
-"""Training (``smelter_match.training``): synthetic queries and threshold choice."""
+"""Training (``smelter_match.training``): threshold choice, the fold discipline, a small fit."""
 
 from __future__ import annotations
-
-import random
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from smelter_match.training import choose_thresholds, perturb, synthetic_queries
+from smelter_match.training import Targets, Trainer, choose_thresholds, without_cids
 
 
-def test_perturb_is_seeded() -> None:
-    name = "Metalor Technologies (Hong Kong) Ltd."
-    a = [perturb(name, random.Random(3)) for _ in range(5)]
-    b = [perturb(name, random.Random(3)) for _ in range(5)]
-    assert a == b
+def _validation(n: int = 4000, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    matchable = rng.random(n) < 0.8
+    s = np.where(matchable, rng.beta(12, 1, n), rng.beta(1, 6, n))
+    correct = matchable & (rng.random(n) < 0.98)
+    p = np.where(correct, rng.beta(20, 1, n), rng.beta(3, 3, n))
+    return pd.DataFrame({"score": p, "smelter": s, "matchable": matchable, "correct": correct,
+                         "blocked": False, "kind_word": rng.random(n) < 0.05})
 
 
-def test_synthetic_queries_deterministic_and_hide_facilities(exports_reference) -> None:
-    reduced, q = synthetic_queries(exports_reference, seed=7)
-    reduced2, q2 = synthetic_queries(exports_reference, seed=7)
-    pd.testing.assert_frame_equal(q, q2)
-    assert len(reduced.facilities) < len(exports_reference.facilities)
-    hidden = set(exports_reference.facilities["cid"]) - set(reduced.facilities["cid"])
-    assert hidden
-    # a query whose facility is hidden has no true CID: every candidate is a negative
-    assert set(q.loc[q["cid"] != "", "cid"]) <= set(reduced.facilities["cid"])
-    assert (q["cid"] == "").sum() > 0
+def test_thresholds_meet_their_targets_on_validation() -> None:
+    v = _validation()
+    t = choose_thresholds(v, Targets(0.995, 0.995, 0.004))
+    m, c = v["matchable"], v["correct"]
+    s, kind, weak = v["smelter"], v["kind_word"], v["score"] < 0.05
+    nm = (s < t.no_match) | (kind & (s < t.no_match_kind)) | (weak & (s < t.no_match_implausible))
+    assert (m & nm).sum() <= 0.004 * m.sum()
+    assert (~m & nm).sum() >= 0.995 * nm.sum()
+    auto = (v["score"] >= t.match) & (v["smelter"] >= t.smelter_match) & ~nm
+    assert (m & c & auto).sum() / auto.sum() >= 0.995
+    assert t.no_match <= 0.5 <= t.match and t.smelter_match >= 0.5
 
 
-def test_choose_thresholds_targets_precision_and_caps_review() -> None:
-    rng = np.random.default_rng(0)
-    n = 2000
-    right = rng.random(n) < 0.8
-    score = np.where(right, rng.beta(8, 2, n), rng.beta(2, 6, n)).round(4)
-    scored = pd.DataFrame({"score": score, "matchable": True, "best_correct": right})
-    match_t, review_t = choose_thresholds(scored, target=0.99)
-    auto = scored[scored["score"] >= match_t]
-    assert auto["best_correct"].mean() >= 0.99
-    assert 0.5 <= match_t <= 1.0 and review_t <= 0.5
-    lost = scored[(scored["score"] < review_t) & scored["best_correct"]]
-    assert len(lost) <= 0.01 * right.sum() + 1
+def test_blocked_rows_never_count_as_automatic() -> None:
+    v = _validation(seed=1)
+    wrong = ~(v["matchable"] & v["correct"])
+    v.loc[wrong, ["score", "smelter"]] = 0.999   # confident wrong answers ...
+    v["blocked"] = wrong                           # ... that the decision sends to review
+    t = choose_thresholds(v)
+    assert t.match < 0.999
 
 
-def test_choose_thresholds_degenerate() -> None:
-    scored = pd.DataFrame({"score": [0.2, 0.3], "matchable": True, "best_correct": False})
-    match_t, review_t = choose_thresholds(scored)
-    assert match_t == pytest.approx(1.0) and review_t <= match_t
+def test_without_cids_removes_names_and_facilities(exports_reference) -> None:  # noqa: ANN001
+    cids = set(sorted(exports_reference.facilities["cid"])[:10])
+    ref = without_cids(exports_reference, cids)
+    assert not set(ref.facilities["cid"]) & cids and not set(ref.names["cid"]) & cids
+
+
+@pytest.mark.slow
+def test_fold_discipline(exports_reference) -> None:  # noqa: ANN001
+    """Training data for fold k never contains fold k's facilities, as queries or candidates."""
+    t = Trainer(exports_reference, None, kind="logistic", folds=3, seed=5)
+    (train,) = t.training_data({0})
+    held = {c for c, f in t.fold_of.items() if f == 0}
+    assert not set(train.matcher.index.fac_cid) & held
+    assert not any(truth & held for truth in train.queries["truth"])
+    (valid,) = t.validation_data(0)
+    assert all(truth <= held for truth in valid.queries["truth"] if truth)

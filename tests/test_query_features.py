@@ -1,0 +1,60 @@
+"""Query features (``smelter_match.query_features``): the evidence for "is this an RMI facility?"."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from smelter_match import Matcher
+from smelter_match.normalize import normalize_name
+from smelter_match.query_features import NON_SMELTER_WORDS, QUERY_FEATURES, _explains
+
+
+@pytest.fixture(scope="module")
+def matcher(full_reference) -> Matcher:  # noqa: ANN001
+    return Matcher(full_reference, workers=1)   # the shipped model ranks the candidates
+
+
+def _q(matcher: Matcher, name: str, metal: str = "Gold") -> dict[str, float]:
+    qs = [(name, metal, metal, "", "")]
+    sc = matcher.score(qs, [normalize_name(name)])
+    return dict(zip(QUERY_FEATURES, sc.Q[0])) | {"kind": sc.kinds[0]}
+
+
+def test_an_rmi_name_is_fully_explained(matcher: Matcher) -> None:
+    q = _q(matcher, "Metalor Technologies S.A.")
+    assert q["has_candidate"] == 1 and q["top_exact"] == 1
+    assert q["distinct_unexplained"] == 0 and q["nonsmelter_unexplained"] == 0
+    assert q["has_legal_form"] == 1 and q["kind"] == ""
+
+
+def test_a_bank_carries_its_kind(matcher: Matcher) -> None:
+    q = _q(matcher, "Deutsche Bank AG")
+    assert q["nonsmelter_words"] == 1 and q["nonsmelter_unexplained"] == 1
+    assert q["kind"] == "bank"
+    # RMI's central banks that refine gold: the word is explained by the candidate
+    q = _q(matcher, "Central Bank of the DPR of Korea")
+    assert q["nonsmelter_words"] == 1 and q["nonsmelter_unexplained"] == 0
+
+
+def test_unlisted_company_leaves_its_distinctive_word_unexplained(matcher: Matcher) -> None:
+    q = _q(matcher, "Nihon Superior Co., Ltd.", "Tin")
+    assert q["distinct_unexplained"] >= 1
+
+
+def test_explains_rules() -> None:
+    cand = normalize_name("Jiangxi Copper Industry Co., Ltd.")
+    assert _explains(cand, "jiangxi") and _explains(cand, "coppr") and _explains(cand, "ind")
+    assert _explains(cand, "jiang")            # inside the spaceless key (pinyin split)
+    assert _explains(cand, "c0pper")            # OCR classes
+    assert not _explains(cand, "superior") and not _explains(None, "x")
+
+
+def test_no_candidate_gives_defaults(matcher: Matcher) -> None:
+    q = _q(matcher, "zzzzqqqq xxxyyy")
+    assert q["top_logit"] <= 0 or q["has_candidate"] == 1
+    assert np.isfinite(list(v for k, v in q.items() if k != "kind")).all()
+
+
+def test_vocabulary_has_kinds() -> None:
+    assert NON_SMELTER_WORDS["bank"] == "bank" and NON_SMELTER_WORDS["solder"]

@@ -1,0 +1,60 @@
+"""Labelled query sets (``smelter_match.synthetic``): CID groups, folds, hidden facilities."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from smelter_match.normalize import normalize_name
+from smelter_match.synthetic import Mix, cid_groups, group_folds, make_queries
+
+
+@pytest.fixture(scope="module")
+def reference(exports_reference):  # noqa: ANN001, ANN201
+    return exports_reference
+
+
+def test_cid_groups_join_successors_and_shared_names(reference) -> None:  # noqa: ANN001
+    groups = cid_groups(reference)
+    fac = reference.facilities
+    row = fac[fac["successors"] != ""].iloc[0]
+    for succ in row["successors"].split(";"):
+        if succ in groups:
+            assert groups[succ] == groups[row["cid"]]
+    by_key: dict[str, set[str]] = {}
+    for cid, name in zip(reference.names["cid"], reference.names["name"]):
+        by_key.setdefault(normalize_name(name).key, set()).add(groups[cid])
+    assert all(len(g) == 1 for g in by_key.values())
+
+
+def test_folds_keep_groups_whole_and_are_seeded(reference) -> None:  # noqa: ANN001
+    folds, groups = group_folds(reference, 5, 1), cid_groups(reference)
+    assert folds == group_folds(reference, 5, 1)
+    assert set(folds.values()) == set(range(5))
+    per_group: dict[str, set[int]] = {}
+    for cid, f in folds.items():
+        per_group.setdefault(groups[cid], set()).add(f)
+    assert all(len(f) == 1 for f in per_group.values())
+
+
+def test_queries_are_labelled_and_hidden_facilities_are_not_in_the_index(reference) -> None:  # noqa: ANN001
+    reduced, q = make_queries(reference, mix=Mix(hide_facilities=0.2), seed=4)
+    again = make_queries(reference, mix=Mix(hide_facilities=0.2), seed=4)[1]
+    pd.testing.assert_frame_equal(q, again)
+    assert set(q["kind"]) == {"clean", "noisy", "hidden_alias", "hidden_facility", "wrong_metal",
+                              "non_smelter"}
+    index_cids = set(reduced.facilities["cid"])
+    hidden = q[q["kind"] == "hidden_facility"]
+    assert (hidden["truth"].map(len) == 0).all()
+    matchable = q[q["truth"].map(len) > 0]
+    assert all(t <= index_cids for t in matchable["truth"])
+    noisy = q[q["kind"] == "noisy"]
+    assert (noisy["edits"] >= 1).all() and (noisy["name"] != noisy["source_name"]).all()
+
+
+def test_queries_only_from_the_given_facilities(reference) -> None:  # noqa: ANN001
+    cids = set(sorted(reference.facilities["cid"])[:40])
+    _, q = make_queries(reference, cids=cids, seed=2, keep_non_smelter=lambda n: False)
+    assert (q["kind"] != "non_smelter").all()
+    labelled = q[q["truth"].map(len) > 0]
+    assert all(t <= cids for t in labelled["truth"])
