@@ -16,7 +16,13 @@ import pandas as pd
 from smelter_match.io.safe_csv import write_csv
 from smelter_match.io.tables import clean_text
 from smelter_match.reference import Reference
-from smelter_match.results import column_text, facility_flags, parse_flags, result_column
+from smelter_match.results import (
+    column_text,
+    facility_flags,
+    meta_column,
+    parse_flags,
+    result_column,
+)
 
 ANNEX_COLUMNS: tuple[str, ...] = (
     "metal", "smelter_name", "country", "rmap_status", "cid", "suppliers", "rows", "flags",
@@ -49,8 +55,8 @@ def build_annex(results: pd.DataFrame, reference: Reference | None = None) -> pd
     m = results[[clean_text(v) == "match" for v in results[col["decision"]].tolist()]]
     cids = column_text(m, col["cid"])
     metals = column_text(m, col["metal"])
-    companies = column_text(m, "supplier_company")
-    files = column_text(m, "source_file")
+    companies = column_text(m, meta_column(m, "supplier_company"))
+    files = column_text(m, meta_column(m, "source_file"))
     names = column_text(m, col["standard_name"])
     countries = column_text(m, col["country"])
     statuses = column_text(m, col["rmap_status"])

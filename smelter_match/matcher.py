@@ -288,19 +288,27 @@ class Matcher:
         return cands, X, best_name
 
     def _special(self, q: Query, nn) -> Decision | None:  # noqa: ANN001
-        """Answers that need no search: empty names, placeholders, analyst overrides."""
+        """Answers that need no search: empty names, placeholders, analyst overrides.
+
+        An override that applies forces its answer; one the matcher cannot honour as decided (made
+        for another country, or naming a CID this reference lacks for the metal) is never
+        ignored: the row gets the model's answer, but as ``review`` with a flag saying why.
+        """
         metal = q[1]
         if not nn.key:
             return Decision("", "", metal, "", "", 0.0, "no_match", "empty name", (), (), 0.0)
         if nn.key in self._placeholders:
             return Decision("", "", metal, "", "", 0.0, "no_match",
                             "not a smelter (placeholder text)", (), (), 0.0)
-        ov = self._overrides.find(nn.key, metal)
+        hit = self._overrides.lookup(nn.folded, metal, q[3])
+        if hit is None:
+            return None
+        ov = hit.row
         if ov is not None:
-            cid = ov["cid"]
             if ov["verdict"] == "not_a_smelter":
                 return Decision("", "", metal, "", "", 1.0, "no_match",
                                 "analyst override: not a smelter", (), ("analyst_override",), 0.0)
+            cid = ov["cid"]
             f = self._fac_row.get((cid, metal)) if metal else next(
                 (r for (c, _), r in self._fac_row.items() if c == cid), None)
             if f is not None:
@@ -309,4 +317,22 @@ class Matcher:
                 return Decision(cid, self._fac["standard_name"][f], self._fac["metal"][f],
                                 self._fac["country"][f], self._fac["rmap_status"][f], 1.0,
                                 "match", "analyst override", (), tuple(flags), 1.0)
-        return None
+            flags = (f"override_cid_not_in_reference={cid}",)
+            why = f"analyst override to {cid} not applied: no {metal or 'such'} facility in " \
+                  f"this reference"
+        else:
+            countries = sorted({r["country"] for r in hit.elsewhere})
+            flags = tuple(f"override_other_country={c}" for c in countries)
+            why = (f"analyst override decided for {'/'.join(countries)}, this row says "
+                   f"{q[3] or 'no country'}")
+        # the model's own answer, sent to a person
+        scored = self.score([q], [nn])
+        rows = scored.ranking.rows(0)
+        d = decide(metal or None, q[2], q[4] or None, rows, scored.ranking.other(0),
+                   scored.cands.fac, scored.pair, scored.X, self._fac, self._cid_metals,
+                   float(scored.smelter[0]), scored.kinds[0], self.model.thresholds, self.top_k)
+        explanation = explain(self.model.pair, self.model.smelter,
+                              scored.X[rows[0]] if len(rows) else None, scored.Q[0],
+                              d.score, d.smelter_score)
+        return replace(d, decision="review", reason=f"{why}; model: {d.reason}",
+                       flags=(*d.flags, *flags), explanation=explanation)

@@ -1,16 +1,19 @@
 """Local alias overrides: the user's own decisions about reported names, applied before matching.
 
 An override file is a CSV the user owns (it is never shipped with the library). Each row says
-"a supplier name that normalises like ``reported_name``, reported for ``metal``, is ``cid``" (or is
-not a smelter at all). Analysts create rows by reviewing matches (``smelter-match review apply ...
---overrides FILE``); they may also edit the file by hand in Excel.
+"a supplier name written like ``reported_name``, reported for ``metal`` (from ``country``), is
+``cid``" (or is not a smelter at all). Analysts create rows by reviewing matches (``smelter-match
+review apply ... --overrides FILE``); they may also edit the file by hand in Excel.
 
 Columns (:data:`OVERRIDE_COLUMNS`), in this order:
 
 ``reported_name``
-    The name as a supplier wrote it (any one spelling; the key below is what is looked up).
+    The name as a supplier wrote it (the one the analyst saw; the key below is what is looked up).
 ``metal``
     One of Gold, Tantalum, Tin, Tungsten; blank means "for any metal".
+``country``
+    The country the analyst's row reported, as an ISO 3166 alpha-2 code (any spelling is accepted
+    and canonicalised when the file is read); blank means "from any country".
 ``cid``
     The RMI smelter ID; blank when ``verdict`` is ``not_a_smelter``.
 ``verdict``
@@ -19,17 +22,28 @@ Columns (:data:`OVERRIDE_COLUMNS`), in this order:
     smelter or refiner: a trader, a mine, a metal, a placeholder such as "unknown").
 ``comment``, ``decided_at`` (ISO 8601 UTC, e.g. ``2026-08-23T09:15:00Z``), ``source``
     Free text, when and where the decision was made (``analyst_review`` for review files).
+``reference_version``
+    The stamp of the RMI reference the decision was checked against (``review apply`` fills it;
+    ``smelter-match match --overrides FILE`` uses it when no other reference is given).
 ``key``
-    ``smelter_match.normalize.normalize_name(reported_name).key``. Always recomputed when the file
-    is read, so hand edits of ``reported_name`` cannot leave a stale key behind.
+    The name as normalised for lookup: ``normalize_name(reported_name).folded`` - case, accents,
+    punctuation and spacing do not matter, but every word counts, the legal form included
+    ("Metalor Technologies S.A." and "Metalor Technologies Ltd." are different names). Always
+    recomputed when the file is read, so hand edits of ``reported_name`` cannot leave a stale key.
 
 **Matcher contract.** :class:`OverrideIndex` is the one lookup (the matcher builds it once;
-:func:`find_override` is the same for a name as typed): first by (key, metal of the row), then by
-(key, "") for rows valid for any metal; a metal other than the four 3TG metals is refused when the
-file is read (it never widens into an any-metal override). A row with a ``cid`` forces that CID
-(decision ``match``, reason naming the override); a ``not_a_smelter`` row forces ``no_match``. One
-(key, metal) has at most one row: when a file is saved, the newest ``decided_at`` wins
-(:func:`save_overrides`).
+:func:`find_override` is the same for a name as typed). An override applies to a row with the
+same key and metal (a blank-metal override to any metal; a row without a metal only meets
+blank-metal overrides) whose country is the override's, or is unknown, or when the override has no
+country; the override of the row's own country wins over a blank-country one, a metal-specific one
+over a blank-metal one. A row whose only overrides were decided for *another* country is not forced:
+the matcher answers it as usual, sends it to ``review`` and flags ``override_other_country=<CC>``.
+An applicable row with a ``cid`` forces that CID (decision ``match``, flag ``analyst_override``)
+unless the reference has no such facility for the row's metal (then ``review`` with flag
+``override_cid_not_in_reference=<CID>``); a ``not_a_smelter`` row forces ``no_match``. A metal
+other than the four 3TG metals is refused when the file is read (it never widens into an any-metal
+override). One (key, metal, country) has at most one row: when a file is saved, the newest
+``decided_at`` wins (:func:`save_overrides`).
 
 Training labels from reviews are written by :func:`smelter_match.review.export_training_labels`.
 """
@@ -38,6 +52,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -45,25 +60,36 @@ import pandas as pd
 from smelter_match.errors import InputError
 from smelter_match.io.safe_csv import read_safe_csv, unneutralise, write_csv
 from smelter_match.io.tables import clean_text
-from smelter_match.normalize import METALS, normalize_metal, normalize_name, parse_cid
+from smelter_match.normalize import (
+    METALS,
+    normalize_country,
+    normalize_metal,
+    normalize_name,
+    parse_cid,
+)
 
 __all__ = [
     "OVERRIDE_COLUMNS",
     "OVERRIDE_VERDICTS",
+    "OverrideHit",
+    "OverrideIndex",
     "find_override",
     "load_overrides",
     "now_utc",
-    "OverrideIndex",
+    "override_key",
     "overrides_from_decisions",
+    "recorded_references",
     "save_overrides",
 ]
 
 OVERRIDE_COLUMNS: tuple[str, ...] = (
-    "reported_name", "metal", "cid", "verdict", "comment", "decided_at", "source", "key",
+    "reported_name", "metal", "country", "cid", "verdict", "comment", "decided_at", "source",
+    "reference_version", "key",
 )
 #: Verdicts an override row may carry; all but ``not_a_smelter`` need a CID.
 OVERRIDE_VERDICTS: tuple[str, ...] = ("accept", "other", "match", "not_a_smelter")
-
+#: One override per (key, metal, country).
+_IDENTITY = ["key", "metal", "country"]
 
 
 def now_utc() -> str:
@@ -78,8 +104,18 @@ def _canonical_metal(value: object) -> str:
     return normalize_metal(text) or text
 
 
-def _name_key(name: str) -> str:
-    return normalize_name(name).key
+def override_key(name: object) -> str:
+    """The lookup key of a reported name: normalised (case, accents, punctuation, spacing), every
+    word kept, the legal form included (``normalize_name(name).folded``)."""
+    return normalize_name(name).folded
+
+
+def _canonical_country(value: object) -> str | None:
+    """ISO alpha-2 code of a country as typed; "" for blank; None when not recognised."""
+    text = clean_text(value)
+    if not text:
+        return ""
+    return normalize_country(text)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -120,7 +156,7 @@ def _clean_overrides(df: pd.DataFrame, where: str) -> pd.DataFrame:
             raise InputError(f"{where}: row {line}: verdict not_a_smelter with cid {cid}")
         if verdict != "not_a_smelter" and not cid:
             raise InputError(f"{where}: row {line}: verdict {verdict} needs a cid")
-        key = _name_key(name)
+        key = override_key(name)
         if not key:
             raise InputError(
                 f"{where}: row {line}: reported_name {name!r} has no letters or digits"
@@ -129,14 +165,20 @@ def _clean_overrides(df: pd.DataFrame, where: str) -> pd.DataFrame:
         if metal not in ("", *METALS):
             raise InputError(f"{where}: row {line}: metal {metal!r} is not one of "
                              f"{', '.join(METALS)} (blank = any metal)")
+        country = _canonical_country(rec.get("country"))
+        if country is None:
+            raise InputError(f"{where}: row {line}: country {clean_text(rec.get('country'))!r} is "
+                             f"not a country (write e.g. CH or Switzerland; blank = any country)")
         rows.append({
             "reported_name": name,
             "metal": metal,
+            "country": country,
             "cid": cid,
             "verdict": verdict,
             "comment": unneutralise(clean_text(rec.get("comment"))),
             "decided_at": clean_text(rec.get("decided_at")),
             "source": unneutralise(clean_text(rec.get("source"))),
+            "reference_version": clean_text(rec.get("reference_version")),
             "key": key,
         })
     if not rows:
@@ -145,7 +187,8 @@ def _clean_overrides(df: pd.DataFrame, where: str) -> pd.DataFrame:
 
 
 def _newest_per_key(df: pd.DataFrame) -> pd.DataFrame:
-    """Keep the newest decision per (key, metal) (later row wins a tie); sort deterministically."""
+    """Keep the newest decision per (key, metal, country) (later row wins a tie); sort
+    deterministically."""
     if df.empty:
         return _empty_overrides()
     out = df.reset_index(drop=True).copy()
@@ -153,21 +196,24 @@ def _newest_per_key(df: pd.DataFrame) -> pd.DataFrame:
     out["_order"] = range(len(out))
     # undated rows count as oldest (NaT first)
     out = out.sort_values(["_when", "_order"], kind="stable", na_position="first")
-    out = out.groupby(["key", "metal"], sort=False).tail(1)
-    out = out.sort_values(["metal", "key", "reported_name", "cid"], kind="stable")
+    out = out.groupby(_IDENTITY, sort=False).tail(1)
+    out = out.sort_values(["metal", "key", "country", "reported_name", "cid"], kind="stable")
     return out[list(OVERRIDE_COLUMNS)].reset_index(drop=True)
 
 
 def load_overrides(path: str | Path) -> pd.DataFrame:
     """Read an override file into a DataFrame with :data:`OVERRIDE_COLUMNS` (all text).
 
-    ``key`` is recomputed from ``reported_name``, metals canonicalised ("gold" -> "Gold"), CIDs
-    normalised ("cid 2763" -> "CID002763"); if a (key, metal) appears twice, the newest
-    ``decided_at`` wins. Blank lines are skipped.
+    ``key`` is recomputed from ``reported_name``, metals canonicalised ("gold" -> "Gold"),
+    countries to ISO codes ("Switzerland" -> "CH"), CIDs normalised ("cid 2763" -> "CID002763");
+    if a (key, metal, country) appears twice, the newest ``decided_at`` wins. Blank lines are
+    skipped; files written before the ``country`` and ``reference_version`` columns existed are
+    read with those blank.
 
     Raises:
         InputError: the file is missing/unreadable, lacks a needed column, or a row is invalid
-            (unknown verdict, malformed CID, a CID on a not_a_smelter row or none on a match row).
+            (unknown verdict, malformed CID, a CID on a not_a_smelter row or none on a match row,
+            a metal outside 3TG, an unrecognised country).
     """
     p = Path(path)
     if not p.is_file():
@@ -178,7 +224,7 @@ def load_overrides(path: str | Path) -> pd.DataFrame:
 def save_overrides(df: pd.DataFrame, path: str | Path) -> pd.DataFrame:
     """Merge ``df`` into the override file at ``path`` (created if missing); return the result.
 
-    Per (normalised name key, metal) the newest ``decided_at`` wins; at equal times the rows of
+    Per (name key, metal, country) the newest ``decided_at`` wins; at equal times the rows of
     ``df`` win over the file's. Rows are sorted by metal, key, name, CID, so saving the same data
     twice gives identical bytes. Written with :func:`smelter_match.io.safe_csv.write_csv`.
     """
@@ -192,12 +238,24 @@ def save_overrides(df: pd.DataFrame, path: str | Path) -> pd.DataFrame:
     return merged
 
 
+@dataclass(frozen=True)
+class OverrideHit:
+    """What the override file says about one row (:meth:`OverrideIndex.lookup`).
+
+    ``row`` is the override that applies (None when none does); ``elsewhere`` holds the overrides
+    of the same name and metal that were decided for other countries and therefore do not apply
+    (or, for a row without a country, overrides of several countries that disagree).
+    """
+
+    row: dict | None
+    elsewhere: tuple[dict, ...] = ()
+
+
 class OverrideIndex:
     """The one override lookup: what the matcher and :func:`find_override` both use.
 
     Built from override rows (a DataFrame as :func:`load_overrides` returns, validated again here,
-    or a path to an override file). :meth:`find` looks up (key, metal) first, then (key, "") for
-    rows that apply to any metal.
+    or a path to an override file). See the module docstring for which override applies to a row.
     """
 
     def __init__(self, overrides: pd.DataFrame | str | Path | None = None):
@@ -208,24 +266,61 @@ class OverrideIndex:
         else:
             rows = load_overrides(overrides)
         self.rows = rows
-        self._by_key = {(r["key"], r["metal"]): r for r in rows.to_dict("records")}
+        self._by_key: dict[tuple[str, str], dict[str, dict]] = {}
+        for r in rows.to_dict("records"):
+            self._by_key.setdefault((r["key"], r["metal"]), {})[r["country"]] = r
 
     def __len__(self) -> int:
-        return len(self._by_key)
+        return len(self.rows)
 
-    def find(self, key: str, metal: str = "") -> dict | None:
-        """The override row for a normalised name ``key`` reported for ``metal`` (canonical), or None."""
+    def lookup(self, key: str, metal: str = "", country: str = "") -> OverrideHit | None:
+        """The overrides for a name ``key`` (:func:`override_key`) reported for ``metal``
+        (canonical, "" unknown) from ``country`` (ISO code, "" unknown); None when there are none.
+        """
         if not key or not self._by_key:
             return None
-        hit = self._by_key.get((key, metal))
-        return hit if hit is not None else self._by_key.get((key, ""))
+        levels = [self._by_key.get((key, m)) for m in ((metal, "") if metal else ("",))]
+        levels = [by_country for by_country in levels if by_country]
+        if not levels:
+            return None
+        for by_country in levels:
+            hit = by_country.get(country) if country else None
+            if hit is not None:
+                return OverrideHit(hit)
+            if "" in by_country:
+                return OverrideHit(by_country[""])
+        if not country:
+            # the row's country is unknown: the analysts' decisions apply if they agree
+            found = [r for by_country in levels for r in by_country.values()]
+            answers = {(r["verdict"] == "not_a_smelter", r["cid"]) for r in found}
+            if len(answers) == 1:
+                return OverrideHit(found[0])
+            return OverrideHit(None, tuple(found))
+        return OverrideHit(None, tuple(r for by_country in levels for r in by_country.values()))
+
+    def find(self, key: str, metal: str = "", country: str = "") -> dict | None:
+        """The override row that applies to ``key`` / ``metal`` / ``country``, or None."""
+        hit = self.lookup(key, metal, country)
+        return hit.row if hit is not None else None
 
 
-def find_override(overrides: pd.DataFrame | OverrideIndex, name: object,
-                  metal: object = "") -> dict | None:
-    """The override row for a reported name and metal as typed, or None (see :class:`OverrideIndex`)."""
+def find_override(overrides: pd.DataFrame | OverrideIndex, name: object, metal: object = "",
+                  country: object = "") -> dict | None:
+    """The override row that applies to a reported name, metal and country as typed, or None
+    (see :class:`OverrideIndex`)."""
     index = overrides if isinstance(overrides, OverrideIndex) else OverrideIndex(overrides)
-    return index.find(_name_key(clean_text(name)), _canonical_metal(metal))
+    return index.find(override_key(clean_text(name)), _canonical_metal(metal),
+                      _canonical_country(country) or "")
+
+
+def recorded_references(overrides: pd.DataFrame) -> list[str]:
+    """The reference stamps recorded in override rows, newest decision first (distinct)."""
+    if overrides.empty or "reference_version" not in overrides.columns:
+        return []
+    df = overrides.assign(_when=pd.to_datetime(overrides["decided_at"], utc=True,
+                                               errors="coerce", format="mixed"))
+    df = df.sort_values("_when", kind="stable", ascending=False, na_position="last")
+    return list(dict.fromkeys(s for s in df["reference_version"].map(clean_text) if s))
 
 
 def overrides_from_decisions(
@@ -233,34 +328,37 @@ def overrides_from_decisions(
 ) -> tuple[pd.DataFrame, list[str]]:
     """Build override rows from review decisions; returns (overrides, conflicting names).
 
-    ``decisions`` has columns reported_name, metal, cid, verdict, comment (one row per decided
-    review row; ``unsure`` rows are ignored). Rows without a usable name are skipped. When one
-    review gives different answers for the same (key, metal) - e.g. the same name from two
-    countries mapped to two CIDs - no override is made for it and the name is returned among the
-    conflicts, since a name-only override would be wrong for one of the rows.
+    ``decisions`` has columns reported_name, metal, cid, verdict, comment and optionally country
+    and reference_version (one row per decided review row; ``unsure`` rows are ignored). Rows
+    without a usable name are skipped. When one review gives different answers for the same
+    (key, metal, country), no override is made for it and the name is returned among the
+    conflicts, since an override would be wrong for one of the rows.
     """
     stamp = decided_at or now_utc()
-    by_key: dict[tuple[str, str], dict] = {}
-    conflicts: dict[tuple[str, str], str] = {}
+    by_key: dict[tuple[str, str, str], dict] = {}
+    conflicts: dict[tuple[str, str, str], str] = {}
     for rec in decisions.to_dict("records"):
         verdict = clean_text(rec.get("verdict"))
         if verdict not in OVERRIDE_VERDICTS:
             continue
         name = clean_text(rec.get("reported_name"))
-        key = _name_key(name) if name else ""
+        key = override_key(name) if name else ""
         if not key:
             continue
         metal = _canonical_metal(rec.get("metal"))
+        country = _canonical_country(rec.get("country")) or ""
         row = {
-            "reported_name": name, "metal": metal, "cid": clean_text(rec.get("cid")),
-            "verdict": verdict, "comment": clean_text(rec.get("comment")), "decided_at": stamp,
-            "source": source, "key": key,
+            "reported_name": name, "metal": metal, "country": country,
+            "cid": clean_text(rec.get("cid")), "verdict": verdict,
+            "comment": clean_text(rec.get("comment")), "decided_at": stamp, "source": source,
+            "reference_version": clean_text(rec.get("reference_version")), "key": key,
         }
-        prev = by_key.get((key, metal))
+        ident = (key, metal, country)
+        prev = by_key.get(ident)
         if prev is not None and prev["cid"] != row["cid"]:
-            conflicts[(key, metal)] = name
+            conflicts[ident] = name
         elif prev is None:
-            by_key[(key, metal)] = row
+            by_key[ident] = row
     for k in conflicts:
         by_key.pop(k, None)
     if not by_key:

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -85,8 +85,34 @@ REPORTED_COLUMNS: dict[str, str] = {
     "cid": "reported_cid",
 }
 _ROLE_ORDER = {"name": ("reported_name", *COLUMN_SYNONYMS["name"])}
-#: Provenance columns the CLI adds to results (next to the matcher's RESULT_COLUMNS).
+#: Provenance columns the CLI adds to results (before the input's columns). Like the matcher's
+#: columns, each is named ``match_<name>`` when an input already has a column ``<name>``.
 META_COLUMNS: tuple[str, ...] = ("row_id", "source_file", "source_row", "supplier_company")
+
+
+def tool_column_name(name: str, taken: Iterable[object]) -> str:
+    """The name the tool gives its column ``name``: ``match_<name>`` if ``taken`` (the input's
+    column names) already has ``name``, else ``name``."""
+    return RESULT_PREFIX + name if name in {str(c) for c in taken} else name
+
+
+def meta_column(results: pd.DataFrame, name: str) -> str | None:
+    """The column holding the tool's provenance column ``name`` (one of :data:`META_COLUMNS`).
+
+    ``match_<name>`` when present (the input had its own ``name``, which stays the user's), else
+    ``name``, else None. In results made by ``Matcher.match`` alone (no provenance columns) an
+    input column called ``row_id`` is therefore taken as the row id.
+    """
+    cols = {str(c) for c in results.columns}
+    for c in (RESULT_PREFIX + name, name):
+        if c in cols:
+            return c
+    return None
+
+
+def meta_columns(results: pd.DataFrame) -> set[str]:
+    """The columns of ``results`` that hold the tool's provenance (see :func:`meta_column`)."""
+    return {c for n in META_COLUMNS if (c := meta_column(results, n))}
 
 
 def result_column(results: pd.DataFrame, name: str, *, required: bool = True) -> str | None:
@@ -179,9 +205,8 @@ def input_roles(results: pd.DataFrame,
     ``{"name": "Supplier smelter"}``, as given with ``--name-col``) puts that column first; the
     recognised synonyms still fill rows where it is empty (a CMRT read alongside keeps its layout).
     """
-    matcher_cols = result_columns(results)
-    own = [c for c in map(str, results.columns)
-           if c not in matcher_cols and c not in META_COLUMNS]
+    tool_cols = result_columns(results) | meta_columns(results)
+    own = [c for c in map(str, results.columns) if c not in tool_cols]
     roles: dict[str, list[str]] = {}
     for role in REPORTED_COLUMNS:
         given = (input_columns or {}).get(role)
@@ -218,9 +243,9 @@ def make_row_ids(df: pd.DataFrame, *, name_col: str | None = None) -> pd.Series:
     n = len(df)
     names = (column_text(df, name_col) if name_col
              else coalesce(df, input_roles(df)["name"]))
-    files = column_text(df, "source_file")
-    rows = (column_text(df, "source_row") if "source_row" in df.columns
-            else [str(i + 1) for i in range(n)])
+    files = column_text(df, meta_column(df, "source_file"))
+    row_col = meta_column(df, "source_row")
+    rows = column_text(df, row_col) if row_col else [str(i + 1) for i in range(n)]
     seen: dict[str, int] = {}
     ids = []
     for f, r, name in zip(files, rows, names, strict=True):
@@ -232,13 +257,20 @@ def make_row_ids(df: pd.DataFrame, *, name_col: str | None = None) -> pd.Series:
 
 
 def row_ids(results: pd.DataFrame) -> list[str]:
-    if "row_id" in results.columns:
-        ids = column_text(results, "row_id")
+    """The row id of every results row: the tool's id column (:func:`meta_column`), else computed
+    by :func:`make_row_ids`.
+
+    Raises:
+        InputError: the id column has blanks or duplicates (the results file was damaged).
+    """
+    col = meta_column(results, "row_id")
+    if col is not None:
+        ids = column_text(results, col)
         if "" in ids:
-            raise InputError("results have rows without row_id; re-run smelter-match match")
+            raise InputError(f"results have rows without {col}; re-run smelter-match match")
         seen: set[str] = set()
         dup = next((x for x in ids if x in seen or seen.add(x)), None)
         if dup:
-            raise InputError(f"results have row_id {dup!r} more than once")
+            raise InputError(f"results have {col} {dup!r} more than once")
         return ids
     return make_row_ids(results).tolist()

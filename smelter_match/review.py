@@ -12,18 +12,16 @@ The loop an analyst runs::
 **Review file** (:func:`write_review`): one row per result with decision ``review`` (plus, on
 request, a reproducible sample of ``no_match`` rows for quality control), columns
 :func:`review_columns`: where the row came from, what the supplier reported, what the matcher
-proposes, the top candidates, and three empty columns for the analyst:
+proposes and why it hesitated (``explanation``), the top candidates with their scores, and three
+empty columns for the analyst. A path ending in ``.xlsx`` gives an Excel workbook with the same
+columns (:func:`write_review_workbook`: a drop-down for the verdict, frozen header, a second sheet
+explaining the verdicts); any other path a CSV. Both are read back by :func:`read_review`.
 
-``analyst_verdict``
-    ``accept`` (the proposed CID, or ``analyst_cid`` if given, is right), ``other`` (the right CID
-    is ``analyst_cid``), ``not_a_smelter`` (the row is not a 3TG smelter/refiner: a trader, a mine,
-    a placeholder; the row becomes ``no_match``), ``unsure`` (stays ``review``). Blank = not
-    reviewed yet. Case and spaces do not matter ("Not a smelter" works).
-``analyst_cid``
-    The CID the analyst chose (``CID002763``; "cid 2763" and "2763" are understood too). It must
-    exist in the reference under the row's metal.
-``analyst_comment``
-    Free text, kept in the override file.
+``analyst_verdict`` is ``accept``, ``other`` (the right CID is in ``analyst_cid``),
+``not_a_smelter`` or ``unsure``, blank for rows not reviewed (case and spaces do not matter);
+``analyst_cid`` a CID ("CID002763", "cid 2763", "2763") that must exist for the row's metal;
+``analyst_comment`` free text kept in the override file. ``vocab/review_guide.csv`` explains them
+to the analyst (the workbook's second sheet).
 
 **Blind review** (``blind=True``) leaves out everything that could anchor the reviewer: the
 proposed CID and name, the matcher's decision, scores, reason text and flags; the candidates are
@@ -31,19 +29,12 @@ listed in a deterministic shuffled order. ``accept`` then needs ``analyst_cid`` 
 saw a proposal).
 
 **Row ids.** Every results row has a ``row_id``: a short hash of (source_file, source_row,
-reported name) (:func:`smelter_match.results.make_row_ids`). The CLI stores it in results files;
-:func:`apply_review` uses it to find the rows of a review file in the results, so the analyst may
-sort, filter or delete rows.
+reported name) (:func:`smelter_match.results.make_row_ids`). The CLI stores it in results files
+(as ``match_row_id`` when an input has its own ``row_id`` column); :func:`apply_review` uses it to
+find the rows of a review file in the results, so the analyst may sort, filter or delete rows.
 
-**Annex** (:func:`build_annex`): the de-duplicated facility list a filing needs, like Annex A of
-Inogen's 2020 Form SD: metal, RMI standard name, country, RMAP status, CID, plus how many suppliers
-and rows reported the facility. RMAP status uses the filing wording: ``Conformant``, ``Active``
-or ``Unknown``, where **Unknown means "on neither the RMI Conformant nor the Active list"** (the
-facility's status cannot be determined from RMI data) - it does not mean non-conformant.
-
-All files an analyst opens are written by :func:`smelter_match.io.safe_csv.write_csv` (UTF-8 with
-BOM, supplier text that a spreadsheet would run as a formula neutralised) and depend only on their
-inputs: the same inputs give byte-identical files.
+All files an analyst opens are formula-injection safe (:mod:`smelter_match.io.safe_csv`,
+:mod:`smelter_match.io.xlsx`) and depend only on their inputs: the same inputs give identical bytes.
 """
 
 from __future__ import annotations
@@ -57,9 +48,10 @@ from pathlib import Path
 import pandas as pd
 
 from smelter_match.errors import InputError, ReviewError
-from smelter_match.io.safe_csv import read_safe_csv, unneutralise, write_csv
+from smelter_match.io.safe_csv import unneutralise, write_csv
 from smelter_match.io.tables import clean_text
-from smelter_match.normalize import parse_cid
+from smelter_match.io.xlsx import is_workbook_path, read_analyst_file
+from smelter_match.normalize import normalize_country, parse_cid
 from smelter_match.overrides import now_utc, overrides_from_decisions
 from smelter_match.reference import Reference
 from smelter_match.results import (
@@ -69,16 +61,21 @@ from smelter_match.results import (
     column_text,
     facility_flags,
     input_roles,
+    meta_column,
+    meta_columns,
     parse_candidates,
     parse_flags,
     result_column,
     result_columns,
     row_ids,
 )
+from smelter_match.review_book import (
+    ANALYST_COLUMNS,
+    REVIEW_SHEET,
+    VERDICTS,
+    write_review_workbook,
+)
 
-#: Words allowed in ``analyst_verdict``.
-VERDICTS: tuple[str, ...] = ("accept", "other", "not_a_smelter", "unsure")
-ANALYST_COLUMNS: tuple[str, ...] = ("analyst_cid", "analyst_verdict", "analyst_comment")
 #: Columns of :func:`export_training_labels` files.
 LABEL_COLUMNS: tuple[str, ...] = (
     "row_id", "reported_name", "metal", "country", "label", "source", "comment",
@@ -101,10 +98,12 @@ def review_columns(*, blind: bool = False, top_k: int = 5) -> list[str]:
     cols = [*META_COLUMNS, *REPORTED_COLUMNS.values()]
     if not blind:
         cols += ["decision", "proposed_cid", "proposed_name", "proposed_metal", "proposed_country",
-                 "proposed_rmap_status", "score", "reason", "flags"]
+                 "proposed_rmap_status", "score", "smelter_score", "reason", "explanation",
+                 "flags"]
+    cols += list(ANALYST_COLUMNS)
     for i in range(1, top_k + 1):
         cols += [f"cand{i}_cid", f"cand{i}_name"] + ([] if blind else [f"cand{i}_score"])
-    return cols + list(ANALYST_COLUMNS)
+    return cols
 
 
 def _no_match_count(include: int | float, available: int) -> int:
@@ -142,11 +141,13 @@ def write_review(
 
     Columns: :func:`review_columns` (row_id, source_file, source_row, supplier_company; the
     reported name/metal/country/CID; unless ``blind``: decision, proposed_cid, proposed_name,
-    proposed_metal, proposed_country, proposed_rmap_status, score, reason, flags; ``top_k``
-    candidates as cand1_cid, cand1_name, cand1_score, ...; the empty analyst columns), then the
-    input's other columns (renamed ``input_<col>`` if the name is taken).
+    proposed_metal, proposed_country, proposed_rmap_status, score, smelter_score, reason,
+    explanation (why the model hesitated, as the matcher wrote it), flags; the empty analyst
+    columns; ``top_k`` candidates as cand1_cid, cand1_name, cand1_score, ...), then the input's
+    other columns (renamed ``input_<col>`` if the name is taken). A ``path`` ending in ``.xlsx`` is
+    written as a workbook (:func:`write_review_workbook`), any other as an Excel-safe CSV.
 
-    ``blind=True`` leaves out decision, proposal, scores, reason and flags and shuffles the
+    ``blind=True`` leaves out decision, proposal, scores, reason, explanation and flags and shuffles the
     candidates deterministically (by seed and row_id).
 
     Raises:
@@ -170,10 +171,10 @@ def write_review(
     roles = input_roles(results, input_columns)
     out: dict[str, list] = {
         "row_id": sub_ids,
-        "source_file": column_text(sub, "source_file"),
+        "source_file": column_text(sub, meta_column(sub, "source_file")),
         "source_row": [int(x) if x.isdigit() else None
-                       for x in column_text(sub, "source_row")],
-        "supplier_company": column_text(sub, "supplier_company"),
+                       for x in column_text(sub, meta_column(sub, "source_row"))],
+        "supplier_company": column_text(sub, meta_column(sub, "supplier_company")),
     }
     for role, name in REPORTED_COLUMNS.items():
         out[name] = coalesce(sub, roles[role])
@@ -186,8 +187,12 @@ def write_review(
         # a no_match row has no proposal: its metal is the reported one, not a CID's
         out["proposed_metal"] = [m if c else "" for m, c in
                                  zip(out["proposed_metal"], out["proposed_cid"], strict=True)]
-        out["score"] = pd.to_numeric(sub[col["score"]], errors="coerce").round(3).tolist()
+        for name in ("score", "smelter_score"):
+            src = result_column(sub, name, required=name == "score")
+            out[name] = (pd.to_numeric(sub[src], errors="coerce").round(3).tolist() if src
+                         else [None] * len(sub))
         out["reason"] = column_text(sub, col["reason"])
+        out["explanation"] = column_text(sub, result_column(sub, "explanation", required=False))
         out["flags"] = column_text(sub, col["flags"])
     cands = [parse_candidates(v)[:top_k] for v in sub[col["candidates"]].tolist()]
     if blind:
@@ -204,28 +209,40 @@ def write_review(
     review["source_row"] = pd.array(out["source_row"], dtype="Int64")
     if not blind:
         review["score"] = review["score"].astype(float)
+        review["smelter_score"] = review["smelter_score"].astype(float)
         for k in range(top_k):
             review[f"cand{k + 1}_score"] = review[f"cand{k + 1}_score"].astype(float)
-    used = {c for cols in roles.values() for c in cols[:1]}
-    skip = used | result_columns(results) | set(META_COLUMNS)
+    # role columns shown as reported_* are not repeated (a second name column is, where it says
+    # something else than the reported name)
+    used = set()
+    for role, cols in roles.items():
+        shown = out[REPORTED_COLUMNS[role]]
+        used |= {c for c in cols if all(not v or v == w for v, w in
+                                         zip(column_text(sub, c), shown, strict=True))}
+    skip = used | result_columns(results) | meta_columns(results)
     extras = [c for c in map(str, results.columns) if c not in skip]
     for c in extras:
         name = c if c not in review.columns else f"input_{c}"
         review[name] = column_text(sub, c)
     review = review.reset_index(drop=True)
     if path is not None:
-        write_csv(review, path)
+        if is_workbook_path(path):
+            write_review_workbook(review, path)
+        else:
+            write_csv(review, path)
     return review
 
 
 def read_review(path: str | Path) -> pd.DataFrame:
-    """Read a (filled) review file as text, as saved by Excel or any editor.
+    """Read a (filled) review file as text: a workbook (its "Review" sheet, else the first) or a
+    CSV, as saved by Excel or any editor.
 
     Raises:
         InputError: the file is missing, unreadable or empty.
         ReviewError: it lacks the ``row_id`` or ``analyst_verdict`` column.
     """
-    return _check_review(read_safe_csv(path, what="review file"), str(path))
+    return _check_review(read_analyst_file(path, sheet=REVIEW_SHEET, what="review file"),
+                         str(path))
 
 
 def _check_review(review: pd.DataFrame, where: str) -> pd.DataFrame:
@@ -326,9 +343,13 @@ def apply_review(
       not_a_smelter decisions, keyed by the reported name (from the results' input columns,
       else the review file's ``reported_name``) and the row's metal, stamped
       ``decided_at`` (default: now) and ``source``. Save them with ``save_overrides``.
+      Each override records the row's reported country (ISO code; blank when unknown), so it is
+      not forced onto the same name from another country, and the reference's stamp.
     - ``report``: ``{"rows", "accept", "other", "not_a_smelter", "unsure", "not_reviewed",
-      "changed", "overrides", "override_conflicts"}`` - counts, plus the names left out of the
-      overrides because one review mapped them to different CIDs.
+      "changed", "overrides", "override_conflicts", "changes"}`` - counts, the names left out of
+      the overrides because one review gave them different answers, and one dict per changed
+      row (row_id, source_file, source_row, reported_name, verdict, before, after; before/after
+      read like ``"review CID000019"``).
 
     Every filled row is checked before anything is changed; the first problem raises
     :class:`~smelter_match.errors.ReviewError` naming the review row (spreadsheet line) and
@@ -355,6 +376,7 @@ def apply_review(
     roles = input_roles(res, input_columns)
     reported_name = coalesce(res, roles["name"])
     reported_metal = coalesce(res, roles["metal"])
+    reported_country = coalesce(res, roles["country"])
 
     rev_ids = [clean_text(v) for v in rev["row_id"].tolist()]
     bad = [(line, rid) for line, rid in enumerate(rev_ids, start=2) if rid and rid not in pos]
@@ -390,8 +412,10 @@ def apply_review(
             continue
         i = pos[rid]
         metal = _row_metal(res, i, col["metal"], reported_metal)
-        decision: dict = {"verdict": verdict, "i": i, "comment": clean_text(rec.get("analyst_comment")),
-                          "reported_name": clean_text(rec.get("reported_name"))}
+        decision: dict = {"verdict": verdict, "i": i,
+                          "comment": clean_text(rec.get("analyst_comment")),
+                          "reported_name": clean_text(rec.get("reported_name")),
+                          "reported_country": clean_text(rec.get("reported_country"))}
         if verdict == "accept":
             cid = acid or ("" if blind else clean_text(res[col["cid"]].iloc[i]))
             if not cid:
@@ -421,7 +445,10 @@ def apply_review(
 
     stamp = reference.version.stamp
     changed = 0
+    changes: list[dict] = []
     override_rows = []
+    where = {"file": column_text(res, meta_column(res, "source_file")),
+             "row": column_text(res, meta_column(res, "source_row"))}
     for rid in sorted(decided, key=lambda r: pos[r]):
         d = decided[rid]
         i, verdict = d["i"], d["verdict"]
@@ -455,22 +482,29 @@ def apply_review(
                 metal = d["metal"]
             if stamp_col:
                 updates[stamp_col] = stamp
+            country = reported_country[i] or d["reported_country"]
             override_rows.append({
                 "reported_name": reported_name[i] or d["reported_name"], "metal": metal,
-                "cid": new_cid,
-                "verdict": verdict, "comment": d["comment"],
+                "country": normalize_country(country) or "", "cid": new_cid,
+                "verdict": verdict, "comment": d["comment"], "reference_version": stamp,
             })
         for c, v in updates.items():
             _set_cell(res, i, c, v)
         after = (clean_text(res[col["cid"]].iloc[i]), clean_text(res[col["decision"]].iloc[i]))
-        changed += after != before
+        if after != before:
+            changed += 1
+            changes.append({"row_id": rid, "source_file": where["file"][i],
+                            "source_row": where["row"][i],
+                            "reported_name": reported_name[i] or d["reported_name"],
+                            "verdict": verdict, "before": " ".join(filter(None, before[::-1])),
+                            "after": " ".join(filter(None, after[::-1]))})
 
-    decisions = pd.DataFrame(override_rows,
-                             columns=["reported_name", "metal", "cid", "verdict", "comment"])
+    decisions = pd.DataFrame(override_rows, columns=["reported_name", "metal", "country", "cid",
+                                                     "verdict", "comment", "reference_version"])
     overrides, conflicts = overrides_from_decisions(
         decisions, decided_at=decided_at or now_utc(), source=source)
     report = {"rows": len(rev), **counts, "changed": changed, "overrides": len(overrides),
-              "override_conflicts": conflicts}
+              "override_conflicts": conflicts, "changes": changes}
     return res, overrides, report
 
 
@@ -508,8 +542,7 @@ def export_training_labels(review_df: pd.DataFrame | str | Path, path: str | Pat
             f"{p}: training labels from reviews are not gold labels; write them outside "
             f"reference_data/gold"
         )
-    rev = review_df if isinstance(review_df, pd.DataFrame) else read_safe_csv(
-        review_df, what="review file")
+    rev = review_df if isinstance(review_df, pd.DataFrame) else read_review(review_df)
     rows = []
     for i, rec in enumerate(rev.to_dict("records")):
         verdict = normalise_verdict(rec.get("analyst_verdict"), line=i + 2,

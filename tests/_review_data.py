@@ -13,6 +13,8 @@ from smelter_match.results import make_row_ids
 STAMP = "CMRT 6.5 / list 2026-08-22 #test"
 WHEN = "2026-08-23T10:00:00Z"
 INJECTION = '=HYPERLINK("http://evil.example","click")'
+#: What the matcher writes in ``explanation`` for review and no_match rows (shape only).
+EXPLANATION = "score lowered by: the names differ; raised by: same country"
 
 
 
@@ -62,8 +64,10 @@ def make_results() -> pd.DataFrame:
             "standard_name": best[1] if best and decision != "no_match" else "",
             "metal": metal,
             "country": "", "rmap_status": "Conformant" if best else "",
-            "score": best[2] if best else 0.05, "decision": decision,
+            "score": best[2] if best else 0.05,
+            "smelter_score": 0.99 if decision == "match" else 0.6, "decision": decision,
             "reason": "exact RMI alias" if decision == "match" else "fuzzy name",
+            "explanation": "" if decision == "match" else EXPLANATION,
             "candidates": _cands(*cands), "flags": flags, "reference_version": STAMP,
         }
         recs.append(rec)

@@ -12,9 +12,12 @@ from _review_data import INJECTION, WHEN, analyst_answers, fill, make_results
 from smelter_match import Matcher
 from smelter_match.errors import InputError
 from smelter_match.overrides import (
+    OVERRIDE_COLUMNS,
     OverrideIndex,
     find_override,
     load_overrides,
+    override_key,
+    recorded_references,
     save_overrides,
 )
 from smelter_match.reference import Reference
@@ -47,20 +50,27 @@ def test_save_overrides_merges_newest_wins_deterministically(tmp_path: Path,
     save_overrides(overrides, path)  # saving the same again changes nothing
     assert path.read_bytes() == first
 
-    # a newer decision for the same name (other spelling) and metal replaces the old one
-    newer = pd.DataFrame([{"reported_name": "AIDA CHEM.", "metal": "gold", "cid": "cid19",
-                           "verdict": "match", "comment": "", "decided_at": "2026-09-01T00:00:00Z",
-                           "source": "hand"},
+    # a newer decision for the same name (other spelling), metal and country replaces the old
+    # one; an older one does not; a blank-country decision sits beside a country's own
+    newer = pd.DataFrame([{"reported_name": "AIDA CHEM.", "metal": "gold", "country": "Japan",
+                           "cid": "cid19", "verdict": "match", "comment": "",
+                           "decided_at": "2026-09-01T00:00:00Z", "source": "hand"},
                           {"reported_name": "Abington | Reldan", "metal": "Gold",
-                           "cid": "CID002708", "verdict": "match", "comment": "older",
-                           "decided_at": "2020-01-01T00:00:00Z", "source": "hand"}])
+                           "country": "usa", "cid": "CID002708", "verdict": "match",
+                           "comment": "older", "decided_at": "2020-01-01T00:00:00Z",
+                           "source": "hand"},
+                          {"reported_name": "Aida Chem", "metal": "Gold", "cid": "CID000019",
+                           "verdict": "match", "decided_at": "2026-09-01T00:00:00Z",
+                           "source": "hand, any country"}])
     merged = save_overrides(newer, path)
-    assert len(merged) == 3
-    m = merged.set_index("key")
-    aida = find_override(merged, "Aida Chem", "Gold")
-    assert aida["source"] == "hand" and aida["cid"] == "CID000019"
-    assert find_override(OverrideIndex(merged), "Abington Reldan", "Gold")["cid"] == "CID000015"
-    assert list(m.index) == sorted(m.index)
+    assert len(merged) == 4
+    assert find_override(merged, "Aida Chem", "Gold", "JP")["source"] == "hand"
+    assert find_override(merged, "Aida Chem", "Gold")["source"] == "hand, any country"
+    assert find_override(merged, "Aida Chem", "Gold", "China")["source"] == "hand, any country"
+    assert find_override(OverrideIndex(merged), "Abington Reldan", "Gold",
+                         "US")["cid"] == "CID000015"
+    keys = merged[["metal", "key", "country"]].apply(tuple, axis=1).tolist()
+    assert keys == sorted(keys)
     # order of the merged input does not matter
     other = tmp_path / "o2.csv"
     save_overrides(newer, other)
@@ -87,11 +97,21 @@ def test_load_overrides_validation(tmp_path: Path) -> None:
     path.write_text("name,cid\nFoo,CID000015\n", encoding="utf-8")
     with pytest.raises(InputError, match="lacks column"):
         load_overrides(path)
-    # a hand-written file: no key column, metal blank = any metal, blank lines skipped
+    path.write_text(header.replace("source", "source,country")
+                    + "Foo,Gold,CID000015,match,,,,Atlantis\n", encoding="utf-8")
+    with pytest.raises(InputError, match="country 'Atlantis' is not a country"):
+        load_overrides(path)
+    # a hand-written file (as written before the country and reference_version columns): no key
+    # column, metal blank = any metal, blank lines skipped
     path.write_text(header + "Foo Smelting Co,,15,match,,,\n,,,,,,\n", encoding="utf-8")
     loaded = load_overrides(path)
-    assert loaded["cid"].tolist() == ["CID000015"] and loaded["key"].iloc[0]
-    assert find_override(loaded, "foo smelting", "Tin")["cid"] == "CID000015"
+    assert loaded.columns.tolist() == list(OVERRIDE_COLUMNS)
+    assert loaded["cid"].tolist() == ["CID000015"] and loaded["key"].tolist() == ["foo smelting co"]
+    assert (loaded["country"].tolist(), loaded["reference_version"].tolist()) == ([""], [""])
+    assert find_override(loaded, "FOO SMELTING CO.", "Tin", "Peru")["cid"] == "CID000015"
+    # the key keeps every word, the legal form included
+    assert find_override(loaded, "foo smelting", "Tin") is None
+    assert find_override(loaded, "Foo Smelting Ltd", "Tin") is None
 
 
 def test_saved_overrides_drive_the_matcher(tmp_path: Path, reference: Reference) -> None:
@@ -130,3 +150,85 @@ def test_override_metal_must_be_a_3tg_metal(tmp_path: Path) -> None:
         load_overrides(tmp_path / "ov.csv")
     (tmp_path / "ov.csv").write_text("reported_name,metal,cid,verdict\nFoo,gold,CID000015,match\n")
     assert load_overrides(tmp_path / "ov.csv")["metal"].tolist() == ["Gold"]
+
+
+# ------------------------------------------------------------------------------------------------
+# what an override applies to: the name as the analyst saw it, the metal, the country
+
+
+def _override(name: str, cid: str, verdict: str = "other", *, metal: str = "Gold",
+              country: str = "", when: str = WHEN) -> dict:
+    return {"reported_name": name, "metal": metal, "country": country, "cid": cid,
+            "verdict": verdict, "comment": "", "decided_at": when, "source": "test",
+            "reference_version": "list 2026-08-22 #abc"}
+
+
+def test_override_key_keeps_the_legal_form() -> None:
+    assert override_key("Metalor Technologies S.A.") == override_key("METALOR TECHNOLOGIES SA")
+    assert override_key("Metalor Technologies S.A.") != override_key("Metalor Technologies Ltd.")
+    assert override_key("Metalor Technologies S.A.") != override_key("Metalor Technologies")
+
+
+def test_lookup_by_country() -> None:
+    index = OverrideIndex(pd.DataFrame([
+        _override("Metalor Technologies S.A.", "CID001153", country="Switzerland"),
+        _override("Metalor Technologies S.A.", "CID001152", country="HK"),
+        _override("Acme Trading", "", "not_a_smelter", country="CN"),
+    ]))
+    key = override_key("Metalor Technologies S.A.")
+    assert index.lookup(key, "Gold", "CH").row["cid"] == "CID001153"
+    assert index.lookup(key, "Gold", "HK").row["cid"] == "CID001152"
+    other = index.lookup(key, "Gold", "CN")
+    assert other.row is None and {r["country"] for r in other.elsewhere} == {"CH", "HK"}
+    # no country on the row: the two countries' answers disagree, so neither is forced
+    assert index.lookup(key, "Gold", "").row is None
+    # ... but one country's answer applies to a row whose country is unknown
+    acme = override_key("Acme Trading")
+    assert index.lookup(acme, "Gold", "").row["verdict"] == "not_a_smelter"
+    assert index.lookup(acme, "Gold", "US").row is None
+    assert index.lookup(acme, "Tin", "CN") is None  # another metal
+    assert index.lookup(override_key("Acme Trading Ltd"), "Gold", "CN") is None
+
+
+def test_recorded_references_newest_first() -> None:
+    rows = pd.DataFrame([_override("A", "CID000015", when="2026-01-01T00:00:00Z"),
+                         _override("B", "CID000019", when="2026-05-01T00:00:00Z")])
+    rows.loc[1, "reference_version"] = "list 2026-05-01 #def"
+    assert recorded_references(rows) == ["list 2026-05-01 #def", "list 2026-08-22 #abc"]
+    assert recorded_references(rows.drop(columns="reference_version")) == []
+
+
+def test_matcher_applies_an_override_only_where_the_analyst_decided(
+        reference: Reference) -> None:
+    """Regression (issue 12): an 'other' override was keyed without legal form and country, so
+    "Metalor Technologies S.A." (Switzerland) also forced "Metalor Technologies Ltd." reported in
+    China onto the Swiss CID."""
+    ov = pd.DataFrame([_override("Metalor Technologies S.A.", "CID001153",
+                                 country="SWITZERLAND")])
+    matcher = Matcher(reference, overrides=ov)
+    inp = pd.DataFrame({
+        "name": ["Metalor Technologies S.A.", "METALOR TECHNOLOGIES SA", "Metalor Technologies S.A.",
+                 "Metalor Technologies Ltd."],
+        "metal": ["Gold"] * 4, "country": ["Switzerland", "", "CHINA", "CHINA"]})
+    out = matcher.match(inp, name="name", metal="metal", country="country")
+    c, d, f = (result_column(out, n) for n in ("cid", "decision", "flags"))
+    # the analyst's own name and country, and the same name without a country: forced
+    for i in (0, 1):
+        assert (out[c].iloc[i], out[d].iloc[i]) == ("CID001153", "match")
+        assert "analyst_override" in out[f].iloc[i]
+    # the same name from another country: the model answers, a person decides, flagged
+    assert out[d].iloc[2] == "review"
+    assert "override_other_country=CH" in out[f].iloc[2].split(";")
+    assert "analyst_override" not in out[f].iloc[2]
+    assert out[result_column(out, "reason")].iloc[2].startswith(
+        "analyst override decided for CH, this row says CN")
+    # another legal form is another name: no override at all
+    assert "override" not in out[f].iloc[3]
+
+
+def test_override_to_a_cid_the_reference_lacks_goes_to_review(reference: Reference) -> None:
+    """Never silently ignored: a CID not in the reference for the row's metal is flagged."""
+    ov = pd.DataFrame([_override("Abington Reldan Metals", "CID001070", metal="")])  # a Tin CID
+    out = Matcher(reference, overrides=ov).match_one("Abington Reldan Metals", metal="Gold")
+    assert out.decision == "review"
+    assert "override_cid_not_in_reference=CID001070" in out.flags

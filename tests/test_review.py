@@ -199,9 +199,17 @@ def test_round_trip_through_files(tmp_path: Path, reference: Reference) -> None:
     filled.to_csv(tmp_path / "filled.csv", index=False, encoding="utf-8-sig")  # as Excel saves
     updated, overrides, report = apply_review(tmp_path / "filled.csv", results, reference,
                                               decided_at=WHEN)
+    changes = report.pop("changes")
     assert report == {"rows": len(review), "accept": 1, "other": 1, "not_a_smelter": 1,
                       "unsure": 1, "not_reviewed": 1, "changed": 3, "overrides": 3,
                       "override_conflicts": []}
+    # what changed, row by row, in results order (for the CLI to print)
+    assert [(c["reported_name"], c["before"], c["after"], c["verdict"]) for c in changes] == [
+        ("Aida Chem", "review CID000019", "match CID000019", "accept"),
+        ("Abington | Reldan", "review CID002708", "match CID000015", "other"),
+        (INJECTION, "review CID000015", "no_match", "not_a_smelter"),
+    ]
+    assert changes[0]["source_file"] == "a.xlsx" and changes[0]["source_row"] == "6"
     assert updated.columns.tolist() == results.columns.tolist()
     u = updated.set_index("row_id")
 
@@ -244,8 +252,15 @@ def test_round_trip_through_files(tmp_path: Path, reference: Reference) -> None:
     assert (overrides["decided_at"] == WHEN).all()
     assert (overrides["source"] == "analyst_review").all()
     assert (overrides["metal"] == "Gold").all()
+    # the country the analyst saw (ISO code; "-1+1" is no country) and the reference checked
+    assert o.loc["Aida Chem", "country"] == "JP" and o.loc["Abington | Reldan", "country"] == "US"
+    assert o.loc[INJECTION, "country"] == ""
+    assert (overrides["reference_version"] == reference.version.stamp).all()
     assert find_override(overrides, "AIDA CHEM.", "gold")["cid"] == "CID000019"
+    assert find_override(overrides, "Aida Chem", "gold", "JAPAN")["cid"] == "CID000019"
+    assert find_override(overrides, "Aida Chem", "gold", "China") is None  # another country
     assert find_override(overrides, "Aida Chem", "Tin") is None
+    assert find_override(overrides, "Aida Chemical", "Gold") is None  # another name
 
     # annex after the review: the newly matched facilities are in it
     annex = build_annex(updated, reference)
