@@ -13,7 +13,10 @@
 - ``version``: which files, template version, list date and a content hash. Every output carries it.
 
 The merged result is cached (JSON, keyed by the content hash of the input files) in the user cache
-directory, so a second load of the same files takes a fraction of a second.
+directory, so a second load of the same files takes a fraction of a second. Every reference loaded
+from files is also *remembered by its stamp* (:func:`reference_for_stamp`): outputs carry the
+stamp in ``reference_version``, so later commands (``review apply``, a ``match`` with an override
+file) find the reference that produced a results file without being told again.
 """
 
 from __future__ import annotations
@@ -190,7 +193,10 @@ def load_reference(*sources: str | Path | Iterable[str | Path], use_cache: bool 
     if not flat:
         return default_reference()
     if len(flat) == 1 and str(flat[0]).endswith(".json.gz"):
-        return Reference.load_compiled(flat[0])
+        ref = Reference.load_compiled(flat[0])
+        if use_cache:
+            _remember(ref, compiled=flat[0])
+        return ref
     paths = expand_paths(flat)
     hashes = [(str(p), file_sha256(p)) for p in paths]
     # The stamp identifies the data (the files' contents), the cache key also this code's version
@@ -200,7 +206,9 @@ def load_reference(*sources: str | Path | Iterable[str | Path], use_cache: bool 
     cached = cache_dir() / "compiled" / f"{key[:32]}.json.gz"
     if use_cache and cached.exists():
         try:
-            return Reference.load_compiled(cached)
+            ref = Reference.load_compiled(cached)
+            _remember(ref, sources=paths)
+            return ref
         except ReferenceLoadError:
             pass  # stale or damaged: rebuild below
     explicit = {str(Path(p).expanduser()) for p in flat if Path(p).expanduser().is_file()}
@@ -220,6 +228,7 @@ def load_reference(*sources: str | Path | Iterable[str | Path], use_cache: bool 
     if use_cache:
         with contextlib.suppress(OSError):  # a read-only cache dir only costs speed
             ref.save(cached)
+        _remember(ref, sources=paths)
     return ref
 
 
@@ -241,7 +250,88 @@ def import_reference(*sources: str | Path) -> tuple[Reference, Path]:
     ref = load_reference(*sources, use_cache=False)
     target = cache_dir() / "default_reference.json.gz"
     ref.save(target)
+    _remember(ref, sources=expand_paths(list(sources)))
     return ref, target
+
+
+# ------------------------------------------------------------------------------------------------
+# References remembered by their stamp
+# ------------------------------------------------------------------------------------------------
+
+def _stamp_hash(stamp: str) -> str:
+    """The content-hash prefix a stamp ends with (``... #1a2b3c4d5e6f``), or ""."""
+    _, sep, tail = stamp.strip().rpartition("#")
+    tail = tail.strip().lower()
+    return tail if sep and tail and all(c in "0123456789abcdef" for c in tail) else ""
+
+
+def _remember(ref: Reference, *, sources: Iterable[str | Path] = (),
+              compiled: str | Path | None = None) -> None:
+    """Note where the reference with this stamp can be loaded from again (best effort)."""
+    short = _stamp_hash(ref.version.stamp)
+    if not short:
+        return
+    entry = {"stamp": ref.version.stamp, "content_hash": ref.version.content_hash,
+             "sources": sorted(str(Path(p).expanduser().resolve()) for p in sources),
+             "compiled": str(Path(compiled).expanduser().resolve()) if compiled else ""}
+    target = cache_dir() / "stamps" / f"{short}.json"
+    with contextlib.suppress(OSError):
+        if target.exists() and json.loads(target.read_text(encoding="utf-8")) == entry:
+            return
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(".tmp")
+        tmp.write_text(json.dumps(entry, indent=1), encoding="utf-8")
+        os.replace(tmp, target)
+    with contextlib.suppress(OSError, ReferenceLoadError):
+        # a copy that survives the files moving: the compiled reference, stored by stamp
+        copy = cache_dir() / "stamps" / f"{short}.json.gz"
+        if not copy.exists():
+            ref.save(copy)
+
+
+def reference_for_stamp(stamp: str) -> Reference:
+    """The reference whose ``version.stamp`` is ``stamp``, as loaded earlier on this computer.
+
+    Tried in order: the files it was built from (through the cache, so current normalisation
+    applies), the compiled file it was loaded from, a compiled copy kept by stamp. Each candidate
+    is accepted only if its content hash is the stamp's.
+
+    Raises:
+        ReferenceLoadError: the stamp is malformed, or no reference with it is known here.
+    """
+    short = _stamp_hash(stamp)
+    if not short:
+        raise ReferenceLoadError(f"{stamp!r} is not a reference stamp (like 'list 2026-08-22 #...')")
+    folder = cache_dir() / "stamps"
+    try:
+        entry = json.loads((folder / f"{short}.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        entry = {}
+
+    def ok(ref: Reference) -> bool:
+        return ref.version.content_hash.startswith(short)
+
+    sources = [p for p in entry.get("sources", []) if Path(p).exists()]
+    if sources and len(sources) == len(entry.get("sources", [])):
+        with contextlib.suppress(ReferenceLoadError, OSError):
+            ref = load_reference(*sources)
+            if ok(ref):
+                return ref
+    for compiled in (entry.get("compiled"), folder / f"{short}.json.gz"):
+        if compiled and Path(compiled).is_file():
+            with contextlib.suppress(ReferenceLoadError):
+                ref = Reference.load_compiled(compiled)
+                if ok(ref):
+                    return ref
+    raise ReferenceLoadError(
+        f"the RMI reference {stamp!r} is not known on this computer; pass it with "
+        f"--reference PATH (the CMRT workbooks / RMI exports it was built from)"
+    )
+
+
+def has_default_reference() -> bool:
+    """Whether :func:`default_reference` has one to give (the variable is set, or an import)."""
+    return bool(os.environ.get(ENV_REFERENCE)) or (cache_dir() / "default_reference.json.gz").exists()
 
 
 def default_reference() -> Reference:

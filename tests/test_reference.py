@@ -465,3 +465,40 @@ def test_cli_diff_table_and_csv(rmi_dir: Path, rmi_exports_dir: Path, tmp_path: 
                      "--new", str(rmi_exports_dir / "CMRT.xml"),
                      "--new", str(rmi_exports_dir / "REVISIONS.xml")]) == 0
     assert "Agosi AG" in capsys.readouterr().out
+
+
+# ------------------------------------------------------------------------------------------------
+# references remembered by stamp (so later commands find the one that produced a results file)
+
+
+def test_reference_for_stamp_finds_what_was_loaded(rmi_exports_dir: Path, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from smelter_match.reference import reference_for_stamp
+
+    monkeypatch.setenv("SMELTER_MATCH_CACHE_DIR", str(tmp_path / "cache"))
+    copy = tmp_path / "exports"
+    shutil.copytree(rmi_exports_dir, copy)
+    ref = load_reference(copy)
+    stamp = ref.version.stamp
+    again = reference_for_stamp(stamp)
+    assert again.version == ref.version
+    pd.testing.assert_frame_equal(again.facilities, ref.facilities)
+    # the files are gone: the compiled copy kept by stamp still answers
+    shutil.rmtree(copy)
+    assert reference_for_stamp(f"  {stamp} ").version.content_hash == ref.version.content_hash
+    # stamps this computer never saw, and text that is no stamp, are clear errors
+    with pytest.raises(ReferenceLoadError, match="not known on this computer.*--reference"):
+        reference_for_stamp("CMRT 6.5 / list 2026-08-22 #0123456789ab")
+    with pytest.raises(ReferenceLoadError, match="is not a reference stamp"):
+        reference_for_stamp("yesterday's list")
+
+
+def test_compiled_reference_is_remembered_too(rmi_exports_dir: Path, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from smelter_match.reference import reference_for_stamp
+
+    monkeypatch.setenv("SMELTER_MATCH_CACHE_DIR", str(tmp_path / "cache"))
+    compiled = tmp_path / "ref.json.gz"
+    load_reference(rmi_exports_dir, use_cache=False).save(compiled)
+    ref = load_reference(compiled)
+    assert reference_for_stamp(ref.version.stamp).version == ref.version
