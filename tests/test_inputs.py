@@ -350,3 +350,23 @@ def test_frame_has_no_nan(tmp_path: Path) -> None:
     pd.testing.assert_frame_equal(
         f, pd.DataFrame({"name": ["Foo", ""], "metal": ["", "Tin"]}, dtype=object)
     )
+
+
+def test_read_inputs_can_skip_bad_files(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.csv").write_text("Smelter Name\nFoo\n", encoding="utf-8")
+    (folder / "b.xlsx").write_bytes(b"not a workbook")
+    (folder / "c.csv").write_text("just,some\n1,2\n", encoding="utf-8")
+    (folder / "d.csv").write_text("smelter\nBar\n", encoding="utf-8")
+    with pytest.raises(InputError, match="b.xlsx"):
+        read_inputs(folder)  # strict by default
+    skipped: list[tuple[str, str]] = []
+    tables = read_inputs([folder, tmp_path / "missing.csv"],
+                         on_bad_file=lambda p, why: skipped.append((p, why)))
+    assert [Path(t.source).name for t in tables] == ["a.csv", "d.csv"]
+    assert [Path(p).name for p, _ in skipped] == ["b.xlsx", "c.csv", "missing.csv"]
+    assert skipped[0][1].startswith("not an Excel workbook")
+    assert "no smelter name column" in skipped[1][1]
+    assert skipped[2][1] == "file or folder not found"
+    assert all("\n" not in why for _, why in skipped)

@@ -82,3 +82,11 @@ def test_write_csv_neutralises_headers_and_is_deterministic(tmp_path: Path) -> N
     assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
     text = (tmp_path / "a.csv").read_text(encoding="utf-8-sig")
     assert text == '\'=evil\n\'@x\n"a,b"\n"say ""hi"""\n"line\nbreak"\n'
+
+
+def test_write_csv_to_a_stream_has_no_bom() -> None:
+    import io
+
+    buf = io.StringIO()
+    write_csv(pd.DataFrame({"name": ["=1+1", "Aida"], "score": [0.5, 1.0]}), buf)
+    assert buf.getvalue() == "name,score\n'=1+1,0.5\nAida,1.0\n"

@@ -35,7 +35,7 @@ naming the file.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -335,17 +335,46 @@ def read_input(path: str | Path, **overrides: Any) -> InputTable:
     return read_table(path, **overrides)
 
 
-def read_inputs(paths: str | Path | Iterable[str | Path], **overrides: Any) -> list[InputTable]:
+def read_inputs(paths: str | Path | Iterable[str | Path], *,
+                on_bad_file: Callable[[str, str], None] | None = None,
+                **overrides: Any) -> list[InputTable]:
     """Read every input: files as given, folders expanded to their .csv/.xlsx/.xlsm/.xls files.
 
     Folders are not searched recursively; their files are read in name order, skipping Excel lock
     files ("~$...") and hidden files.
+
+    ``on_bad_file``: by default the first file that cannot be read raises. With a callback, such a
+    file (or a given path that does not exist) is skipped instead and reported as
+    ``on_bad_file(path, one_line_reason)``; the other files are still read.
+
+    Raises:
+        InputError: a file cannot be read (without ``on_bad_file``).
     """
     if isinstance(paths, str | Path):
         paths = [paths]
     out: list[InputTable] = []
     for given in paths:
         p = Path(given)
-        for f in tables.expand_paths([p], suffixes=INPUT_SUFFIXES, recursive=False):
-            out.append(read_input(given if f == p else f, **overrides))
+        try:
+            files = tables.expand_paths([p], suffixes=INPUT_SUFFIXES, recursive=False)
+        except InputError as exc:
+            if on_bad_file is None:
+                raise
+            on_bad_file(str(given), _reason(exc, given))
+            continue
+        for f in files:
+            where = given if f == p else f
+            try:
+                out.append(read_input(where, **overrides))
+            except (InputError, OSError) as exc:
+                if on_bad_file is None:
+                    raise
+                on_bad_file(str(where), _reason(exc, where))
     return out
+
+
+def _reason(exc: BaseException, path: str | Path) -> str:
+    """The error's message without the leading file name (the report names the file)."""
+    text = " ".join(str(exc).split())
+    prefix = f"{path}: "
+    return text[len(prefix):] if text.startswith(prefix) else text

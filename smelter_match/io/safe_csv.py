@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TextIO, TypeVar
 
 import pandas as pd
 
@@ -48,22 +48,25 @@ def _neutralise_cell(value: Any) -> Any:
     return neutralise(value) if isinstance(value, str) else value
 
 
-def write_csv(df: pd.DataFrame, path: str | Path) -> None:
+def write_csv(df: pd.DataFrame, path: str | Path | TextIO) -> None:
     """Write ``df`` to ``path`` as an Excel-safe CSV.
 
     UTF-8 with BOM, comma-separated, ``\\n`` line endings, minimal quoting, no index; missing
     values are written as empty cells. Every text cell, and every column name, is passed through
     :func:`neutralise`. The output depends only on ``df``, so equal frames give identical bytes.
+    ``path`` may also be an open text stream (e.g. ``sys.stdout``): the same CSV without the BOM,
+    which belongs to files, not to pipes.
     """
     out = df.copy()
     for col in out.columns:
         if not (pd.api.types.is_numeric_dtype(out[col]) or pd.api.types.is_bool_dtype(out[col])):
             out[col] = out[col].map(_neutralise_cell)
     out.columns = [_neutralise_cell(str(c)) for c in out.columns]
+    stream = hasattr(path, "write")
     out.to_csv(
-        Path(path),
+        path if stream else Path(path),  # type: ignore[arg-type]
         index=False,
-        encoding="utf-8-sig",
+        encoding=None if stream else "utf-8-sig",
         lineterminator="\n",
         quoting=csv.QUOTE_MINIMAL,
         na_rep="",
