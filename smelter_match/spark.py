@@ -35,7 +35,17 @@ The output schema is the input schema followed by :data:`~smelter_match.results.
 already uses is prefixed with :data:`~smelter_match.results.RESULT_PREFIX` (``match_cid`` ...), as
 in pandas. Spark resolves column names case-insensitively unless ``spark.sql.caseSensitive`` is on,
 so in that (default) mode a clash is detected case-insensitively too (an input ``CID`` column gives
-``match_cid``); otherwise the output would hold two columns Spark cannot tell apart."""
+``match_cid``); otherwise the output would hold two columns Spark cannot tell apart.
+
+Which Python the workers run: on a cluster, whatever Spark is configured with. In local mode
+(``local``, ``local[n]``, ``local-cluster[...]``: the workers run on this machine) PySpark would
+start ``python3`` from the PATH unless ``PYSPARK_PYTHON`` is set; from a virtual environment that
+is not activated, that is another interpreter without pandas, and the job dies deep in a Spark
+traceback. So for a local master the workers run ``PYSPARK_PYTHON`` if set, else the
+``spark.pyspark.python`` setting, else the driver's own interpreter (``sys.executable``); an
+interpreter other than the driver's is checked once (it must import pandas, pyarrow and
+smelter_match, and be the driver's Python version), and :func:`match_spark` stops with a one-line
+:class:`~smelter_match.errors.InputError` when it cannot."""
 
 from __future__ import annotations
 
@@ -44,10 +54,14 @@ import gzip
 import hashlib
 import json
 import os
+import shutil
+import subprocess
+import sys
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -119,7 +133,8 @@ def match_spark(spark_df: SparkDataFrame, reference: Reference, *, name: str = "
     # so the matcher cache they use is this module's, shared by every task of the process.
     fn = functools.partial(_match_batches, key=key, state=state,
                            cols=(name, metal, country, reported_cid), out_names=out_names)
-    return spark_df.mapInPandas(fn, schema)
+    with _local_worker_python(spark):
+        return spark_df.mapInPandas(fn, schema)
 
 
 def result_schema(input_schema: StructType, *, case_sensitive: bool = False) -> StructType:
@@ -138,6 +153,98 @@ def result_schema(input_schema: StructType, *, case_sensitive: bool = False) -> 
                              "so the matcher's result column can be added")
         fields.append(StructField(target, DoubleType() if c in NUMERIC_COLUMNS else StringType(), True))
     return StructType(fields)
+
+
+# ------------------------------------------------------------------------------------------------
+# Driver side: which Python the local workers run
+# ------------------------------------------------------------------------------------------------
+
+#: Interpreter path -> why local workers cannot run it ("" = they can); checked once per process.
+_PYTHON_PROBLEMS: dict[str, str] = {}
+_PROBE = ("import sys\n"
+          "try:\n    import pandas, pyarrow, smelter_match\n"
+          "except ImportError as e:\n    print('missing', e.name); sys.exit(0)\n"
+          "print('ok', '%d.%d' % sys.version_info[:2])\n")
+
+
+def _worker_python(master: str | None, env_python: str | None, conf_python: str | None
+                   ) -> tuple[str | None, str]:
+    """(interpreter the Python workers of a ``master`` session must run, where it comes from).
+
+    ``(None, "")`` when Spark's own choice stands: any master that is not local. For a local
+    master: ``PYSPARK_PYTHON`` (``env_python``) if set, else ``spark.pyspark.python``
+    (``conf_python``, which PySpark does not apply to a session started from Python), else the
+    driver's interpreter.
+    """
+    if not str(master or "").startswith("local"):
+        return None, ""
+    if env_python:
+        return env_python, "PYSPARK_PYTHON"
+    if conf_python:
+        return conf_python, "spark.pyspark.python"
+    return sys.executable, "the driver's interpreter"
+
+
+def _python_problem(python: str) -> str:
+    """Why local Python workers cannot run ``python`` (``""`` when they can); cached.
+
+    The driver's own interpreter is fine by construction; another one must start, import pandas,
+    pyarrow and smelter_match, and have the driver's major.minor version (PySpark refuses others).
+    """
+    path = shutil.which(python) or python
+    if os.path.abspath(path) == os.path.abspath(sys.executable):
+        return ""
+    if python not in _PYTHON_PROBLEMS:
+        try:
+            proc = subprocess.run([path, "-c", _PROBE], capture_output=True, text=True,
+                                  timeout=120)
+            words = proc.stdout.split()
+        except (OSError, subprocess.SubprocessError) as exc:
+            proc, words = None, ["failed", f"({type(exc).__name__}: {exc})"]
+        driver = f"{sys.version_info[0]}.{sys.version_info[1]}"
+        if words[:1] == ["missing"]:
+            problem = f"cannot import {words[1] if len(words) > 1 else 'a needed module'}"
+        elif words[:1] == ["ok"] and words[1:2] != [driver]:
+            problem = f"is Python {words[1] if len(words) > 1 else '?'}, the driver is {driver}"
+        elif words[:1] != ["ok"]:
+            last = (proc.stderr.strip().splitlines() or [""])[-1] if proc is not None else ""
+            problem = f"cannot be started {' '.join(words[1:]) or last}".strip()
+        else:
+            problem = ""
+        _PYTHON_PROBLEMS[python] = problem
+    return _PYTHON_PROBLEMS[python]
+
+
+@contextmanager
+def _local_worker_python(spark: Any) -> Iterator[None]:
+    """While Python UDFs are created inside, a local session's workers run the interpreter of
+    :func:`_worker_python` (PySpark reads ``SparkContext.pythonExec`` when it wraps a UDF); the
+    context's own setting is restored afterwards, so nothing else the user runs is changed.
+
+    Raises:
+        InputError: that interpreter cannot run the workers (one line: which, and why).
+    """
+    try:
+        sc = spark.sparkContext
+        master = sc.master
+    except Exception:  # noqa: BLE001 - Spark Connect: no SparkContext, the server decides
+        sc = master = None
+    python, source = _worker_python(master, os.environ.get("PYSPARK_PYTHON"),
+                                    sc.getConf().get("spark.pyspark.python") if sc else None)
+    if python is None:
+        yield
+        return
+    problem = _python_problem(python)
+    if problem:
+        raise InputError(f"Spark's Python workers would run {python} ({source}), which {problem}; "
+                         "set PYSPARK_PYTHON to an interpreter where smelter-match[spark] is "
+                         f"installed, e.g. {sys.executable}")
+    before = sc.pythonExec
+    sc.pythonExec = python
+    try:
+        yield
+    finally:
+        sc.pythonExec = before
 
 
 # ------------------------------------------------------------------------------------------------
@@ -277,5 +384,7 @@ def _stats_partition(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
 def _collect_executor_stats(spark: Any, tasks: int = 8) -> dict[int, dict[str, Any]]:
     """:func:`_executor_stats` of the Python workers serving SQL tasks, by pid (best effort:
     a worker that gets none of the ``tasks`` is not seen)."""
-    rows = spark.range(0, tasks, 1, tasks).mapInPandas(_stats_partition, "stats string").collect()
+    with _local_worker_python(spark):
+        frame = spark.range(0, tasks, 1, tasks).mapInPandas(_stats_partition, "stats string")
+    rows = frame.collect()
     return {s["pid"]: s for s in (json.loads(r["stats"]) for r in rows)}

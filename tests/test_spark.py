@@ -32,7 +32,7 @@ from smelter_match.classify import Model  # noqa: E402
 from smelter_match.errors import InputError  # noqa: E402
 from smelter_match.matcher import Matcher  # noqa: E402
 from smelter_match.overrides import OVERRIDE_COLUMNS  # noqa: E402
-from smelter_match.results import RESULT_COLUMNS, RESULT_PREFIX  # noqa: E402
+from smelter_match.results import NUMERIC_COLUMNS, RESULT_COLUMNS, RESULT_PREFIX  # noqa: E402
 from smelter_match.spark import match_spark, result_schema  # noqa: E402
 
 pytestmark = pytest.mark.spark
@@ -128,7 +128,7 @@ def test_result_schema_types_and_prefix(spark: SparkSession) -> None:
     assert s.fieldNames() == expected
     added = s.fields[len(inp.fields):]
     assert [f.dataType for f in added] == [
-        DoubleType() if c == "score" else StringType() for c in RESULT_COLUMNS]
+        DoubleType() if c in NUMERIC_COLUMNS else StringType() for c in RESULT_COLUMNS]
     # case-sensitive sessions clash only on identical names, exactly like pandas
     assert result_schema(inp, case_sensitive=True).fieldNames()[4:] == [
         RESULT_PREFIX + c if c == "cid" else c for c in RESULT_COLUMNS]
@@ -199,8 +199,9 @@ def test_model_and_overrides_are_shipped(spark: SparkSession, reference: Any,
     base = matcher.match(pdf, **cols)
 
     # a model with other thresholds must change decisions, on executors too
-    strict = Model.from_dict({**Model.load().to_dict(), "thresholds": {"match": 1.01,
-                                                                      "review": 1.01}})
+    shipped = Model.load().to_dict()
+    strict = Model.from_dict({**shipped, "thresholds": {**shipped["thresholds"], "match": 1.01,
+                                                        "smelter_match": 1.01}})
     want = Matcher(reference, strict).match(pdf, **cols)
     assert not want.equals(base)  # the test itself is sound
     _assert_same_rows(match_spark(sdf, reference, model=strict, **cols).toPandas(), want)
@@ -304,3 +305,89 @@ def test_one_matcher_per_executor_process(spark: SparkSession, reference: Any) -
     for s in after.values():
         assert len(s["cached"]) <= sm_spark.MAX_CACHED_MATCHERS
     assert not sm_spark._MATCHERS  # the driver never built one: it only ships the payload
+
+
+# ------------------------------------------------------------------------------------------------
+# Which Python the local workers run
+# ------------------------------------------------------------------------------------------------
+
+def _python_without_pandas(folder: Path) -> Path:
+    """A ``python3`` like the one on the PATH beside a venv that is not activated: the same
+    version as this interpreter, without its site-packages (so no pandas, pyarrow, smelter_match)."""
+    base = getattr(sys, "_base_executable", None) or sys.executable
+    folder.mkdir(parents=True, exist_ok=True)
+    exe = folder / "python3"
+    exe.write_text(f'#!/bin/sh\nexec "{base}" -S "$@"\n', encoding="utf-8")
+    exe.chmod(0o755)
+    return exe
+
+
+def test_local_workers_default_to_the_driver_interpreter() -> None:
+    pick = sm_spark._worker_python
+    assert pick("local[2]", None, None) == (sys.executable, "the driver's interpreter")
+    assert pick("local", "", None)[0] == sys.executable
+    assert pick("local-cluster[2,1,1024]", None, None)[0] == sys.executable
+    assert pick("local[*]", "/opt/py/bin/python", "/x/python") == ("/opt/py/bin/python",
+                                                                   "PYSPARK_PYTHON")
+    assert pick("local[1]", None, "/x/python") == ("/x/python", "spark.pyspark.python")
+    # a cluster's executors run whatever the cluster is configured with
+    assert pick("yarn", None, None) == (None, "")
+    assert pick("spark://host:7077", None, None) == (None, "")
+    assert sm_spark._python_problem(sys.executable) == ""
+
+
+def test_an_unusable_worker_python_is_a_one_line_error(spark: SparkSession, reference: Any,
+                                                       tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    bad = _python_without_pandas(tmp_path / "bin")
+    monkeypatch.setenv("PYSPARK_PYTHON", str(bad))
+    sdf = spark.createDataFrame(pd.DataFrame({"name": ["x"]}))
+    before = spark.sparkContext.pythonExec
+    with pytest.raises(InputError) as err:
+        match_spark(sdf, reference)
+    message = str(err.value)
+    assert "\n" not in message and str(bad) in message and "PYSPARK_PYTHON" in message
+    assert "cannot import pandas" in message and sys.executable in message
+    assert spark.sparkContext.pythonExec == before
+
+
+def test_match_spark_from_a_venv_that_is_not_activated(tmp_path: Path) -> None:
+    """No PYSPARK_PYTHON, and the PATH's ``python3`` lacks pandas (as beside a venv that is not
+    activated): local workers must run the driver's interpreter, not die in a Spark traceback."""
+    import os
+    import subprocess
+
+    from _support import EXPORTS_DIR
+
+    if not EXPORTS_DIR.is_dir():
+        pytest.skip("needs the RMI exports under ../shared/rmi")
+    bad = _python_without_pandas(tmp_path / "bin")
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PYSPARK_PYTHON", "PYSPARK_DRIVER_PYTHON", "VIRTUAL_ENV")}
+    env.update(PATH=f"{bad.parent}{os.pathsep}{env.get('PATH', '')}",
+               SMELTER_MATCH_CACHE_DIR=str(tmp_path / "cache"))
+    script = f"""
+import pandas as pd
+from pyspark.sql import SparkSession
+from smelter_match import Matcher, load_reference
+from smelter_match.spark import match_spark
+
+ref = load_reference({str(EXPORTS_DIR)!r})
+spark = (SparkSession.builder.master("local[2]").config("spark.ui.enabled", "false")
+         .config("spark.driver.bindAddress", "127.0.0.1").config("spark.driver.host", "127.0.0.1")
+         .getOrCreate())
+spark.sparkContext.setLogLevel("ERROR")
+try:
+    pdf = pd.DataFrame({{"name": [ref.facilities["standard_name"].iloc[0], "Bank of China"]}})
+    out = match_spark(spark.createDataFrame(pdf), ref, name="name").toPandas()
+    want = Matcher(ref).match(pdf, name="name")
+    print("RESULT", out["cid"].tolist() == want["cid"].tolist(), len(out),
+          spark.sparkContext.pythonExec)
+finally:
+    spark.stop()
+"""
+    proc = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    line = [x for x in proc.stdout.splitlines() if x.startswith("RESULT")][0]
+    assert line == "RESULT True 2 python3", line   # the session's own setting is left as it was
