@@ -519,14 +519,16 @@ def _inside_gold(path: Path) -> bool:
 
 
 def export_training_labels(review_df: pd.DataFrame | str | Path, path: str | Path,
-                           *, source: str = "analyst_review") -> pd.DataFrame:
+                           *, source: str = "analyst_review",
+                           results: pd.DataFrame | None = None) -> pd.DataFrame:
     """Write the decided rows of a filled review file as labelled training rows; return them.
 
     One row per review row with verdict accept, other or not_a_smelter (``unsure`` and blank rows
     are left out): row_id, reported_name, metal and country as the supplier reported them, label
     (the CID decided - ``analyst_cid``, else for ``accept`` the proposed CID - or ``NO_MATCH``),
-    source, comment. Run :func:`apply_review` first: it validates the CIDs
-    against the reference; this function only reads the review file.
+    source, comment. Run :func:`apply_review` first: it validates the CIDs against the reference.
+    With ``results`` (as :func:`apply_review` returned them) the decided CID and, where the review
+    row lacks them (a row the analyst added), the reported name, metal and country come from there.
 
     These labels are kept apart from the hand-labelled gold sets: writing into a
     ``reference_data/gold`` folder is refused.
@@ -543,16 +545,23 @@ def export_training_labels(review_df: pd.DataFrame | str | Path, path: str | Pat
             f"reference_data/gold"
         )
     rev = review_df if isinstance(review_df, pd.DataFrame) else read_review(review_df)
+    known: dict[str, tuple[str, ...]] = {}
+    if results is not None:
+        roles = input_roles(results)
+        known = dict(zip(row_ids(results), zip(
+            *(coalesce(results, roles[r]) for r in ("name", "metal", "country")),
+            column_text(results, result_column(results, "cid")), strict=True)))
     rows = []
     for i, rec in enumerate(rev.to_dict("records")):
         verdict = normalise_verdict(rec.get("analyst_verdict"), line=i + 2,
                                     row_id=clean_text(rec.get("row_id")))
         if verdict in ("", "unsure"):
             continue
+        fallback = known.get(clean_text(rec.get("row_id")), ("", "", "", ""))
         if verdict == "not_a_smelter":
             label = NO_MATCH_LABEL
         else:
-            label = parse_cid(rec.get("analyst_cid")) or ""
+            label = parse_cid(rec.get("analyst_cid")) or parse_cid(fallback[3]) or ""
             if not label and verdict == "accept":
                 label = parse_cid(rec.get("proposed_cid")) or ""
             if not label:
@@ -562,9 +571,9 @@ def export_training_labels(review_df: pd.DataFrame | str | Path, path: str | Pat
                 )
         rows.append({
             "row_id": clean_text(rec.get("row_id")),
-            "reported_name": unneutralise(clean_text(rec.get("reported_name"))),
-            "metal": clean_text(rec.get("reported_metal")),
-            "country": unneutralise(clean_text(rec.get("reported_country"))),
+            "reported_name": unneutralise(clean_text(rec.get("reported_name"))) or fallback[0],
+            "metal": clean_text(rec.get("reported_metal")) or fallback[1],
+            "country": unneutralise(clean_text(rec.get("reported_country"))) or fallback[2],
             "label": label,
             "source": source,
             "comment": unneutralise(clean_text(rec.get("analyst_comment"))),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -80,3 +81,101 @@ def test_cli_subprocess_no_traceback(tmp_path: Path) -> None:
         assert len(lines) == 1 and lines[0].startswith("smelter-match: error: "), proc.stderr
         assert proc.stdout == ""
     assert "password-protected" in lines[0] or "no RMI reference" in lines[0]
+
+
+# ------------------------------------------------------------------------------------------------
+# match: help, options and output paths checked before any work
+
+
+def test_match_help_describes_input_columns_and_examples(capsys: pytest.CaptureFixture[str]) -> None:
+    from smelter_match.io.inputs import COLUMN_SYNONYMS
+
+    assert cli.main(["match", "--help"]) == 0
+    text = capsys.readouterr().out
+    assert "INPUT is any mix of" in text and "CMRT" in text and "folders" in text
+    for role, names in COLUMN_SYNONYMS.items():  # from reference_data/vocab/column_synonyms.csv
+        assert f"{role}:" in text and all(n in text for n in names)
+    assert text.count("smelter-match match ") >= 2  # two examples
+    for option in ("--workers", "--skip-bad-files", "--review", "-o"):
+        assert option in text
+
+
+@pytest.mark.parametrize("value", ["0", "-2", "many"])
+def test_match_workers_must_be_a_count(value: str, tmp_path: Path,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["match", "x.csv", "-o", str(tmp_path / "r.csv"), "--workers", value]) == 2
+    assert "--workers" in capsys.readouterr().err
+
+
+def _one_error(capsys: pytest.CaptureFixture[str]) -> str:
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith("smelter-match: error: "), err
+    return err[0]
+
+
+def test_bad_output_paths_are_refused_before_work(tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    src = tmp_path / "list.csv"
+    src.write_text("Smelter Name\nFoo\n", encoding="utf-8")
+    cases = {
+        str(tmp_path / "no" / "such" / "r.csv"): "folder .* does not exist",
+        str(tmp_path): "it is a folder",
+        str(tmp_path / "r.xlsx"): "results cannot be written as .xlsx",
+        str(src): "over \\(or into\\) an input",
+    }
+    for output, message in cases.items():
+        assert cli.main(["match", str(src), "-o", output]) == 2
+        assert re.search(message, _one_error(capsys)), output
+    assert cli.main(["match", str(src), "-o", str(tmp_path / "r.csv"),
+                     "--review", str(tmp_path / "r.csv")]) == 2
+    assert "given as both the results and the review file" in _one_error(capsys)
+    assert cli.main(["match", str(src), "-o", "-", "--annex", "-"]) == 2
+    assert "only one output can go to standard output" in _one_error(capsys)
+    assert cli.main(["match", str(tmp_path), "-o", str(tmp_path / "r.csv")]) == 2
+    assert "into) an input" in _one_error(capsys)  # results would be read as input next time
+    assert cli.main(["match", str(src), "-o", str(tmp_path / "r.csv"),
+                     "--review", str(tmp_path / "review.xls")]) == 2
+    assert "give it a .csv or .xlsx name" in _one_error(capsys)
+    assert not (tmp_path / "r.csv").exists() and not Path("-").exists()
+
+
+def test_progress_bar_only_on_a_terminal_and_not_quiet(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from smelter_match.cli.match import _Progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr(sys, "stderr", Terminal())
+    bar = _Progress(1000, enabled=True)
+    assert not bar.bar.disable and bar.bar.delay > 0  # shown once a run takes a while
+    bar.to(500)
+    bar.to(1000)
+    assert bar.bar.n == 1000
+    bar.close()
+    assert _Progress(1000, enabled=False).bar.disable  # --quiet
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    assert _Progress(1000, enabled=True).bar.disable  # stderr is not a terminal
+
+
+def test_plural_and_summary_words() -> None:
+    import pandas as pd
+
+    from smelter_match.cli._common import plural
+    from smelter_match.cli._report import decision_phrase, flag_phrase, match_summary
+
+    assert (plural(1, "row"), plural(0, "row"), plural(2, "facility", "facilities")) == (
+        "1 row", "0 rows", "2 facilities")
+    assert decision_phrase(["match", "no_match", "match"]) == "2 matched, 1 not matched"
+    assert flag_phrase(["removed_cid;successor=CID1;successor=CID2", "removed_cid", ""]) == (
+        "removed_cid on 2 rows, successor on 1 row")
+    res = pd.DataFrame({"source_file": ["a.csv", "b.csv"], "decision": ["match", "review"],
+                        "flags": ["", "ambiguous_name"]})
+    lines = match_summary(res, files=2, seconds=1.04, stamp="list x #1")
+    assert lines[0] == ("Matched 2 rows from 2 files in 1.0 s (reference list x #1): 1 matched, "
+                        "1 to review.")
+    assert "  a.csv: 1 row, 1 matched" in lines and "  b.csv: 1 row, 1 to review" in lines
+    assert lines[-1] == "Most common flags: ambiguous_name on 1 row."
+    assert not any("{" in line for line in lines)

@@ -32,7 +32,8 @@ def _read(path: Path) -> pd.DataFrame:
     return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
 
 
-def test_round_trip(make_cmrt, tmp_path: Path, reference_args: list[str]) -> None:
+def test_round_trip(make_cmrt, tmp_path: Path, reference_args: list[str],
+                    capsys: pytest.CaptureFixture[str]) -> None:
     suppliers = tmp_path / "suppliers"
     suppliers.mkdir()
     for i, template in enumerate(["RMI_CMRT_6.4.xlsx", "RMI_CMRT_6.22_zh-display.xlsx"]):
@@ -68,8 +69,12 @@ def test_round_trip(make_cmrt, tmp_path: Path, reference_args: list[str]) -> Non
         w.writerows(rows)
     overrides = tmp_path / "overrides.csv"
     rc = cli.main(["review", "apply", str(review), "--results", str(results), *reference_args,
-                   "--annex", str(annex), "--overrides", str(overrides), "--quiet"])
+                   "--annex", str(annex), "--overrides", str(overrides)])
     assert rc == 0
+    said = capsys.readouterr().err
+    plural = "" if len(rows) == 1 else "s"
+    assert f"Applied {review}: {len(rows)} review row{plural};" in said
+    assert "Changed " in said and " -> " in said
     updated = _read(results)
     assert len(updated) == len(res)
     assert not (updated["decision"] == "review").any()
@@ -118,3 +123,52 @@ def test_cp1252_csv_and_missing_file_subprocess(tmp_path: Path, reference_args: 
     p = subprocess.run([sys.executable, "-m", "smelter_match.cli", "match", str(tmp_path / "nope.csv"),
                         *reference_args, "-o", str(out)], capture_output=True, text=True)
     assert p.returncode == 2 and "Traceback" not in p.stderr
+
+
+def test_stdout_skip_bad_files_own_row_id_and_big_cells(
+        tmp_path: Path, reference_args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    # a user's own row_id column (not unique) in one file, none in the other
+    (folder / "a.csv").write_text("row_id,Smelter Name,Metal,Notes\n7,ATAkulche,Gold," + "x" * 200_000
+                                  + "\n7,Bank of China,Gold,\n", encoding="utf-8")
+    (folder / "b.csv").write_text("smelter,metal\nCendres + Métaux SA,Gold\n", encoding="utf-8")
+    (folder / "c.xlsx").write_bytes(b"not a workbook")
+    out = tmp_path / "out" / "results.csv"
+    out.parent.mkdir()
+
+    # strict by default: the bad file stops the run, nothing is written
+    assert cli.main(["match", str(folder), *reference_args, "-o", str(out)]) == 2
+    assert "c.xlsx" in capsys.readouterr().err and not out.exists()
+
+    # --skip-bad-files: the other files are matched; the skipped one is listed on stderr and
+    # in a small report beside the results; results go to standard output with "-o -"
+    assert cli.main(["match", str(folder), *reference_args, "-o", "-", "--skip-bad-files"]) == 0
+    captured = capsys.readouterr()
+    assert not Path("-").exists()
+    lines = captured.out.splitlines()
+    assert lines[0].startswith("match_row_id,source_file,source_row,supplier_company,row_id,")
+    assert len(lines) == 4  # header + every readable row once (the 200 KB cell has no newline)
+    err = captured.err
+    assert f"smelter-match: skipped {folder / 'c.xlsx'}: not an Excel workbook" in err
+    assert "Matched 3 rows from 2 files" in err and "Skipped 1 file" in err
+    assert f"{folder / 'b.csv'}: 1 row, " in err  # per file, singular
+    assert "{" not in err
+
+    assert cli.main(["match", str(folder), *reference_args, "-o", str(out), "--skip-bad-files",
+                     "--workers", "1", "--quiet"]) == 0
+    quiet = capsys.readouterr()
+    assert quiet.out == "" and quiet.err == f"smelter-match: skipped {folder / 'c.xlsx'}: not an " \
+                                            f"Excel workbook (content is not .xlsx or .xls)\n"
+    res = _read(out)
+    assert res["row_id"].tolist() == ["7", "7", ""]  # the user's column, untouched
+    assert res["match_row_id"].is_unique and len(res["Notes"].iloc[0]) == 200_000
+    skipped = _read(tmp_path / "out" / "results_skipped.csv")
+    assert skipped.to_dict("records") == [{
+        "file": str(folder / "c.xlsx"),
+        "reason": "not an Excel workbook (content is not .xlsx or .xls)"}]
+    # every file bad: a clear error
+    assert cli.main(["match", str(folder / "c.xlsx"), *reference_args, "-o", str(out),
+                     "--skip-bad-files"]) == 2
+    assert "the input file could not be read (see above); nothing to match" in \
+        capsys.readouterr().err

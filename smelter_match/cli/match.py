@@ -5,95 +5,245 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Callable
+from pathlib import Path
 
 import pandas as pd
 
-from smelter_match.cli._common import CommonOptions, get_reference, note
+from smelter_match.cli._common import (
+    STDOUT,
+    CommonOptions,
+    check_outputs,
+    get_reference,
+    note,
+    plural,
+)
 from smelter_match.errors import InputError
 
+DESCRIPTION = """\
+Match the smelters in supplier files against the RMI reference and write one results row per
+input row, in order, with the input's columns untouched and the answer appended (cid,
+standard_name, score, decision match | review | no_match, reason, flags, ...).
 
-class _Progress:
-    """A one-line progress bar on stderr (only when stderr is a terminal and not --quiet)."""
+INPUT is any mix of:
+  - CSV files (any encoding Excel writes; comma, semicolon or tab separated),
+  - Excel tables (.xlsx, .xlsm, .xls: the first visible sheet, header on the first non-empty row),
+  - supplier CMRT workbooks (any 6.x, also 3.x; their Smelter List and Declaration tabs are read),
+  - folders of such files (not searched recursively).
 
-    def __init__(self, total: int, enabled: bool):
-        self.total, self.enabled, self.start = total, enabled and sys.stderr.isatty(), time.time()
+Columns of plain tables are recognised by name (case, spaces, underscores and punctuation do
+not matter; the first name listed that a file has wins):
+{synonyms}
+Name another column with --name-col / --metal-col / --country-col / --cid-col. Every results
+row also says where it came from: row_id, source_file, source_row, supplier_company (each named
+match_<name> when an input already has a column of that name).
+"""
 
-    def __call__(self, done: int) -> None:
-        if not self.enabled or not self.total:
-            return
-        frac = done / self.total
-        bar = "#" * int(frac * 30)
-        rate = done / max(time.time() - self.start, 1e-9)
-        print(f"\r[{bar:<30}] {done:,}/{self.total:,} rows  {rate:,.0f} rows/s", end="",
-              file=sys.stderr, flush=True)
-        if done >= self.total:
-            print(file=sys.stderr)
+EPILOG = """\
+examples:
+  # a folder of supplier CMRTs and lists -> results, an Excel review workbook and the annex
+  smelter-match match suppliers/ -r ../shared/rmi/cmrt -r ../shared/rmi/exports-2026-08-22 \\
+      -o results.csv --review review.xlsx --annex annex.csv
+
+  # one CSV whose name column is called "Hütte", printed to the terminal; unreadable files skipped
+  smelter-match match list.csv more/ --name-col "Hütte" --skip-bad-files -o -
+"""
+
+
+def _synonym_lines() -> str:
+    from smelter_match.io.inputs import COLUMN_SYNONYMS
+
+    width = max(len(role) for role in COLUMN_SYNONYMS) + 1
+    return "".join(f"  {role + ':':<{width}} {', '.join(names)}\n"
+                   for role, names in COLUMN_SYNONYMS.items())
+
+
+def _workers(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n == -1 or n >= 1:
+        return n
+    raise argparse.ArgumentTypeError(f"{text!r} is not a number of threads (1, 2, ... or -1 for "
+                                     f"every core)")
 
 
 def add_parser(sub: argparse._SubParsersAction, common: CommonOptions) -> None:
-    p = sub.add_parser("match", parents=[common.reference, common.output],
-                       help="match supplier smelter lists (CSV, XLSX, CMRT workbooks, folders)")
-    p.add_argument("inputs", nargs="+", metavar="INPUT")
-    p.add_argument("-o", "--output", required=True, help="results CSV (every input row, in order)")
-    p.add_argument("--review", help="write the rows needing review to this CSV")
+    p = sub.add_parser(
+        "match", parents=[common.reference, common.output],
+        help="match supplier smelter lists (CSV, XLSX, CMRT workbooks, folders)",
+        description=DESCRIPTION.format(synonyms=_synonym_lines()), epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("inputs", nargs="+", metavar="INPUT",
+                   help="supplier file (CSV, XLSX/XLS, CMRT workbook) or folder of them")
+    p.add_argument("-o", "--output", required=True, metavar="FILE",
+                   help="results CSV, every input row once and in order ('-': standard output)")
+    p.add_argument("--review", metavar="FILE",
+                   help="write the rows needing review: FILE.xlsx gives an Excel workbook "
+                        "(verdict drop-down, candidates, a sheet explaining the verdicts), any "
+                        "other name a CSV with the same columns")
     p.add_argument("--review-no-match", type=float, default=0, metavar="N",
                    help="also put N no_match rows (or a fraction if < 1) in the review file")
     p.add_argument("--blind", action="store_true", help="review file without scores or ordering")
-    p.add_argument("--annex", help="write the de-duplicated facility list (filing annex) CSV")
-    p.add_argument("--overrides", help="analyst override file from 'review apply'")
-    p.add_argument("--model", help="model JSON (default: the shipped model)")
+    p.add_argument("--annex", metavar="FILE",
+                   help="write the de-duplicated facility list (filing annex) CSV")
+    p.add_argument("--overrides", metavar="FILE",
+                   help="analyst override file from 'review apply'; without --reference, the "
+                        "reference it records is used when no default reference is set")
+    p.add_argument("--model", metavar="FILE", help="model JSON (default: the shipped model)")
+    p.add_argument("--workers", type=_workers, default=-1, metavar="N",
+                   help="threads for the string comparisons (default -1: every core; results "
+                        "do not depend on it)")
+    p.add_argument("--skip-bad-files", action="store_true",
+                   help="skip files that cannot be read (each listed on stderr and in "
+                        "<results>_skipped.csv) instead of stopping at the first one")
     for role in ("name", "metal", "country", "cid"):
-        p.add_argument(f"--{role}-col", help=f"input column holding the {role}")
+        p.add_argument(f"--{role}-col", metavar="COLUMN", help=f"input column holding the {role}")
     p.set_defaults(func=run_match)
 
 
-def run_match(args: argparse.Namespace) -> int:
-    from smelter_match.annex import build_annex, write_annex
-    from smelter_match.io.inputs import read_inputs
-    from smelter_match.io.safe_csv import write_csv
-    from smelter_match.matcher import Matcher
-    from smelter_match.results import make_row_ids, result_column
-    from smelter_match.review import write_review
+class _Progress:
+    """A tqdm progress bar on stderr, shown for runs longer than two seconds (not with --quiet
+    or when stderr is not a terminal)."""
 
-    t0 = time.time()
+    def __init__(self, total: int, enabled: bool):
+        from tqdm import tqdm
+
+        self.bar = tqdm(total=total, unit="row", unit_scale=True, file=sys.stderr, delay=2.0,
+                        leave=False, dynamic_ncols=True,
+                        disable=not (enabled and total and sys.stderr.isatty()))
+        self.done = 0
+
+    def to(self, done: int) -> None:
+        self.bar.update(done - self.done)
+        self.done = done
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def _skipped_report(output: str) -> Path | None:
+    """Where the list of skipped files goes: beside the results (none for standard output)."""
+    if output == STDOUT:
+        return None
+    p = Path(output)
+    return p.with_name(f"{p.stem}_skipped.csv")
+
+
+def _read(args: argparse.Namespace) -> tuple[list, list[tuple[str, str]]]:
+    from smelter_match.io.inputs import read_inputs
+
+    skipped: list[tuple[str, str]] = []
+
+    def skip(path: str, reason: str) -> None:
+        skipped.append((path, reason))
+        print(f"smelter-match: skipped {path}: {reason}", file=sys.stderr)
+
     tables = read_inputs(args.inputs, name_col=args.name_col, metal_col=args.metal_col,
-                         country_col=args.country_col, cid_col=args.cid_col)
-    ref = get_reference(args)
-    matcher = Matcher(ref, model=args.model, overrides=args.overrides)
-    total = sum(len(t.frame) for t in tables)
-    progress = _Progress(total, not args.quiet)
+                         country_col=args.country_col, cid_col=args.cid_col,
+                         on_bad_file=skip if args.skip_bad_files else None)
+    if not tables:
+        what = ("the input file could not be read" if len(skipped) == 1 else
+                f"none of the {len(skipped):,} input files could be read")
+        raise InputError(f"{what} (see above); nothing to match")
+    return tables, skipped
+
+
+def _match_tables(matcher, tables: list, progress: Callable[[int], None]) -> pd.DataFrame:  # noqa: ANN001
+    """Match every table and put the results together: the tool's columns named alike for all
+    tables (``match_<name>`` when any input has a column ``<name>``), provenance first, then the
+    inputs' columns (in order of first appearance), then the matcher's."""
+    from smelter_match.results import META_COLUMNS, RESULT_COLUMNS, RESULT_PREFIX, tool_column_name
+
+    taken = list(dict.fromkeys(str(c) for t in tables for c in t.frame.columns))
+    meta = {m: tool_column_name(m, taken) for m in META_COLUMNS}
+    result_names = [tool_column_name(c, taken) for c in RESULT_COLUMNS]
     parts, done = [], 0
     for t in tables:
         res = matcher.match(t.frame, name=t.name_col, metal=t.metal_col, country=t.country_col,
                             reported_cid=t.cid_col,
                             progress=lambda n, base=done: progress(base + n))
         done += len(t.frame)
-        # provenance columns; an input that already carries one keeps its own (never overwritten)
-        for pos, (col, value) in enumerate((("source_file", t.source),
-                                            ("source_row", t.row_numbers),
-                                            ("supplier_company", t.company or ""))):
-            if col not in res.columns:
-                res.insert(pos, col, value)
+        own = {str(c) for c in t.frame.columns}
+        rename = {}
+        for c, wanted in zip(RESULT_COLUMNS, result_names):
+            actual = RESULT_PREFIX + c if c in own else c
+            if actual != wanted:
+                if wanted in own:
+                    raise InputError(f"{t.source}: its column {wanted!r} clashes with the "
+                                     f"results column of that name; rename it")
+                rename[actual] = wanted
+        res = res.rename(columns=rename)
+        res.insert(0, meta["source_file"], t.source)
+        res.insert(1, meta["source_row"], t.row_numbers)
+        res.insert(2, meta["supplier_company"], t.company or "")
         parts.append(res)
     results = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    if len(parts) > 1:  # a column some inputs lack is empty text in their rows
+        results[taken] = results[taken].fillna("")
+    return results[[meta[m] for m in META_COLUMNS[1:]] + taken + result_names]
+
+
+def run_match(args: argparse.Namespace) -> int:
+    from smelter_match.annex import build_annex, write_annex
+    from smelter_match.cli._report import match_summary
+    from smelter_match.io.safe_csv import write_csv
+    from smelter_match.io.xlsx import is_workbook_path
+    from smelter_match.matcher import Matcher
+    from smelter_match.overrides import load_overrides, recorded_references
+    from smelter_match.results import make_row_ids, tool_column_name
+    from smelter_match.review import write_review
+    from smelter_match.review_book import write_review_workbook
+
+    t0 = time.time()
+    check_outputs({"results": args.output, "review file": args.review, "annex": args.annex},
+                  inputs=args.inputs, csv_only=("results", "annex"),
+                  workbook_ok=("review file",))
+    tables, skipped = _read(args)
+    overrides = load_overrides(args.overrides) if args.overrides else None
+    ref = get_reference(args, recorded=recorded_references(overrides) if overrides is not None
+                        else (), recorded_in=args.overrides or "")
+    matcher = Matcher(ref, model=args.model, overrides=overrides, workers=args.workers)
+    progress = _Progress(sum(len(t.frame) for t in tables), not args.quiet)
+    try:
+        results = _match_tables(matcher, tables, progress.to)
+    finally:
+        progress.close()
     if not len(results):
         raise InputError("no rows to match in the given inputs")
-    if "row_id" not in results.columns:
-        results.insert(0, "row_id", make_row_ids(results).values)
-    elif not results["row_id"].astype(str).is_unique:
-        raise InputError("the input's 'row_id' column is not unique; rename it or make it unique")
-    write_csv(results, args.output)
+    taken = [str(c) for t in tables for c in t.frame.columns]
+    results.insert(0, tool_column_name("row_id", taken), make_row_ids(results).values)
+
+    written = []
+    write_csv(results, sys.stdout if args.output == STDOUT else args.output)
+    written.append("results to standard output" if args.output == STDOUT else args.output)
+    report = _skipped_report(args.output) if args.skip_bad_files else None
+    if report is not None:
+        write_csv(pd.DataFrame(skipped, columns=["file", "reason"], dtype=object), report)
+        if skipped:
+            written.append(f"{report} ({plural(len(skipped), 'skipped file')})")
     if args.review:
         n = args.review_no_match
-        write_review(results, args.review, include_no_match=int(n) if n >= 1 else n,
-                     blind=args.blind, input_columns={"name": tables[0].name_col,
-                                                      "metal": tables[0].metal_col,
-                                                      "country": tables[0].country_col,
-                                                      "cid": tables[0].cid_col})
+        review = write_review(results, None, include_no_match=int(n) if n >= 1 else n,
+                              blind=args.blind, input_columns={"name": tables[0].name_col,
+                                                               "metal": tables[0].metal_col,
+                                                               "country": tables[0].country_col,
+                                                               "cid": tables[0].cid_col})
+        if args.review == STDOUT:
+            write_csv(review, sys.stdout)
+        elif is_workbook_path(args.review):
+            write_review_workbook(review, args.review)
+        else:
+            write_csv(review, args.review)
+        written.append(f"{args.review} ({plural(len(review), 'row')} to review)")
     if args.annex:
-        write_annex(build_annex(results, ref), args.annex)
-    counts = results[result_column(results, "decision")].value_counts()
-    note(args, f"{len(results):,} rows: {counts.get('match', 0):,} match, "
-               f"{counts.get('review', 0):,} review, {counts.get('no_match', 0):,} no_match "
-               f"in {time.time() - t0:.1f} s -> {args.output}")
+        annex = build_annex(results, ref)
+        write_annex(annex, sys.stdout if args.annex == STDOUT else args.annex)
+        written.append(f"{args.annex} ({plural(len(annex), 'facility', 'facilities')})")
+    for line in match_summary(results, files=len(tables), seconds=time.time() - t0,
+                              stamp=ref.version.stamp, skipped=len(skipped)):
+        note(args, line)
+    note(args, f"Wrote {'; '.join(written)}.")
     return 0

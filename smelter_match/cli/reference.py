@@ -7,7 +7,15 @@ import json
 
 import pandas as pd
 
-from smelter_match.cli._common import EXIT_OK, CommonOptions, format_table, get_reference, note, out
+from smelter_match.cli._common import (
+    EXIT_OK,
+    CommonOptions,
+    check_outputs,
+    format_table,
+    get_reference,
+    note,
+    out,
+)
 
 # ------------------------------------------------------------------------------------------------
 # reference import / info / diff
@@ -88,6 +96,8 @@ def run_reference_diff(args: argparse.Namespace) -> int:
     new_paths = [p for p in [args.new, *args.new_extra] if p]
     if not old_paths or not new_paths:
         args._diff_parser.error("give both an OLD and a NEW reference (positional or --old/--new)")
+    check_outputs({"changes CSV": args.csv}, inputs=[*old_paths, *new_paths],
+                  csv_only=("changes CSV",))
     old = load_reference(*old_paths)
     new = load_reference(*new_paths)
     changes = diff_references(old, new)

@@ -4,39 +4,87 @@ from __future__ import annotations
 
 import argparse
 
-from smelter_match.cli._common import CommonOptions, get_reference, note
+from smelter_match.cli._common import (
+    CommonOptions,
+    check_outputs,
+    get_reference,
+    note,
+    plural,
+    recorded_stamps,
+)
+
+DESCRIPTION = """\
+Apply a filled review file (the .xlsx workbook or CSV written by 'match --review') to the
+results it was made from: accepted and corrected rows become matches, not_a_smelter rows
+no_match, unsure rows stay in review. Prints what changed. With --overrides the decisions are
+saved for next time (the same name, metal and country then resolve automatically); with
+--export-labels they are also written as training labels for 'smelter-match train --labels'.
+
+The reference is the one that produced the results (recorded in their reference_version
+column and remembered on this computer); --reference overrides it.
+"""
 
 
 def add_parser(sub: argparse._SubParsersAction, common: CommonOptions) -> None:
-    p = sub.add_parser("review", help="apply a filled review file")
+    p = sub.add_parser("review", help="apply a filled review file",
+                       description="Work with review files.")
     rsub = p.add_subparsers(dest="review_command", metavar="COMMAND", required=True)
     a = rsub.add_parser("apply", parents=[common.reference, common.output],
-                        help="apply analyst decisions to the results; update annex and overrides")
-    a.add_argument("review_file")
-    a.add_argument("--results", required=True, help="results CSV written by 'match'")
-    a.add_argument("-o", "--output", help="updated results CSV (default: overwrite --results)")
-    a.add_argument("--annex", help="write the updated facility annex CSV")
-    a.add_argument("--overrides", help="alias-override file to create or update")
-    a.add_argument("--export-labels", help="also write the decisions as training labels")
+                        help="apply analyst decisions to the results; update annex and overrides",
+                        description=DESCRIPTION,
+                        formatter_class=argparse.RawDescriptionHelpFormatter)
+    a.add_argument("review_file", metavar="REVIEW",
+                   help="the filled review file (.xlsx workbook or CSV)")
+    a.add_argument("--results", required=True, metavar="FILE",
+                   help="results CSV written by 'match'")
+    a.add_argument("-o", "--output", metavar="FILE",
+                   help="updated results CSV (default: overwrite --results)")
+    a.add_argument("--annex", metavar="FILE", help="write the updated facility annex CSV")
+    a.add_argument("--overrides", metavar="FILE", help="alias-override file to create or update")
+    a.add_argument("--export-labels", metavar="FILE",
+                   help="also write the decisions as training labels (for 'train --labels')")
     a.set_defaults(func=run_review_apply)
 
 
 def run_review_apply(args: argparse.Namespace) -> int:
     from smelter_match.annex import build_annex, write_annex
+    from smelter_match.cli._report import apply_summary
     from smelter_match.io.safe_csv import read_safe_csv, write_csv
     from smelter_match.overrides import save_overrides
+    from smelter_match.results import result_column
     from smelter_match.review import apply_review, export_training_labels
 
-    results = read_safe_csv(args.results, what="results file")
-    ref = get_reference(args)
-    updated, overrides, report = apply_review(args.review_file, results, ref)
     target = args.output or args.results
+    check_outputs({"updated results": args.output, "annex": args.annex,
+                   "override file": args.overrides, "training labels": args.export_labels},
+                  inputs=[args.review_file], csv_only=("updated results", "annex",
+                                                       "override file", "training labels"))
+    check_outputs({"updated results": target}, inputs=[args.review_file])
+    if "-" in (args.output, args.annex, args.overrides, args.export_labels):
+        from smelter_match.errors import InputError
+
+        raise InputError("review apply writes files only; '-' (standard output) is not an "
+                         "output here")
+    results = read_safe_csv(args.results, what="results file")
+    stamps = recorded_stamps(results, result_column(results, "reference_version", required=False))
+    ref = get_reference(args, recorded=stamps, recorded_in=args.results, recorded_first=True)
+    updated, overrides, report = apply_review(args.review_file, results, ref)
+    if args.export_labels:
+        export_training_labels(args.review_file, args.export_labels, results=updated)
     write_csv(updated, target)
     if args.annex:
         write_annex(build_annex(updated, ref), args.annex)
     if args.overrides:
         save_overrides(overrides, args.overrides)
+    for line in apply_summary(report, review_file=args.review_file, target=target):
+        note(args, line)
+    if args.overrides:
+        conflicts = report["override_conflicts"]
+        extra = (f"; left out, as one review answered them differently: {', '.join(conflicts)}"
+                 if conflicts else "")
+        note(args, f"Saved {plural(report['overrides'], 'decision')} to {args.overrides}{extra}.")
+    if args.annex:
+        note(args, f"Wrote {args.annex}.")
     if args.export_labels:
-        export_training_labels(args.review_file, args.export_labels)
-    note(args, f"review applied: {report} -> {target}")
+        note(args, f"Wrote training labels to {args.export_labels}.")
     return 0
