@@ -28,7 +28,7 @@ standard_name, score, decision match | review | no_match, reason, flags, ...).
 INPUT is any mix of:
   - CSV files (any encoding Excel writes; comma, semicolon or tab separated),
   - Excel tables (.xlsx, .xlsm, .xls: the first visible sheet, header on the first non-empty row),
-  - supplier CMRT workbooks (any 6.x, also 3.x; their Smelter List and Declaration tabs are read),
+  - supplier CMRT workbooks (any 6.x; their Smelter List and Declaration tabs are read),
   - folders of such files (not searched recursively).
 
 Columns of plain tables are recognised by name (case, spaces, underscores and punctuation do
