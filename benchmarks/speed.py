@@ -1,9 +1,11 @@
-"""Speed and memory: every method x workload size in a fresh subprocess.
+"""Speed and memory: every method x workload in a fresh subprocess.
 
-For each size the parent generates the workload once (:func:`benchmarks.workloads.make_workload`)
-and pickles it; each (method, size) then runs in its own ``python -m benchmarks.speed_worker``
-so that peak RSS and cold start are that run's alone. Learned baselines are fitted once on all
-gold rows here (fitting is not timed as throughput) and their state is handed to the workers.
+Workloads: supplier-like rows of each size (:func:`benchmarks.workloads.make_workload`, id
+``"<rows>"``) and the all-distinct workload (:func:`benchmarks.workloads.make_distinct_workload`,
+id ``"distinct-<n>"``). The parent generates each once and pickles it to a temporary folder; each
+(method, workload) then runs in its own ``python -m benchmarks.speed_worker`` so that peak RSS and
+cold start are that run's alone. Learned baselines are fitted once on the training gold rows here
+(fitting is not timed as throughput) and their state is handed to the workers.
 
 Time budget: a baseline stops at ``budget_s`` and reports the share of distinct queries it
 finished; its full time is extrapolated linearly in distinct queries and marked
@@ -26,7 +28,7 @@ from pathlib import Path
 import pandas as pd
 
 from benchmarks.methods import METHODS, MethodUnavailable
-from benchmarks.workloads import make_workload
+from benchmarks.workloads import make_distinct_workload, make_workload
 
 REPO = Path(__file__).resolve().parent.parent
 SKIP_FACTOR = 2.0
@@ -45,33 +47,44 @@ class SpeedConfig:
     latency_n: int = 1000
     latency_size: int = 10_000
     seed: int = 0
+    distinct: int = 20_000           # names of the all-distinct workload (0: none)
     extra: dict = field(default_factory=dict)
 
 
-def prepare_workloads(cfg: SpeedConfig, reference, log: Callable[[str], None]) -> dict[int, dict]:
-    """Generate and pickle every workload; return their stats (rows, distinct names, ...)."""
+def distinct_id(n: int) -> str:
+    """The id of the all-distinct workload of ``n`` names."""
+    return f"distinct-{n}"
+
+
+def prepare_workloads(cfg: SpeedConfig, reference, log: Callable[[str], None]) -> dict[str, dict]:
+    """Generate and pickle every workload; return their stats (rows, distinct names, ...) by id."""
+    specs = [(str(n), "rows", n) for n in sorted(set(cfg.sizes) | {cfg.latency_size})]
+    if cfg.distinct:
+        specs.append((distinct_id(cfg.distinct), "distinct", cfg.distinct))
     stats = {}
-    for n in sorted(set(cfg.sizes) | {cfg.latency_size}):
+    for wid, kind, n in specs:
         t = time.perf_counter()
-        df = make_workload(n, reference, seed=cfg.seed)
-        path = cfg.workdir / f"workload_{n}.pkl"
+        df = (make_workload(n, reference, seed=cfg.seed) if kind == "rows"
+              else make_distinct_workload(n, reference, seed=cfg.seed))
+        path = cfg.workdir / f"workload_{wid}.pkl"
         df.to_pickle(path)
-        stats[n] = {
-            "rows": n, "path": str(path),
+        stats[wid] = {
+            "kind": kind, "rows": n, "path": str(path),
             "unique_names": int(df["name"].nunique()),
             "unique_queries": int(len(df.drop_duplicates())),
             "blank_metal": round(float((df["metal"] == "").mean()), 4),
             "blank_country": round(float((df["country"] == "").mean()), 4),
             "generate_s": round(time.perf_counter() - t, 3),
         }
-        log(f"  workload {n:>9,}: {stats[n]['unique_names']:,} distinct names, "
-            f"{stats[n]['unique_queries']:,} distinct (name, metal, country)")
+        log(f"  workload {wid:>14}: {n:,} rows, {stats[wid]['unique_names']:,} distinct names, "
+            f"{stats[wid]['unique_queries']:,} distinct (name, metal, country)")
     return stats
 
 
-def fit_states(cfg: SpeedConfig, reference, gold: pd.DataFrame,
+def fit_states(cfg: SpeedConfig, reference, gold: pd.DataFrame | None,
                log: Callable[[str], None]) -> dict[str, dict]:
-    """Fit each learned method on all gold rows once; pickle its state for the workers."""
+    """Fit each learned method once on the training gold rows (``gold``: labelled queries with
+    ``truth``, see :func:`benchmarks.gold.as_queries`); pickle its state for the workers."""
     out = {}
     for name in cfg.methods:
         try:
@@ -79,7 +92,7 @@ def fit_states(cfg: SpeedConfig, reference, gold: pd.DataFrame,
         except MethodUnavailable as exc:
             out[name] = {"unavailable": str(exc)}
             continue
-        if not (method.learned and method.fit_for_speed):
+        if not (method.learned and method.fit_for_speed) or gold is None or not len(gold):
             out[name] = {}
             continue
         t = time.perf_counter()
@@ -89,7 +102,7 @@ def fit_states(cfg: SpeedConfig, reference, gold: pd.DataFrame,
             pickle.dump(method.state(), fh)
         out[name] = {"state_path": str(path), "fit_s": round(time.perf_counter() - t, 3),
                      "thresholds": method.thresholds()}
-        log(f"  {name}: fitted on all {len(gold)} gold rows for the speed runs "
+        log(f"  {name}: fitted on {len(gold)} gold rows for the speed runs "
             f"in {out[name]['fit_s']:.1f}s")
     return out
 
@@ -143,14 +156,15 @@ def estimate_from(prev: dict, prev_stats: dict, stats: dict) -> float | None:
     return prev["seconds"] * stats["unique_queries"] / max(1, prev_stats["unique_queries"])
 
 
-def run_speed(cfg: SpeedConfig, reference, gold: pd.DataFrame,
+def run_speed(cfg: SpeedConfig, reference, gold: pd.DataFrame | None,
               log: Callable[[str], None] = print) -> dict:
     """All speed/memory measurements as a JSON-ready dict."""
     cfg.workdir.mkdir(parents=True, exist_ok=True)
     stats = prepare_workloads(cfg, reference, log)
     states = fit_states(cfg, reference, gold, log)
-    results: dict = {"workloads": {str(k): {x: y for x, y in v.items() if x != "path"}
+    results: dict = {"workloads": {k: {x: y for x, y in v.items() if x != "path"}
                                    for k, v in stats.items()},
+                     "distinct_workload": distinct_id(cfg.distinct) if cfg.distinct else None,
                      "budget_s": cfg.budget_s, "skip_factor": SKIP_FACTOR, "methods": {}}
     for name in cfg.methods:
         if "unavailable" in states[name]:
@@ -162,39 +176,48 @@ def run_speed(cfg: SpeedConfig, reference, gold: pd.DataFrame,
 
 def _run_method(cfg: SpeedConfig, name: str, state: dict, stats: dict,
                 log: Callable[[str], None]) -> dict:
-    """Every size of one method, smallest first; skip sizes estimated far over budget."""
+    """Every workload of one method: row sizes smallest first (skipping sizes estimated far over
+    budget), then the all-distinct workload."""
     runs: dict[str, dict] = {}
-    prev_size = None
-    for i, n in enumerate(sorted(cfg.sizes)):
+    prev = None
+    order = [str(n) for n in sorted(cfg.sizes)]
+    if cfg.distinct:
+        order.append(distinct_id(cfg.distinct))
+    for i, wid in enumerate(order):
+        st = stats[wid]
         est = None
-        if prev_size is not None:
-            est = estimate_from(runs[str(prev_size)], stats[prev_size], stats[n])
+        if prev is not None and st["kind"] == "rows":
+            est = estimate_from(runs[prev], stats[prev], st)
         if est is not None and est > SKIP_FACTOR * cfg.budget_s:
-            runs[str(n)] = {
+            runs[wid] = {
                 "status": "skipped", "seconds": round(est, 3), "extrapolated": True,
-                "rows_per_s": round(n / est, 1),
-                "unique_names_per_s": round(stats[n]["unique_names"] / est, 1),
+                "rows_per_s": round(st["rows"] / est, 1),
+                "unique_names_per_s": round(st["unique_names"] / est, 1),
                 "measure": (f"extrapolated: not run, estimated {est:,.0f}s > {SKIP_FACTOR:g} x "
-                            f"budget; scaled from {prev_size:,} rows by distinct queries"),
+                            f"budget; scaled from {int(prev):,} rows by distinct queries"),
             }
-            log(f"  {name} {n:>9,}: skipped (estimated {est:,.0f}s)")
+            log(f"  {name} {wid:>14}: skipped (estimated {est:,.0f}s)")
             continue
-        spec = {"method": name, "size": n, "reference": cfg.reference,
-                "state_path": state.get("state_path"), "workload_path": stats[n]["path"],
+        spec = {"method": name, "size": wid, "reference": cfg.reference,
+                "state_path": state.get("state_path"), "workload_path": st["path"],
                 "budget_s": cfg.budget_s}
         if i == 0 and cfg.latency_n:
-            spec.update(latency_path=stats[cfg.latency_size]["path"], latency_n=cfg.latency_n)
+            spec.update(latency_path=stats[str(cfg.latency_size)]["path"],
+                        latency_n=cfg.latency_n)
         run = summarise(run_worker(spec, cfg.workdir, cfg.budget_s * HARD_TIMEOUT_FACTOR + 120),
-                        stats[n])
-        if run["status"] == "timeout" and prev_size is not None:
-            est = estimate_from(runs[str(prev_size)], stats[prev_size], stats[n])
+                        st)
+        if run["status"] == "timeout" and prev is not None and st["kind"] == "rows":
+            est = estimate_from(runs[prev], stats[prev], st)
             if est:
                 run.update(seconds=round(est, 3), extrapolated=True,
-                           rows_per_s=round(n / est, 1), measure=(
-                               f"extrapolated: hard timeout; scaled from {prev_size:,} rows"))
-        runs[str(n)] = run
-        prev_size = n
-        log(f"  {name} {n:>9,}: {run['status']}, {run.get('rows_per_s') or 0:,.0f} rows/s "
+                           rows_per_s=round(st["rows"] / est, 1),
+                           unique_names_per_s=round(st["unique_names"] / est, 1),
+                           measure=f"extrapolated: hard timeout; scaled from {int(prev):,} rows")
+        runs[wid] = run
+        if st["kind"] == "rows":
+            prev = wid
+        log(f"  {name} {wid:>14}: {run['status']}, {run.get('rows_per_s') or 0:,.0f} rows/s, "
+            f"{run.get('unique_names_per_s') or 0:,.0f} distinct names/s "
             f"({run.get('measure', '')}), peak RSS {run.get('peak_rss_mb', 0):,.0f} MiB")
         if run["status"] == "error":
             log(run.get("stderr", ""))

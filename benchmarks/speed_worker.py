@@ -8,8 +8,10 @@ Measured, in this order, in this process:
 1. cold start — ``import smelter_match``, reference load (warm cache), method construction and
    model load, and the first ``match_one`` (so lazy initialisation is counted); the interpreter's
    own start-up is reported apart;
-2. throughput — one ``predict`` over the whole workload (baselines stop at the deadline and
-   report the share done, which the parent extrapolates, marked as such);
+2. throughput — one :meth:`~benchmarks.methods.Method.speed_run` over the whole workload
+   (reading the workload is not timed; for smelter_match only ``Matcher.match`` is; baselines
+   stop at the deadline and report the share done, which the parent extrapolates, marked as
+   such);
 3. ``match_one`` latency over a sample of distinct rows, on a fresh instance of the method so
    that no cache warmed by the throughput run flatters it (optional);
 4. peak RSS of this process (see :func:`_peak_rss_mb`).
@@ -109,7 +111,7 @@ def throughput(method, spec: dict) -> dict:
     df = pd.read_pickle(spec["workload_path"])
     unique_names = int(df["name"].nunique())
     t0 = time.perf_counter()
-    pred = method.predict(df, deadline=t0 + spec["budget_s"])
+    pred = method.speed_run(df, deadline=t0 + spec["budget_s"])
     elapsed = time.perf_counter() - t0
     out = {"rows": len(df), "unique_names": unique_names, "elapsed_s": round(elapsed, 3),
            "complete": pred.complete, "units_done": pred.units_done,

@@ -22,6 +22,15 @@ frame on any machine):
   whitespace and dropped punctuation.
 - **Missing fields.** Per row, the metal is blank 5% of the time and lower/upper-cased 10%; the
   country is blank 15% of the time and re-cased 20%.
+
+``make_distinct_workload(n, reference, seed=0)`` is the other extreme, the cost of *new* names:
+``n`` rows whose names are all distinct even after normalisation (no two share
+``smelter_match.normalize.normalize_name(...).key``, so no method gets a repeat for free). 90% are
+RMI reference names damaged by the project's documented noise model
+(:func:`smelter_match.noise.noisy`: 1-3 edits of every family, at the model's rates), 10% names
+of businesses that are not RMI facilities (:func:`smelter_match.noise.non_smelter_names`, half of
+them damaged too); metal and country are perturbed as above. Like every workload it is generated
+at run time from the user's reference and never stored.
 """
 
 from __future__ import annotations
@@ -118,6 +127,59 @@ def make_workload(n: int, reference, seed: int = 0, *, gold: pd.DataFrame | None
     })
     if with_truth:
         out["truth_cid"] = pool["truth_cid"].to_numpy()[seed_idx]
+    return out
+
+
+#: Share of the distinct workload's names that are not RMI facilities.
+DISTINCT_NON_SMELTER = 0.10
+
+
+def make_distinct_workload(n: int, reference, seed: int = 0) -> pd.DataFrame:
+    """``n`` rows (``name``, ``metal``, ``country``) with ``n`` distinct normalised names.
+
+    Deterministic in ``seed`` for a given reference (see the module docstring). Raises
+    ``ValueError`` if the reference cannot yield ``n`` distinct names (50 tries per row).
+    """
+    from smelter_match.noise import load_noise_model, noisy, non_smelter_names
+    from smelter_match.normalize import METALS as METAL_NAMES
+    from smelter_match.normalize import normalize_name
+
+    rnd = random.Random(f"distinct:{seed}")
+    model = load_noise_model()
+    fac = reference.facilities[["cid", "metal", "country"]]
+    pool = reference.names[["cid", "metal", "name"]].merge(fac, on=["cid", "metal"], how="left")
+    pool = sorted(zip(pool["name"], pool["metal"], pool["country"].fillna("")))
+    seen: set[str] = set()
+    rows: list[tuple[str, str, str]] = []
+
+    def add(text: str, metal: str, country: str) -> None:
+        key = normalize_name(text).key
+        if key and key not in seen:
+            seen.add(key)
+            rows.append((text, metal, country))
+
+    n_other = round(n * DISTINCT_NON_SMELTER)
+    for _ in range(50 * (n - n_other)):
+        if len(rows) >= n - n_other:
+            break
+        name, metal, country = rnd.choice(pool)
+        add(noisy(name, rnd, None, None, model, place=country)[0], metal, country)
+    for _ in range(50):
+        if len(rows) >= n:
+            break
+        for text, _kind in non_smelter_names(rnd, 2 * (n - len(rows)), model):
+            if len(rows) >= n:
+                break
+            if rnd.random() < 0.5:
+                text = noisy(text, rnd, None, 1, model)[0]
+            add(text, rnd.choice([*METAL_NAMES, ""]), "")
+    if len(rows) < n:
+        raise ValueError(f"only {len(rows):,} distinct names could be made, {n:,} asked")
+    rnd.shuffle(rows)
+    out = pd.DataFrame(rows, columns=["name", "metal", "country"])
+    rng = np.random.default_rng(seed)
+    out["metal"] = _perturb_field(rng, out["metal"].to_numpy(), METAL_BLANK, METAL_RECASE)
+    out["country"] = _perturb_field(rng, out["country"].to_numpy(), COUNTRY_BLANK, COUNTRY_RECASE)
     return out
 
 
