@@ -1,21 +1,27 @@
-"""Throughput of ``smelter_match.spark.match_spark`` on a local[2] Spark session, beside pandas.
+"""Throughput of ``smelter_match.spark.match_spark`` on local[1] and local[2], beside pandas.
 
 ``run_spark_bench(sizes, reference)`` returns one dict per (size, engine) for the suite's report::
 
-    {"size": 100000, "engine": "spark local[2]", "seconds": 21.3, "rows_per_s": 4694.8,
-     "distinct_queries": 19693, "partitions": 2, "cpu_s": 40.1, "rows_per_cpu_s": 2493.8,
-     "note": ""}
+    {"size": 100000, "master": "local[2]", "engine": "spark local[2]", "seconds": 21.3,
+     "rows_per_s": 4694.8, "distinct_queries": 19693, "partitions": 2, "cpu_s": 40.1,
+     "rows_per_cpu_s": 2493.8, "note": ""}
 
 Engines, all on the same :func:`benchmarks.workloads.make_workload` rows (seed 0):
 
 - ``pandas``: ``Matcher(reference).match(df)`` in this process, a fresh matcher per size (its
-  construction, ~0.2 s, is not timed);
-- ``spark local[2]``: ``match_spark`` on the DataFrame as ``createDataFrame`` partitions it (one
-  partition per core). Timed from the action to the end of a ``noop`` write (everything is
-  computed, nothing is collected); the input is cached and materialised first, so only matching
-  is timed. Each Python worker builds its matcher inside the timed region (cold executors);
-- ``spark local[2] by name``: the same after ``repartition(cores, name, metal, country)``, so every
-  distinct query lands in one partition and is decided once (the shuffle is timed too).
+  construction is not timed), before any Spark session starts;
+- ``spark local[n]``: ``match_spark`` on the DataFrame as ``createDataFrame`` partitions it (one
+  partition per core), on a ``local[n]`` session, n = 1 then 2 (:data:`MASTERS`; one session at a
+  time, so the two never compete for the cores). Timed from the action to the end of a ``noop``
+  write (everything is computed, nothing is collected); the input is cached and materialised
+  first, so only matching is timed. Each Python worker builds its matcher inside the timed region
+  (cold executors);
+- ``spark local[n] by name``: the same after ``repartition(2, name, metal, country)``, the same
+  two partitions for both masters, so every distinct query lands in one partition and is decided
+  once (the shuffle is timed too).
+
+The sessions are started without ``PYSPARK_PYTHON``: local workers run the driver's interpreter
+because ``match_spark`` chooses it (see :mod:`smelter_match.spark`), which this also exercises.
 
 ``cpu_s`` is the CPU time spent matching: this process for pandas; for Spark, the sum over the
 Python workers (read from inside tasks before and after the run; JVM time excluded).
@@ -37,7 +43,12 @@ from typing import Any
 import pandas as pd
 
 SPARK_MASTER = "local[2]"
-CORES = 2
+#: The sessions compared, one after the other (scaling: local[2] over local[1]).
+MASTERS = ("local[1]", "local[2]")
+#: Partitions of the "by name" variant, the same for every master.
+BY_NAME_PARTITIONS = 2
+#: Tasks used to reach every Python worker (clearing matchers, reading CPU time).
+PROBE_TASKS = 8
 MIN_JAVA = 17
 
 
@@ -73,33 +84,33 @@ def spark_unavailable() -> str:
     return ""
 
 
-def _session() -> tuple[Any, bool]:
-    """The active SparkSession, or a new quiet local[2] one (returns it and whether it is ours)."""
+def _session(master: str) -> Any:
+    """A new quiet session on ``master`` (no other session may be active)."""
     from pyspark.sql import SparkSession
 
     active = SparkSession.getActiveSession()
     if active is not None:
-        return active, False
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+        raise RuntimeError(f"a Spark session ({active.sparkContext.master}) is already active; "
+                           "the benchmark starts its own sessions, one per master")
     session = (
-        SparkSession.builder.master(SPARK_MASTER)
+        SparkSession.builder.master(master)
         .appName("smelter_match-bench")
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.shuffle.partitions", str(CORES))
+        .config("spark.sql.shuffle.partitions", str(BY_NAME_PARTITIONS))
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.driver.host", "127.0.0.1")
         .getOrCreate()
     )
     session.sparkContext.setLogLevel("ERROR")
-    return session, True
+    return session
 
 
 def _worker_cpu(spark: Any) -> dict[int, float]:
     from smelter_match.spark import _collect_executor_stats
 
-    return {pid: s["cpu_s"] for pid, s in _collect_executor_stats(spark, 4 * CORES).items()}
+    return {pid: s["cpu_s"] for pid, s in _collect_executor_stats(spark, PROBE_TASKS).items()}
 
 
 def _spark_run(spark: Any, sdf: Any, reference: Any, n: int) -> tuple[float, float]:
@@ -128,16 +139,30 @@ def _clear_executor_matchers(spark: Any) -> None:
             sm._MATCHERS.clear()
         yield pd.DataFrame({"ok": [1]})
 
-    spark.range(0, 4 * CORES, 1, 4 * CORES).mapInPandas(clear, "ok int").collect()
+    from smelter_match.spark import _local_worker_python
+
+    with _local_worker_python(spark):   # the interpreter match_spark's workers run
+        frame = spark.range(0, PROBE_TASKS, 1, PROBE_TASKS).mapInPandas(clear, "ok int")
+    frame.collect()
+
+
+def _load(n: int, reference: Any, seed: int,
+          workload_paths: dict[int, str | Path] | None) -> pd.DataFrame:
+    from benchmarks.workloads import make_workload
+
+    path = (workload_paths or {}).get(n)
+    if path is not None and Path(path).is_file():
+        return pd.read_pickle(path)[["name", "metal", "country"]]
+    return make_workload(n, reference, seed=seed)[["name", "metal", "country"]]
 
 
 def run_spark_bench(sizes: list[int], reference: Any, *, seed: int = 0,
-                    by_name: bool = True,
+                    masters: tuple[str, ...] = MASTERS, by_name: bool = True,
                     workload_paths: dict[int, str | Path] | None = None,
                     log: Any = None) -> list[dict]:
-    """Rows/s of ``match_spark`` (local[2]) and of the pandas matcher for each workload size.
+    """Rows/s of ``match_spark`` on each master and of the pandas matcher for each size.
 
-    Returns one dict per (size, engine) with keys ``size``, ``engine``, ``seconds``,
+    Returns one dict per (size, engine) with keys ``size``, ``master``, ``engine``, ``seconds``,
     ``rows_per_s``, ``distinct_queries``, ``partitions``, ``cpu_s``, ``rows_per_cpu_s`` and
     ``note``. When pyspark or Java is missing, returns one row per size with ``engine`` "spark"
     and the reason in ``note`` (no exception), so the suite still completes.
@@ -147,59 +172,55 @@ def run_spark_bench(sizes: list[int], reference: Any, *, seed: int = 0,
     :func:`benchmarks.workloads.make_workload` and ``seed`` (the same rows, deterministically).
     ``log`` is an optional ``log(message)`` callable for progress lines.
     """
-    from benchmarks.workloads import make_workload
     from smelter_match.classify import Model
     from smelter_match.matcher import Matcher
 
     missing = spark_unavailable()
     if missing:
-        return [{"size": n, "engine": "spark", "seconds": None, "rows_per_s": None,
-                 "distinct_queries": None, "partitions": None, "cpu_s": None,
-                 "rows_per_cpu_s": None, "note": f"skipped: {missing}"} for n in sizes]
+        return [{"size": n, "master": "", "engine": "spark", "seconds": None,
+                 "rows_per_s": None, "distinct_queries": None, "partitions": None,
+                 "cpu_s": None, "rows_per_cpu_s": None, "note": f"skipped: {missing}"}
+                for n in sizes]
+    model = Model.load()
+    frames = {n: _load(n, reference, seed, workload_paths) for n in sizes}
+    distinct = {n: len(f.drop_duplicates()) for n, f in frames.items()}
 
-    spark, ours = _session()
+    def row(n: int, master: str, engine: str, wall: float, cpu: float, parts: int,
+            note: str = "") -> dict:
+        return {"size": n, "master": master, "engine": engine, "seconds": round(wall, 3),
+                "rows_per_s": round(n / wall, 1), "distinct_queries": distinct[n],
+                "partitions": parts, "cpu_s": round(cpu, 3),
+                "rows_per_cpu_s": round(n / cpu, 1) if cpu > 0 else None, "note": note}
+
     rows: list[dict] = []
-    try:
-        model = Model.load()
-        for n in sizes:
-            path = (workload_paths or {}).get(n)
-            if path is not None and Path(path).is_file():
-                pdf = pd.read_pickle(path)[["name", "metal", "country"]]
-            else:
-                pdf = make_workload(n, reference, seed=seed)[["name", "metal", "country"]]
-            distinct = len(pdf.drop_duplicates())
-
-            def row(engine: str, wall: float, cpu: float, parts: int, note: str = "",
-                    n: int = n, distinct: int = distinct) -> dict:
-                return {"size": n, "engine": engine, "seconds": round(wall, 3),
-                        "rows_per_s": round(n / wall, 1), "distinct_queries": distinct,
-                        "partitions": parts, "cpu_s": round(cpu, 3),
-                        "rows_per_cpu_s": round(n / cpu, 1) if cpu > 0 else None, "note": note}
-
-            matcher = Matcher(reference, model)
-            c0, t0 = time.process_time(), time.perf_counter()
-            matcher.match(pdf, name="name", metal="metal", country="country")
-            rows.append(row("pandas", time.perf_counter() - t0, time.process_time() - c0, 1))
-            del matcher
-
-            sdf = spark.createDataFrame(pdf).cache()
-            sdf.count()
-            variants = [(f"spark {SPARK_MASTER}", sdf)]
-            if by_name:
-                variants.append((f"spark {SPARK_MASTER} by name",
-                                 sdf.repartition(CORES, "name", "metal", "country")))
-            if log:
-                log(f"  spark bench {n:>9,}: pandas {rows[-1]['rows_per_s']:,.0f} rows/s")
-            for engine, frame in variants:
-                _clear_executor_matchers(spark)
-                wall, cpu = _spark_run(spark, frame, reference, n)
-                rows.append(row(engine, wall, cpu, frame.rdd.getNumPartitions(),
-                                "cold executors: includes building one matcher per worker"))
-                if log:
-                    log(f"  spark bench {n:>9,}: {engine} {rows[-1]['rows_per_s']:,.0f} rows/s")
-            sdf.unpersist()
-    finally:
-        if ours:
+    for n, pdf in frames.items():
+        matcher = Matcher(reference, model)
+        c0, t0 = time.process_time(), time.perf_counter()
+        matcher.match(pdf, name="name", metal="metal", country="country")
+        rows.append(row(n, "", "pandas", time.perf_counter() - t0, time.process_time() - c0, 1))
+        del matcher
+        if log:
+            log(f"  spark bench {n:>9,}: pandas {rows[-1]['rows_per_s']:,.0f} rows/s")
+    for master in masters:
+        spark = _session(master)
+        try:
+            for n, pdf in frames.items():
+                sdf = spark.createDataFrame(pdf).cache()
+                sdf.count()
+                variants = [(f"spark {master}", sdf)]
+                if by_name:
+                    variants.append((f"spark {master} by name", sdf.repartition(
+                        BY_NAME_PARTITIONS, "name", "metal", "country")))
+                for engine, frame in variants:
+                    _clear_executor_matchers(spark)
+                    wall, cpu = _spark_run(spark, frame, reference, n)
+                    rows.append(row(n, master, engine, wall, cpu, frame.rdd.getNumPartitions(),
+                                    "cold executors: includes building one matcher per worker"))
+                    if log:
+                        log(f"  spark bench {n:>9,}: {engine} {rows[-1]['rows_per_s']:,.0f} "
+                            "rows/s")
+                sdf.unpersist()
+        finally:
             spark.stop()
     return rows
 
@@ -214,7 +235,7 @@ def main(argv: list[str] | None = None) -> None:
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     ref = load_reference(os.path.join(root, "..", "shared", "rmi", "cmrt"),
                          os.path.join(root, "..", "shared", "rmi", "exports-2026-08-22"))
-    for r in run_spark_bench(sizes, ref):
+    for r in run_spark_bench(sizes, ref, log=print):
         print(r, flush=True)
 
 
