@@ -1,5 +1,6 @@
-"""Benchmark suite for smelter_match and its baselines (accuracy on the gold sets, speed, memory).
+"""Benchmark suite for smelter_match and its baselines (held-out accuracy, speed, memory, Spark).
 
 Run everything with ``python -m benchmarks.run`` (see ``benchmarks/README.md``). The workload
-generator :func:`benchmarks.workloads.make_workload` is reusable on its own.
+generators :func:`benchmarks.workloads.make_workload` and
+:func:`benchmarks.workloads.make_distinct_workload` are reusable on their own.
 """

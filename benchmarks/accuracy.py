@@ -1,133 +1,123 @@
-"""Accuracy on the gold sets: grouped cross-validation and the reported metrics.
+"""Scoring and summarising held-out predictions: every method by the library's own rules.
 
-Learned or tuned methods are fitted on the training folds and predict only their held-out fold,
-so every figure comes from rows the method did not see. Methods without training (``exact``)
-predict all rows at once. All methods are scored on the same rows with the same rule
-(:func:`benchmarks.gold.is_correct`).
+smelter_match's rows come from :func:`smelter_match.evaluation.score_queries` (what
+``smelter-match evaluate --heldout`` runs); a baseline's predictions are turned into the same
+columns by :func:`score_predictions`, and every figure is :func:`smelter_match.evaluation.metrics`
+of those rows, so the methods are compared on one definition.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
+import math
 
 import numpy as np
 import pandas as pd
 
-from benchmarks.gold import AMBIGUOUS, NO_MATCH, candidate_set, is_correct
-from benchmarks.methods import Method
+from benchmarks.methods import TOP_K, acceptable
 
+#: The figures reported per set, in order (as in ``smelter-match evaluate --heldout``).
+FIGURES = ("rows", "top1_accuracy", "top5_accuracy", "auto_decisions_right", "automation_rate",
+           "matchable_no_match_rate", "no_match_recall")
+NEGATIVE_SETS = ("hidden_facility", "non_smelter", "wrong_metal")
 METALS = ("Gold", "Tin", "Tantalum", "Tungsten")
 
 
-def cross_validate(make_method: Callable[[], Method], gold: pd.DataFrame,
-                   folds: np.ndarray, log: Callable[[str], None] = print) -> tuple[pd.DataFrame, dict]:
-    """Held-out predictions for every gold row, and per-fold info (thresholds, timings).
+def score_predictions(queries: pd.DataFrame, pred: pd.DataFrame,
+                      equivalents: dict[str, set[str]]) -> pd.DataFrame:
+    """A baseline's predictions as :func:`smelter_match.evaluation.score_queries` rows.
 
-    Returns a frame aligned with ``gold`` (PRED_COLUMNS plus ``fold``) and a dict with the
-    method's thresholds per fold and whether its figures are held-out.
+    ``best`` is the predicted CID, else the first ranked candidate; ``candidates`` lists at most
+    TOP_K CIDs, best first; ``best_correct`` / ``in_candidates`` use the acceptable CIDs (a
+    removed CID and its successors are interchangeable, as in the library).
     """
-    method = make_method()
-    info: dict = {"learned": method.learned, "folds": []}
-    if not method.learned:
-        t = time.perf_counter()
-        frame = method.predict(gold, with_candidates=True).frame.copy()
-        frame["fold"] = -1
-        info["folds"].append({"fold": "all", "predict_s": round(time.perf_counter() - t, 3)})
-        info["held_out"] = True
-        return frame, info
-    parts = []
-    held_out = True
-    for k in sorted(set(folds.tolist())):
-        method = make_method()
-        t0 = time.perf_counter()
-        method.fit(gold[folds != k])
-        t1 = time.perf_counter()
-        pred = method.predict(gold[folds == k], with_candidates=True).frame.copy()
-        pred["fold"] = k
-        parts.append(pred)
-        held_out = held_out and getattr(method, "held_out", True)
-        info["folds"].append({"fold": k, "fit_s": round(t1 - t0, 3),
-                              "predict_s": round(time.perf_counter() - t1, 3),
-                              "thresholds": method.thresholds()})
-        log(f"  {method.name}: fold {k} fitted in {t1 - t0:.1f}s, {method.thresholds()}")
-    info["held_out"] = held_out
-    return pd.concat(parts).reindex(gold.index), info
-
-
-def score_rows(gold: pd.DataFrame, pred: pd.DataFrame) -> pd.DataFrame:
-    """Per-row outcome flags used by every metric."""
-    label, cands = gold["label"], gold["candidate_cids"]
-    pred_cid = pred["cid"].fillna("").astype(str)
-    correct = np.array([is_correct(p, lab, c) for p, lab, c in zip(pred_cid, label, cands)])
-    in_block = np.array([bool(candidate_set(lab, c) & set(cs if isinstance(cs, tuple) else ()))
-                         for lab, c, cs in zip(label, cands, pred["candidates"])])
-    return pd.DataFrame({
-        "dataset": gold["dataset"].to_numpy(),
-        "metal": gold["metal_inferred"].to_numpy(),
-        "confidence": gold.get("label_confidence", pd.Series("", index=gold.index)).to_numpy(),
-        "matchable": (~label.isin([NO_MATCH])).to_numpy(),
-        "no_match": (label == NO_MATCH).to_numpy(),
-        "ambiguous": (label == AMBIGUOUS).to_numpy(),
-        "correct": correct,
+    n = len(queries)
+    truth = [acceptable(t, equivalents) for t in queries["truth"]]
+    cands = [c if isinstance(c, tuple) else () for c in pred["candidates"]]
+    cid = pred["cid"].fillna("").astype(str).tolist()
+    best = [c or (cs[0] if cs else "") for c, cs in zip(cid, cands)]
+    listed = [((b,) + tuple(x for x in cs if x != b))[:TOP_K] if b else () for b, cs in
+              zip(best, cands)]
+    col = queries.get
+    res = pd.DataFrame({
+        "row_id": (col("row_id") if "row_id" in queries else pd.Series(
+            [str(i) for i in range(n)])).to_numpy(),
+        "metal": (col("metal_inferred") if "metal_inferred" in queries
+                  else queries["metal"]).to_numpy(),
+        "label": [";".join(sorted(t)) or "NO_MATCH" for t in queries["truth"]],
+        "matchable": [bool(t) for t in truth],
         "score": pred["score"].astype(float).fillna(0.0).to_numpy(),
         "decision": pred["decision"].fillna("no_match").to_numpy(),
-        "in_block": in_block,
-    }, index=gold.index)
+        "cid": cid, "best": best, "candidates": [" ; ".join(x) for x in listed],
+        "name": queries["name"].to_numpy(), "reason": "",
+    })
+    res["best_correct"] = [bool(b) and b in t for b, t in zip(best, truth)]
+    res["in_candidates"] = [bool(set(x) & t) for x, t in zip(listed, truth)]
+    return res
 
 
-def metrics(s: pd.DataFrame, has_blocking: bool) -> dict:
-    """The reported numbers for one subset of scored rows (see benchmarks/README.md).
+def _clean(value: object) -> object:
+    """JSON-friendly figures: NaN (undefined rate) -> None, floats rounded."""
+    if isinstance(value, float | np.floating):
+        return None if math.isnan(value) else round(float(value), 4)
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
 
-    ``automation_rate`` is the share of rows decided *without review* (decision ``match`` or
-    ``no_match``), exactly as :func:`smelter_match.evaluation.metrics` (``smelter-match
-    evaluate``) defines it; ``auto_match_rate`` is the share of rows auto-matched.
-    """
-    n = len(s)
-    auto = s["decision"] == "match"
-    reviewed = s["decision"] == "review"
-    pred_nm = s["decision"] == "no_match"
-    matchable = s[s["matchable"]]
-    tp_nm = int((pred_nm & s["no_match"]).sum())
-    nm_prec = _ratio(tp_nm, int(pred_nm.sum()))
-    nm_rec = _ratio(tp_nm, int(s["no_match"].sum()))
-    out = {
-        "rows": n,
-        "matchable": len(matchable),
-        "no_match_rows": int(s["no_match"].sum()),
-        "top1_accuracy": _ratio(int(matchable["correct"].sum()), len(matchable)),
-        "auto_match_precision": _ratio(int((auto & s["correct"]).sum()), int(auto.sum())),
-        "automation_rate": _ratio(int((~reviewed).sum()), n),
-        "auto_match_rate": _ratio(int(auto.sum()), n),
-        "auto_matched": int(auto.sum()),
-        "review_rate": _ratio(int(reviewed.sum()), n),
-        "no_match_precision": nm_prec,
-        "no_match_recall": nm_rec,
-        "no_match_f1": (None if nm_prec is None or nm_rec is None or nm_prec + nm_rec == 0
-                        else round(2 * nm_prec * nm_rec / (nm_prec + nm_rec), 4)),
-    }
-    if has_blocking:
-        out["blocking_recall"] = _ratio(int(matchable["in_block"].sum()), len(matchable))
+
+def figures(rows: pd.DataFrame, with_calibration: bool = False) -> dict:
+    """:func:`smelter_match.evaluation.metrics` of scored rows (undefined rates as None), plus
+    the expected calibration error of both probabilities when asked (smelter_match only)."""
+    from smelter_match.evaluation import metrics
+
+    out = {k: _clean(v) for k, v in metrics(rows).items()}
+    if with_calibration and "smelter_score" in rows:
+        from smelter_match.transfer import expected_calibration_error
+
+        sub = rows[rows["matchable"] & (rows["best"] != "")]
+        out["ece_score"] = _clean(expected_calibration_error(sub["score"], sub["best_correct"]))
+        out["ece_smelter"] = _clean(expected_calibration_error(rows["smelter_score"],
+                                                               rows["matchable"]))
     return out
 
 
-def _ratio(a: int, b: int) -> float | None:
-    return round(a / b, 4) if b else None
+def set_groups(set_names: list[str], held_out: str) -> dict[str, list[str]]:
+    """Pooled groups of sets for the summary table, in display order."""
+    fam = [s for s in set_names if s.startswith("family:")]
+    held = [s for s in fam if s.startswith(f"family:{held_out}:")]
+    groups = {
+        f"noise families but {held_out}, 1 edit": [s for s in fam if s not in held
+                                                   and s.endswith(":1")],
+        f"noise families but {held_out}, 2-3 edits": [s for s in fam if s not in held
+                                                      and s.endswith(":2-3")],
+        f"{held_out} (held out of training), 1 edit": [s for s in held if s.endswith(":1")],
+        f"{held_out} (held out of training), 2-3 edits": [s for s in held if s.endswith(":2-3")],
+        f"{held_out} (held out of training), all edits": held,
+        "clean names": [s for s in set_names if s == "clean"],
+        "not RMI facilities (hidden, non-smelter, wrong metal)":
+            [s for s in set_names if s in NEGATIVE_SETS],
+        "realistic mix": [s for s in set_names if s == "mix"],
+        **{s: [s] for s in set_names if s.startswith("gold:")},
+    }
+    return {g: sets for g, sets in groups.items() if sets}
 
 
-def breakdown(scored: pd.DataFrame, has_blocking: bool) -> dict:
-    """Metrics per dataset (never only pooled), each overall, per metal and high-confidence only."""
-    out: dict = {}
-    for ds, rows in [*scored.groupby("dataset", sort=True), ("pooled", scored)]:
-        entry = {"all": metrics(rows, has_blocking)}
-        for metal in METALS:
-            sub = rows[rows["metal"] == metal]
-            if len(sub):
-                entry[metal] = metrics(sub, has_blocking)
-        high = rows[rows["confidence"] == "high"]
-        if len(high) and len(high) < len(rows):
-            entry["high_confidence"] = metrics(high, has_blocking)
-        out[ds] = entry
+def summarise(scored: pd.DataFrame, held_out: str, calibration: bool = False) -> dict:
+    """Per set, per pooled group, per metal (gold sets) and the precision/automation curves
+    (gold sets and the mix) of one method's scored rows (column ``set``)."""
+    names = list(dict.fromkeys(scored["set"]))
+    by_set = {s: g for s, g in scored.groupby("set", sort=False)}
+    out: dict = {
+        "sets": {s: figures(by_set[s], calibration) for s in names},
+        "groups": {g: figures(pd.concat([by_set[s] for s in sets]), calibration)
+                   for g, sets in set_groups(names, held_out).items()},
+        "per_metal": {}, "curves": {},
+    }
+    for s in names:
+        if s.startswith("gold:"):
+            out["per_metal"][s] = {m: figures(g) for m, g in by_set[s].groupby("metal")
+                                   if m in METALS}
+        if s.startswith("gold:") or s == "mix":
+            out["curves"][s] = precision_automation_curve(by_set[s])
     return out
 
 
@@ -139,22 +129,18 @@ def precision_automation_curve(scored: pd.DataFrame) -> dict:
     auto-matched (to the method's best CID) if its score is >= ``t``, else sent to review. Then
 
     - ``automation`` = rows decided without review (``no_match`` + auto-matched) / all rows, the
-      same definition as :func:`metrics`' ``automation_rate``;
+      definition of ``automation_rate`` in :func:`smelter_match.evaluation.metrics`;
     - ``auto_match_rate`` = auto-matched rows / all rows;
-    - ``precision`` = auto-matched rows with a correct CID / auto-matched rows.
+    - ``precision`` = auto-matched rows whose best CID is right / auto-matched rows.
 
-    When a method auto-matches exactly the rows it did not reject that score >= its match
-    threshold (all four methods do, except that smelter_match sends a high-scoring row to review
-    when no metal was reported and the company has facilities under several metals), its
-    operating point lies on its curve at ``t`` = that threshold. Returns the points as lists,
-    highest threshold first.
+    Returns the points as lists, highest threshold first.
     """
     nm = (scored["decision"] == "no_match").to_numpy()
     n = len(scored)
     rest = scored[~nm]
     order = np.argsort(-rest["score"].to_numpy(), kind="stable")
     score = rest["score"].to_numpy()[order]
-    correct = rest["correct"].to_numpy()[order]
+    correct = (rest["matchable"] & rest["best_correct"]).to_numpy()[order]
     empty = {"threshold": [], "automation": [], "auto_match_rate": [], "precision": []}
     if len(score) == 0:
         return empty

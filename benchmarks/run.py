@@ -1,9 +1,11 @@
 """Run the benchmark suite: ``python -m benchmarks.run [--quick] [--sizes ...] [--methods ...]``.
 
-Measures smelter_match and its baselines in one run on the same data — accuracy on the gold sets
-(held-out folds), speed, memory, cold start and latency — and writes ``results.json``,
-``results.md`` and PNG charts to ``--out`` (default ``benchmarks/results``). See
-``benchmarks/README.md`` for how to read the numbers.
+Measures smelter_match and its baselines in one run on the same data — held-out accuracy on the
+query sets of ``smelter-match evaluate --heldout`` (every noise family, clean names, names that are
+not RMI facilities, a realistic mix, the gold sets), speed, memory, cold start and latency on
+supplier-like and all-distinct workloads, and Spark local[1] vs local[2] — and writes
+``results.json``, ``results.md`` and PNG charts to ``--out`` (default ``benchmarks/results``).
+See ``benchmarks/README.md`` for how to read the numbers.
 """
 
 from __future__ import annotations
@@ -17,35 +19,20 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.accuracy import (
-    breakdown,
-    cross_validate,
-    precision_automation_curve,
-    score_rows,
-)
-from benchmarks.gold import assign_folds, load_gold, subsample
-from benchmarks.methods import METHODS, MethodUnavailable
+from benchmarks.gold import TRAIN_GOLD, as_queries, load_gold_sets
+from benchmarks.heldout import HeldoutConfig, run_heldout
+from benchmarks.methods import METHODS
 from benchmarks.report import write_all
-from benchmarks.spark_bench import SPARK_MASTER, run_spark_bench, spark_unavailable
+from benchmarks.spark_bench import MASTERS, run_spark_bench, spark_unavailable
 from benchmarks.speed import SpeedConfig, run_speed
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_REFERENCE = ["../shared/rmi/cmrt", "../shared/rmi/exports-2026-08-22"]
 FULL_SIZES = "1k,10k,100k,1m"
-QUICK = {"sizes": "1k", "folds": 2, "gold_rows": 80, "budget_s": 2.0, "latency_n": 50,
-         "latency_size": 1000}
-
-#: What the rate metrics and curve axes mean (also written into results.json; see the README).
-DEFINITIONS = {
-    "automation_rate": "rows decided without review (decision match or no_match) / rows; the "
-                       "definition of smelter_match.evaluation.metrics (smelter-match evaluate)",
-    "auto_match_rate": "rows auto-matched (decision match) / rows",
-    "review_rate": "rows sent to review / rows (= 1 - automation_rate)",
-    "curves": "per threshold t: the method's no_match decisions kept, every other row "
-              "auto-matched if score >= t else sent to review; automation = (no_match + "
-              "auto-matched) / rows, auto_match_rate = auto-matched / rows, precision = correct "
-              "auto-matches / auto-matches",
-}
+DISTINCT = 20_000
+#: The smoke run: the real code paths on small inputs (about 2-3 minutes on 2 cores).
+QUICK = {"sizes": "1k", "distinct": 500, "folds": 3, "score_folds": "0", "kind": "logistic",
+         "set_rows": 25, "budget_s": 2.0, "latency_n": 50, "latency_size": 1000}
 
 
 def parse_size(text: str) -> int:
@@ -59,8 +46,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true",
-                   help="tiny smoke run (1k rows, 2 folds on a gold sample, short budgets)")
-    p.add_argument("--sizes", help=f"workload sizes (default {FULL_SIZES}; quick: 1k)")
+                   help="smoke run of the real code paths on small inputs: logistic heads, 3 "
+                        "folds, one fold scored, 25 queries per set, 1k rows, 500 distinct "
+                        "names, short budgets, no Spark")
+    p.add_argument("--sizes", help=f"row workload sizes (default {FULL_SIZES}; quick: 1k)")
+    p.add_argument("--distinct", type=parse_size,
+                   help=f"names in the all-distinct workload (default {DISTINCT:,}; quick: 500; "
+                        "0: none)")
     p.add_argument("--methods", default=",".join(METHODS),
                    help=f"comma-separated subset of {', '.join(METHODS)}")
     p.add_argument("--out", default=str(REPO / "benchmarks" / "results"),
@@ -68,23 +60,30 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--reference", action="append",
                    help="RMI reference file or folder (repeatable; default: "
                         + " + ".join(DEFAULT_REFERENCE) + ", relative to the repo root)")
-    p.add_argument("--folds", type=int, help="cross-validation folds (default 5; quick: 2)")
-    p.add_argument("--seed", type=int, default=0, help="seed for folds and workloads")
+    p.add_argument("--folds", type=int, help="CID-group folds (default 5; quick: 3)")
+    p.add_argument("--score-folds",
+                   help="comma-separated folds to score, from 0 (default: all; quick: 0)")
+    p.add_argument("--kind", choices=("trees", "logistic"),
+                   help="smelter_match's model class in the held-out protocol (default trees, "
+                        "as shipped; quick: logistic)")
+    p.add_argument("--held-out-family", default="ocr",
+                   help="noise family left out of smelter_match's training (default ocr)")
+    p.add_argument("--set-rows", type=int,
+                   help="at most this many queries per set and fold (default: all; quick: 25)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the speed workloads")
     p.add_argument("--budget", type=float,
-                   help="seconds per speed run before extrapolating (default 120; quick: 4)")
+                   help="seconds per speed run before extrapolating (default 120; quick: 2)")
     p.add_argument("--latency-n", type=int, help="match_one calls timed (default 1000)")
-    p.add_argument("--no-train", action="store_true",
-                   help="evaluate smelter_match's shipped model instead of retraining it per fold "
-                        "(faster; figures then marked as not held-out; implied by --quick)")
     p.add_argument("--skip-accuracy", action="store_true", help="speed and memory only")
     p.add_argument("--skip-speed", action="store_true", help="accuracy only")
     p.add_argument("--spark", action=argparse.BooleanOptionalAction, default=None,
-                   help=f"also time smelter_match.spark.match_spark on a {SPARK_MASTER} session "
-                        "on the speed workloads (default: when pyspark, pyarrow and Java 17+ are "
-                        "available, except with --quick or --skip-speed; the reason for a skip "
-                        "is recorded)")
+                   help="also time smelter_match.spark.match_spark on "
+                        f"{' and '.join(MASTERS)} sessions on the speed workloads (default: when "
+                        "pyspark, pyarrow and Java 17+ are available, except with --quick or "
+                        "--skip-speed; the reason for a skip is recorded)")
     p.add_argument("--spark-sizes",
-                   help="workload sizes for the Spark runs (default: the --sizes up to 100k)")
+                   help="workload sizes for the Spark runs (default: the --sizes from 10k to "
+                        "100k, else the smallest)")
     return p.parse_args(argv)
 
 
@@ -94,39 +93,6 @@ def resolve_reference(paths: list[str] | None) -> list[str]:
     for p in paths or DEFAULT_REFERENCE:
         path = Path(p).expanduser()
         out.append(str(path if path.is_absolute() or path.exists() else (REPO / path).resolve()))
-    return out
-
-
-def run_accuracy(reference, gold, methods: list[str], n_folds: int, seed: int, log,
-                 options: dict[str, dict] | None = None) -> dict:
-    """Cross-validated accuracy of every method on the same folds.
-
-    ``options`` holds per-method constructor keywords (``{"smelter_match": {"train": False}}``).
-    """
-    options = options or {}
-    folds = assign_folds(gold, n_folds, seed)
-    out: dict = {"folds": n_folds, "seed": seed, "rows": len(gold), "methods": {},
-                 "definitions": DEFINITIONS}
-    for name in methods:
-        log(f"accuracy: {name}")
-        try:
-            METHODS[name](reference, **options.get(name, {}))
-        except MethodUnavailable as exc:
-            out["methods"][name] = {"unavailable": str(exc), "metrics": {}, "curves": {}}
-            continue
-        t = time.perf_counter()
-        pred, info = cross_validate(
-            lambda n=name: METHODS[n](reference, **options.get(n, {})), gold, folds, log)
-        scored = score_rows(gold, pred)
-        entry = {**info, "seconds": round(time.perf_counter() - t, 1),
-                 "metrics": breakdown(scored, METHODS[name].has_blocking),
-                 "curves": {ds: precision_automation_curve(rows) for ds, rows in
-                            [*scored.groupby("dataset"), ("pooled", scored)]}}
-        if not info["held_out"]:
-            entry["note"] = (f"{name} figures use the shipped model, NOT a model trained on the "
-                             "training folds (training skipped or unavailable): they are not "
-                             "held-out figures and may be optimistic.")
-        out["methods"][name] = entry
     return out
 
 
@@ -147,11 +113,12 @@ def run_spark(args: argparse.Namespace, sizes: list[int], reference, workload_pa
               speed: dict, log) -> dict:
     """The Spark section: ``run_spark_bench`` on the speed workloads, or the recorded skip reason.
 
-    Each row gains ``pandas_rows_per_s`` (the in-process pandas ``Matcher.match`` run of the
-    same size, timed just before Spark in this process), ``vs_pandas`` (rows/s over that) and
-    ``speed_run_rows_per_s`` (the smelter_match speed-section subprocess run of the same size).
+    Each Spark row gains ``pandas_rows_per_s`` (the in-process pandas ``Matcher.match`` run of the
+    same size), ``vs_pandas`` (rows/s over that), ``vs_local1`` (for local[2]: rows/s over the
+    same variant on local[1], the scaling) and ``speed_run_rows_per_s`` (the smelter_match
+    speed-section subprocess run of the same size).
     """
-    out: dict = {"master": SPARK_MASTER, "sizes": sizes, "seed": args.seed,
+    out: dict = {"masters": list(MASTERS), "sizes": sizes, "seed": args.seed,
                  "requested": {None: "auto", True: "--spark", False: "--no-spark"}[args.spark],
                  "runs": []}
     reason = spark_skip_reason(args)
@@ -164,7 +131,7 @@ def run_spark(args: argparse.Namespace, sizes: list[int], reference, workload_pa
     out["workloads_note"] = (f"make_workload(n, reference, seed={args.seed}): the speed section's "
                              "pickled files where it ran that size, else generated with the same "
                              "seed (identical rows)")
-    log(f"spark: {SPARK_MASTER} on {', '.join(f'{n:,}' for n in sizes)} rows")
+    log(f"spark: {' then '.join(MASTERS)} on {', '.join(f'{n:,}' for n in sizes)} rows")
     t = time.perf_counter()
     try:
         rows = run_spark_bench(sizes, reference, seed=args.seed, workload_paths=used, log=log)
@@ -174,17 +141,27 @@ def run_spark(args: argparse.Namespace, sizes: list[int], reference, workload_pa
     skipped = [r["note"] for r in rows if r.get("rows_per_s") is None and r.get("note")]
     if skipped and len(skipped) == len(rows):
         return {**out, "status": "skipped", "reason": skipped[0].removeprefix("skipped: ")}
+    return {**out, "status": "ok", "reason": "", "runs": annotate_spark(rows, speed),
+            "seconds": round(time.perf_counter() - t, 1)}
+
+
+def annotate_spark(rows: list[dict], speed: dict) -> list[dict]:
+    """Add ``pandas_rows_per_s``, ``vs_pandas``, ``vs_local1`` and ``speed_run_rows_per_s``."""
     sm_runs = speed.get("methods", {}).get("smelter_match", {}).get("runs", {})
     pandas = {r["size"]: r["rows_per_s"] for r in rows if r["engine"] == "pandas"}
+    by_engine = {(r["size"], r["engine"]): r["rows_per_s"] for r in rows}
     for r in rows:
         base = pandas.get(r["size"])
         r["pandas_rows_per_s"] = base
         r["vs_pandas"] = round(r["rows_per_s"] / base, 3) if base and r["rows_per_s"] else None
+        one = None
+        if r.get("master") and r["master"] != MASTERS[0]:
+            one = by_engine.get((r["size"], r["engine"].replace(r["master"], MASTERS[0])))
+        r["vs_local1"] = round(r["rows_per_s"] / one, 3) if one and r["rows_per_s"] else None
         sm = sm_runs.get(str(r["size"]), {})
         r["speed_run_rows_per_s"] = sm.get("rows_per_s")
         r["speed_run_extrapolated"] = bool(sm.get("extrapolated"))
-    return {**out, "status": "ok", "reason": "", "runs": rows,
-            "seconds": round(time.perf_counter() - t, 1)}
+    return rows
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -199,19 +176,18 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     quick = QUICK if args.quick else {}
     sizes = [parse_size(s) for s in (args.sizes or quick.get("sizes", FULL_SIZES)).split(",")]
+    distinct = args.distinct if args.distinct is not None else quick.get("distinct", DISTINCT)
     ref_paths = resolve_reference(args.reference)
 
     from smelter_match.reference import load_reference
 
     log("loading the reference (this also warms the cache the cold-start runs use)")
     reference = load_reference(*ref_paths)
-    gold, gold_note = load_gold()
-    if args.quick:
-        gold = subsample(gold, quick["gold_rows"], args.seed)
+    gold, gold_note = load_gold_sets()
     results: dict = {"meta": {
         "mode": "quick" if args.quick else "full", "methods": methods, "sizes": sizes,
-        "reference": ref_paths, "reference_version": reference.version.stamp,
-        "gold": gold_note, "gold_rows_used": len(gold), "seed": args.seed,
+        "distinct": distinct, "reference": ref_paths,
+        "reference_version": reference.version.stamp, "gold": gold_note, "seed": args.seed,
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python "
                    f"{platform.python_version()}",
         "started": dt.datetime.now().isoformat(timespec="seconds"),
@@ -219,23 +195,32 @@ def main(argv: list[str] | None = None) -> int:
         "command": " ".join(["python -m benchmarks.run", *(argv or sys.argv[1:])]),
     }}
     if not args.skip_accuracy:
-        train_sm = not (args.quick or args.no_train)
-        results["accuracy"] = run_accuracy(reference, gold, methods,
-                                           args.folds or quick.get("folds", 5), args.seed, log,
-                                           {"smelter_match": {"train": train_sm}})
-    # Spark default: the sizes up to 100k (a 1M Spark run adds minutes and a JVM's memory)
+        folds = args.folds or quick.get("folds", 5)
+        score = args.score_folds or quick.get("score_folds")
+        cfg = HeldoutConfig(
+            kind=args.kind or quick.get("kind", "trees"), folds=folds,
+            score_folds=tuple(int(k) for k in score.split(",")) if score else None,
+            held_out=args.held_out_family, train_gold=TRAIN_GOLD,
+            max_rows_per_set=args.set_rows or quick.get("set_rows"))
+        log(f"accuracy: held-out protocol ({cfg.kind}, {folds} CID-group folds, "
+            f"{cfg.held_out!r} held out)")
+        t = time.perf_counter()
+        results["accuracy"] = run_heldout(reference, gold, methods, cfg, log)
+        results["accuracy"]["seconds"] = round(time.perf_counter() - t, 1)
     spark_sizes = ([parse_size(s) for s in args.spark_sizes.split(",")] if args.spark_sizes
-                   else [n for n in sizes if n <= 100_000] or sizes[:1])
+                   else [n for n in sizes if 10_000 <= n <= 100_000] or sorted(sizes)[:1])
     with tempfile.TemporaryDirectory(prefix="smelter_bench_") as tmp:
         workload_paths: dict[int, Path] = {}
         if not args.skip_speed:
-            cfg = SpeedConfig(
+            cfg_speed = SpeedConfig(
                 sizes=sizes, methods=methods, reference=ref_paths, workdir=Path(tmp),
                 budget_s=args.budget or quick.get("budget_s", 120.0),
                 latency_n=args.latency_n or quick.get("latency_n", 1000),
-                latency_size=quick.get("latency_size", 10_000), seed=args.seed)
+                latency_size=quick.get("latency_size", 10_000), seed=args.seed,
+                distinct=distinct)
             log("speed: workloads")
-            results["speed"] = run_speed(cfg, reference, gold, log)
+            train = as_queries(gold[TRAIN_GOLD]) if TRAIN_GOLD in gold else None
+            results["speed"] = run_speed(cfg_speed, reference, train, log)
             # the files run_speed pickled (speed.prepare_workloads): Spark matches the same rows
             workload_paths = {n: Path(tmp) / f"workload_{n}.pkl" for n in spark_sizes}
         results["spark"] = run_spark(args, spark_sizes, reference, workload_paths,
