@@ -31,6 +31,7 @@ from smelter_match.query_features import QUERY_FEATURES
 
 MODEL_FORMAT = 2
 KINDS = ("logistic", "trees")
+_CHUNK = 2048   # rows per vectorised walk of the forest (bounds its memory to a few MB)
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -55,6 +56,7 @@ class Scorer:
     def __post_init__(self) -> None:
         if self.kind == "trees":
             self._trees = [{k: np.asarray(v) for k, v in t.items()} for t in self.params["trees"]]
+            self._forest = _pack(self._trees)
 
     def raw(self, X: np.ndarray) -> np.ndarray:
         """Uncalibrated log-odds for each row of ``X`` (columns in ``features`` order)."""
@@ -65,41 +67,54 @@ class Scorer:
         if self.kind == "logistic":
             return ((X - np.asarray(p["mean"])) / np.asarray(p["scale"])) @ np.asarray(p["coef"]) \
                 + float(p["intercept"])
-        rows = np.arange(X.shape[0])
-        out = np.full(X.shape[0], float(p["baseline"]))
-        for t in self._trees:
-            node = np.zeros(X.shape[0], dtype=np.int64)
-            for _ in range(int(t["depth"])):
-                leaf = t["leaf"][node]
-                if leaf.all():
-                    break
-                v = X[rows, t["feature"][node]]
-                go_left = np.where(np.isnan(v), t["missing_left"][node], v <= t["threshold"][node])
-                node = np.where(leaf, node, np.where(go_left, t["left"][node], t["right"][node]))
-            out += t["value"][node]
-        return out
+        out = np.empty(X.shape[0])
+        for start in range(0, X.shape[0], _CHUNK):
+            out[start:start + _CHUNK] = self._forest_raw(X[start:start + _CHUNK])
+        return float(p["baseline"]) + out
+
+    def _forest_raw(self, X: np.ndarray) -> np.ndarray:
+        """Every tree at once: a (rows x trees) array of positions in the packed forest."""
+        f = self._forest
+        node = np.broadcast_to(f["root"], (X.shape[0], len(f["root"]))).copy()
+        rows = np.arange(X.shape[0])[:, None]
+        for _ in range(f["depth"]):
+            v = X[rows, f["feature"][node]]
+            go_left = np.where(np.isnan(v), f["missing_left"][node], v <= f["threshold"][node])
+            nxt = np.where(go_left, f["left"][node], f["right"][node])
+            node = np.where(f["leaf"][node], node, nxt)
+        return f["value"][node].sum(axis=1)
 
     def proba(self, X: np.ndarray) -> np.ndarray:
         """Calibrated probabilities."""
         a, b = self.calibration
         return _sigmoid(a * self.raw(X) + b)
 
-    def contributions(self, x: np.ndarray) -> dict[str, float]:
-        """How much each feature moved one row's log-odds (logistic: exact; trees: by path)."""
-        x = np.asarray(x, dtype=float)
+    def contributions(self, X: np.ndarray) -> np.ndarray:
+        """How much each feature moved each row's log-odds: (rows x features).
+
+        Logistic: the exact terms of the sum. Trees: by path (each split's change of the mean
+        leaf value below it is charged to the split's feature), all trees at once.
+        """
+        X = np.atleast_2d(np.asarray(X, dtype=float))
+        out = np.zeros(X.shape)
         if self.kind == "logistic":
             p = self.params
-            z = (x - np.asarray(p["mean"])) / np.asarray(p["scale"]) * np.asarray(p["coef"])
-            return {f: float(v) for f, v in zip(self.features, z)}
-        out = dict.fromkeys(self.features, 0.0)
-        for t in self._trees:
-            node = 0
-            while not t["leaf"][node]:
-                f = int(t["feature"][node])
-                v = x[f]
-                nxt = int(t["left"][node] if (t["missing_left"][node] if np.isnan(v)
-                                              else v <= t["threshold"][node]) else t["right"][node])
-                out[self.features[f]] += float(t["mean"][nxt] - t["mean"][node])
+            return (X - np.asarray(p["mean"])) / np.asarray(p["scale"]) * np.asarray(p["coef"])
+        f = self._forest
+        for start in range(0, X.shape[0], _CHUNK):
+            part = X[start:start + _CHUNK]
+            node = np.broadcast_to(f["root"], (part.shape[0], len(f["root"]))).copy()
+            rows = np.broadcast_to(np.arange(part.shape[0])[:, None], node.shape)
+            acc = out[start:start + _CHUNK]
+            for _ in range(f["depth"]):
+                feat = f["feature"][node]
+                v = part[rows, feat]
+                go_left = np.where(np.isnan(v), f["missing_left"][node],
+                                   v <= f["threshold"][node])
+                nxt = np.where(f["leaf"][node], node,
+                               np.where(go_left, f["left"][node], f["right"][node]))
+                delta = f["mean"][nxt] - f["mean"][node]
+                np.add.at(acc, (rows.ravel(), feat.ravel()), delta.ravel())
                 node = nxt
         return out
 
@@ -115,6 +130,25 @@ class Scorer:
             raise ModelError(f"{head}: model was trained with a different feature set; retrain it "
                              "with 'smelter-match train'")
         return cls(d["kind"], list(d["features"]), d["params"], tuple(d["calibration"]))
+
+
+def _pack(trees: list[dict]) -> dict:
+    """All trees' node arrays end to end, child links made global, for one vectorised walk."""
+    sizes = [len(t["leaf"]) for t in trees]
+    offsets = np.r_[0, np.cumsum(sizes)[:-1]].astype(np.int64)
+    cat = {k: np.concatenate([np.asarray(t[k]) for t in trees]) if trees else np.zeros(0)
+           for k in ("feature", "threshold", "missing_left", "leaf", "value", "mean")}
+    left = np.concatenate([np.asarray(t["left"]) + o for t, o in zip(trees, offsets)]) \
+        if trees else np.zeros(0, dtype=np.int64)
+    right = np.concatenate([np.asarray(t["right"]) + o for t, o in zip(trees, offsets)]) \
+        if trees else np.zeros(0, dtype=np.int64)
+    return {"root": offsets, "feature": cat["feature"].astype(np.int64),
+            "threshold": cat["threshold"].astype(float),
+            "missing_left": cat["missing_left"].astype(bool), "leaf": cat["leaf"].astype(bool),
+            "value": cat["value"].astype(float), "mean": cat["mean"].astype(float),
+            "left": left.astype(np.int64),
+            "right": right.astype(np.int64),
+            "depth": max((int(t["depth"]) for t in trees), default=0)}
 
 
 def _jsonable(v: object) -> object:

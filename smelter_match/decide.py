@@ -56,11 +56,12 @@ class Decision:
 _PHRASES = {r["feature"]: (r["up"], r["down"]) for r in data_csv("vocab", "feature_phrases.csv")}
 
 
-def _drivers(contrib: dict[str, float], n: int) -> tuple[list[str], list[str]]:
+def _drivers(names: list[str], contrib: np.ndarray, n: int) -> tuple[list[str], list[str]]:
     """Phrases of the ``n`` largest contributions, split into those raising and lowering it."""
     up, down = [], []
-    for f, v in sorted(contrib.items(), key=lambda kv: -abs(kv[1]))[:n]:
-        phrase = _PHRASES.get(f, (f, f))[0 if v > 0 else 1]
+    for j in np.argsort(-np.abs(contrib), kind="stable")[:n]:
+        v = float(contrib[j])
+        phrase = _PHRASES.get(names[j], (names[j], names[j]))[0 if v > 0 else 1]
         if phrase and abs(v) >= 0.05:
             (up if v > 0 else down).append(phrase)
     return up, down
@@ -69,13 +70,23 @@ def _drivers(contrib: dict[str, float], n: int) -> tuple[list[str], list[str]]:
 def explain(pair: Scorer, smelter: Scorer, x: np.ndarray | None, q: np.ndarray,
             score: float, smelter_score: float) -> str:
     """Why the model hesitated, in one sentence: the two or three features that pulled each
-    probability down or up (the largest contributions to its log-odds)."""
+    probability down or up (the largest contributions to its log-odds). ``x``: the best
+    candidate's pair features (None without a candidate), ``q``: the query features; both may
+    be contribution rows already (see :func:`explain_many`)."""
+    return explain_rows(pair.features, smelter.features,
+                        None if x is None else pair.contributions(x)[0],
+                        smelter.contributions(q)[0], score, smelter_score)
+
+
+def explain_rows(pair_names: list[str], smelter_names: list[str], pair_contrib: np.ndarray | None,
+                 smelter_contrib: np.ndarray, score: float, smelter_score: float) -> str:
+    """:func:`explain` from contribution rows computed in a batch."""
     parts = []
-    for what, scorer, row, p in (("smelter_score", smelter, q, smelter_score),
-                                 ("score", pair, x, score)):
+    for what, names, row, p in (("smelter_score", smelter_names, smelter_contrib, smelter_score),
+                                ("score", pair_names, pair_contrib, score)):
         if row is None:
             continue
-        up, down = _drivers(scorer.contributions(row), 3)
+        up, down = _drivers(names, row, 3)
         said = []
         if down:
             said.append("lowered by " + ", ".join(down))
@@ -167,9 +178,8 @@ def decide(
         elif metal and metal not in metals_of:
             flags.append(f"reported_cid_other_metal={'/'.join(metals_of)}")
 
-    cids = fac["cid"][fac_rows]
     ranked = tuple(zip(fac_rows[rows].tolist(), scores[rows].tolist(), rows.tolist()))
-    top = tuple((cids[i], fac["standard_name"][fac_rows[i]], float(scores[i]))
+    top = tuple((fac["cid"][fac_rows[i]], fac["standard_name"][fac_rows[i]], float(scores[i]))
                 for i in rows[:top_k])
     s = float(smelter_score)
     if len(other_rows) and metal:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from smelter_match.errors import InputError
 from smelter_match.matcher import Matcher
 from smelter_match.normalize import normalize_name
 from smelter_match.reference import Reference
@@ -33,17 +34,48 @@ def equivalent_cids(ref: Reference) -> dict[str, set[str]]:
 
 # -- gold sets -----------------------------------------------------------------------------------
 
-def load_gold(path: str) -> pd.DataFrame:
-    """A gold CSV (reference_data/gold/*.csv) with a ``truth`` column: acceptable CIDs (empty = none)."""
-    g = pd.read_csv(path, dtype=str, keep_default_na=False)
+def load_gold(path: str | Path) -> pd.DataFrame:
+    """A labelled CSV with a ``truth`` column: acceptable CIDs (empty = no RMI facility).
+
+    Two layouts are read: the gold sets' (``reference_data/gold/*.csv``: reported_name,
+    reported_metal, reported_country, label, candidate_cids, metal_inferred, ...) and the
+    training labels that ``smelter-match review apply --export-labels`` writes (row_id,
+    reported_name, metal, country, label, ...). ``label`` is a CID, ``NO_MATCH`` or
+    ``AMBIGUOUS`` (then ``candidate_cids`` lists the acceptable CIDs).
+
+    Raises:
+        InputError: the file is missing, or lacks reported_name or label.
+    """
+    from smelter_match.io.safe_csv import read_safe_csv
+    from smelter_match.normalize import normalize_metal, parse_cid
+
+    g = read_safe_csv(path, what="labels file")
+    missing = [c for c in ("reported_name", "label") if c not in g.columns]
+    if missing:
+        raise InputError(f"{path}: not a labels file: column(s) {', '.join(missing)} missing")
+    for ours, theirs in (("reported_metal", "metal"), ("reported_country", "country")):
+        if ours not in g.columns:
+            g[ours] = g[theirs] if theirs in g.columns else ""
+    if "metal_inferred" not in g.columns:
+        g["metal_inferred"] = [normalize_metal(m) or "" for m in g["reported_metal"]]
+    if "row_id" not in g.columns:
+        g["row_id"] = [f"{Path(path).stem}:{i + 2}" for i in range(len(g))]
     truth = []
-    for label, cands in zip(g["label"], g.get("candidate_cids", [""] * len(g))):
-        if label == "NO_MATCH":
+    for line, (label, cands) in enumerate(zip(g["label"], g.get("candidate_cids",
+                                                                   [""] * len(g))), start=2):
+        label = label.strip()
+        if label.upper() == "NO_MATCH":
             truth.append(frozenset())
-        elif label == "AMBIGUOUS":
-            truth.append(frozenset(c.strip() for c in cands.split(";") if c.strip()))
+        elif label.upper() == "AMBIGUOUS":
+            truth.append(frozenset(c for c in (parse_cid(x) for x in cands.split(";")) if c))
         else:
-            truth.append(frozenset([label]))
+            cid = parse_cid(label)
+            if not cid:
+                raise InputError(f"{path}: row {line}: label {label!r} is not a CID, NO_MATCH "
+                                 "or AMBIGUOUS")
+            truth.append(frozenset([cid]))
+    g["label"] = [("NO_MATCH" if not t else (min(t) if len(t) == 1 else "AMBIGUOUS"))
+                  for t in truth]
     g["truth"] = truth
     g["matchable"] = [bool(t) for t in truth]
     g["group"] = [label if label not in ("NO_MATCH", "AMBIGUOUS") else

@@ -20,7 +20,7 @@ from smelter_match._resources import data_lines
 from smelter_match.blocking import CandidateGenerator, Candidates
 from smelter_match.classify import Model
 from smelter_match.compare import FEATURES, compute_features
-from smelter_match.decide import Decision, decide, explain
+from smelter_match.decide import Decision, decide, explain, explain_rows
 from smelter_match.errors import InputError
 from smelter_match.index import NameIndex
 from smelter_match.io.tables import cell_text
@@ -242,19 +242,35 @@ class Matcher:
         qs = [q for q, _ in search]
         nns = [nn for _, nn in search]
         scored = self.score(qs, nns)
+        decided = []
         for i, q in enumerate(qs):
             rows = scored.ranking.rows(i)
-            d = decide(q[1] or None, q[2], q[4] or None, rows, scored.ranking.other(i),
-                       scored.cands.fac, scored.pair, scored.X, self._fac, self._cid_metals,
-                       float(scored.smelter[i]), scored.kinds[i], self.model.thresholds,
-                       self.top_k)
-            if d.decision != "match":
-                why = explain(self.model.pair, self.model.smelter,
-                              scored.X[rows[0]] if len(rows) else None, scored.Q[i],
-                              d.score, d.smelter_score)
-                d = replace(d, explanation=why)
-            out[q] = d
+            decided.append(decide(q[1] or None, q[2], q[4] or None, rows,
+                                  scored.ranking.other(i), scored.cands.fac, scored.pair,
+                                  scored.X, self._fac, self._cid_metals,
+                                  float(scored.smelter[i]), scored.kinds[i],
+                                  self.model.thresholds, self.top_k))
+        self._explain(scored, decided)
+        out.update(zip(qs, decided))
         return out
+
+    def _explain(self, scored: Scored, decided: list[Decision]) -> None:
+        """Fill ``explanation`` of the review and no_match decisions, in one batch."""
+        todo = [i for i, d in enumerate(decided) if d.decision != "match"]
+        if not todo:
+            return
+        pair, smelter = self.model.pair, self.model.smelter
+        tops = [scored.ranking.rows(i) for i in todo]
+        with_cand = [k for k, r in enumerate(tops) if len(r)]
+        pair_c = pair.contributions(scored.X[[tops[k][0] for k in with_cand]]) \
+            if with_cand else np.zeros((0, len(pair.features)))
+        pair_of = dict(zip(with_cand, pair_c))
+        smelter_c = smelter.contributions(scored.Q[todo])
+        for k, i in enumerate(todo):
+            d = decided[i]
+            why = explain_rows(pair.features, smelter.features, pair_of.get(k), smelter_c[k],
+                               d.score, d.smelter_score)
+            decided[i] = replace(d, explanation=why)
 
     def score(self, qs: list[Query], nns: list[NormalizedName],
               model: Model | None = None) -> Scored:

@@ -34,12 +34,14 @@ from smelter_match.reference import Reference
 from smelter_match.synthetic import Mix, make_queries
 from smelter_match.training import SEED, Trainer, gold_queries
 
-__all__ = ["calibration_table", "expected_calibration_error", "heldout_evaluation"]
+__all__ = ["calibration_table", "expected_calibration_error", "fold_sets", "heldout_evaluation"]
 
 NOISY_ONLY = Mix(clean=0.0, noisy=2.0, hide_facilities=0.0, hidden_queries=0.0,
                  hide_aliases=0.0, wrong_metal=0.0, non_smelters=0.0)
 NEGATIVES = Mix(clean=0.0, noisy=0.0, hide_facilities=0.3, hidden_queries=2.0, hide_aliases=0.0,
                 wrong_metal=0.5, non_smelters=2.0)
+CLEAN_ONLY = Mix(clean=2.0, noisy=0.0, hide_facilities=0.0, hidden_queries=0.0,
+                 hide_aliases=0.0, wrong_metal=0.0, non_smelters=0.0)
 REALISTIC = Mix(clean=3.0, noisy=1.5, hide_facilities=0.15, hidden_queries=2.0, hide_aliases=0.1,
                 wrong_metal=0.1, non_smelters=0.8)
 
@@ -50,6 +52,39 @@ def _score_set(reduced: Reference, model, queries: pd.DataFrame, name: str,  # n
         return pd.DataFrame()
     scored = score_queries(Matcher(reduced, model), queries)
     return scored.assign(set=name, fold=fold)
+
+
+def fold_sets(trainer: Trainer, fold: int, gold: dict[str, pd.DataFrame] | None = None,
+              seed: int = SEED) -> list[tuple[str, Reference, pd.DataFrame]]:
+    """The held-out query sets of one CID-group fold: (set name, reference to match against,
+    labelled queries). Deterministic for a seed; see the module docstring for the sets."""
+    reference, folds, k = trainer.reference, trainer.folds, fold
+    cids = {c for c, f in trainer.fold_of.items() if f == k}
+    rng_seed = seed + 7919 * (k + 1)
+    out = []
+    for fam in FAMILIES:
+        for edits, label in ((1, "1"), (None, "2-3")):
+            if edits is None and fam == "acronym":
+                continue   # an acronym replaces the whole name: it is always the only edit
+            reduced, q = make_queries(reference, cids=cids, mix=NOISY_ONLY, families=(fam,),
+                                      edits=edits, seed=rng_seed + hash_family(fam))
+            if edits is None:
+                q = q[q["edits"] >= 2]
+            out.append((f"family:{fam}:{label}", reduced, q[q["kind"] == "noisy"]))
+    reduced, q = make_queries(reference, cids=cids, mix=CLEAN_ONLY, seed=rng_seed + 1)
+    out.append(("clean", reduced, q))
+    reduced, q = make_queries(reference, cids=cids, mix=NEGATIVES, seed=rng_seed + 2,
+                              keep_non_smelter=lambda n: _ns_fold(n, folds) == k)
+    for kind_name in ("hidden_facility", "non_smelter", "wrong_metal"):
+        out.append((kind_name, reduced, q[q["kind"] == kind_name]))
+    reduced, q = make_queries(reference, cids=cids, mix=REALISTIC, seed=rng_seed + 3,
+                              keep_non_smelter=lambda n: _ns_fold(n, folds) == k)
+    out.append(("mix", reduced, q))
+    for name, g_all in (gold or {}).items():
+        g_fold = Trainer(reference, g_all, seed=trainer.seed, folds=folds).gold_fold()
+        g = gold_queries(g_all.iloc[np.flatnonzero(g_fold == k)], trainer.groups)
+        out.append((f"gold:{name}", reference, g))
+    return [(n, r, q) for n, r, q in out if len(q)]
 
 
 def heldout_evaluation(reference: Reference, gold: dict[str, pd.DataFrame], *,
@@ -67,42 +102,14 @@ def heldout_evaluation(reference: Reference, gold: dict[str, pd.DataFrame], *,
     families = tuple(f for f in FAMILIES if f != held_out)
     labels = gold.get(train_gold) if train_gold else None
     trainer = Trainer(reference, labels, kind=kind, families=families, seed=seed, folds=folds)
-    gold_fold = trainer.gold_fold()
-    other_gold = {name: (g, Trainer(reference, g, seed=seed, folds=folds).gold_fold())
-                  for name, g in gold.items() if name != train_gold}
     parts = []
     for k in range(folds):
         if log:
             log(f"fold {k + 1}/{folds}: model without the fold's facilities and without "
                 f"the {held_out!r} noise family")
         model, _ = trainer.fold_model(k)
-        cids = {c for c, f in trainer.fold_of.items() if f == k}
-        rng_seed = seed + 7919 * (k + 1)
-        for fam in FAMILIES:
-            for edits, label in ((1, "1"), (None, "2-3")):
-                reduced, q = make_queries(reference, cids=cids, mix=NOISY_ONLY, families=(fam,),
-                                          edits=edits, seed=rng_seed + hash_family(fam))
-                if edits is None:
-                    q = q[q["edits"] >= 2]
-                q = q[q["kind"] == "noisy"]
-                parts.append(_score_set(reduced, model, q, f"family:{fam}:{label}", k))
-        reduced, q = make_queries(reference, cids=cids, mix=Mix(clean=2.0, noisy=0.0,
-                                  hide_facilities=0.0, hidden_queries=0.0, hide_aliases=0.0,
-                                  wrong_metal=0.0, non_smelters=0.0), seed=rng_seed + 1)
-        parts.append(_score_set(reduced, model, q, "clean", k))
-        reduced, q = make_queries(reference, cids=cids, mix=NEGATIVES, seed=rng_seed + 2,
-                                  keep_non_smelter=lambda n, k=k: _ns_fold(n, folds) == k)
-        for kind_name in ("hidden_facility", "non_smelter", "wrong_metal"):
-            parts.append(_score_set(reduced, model, q[q["kind"] == kind_name], kind_name, k))
-        reduced, q = make_queries(reference, cids=cids, mix=REALISTIC, seed=rng_seed + 3,
-                                  keep_non_smelter=lambda n, k=k: _ns_fold(n, folds) == k)
-        parts.append(_score_set(reduced, model, q, "mix", k))
-        if labels is not None:
-            g = gold_queries(labels.iloc[np.flatnonzero(gold_fold == k)], trainer.groups)
-            parts.append(_score_set(reference, model, g, f"gold:{train_gold}", k))
-        for name, (g_all, g_fold) in other_gold.items():
-            g = gold_queries(g_all.iloc[np.flatnonzero(g_fold == k)], trainer.groups)
-            parts.append(_score_set(reference, model, g, f"gold:{name}", k))
+        for name, reduced, q in fold_sets(trainer, k, gold, seed):
+            parts.append(_score_set(reduced, model, q, name, k))
     return pd.concat([p for p in parts if not p.empty], ignore_index=True)
 
 
@@ -213,6 +220,9 @@ def report_markdown(table: pd.DataFrame, held_out: str, how: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+MIN_BIN_ROWS = 15
+
+
 def reliability_png(scored: pd.DataFrame, path: str, held_out: str) -> None:
     """Reliability diagrams of both probabilities, per group of sets (needs matplotlib)."""
     import matplotlib
@@ -233,11 +243,14 @@ def reliability_png(scored: pd.DataFrame, path: str, held_out: str) -> None:
     for ax, what in zip(axes, ("score", "smelter_score")):
         ax.plot([0, 1], [0, 1], color="grey", lw=1, ls="--")
         for label, sel in groups.items():
-            t = calibration_table(scored[sel])
-            t = t[t["probability"] == what]
+            sub = scored[sel]
+            if what == "smelter_score" and sub["matchable"].nunique() < 2:
+                continue   # a set of facilities only says nothing about this probability
+            t = calibration_table(sub)
+            t = t[(t["probability"] == what) & (t["rows"] >= MIN_BIN_ROWS)]
             if len(t):
                 ax.plot(t["predicted"], t["observed"], marker="o", ms=3, label=label)
-        ax.set_xlabel(f"predicted {what}")
+        ax.set_xlabel(f"predicted {what} (bins of {MIN_BIN_ROWS}+ rows)")
         ax.set_ylabel("observed rate")
         ax.set_title({"score": "score: is the top candidate right? (RMI facilities)",
                       "smelter_score": "smelter_score: is it an RMI facility?"}[what], fontsize=9)

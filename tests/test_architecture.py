@@ -15,7 +15,7 @@ PACKAGE = ROOT / "smelter_match"
 MAX_LINES = 600
 #: Stage and workflow modules, each with its own test file tests/test_<name>.py.
 TESTED_MODULES = ("normalize", "sources", "reference", "index", "blocking", "compare", "classify",
-                  "query_features", "noise", "synthetic", "transfer",
+                  "query_features", "noise", "synthetic", "transfer", "xlsx", "review_book",
                   "decide", "matcher", "overrides", "review", "annex", "training", "evaluation",
                   "spark", "inputs", "cmrt", "tables", "safe_csv", "cli")
 

@@ -1,10 +1,14 @@
-"""Decisions (``smelter_match.decide``): thresholds, reasons and flags, through the matcher."""
+"""Decisions (``smelter_match.decide``): the two questions, reasons and flags."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from smelter_match import Matcher
+from smelter_match.classify import Thresholds
+from smelter_match.compare import FEATURES
+from smelter_match.decide import decide
 
 
 @pytest.fixture(scope="module")
@@ -46,3 +50,61 @@ def test_one_successor_flag_per_successor(matcher: Matcher, full_reference) -> N
     r = matcher.match_one(row["standard_name"], metal=row["metal"])
     succ = [f.split("=", 1)[1] for f in r.flags if f.startswith("successor=")]
     assert succ == row["successors"].split(";")
+
+
+# ------------------------------------------------------------------------------------------------
+# the decision rule itself, on hand-made scores (no model involved)
+
+
+
+T = Thresholds(match=0.95, smelter_match=0.9, no_match=0.02, no_match_kind=0.5,
+               no_match_implausible=0.3)
+FAC = {"cid": np.array(["CID000001", "CID000002"], dtype=object),
+       "metal": np.array(["Gold", "Gold"], dtype=object),
+       "standard_name": np.array(["Alpha Refinery", "Beta Refinery"], dtype=object),
+       "country": np.array(["JAPAN", "CHINA"], dtype=object),
+       "rmap_status": np.array(["Conformant", ""], dtype=object),
+       "removed": np.array([True, False]), "successors": np.array(["CID000002", ""], dtype=object)}
+
+
+def _decide(score: float, smelter: float, kind: str = "", ambiguous: bool = False):  # noqa: ANN202
+    X = np.zeros((2, len(FEATURES)))
+    X[:, FEATURES.index("ambiguous_name")] = ambiguous
+    return decide("Gold", "Gold", None, np.array([0, 1]), np.array([], dtype=int),
+                  np.array([0, 1]), np.array([score, 0.01]), X, FAC,
+                  {"CID000001": ["Gold"], "CID000002": ["Gold"]}, smelter, kind, T)
+
+
+def test_confident_on_both_questions_is_a_match() -> None:
+    d = _decide(0.99, 0.99)
+    assert (d.decision, d.cid) == ("match", "CID000001")
+    assert d.flags == ("removed_cid", "successor=CID000002")
+
+
+def test_a_right_but_uncertain_candidate_goes_to_review_never_no_match() -> None:
+    for score, smelter in ((0.6, 0.95), (0.99, 0.5), (0.3, 0.03), (0.06, 0.04)):
+        d = _decide(score, smelter)
+        assert d.decision == "review", (score, smelter)
+        assert d.cid == "CID000001" and "Alpha Refinery" in d.reason
+    assert _decide(0.6, 0.95).reason.startswith("probably Alpha Refinery, not sure")
+
+
+def test_no_match_needs_positive_evidence_and_names_it() -> None:
+    d = _decide(0.7, 0.2, kind="bank")
+    assert (d.decision, d.cid, d.reason) == ("no_match", "", "not a smelter (bank)")
+    assert d.flags == ()                     # a rejected candidate's facts stay in candidates
+    assert d.candidates[0][0] == "CID000001"
+    assert _decide(0.01, 0.2).reason == "no plausible candidate"
+    assert _decide(0.5, 0.01).reason == "not an RMI facility (closest: Alpha Refinery)"
+    assert _decide(0.7, 0.2).decision == "review"   # low-ish smelter score alone is not enough
+
+
+def test_an_ambiguous_name_is_reviewed() -> None:
+    d = _decide(0.999, 0.999, ambiguous=True)
+    assert d.decision == "review" and "ambiguous_name" in d.flags
+
+
+def test_a_bank_through_the_matcher(matcher: Matcher) -> None:
+    r = matcher.match_one("Deutsche Bank AG", metal="Gold", country="GERMANY")
+    assert (r.decision, r.reason) == ("no_match", "not a smelter (bank)")
+    assert r.explanation and r.flags == ()

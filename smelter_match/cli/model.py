@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from smelter_match.cli._common import CommonOptions, get_reference, note, out
+from smelter_match.cli._common import CommonOptions, format_table, get_reference, note, out
 from smelter_match.errors import InputError
 
 SHIPPED_MODEL = Path(__file__).resolve().parent.parent / "models" / "default.json"
@@ -23,7 +23,15 @@ def add_train_parser(sub: argparse._SubParsersAction, common: CommonOptions) -> 
     p.add_argument("--gold", action="append", metavar="CSV",
                    help="hand-labelled gold CSV whose rows join training (repeatable; default: "
                         f"{DEFAULT_GOLD[0]})")
-    p.add_argument("--no-gold", action="store_true", help="train on synthetic queries only")
+    p.add_argument("--no-gold", action="store_true", help="train without the gold sets")
+    p.add_argument("--labels", action="append", metavar="CSV",
+                   help="your own labelled rows, e.g. from 'review apply --export-labels' "
+                        "(repeatable); they join training, weighted like gold rows")
+    p.add_argument("--holdout", type=float, default=0.2, metavar="SHARE",
+                   help="share of the --labels rows (whole facilities) kept out of training to "
+                        "print the evaluation before and after on them (default 0.2; 0: train "
+                        "on all of them, print nothing)")
+    p.add_argument("--model", help="the model to compare with (default: the shipped model)")
     p.add_argument("--kind", choices=("trees", "logistic"), default="trees",
                    help="model class of both heads (default: trees, with monotonic constraints)")
     p.add_argument("--folds", type=int, default=5,
@@ -46,18 +54,49 @@ def _gold_frames(paths: list[str]):  # noqa: ANN202 - pandas.DataFrame
 
 
 def run_train(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from smelter_match.classify import Model
+    from smelter_match.evaluation import metrics, score_gold
+    from smelter_match.matcher import Matcher
     from smelter_match.training import train
 
     golds = [] if args.no_gold else list(args.gold or DEFAULT_GOLD)
-    labels = _gold_frames(golds)
     if args.folds < 3:
         raise InputError("--folds must be at least 3")
-    model = train(get_reference(args), labels, args.output, kind=args.kind, folds=args.folds,
-                  log=lambda s: note(args, f"train: {s}"), sources=golds)
+    if not 0 <= args.holdout < 1:
+        raise InputError("--holdout must be a share from 0 to below 1")
+    reference = get_reference(args)
+    own = _gold_frames(list(args.labels or []))
+    held = None
+    if own is not None and args.holdout > 0:
+        import zlib
+
+        cut = [zlib.crc32(str(g).encode()) % 1000 < args.holdout * 1000 for g in own["group"]]
+        held, own = own[cut].reset_index(drop=True), own[[not c for c in cut]]
+    frames = [f for f in (_gold_frames(golds), own) if f is not None and len(f)]
+    labels = pd.concat(frames, ignore_index=True) if frames else None
+    before = None
+    if held is not None and len(held):
+        before = metrics(score_gold(Matcher(reference, Model.load(args.model)), held))
+    model = train(reference, labels, args.output, kind=args.kind, folds=args.folds,
+                  log=lambda s: note(args, f"train: {s}"),
+                  sources=golds + list(args.labels or []))
+    if before is not None:
+        after = metrics(score_gold(Matcher(reference, model), held))
+        keys = ("rows", "top1_accuracy", "auto_decisions_right", "automation_rate",
+                "matchable_no_match_rate", "no_match_recall")
+        out(f"On {len(held)} of your labelled rows kept out of training (whole facilities):")
+        out(format_table(pd.DataFrame([{"model": "before", **{k: _fmt(before[k]) for k in keys}},
+                                       {"model": "after", **{k: _fmt(after[k]) for k in keys}}])))
     t = model.thresholds
     out(f"model written to {args.output}: match when score >= {t.match:.3f} and smelter_score "
         f">= {t.smelter_match:.3f}; no_match when smelter_score < {t.no_match:.3f}")
     return 0
+
+
+def _fmt(v: object) -> str:
+    return f"{v:.3f}" if isinstance(v, float) else str(v)
 
 
 def add_evaluate_parser(sub: argparse._SubParsersAction, common: CommonOptions) -> None:
