@@ -360,7 +360,7 @@ class WRatioBaseline(Method):
         self.cutoff = state["cutoff"]
 
     def thresholds(self) -> dict:
-        return {"match": self.cutoff}
+        return {"match": round(float(self.cutoff), 4)}
 
 
 # ------------------------------------------------------------------------------------------------
@@ -480,7 +480,7 @@ class RecordLinkageBaseline(Method):
         self.classifier, self.cutoff = state["classifier"], state["cutoff"]
 
     def thresholds(self) -> dict:
-        return {"match": self.cutoff}
+        return {"match": round(float(self.cutoff), 4)}
 
 
 # ------------------------------------------------------------------------------------------------
