@@ -179,12 +179,13 @@ def decide(
             flags.append(f"reported_cid_other_metal={'/'.join(metals_of)}")
 
     ranked = tuple(zip(fac_rows[rows].tolist(), scores[rows].tolist(), rows.tolist()))
-    top = tuple((fac["cid"][fac_rows[i]], fac["standard_name"][fac_rows[i]], float(scores[i]))
-                for i in rows[:top_k])
+    shown = rows[:top_k]
+    top = tuple(zip(fac["cid"][fac_rows[shown]].tolist(),
+                    fac["standard_name"][fac_rows[shown]].tolist(), scores[shown].tolist()))
     s = float(smelter_score)
     if len(other_rows) and metal:
         # a much better name match under another metal: the supplier may have picked the wrong metal
-        best_same = max((X[i, _COL["ratio"]] for i in rows), default=0.0)
+        best_same = float(X[rows, _COL["ratio"]].max()) if len(rows) else 0.0
         for i in sorted(other_rows.tolist(), key=lambda i: -X[i, _COL["ratio"]]):
             x = X[i]
             if (x[_COL["exact"]] or x[_COL["ratio"]] >= 0.9) and x[_COL["ratio"]] > best_same:

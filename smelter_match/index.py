@@ -199,10 +199,7 @@ class NameIndex:
         self.name_mass = np.where(mass > 0, mass, 1.0)
         self.fuzzy_cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self.abbrev_cache: dict[str, np.ndarray] = {}
-        self._token_lines = "\n".join(self.token_text)
-        offsets = np.cumsum([0] + [len(t) + 1 for t in self.token_text[:-1]]) if self.token_text \
-            else np.zeros(0, dtype=np.int64)
-        self._line_of = {int(o): i for i, o in enumerate(offsets)}
+        self._next_char: np.ndarray | None = None   # built on first use
         self.generic_tok = np.array([t in GENERIC_WORDS for t in self.token_text], dtype=bool)
         # comparison texts: OCR-confusable characters as one class; the distinctive (non-generic) part
         self.ocr_arr = np.array([ocr_fold(n.compact) for n in norm], dtype=object)
@@ -228,23 +225,55 @@ class NameIndex:
     def abbreviation_neighbours(self, tokens: list[str]) -> list[np.ndarray]:
         """Reference tokens each token may abbreviate (ids), see :func:`abbreviates`.
 
-        Found with one regular expression over the vocabulary per distinct token (cached).
+        Vectorised over the vocabulary with a next-occurrence table (cached per token text).
         """
         empty = np.zeros(0, dtype=np.int64)
         out = []
         for t in tokens:
-            if not (2 <= len(t) <= 5 and t.isalpha()):
+            if not (2 <= len(t) <= 5 and t.isascii() and t.isalpha()):
                 out.append(empty)
                 continue
             hit = self.abbrev_cache.get(t)
             if hit is None:
-                pattern = re.compile("^" + ".*".join(map(re.escape, t)), re.MULTILINE)
-                ids = (self._line_of[m.start()] for m in pattern.finditer(self._token_lines))
-                hit = np.array(sorted(i for i in set(ids) if len(self.token_text[i]) > len(t)),
-                               dtype=np.int64)
+                hit = self._abbreviated_by(t)
                 self.abbrev_cache[t] = hit
             out.append(hit)
         return out
+
+    def _abbreviated_by(self, token: str) -> np.ndarray:
+        if self._next_char is None:
+            self._build_next_char()
+        ids = self._by_first.get(token[0], np.zeros(0, dtype=np.int64))
+        ids = ids[self._tok_len[ids] > len(token)]
+        pos = np.ones(len(ids), dtype=np.int64)
+        ok = np.ones(len(ids), dtype=bool)
+        width = self._next_char.shape[1] - 1
+        for ch in token[1:]:
+            nxt = self._next_char[ids, np.minimum(pos, width), ord(ch) - 97]
+            ok &= nxt < self._tok_len[ids]
+            pos = nxt.astype(np.int64) + 1
+        return np.sort(ids[ok])
+
+    def _build_next_char(self) -> None:
+        """For every reference token, position and letter: where that letter next occurs."""
+        width = min(max((len(t) for t in self.token_text), default=1), 40)
+        n = len(self.token_text)
+        codes = np.full((n, width), 26, dtype=np.int64)
+        for i, t in enumerate(self.token_text):
+            for j, ch in enumerate(t[:width]):
+                codes[i, j] = ord(ch) - 97 if "a" <= ch <= "z" else 26
+        nxt = np.full((n, width + 1, 27), 127, dtype=np.int8)
+        rows = np.arange(n)
+        for j in range(width - 1, -1, -1):
+            nxt[:, j] = nxt[:, j + 1]
+            nxt[rows, j, codes[:, j]] = j
+        self._next_char = nxt[:, :, :26]
+        self._tok_len = np.array([len(t) if len(t) <= width else 0 for t in self.token_text])
+        firsts: dict[str, list[int]] = defaultdict(list)
+        for i, t in enumerate(self.token_text):
+            if t and "a" <= t[0] <= "z":
+                firsts[t[0]].append(i)
+        self._by_first = {k: np.array(v, dtype=np.int64) for k, v in firsts.items()}
 
     def vectorize(self, compacts: list[str]) -> sp.csr_matrix:
         """TF-IDF vectors of query compact keys in this index's n-gram space (unknown grams dropped)."""

@@ -45,6 +45,8 @@ from smelter_match.results import (
 )
 
 Query = tuple[str, str, str, str, str]   # (name, metal, metal_text, country_code, reported_cid)
+#: Distinct queries searched together: bounds the memory of the vectorised stages.
+QUERY_CHUNK = 2048
 
 
 def _placeholders() -> frozenset[str]:
@@ -239,8 +241,15 @@ class Matcher:
                 search.append((q, nn))
         if not search:
             return out
-        qs = [q for q, _ in search]
-        nns = [nn for _, nn in search]
+        # a few thousand distinct names at a time: memory follows the chunk, not the batch
+        for start in range(0, len(search), QUERY_CHUNK):
+            part = search[start:start + QUERY_CHUNK]
+            out.update(self._search([q for q, _ in part], [nn for _, nn in part]))
+        return out
+
+    def _search(self, qs: list[Query], nns: list[NormalizedName]) -> dict[Query, Decision]:
+        """Candidates, scores and decisions for distinct queries that need a search."""
+        out: dict[Query, Decision] = {}
         scored = self.score(qs, nns)
         decided = []
         for i, q in enumerate(qs):

@@ -18,6 +18,8 @@ text, the kind of the strongest non-smelter word ("bank", "trader", ...).
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 from rapidfuzz import fuzz
 
@@ -117,42 +119,73 @@ def query_features(norms: list[NormalizedName], metals: list[str | None], query:
     ranking = rank_candidates(query, n, same, logit, ni.fac_cid[fac])
     Q = np.zeros((n, len(QUERY_FEATURES)))
     qc = {f: j for j, f in enumerate(QUERY_FEATURES)}
+    first = ranking.starts[:-1]
+    top = np.where(ranking.n_same > 0, ranking.order[np.minimum(first, max(len(query) - 1, 0))]
+                   if len(query) else -1, -1)
+    second = np.where(ranking.n_same > 1,
+                      ranking.order[np.minimum(first + 1, max(len(query) - 1, 0))]
+                      if len(query) else -1, -1)
+    has = top >= 0
+    Q[:, qc["top_logit"]] = np.where(has, logit[top] if len(query) else 0.0, _NO_CANDIDATE)
+    Q[:, qc["second_logit"]] = np.where(second >= 0, logit[second] if len(query) else 0.0,
+                                        _NO_CANDIDATE)
+    Q[:, qc["logit_margin"]] = Q[:, qc["top_logit"]] - Q[:, qc["second_logit"]]
+    Q[:, qc["has_candidate"]] = has
+    if len(query):
+        for f in TOP_PAIR_FEATURES:
+            Q[:, qc[f"top_{f}"]] = np.where(has, X[top, col[f]], 0.0)
+    Q[~has, qc["top_rare_missing"]] = 1.0
+    Q[~has, qc["top_cand_extra"]] = 1.0
+    # a better name fit under another metal: best other-metal ratio minus the top's ratio
+    sizes = np.diff(ranking.starts)
+    n_other = sizes - ranking.n_same
+    if n_other.any():
+        owner = np.repeat(np.arange(n), sizes)
+        same_metal = np.arange(len(owner)) - ranking.starts[owner] < ranking.n_same[owner]
+        ratio = np.where(same_metal, -np.inf, X[ranking.order, col["ratio"]])
+        with_rows = np.flatnonzero(sizes > 0)
+        best_other = np.maximum.reduceat(ratio, ranking.starts[with_rows])
+        seg = with_rows[n_other[with_rows] > 0]
+        best_other = best_other[n_other[with_rows] > 0]
+        top_ratio = np.where(has[seg], X[top[seg], col["ratio"]], 0.0)
+        Q[seg, qc["other_metal_gain"]] = np.maximum(0.0, best_other - top_ratio)
     kinds: list[str] = []
+    best_rows = np.where(has, best_name[top] if len(query) else -1, -1)
     for i, nn in enumerate(norms):
-        rows = ranking.rows(i)
-        top = rows[0] if len(rows) else -1
+        facts = _name_facts(nn)
+        cand_row = int(best_rows[i])
+        unexplained_distinct, kind, n_unexplained_ns = _against(
+            ni.norm[cand_row] if cand_row >= 0 else None, nn)
         q = Q[i]
-        q[qc["top_logit"]] = logit[top] if top >= 0 else _NO_CANDIDATE
-        q[qc["second_logit"]] = logit[rows[1]] if len(rows) > 1 else _NO_CANDIDATE
-        q[qc["logit_margin"]] = q[qc["top_logit"]] - q[qc["second_logit"]]
-        q[qc["has_candidate"]] = top >= 0
-        if top >= 0:
-            for f in TOP_PAIR_FEATURES:
-                q[qc[f"top_{f}"]] = X[top, col[f]]
-        else:
-            q[qc["top_rare_missing"]] = q[qc["top_cand_extra"]] = 1.0
-        other = ranking.other(i)
-        if len(other):
-            best_other = X[other, col["ratio"]].max()
-            q[qc["other_metal_gain"]] = max(0.0, best_other - (X[top, col["ratio"]] if top >= 0
-                                                               else 0.0))
-        tokens = nn.tokens
-        cand = ni.norm[best_name[top]] if top >= 0 else None
-        explained = set(cand.tokens) if cand is not None else set()
-        distinct = [t for t in dict.fromkeys(tokens) if t not in GENERIC_WORDS]
-        q[qc["distinct_tokens"]] = len(distinct)
-        q[qc["distinct_unexplained"]] = sum(not _explains(cand, t) for t in distinct)
-        hits = [t for t in tokens if t in NON_SMELTER_WORDS]
-        unexplained = [t for t in hits if t not in explained]
-        q[qc["nonsmelter_words"]] = len(hits)
-        q[qc["nonsmelter_unexplained"]] = len(unexplained)
-        kinds.append(NON_SMELTER_WORDS[unexplained[0]] if unexplained else "")
-        q[qc["smelting_words"]] = sum(t in GENERIC_WORDS for t in tokens)
-        q[qc["n_tokens"]] = len(tokens)
-        q[qc["key_length"]] = len(nn.compact)
-        q[qc["digit_share"]] = sum(c.isdigit() for c in nn.compact) / max(len(nn.compact), 1)
-        q[qc["generic_share"]] = sum(t in GENERIC_WORDS for t in tokens) / max(len(tokens), 1)
-        folded = [t for t in nn.folded.split() if t not in STOP_WORDS]
-        q[qc["has_legal_form"]] = len(folded) > len(tokens)
+        q[qc["distinct_tokens"]] = facts[0]
+        q[qc["distinct_unexplained"]] = unexplained_distinct
+        q[qc["nonsmelter_words"]] = facts[1]
+        q[qc["nonsmelter_unexplained"]] = n_unexplained_ns
+        kinds.append(kind)
+        q[qc["smelting_words"]], q[qc["n_tokens"]], q[qc["key_length"]] = facts[2:5]
+        q[qc["digit_share"]], q[qc["generic_share"]], q[qc["has_legal_form"]] = facts[5:8]
         q[qc["metal_unknown"]] = not metals[i]
     return Q, ranking, kinds
+
+
+@lru_cache(maxsize=200_000)
+def _name_facts(nn: NormalizedName) -> tuple:
+    """What a name says about itself (cached per name)."""
+    tokens = nn.tokens
+    distinct = [t for t in dict.fromkeys(tokens) if t not in GENERIC_WORDS]
+    generic = sum(t in GENERIC_WORDS for t in tokens)
+    folded = [t for t in nn.folded.split() if t not in STOP_WORDS]
+    return (len(distinct), sum(t in NON_SMELTER_WORDS for t in tokens), generic, len(tokens),
+            len(nn.compact), sum(c.isdigit() for c in nn.compact) / max(len(nn.compact), 1),
+            generic / max(len(tokens), 1), float(len(folded) > len(tokens)))
+
+
+@lru_cache(maxsize=200_000)
+def _against(cand: NormalizedName | None, nn: NormalizedName) -> tuple[int, str, int]:
+    """(distinctive words the candidate's name does not explain, kind of the first non-smelter
+    word it lacks, how many non-smelter words it lacks) - cached per (candidate name, name)."""
+    explained = set(cand.tokens) if cand is not None else set()
+    distinct = [t for t in dict.fromkeys(nn.tokens) if t not in GENERIC_WORDS]
+    unexplained = [t for t in nn.tokens if t in NON_SMELTER_WORDS and t not in explained]
+    return (sum(not _explains(cand, t) for t in distinct),
+            NON_SMELTER_WORDS[unexplained[0]] if unexplained else "", len(unexplained))

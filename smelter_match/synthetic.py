@@ -63,8 +63,8 @@ class Mix:
 TRAINING_MIX = Mix()
 #: Threshold and calibration validation: the mix of real supplier lists (mostly drop-down names,
 #: some typed and damaged ones, a quarter not RMI facilities, as in the Data I/O 2020 list).
-VALIDATION_MIX = Mix(clean=4.0, noisy=2.0, hide_facilities=0.15, hidden_queries=2.0,
-                     hide_aliases=0.15, wrong_metal=0.1, non_smelters=1.0)
+VALIDATION_MIX = Mix(clean=8.0, noisy=4.0, hide_facilities=0.15, hidden_queries=4.0,
+                     hide_aliases=0.15, wrong_metal=0.2, non_smelters=2.0)
 
 
 def cid_groups(ref: Reference) -> dict[str, str]:
