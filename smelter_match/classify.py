@@ -73,16 +73,37 @@ class Scorer:
         return float(p["baseline"]) + out
 
     def _forest_raw(self, X: np.ndarray) -> np.ndarray:
-        """Every tree at once: a (rows x trees) array of positions in the packed forest."""
+        """Every tree at once: leaf values of a (rows x trees) walk, summed over the trees."""
+        leaf, _, _ = self._walk(X)
+        return self._forest["leaf_value"][leaf].sum(axis=1)
+
+    def _walk(self, X: np.ndarray, trace: bool = False) -> tuple:
+        """Walk every row down every tree of the heap-packed forest (see :func:`_pack`).
+
+        Returns the global leaf slot per (row, tree) and, with ``trace``, the global heap
+        position and the feature tested at every level (for :meth:`contributions`).
+        """
         f = self._forest
-        node = np.broadcast_to(f["root"], (X.shape[0], len(f["root"]))).copy()
-        rows = np.arange(X.shape[0])[:, None]
+        n, width = X.shape
+        flat = np.ascontiguousarray(X).ravel()
+        base = f["base"]                                  # (trees,) first internal slot per tree
+        row_base = (np.arange(n) * width)[:, None]
+        pos = np.zeros((n, len(base)), dtype=np.int64)    # heap position inside each tree
+        has_nan = bool(np.isnan(flat).any())
+        path, feats = [], []
         for _ in range(f["depth"]):
-            v = X[rows, f["feature"][node]]
-            go_left = np.where(np.isnan(v), f["missing_left"][node], v <= f["threshold"][node])
-            nxt = np.where(go_left, f["left"][node], f["right"][node])
-            node = np.where(f["leaf"][node], node, nxt)
-        return f["value"][node].sum(axis=1)
+            g = base + pos
+            feat = f["feature"][g]
+            v = flat[row_base + feat]
+            go_left = v <= f["threshold"][g]
+            if has_nan:
+                go_left = np.where(np.isnan(v), f["missing_left"][g], go_left)
+            if trace:
+                path.append(g)
+                feats.append(feat)
+            pos = 2 * pos + 2 - go_left
+        leaf = f["leaf_base"] + pos - f["internal"]
+        return leaf, path, feats
 
     def proba(self, X: np.ndarray) -> np.ndarray:
         """Calibrated probabilities."""
@@ -103,19 +124,17 @@ class Scorer:
         f = self._forest
         for start in range(0, X.shape[0], _CHUNK):
             part = X[start:start + _CHUNK]
-            node = np.broadcast_to(f["root"], (part.shape[0], len(f["root"]))).copy()
-            rows = np.broadcast_to(np.arange(part.shape[0])[:, None], node.shape)
-            acc = out[start:start + _CHUNK]
-            for _ in range(f["depth"]):
-                feat = f["feature"][node]
-                v = part[rows, feat]
-                go_left = np.where(np.isnan(v), f["missing_left"][node],
-                                   v <= f["threshold"][node])
-                nxt = np.where(f["leaf"][node], node,
-                               np.where(go_left, f["left"][node], f["right"][node]))
-                delta = f["mean"][nxt] - f["mean"][node]
-                np.add.at(acc, (rows.ravel(), feat.ravel()), delta.ravel())
-                node = nxt
+            leaf, path, feats = self._walk(part, trace=True)
+            if not path:
+                continue
+            rows = np.arange(part.shape[0])[:, None] * X.shape[1]
+            # the mean leaf value below each visited slot, then below its child (the last
+            # level's child is the leaf); the change is charged to the feature tested there
+            means = [f["mean"][g] for g in path] + [f["leaf_mean"][leaf]]
+            idx = np.concatenate([(rows + feat).ravel() for feat in feats])
+            delta = np.concatenate([(b - a).ravel() for a, b in zip(means, means[1:])])
+            out[start:start + _CHUNK] = np.bincount(idx, weights=delta, minlength=out[
+                start:start + _CHUNK].size).reshape(part.shape)
         return out
 
     def to_dict(self) -> dict:
@@ -133,22 +152,47 @@ class Scorer:
 
 
 def _pack(trees: list[dict]) -> dict:
-    """All trees' node arrays end to end, child links made global, for one vectorised walk."""
-    sizes = [len(t["leaf"]) for t in trees]
-    offsets = np.r_[0, np.cumsum(sizes)[:-1]].astype(np.int64)
-    cat = {k: np.concatenate([np.asarray(t[k]) for t in trees]) if trees else np.zeros(0)
-           for k in ("feature", "threshold", "missing_left", "leaf", "value", "mean")}
-    left = np.concatenate([np.asarray(t["left"]) + o for t, o in zip(trees, offsets)]) \
-        if trees else np.zeros(0, dtype=np.int64)
-    right = np.concatenate([np.asarray(t["right"]) + o for t, o in zip(trees, offsets)]) \
-        if trees else np.zeros(0, dtype=np.int64)
-    return {"root": offsets, "feature": cat["feature"].astype(np.int64),
-            "threshold": cat["threshold"].astype(float),
-            "missing_left": cat["missing_left"].astype(bool), "leaf": cat["leaf"].astype(bool),
-            "value": cat["value"].astype(float), "mean": cat["mean"].astype(float),
-            "left": left.astype(np.int64),
-            "right": right.astype(np.int64),
-            "depth": max((int(t["depth"]) for t in trees), default=0)}
+    """All trees as complete binary heaps of one depth, end to end, for one vectorised walk.
+
+    Tree ``t`` owns internal slots ``base[t] + 0 .. 2**depth - 2`` (children of heap position
+    ``p`` at ``2p+1`` and ``2p+2``) and leaf slots ``leaf_base[t] + 0 .. 2**depth - 1``. A leaf
+    above the full depth is copied into every slot below it, so every walk takes exactly
+    ``depth`` steps with no leaf test; a copied slot's tests do not matter (equal leaves below)
+    and its mean equals the leaf's, so it contributes nothing to :meth:`Scorer.contributions`.
+    """
+    depth = max((int(t["depth"]) for t in trees), default=0)
+    internal, leaves = 2 ** depth - 1, 2 ** depth
+    size = len(trees)
+    feature = np.zeros((size, internal), dtype=np.int64)
+    threshold = np.zeros((size, internal))
+    missing_left = np.ones((size, internal), dtype=bool)
+    mean = np.zeros((size, internal))
+    leaf_value = np.zeros((size, leaves))
+    leaf_mean = np.zeros((size, leaves))
+    for i, t in enumerate(trees):
+        stack = [(0, 0, 0)]                                # (node, heap position, level)
+        while stack:
+            node, pos, level = stack.pop()
+            if level == depth:
+                leaf_value[i, pos - internal] = t["value"][node]
+                leaf_mean[i, pos - internal] = t["mean"][node]
+                continue
+            mean[i, pos] = t["mean"][node]
+            if t["leaf"][node]:
+                stack += [(node, 2 * pos + 1, level + 1), (node, 2 * pos + 2, level + 1)]
+                continue
+            feature[i, pos] = t["feature"][node]
+            threshold[i, pos] = t["threshold"][node]
+            missing_left[i, pos] = t["missing_left"][node]
+            stack += [(int(t["left"][node]), 2 * pos + 1, level + 1),
+                      (int(t["right"][node]), 2 * pos + 2, level + 1)]
+    return {"depth": depth, "internal": internal,
+            "base": np.arange(size, dtype=np.int64) * internal,
+            "leaf_base": (np.arange(size, dtype=np.int64) * leaves)[None, :],
+            "feature": feature.ravel(), "threshold": threshold.ravel(),
+            "missing_left": missing_left.ravel(), "mean": mean.ravel(),
+            "leaf_value": leaf_value.ravel(), "leaf_mean": leaf_mean.ravel(),
+            "root_mean": float((mean[:, 0] if internal else leaf_mean[:, 0]).sum())}
 
 
 def _jsonable(v: object) -> object:

@@ -74,7 +74,7 @@ def test_exported_scorer_equals_scikit_learn(kind: str) -> None:
     contrib = s.contributions(X[:20])
     assert contrib.shape == (20, 3)
     if kind == "trees":   # the path contributions add up to the log-odds (minus the roots)
-        roots = s._forest["mean"][s._forest["root"]].sum()
+        roots = s._forest["root_mean"]
         np.testing.assert_allclose(contrib.sum(axis=1), s.raw(X[:20]) - s.params["baseline"]
                                    - roots, atol=1e-9)
     else:
