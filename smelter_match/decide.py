@@ -50,7 +50,7 @@ class Decision:
     flags: tuple[str, ...]
     smelter_score: float = 0.0
     explanation: str = ""   # why the model hesitated (review and no_match rows)
-    ranked: tuple[tuple[int, float, int], ...] = ()   # (facility row, score, pair row), best first
+    ranked: tuple[tuple[int, float, int], ...] = ()   # top-k (facility row, score, pair row)
 
 
 _PHRASES = {r["feature"]: (r["up"], r["down"]) for r in data_csv("vocab", "feature_phrases.csv")}
@@ -178,8 +178,8 @@ def decide(
         elif metal and metal not in metals_of:
             flags.append(f"reported_cid_other_metal={'/'.join(metals_of)}")
 
-    ranked = tuple(zip(fac_rows[rows].tolist(), scores[rows].tolist(), rows.tolist()))
     shown = rows[:top_k]
+    ranked = tuple(zip(fac_rows[shown].tolist(), scores[shown].tolist(), shown.tolist()))
     top = tuple(zip(fac["cid"][fac_rows[shown]].tolist(),
                     fac["standard_name"][fac_rows[shown]].tolist(), scores[shown].tolist()))
     s = float(smelter_score)

@@ -126,11 +126,17 @@ class Matcher:
                 decided[i] = answers[queries[i]]
             if progress:
                 progress(min(start + batch_size, n))
-        out_cols = {}
-        for c in RESULT_COLUMNS:
-            target = c if c not in df.columns else RESULT_PREFIX + c
-            out_cols[target] = self._column(decided, c)[row_q]
-        out = pd.concat([df.reset_index(drop=True), pd.DataFrame(out_cols)], axis=1)
+        cols = {(c if c not in df.columns else RESULT_PREFIX + c): c for c in RESULT_COLUMNS}
+        if df.columns.is_unique and not set(cols) & set(df.columns):
+            # column by column onto a copy of the input: no block of all result columns is
+            # built and copied again (a million-row batch's memory follows its columns)
+            out = df.copy()
+            for target, c in cols.items():
+                out[target] = self._column(decided, c)[row_q]
+            return out
+        # the input already has a column of that name: append, never overwrite it
+        out = pd.concat([df.reset_index(drop=True), pd.DataFrame(
+            {target: self._column(decided, c)[row_q] for target, c in cols.items()})], axis=1)
         out.index = df.index
         return out
 
