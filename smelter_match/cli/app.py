@@ -14,8 +14,13 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
+# submodules by their full names: importing them through the package would make this module
+# (which the package's __init__ imports) depend on the package itself
+import smelter_match.cli.match as match
+import smelter_match.cli.model as model
+import smelter_match.cli.reference as reference
+import smelter_match.cli.review as review
 from smelter_match import __version__
-from smelter_match.cli import match, model, reference, review
 from smelter_match.cli._common import EXIT_ERROR, PROG, CommonOptions, common_options
 from smelter_match.errors import SmelterMatchError
 
