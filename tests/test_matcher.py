@@ -44,6 +44,7 @@ def test_match_keeps_rows_order_and_columns(matcher: Matcher) -> None:
     assert out["decision"].tolist()[1:3] == ["no_match", "no_match"]
     assert out.loc[10, "cid"] == out.loc[99, "cid"] == "CID000103"
 
+
 def test_input_columns_named_like_results_are_never_overwritten(matcher: Matcher) -> None:
     # the user already has "cid" and "match_cid": both kept as given, the result is appended
     df = pd.DataFrame({"name": ["ATAkulche", "Bank of China"], "cid": ["mine", "x"],
@@ -52,7 +53,6 @@ def test_input_columns_named_like_results_are_never_overwritten(matcher: Matcher
     pd.testing.assert_frame_equal(out.iloc[:, :3], df)
     assert list(out.columns).count("match_cid") == 2 and len(out.columns) == 3 + len(RESULT_COLUMNS)
     assert out.iloc[0, 3] == "CID000103" and list(out.index) == [5, 2]
-
 
 
 def test_missing_column_is_a_clear_error(matcher: Matcher) -> None:
