@@ -37,6 +37,9 @@ from smelter_match.sources import SourceData, expand_paths, file_sha256, read_so
 
 #: Bump when the merge logic or the cached layout changes: old caches are then ignored.
 SCHEMA_VERSION = 1
+#: Part of the cache key only (not of the stamp): bump when compiled files gain a field, so that
+#: caches without it are rebuilt once. 2: compiled files record the normaliser that keyed them.
+CACHE_LAYOUT = 2
 
 FACILITY_COLUMNS = [
     "cid", "metal", "standard_name", "country", "country_code", "state_province", "city",
@@ -121,6 +124,7 @@ class Reference:
     def to_json_dict(self) -> dict:
         return {
             "schema": SCHEMA_VERSION,
+            "normaliser": _normaliser_fingerprint(),
             "version": asdict(self.version),
             "facilities": _records(self.facilities),
             "names": _records(self.names),
@@ -134,9 +138,14 @@ class Reference:
         v = data["version"]
         version = ReferenceVersion(tuple(v["files"]), v["template_version"], v["list_date"],
                                    v["content_hash"], v.get("schema", SCHEMA_VERSION))
+        names = pd.DataFrame(data["names"], columns=NAME_COLUMNS)
+        if data.get("normaliser") != _normaliser_fingerprint():
+            # compiled by a version that normalised names differently (an imported or
+            # remembered reference outlives upgrades): its keys are recomputed, never trusted
+            names = _with_name_keys(names)
         return cls(
             pd.DataFrame(data["facilities"], columns=FACILITY_COLUMNS),
-            pd.DataFrame(data["names"], columns=NAME_COLUMNS),
+            names,
             pd.DataFrame(data["revisions"], columns=REVISION_COLUMNS),
             version,
         )
@@ -202,7 +211,8 @@ def load_reference(*sources: str | Path | Iterable[str | Path], use_cache: bool 
     # The stamp identifies the data (the files' contents), the cache key also this code's version
     content_hash = hashlib.sha256(
         json.dumps([SCHEMA_VERSION, sorted(h for _, h in hashes)]).encode()).hexdigest()
-    key = hashlib.sha256(f"{content_hash}:{_normaliser_fingerprint()}".encode()).hexdigest()
+    key = hashlib.sha256(
+        f"{content_hash}:{_normaliser_fingerprint()}:{CACHE_LAYOUT}".encode()).hexdigest()
     cached = cache_dir() / "compiled" / f"{key[:32]}.json.gz"
     if use_cache and cached.exists():
         try:
@@ -230,6 +240,24 @@ def load_reference(*sources: str | Path | Iterable[str | Path], use_cache: bool 
             ref.save(cached)
         _remember(ref, sources=paths)
     return ref
+
+
+def _with_name_keys(names: pd.DataFrame) -> pd.DataFrame:
+    """Set the name columns that the normaliser decides: ``key``, ``also_maps_to`` (other CIDs
+    of the metal whose name has the same key) and ``ambiguous``; returns ``names``."""
+    from smelter_match.normalize import normalize_name
+
+    names["key"] = [normalize_name(n).key for n in names["name"]]
+    cids_by_key = names[names["key"] != ""].groupby(["metal", "key"])["cid"].agg(
+        lambda s: sorted(set(s))
+    )
+    also = []
+    for r in names.itertuples(index=False):
+        others = [c for c in cids_by_key.get((r.metal, r.key), []) if c != r.cid]
+        also.append(";".join(others))
+    names["also_maps_to"] = also
+    names["ambiguous"] = names["also_maps_to"] != ""
+    return names
 
 
 def _normaliser_fingerprint() -> str:
@@ -354,7 +382,7 @@ def default_reference() -> Reference:
 
 def merge_sources(data: list[SourceData], content_hash: str) -> Reference:
     """Merge read sources into one Reference. Newer list dates win for names and locations."""
-    from smelter_match.normalize import normalize_country, normalize_name
+    from smelter_match.normalize import normalize_country
 
     # Old to new; at the same date a smelter list outranks the RMAP lists, which outrank the
     # revision log (whose name column can hold the name *before* a correction).
@@ -479,17 +507,7 @@ def merge_sources(data: list[SourceData], content_hash: str) -> Reference:
         else:
             kinds.append("lookup_alias")
     grouped["kind"] = kinds
-    grouped["key"] = [normalize_name(n).key for n in grouped["name"]]
-    cids_by_key = grouped[grouped["key"] != ""].groupby(["metal", "key"])["cid"].agg(
-        lambda s: sorted(set(s))
-    )
-    also = []
-    for r in grouped.itertuples(index=False):
-        others = [c for c in cids_by_key.get((r.metal, r.key), []) if c != r.cid]
-        also.append(";".join(others))
-    grouped["also_maps_to"] = also
-    grouped["ambiguous"] = grouped["also_maps_to"] != ""
-    names = grouped[NAME_COLUMNS].reset_index(drop=True)
+    names = _with_name_keys(grouped)[NAME_COLUMNS].reset_index(drop=True)
 
     files = tuple(
         {"path": d.path, "name": Path(d.path).name, "kind": d.kind, "label": d.label,

@@ -7,6 +7,8 @@ flattening in ``shared/rmi/derived`` (read here only; it is never an input of th
 
 from __future__ import annotations
 
+import gzip
+import json
 import re
 import shutil
 from pathlib import Path
@@ -18,7 +20,7 @@ from smelter_match import cli
 from smelter_match import reference as reference_module
 from smelter_match.errors import ReferenceLoadError
 from smelter_match.normalize import normalize_country
-from smelter_match.reference import diff_references, load_reference
+from smelter_match.reference import Reference, diff_references, load_reference
 
 pytestmark = pytest.mark.slow
 
@@ -324,6 +326,27 @@ def test_stamp_names_the_data_not_the_code(rmi_exports_dir: Path,
     after = load_reference(rmi_exports_dir)
     assert parsed, "a different normaliser must rebuild the compiled reference"
     assert after.version.stamp == before.version.stamp
+
+
+def test_compiled_reference_from_another_normaliser_gets_fresh_keys(
+        rmi_exports_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An imported or remembered compiled file outlives upgrades: keys made by another
+    normaliser are recomputed on load, never used as stored."""
+    ref = load_reference(rmi_exports_dir)
+    path = tmp_path / "ref.json.gz"
+    ref.save(path)
+    pd.testing.assert_frame_equal(Reference.load_compiled(path).names, ref.names)
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        data = json.load(fh)
+    for row in data["names"]:
+        row["key"], row["also_maps_to"], row["ambiguous"] = "stale", "CID999999", True
+    with gzip.open(path, "wt", encoding="utf-8") as fh:
+        json.dump(data, fh)
+    # same normaliser: the file is trusted as written
+    assert set(Reference.load_compiled(path).names["key"]) == {"stale"}
+    # another normaliser wrote it: keys, ambiguity and other owners come from this version
+    monkeypatch.setattr(reference_module, "_normaliser_fingerprint", lambda: "another-version")
+    pd.testing.assert_frame_equal(Reference.load_compiled(path).names, ref.names)
 
 
 def test_changed_content_changes_hash(rmi_exports_dir: Path, tmp_path: Path) -> None:
