@@ -37,8 +37,7 @@ from smelter_match.sources import SourceData, expand_paths, file_sha256, read_so
 
 #: Bump when the merge logic or the cached layout changes: old caches are then ignored.
 SCHEMA_VERSION = 1
-#: Part of the cache key only (not of the stamp): bump when compiled files gain a field, so that
-#: caches without it are rebuilt once. 2: compiled files record the normaliser that keyed them.
+#: In the cache key, not the stamp: bump when compiled files gain a field (2: the normaliser).
 CACHE_LAYOUT = 2
 
 FACILITY_COLUMNS = [
@@ -140,8 +139,7 @@ class Reference:
                                    v["content_hash"], v.get("schema", SCHEMA_VERSION))
         names = pd.DataFrame(data["names"], columns=NAME_COLUMNS)
         if data.get("normaliser") != _normaliser_fingerprint():
-            # compiled by a version that normalised names differently (an imported or
-            # remembered reference outlives upgrades): its keys are recomputed, never trusted
+            # keyed by another version's normaliser (a compiled file outlives upgrades)
             names = _with_name_keys(names)
         return cls(
             pd.DataFrame(data["facilities"], columns=FACILITY_COLUMNS),
@@ -211,9 +209,8 @@ def load_reference(*sources: str | Path | Iterable[str | Path], use_cache: bool 
     # The stamp identifies the data (the files' contents), the cache key also this code's version
     content_hash = hashlib.sha256(
         json.dumps([SCHEMA_VERSION, sorted(h for _, h in hashes)]).encode()).hexdigest()
-    key = hashlib.sha256(
-        f"{content_hash}:{_normaliser_fingerprint()}:{CACHE_LAYOUT}".encode()).hexdigest()
-    cached = cache_dir() / "compiled" / f"{key[:32]}.json.gz"
+    key = hashlib.sha256(f"{content_hash}:{_normaliser_fingerprint()}:{CACHE_LAYOUT}".encode())
+    cached = cache_dir() / "compiled" / f"{key.hexdigest()[:32]}.json.gz"
     if use_cache and cached.exists():
         try:
             ref = Reference.load_compiled(cached)
@@ -243,8 +240,7 @@ def load_reference(*sources: str | Path | Iterable[str | Path], use_cache: bool 
 
 
 def _with_name_keys(names: pd.DataFrame) -> pd.DataFrame:
-    """Set the name columns that the normaliser decides: ``key``, ``also_maps_to`` (other CIDs
-    of the metal whose name has the same key) and ``ambiguous``; returns ``names``."""
+    """Set ``key``, ``also_maps_to`` (same key, other CIDs of the metal) and ``ambiguous``."""
     from smelter_match.normalize import normalize_name
 
     names["key"] = [normalize_name(n).key for n in names["name"]]
