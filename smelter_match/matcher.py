@@ -126,18 +126,14 @@ class Matcher:
                 decided[i] = answers[queries[i]]
             if progress:
                 progress(min(start + batch_size, n))
-        cols = {(c if c not in df.columns else RESULT_PREFIX + c): c for c in RESULT_COLUMNS}
-        if df.columns.is_unique and not set(cols) & set(df.columns):
-            # column by column onto a copy of the input: no block of all result columns is
-            # built and copied again (a million-row batch's memory follows its columns)
-            out = df.copy()
-            for target, c in cols.items():
-                out[target] = self._column(decided, c)[row_q]
-            return out
-        # the input already has a column of that name: append, never overwrite it
-        out = pd.concat([df.reset_index(drop=True), pd.DataFrame(
-            {target: self._column(decided, c)[row_q] for target, c in cols.items()})], axis=1)
-        out.index = df.index
+        # column by column onto a copy of the input: no block of all result columns is built
+        # and copied again (a million-row batch's memory follows its columns); a result column
+        # named like an input column is appended beside it, never over it
+        out = df.copy()
+        for c in RESULT_COLUMNS:
+            target = c if c not in df.columns else RESULT_PREFIX + c
+            out.insert(out.shape[1], target, self._column(decided, c)[row_q],
+                       allow_duplicates=True)
         return out
 
     def match_one(self, name: str, metal: str | None = None, country: str | None = None,
