@@ -8,8 +8,11 @@ probability that it denotes one at all (:mod:`smelter_match.classify`). The rule
   together with a word of a business that is not a smelter ("not a smelter (bank)"), or with no
   plausible candidate ("no plausible candidate"), or a very low ``smelter_score`` alone ("not an
   RMI facility (closest: X)"); "no candidate facility" when nothing of the metal comes close;
-- ``match`` when the best candidate is confidently right (``score`` >= the ``match`` threshold)
-  and the name is confidently a facility (``smelter_score`` >= ``smelter_match``);
+- ``match`` when the name is exactly an RMI name of one facility of the reported metal with
+  nothing against it (:func:`exact_hit`: no other facility of the metal has that name, the
+  country does not differ, no reported CID points elsewhere), whatever the scores; or when the
+  best candidate is confidently right (``score`` >= the ``match`` threshold) and the name is
+  confidently a facility (``smelter_score`` >= ``smelter_match``);
 - ``review`` otherwise: a plausible first candidate with an uncertain score goes to a person
   ("probably X, not sure"), never to no_match; so does a name RMI gives to several facilities
   when neither the country nor a reported CID tells which (flag ``ambiguous_name``).
@@ -123,6 +126,17 @@ def ambiguous(x: np.ndarray) -> bool:
                 and not x[_COL["cid_agree"]])
 
 
+def exact_hit(metal: str | None, same_key: bool, x: np.ndarray, contradicted: bool) -> bool:
+    """The name is exactly an RMI name of its best candidate, a facility of the reported metal,
+    and nothing speaks against it: the name is that facility's alone (not shared with another
+    facility of the metal), the reported country does not differ and no reported CID points
+    elsewhere. RMI's own name for the metal is decided ``match`` whatever the scores: the heads
+    can score such a hit under the match threshold ("Hunan Chenzhou Mining Co., Ltd." under
+    tungsten: 0.935), and no feature can make a name more certainly that facility's."""
+    return bool(metal and same_key and not x[_COL["ambiguous_name"]]
+                and not x[_COL["country_disagree"]] and not contradicted)
+
+
 def _reason(x: np.ndarray) -> str:
     if x[_COL["exact"]] >= 1:
         if x[_COL["kind_current"]]:
@@ -163,9 +177,12 @@ def decide(
     nonsmelter_kind: str,
     thresholds: Thresholds,
     top_k: int = 5,
+    same_key: np.ndarray | None = None,
 ) -> Decision:
     """Decide for one query. ``rows``: its candidate rows of the reported metal, best first
-    (indexes into ``fac_rows``, ``scores`` and ``X``); ``other_rows``: its other-metal rows."""
+    (indexes into ``fac_rows``, ``scores`` and ``X``); ``other_rows``: its other-metal rows;
+    ``same_key``: per candidate row, whether the name is exactly (same normalised key) the
+    candidate's best-matching RMI name (see :func:`exact_hit`)."""
     flags: list[str] = []
     if metal_text and not metal:
         flags.append("metal_unrecognised")
@@ -199,14 +216,18 @@ def decide(
     best = int(rows[0])
     f, p, x = fac_rows[best], float(scores[best]), X[best]
     name = fac["standard_name"][f]
-    evidence = no_match_evidence(s, p, nonsmelter_kind, thresholds)
+    contradicted = bool(reported_cid) and reported_cid != fac["cid"][f] \
+        and reported_cid in cid_metals
+    sure = exact_hit(metal, same_key is not None and bool(same_key[best]), x, contradicted)
+    evidence = "" if sure else no_match_evidence(s, p, nonsmelter_kind, thresholds)
     if evidence:
         reason = {"kind": f"not a smelter ({nonsmelter_kind})",
                   "implausible": "no plausible candidate",
                   "model": f"not an RMI facility (closest: {name})"}[evidence]
         return Decision("", "", metal or "", "", "", p, "no_match", reason, top, tuple(flags), s,
                         ranked=ranked)
-    decision = "match" if p >= thresholds.match and s >= thresholds.smelter_match else "review"
+    decision = "match" if sure or (p >= thresholds.match and s >= thresholds.smelter_match) \
+        else "review"
     if decision == "match" and ambiguous(x):
         decision = "review"   # RMI gives this name to several facilities: the name cannot decide
     if decision == "match" and not metal and len(rows) > 1:
@@ -218,7 +239,7 @@ def decide(
     flags += removal_flags(fac["removed"][f], fac["successors"][f])
     if x[_COL["ambiguous_name"]]:
         flags.append("ambiguous_name")
-    if reported_cid and reported_cid != fac["cid"][f] and reported_cid in cid_metals:
+    if contradicted:
         flags.append("reported_cid_contradicts_name")
     if decision == "match":
         reason = _reason(x)

@@ -66,6 +66,7 @@ class Scored:
     smelter: np.ndarray    # calibrated smelter probability per query
     ranking: Ranking       # candidate order per query
     kinds: list[str]       # kind of the strongest unexplained non-smelter word per query
+    same_key: np.ndarray   # per candidate row: the query's key is its best-matching name's key
 
 
 class Matcher:
@@ -260,7 +261,7 @@ class Matcher:
                                   scored.ranking.other(i), scored.cands.fac, scored.pair,
                                   scored.X, self._fac, self._cid_metals,
                                   float(scored.smelter[i]), scored.kinds[i],
-                                  self.model.thresholds, self.top_k))
+                                  self.model.thresholds, self.top_k, scored.same_key))
         self._explain(scored, decided)
         out.update(zip(qs, decided))
         return out
@@ -301,7 +302,11 @@ class Matcher:
         pair = 1.0 / (1.0 + np.exp(-np.clip(a * logit + b, -40, 40)))
         Q, ranking, kinds = query_features(nns, [q[1] or None for q in qs], cands.query,
                                            cands.fac, X, logit, best_name, self.index, FEATURES)
-        return Scored(cands, X, logit, pair, Q, model.smelter.proba(Q), ranking, kinds)
+        keys = np.array([n.key for n in nns], dtype=object)
+        same_key = keys[cands.query] == self.index.key_arr[best_name] if len(best_name) else \
+            np.zeros(0, dtype=bool)
+        return Scored(cands, X, logit, pair, Q, model.smelter.proba(Q), ranking, kinds,
+                      same_key.astype(bool))
 
     def candidate_features(self, qs: list[Query], nns: list[NormalizedName]) -> tuple:
         """Blocking + comparison for distinct queries: (Candidates, features, best name rows)."""
@@ -357,7 +362,8 @@ class Matcher:
         rows = scored.ranking.rows(0)
         d = decide(metal or None, q[2], q[4] or None, rows, scored.ranking.other(0),
                    scored.cands.fac, scored.pair, scored.X, self._fac, self._cid_metals,
-                   float(scored.smelter[0]), scored.kinds[0], self.model.thresholds, self.top_k)
+                   float(scored.smelter[0]), scored.kinds[0], self.model.thresholds, self.top_k,
+                   scored.same_key)
         explanation = explain(self.model.pair, self.model.smelter,
                               scored.X[rows[0]] if len(rows) else None, scored.Q[0],
                               d.score, d.smelter_score)

@@ -67,12 +67,16 @@ FAC = {"cid": np.array(["CID000001", "CID000002"], dtype=object),
        "removed": np.array([True, False]), "successors": np.array(["CID000002", ""], dtype=object)}
 
 
-def _decide(score: float, smelter: float, kind: str = "", ambiguous: bool = False):  # noqa: ANN202
+def _decide(score: float, smelter: float, kind: str = "", ambiguous: bool = False,  # noqa: ANN202
+            same_key: bool = False, metal: str | None = "Gold", country_disagree: bool = False,
+            reported_cid: str | None = None):
     X = np.zeros((2, len(FEATURES)))
     X[:, FEATURES.index("ambiguous_name")] = ambiguous
-    return decide("Gold", "Gold", None, np.array([0, 1]), np.array([], dtype=int),
+    X[:, FEATURES.index("country_disagree")] = country_disagree
+    return decide(metal, metal or "", reported_cid, np.array([0, 1]), np.array([], dtype=int),
                   np.array([0, 1]), np.array([score, 0.01]), X, FAC,
-                  {"CID000001": ["Gold"], "CID000002": ["Gold"]}, smelter, kind, T)
+                  {"CID000001": ["Gold"], "CID000002": ["Gold"]}, smelter, kind, T,
+                  same_key=np.array([same_key, False]))
 
 
 def test_confident_on_both_questions_is_a_match() -> None:
@@ -102,6 +106,30 @@ def test_no_match_needs_positive_evidence_and_names_it() -> None:
 def test_an_ambiguous_name_is_reviewed() -> None:
     d = _decide(0.999, 0.999, ambiguous=True)
     assert d.decision == "review" and "ambiguous_name" in d.flags
+
+
+def test_an_exact_rmi_name_of_the_metal_is_a_match_whatever_the_scores() -> None:
+    """RMI's own name for one facility of the reported metal is matched even when the model,
+    trained on damaged names, doubts it; anything that speaks against the hit keeps the
+    ordinary rule."""
+    d = _decide(0.6, 0.05, kind="bank", same_key=True)
+    assert (d.decision, d.cid) == ("match", "CID000001")
+    for against in ({"ambiguous": True}, {"metal": None}, {"country_disagree": True},
+                    {"reported_cid": "CID000002"}):
+        d = _decide(0.6, 0.95, same_key=True, **against)
+        assert d.decision == "review", against
+    assert _decide(0.6, 0.95).decision == "review"   # a name that is not exactly an RMI name
+
+
+def test_exact_standard_names_are_matched_through_the_matcher(matcher: Matcher,
+                                                              full_reference) -> None:
+    fac = full_reference.facilities
+    names = full_reference.names
+    shared = set(names.loc[names["ambiguous"].astype(bool), "cid"])
+    rows = fac[~fac["cid"].isin(shared)].iloc[::40]
+    for name, metal, cid in zip(rows["standard_name"], rows["metal"], rows["cid"]):
+        r = matcher.match_one(name, metal=metal)
+        assert (r.decision, r.cid) == ("match", cid), (name, metal, r.reason)
 
 
 def test_a_bank_through_the_matcher(matcher: Matcher) -> None:
