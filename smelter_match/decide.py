@@ -119,11 +119,50 @@ def no_match_evidence(smelter_score: float, score: float, nonsmelter_kind: str,
     return ""
 
 
-def ambiguous(x: np.ndarray) -> bool:
-    """The best candidate's best-matching name belongs to several facilities of the metal, and
-    neither the reported country nor a reported CID tells which."""
-    return bool(x[_COL["ambiguous_name"]] and not x[_COL["country_agree"]]
-                and not x[_COL["cid_agree"]])
+#: Pair features that say how a reported name compares with a candidate's names: two candidates
+#: equal in all of them are, as far as the name goes, the same answer.
+_NAME_COLS = [_COL[f] for f in ("ratio", "token_sort", "token_set", "partial", "jaro_winkler",
+                                "compact_ratio", "variant_best", "exact", "acronym",
+                                "rare_overlap", "ocr_ratio", "distinct_ratio", "explained",
+                                "cand_covered")]
+
+
+def ambiguous(X: np.ndarray, rows: np.ndarray) -> bool:
+    """The best candidate's (``rows[0]``) best-matching name belongs to several facilities of the
+    metal, and neither a reported CID nor the reported country tells which: no country agrees, or
+    another candidate with the same name agreement is in the reported country too ("Aurubis AG,
+    Hamburg" is two gold CIDs in Germany)."""
+    x = X[rows[0]]
+    if not x[_COL["ambiguous_name"]] or x[_COL["cid_agree"]]:
+        return False
+    if not x[_COL["country_agree"]]:
+        return True
+    return any(X[r, _COL["country_agree"]] and np.array_equal(X[r, _NAME_COLS], x[_NAME_COLS])
+               for r in rows[1:])
+
+
+def several_metals(metal: str | None, rows: np.ndarray, fac_rows: np.ndarray,
+                   scores: np.ndarray, fac_metal: np.ndarray,
+                   same_key: np.ndarray | None = None) -> bool:
+    """No metal reported, and the runner-up, a facility of another metal, scores within 0.05 of
+    the best, or :func:`named_under_several_metals`: the same company under several metals,
+    which a person must choose between."""
+    if metal or len(rows) < 2:
+        return False
+    if fac_metal[fac_rows[rows[1]]] != fac_metal[fac_rows[rows[0]]] \
+            and scores[rows[1]] >= scores[rows[0]] - 0.05:
+        return True
+    return named_under_several_metals(metal, rows, fac_rows, fac_metal, same_key)
+
+
+def named_under_several_metals(metal: str | None, rows: np.ndarray, fac_rows: np.ndarray,
+                               fac_metal: np.ndarray, same_key: np.ndarray | None) -> bool:
+    """No metal reported and the name is exactly RMI's name of the best candidate and of a
+    facility of another metal ("Dowa")."""
+    if metal or len(rows) < 2 or same_key is None or not same_key[rows[0]]:
+        return False
+    best_metal = fac_metal[fac_rows[rows[0]]]
+    return any(same_key[r] and fac_metal[fac_rows[r]] != best_metal for r in rows[1:])
 
 
 def exact_hit(metal: str | None, same_key: bool, x: np.ndarray, contradicted: bool) -> bool:
@@ -228,14 +267,12 @@ def decide(
                         ranked=ranked)
     decision = "match" if sure or (p >= thresholds.match and s >= thresholds.smelter_match) \
         else "review"
-    if decision == "match" and ambiguous(x):
+    if decision == "match" and ambiguous(X, rows):
         decision = "review"   # RMI gives this name to several facilities: the name cannot decide
-    if decision == "match" and not metal and len(rows) > 1:
-        f2 = fac_rows[rows[1]]
-        if fac["metal"][f2] != fac["metal"][f] and scores[rows[1]] >= p - 0.05:
-            # same company under several metals and no metal reported: a person must choose
-            decision = "review"
-            flags.append("several_metals")
+    if decision == "match" and several_metals(metal, rows, fac_rows, scores, fac["metal"],
+                                                 same_key):
+        decision = "review"
+        flags.append("several_metals")
     flags += removal_flags(fac["removed"][f], fac["successors"][f])
     if x[_COL["ambiguous_name"]]:
         flags.append("ambiguous_name")

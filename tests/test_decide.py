@@ -108,6 +108,40 @@ def test_an_ambiguous_name_is_reviewed() -> None:
     assert d.decision == "review" and "ambiguous_name" in d.flags
 
 
+def test_a_shared_name_in_one_country_is_reviewed_even_when_the_country_agrees() -> None:
+    """Two facilities of the metal with the same name: the country decides only when it tells
+    them apart."""
+    def with_countries(second_agrees: bool):  # noqa: ANN202
+        X = np.zeros((2, len(FEATURES)))
+        X[:, FEATURES.index("ambiguous_name")] = 1
+        X[:, FEATURES.index("ratio")] = 1
+        X[:, FEATURES.index("exact")] = 1
+        X[0, FEATURES.index("country_agree")] = 1
+        X[1, FEATURES.index("country_agree")] = second_agrees
+        return decide("Gold", "Gold", None, np.array([0, 1]), np.array([], dtype=int),
+                      np.array([0, 1]), np.array([0.99, 0.99]), X, FAC,
+                      {"CID000001": ["Gold"], "CID000002": ["Gold"]}, 0.99, "", T)
+    assert with_countries(False).decision == "match"
+    d = with_countries(True)
+    assert d.decision == "review" and "ambiguous_name" in d.flags
+
+
+def test_no_metal_and_a_close_runner_up_of_another_metal_is_reviewed() -> None:
+    fac = {**FAC, "metal": np.array(["Gold", "Tin"], dtype=object)}
+    X = np.zeros((2, len(FEATURES)))
+    for second, expected in ((0.97, "review"), (0.5, "match")):
+        d = decide(None, "", None, np.array([0, 1]), np.array([], dtype=int), np.array([0, 1]),
+                   np.array([0.99, second]), X, fac, {"CID000001": ["Gold"],
+                                                      "CID000002": ["Tin"]}, 0.99, "", T)
+        assert d.decision == expected, second
+        assert ("several_metals" in d.flags) == (expected == "review")
+    # the name is exactly both facilities' name: review however far apart the scores are
+    d = decide(None, "", None, np.array([0, 1]), np.array([], dtype=int), np.array([0, 1]),
+               np.array([0.99, 0.5]), X, fac, {"CID000001": ["Gold"], "CID000002": ["Tin"]},
+               0.99, "", T, same_key=np.array([True, True]))
+    assert d.decision == "review" and "several_metals" in d.flags
+
+
 def test_an_exact_rmi_name_of_the_metal_is_a_match_whatever_the_scores() -> None:
     """RMI's own name for one facility of the reported metal is matched even when the model,
     trained on damaged names, doubts it; anything that speaks against the hit keeps the
