@@ -41,6 +41,19 @@ def test_blocked_rows_never_count_as_automatic() -> None:
     assert t.match < 0.999
 
 
+def test_exact_hits_count_as_matched_and_never_as_no_match() -> None:
+    """The thresholds are chosen under the rule the decision applies: an exact hit (``sure``) is
+    matched whatever its scores, so it is never spent from the no_match budget."""
+    v = _validation(seed=2)
+    right = v["matchable"] & v["correct"]
+    hits = right & (np.arange(len(v)) % 10 == 0)
+    v.loc[hits, "smelter"] = 0.001          # scores that alone would say no_match
+    # counted as facilities a no_match threshold would lose, the hits hold it down ...
+    assert choose_thresholds(v).no_match <= 0.001
+    # ... exempt, as the decision exempts them, they do not
+    assert choose_thresholds(v.assign(sure=hits)).no_match > 0.001
+
+
 def test_without_cids_removes_names_and_facilities(exports_reference) -> None:  # noqa: ANN001
     cids = set(sorted(exports_reference.facilities["cid"])[:10])
     ref = without_cids(exports_reference, cids)
