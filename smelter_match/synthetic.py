@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from smelter_match.noise import load_noise_model, noisy, non_smelter_names
-from smelter_match.normalize import METALS, normalize_name
+from smelter_match.normalize import METALS, normalize_country, normalize_name
 from smelter_match.reference import Reference
 
 __all__ = ["QUERY_COLUMNS", "Mix", "TRAINING_MIX", "VALIDATION_MIX", "cid_groups", "group_folds",
@@ -68,7 +68,15 @@ VALIDATION_MIX = Mix(clean=8.0, noisy=4.0, hide_facilities=0.15, hidden_queries=
 
 
 def cid_groups(ref: Reference) -> dict[str, str]:
-    """CID -> group name: CIDs linked by a successor or sharing a normalised name are one group."""
+    """CID -> group name: CIDs linked by a successor or sharing a normalised name are one group.
+
+    A name's bracketed variants count too (:attr:`NormalizedName.variants`), so that sister
+    plants of one company ("Emerald Jewel Industry India Limited (Unit 1)" / "(Unit 3)",
+    "PT Tambang Timah (Mentok)" / "Mentok") fall in one group, unless the brackets hold a
+    country ("Wolfram [Austria]" / "Wolfram [Russia]" are two companies): otherwise a facility
+    hidden from validation would still be found under its sister's name, and the sister would
+    count as a confident wrong answer.
+    """
     parent: dict[str, str] = {}
 
     def find(x: str) -> str:
@@ -89,8 +97,12 @@ def cid_groups(ref: Reference) -> dict[str, str]:
             union(cid, s)
     by_key: dict[str, str] = {}
     for cid, name in zip(ref.names["cid"], ref.names["name"]):
-        key = normalize_name(name).key
-        if key:
+        variants = normalize_name(name).variants
+        if any(normalize_country(v) for v in variants[1:]):
+            variants = variants[:1]
+        for i, key in enumerate(variants):
+            if not key or (i and (len(key) < 4 or normalize_country(key))):
+                continue
             if key in by_key:
                 union(cid, by_key[key])
             else:

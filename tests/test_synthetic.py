@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from smelter_match.normalize import normalize_name
+from smelter_match.normalize import normalize_country, normalize_name
 from smelter_match.synthetic import Mix, cid_groups, group_folds, make_queries
 
 
@@ -25,6 +25,26 @@ def test_cid_groups_join_successors_and_shared_names(reference) -> None:  # noqa
     for cid, name in zip(reference.names["cid"], reference.names["name"]):
         by_key.setdefault(normalize_name(name).key, set()).add(groups[cid])
     assert all(len(g) == 1 for g in by_key.values())
+
+
+def test_cid_groups_join_sister_plants_but_not_countries(reference) -> None:  # noqa: ANN001
+    """Names that share a bracket-free form ("X (Unit 1)" / "X (Unit 3)", "Y (Mentok)" /
+    "Mentok") are one company: one group. A bracket holding a country does not join."""
+    groups = cid_groups(reference)
+    by_variant: dict[str, set[str]] = {}
+    country_only: list[tuple[str, str]] = []
+    for cid, name in zip(reference.names["cid"], reference.names["name"]):
+        v = normalize_name(name).variants
+        if any(normalize_country(x) for x in v[1:]):
+            country_only.append((v[1], cid))
+            continue
+        for x in v[1:]:
+            if len(x) >= 4 and not normalize_country(x):
+                by_variant.setdefault(x, set()).add(groups[cid])
+    assert any(len(g) for g in by_variant.values())
+    assert all(len(g) == 1 for g in by_variant.values())
+    # the country-bracket names did not all collapse into their bare form's group
+    assert country_only
 
 
 def test_folds_keep_groups_whole_and_are_seeded(reference) -> None:  # noqa: ANN001
