@@ -8,6 +8,7 @@ no query state; :func:`expand_csr` is the CSR expansion those stages use to expl
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import defaultdict
@@ -18,7 +19,7 @@ import scipy.sparse as sp
 from rapidfuzz import fuzz, process
 
 from smelter_match._resources import data_csv
-from smelter_match.normalize import GENERIC_WORDS, NormalizedName, normalize_name
+from smelter_match.normalize import GENERIC_WORDS, LEGAL_FORM_WORDS, NormalizedName, normalize_name
 from smelter_match.reference import Reference
 
 NGRAM_SIZES = (2, 3, 4)
@@ -35,6 +36,23 @@ _OCR_MAP = dict(_OCR)
 def ocr_fold(compact: str) -> str:
     """A compact key with OCR-confusable sequences replaced by their class (``ocr_classes.csv``)."""
     return _OCR_RE.sub(lambda m: _OCR_MAP[m.group()], compact)
+
+
+_WEAK_WORDS = sorted(w for w in GENERIC_WORDS | LEGAL_FORM_WORDS if len(w) >= 3)
+_WEAK_OCR = frozenset(ocr_fold(w) for w in _WEAK_WORDS)
+
+
+@functools.lru_cache(maxsize=65536)
+def damaged_weak_word(token: str) -> bool:
+    """``token`` is a generic or legal-form word, or one damaged by OCR-confusable characters
+    ("lfd" for "ltd") or, from 5 letters, a typing slip (a word of about the same length with
+    Indel similarity >= 80: "compony"; "golden" is not a damaged "gold")."""
+    if token in GENERIC_WORDS or token in LEGAL_FORM_WORDS or ocr_fold(token) in _WEAK_OCR:
+        return True
+    if len(token) < 5:
+        return False
+    near = [w for w in _WEAK_WORDS if abs(len(w) - len(token)) <= 1]
+    return process.extractOne(token, near, scorer=fuzz.ratio, score_cutoff=80) is not None
 
 
 def abbreviates(token: str, word: str) -> bool:
@@ -287,8 +305,12 @@ class NameIndex:
                       self.gram_idf)[0]
 
     def token_weight(self, token: str) -> float:
-        """IDF of a token; unseen tokens are rare (max IDF), generic domain words are damped."""
-        w = self.idf.get(token, self.max_idf)
+        """IDF of a token; unseen tokens are rare (max IDF), generic domain words are damped, and
+        so is an unseen token that is a damaged generic or legal-form word ("Corporatlon",
+        "Lfd", "Indusfries"): damage does not make a word that says nothing rare."""
+        w = self.idf.get(token)
+        if w is None:
+            return self.max_idf * (0.3 if damaged_weak_word(token) else 1.0)
         return w * 0.3 if token in GENERIC_WORDS else w
 
 

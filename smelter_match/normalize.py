@@ -42,7 +42,7 @@ from smelter_match._resources import data_csv, data_lines
 from smelter_match.io.tables import cell_text
 
 __all__ = [
-    "GENERIC_WORDS", "METALS", "NormalizedName", "STOP_WORDS", "find_cids", "fold",
+    "GENERIC_WORDS", "LEGAL_FORM_WORDS", "METALS", "NormalizedName", "STOP_WORDS", "find_cids", "fold",
     "is_cid", "normalize_country", "normalize_metal", "normalize_name", "parse_cid",
     "strip_legal_forms",
 ]
@@ -299,6 +299,8 @@ _SUFFIX_FORMS = _index(_BOTH_FORMS, at_end=True)
 _PREFIX_FORMS = _index(_BOTH_FORMS | _PREFIX_ONLY_FORMS, at_end=False)
 _NO_SPLIT.update(f[0] for f in _BOTH_FORMS if len(f) == 1)
 _KNOWN_WORDS.update(GENERIC_WORDS, STOP_WORDS, _NO_SPLIT, ("ore", "aluminium", "aluminum"))
+#: Single words of the legal forms ("corporation", "ltd", "gmbh" ...).
+LEGAL_FORM_WORDS: frozenset[str] = frozenset(w for f in _BOTH_FORMS | _PREFIX_ONLY_FORMS for w in f)
 
 
 def _strip_legal(tokens: list[str], keep_one: bool) -> list[str]:

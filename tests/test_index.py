@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from smelter_match.index import NameIndex, expand_csr
+from smelter_match.index import NameIndex, damaged_weak_word, expand_csr
 from smelter_match.normalize import normalize_name
 
 
@@ -36,6 +36,17 @@ def test_exact_lookup_and_idf(index: NameIndex) -> None:
     # a word of many facility names weighs less than a rare one; unseen words weigh most
     assert index.token_weight("metal") < index.token_weight("atasay") <= index.max_idf
     assert index.token_weight("zzzunseen") == pytest.approx(index.max_idf)
+
+
+def test_a_damaged_word_that_says_nothing_stays_weak(index: NameIndex) -> None:
+    """An unseen token that is an OCR-damaged or mistyped legal-form or generic word is damped
+    like one; a new distinctive word keeps the weight of a rare word."""
+    for damaged in ("corporatlon", "lfd", "indusfries", "compony", "technologics"):
+        assert damaged_weak_word(damaged), damaged
+        assert index.token_weight(damaged) == pytest.approx(0.3 * index.max_idf), damaged
+    for word in ("umicorc", "beseem", "zzzunseen"):
+        assert not damaged_weak_word(word), word
+        assert index.token_weight(word) == pytest.approx(index.max_idf), word
 
 
 def test_vectorize_matches_reference_rows(index: NameIndex) -> None:
