@@ -95,11 +95,14 @@ def test_heldout_sets_side_by_side(quick: tuple[dict, str]) -> None:
     sm = acc["methods"]["smelter_match"]
     assert set(sm["folds"][0]["thresholds"]) >= {"match", "smelter_match", "no_match"}
     assert sm["sets"]["clean"]["top1_accuracy"] >= 0.9      # a sanity floor, not a target
-    assert acc["methods"]["exact"]["sets"]["clean"]["top1_accuracy"] == 1.0
-    # baselines decide every row; the figures are the library's definitions
-    for name in ("exact", "wratio"):
+    # exact lookup finds every clean name; it can only pick the wrong one of a name RMI gives
+    # to several CIDs ("Aurubis AG, Hamburg"), which the 25 sampled rows may hold
+    assert acc["methods"]["exact"]["sets"]["clean"]["top1_accuracy"] >= 0.9
+    # baselines decide nearly every row (exact lookup reviews a name several CIDs own); the
+    # figures are the library's definitions
+    for name, floor in (("exact", 0.8), ("wratio", 0.9)):
         for m in acc["methods"][name]["sets"].values():
-            assert m["automation_rate"] >= 0.9
+            assert m["automation_rate"] >= floor
             assert m["auto_match_rate"] <= m["automation_rate"]
     assert "## Held-out accuracy, side by side" in md and "ocr, 1 edit **(held out)**" in md
 
