@@ -35,6 +35,8 @@ from smelter_match.results import removal_flags
 _COL = {f: j for j, f in enumerate(FEATURES)}
 #: Below this pair probability the best candidate is not a plausible answer at all.
 IMPLAUSIBLE = 0.05
+#: With no metal reported, a runner-up of another metal this close to the best is reviewed.
+SEVERAL_METALS_MARGIN = 0.05
 
 
 @dataclass(frozen=True)
@@ -144,13 +146,13 @@ def ambiguous(X: np.ndarray, rows: np.ndarray) -> bool:
 def several_metals(metal: str | None, rows: np.ndarray, fac_rows: np.ndarray,
                    scores: np.ndarray, fac_metal: np.ndarray,
                    same_key: np.ndarray | None = None) -> bool:
-    """No metal reported, and the runner-up, a facility of another metal, scores within 0.05 of
-    the best, or :func:`named_under_several_metals`: the same company under several metals,
-    which a person must choose between."""
+    """No metal reported, and the runner-up, a facility of another metal, scores within
+    ``SEVERAL_METALS_MARGIN`` of the best, or :func:`named_under_several_metals`: the same
+    company under several metals, which a person must choose between."""
     if metal or len(rows) < 2:
         return False
     if fac_metal[fac_rows[rows[1]]] != fac_metal[fac_rows[rows[0]]] \
-            and scores[rows[1]] >= scores[rows[0]] - 0.05:
+            and scores[rows[1]] >= scores[rows[0]] - SEVERAL_METALS_MARGIN:
         return True
     return named_under_several_metals(metal, rows, fac_rows, fac_metal, same_key)
 
@@ -163,6 +165,11 @@ def named_under_several_metals(metal: str | None, rows: np.ndarray, fac_rows: np
         return False
     best_metal = fac_metal[fac_rows[rows[0]]]
     return any(same_key[r] and fac_metal[fac_rows[r]] != best_metal for r in rows[1:])
+
+
+def contradicts(reported_cid: str | None, cid: str, cid_metals: dict[str, list[str]]) -> bool:
+    """A reported CID that this reference knows points at another facility than ``cid``."""
+    return bool(reported_cid) and reported_cid != cid and reported_cid in cid_metals
 
 
 def exact_hit(metal: str | None, same_key: bool, x: np.ndarray, contradicted: bool) -> bool:
@@ -255,8 +262,7 @@ def decide(
     best = int(rows[0])
     f, p, x = fac_rows[best], float(scores[best]), X[best]
     name = fac["standard_name"][f]
-    contradicted = bool(reported_cid) and reported_cid != fac["cid"][f] \
-        and reported_cid in cid_metals
+    contradicted = contradicts(reported_cid, fac["cid"][f], cid_metals)
     sure = exact_hit(metal, same_key is not None and bool(same_key[best]), x, contradicted)
     evidence = "" if sure else no_match_evidence(s, p, nonsmelter_kind, thresholds)
     if evidence:

@@ -34,7 +34,9 @@ from smelter_match.classify import Model, Scorer, Thresholds, fit_calibration, f
 from smelter_match.compare import FEATURES
 from smelter_match.decide import (
     IMPLAUSIBLE,
+    SEVERAL_METALS_MARGIN,
     ambiguous,
+    contradicts,
     exact_hit,
     named_under_several_metals,
 )
@@ -231,10 +233,9 @@ def query_scores(d: Data, pair: Scorer, smelter: Scorer) -> pd.DataFrame:
         second_raw.append(sc.logit[rows[1]] if len(rows) > 1 else -np.inf)
         other_metal.append(len(rows) > 1 and fac_metal[rows[1]] != fac_metal[rows[0]])
         correct.append(bool(len(rows)) and fac_cid[rows[0]] in d.acceptable[i])
-        contradicted = bool(q[4]) and bool(len(rows)) and q[4] != fac_cid[rows[0]] \
-            and q[4] in cid_metals
-        sure.append(bool(len(rows)) and exact_hit(q[1] or None, bool(sc.same_key[rows[0]]),
-                                                  d.X[rows[0]], contradicted))
+        sure.append(bool(len(rows)) and exact_hit(
+            q[1] or None, bool(sc.same_key[rows[0]]), d.X[rows[0]],
+            contradicts(q[4] or None, fac_cid[rows[0]], cid_metals)))
     q = d.queries
     return pd.DataFrame({
         "pair_raw": top_raw, "smelter_raw": smelter.raw(sc.Q), "has_candidate": has,
@@ -319,7 +320,7 @@ def calibrate(v: pd.DataFrame, pair: Scorer, smelter: Scorer,
     # the decision's several-metals rule (decide.several_metals), on calibrated scores
     runner_up = _sigmoid(a * v["second_raw"].to_numpy() + b)
     several = v["no_metal"].to_numpy(bool) & v["second_other_metal"].to_numpy(bool) \
-        & (runner_up >= v["score"].to_numpy() - 0.05)
+        & (runner_up >= v["score"].to_numpy() - SEVERAL_METALS_MARGIN)
     v = v.assign(blocked=v["blocked"].to_numpy(bool) | several)
     v = v[~v["empty"]]   # empty names are decided before any model
     return Model(pair, smelter, choose_thresholds(v, targets)), v
