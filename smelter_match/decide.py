@@ -27,9 +27,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from smelter_match._resources import data_csv
+from smelter_match._resources import data_csv, data_lines
 from smelter_match.classify import Scorer, Thresholds
 from smelter_match.compare import FEATURES
+from smelter_match.normalize import GENERIC_WORDS, NormalizedName, normalize_country, normalize_name
 from smelter_match.results import removal_flags
 
 _COL = {f: j for j, f in enumerate(FEATURES)}
@@ -56,6 +57,54 @@ class Decision:
     smelter_score: float = 0.0
     explanation: str = ""   # why the model hesitated (review and no_match rows)
     ranked: tuple[tuple[int, float, int], ...] = ()   # top-k (facility row, score, pair row)
+
+
+#: Normalised keys of texts that are not names at all ("Smelter not listed", "N/A", ...).
+PLACEHOLDERS: frozenset[str] = frozenset(
+    normalize_name(s).key for s in data_lines("vocab", "placeholders.txt"))
+
+
+def _placeholder_phrases() -> tuple[tuple[tuple[str, ...], ...], frozenset[str]]:
+    rows = data_csv("vocab", "placeholder_phrases.csv")
+    says = tuple(tuple(normalize_name(r["text"]).key.split()) for r in rows if r["role"] == "says")
+    filler = frozenset(normalize_name(r["text"]).folded for r in rows if r["role"] == "filler")
+    return says, filler
+
+
+_SAYS, _FILLER = _placeholder_phrases()
+
+
+def _filler(token: str) -> bool:
+    return len(token) == 1 or token.isdigit() or token in _FILLER or token in GENERIC_WORDS
+
+
+def placeholder_text(nn: NormalizedName) -> bool:
+    """The cell names no facility, so it is ``no_match`` before any search: a placeholder text
+    ("Smelter not listed", "N/A"), or a phrase saying so ("not a 3TG smelter", "see tab 2",
+    "Confidential") with nothing else that could name a facility (``placeholder_phrases.csv``).
+    A facility name with such a note keeps its distinctive words ("Jiangxi Copper (not
+    listed)"), so it is searched like any other name."""
+    if nn.key in PLACEHOLDERS:
+        return True
+    tokens = nn.key.split()
+    said = [False] * len(tokens)
+    for phrase in _SAYS:
+        n = len(phrase)
+        for i in range(len(tokens) - n + 1):
+            if tuple(tokens[i:i + n]) == phrase:
+                said[i:i + n] = [True] * n
+    if not any(said):
+        return False
+    # what is left must be filler, or runs of words that name a country ("Hong Kong")
+    runs, run = [], []
+    for s, t in zip(said, tokens):
+        if s or _filler(t):
+            runs.append(run)
+            run = []
+        else:
+            run.append(t)
+    runs.append(run)
+    return all(normalize_country(" ".join(r)) is not None for r in runs if r)
 
 
 _PHRASES = {r["feature"]: (r["up"], r["down"]) for r in data_csv("vocab", "feature_phrases.csv")}
@@ -151,10 +200,18 @@ def several_metals(metal: str | None, rows: np.ndarray, fac_rows: np.ndarray,
     company under several metals, which a person must choose between."""
     if metal or len(rows) < 2:
         return False
-    if fac_metal[fac_rows[rows[1]]] != fac_metal[fac_rows[rows[0]]] \
-            and scores[rows[1]] >= scores[rows[0]] - SEVERAL_METALS_MARGIN:
+    if close_runner_up_of_another_metal(
+            True, fac_metal[fac_rows[rows[1]]] != fac_metal[fac_rows[rows[0]]],
+            scores[rows[0]], scores[rows[1]]):
         return True
     return named_under_several_metals(metal, rows, fac_rows, fac_metal, same_key)
+
+
+def close_runner_up_of_another_metal(no_metal, other_metal, best, runner_up):  # noqa: ANN001, ANN201
+    """The score clause of :func:`several_metals`: no metal reported and the runner-up, of
+    another metal, within ``SEVERAL_METALS_MARGIN`` of the best. Elementwise on arrays as on
+    scalars (the threshold search applies it to calibrated validation scores)."""
+    return no_metal & other_metal & (runner_up >= best - SEVERAL_METALS_MARGIN)
 
 
 def named_under_several_metals(metal: str | None, rows: np.ndarray, fac_rows: np.ndarray,

@@ -16,11 +16,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from smelter_match._resources import data_lines
 from smelter_match.blocking import CandidateGenerator, Candidates
 from smelter_match.classify import Model
 from smelter_match.compare import FEATURES, compute_features
-from smelter_match.decide import Decision, decide, explain, explain_rows
+from smelter_match.decide import Decision, decide, explain, explain_rows, placeholder_text
 from smelter_match.errors import InputError
 from smelter_match.index import NameIndex
 from smelter_match.io.tables import cell_text
@@ -47,11 +46,6 @@ from smelter_match.results import (
 Query = tuple[str, str, str, str, str]   # (name, metal, metal_text, country_code, reported_cid)
 #: Distinct queries searched together: bounds the memory of the vectorised stages.
 QUERY_CHUNK = 2048
-
-
-def _placeholders() -> frozenset[str]:
-    """Normalised keys of texts that are not names at all ("Smelter not listed", "N/A", ...)."""
-    return frozenset(normalize_name(s).key for s in data_lines("vocab", "placeholders.txt"))
 
 
 @dataclass
@@ -90,11 +84,11 @@ class Matcher:
         self._fac = {c: f[c].to_numpy(dtype=object) for c in
                      ("cid", "metal", "standard_name", "country", "rmap_status", "successors")}
         self._fac["removed"] = f["removed"].to_numpy(dtype=bool)
-        self._cid_metals: dict[str, list[str]] = {}
+        #: CID -> the metals this reference lists it under (decide checks reported CIDs against it)
+        self.cid_metals: dict[str, list[str]] = {}
         for c, m in zip(f["cid"], f["metal"]):
-            self._cid_metals.setdefault(c, []).append(m)
+            self.cid_metals.setdefault(c, []).append(m)
         self._fac_row = {(c, m): i for i, (c, m) in enumerate(zip(f["cid"], f["metal"]))}
-        self._placeholders = _placeholders()
         self._overrides = OverrideIndex(overrides)
         self._cache: OrderedDict[Query, Decision] = OrderedDict()
         self._cache_size = cache_size
@@ -259,7 +253,7 @@ class Matcher:
             rows = scored.ranking.rows(i)
             decided.append(decide(q[1] or None, q[2], q[4] or None, rows,
                                   scored.ranking.other(i), scored.cands.fac, scored.pair,
-                                  scored.X, self._fac, self._cid_metals,
+                                  scored.X, self._fac, self.cid_metals,
                                   float(scored.smelter[i]), scored.kinds[i],
                                   self.model.thresholds, self.top_k, scored.same_key))
         self._explain(scored, decided)
@@ -329,7 +323,7 @@ class Matcher:
         metal = q[1]
         if not nn.key:
             return Decision("", "", metal, "", "", 0.0, "no_match", "empty name", (), (), 0.0)
-        if nn.key in self._placeholders:
+        if placeholder_text(nn):
             return Decision("", "", metal, "", "", 0.0, "no_match",
                             "not a smelter (placeholder text)", (), (), 0.0)
         hit = self._overrides.lookup(nn.folded, metal, q[3])
@@ -361,7 +355,7 @@ class Matcher:
         scored = self.score([q], [nn])
         rows = scored.ranking.rows(0)
         d = decide(metal or None, q[2], q[4] or None, rows, scored.ranking.other(0),
-                   scored.cands.fac, scored.pair, scored.X, self._fac, self._cid_metals,
+                   scored.cands.fac, scored.pair, scored.X, self._fac, self.cid_metals,
                    float(scored.smelter[0]), scored.kinds[0], self.model.thresholds, self.top_k,
                    scored.same_key)
         explanation = explain(self.model.pair, self.model.smelter,

@@ -34,11 +34,12 @@ from smelter_match.classify import Model, Scorer, Thresholds, fit_calibration, f
 from smelter_match.compare import FEATURES
 from smelter_match.decide import (
     IMPLAUSIBLE,
-    SEVERAL_METALS_MARGIN,
     ambiguous,
+    close_runner_up_of_another_metal,
     contradicts,
     exact_hit,
     named_under_several_metals,
+    placeholder_text,
 )
 from smelter_match.evaluation import equivalent_cids
 from smelter_match.matcher import Matcher
@@ -221,7 +222,7 @@ def query_scores(d: Data, pair: Scorer, smelter: Scorer) -> pd.DataFrame:
     sc = d.matcher.score_candidates(model, d.qs, d.nns, d.cands, d.X, d.best_name)
     fac_cid = d.matcher.index.fac_cid[d.cands.fac]
     fac_metal = d.matcher.index.fac_metal[d.cands.fac]
-    cid_metals = d.matcher._cid_metals
+    cid_metals = d.matcher.cid_metals
     top_raw, second_raw, other_metal, correct, has, blocked, sure = [], [], [], [], [], [], []
     kinds = [bool(k) for k in sc.kinds]
     for i, q in enumerate(d.qs):
@@ -241,8 +242,8 @@ def query_scores(d: Data, pair: Scorer, smelter: Scorer) -> pd.DataFrame:
         "pair_raw": top_raw, "smelter_raw": smelter.raw(sc.Q), "has_candidate": has,
         "matchable": d.matchable, "correct": correct, "kind": q["kind"].to_numpy(),
         "families": q["families"].to_numpy(), "group": q["group"].to_numpy(),
-        "empty": [not n.key for n in d.nns], "blocked": blocked, "kind_word": kinds,
-        "sure": sure, "no_metal": [not q[1] for q in d.qs], "second_raw": second_raw,
+        "prejudged": [placeholder_text(n) or not n.key for n in d.nns], "blocked": blocked,
+        "kind_word": kinds, "sure": sure, "no_metal": [not q[1] for q in d.qs], "second_raw": second_raw,
         "second_other_metal": other_metal,
     })
 
@@ -319,10 +320,11 @@ def calibrate(v: pd.DataFrame, pair: Scorer, smelter: Scorer,
     v = v.assign(score=_sigmoid(a * v["pair_raw"] + b), smelter=_sigmoid(c * v["smelter_raw"] + d))
     # the decision's several-metals rule (decide.several_metals), on calibrated scores
     runner_up = _sigmoid(a * v["second_raw"].to_numpy() + b)
-    several = v["no_metal"].to_numpy(bool) & v["second_other_metal"].to_numpy(bool) \
-        & (runner_up >= v["score"].to_numpy() - SEVERAL_METALS_MARGIN)
+    several = close_runner_up_of_another_metal(
+        v["no_metal"].to_numpy(bool), v["second_other_metal"].to_numpy(bool),
+        v["score"].to_numpy(), runner_up)
     v = v.assign(blocked=v["blocked"].to_numpy(bool) | several)
-    v = v[~v["empty"]]   # empty names are decided before any model
+    v = v[~v["prejudged"]]   # empty names and placeholder texts are decided before any model
     return Model(pair, smelter, choose_thresholds(v, targets)), v
 
 
