@@ -72,6 +72,7 @@ def _placeholder_phrases() -> tuple[tuple[tuple[str, ...], ...], frozenset[str]]
 
 
 _SAYS, _FILLER = _placeholder_phrases()
+_FIRST_SAID = frozenset(phrase[0] for phrase in _SAYS)
 
 
 def _filler(token: str) -> bool:
@@ -87,6 +88,8 @@ def placeholder_text(nn: NormalizedName) -> bool:
     if nn.key in PLACEHOLDERS:
         return True
     tokens = nn.key.split()
+    if _FIRST_SAID.isdisjoint(tokens):   # the common case, decided at once
+        return False
     said = [False] * len(tokens)
     for phrase in _SAYS:
         n = len(phrase)

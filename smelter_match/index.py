@@ -40,6 +40,9 @@ def ocr_fold(compact: str) -> str:
 
 _WEAK_WORDS = sorted(w for w in GENERIC_WORDS | LEGAL_FORM_WORDS if len(w) >= 3)
 _WEAK_OCR = frozenset(ocr_fold(w) for w in _WEAK_WORDS)
+#: length -> the weak words within one letter of it (in _WEAK_WORDS order)
+_WEAK_NEAR = {n: [w for w in _WEAK_WORDS if abs(len(w) - n) <= 1]
+              for n in range(1, max(map(len, _WEAK_WORDS)) + 2)}
 
 
 @functools.lru_cache(maxsize=65536)
@@ -51,8 +54,9 @@ def damaged_weak_word(token: str) -> bool:
         return True
     if len(token) < 5:
         return False
-    near = [w for w in _WEAK_WORDS if abs(len(w) - len(token)) <= 1]
-    return process.extractOne(token, near, scorer=fuzz.ratio, score_cutoff=80) is not None
+    near = _WEAK_NEAR.get(len(token))
+    return bool(near) and process.extractOne(token, near, scorer=fuzz.ratio,
+                                             score_cutoff=80) is not None
 
 
 def abbreviates(token: str, word: str) -> bool:
