@@ -323,11 +323,12 @@ class Matcher:
         metal = q[1]
         if not nn.key:
             return Decision("", "", metal, "", "", 0.0, "no_match", "empty name", (), (), 0.0)
-        if placeholder_text(nn):
-            return Decision("", "", metal, "", "", 0.0, "no_match",
-                            "not a smelter (placeholder text)", (), (), 0.0)
+        # an analyst's decision comes first, even on a text the placeholder rule would decide
         hit = self._overrides.lookup(nn.folded, metal, q[3])
         if hit is None:
+            if placeholder_text(nn):
+                return Decision("", "", metal, "", "", 0.0, "no_match",
+                                "not a smelter (placeholder text)", (), (), 0.0)
             return None
         ov = hit.row
         if ov is not None:

@@ -232,3 +232,14 @@ def test_override_to_a_cid_the_reference_lacks_goes_to_review(reference: Referen
     out = Matcher(reference, overrides=ov).match_one("Abington Reldan Metals", metal="Gold")
     assert out.decision == "review"
     assert "override_cid_not_in_reference=CID001070" in out.flags
+
+
+def test_an_override_outranks_the_placeholder_rule(reference: Reference) -> None:
+    """A text the placeholder rule decides no_match ("Unknown (Peru)") that an analyst mapped
+    to a facility gets the analyst's answer."""
+    ov = pd.DataFrame([_override("Unknown (Peru)", "CID001153", country="")])
+    matcher = Matcher(reference, overrides=ov)
+    assert Matcher(reference).match_one("Unknown (Peru)", metal="Gold").decision == "no_match"
+    out = matcher.match_one("Unknown (Peru)", metal="Gold")
+    assert (out.decision, out.cid) == ("match", "CID001153")
+    assert "analyst_override" in out.flags
