@@ -29,7 +29,7 @@ import pandas as pd
 import scipy.sparse as sp
 from rapidfuzz import fuzz, process
 
-from smelter_match.index import NameIndex, expand_csr
+from smelter_match.index import NameIndex, expand_csr, run_starts
 
 #: Columns a query frame (or mapping of column lists) has for candidate generation.
 QUERY_COLUMNS = ("key", "compact", "variants", "acronym")
@@ -260,7 +260,7 @@ class CandidateGenerator:
         code = q * n_fac + self.ni.fac[nm[at]]
         order = np.argsort(code, kind="stable")
         code, at = code[order], at[order]
-        starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
+        starts = run_starts(code)
         best_cos = np.maximum.reduceat(cos[at], starts)
         best_ratio = np.maximum.reduceat(ratio[at], starts)
         any_exact = np.maximum.reduceat(exact[at].astype(np.int64), starts)

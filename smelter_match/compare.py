@@ -20,7 +20,15 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import JaroWinkler
 
 from smelter_match.blocking import Candidates
-from smelter_match.index import TOKEN_CODE, NameIndex, distinct_text, ocr_fold, variants_csr
+from smelter_match.index import (
+    TOKEN_CODE,
+    NameIndex,
+    distinct_text,
+    ocr_fold,
+    run_starts,
+    run_starts_mask,
+    variants_csr,
+)
 from smelter_match.index import expand_csr as _expand
 from smelter_match.normalize import GENERIC_WORDS, NormalizedName
 
@@ -107,7 +115,7 @@ class _Keys:
                 ids.append(j)
             ptr.append(len(ids))
         self.token_text = np.array(ni.token_text + list(token_id)[len(ni.token_text):], dtype=object)
-        self.token_w = np.r_[ni.token_w, np.array(extra_w, dtype=float)]
+        self.token_w = np.concatenate((ni.token_w, np.array(extra_w, dtype=float)))
         self.tok_ptr = np.array(ptr, dtype=np.int64)
         self.tok_ids = np.array(ids, dtype=np.int64)
         owner = np.repeat(np.arange(len(self.norm), dtype=np.int64), np.diff(self.tok_ptr))
@@ -310,7 +318,7 @@ def compute_features(
     # threads only pay off on batches; a single name stays on the calling thread
     sims, missing, extra = name_similarities(keys, uk, un, ni, workers if len(uk) >= 5000 else 1)
     # reduce names -> facility (owner is ascending, every candidate has >= 1 name)
-    starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+    starts = run_starts(owner)
     per_name = sims[inv]
     best = np.maximum.reduceat(per_name, starts, axis=0)
     for j, f in enumerate(_NAME_SIMS):
@@ -322,7 +330,7 @@ def compute_features(
                 + per_name[:, _SIM["compact_ratio"]] + per_name[:, _SIM["rare_overlap"]])
     top = np.maximum.reduceat(combined, starts)
     is_top = np.flatnonzero(combined == top[owner])
-    first = is_top[np.r_[True, owner[is_top][1:] != owner[is_top][:-1]]]
+    first = is_top[run_starts_mask(owner[is_top])]
     best_name = name_row[first]
 
     X[:, _COL["exact"]] = cands.exact
@@ -357,11 +365,11 @@ def compute_features(
 
 def _rank_features(query: np.ndarray, sim: np.ndarray, X: np.ndarray) -> None:
     """``is_top``: first candidate with the query's highest similarity; ``gap``: its margin."""
-    starts = np.flatnonzero(np.r_[True, query[1:] != query[:-1]])
-    seg = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(query)]))
+    starts = run_starts(query)
+    seg = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, len(query))))
     top = np.maximum.reduceat(sim, starts)
     hits = np.flatnonzero(sim == top[seg])
-    top_pos = hits[np.r_[True, seg[hits][1:] != seg[hits][:-1]]]
+    top_pos = hits[run_starts_mask(seg[hits])]
     rest = sim.copy()
     rest[top_pos] = -np.inf
     second = np.maximum.reduceat(rest, starts)

@@ -118,7 +118,7 @@ def _tfidf(rows: np.ndarray, ids: np.ndarray, n_rows: int, n_cols: int,
     w = (1.0 + np.log(counts)) * idf[c]
     norm = np.sqrt(np.bincount(r, weights=w * w, minlength=n_rows))
     norm[norm == 0] = 1.0
-    indptr = np.r_[0, np.cumsum(np.bincount(r, minlength=n_rows))]
+    indptr = np.concatenate(([0], np.cumsum(np.bincount(r, minlength=n_rows))))
     return sp.csr_matrix((w / norm[r], c, indptr), shape=(n_rows, n_cols)), idf
 
 
@@ -322,8 +322,22 @@ def variants_csr(norm: list[NormalizedName]) -> tuple[np.ndarray, np.ndarray]:
     """Parenthetical variants of each name, flattened: (pointer per name, variant texts)."""
     lens = np.array([len(n.variants) for n in norm], dtype=np.int64)
     flat = np.array([v for n in norm for v in n.variants], dtype=object)
-    return np.r_[0, np.cumsum(lens)].astype(np.int64), flat
+    return np.concatenate(([0], np.cumsum(lens))).astype(np.int64), flat
 
+
+
+def run_starts_mask(a: np.ndarray) -> np.ndarray:
+    """True where a run of equal values starts in the non-empty array ``a`` (first element
+    included). Plain numpy calls: ``np.r_`` costs more than the comparison on small arrays."""
+    mask = np.empty(len(a), dtype=bool)
+    mask[0] = True
+    np.not_equal(a[1:], a[:-1], out=mask[1:])
+    return mask
+
+
+def run_starts(a: np.ndarray) -> np.ndarray:
+    """Positions where a run of equal values starts in the non-empty array ``a``."""
+    return np.flatnonzero(run_starts_mask(a))
 
 
 def expand_csr(ptr: np.ndarray, idx: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
