@@ -4,6 +4,8 @@ Two probabilities meet here: ``score``, the probability that the best candidate 
 metal is the facility *if the name denotes an RMI facility*, and ``smelter_score``, the
 probability that it denotes one at all (:mod:`smelter_match.classify`). The rule:
 
+- a cell that names no facility (:func:`placeholder_text`: "N/A", "Not a 3TG smelter", "see tab
+  2") is ``no_match`` before any search, unless an analyst override says otherwise;
 - ``no_match`` needs positive evidence (:func:`no_match_evidence`): a low ``smelter_score``
   together with a word of a business that is not a smelter ("not a smelter (bank)"), or with no
   plausible candidate ("no plausible candidate"), or a very low ``smelter_score`` alone ("not an
