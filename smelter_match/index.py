@@ -325,7 +325,6 @@ def variants_csr(norm: list[NormalizedName]) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(([0], np.cumsum(lens))).astype(np.int64), flat
 
 
-
 def run_starts_mask(a: np.ndarray) -> np.ndarray:
     """True where a run of equal values starts in the non-empty array ``a`` (first element
     included). Plain numpy calls: ``np.r_`` costs more than the comparison on small arrays."""

@@ -242,7 +242,7 @@ def query_scores(d: Data, pair: Scorer, smelter: Scorer) -> pd.DataFrame:
         "pair_raw": top_raw, "smelter_raw": smelter.raw(sc.Q), "has_candidate": has,
         "matchable": d.matchable, "correct": correct, "kind": q["kind"].to_numpy(),
         "families": q["families"].to_numpy(), "group": q["group"].to_numpy(),
-        "prejudged": [placeholder_text(n) or not n.key for n in d.nns], "blocked": blocked,
+        "prejudged": [not n.key or placeholder_text(n) for n in d.nns], "blocked": blocked,
         "kind_word": kinds, "sure": sure, "no_metal": [not q[1] for q in d.qs], "second_raw": second_raw,
         "second_other_metal": other_metal,
     })
