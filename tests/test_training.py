@@ -6,7 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from smelter_match.training import Targets, Trainer, choose_thresholds, without_cids
+from smelter_match.training import (
+    Targets,
+    Trainer,
+    bagged_thresholds,
+    choose_thresholds,
+    without_cids,
+)
 
 
 def _validation(n: int = 4000, seed: int = 0) -> pd.DataFrame:
@@ -70,3 +76,14 @@ def test_fold_discipline(exports_reference) -> None:  # noqa: ANN001
     assert not any(truth & held for truth in train.queries["truth"])
     (valid,) = t.validation_data(0)
     assert all(truth <= held for truth in valid.queries["truth"] if truth)
+
+
+def test_bagged_thresholds_are_medians_of_resampled_choices() -> None:
+    v = _validation(seed=2)
+    v["group"] = np.arange(len(v)) // 3          # rows resampled three at a time
+    t = bagged_thresholds(v, rounds=5, seed=7)
+    assert t == bagged_thresholds(v, rounds=5, seed=7)   # deterministic
+    plain = choose_thresholds(v)
+    for field in ("match", "smelter_match", "no_match"):
+        assert abs(getattr(t, field) - getattr(plain, field)) < 0.2
+    assert t.no_match <= 0.5 <= t.match and t.smelter_match >= 0.5
