@@ -322,7 +322,7 @@ def bagged_thresholds(v: pd.DataFrame, targets: Targets = Targets(),
 
     Why: the search picks the best of many near-equal combinations, so a few validation rows
     decide it, and the thresholds jumped between retrains that changed little (the "no plausible
-    candidate" band 0.014 -> 0.5 -> 0.014). The median of resampled choices is the bagged
+    candidate" band 0.5 -> 0.014 -> 0.5). The median of resampled choices is the bagged
     estimate of the same rule: on pooled validation split in halves by group (8 splits, choose
     on one half, measure on the other) the match threshold varied half as much between splits
     (standard deviation 0.046 -> 0.018), with a point more decided automatically and as many
