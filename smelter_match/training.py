@@ -328,15 +328,12 @@ def bagged_thresholds(v: pd.DataFrame, targets: Targets = Targets(),
     (standard deviation 0.046 -> 0.018), with a point more decided automatically and as many
     right (99.57% -> 99.53%).
     """
-    groups = v["group"].to_numpy()
-    names, codes = np.unique(groups, return_inverse=True)
-    order = np.argsort(codes, kind="stable")
-    starts = np.searchsorted(codes[order], np.arange(len(names) + 1))
+    members = list(v.groupby("group", sort=True).indices.values())   # row positions per group
     rng = np.random.default_rng(seed)
     chosen = []
     for _ in range(rounds):
-        pick = rng.integers(0, len(names), len(names))
-        rows = np.concatenate([order[starts[g]:starts[g + 1]] for g in pick])
+        pick = rng.integers(0, len(members), len(members))
+        rows = np.concatenate([members[g] for g in pick])
         chosen.append(choose_thresholds(v.iloc[rows], targets))
 
     def median(field: str) -> float:
