@@ -97,11 +97,16 @@ class Matcher:
     # -- public API ---------------------------------------------------------------------------
     def match(self, df: pd.DataFrame, name: str = "name", metal: str | None = None,
               country: str | None = None, reported_cid: str | None = None,
-              progress: Callable[[int], None] | None = None, batch_size: int = 20_000) -> pd.DataFrame:
+              progress: Callable[[int], None] | None = None) -> pd.DataFrame:
         """One output row per input row, same order, input columns intact, plus RESULT_COLUMNS.
 
         Column arguments name the input's columns; ``metal``/``country``/``reported_cid`` are
-        optional. ``progress`` is called with the number of rows finished after each batch.
+        optional. ``progress`` is called with the number of rows finished after each step.
+
+        Work is done once per distinct (name, metal, country, reported CID) of the whole frame.
+        Those are searched in order of their normalised name, a few thousand at a time, so that
+        a name reported under several metals or countries is blocked and compared in one step
+        (the answer of each query does not depend on which others share its step).
         """
         if not isinstance(df, pd.DataFrame):
             raise InputError("match() expects a pandas DataFrame")
@@ -110,17 +115,19 @@ class Matcher:
             if col is not None and col not in df.columns:
                 raise InputError(f"column {col!r} ({label}) not in input; columns are: "
                                  f"{', '.join(map(str, df.columns))}")
-        n = len(df)
         queries, row_q = self._queries(df, name, metal, country, reported_cid)
+        rows_of = np.bincount(row_q, minlength=len(queries))
         decided: list[Decision | None] = [None] * len(queries)
-        for start in range(0, n, batch_size) if n else []:
-            todo = np.unique(row_q[start:start + batch_size])
-            todo = [i for i in todo.tolist() if decided[i] is None]
-            answers = self._decide_many([queries[i] for i in todo])
-            for i in todo:
+        order = sorted(range(len(queries)), key=lambda i: normalize_name(queries[i][0]).key)
+        done = 0
+        for start in range(0, len(order), QUERY_CHUNK):
+            step = order[start:start + QUERY_CHUNK]
+            answers = self._decide_many([queries[i] for i in step])
+            for i in step:
                 decided[i] = answers[queries[i]]
+            done += int(rows_of[step].sum())
             if progress:
-                progress(min(start + batch_size, n))
+                progress(done)
         # column by column onto a copy of the input: no block of all result columns is built
         # and copied again (a million-row batch's memory follows its columns); a result column
         # named like an input column is appended beside it, never over it

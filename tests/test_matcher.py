@@ -70,6 +70,24 @@ def test_empty_and_deterministic(matcher: Matcher, full_reference) -> None:
     pd.testing.assert_frame_equal(a, b)
 
 
+def test_answers_do_not_depend_on_the_other_rows(matcher: Matcher, full_reference) -> None:
+    # distinct queries are searched in steps ordered by name, a name under several metals in
+    # one step: a row's answer must not depend on which rows share its step, and progress
+    # counts every row once
+    gold = load_gold(GOLD / "dataio_2020.csv")
+    cols = ["reported_name", "reported_metal", "reported_country"]
+    df = pd.concat([gold[cols]] * 2, ignore_index=True)
+    df.loc[len(gold):, "reported_metal"] = df["reported_metal"].iloc[::-1].to_numpy()[len(gold):]
+    seen: list[int] = []
+    whole = Matcher(full_reference).match(df, *cols, progress=seen.append)
+    assert seen == sorted(seen) and seen[-1] == len(df)
+    backwards = Matcher(full_reference).match(df.iloc[::-1], *cols).iloc[::-1]
+    pd.testing.assert_frame_equal(whole, backwards)
+    some = [0, 5, len(gold) + 7, len(df) - 1]
+    alone = pd.concat([Matcher(full_reference).match(df.iloc[[i]], *cols) for i in some])
+    pd.testing.assert_frame_equal(whole.iloc[some], alone)
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(names=st.lists(st.one_of(st.text(), st.none()), min_size=0, max_size=8),
        metal=st.one_of(st.text(max_size=12), st.none()))
