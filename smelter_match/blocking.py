@@ -109,12 +109,19 @@ class NgramIndexer(_Indexer):
             e = np.zeros(0, dtype=np.int64)
             return e, e, np.zeros(0)
         k = min(self.k, n_cols)
-        kth = -np.partition(-dense, k - 1, axis=1)[:, k - 1:k]
+        # the k-th largest value per row (one temporary copy of the block)
+        kth = np.partition(dense, n_cols - k, axis=1)[:, n_cols - k:n_cols - k + 1]
         kth = np.maximum(kth, self.min_cosine)
-        above = dense > kth
+        keep = dense > kth
         tie = dense == kth
-        room = k - above.sum(axis=1, keepdims=True)
-        keep = above | (tie & (np.cumsum(tie, axis=1) <= room))
+        room = k - keep.sum(axis=1)
+        # ties at the k-th value fill the remaining room by name row; only rows with more ties
+        # than room need counting
+        crowded = np.flatnonzero(tie.sum(axis=1) > room)
+        keep |= tie
+        if len(crowded):
+            keep[crowded] &= ~tie[crowded] | (np.cumsum(tie[crowded], axis=1)
+                                                <= room[crowded, None])
         rows, cols = np.nonzero(keep)
         return rows.astype(np.int64), cols.astype(np.int64), dense[rows, cols]
 
@@ -192,11 +199,11 @@ class CandidateGenerator:
         labels = np.asarray(queries.index)
         return pd.MultiIndex.from_arrays([labels[q], nm], names=["query", "name"])
 
-    def _union(self, queries: dict[str, list], chunk: int = 2048) -> tuple[np.ndarray, ...]:
+    def _union(self, queries: dict[str, list], chunk: int = 1024) -> tuple[np.ndarray, ...]:
         """Sorted distinct (query, name) pairs with their cosine and exact-hit flag.
 
-        The n-gram similarities are made dense ``chunk`` queries at a time (2048 x ~1,400 names
-        is ~20 MB), which makes top-k selection and cosine look-ups plain array operations.
+        The n-gram similarities are made dense ``chunk`` queries at a time (1024 x ~1,400 names
+        is ~11 MB), which makes top-k selection and cosine look-ups plain array operations.
         """
         n_names = max(len(self.ni.norm), 1)
         eq, en = self.indexers[0].arrays(queries)

@@ -79,6 +79,20 @@ def test_ngram_top_k_is_bounded_and_deterministic(matcher: Matcher) -> None:
     assert set(nm[q == 0]) == set(nm[q == 3])
 
 
+def test_top_k_keeps_ties_by_lowest_name_row(matcher: Matcher) -> None:
+    # the plain definition, row by row: names above the k-th value, then tied names by row until
+    # k are kept; nothing under min_cosine
+    rng = np.random.default_rng(0)
+    dense = rng.integers(0, 4, size=(200, 30)).astype(float) / 4
+    ix = NgramIndexer(matcher.index, k=7, min_cosine=0.1)
+    rows, cols, vals = ix.top_k(dense)
+    for r in range(len(dense)):
+        order = sorted(range(30), key=lambda c: (-dense[r, c], c))
+        want = sorted(c for c in order[:7] if dense[r, c] >= max(0.1, dense[r, order[6]]))
+        assert cols[rows == r].tolist() == want
+    assert (vals == dense[rows, cols]).all()
+
+
 def test_generated_candidates_prefer_the_reported_metal(matcher: Matcher) -> None:
     cands = matcher.generator.generate(_frame(["Metalor Technologies"]), ["Gold"])
     metals = matcher.index.fac_metal[cands.fac]
