@@ -8,10 +8,8 @@ answers across calls, so throughput grows with duplication.
 
 from __future__ import annotations
 
-import os
-from collections import OrderedDict, deque
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -48,9 +46,6 @@ from smelter_match.results import (
 Query = tuple[str, str, str, str, str]   # (name, metal, metal_text, country_code, reported_cid)
 #: Distinct queries searched together: bounds the memory of the vectorised stages.
 QUERY_CHUNK = 2048
-#: At most this many steps of distinct queries are searched at once (memory: ~50 MB per step;
-#: the GIL-bound stages stop gaining beyond a few threads).
-MAX_STEP_THREADS = 4
 
 
 @dataclass
@@ -73,9 +68,8 @@ class Matcher:
 
     ``model``: a :class:`Model`, a path to a model JSON file, or ``None`` for the shipped model.
     ``overrides``: analyst decisions (a DataFrame or CSV path from ``review apply``) that resolve
-    a (name, metal) directly. ``workers``: threads for string comparisons and for steps of
-    distinct queries searched at once (-1: every core; 1: the calling thread only); results do
-    not depend on it.
+    a (name, metal) directly. ``workers``: threads for rapidfuzz's string comparisons (-1: every
+    core); results do not depend on it.
     """
 
     def __init__(self, reference: Reference, model: Model | str | Path | None = None,
@@ -126,10 +120,10 @@ class Matcher:
         rows_of = np.bincount(row_q, minlength=len(queries))
         decided: list[Decision | None] = [None] * len(queries)
         order = sorted(range(len(queries)), key=lambda i: normalize_name(queries[i][0]).key)
-        steps = [order[start:start + QUERY_CHUNK] for start in range(0, len(order), QUERY_CHUNK)]
         done = 0
-        for step, answers in zip(steps, self._decide_steps([[queries[i] for i in s]
-                                                            for s in steps])):
+        for start in range(0, len(order), QUERY_CHUNK):
+            step = order[start:start + QUERY_CHUNK]
+            answers = self._decide_many([queries[i] for i in step])
             for i in step:
                 decided[i] = answers[queries[i]]
             done += int(rows_of[step].sum())
@@ -223,13 +217,6 @@ class Matcher:
         return queries, remap[inv.ravel()]
 
     def _decide_many(self, queries: Iterable[Query]) -> dict[Query, Decision]:
-        result, todo = self._cached(queries)
-        if todo:
-            result.update(self._remember(self._decide_fresh(todo)))
-        return result
-
-    def _cached(self, queries: Iterable[Query]) -> tuple[dict[Query, Decision], list[Query]]:
-        """(answers this matcher already has, the distinct queries it still has to search)."""
         result: dict[Query, Decision] = {}
         todo: list[Query] = []
         for q in dict.fromkeys(queries):
@@ -239,43 +226,13 @@ class Matcher:
                 result[q] = hit
             else:
                 todo.append(q)
-        return result, todo
-
-    def _remember(self, fresh: dict[Query, Decision]) -> dict[Query, Decision]:
-        self._cache.update(fresh)
-        while len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
-        return fresh
-
-    def _step_threads(self) -> int:
-        """Steps searched at once: ``workers`` (every core for -1), at most ``MAX_STEP_THREADS``."""
-        n = self.workers if self.workers > 0 else (os.cpu_count() or 1)
-        return max(1, min(n, MAX_STEP_THREADS))
-
-    def _decide_steps(self, steps: list[list[Query]]) -> Iterator[dict[Query, Decision]]:
-        """The answers of each step of distinct queries, in order.
-
-        With several threads, the next steps are searched while the current one is handed out:
-        the heavy stages (rapidfuzz, numpy) release the GIL, so two cores give ~1.4x on names
-        never seen. Each step's answers depend on its own queries only, so the output is the
-        same whatever the number of threads; the cache is read and written by the calling
-        thread only.
-        """
-        threads = self._step_threads()
-        if threads == 1 or len(steps) < 2:
-            yield from map(self._decide_many, steps)
-            return
-        with ThreadPoolExecutor(threads) as pool:
-            pending: deque = deque()
-            for step in steps:
-                hits, todo = self._cached(step)
-                pending.append((hits, pool.submit(self._decide_fresh, todo)))
-                if len(pending) >= threads:
-                    hits, fut = pending.popleft()
-                    yield {**hits, **self._remember(fut.result())}
-            while pending:
-                hits, fut = pending.popleft()
-                yield {**hits, **self._remember(fut.result())}
+        if todo:
+            fresh = self._decide_fresh(todo)
+            result.update(fresh)
+            self._cache.update(fresh)
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return result
 
     def _decide_fresh(self, todo: list[Query]) -> dict[Query, Decision]:
         out: dict[Query, Decision] = {}

@@ -88,13 +88,13 @@ def test_answers_do_not_depend_on_the_other_rows(matcher: Matcher, full_referenc
     pd.testing.assert_frame_equal(whole.iloc[some], alone)
 
 
-def test_threads_and_steps_do_not_change_answers(full_reference, monkeypatch) -> None:
+def test_steps_and_threads_do_not_change_answers(full_reference, monkeypatch) -> None:
     import smelter_match.matcher as matcher_module
 
     gold = load_gold(GOLD / "dataio_2020.csv")
     cols = ["reported_name", "reported_metal", "reported_country"]
     one = Matcher(full_reference, workers=1).match(gold[cols], *cols)
-    monkeypatch.setattr(matcher_module, "QUERY_CHUNK", 37)   # many steps, two at a time
+    monkeypatch.setattr(matcher_module, "QUERY_CHUNK", 37)   # many small steps
     seen: list[int] = []
     two = Matcher(full_reference, workers=2).match(gold[cols], *cols, progress=seen.append)
     pd.testing.assert_frame_equal(one, two)
