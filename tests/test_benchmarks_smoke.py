@@ -350,3 +350,18 @@ def test_spark_is_not_started_by_quick_or_no_spark() -> None:
     assert "--quick" in spark_skip_reason(parse_args(["--quick"]))
     assert "--no-spark" in spark_skip_reason(parse_args(["--no-spark"]))
     assert "--skip-speed" in spark_skip_reason(parse_args(["--skip-speed"]))
+
+
+@needs_reference
+def test_ab_compares_checkouts_in_their_own_processes(tmp_path: Path) -> None:
+    # the repository against itself: the same outputs on both sides, and each side's process
+    # imported smelter_match from its checkout (the child refuses otherwise)
+    out = tmp_path / "ab.md"
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.ab", str(REPO), str(REPO), "-r",
+                           str(REFERENCE), "--rounds", "1", "--rows", "200", "--distinct", "100",
+                           "--out", str(out)], cwd=REPO, capture_output=True, text=True,
+                          timeout=600, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    table = out.read_text(encoding="utf-8")
+    assert "| 200 rows |" in table and "| 100 distinct names |" in table
+    assert table.count("| yes |") == 2
