@@ -68,8 +68,6 @@ FEATURES: tuple[str, ...] = (
 
 
 _COL = {f: j for j, f in enumerate(FEATURES)}
-#: Distinct (key, name) pairs scored together (bounds the token tables to a few tens of MB).
-PAIR_CHUNK = 16_384
 #: name-similarity features computed per (query key, reference name) and reduced per facility
 _NAME_SIMS = ("ratio", "token_sort", "token_set", "partial", "jaro_winkler", "compact_ratio",
               "variant_best", "acronym", "rare_overlap", "ocr_ratio", "distinct_ratio",
@@ -317,12 +315,8 @@ def compute_features(
     key_of = keys.of_query[cands.query][owner]
     codes, inv = np.unique(key_of * len(ni.norm) + name_row, return_inverse=True)
     uk, un = codes // len(ni.norm), codes % len(ni.norm)
-    # threads only pay off on batches; a single name stays on the calling thread. Pairs are
-    # scored PAIR_CHUNK at a time: the token tables of a chunk, not of the batch, are in memory
-    parts = [name_similarities(keys, uk[i:i + PAIR_CHUNK], un[i:i + PAIR_CHUNK], ni,
-                               workers if min(len(uk) - i, PAIR_CHUNK) >= 5000 else 1)
-             for i in range(0, len(uk), PAIR_CHUNK)]
-    sims, missing, extra = (np.concatenate(a) for a in zip(*parts))
+    # threads only pay off on batches; a single name stays on the calling thread
+    sims, missing, extra = name_similarities(keys, uk, un, ni, workers if len(uk) >= 5000 else 1)
     # reduce names -> facility (owner is ascending, every candidate has >= 1 name)
     starts = run_starts(owner)
     per_name = sims[inv]
