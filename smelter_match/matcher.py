@@ -244,12 +244,8 @@ class Matcher:
                 out[q] = special
             else:
                 search.append((q, nn))
-        if not search:
-            return out
-        # a few thousand distinct names at a time: memory follows the chunk, not the batch
-        for start in range(0, len(search), QUERY_CHUNK):
-            part = search[start:start + QUERY_CHUNK]
-            out.update(self._search([q for q, _ in part], [nn for _, nn in part]))
+        if search:   # at most QUERY_CHUNK queries (match() steps): memory follows the step
+            out.update(self._search([q for q, _ in search], [nn for _, nn in search]))
         return out
 
     def _search(self, qs: list[Query], nns: list[NormalizedName]) -> dict[Query, Decision]:
