@@ -26,7 +26,7 @@ fold's facilities score that fold's validation queries and gold rows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 import pandas as pd
@@ -335,13 +335,8 @@ def bagged_thresholds(v: pd.DataFrame, targets: Targets = Targets(),
         pick = rng.integers(0, len(members), len(members))
         rows = np.concatenate([members[g] for g in pick])
         chosen.append(choose_thresholds(v.iloc[rows], targets))
-
-    def median(field: str) -> float:
-        return float(np.median([getattr(t, field) for t in chosen]))
-
-    return Thresholds(match=median("match"), smelter_match=median("smelter_match"),
-                      no_match=median("no_match"), no_match_kind=median("no_match_kind"),
-                      no_match_implausible=median("no_match_implausible"))
+    return Thresholds(**{f.name: float(np.median([getattr(t, f.name) for t in chosen]))
+                         for f in fields(Thresholds)})
 
 
 def calibrate(v: pd.DataFrame, pair: Scorer, smelter: Scorer,
