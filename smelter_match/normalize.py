@@ -11,7 +11,8 @@ without a dictionary of facilities. The steps for a name, in order:
 2. ``folded``: apostrophes dropped ("L'Orfebre" -> "lorfebre", "Gao'an" -> "gaoan"), "&"/"+" read as
    "and", dotted abbreviations joined ("S.A." == "SA", "H.C." == "HC"), glued camel-case split
    ("HeeSung" -> "hee sung", "ATAkulche" -> "ata kulche"), long letter runs split from digits
-   ("Unit1" -> "unit 1"), lower-cased, every other character a single space.
+   ("Unit1" -> "unit 1") but not from one digit between letters, which is a damaged letter
+   ("Ma1aysia", "Corporatl0n" stay one word), lower-cased, every other character a single space.
 3. ``key``: ``folded`` minus stop-words (``stopwords.txt``) and minus legal forms (cleanco's
    vocabulary plus ``legal_forms.txt``) stripped repeatedly from both ends, never down to nothing;
    "non ferrous" is written "nonferrous". ``compact``, ``acronym`` and ``variants`` derive from it.
@@ -150,7 +151,10 @@ _DOTTED_SPACED_RE = re.compile(r"(?<![A-Za-z0-9])(?:[A-Za-z]\. )+[A-Za-z]\.(?![A
 _CAMEL_HINT_RE = re.compile(r"[A-Z](?:(?<=[a-z][A-Z])|[A-Z][a-z])")
 _ALPHA_WORD_RE = re.compile(r"[A-Za-z]+")
 _CASE_RUN_RE = re.compile(r"[A-Z]+|[a-z]+")
-_LETTER_DIGIT_RE = re.compile(r"(?<=[A-Za-z]{3})(?=[0-9])|(?<=[0-9])(?=[A-Za-z]{3})")
+#: Where a letter run of 3+ meets a digit ("Unit1"), except around one digit between letters
+#: ("Ma1aysia", "Corporatl0n"): that is a damaged letter inside a word, not a boundary.
+_LETTER_DIGIT_RE = re.compile(r"(?<=[A-Za-z]{3})(?=[0-9])(?![0-9][A-Za-z])"
+                              r"|(?<=[0-9])(?<![A-Za-z][0-9])(?=[A-Za-z]{3})")
 _ALNUM_RUN_RE = re.compile(r"[a-z0-9]+")
 _DIGIT_RE = re.compile(r"[0-9]")
 _VOWELS = frozenset("AEIOUaeiou")

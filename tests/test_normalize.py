@@ -71,6 +71,10 @@ def key(text: str) -> str:
             "emerald jewel industry india limited unit 1",
         ),
         ("Unit1", "unit 1"),
+        # ... but one digit between letters is a damaged letter (OCR), not a word boundary
+        ("Ma1aysia Smelting", "ma1aysia smelting"),
+        ("Republic Metals Corporatl0n", "republic metals corporatl0n"),
+        ("Kolyma Unit12", "kolyma unit 12"),
         ("8853 S.p.A.", "8853 spa"),
         ("5D Production OÜ", "5d production ou"),
         # dotted abbreviations equal undotted ones
@@ -685,6 +689,15 @@ def test_idempotent(text: str) -> None:
     assert normalize_name(n.key).key == n.key
     assert normalize_name(n.folded).folded == n.folded
     assert fold(n.folded) == n.folded
+
+
+@PROPS
+@given(st.from_regex(r"[a-z]{2,8}", fullmatch=True), st.from_regex(r"[a-z]{2,8}", fullmatch=True),
+       st.sampled_from("01358"))
+def test_one_digit_between_letters_keeps_the_word_whole(left: str, right: str, digit: str) -> None:
+    """An OCR'd letter ("ma1aysia") must not cut a word in two: each half would then be a word
+    no candidate explains."""
+    assert fold(left + digit + right) == left + digit + right
 
 
 @PROPS
