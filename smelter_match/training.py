@@ -366,8 +366,9 @@ def calibrate(v: pd.DataFrame, pair: Scorer, smelter: Scorer,
 class Trainer:
     """Builds training and validation data per CID-group fold and fits models from them.
 
-    ``families``: the noise families synthetic training queries may use (default all; leave one
-    out to measure transfer to it). ``labels``: gold-format rows (gold sets, reviewed rows).
+    ``families``: the noise families synthetic training and validation queries may use (default
+    all; leave one out to measure transfer to it: it then reaches neither the heads nor the
+    calibration and thresholds). ``labels``: gold-format rows (gold sets, reviewed rows).
     """
 
     reference: Reference
@@ -422,9 +423,11 @@ class Trainer:
                         gold_rows: np.ndarray | None = None, mix=VALIDATION_MIX,
                         edits: int | None = None, seed_offset: int = 0) -> list[Data]:
         """Queries of one fold's facilities, against the whole reference with some of that
-        fold's facilities and aliases hidden; and the fold's gold rows, against all of it."""
+        fold's facilities and aliases hidden; and the fold's gold rows, against all of it.
+        ``families``: the noise families of the queries, by default the trainer's own."""
         cids = {c for c, f in self.fold_of.items() if f == fold}
-        reduced, q = make_queries(self.reference, cids=cids, mix=mix, families=families,
+        reduced, q = make_queries(self.reference, cids=cids, mix=mix,
+                                  families=self.families if families is None else families,
                                   edits=edits, seed=self.seed + 1000 + 31 * fold + seed_offset,
                                   keep_non_smelter=lambda name: _ns_fold(name, self.folds) == fold)
         out = [featurize(reduced, q, self.workers, self.eq)]

@@ -2,9 +2,9 @@
 
 :func:`heldout_evaluation` splits the reference's facilities into CID-group folds. For each fold
 it fits a model (:meth:`smelter_match.training.Trainer.fold_model`) on the *other* folds only,
-with one noise family (``held_out``) left out of the training noise altogether, and with
-calibration and thresholds chosen on an inner validation fold. That model then scores, through
-the real :class:`~smelter_match.Matcher`:
+with one noise family (``held_out``) left out of the synthetic noise altogether (of the
+training queries, and of the validation queries of the inner folds its calibration and
+thresholds are chosen on). That model then scores, through the real :class:`~smelter_match.Matcher`:
 
 - the fold's facilities under every noise family alone, with 1 edit and with 2-3 edits
   (``family:<name>:1``, ``family:<name>:2-3``), and their clean names (``clean``);
@@ -207,7 +207,8 @@ def report_markdown(table: pd.DataFrame, held_out: str, how: str) -> str:
     lines = [f"# Held-out evaluation ({how})", "",
              "Every row below was scored by a model that never saw the row's facility (CID-group "
              "folds), whose calibration and thresholds came from other folds, and whose training "
-             f"noise never included the `{held_out}` family. See `smelter_match/transfer.py`.",
+             f"and validation noise never included the `{held_out}` family. See "
+             "`smelter_match/transfer.py`.",
              "", "## RMI facilities under each noise family", "", *head,
              *rows(fam, fam_label), *rows(table["set"] == "clean"),
              "", "## Names that are not RMI facilities", "", *head,

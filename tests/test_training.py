@@ -78,6 +78,17 @@ def test_fold_discipline(exports_reference) -> None:  # noqa: ANN001
     assert all(truth <= held for truth in valid.queries["truth"] if truth)
 
 
+@pytest.mark.slow
+def test_a_held_out_family_stays_out_of_validation(exports_reference) -> None:  # noqa: ANN001
+    """A noise family left out to measure transfer reaches neither the heads nor the
+    calibration and thresholds: the validation queries they are chosen on lack it too."""
+    t = Trainer(exports_reference, None, kind="logistic", families=("typo", "spacing"), folds=3,
+                seed=5)
+    (valid,) = t.validation_data(0)
+    used = {f for fams in valid.queries["families"] for f in fams}
+    assert used and used <= {"typo", "spacing"}
+
+
 def test_bagged_thresholds_are_deterministic_and_near_the_plain_choice() -> None:
     v = _validation(seed=2)
     v["group"] = np.arange(len(v)) // 3          # rows resampled three at a time
