@@ -183,9 +183,20 @@ def _name_facts(nn: NormalizedName) -> tuple:
 @lru_cache(maxsize=200_000)
 def _against(cand: NormalizedName | None, nn: NormalizedName) -> tuple[int, str, int]:
     """(distinctive words the candidate's name does not explain, kind of the first non-smelter
-    word it lacks, how many non-smelter words it lacks) - cached per (candidate name, name)."""
-    explained = set(cand.tokens) if cand is not None else set()
+    word it does not explain, how many non-smelter words it does not explain) - cached per
+    (candidate name, name).
+
+    A non-smelter word is explained only when the candidate has it *and* explains another
+    distinctive word of the name: RMI's own names carry such words ("Central Bank of the DPR of
+    Korea", "Da Nang Processing Import and Export", the alias "ANZ Bank"), and a candidate that
+    shares nothing but the business word ("Arrow Electronics" against "E.S.R. Electronics",
+    "Toronto-Dominion Bank" against "ANZ Bank") is no reason to doubt the word.
+    """
     distinct = [t for t in dict.fromkeys(nn.tokens) if t not in GENERIC_WORDS]
+    is_explained = {t: _explains(cand, t) for t in distinct}
+    supported = cand is not None and any(
+        ok for t, ok in is_explained.items() if t not in NON_SMELTER_WORDS)
+    explained = set(cand.tokens) if supported else set()
     unexplained = [t for t in nn.tokens if t in NON_SMELTER_WORDS and t not in explained]
-    return (sum(not _explains(cand, t) for t in distinct),
+    return (sum(not ok for ok in is_explained.values()),
             NON_SMELTER_WORDS[unexplained[0]] if unexplained else "", len(unexplained))

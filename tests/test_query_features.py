@@ -7,7 +7,7 @@ import pytest
 
 from smelter_match import Matcher
 from smelter_match.normalize import normalize_name
-from smelter_match.query_features import NON_SMELTER_WORDS, QUERY_FEATURES, _explains
+from smelter_match.query_features import NON_SMELTER_WORDS, QUERY_FEATURES, _against, _explains
 
 
 @pytest.fixture(scope="module")
@@ -35,6 +35,22 @@ def test_a_bank_carries_its_kind(matcher: Matcher) -> None:
     # RMI's central banks that refine gold: the word is explained by the candidate
     q = _q(matcher, "Central Bank of the DPR of Korea")
     assert q["nonsmelter_words"] == 1 and q["nonsmelter_unexplained"] == 0
+
+
+@pytest.mark.parametrize(("candidate", "name", "kind"), [
+    ("ANZ Bank", "Toronto-Dominion Bank", "bank"),
+    ("E.S.R. Electronics", "Arrow Electronics", "electronics maker"),
+    ("Da Nang Processing Import and Export Joint Stock", "Harmony Import and Export LLC", "trader"),
+    ("ANZ Bank", "ANZ Bank Ltd", ""),
+    ("E.S.R. Electronics", "ESR Electronics", ""),
+    ("Da Nang Processing Import and Export Joint Stock", "Danang Processing Import Export", ""),
+])
+def test_a_business_word_is_explained_only_with_the_rest_of_the_name(
+        candidate: str, name: str, kind: str) -> None:
+    """A candidate that shares nothing but the business word does not explain it away: RMI's
+    own names carry "Bank", "Electronics", "Import and Export"."""
+    _, got, n_unexplained = _against(normalize_name(candidate), normalize_name(name))
+    assert got == kind and (n_unexplained > 0) == bool(kind)
 
 
 def test_unlisted_company_leaves_its_distinctive_word_unexplained(matcher: Matcher) -> None:
