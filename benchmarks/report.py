@@ -262,11 +262,11 @@ def _accuracy_md(acc: dict) -> list[str]:
              f"{p['folds']} CID-group folds, seed {p['seed']}, scored fold"
              f"{'s' if len(folds) > 1 else ''} {', '.join(str(k) for k in folds)}{sample}): "
              "every query comes from a facility of the scored fold, which smelter_match's "
-             "fold model never saw (nor its gold rows); its training and validation noise never "
-             "included the "
-             f"`{held}` family. Baselines are fitted only on `{p['train_gold']}` rows of the "
-             "other folds. All methods see the same queries against the same references; every "
-             "figure is `smelter_match.evaluation.metrics`.", ""]
+             "fold model never saw (nor its gold rows); its training and validation noise "
+             f"never included the `{held}` family. Baselines are fitted only on "
+             f"`{p['train_gold']}` rows of the other folds. All methods see the same queries "
+             "against the same references; every figure is `smelter_match.evaluation.metrics`.",
+             ""]
     for name, m in acc["methods"].items():
         if m.get("unavailable"):
             lines += [f"> **{name} unavailable:** {m['unavailable']}", ""]

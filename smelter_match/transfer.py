@@ -2,9 +2,10 @@
 
 :func:`heldout_evaluation` splits the reference's facilities into CID-group folds. For each fold
 it fits a model (:meth:`smelter_match.training.Trainer.fold_model`) on the *other* folds only,
-with one noise family (``held_out``) left out of the synthetic noise altogether (of the
+with one noise family (``held_out``) left out of the synthetic noise altogether: of the
 training queries, and of the validation queries of the inner folds its calibration and
-thresholds are chosen on). That model then scores, through the real :class:`~smelter_match.Matcher`:
+thresholds are chosen on. That model then scores, through the real
+:class:`~smelter_match.Matcher`:
 
 - the fold's facilities under every noise family alone, with 1 edit and with 2-3 edits
   (``family:<name>:1``, ``family:<name>:2-3``), and their clean names (``clean``);
