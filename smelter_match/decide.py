@@ -246,7 +246,13 @@ def exact_hit(metal: str | None, same_key: bool, x: np.ndarray, contradicted: bo
 
 
 def _reason(x: np.ndarray) -> str:
-    if x[_COL["exact"]] >= 1:
+    """How the name compares with the candidate, in words. "exact" only when the name is one of
+    the candidate's names; an exact-lookup hit that is not ("Nohon Material Corporation" whose
+    initials are the alias "NMC") is an acronym hit and says so."""
+    identical = max(x[_COL["ratio"]], x[_COL["compact_ratio"]], x[_COL["variant_best"]]) >= 1.0
+    if x[_COL["exact"]] >= 1 and not identical:
+        what = "acronym of an RMI name"
+    elif x[_COL["exact"]] >= 1:
         if x[_COL["kind_current"]]:
             what = "exact RMI standard name"
         elif x[_COL["kind_former"]]:

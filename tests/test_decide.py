@@ -167,6 +167,16 @@ def test_exact_standard_names_are_matched_through_the_matcher(matcher: Matcher,
         assert (r.decision, r.cid) == ("match", cid), (name, metal, r.reason)
 
 
+def test_a_reason_says_exact_only_for_a_name_rmi_lists(matcher: Matcher) -> None:
+    """An exact-lookup hit through initials ("Nohon Material Corporatiin" -> "NMC", an alias of
+    Navoi; "Afriean Gold Refinery" -> "AGR", an alias of the Perth Mint) is an acronym hit: the
+    analyst must not read "exact"."""
+    for name in ("Nohon Material Corporatiin", "Afriean Gold Refinery"):
+        r = matcher.match_one(name)
+        assert "exact" not in r.reason and "acronym of an RMI name" in r.reason, r.reason
+    assert "exact RMI alias" in matcher.match_one("Navoi", metal="Gold").reason
+
+
 def test_a_bank_through_the_matcher(matcher: Matcher) -> None:
     r = matcher.match_one("Deutsche Bank AG", metal="Gold", country="GERMANY")
     assert (r.decision, r.reason) == ("no_match", "not a smelter (bank)")
