@@ -87,18 +87,17 @@ class Scorer:
         n, width = X.shape
         flat = np.ascontiguousarray(X).ravel()
         base = f["base"]                                  # (trees,) first internal slot per tree
-        # int32 positions: half the memory traffic of int64 (a chunk's slots fit easily)
-        row_base = (np.arange(n, dtype=np.int32) * width)[:, None]
-        pos = np.zeros((n, len(base)), dtype=np.int32)    # heap position inside each tree
+        row_base = (np.arange(n) * width)[:, None]
+        pos = np.zeros((n, len(base)), dtype=np.int64)    # heap position inside each tree
         has_nan = bool(np.isnan(flat).any())
         path, feats = [], []
         for _ in range(f["depth"]):
             g = base + pos
             feat = f["feature"][g]
             v = flat[row_base + feat]
-            go_left = v <= f["threshold"][g]              # False for NaN: missing goes by flag
+            go_left = v <= f["threshold"][g]
             if has_nan:
-                go_left |= np.isnan(v) & f["missing_left"][g]
+                go_left = np.where(np.isnan(v), f["missing_left"][g], go_left)
             if trace:
                 path.append(g)
                 feats.append(feat)
@@ -188,9 +187,9 @@ def _pack(trees: list[dict]) -> dict:
             stack += [(int(t["left"][node]), 2 * pos + 1, level + 1),
                       (int(t["right"][node]), 2 * pos + 2, level + 1)]
     return {"depth": depth, "internal": internal,
-            "base": np.arange(size, dtype=np.int32) * internal,
-            "leaf_base": (np.arange(size, dtype=np.int32) * leaves)[None, :],
-            "feature": feature.ravel().astype(np.int32), "threshold": threshold.ravel(),
+            "base": np.arange(size, dtype=np.int64) * internal,
+            "leaf_base": (np.arange(size, dtype=np.int64) * leaves)[None, :],
+            "feature": feature.ravel(), "threshold": threshold.ravel(),
             "missing_left": missing_left.ravel(), "mean": mean.ravel(),
             "leaf_value": leaf_value.ravel(), "leaf_mean": leaf_mean.ravel(),
             "root_mean": float((mean[:, 0] if internal else leaf_mean[:, 0]).sum())}
