@@ -67,13 +67,19 @@ def _explains(cand: NormalizedName | None, token: str) -> bool:
         return False
     if token in cand.tokens or (len(token) >= 3 and token in cand.compact):
         return True
-    folded = ocr_fold(token)
+    folded = _ocr_word(token) if len(token) >= 4 else ""
     for t in cand.tokens:
-        if len(token) >= 4 and fuzz.ratio(folded, ocr_fold(t)) >= 75:
+        if folded and fuzz.ratio(folded, _ocr_word(t)) >= 75:
             return True
         if abbreviates(token, t):
             return True
     return False
+
+
+@lru_cache(maxsize=1 << 16)
+def _ocr_word(token: str) -> str:
+    """:func:`ocr_fold` of one word, cached (candidates' words recur across queries)."""
+    return ocr_fold(token)
 
 
 class Ranking:
@@ -149,23 +155,22 @@ def query_features(norms: list[NormalizedName], metals: list[str | None], query:
         best_other = best_other[n_other[with_rows] > 0]
         top_ratio = np.where(has[seg], X[top[seg], col["ratio"]], 0.0)
         Q[seg, qc["other_metal_gain"]] = np.maximum(0.0, best_other - top_ratio)
-    kinds: list[str] = []
-    best_rows = np.where(has, best_name[top] if len(query) else -1, -1)
-    for i, nn in enumerate(norms):
-        facts = _name_facts(nn)
-        cand_row = int(best_rows[i])
-        unexplained_distinct, kind, n_unexplained_ns = _against(
-            ni.norm[cand_row] if cand_row >= 0 else None, nn)
-        q = Q[i]
-        q[qc["distinct_tokens"]] = facts[0]
-        q[qc["distinct_unexplained"]] = unexplained_distinct
-        q[qc["nonsmelter_words"]] = facts[1]
-        q[qc["nonsmelter_unexplained"]] = n_unexplained_ns
-        kinds.append(kind)
-        q[qc["smelting_words"]], q[qc["n_tokens"]], q[qc["key_length"]] = facts[2:5]
-        q[qc["digit_share"]], q[qc["generic_share"]], q[qc["has_legal_form"]] = facts[5:8]
-        q[qc["metal_unknown"]] = not metals[i]
+    best_rows = np.where(has, best_name[top] if len(query) else -1, -1).tolist()
+    against = [_against(ni.norm[r] if r >= 0 else None, nn) for r, nn in zip(best_rows, norms)]
+    kinds = [a[1] for a in against]
+    if n:
+        facts = np.array([_name_facts(nn) for nn in norms], dtype=float).reshape(n, -1)
+        for j, f in enumerate(_FACTS):
+            Q[:, qc[f]] = facts[:, j]
+        Q[:, qc["distinct_unexplained"]] = [a[0] for a in against]
+        Q[:, qc["nonsmelter_unexplained"]] = [a[2] for a in against]
+        Q[:, qc["metal_unknown"]] = [not m for m in metals]
     return Q, ranking, kinds
+
+
+#: The query features :func:`_name_facts` returns, in its order.
+_FACTS = ("distinct_tokens", "nonsmelter_words", "smelting_words", "n_tokens", "key_length",
+          "digit_share", "generic_share", "has_legal_form")
 
 
 @lru_cache(maxsize=200_000)
@@ -176,7 +181,7 @@ def _name_facts(nn: NormalizedName) -> tuple:
     generic = sum(t in GENERIC_WORDS for t in tokens)
     folded = [t for t in nn.folded.split() if t not in STOP_WORDS]
     return (len(distinct), sum(t in NON_SMELTER_WORDS for t in tokens), generic, len(tokens),
-            len(nn.compact), sum(c.isdigit() for c in nn.compact) / max(len(nn.compact), 1),
+            len(nn.compact), sum(map(nn.compact.count, "0123456789")) / max(len(nn.compact), 1),
             generic / max(len(tokens), 1), float(len(folded) > len(tokens)))
 
 
