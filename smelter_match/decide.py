@@ -247,11 +247,14 @@ def exact_hit(metal: str | None, same_key: bool, x: np.ndarray, contradicted: bo
 
 def _reason(x: np.ndarray) -> str:
     """How the name compares with the candidate, in words. "exact" only when the name is one of
-    the candidate's names; an exact-lookup hit that is not ("Nohon Material Corporation" whose
-    initials are the alias "NMC") is an acronym hit and says so."""
+    the candidate's names. The exact lookup also hits through initials ("LAM" for "Lianyou
+    Advanced Materials", "Nohon Material Corporatiin" whose initials are Navoi's alias "NMC") and
+    through one part of a bracketed name ("GuangXi" for "CNMC (Guangxi) PGMA"); the features do
+    not say which, so such a hit is described by its similarity, or as "initials or part"."""
+    near = max(x[_COL["ratio"]], x[_COL["compact_ratio"]]) >= 0.9
     identical = max(x[_COL["ratio"]], x[_COL["compact_ratio"]], x[_COL["variant_best"]]) >= 1.0
     if x[_COL["exact"]] >= 1 and not identical:
-        what = "acronym of an RMI name"
+        what = "near-identical name" if near else "initials or part of an RMI name"
     elif x[_COL["exact"]] >= 1:
         if x[_COL["kind_current"]]:
             what = "exact RMI standard name"
@@ -263,7 +266,7 @@ def _reason(x: np.ndarray) -> str:
             what = "exact RMI alias"
     elif x[_COL["acronym"]]:
         what = "acronym of an RMI name"
-    elif max(x[_COL["ratio"]], x[_COL["compact_ratio"]]) >= 0.9:
+    elif near:
         what = "near-identical name"
     else:
         what = "fuzzy name"

@@ -168,12 +168,16 @@ def test_exact_standard_names_are_matched_through_the_matcher(matcher: Matcher,
 
 
 def test_a_reason_says_exact_only_for_a_name_rmi_lists(matcher: Matcher) -> None:
-    """An exact-lookup hit through initials ("Nohon Material Corporatiin" -> "NMC", an alias of
-    Navoi; "Afriean Gold Refinery" -> "AGR", an alias of the Perth Mint) is an acronym hit: the
-    analyst must not read "exact"."""
+    """The exact lookup also hits through initials ("Nohon Material Corporatiin" -> "NMC", an
+    alias of Navoi; "Afriean Gold Refinery" -> "AGR", an alias of the Perth Mint; "Sumitomo
+    Mctal Mining" -> "SMM") or a part of a bracketed name ("GuangXi"): the analyst must not read
+    "exact" for such a name."""
     for name in ("Nohon Material Corporatiin", "Afriean Gold Refinery"):
         r = matcher.match_one(name)
-        assert "exact" not in r.reason and "acronym of an RMI name" in r.reason, r.reason
+        assert "exact" not in r.reason and "initials or part of an RMI name" in r.reason, r.reason
+    r = matcher.match_one("Sumitomo Mctal Mining Co. Ltd.", metal="Gold")
+    assert "exact" not in r.reason and "near-identical name" in r.reason, r.reason
+    assert "exact" not in matcher.match_one("GuangXi").reason
     assert "exact RMI alias" in matcher.match_one("Navoi", metal="Gold").reason
 
 
