@@ -26,7 +26,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 from rapidfuzz import fuzz, process
 
 from smelter_match.index import NameIndex, expand_csr, run_starts
@@ -92,11 +91,12 @@ class NgramIndexer(_Indexer):
         super().__init__(name_index)
         self.k, self.min_cosine = k, min_cosine
 
-    def scores(self, df_a: pd.DataFrame) -> sp.csr_matrix:
-        return (self.ni.vectorize(list(df_a["compact"])) @ self.ni.matrix_t).tocsr()
+    def scores(self, df_a: pd.DataFrame) -> np.ndarray:
+        """Dense (query x reference name) cosines."""
+        return self.ni.cosines(list(df_a["compact"]))
 
     def arrays(self, df_a):
-        return self.top_k(self.scores(df_a).toarray())[:2]
+        return self.top_k(self.scores(df_a))[:2]
 
     def top_k(self, dense: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(query row, name row, cosine) of the top-k names per row of a dense similarity block.
@@ -218,7 +218,7 @@ class CandidateGenerator:
         n = len(queries["compact"])
         for start in range(0, n, chunk):
             part = queries if n <= chunk else {c: v[start:start + chunk] for c, v in queries.items()}
-            dense = self.ngram.scores(part).toarray()
+            dense = self.ngram.scores(part)
             lo, hi = start * n_names, (start + len(dense)) * n_names
             mine = extra_codes[(extra_codes >= lo) & (extra_codes < hi)] - lo
             if self.use_recordlinkage:

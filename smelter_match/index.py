@@ -4,6 +4,10 @@
 reference name normalised, its facility row, exact-key lookups, token IDF weights, a character
 n-gram TF-IDF matrix, and flat numpy arrays (CSR layouts) that the vectorised stages read. It holds
 no query state; :func:`expand_csr` is the CSR expansion those stages use to explode rows.
+
+The n-gram matrices are :class:`Csr`, three plain numpy arrays: the only sparse operation the
+search needs (query vectors times the name matrix, made dense) is a few numpy calls, and
+importing ``scipy.sparse`` for it cost ~0.1 s of every start-up.
 """
 
 from __future__ import annotations
@@ -12,10 +16,10 @@ import functools
 import math
 import re
 from collections import defaultdict
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 from rapidfuzz import fuzz, process
 
 from smelter_match._resources import data_csv
@@ -103,13 +107,64 @@ def _gram_codes(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(rows), np.concatenate(codes)
 
 
+@dataclass(frozen=True)
+class Csr:
+    """A sparse matrix in compressed-row form: row ``i``'s entries are
+    ``indices[indptr[i]:indptr[i + 1]]`` (ascending) with values ``data[...]``."""
+
+    indptr: np.ndarray    # int64, n_rows + 1
+    indices: np.ndarray   # int64 column of each entry
+    data: np.ndarray      # float64 value of each entry
+    n_cols: int
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return len(self.indptr) - 1, self.n_cols
+
+    def dense(self) -> np.ndarray:
+        """The matrix as a dense array."""
+        out = np.zeros(self.shape)
+        out[np.repeat(np.arange(self.shape[0]), np.diff(self.indptr)), self.indices] = self.data
+        return out
+
+    def transpose(self) -> Csr:
+        """The transpose, again row-compressed (entries of a row stay in ascending column)."""
+        rows = np.repeat(np.arange(self.shape[0], dtype=np.int64), np.diff(self.indptr))
+        order = np.argsort(self.indices, kind="stable")
+        indptr = np.concatenate(([0], np.cumsum(np.bincount(self.indices, minlength=self.n_cols))))
+        return Csr(indptr.astype(np.int64), rows[order], self.data[order], self.shape[0])
+
+    def dense_product(self, other: Csr, block: int = 32) -> np.ndarray:
+        """``self @ other`` as a dense array, ``block`` rows of ``self`` at a time.
+
+        Every product ``self[i, k] * other[k, j]`` is added into cell (i, j) in ascending ``k``,
+        the order of a CSR sparse product (scipy's included), so the sums are the same to the
+        last bit. Blocks of 32 rows keep the temporary products small (~4k per query).
+        """
+        n_rows, n_cols = self.shape[0], other.n_cols
+        out = np.zeros((n_rows, n_cols))
+        row = np.repeat(np.arange(n_rows, dtype=np.int64), np.diff(self.indptr))
+        lens = np.diff(other.indptr)
+        for s in range(0, n_rows, block):
+            e = min(s + block, n_rows)
+            lo, hi = self.indptr[s], self.indptr[e]
+            k = self.indices[lo:hi]
+            cnt = lens[k]
+            first = np.cumsum(cnt) - cnt
+            pos = np.arange(int(cnt.sum()), dtype=np.int64) + np.repeat(other.indptr[k] - first, cnt)
+            cell = np.repeat((row[lo:hi] - s) * n_cols, cnt) + other.indices[pos]
+            weights = np.repeat(self.data[lo:hi], cnt) * other.data[pos]
+            out[s:e] = np.bincount(cell, weights=weights,
+                                   minlength=(e - s) * n_cols).reshape(e - s, n_cols)
+        return out
+
+
 def _tfidf(rows: np.ndarray, ids: np.ndarray, n_rows: int, n_cols: int,
-           idf: np.ndarray | None = None) -> tuple[sp.csr_matrix, np.ndarray]:
+           idf: np.ndarray | None = None) -> tuple[Csr, np.ndarray]:
     """L2-normalised TF-IDF rows (tf = 1 + log count) from (row, column id) occurrences.
 
-    ``idf=None`` computes it from these rows (``log((1 + n) / (1 + df)) + 1``). Built in numpy
-    and wrapped in one CSR matrix, so a single name (``match_one``) pays for one construction.
-    Returns (matrix, idf).
+    ``idf=None`` computes it from these rows (``log((1 + n) / (1 + df)) + 1``). Returns
+    (matrix, idf).
     """
     cell, counts = np.unique(rows * n_cols + ids, return_counts=True)
     r, c = cell // n_cols, cell % n_cols
@@ -119,7 +174,7 @@ def _tfidf(rows: np.ndarray, ids: np.ndarray, n_rows: int, n_cols: int,
     norm = np.sqrt(np.bincount(r, weights=w * w, minlength=n_rows))
     norm[norm == 0] = 1.0
     indptr = np.concatenate(([0], np.cumsum(np.bincount(r, minlength=n_rows))))
-    return sp.csr_matrix((w / norm[r], c, indptr), shape=(n_rows, n_cols)), idf
+    return Csr(indptr.astype(np.int64), c.astype(np.int64), w / norm[r], n_cols), idf
 
 
 class NameIndex:
@@ -176,7 +231,7 @@ class NameIndex:
         self.gram_codes, ids = np.unique(codes, return_inverse=True)
         self.matrix, self.gram_idf = _tfidf(rows, ids.ravel(), len(self.norm),
                                             max(len(self.gram_codes), 1))
-        self.matrix_t = self.matrix.T.tocsr()
+        self.matrix_t = self.matrix.transpose()
         order = np.argsort(np.array([n.compact for n in self.norm], dtype=object), kind="stable")
         self.sorted_rows = order
         self.sorted_compact = [self.norm[i].compact for i in order]
@@ -297,7 +352,11 @@ class NameIndex:
                 firsts[t[0]].append(i)
         self._by_first = {k: np.array(v, dtype=np.int64) for k, v in firsts.items()}
 
-    def vectorize(self, compacts: list[str]) -> sp.csr_matrix:
+    def cosines(self, compacts: list[str]) -> np.ndarray:
+        """Dense (query x reference name) n-gram TF-IDF cosines of query compact keys."""
+        return self.vectorize(compacts).dense_product(self.matrix_t)
+
+    def vectorize(self, compacts: list[str]) -> Csr:
         """TF-IDF vectors of query compact keys in this index's n-gram space (unknown grams dropped)."""
         rows, codes = _gram_codes(compacts)
         if len(self.gram_codes):
