@@ -55,8 +55,7 @@ class Scorer:
 
     def __post_init__(self) -> None:
         if self.kind == "trees":
-            self._trees = [{k: np.asarray(v) for k, v in t.items()} for t in self.params["trees"]]
-            self._forest = _pack(self._trees)
+            self._forest = _pack(self.params["trees"])
 
     def raw(self, X: np.ndarray) -> np.ndarray:
         """Uncalibrated log-odds for each row of ``X`` (columns in ``features`` order)."""
@@ -160,38 +159,46 @@ def _pack(trees: list[dict]) -> dict:
     ``depth`` steps with no leaf test; a copied slot's tests do not matter (equal leaves below)
     and its mean equals the leaf's, so it contributes nothing to :meth:`Scorer.contributions`.
     """
-    depth = max((int(t["depth"]) for t in trees), default=0)
+    depth = max((int(t["depth"]) for t in trees), default=0)   # trees: dicts of lists or arrays
     internal, leaves = 2 ** depth - 1, 2 ** depth
     size = len(trees)
-    feature = np.zeros((size, internal), dtype=np.int64)
-    threshold = np.zeros((size, internal))
-    missing_left = np.ones((size, internal), dtype=bool)
-    mean = np.zeros((size, internal))
-    leaf_value = np.zeros((size, leaves))
-    leaf_mean = np.zeros((size, leaves))
-    for i, t in enumerate(trees):
-        stack = [(0, 0, 0)]                                # (node, heap position, level)
-        while stack:
-            node, pos, level = stack.pop()
-            if level == depth:
-                leaf_value[i, pos - internal] = t["value"][node]
-                leaf_mean[i, pos - internal] = t["mean"][node]
-                continue
-            mean[i, pos] = t["mean"][node]
-            if t["leaf"][node]:
-                stack += [(node, 2 * pos + 1, level + 1), (node, 2 * pos + 2, level + 1)]
-                continue
-            feature[i, pos] = t["feature"][node]
-            threshold[i, pos] = t["threshold"][node]
-            missing_left[i, pos] = t["missing_left"][node]
-            stack += [(int(t["left"][node]), 2 * pos + 1, level + 1),
-                      (int(t["right"][node]), 2 * pos + 2, level + 1)]
+    feature = np.zeros(size * internal, dtype=np.int64)
+    threshold = np.zeros(size * internal)
+    missing_left = np.ones(size * internal, dtype=bool)
+    mean = np.zeros(size * internal)
+    leaf_value = np.zeros(size * leaves)
+    leaf_mean = np.zeros(size * leaves)
+    # all trees' nodes end to end; the walk below goes one level at a time over every tree
+    first = np.cumsum([0] + [len(t["leaf"]) for t in trees])[:-1].astype(np.int64)
+    cat = {k: np.concatenate([np.asarray(t[k]) for t in trees]) if trees else np.zeros(0)
+           for k in ("feature", "threshold", "missing_left", "leaf", "value", "mean", "left",
+                     "right")}
+    tree = np.arange(size, dtype=np.int64)
+    node, pos = first.copy(), np.zeros(size, dtype=np.int64)
+    for _ in range(depth):
+        slot = tree * internal + pos
+        mean[slot] = cat["mean"][node]
+        leaf = cat["leaf"][node].astype(bool)
+        split, at = slot[~leaf], node[~leaf]
+        feature[split] = cat["feature"][at]
+        threshold[split] = cat["threshold"][at]
+        missing_left[split] = cat["missing_left"][at]
+        # a leaf above the full depth is its own left and right child
+        left = np.where(leaf, node, first[tree] + cat["left"][node].astype(np.int64))
+        right = np.where(leaf, node, first[tree] + cat["right"][node].astype(np.int64))
+        tree = np.repeat(tree, 2)
+        node = np.stack([left, right], axis=1).ravel()
+        pos = np.stack([2 * pos + 1, 2 * pos + 2], axis=1).ravel()
+    slot = tree * leaves + pos - internal
+    leaf_value[slot] = cat["value"][node]
+    leaf_mean[slot] = cat["mean"][node]
+    mean, leaf_mean = mean.reshape(size, internal), leaf_mean.reshape(size, leaves)
     return {"depth": depth, "internal": internal,
             "base": np.arange(size, dtype=np.int64) * internal,
             "leaf_base": (np.arange(size, dtype=np.int64) * leaves)[None, :],
-            "feature": feature.ravel(), "threshold": threshold.ravel(),
-            "missing_left": missing_left.ravel(), "mean": mean.ravel(),
-            "leaf_value": leaf_value.ravel(), "leaf_mean": leaf_mean.ravel(),
+            "feature": feature, "threshold": threshold,
+            "missing_left": missing_left, "mean": mean.ravel(),
+            "leaf_value": leaf_value, "leaf_mean": leaf_mean.ravel(),
             "root_mean": float((mean[:, 0] if internal else leaf_mean[:, 0]).sum())}
 
 
