@@ -54,11 +54,10 @@ class Decision:
     score: float
     decision: str
     reason: str
-    candidates: tuple[tuple[str, str, float], ...]   # top-k (cid, standard name, score)
+    candidates: tuple[tuple[int, float], ...]   # top-k (facility row, score), best first
     flags: tuple[str, ...]
     smelter_score: float = 0.0
     explanation: str = ""   # why the model hesitated (review and no_match rows)
-    ranked: tuple[tuple[int, float, int], ...] = ()   # top-k (facility row, score, pair row)
 
 
 #: Normalised keys of texts that are not names at all ("Smelter not listed", "N/A", ...).
@@ -313,9 +312,9 @@ def decide(
             flags.append(f"reported_cid_other_metal={'/'.join(metals_of)}")
 
     shown = rows[:top_k]
-    ranked = tuple(zip(fac_rows[shown].tolist(), scores[shown].tolist(), shown.tolist()))
-    top = tuple(zip(fac["cid"][fac_rows[shown]].tolist(),
-                    fac["standard_name"][fac_rows[shown]].tolist(), scores[shown].tolist()))
+    # facility rows, not names: a cached decision stays small (a million-row batch keeps tens of
+    # thousands); the matcher turns them into CIDs and names at the output
+    top = tuple(zip(fac_rows[shown].tolist(), scores[shown].tolist()))
     s = float(smelter_score)
     if len(other_rows) and metal:
         # a much better name match under another metal: the supplier may have picked the wrong metal
@@ -329,7 +328,7 @@ def decide(
 
     if not len(rows):
         return Decision("", "", metal or "", "", "", 0.0, "no_match", "no candidate facility",
-                        top, tuple(flags), s, ranked=ranked)
+                        top, tuple(flags), s)
     best = int(rows[0])
     f, p, x = fac_rows[best], float(scores[best]), X[best]
     name = fac["standard_name"][f]
@@ -340,8 +339,7 @@ def decide(
         reason = {"kind": f"not a smelter ({nonsmelter_kind})",
                   "implausible": "no plausible candidate",
                   "model": f"not an RMI facility (closest: {name})"}[evidence]
-        return Decision("", "", metal or "", "", "", p, "no_match", reason, top, tuple(flags), s,
-                        ranked=ranked)
+        return Decision("", "", metal or "", "", "", p, "no_match", reason, top, tuple(flags), s)
     decision = "match" if sure or (p >= thresholds.match and s >= thresholds.smelter_match) \
         else "review"
     if decision == "match" and ambiguous(X, rows):
@@ -361,5 +359,4 @@ def decide(
         doubt = "not sure it is an RMI facility" if s < thresholds.smelter_match else "not sure"
         reason = f"{'probably' if p >= 0.5 else 'perhaps'} {name}, {doubt} ({_reason(x)})"
     return Decision(fac["cid"][f], name, fac["metal"][f], fac["country"][f],
-                    fac["rmap_status"][f], p, decision, reason, top, tuple(flags), s,
-                    ranked=ranked)
+                    fac["rmap_status"][f], p, decision, reason, top, tuple(flags), s)

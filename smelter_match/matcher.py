@@ -147,7 +147,7 @@ class Matcher:
         cands = tuple(
             Candidate(self._fac["cid"][f], self._fac["metal"][f], self._fac["standard_name"][f],
                       self._fac["standard_name"][f], round(s, 4))
-            for f, s, _ in d.ranked[: self.top_k])
+            for f, s in d.candidates[: self.top_k])
         return MatchResult(str(name), d.cid, d.standard_name, d.metal, d.country, d.rmap_status,
                            round(d.score, 4), round(d.smelter_score, 4), d.decision, d.reason,
                            d.explanation,
@@ -163,7 +163,9 @@ class Matcher:
         if c == "flags":   # the output boundary: structured values become text here
             return np.array([format_flags(d.flags) for d in decided], dtype=object)
         if c == "candidates":
-            return np.array([format_candidates(d.candidates) for d in decided], dtype=object)
+            cid, name = self._fac["cid"], self._fac["standard_name"]
+            return np.array([format_candidates([(cid[f], name[f], s) for f, s in d.candidates])
+                             for d in decided], dtype=object)
         out = np.empty(len(decided), dtype=object)
         out[:] = [getattr(d, c) for d in decided]
         return out

@@ -98,7 +98,7 @@ def test_no_match_needs_positive_evidence_and_names_it() -> None:
     d = _decide(0.7, 0.2, kind="bank")
     assert (d.decision, d.cid, d.reason) == ("no_match", "", "not a smelter (bank)")
     assert d.flags == ()                     # a rejected candidate's facts stay in candidates
-    assert d.candidates[0][0] == "CID000001"
+    assert FAC["cid"][d.candidates[0][0]] == "CID000001"   # (facility row, score)
     assert _decide(0.01, 0.2).reason == "no plausible candidate"
     assert _decide(0.5, 0.01).reason == "not an RMI facility (closest: Alpha Refinery)"
     assert _decide(0.7, 0.2).decision == "review"   # low-ish smelter score alone is not enough
