@@ -349,8 +349,9 @@ def _speed_md(speed: dict) -> list[str]:
                           _fmt(lat.get("p50_ms")), _fmt(lat.get("p99_ms")), _fmt(lat.get("n"))])
     lines += _table(["method", "workload", "status", "seconds", "rows/s", "distinct names/s",
                      "peak RSS MiB", "how measured"], rows) + [""]
-    lines += ["Cold start (median over the method's runs; warm reference cache) and `match_one` "
-              "latency:", ""]
+    bytecode = speed.get("bytecode", "")
+    lines += ["Cold start (median over the method's runs; warm reference cache"
+              + (f"; bytecode {bytecode}" if bytecode else "") + ") and `match_one` latency:", ""]
     lines += _table(["method", "cold start s", "import s", "reference s", "model s",
                      "first query s", "incl. interpreter s", "p50 ms", "p99 ms", "n"],
                     cold_rows) + [""]
