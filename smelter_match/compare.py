@@ -310,10 +310,10 @@ def compute_features(
     if n == 0:
         return X, np.zeros(0, dtype=np.int64)
     keys = _Keys(queries, ni)
-    # candidate pair -> its facility's names; distinct (key, name) pairs are scored once
+    # candidate pair -> its facility's names; distinct (key, name form) pairs are scored once
     owner, name_row = _expand(ni.fac_name_ptr, ni.fac_name_idx, cands.fac)
     key_of = keys.of_query[cands.query][owner]
-    codes, inv = np.unique(key_of * len(ni.norm) + name_row, return_inverse=True)
+    codes, inv = np.unique(key_of * len(ni.norm) + ni.form_row[name_row], return_inverse=True)
     uk, un = codes // len(ni.norm), codes % len(ni.norm)
     # threads only pay off on batches; a single name stays on the calling thread
     sims, missing, extra = name_similarities(keys, uk, un, ni, workers if len(uk) >= 5000 else 1)

@@ -248,6 +248,13 @@ class NameIndex:
         self.acronym_arr = np.array([n.acronym for n in norm], dtype=object)
         self.compact_len = np.array([len(n.compact) for n in norm], dtype=np.int64)
         self.var_ptr, self.var_arr = variants_csr(norm)
+        # the first name row of the same normalised form (a name listed under several metals or
+        # facilities): compare scores a (query, name) pair once per form, as every similarity
+        # depends on the form alone
+        first_of: dict[tuple, int] = {}
+        self.form_row = np.array([first_of.setdefault(
+            (n.key, n.compact, n.acronym, n.variants, n.tokens), i) for i, n in enumerate(norm)],
+            dtype=np.int64)
         # facility columns the hot path reads (by facility row)
         fac = self.reference.facilities
         self.fac_country = fac["country_code"].to_numpy(dtype=object)
