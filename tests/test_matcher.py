@@ -125,3 +125,18 @@ def test_reported_cid_read_by_the_one_cid_rule(matcher: Matcher) -> None:
     out = matcher.match(df, name="name", metal="metal", reported_cid="id")
     assert out["cid"].tolist() == ["CID000103"] * 3
     assert out["reason"].str.contains("reported CID agrees").tolist() == [True, True, False]
+
+
+def test_matching_a_name_imports_neither_scipy_nor_scikit_learn(exports_reference,  # noqa: ANN001
+                                                                 rmi_exports_dir) -> None:  # noqa: ANN001
+    # both are for training only; importing them cost ~0.1 s (scipy.sparse) of every start-up
+    import subprocess
+    import sys
+
+    code = ("import sys; from smelter_match import Matcher, load_reference; "
+            f"m = Matcher(load_reference({str(rmi_exports_dir)!r})); "
+            "r = m.match_one('Asahi Pretec Corp', 'Gold'); "
+            "print(r.cid, sorted(k for k in sys.modules if k.split('.')[0] in ('scipy', 'sklearn')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    cid, _, loaded = out.stdout.strip().partition(" ")
+    assert cid.startswith("CID") and loaded == "[]"
