@@ -116,8 +116,8 @@ def run_worker(spec: dict, workdir: Path, timeout_s: float) -> dict:
     t = time.perf_counter()
     try:
         proc = subprocess.run([sys.executable, "-m", "benchmarks.speed_worker", str(spec_path),
-                               str(out_path)], cwd=REPO, capture_output=True, text=True,
-                              timeout=timeout_s)
+                               str(out_path), repr(time.time())], cwd=REPO, capture_output=True,
+                              text=True, timeout=timeout_s)
     except subprocess.TimeoutExpired:
         return {"status": "timeout", "wall_s": round(time.perf_counter() - t, 3)}
     if proc.returncode != 0 or not out_path.exists():

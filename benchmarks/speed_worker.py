@@ -1,7 +1,9 @@
 """One speed measurement in a fresh process (run by :mod:`benchmarks.speed`, not by hand).
 
-``python -m benchmarks.speed_worker SPEC.json RESULT.json`` where the spec names the method,
-reference paths, workload pickle, fitted-state pickle, time budget and latency sample size.
+``python -m benchmarks.speed_worker SPEC.json RESULT.json [LAUNCHED_AT]`` where the spec names the
+method, reference paths, workload pickle, fitted-state pickle, time budget and latency sample
+size, and ``LAUNCHED_AT`` is the parent's wall-clock time (``time.time()``) just before it started
+this process.
 
 Measured, in this order, in this process:
 
@@ -22,6 +24,7 @@ from __future__ import annotations
 import time
 
 T_START = time.perf_counter()
+T_START_WALL = time.time()
 
 import json  # noqa: E402
 import resource  # noqa: E402
@@ -31,8 +34,15 @@ import sys  # noqa: E402
 WARM_UP_NAME = "benchmark warm-up query"
 
 
-def _process_age() -> float:
-    """Seconds since this process was created (covers interpreter start-up before T_START)."""
+def _process_age(launched_at: float | None = None) -> float:
+    """Seconds since this process was launched (covers interpreter start-up before T_START).
+
+    With the parent's launch time, both ends are read from the same wall clock. psutil's process
+    creation time is computed from the boot time and drifts with clock adjustments: on this
+    project's VM it put a bare ``python -c 'import psutil'`` at 0.9 s.
+    """
+    if launched_at is not None:
+        return max(0.0, T_START_WALL - launched_at) + (time.perf_counter() - T_START)
     try:
         import psutil
 
@@ -77,9 +87,9 @@ def build_method(spec: dict, reference=None) -> tuple[object, object]:
     return method, reference
 
 
-def cold_start(spec: dict) -> tuple[object, dict]:
+def cold_start(spec: dict, launched_at: float | None = None) -> tuple[object, dict]:
     """Import, load the reference and build the method; return it with the timings."""
-    interp = _process_age() - (time.perf_counter() - T_START)
+    interp = _process_age(launched_at) - (time.perf_counter() - T_START)
     t0 = time.perf_counter()
     import smelter_match  # noqa: F401
     from smelter_match.reference import load_reference
@@ -149,7 +159,7 @@ def main(argv: list[str]) -> int:
     with open(argv[0], encoding="utf-8") as fh:
         spec = json.load(fh)
     result: dict = {"method": spec["method"]}
-    method, result["cold_start"] = cold_start(spec)
+    method, result["cold_start"] = cold_start(spec, float(argv[2]) if len(argv) > 2 else None)
     if spec.get("workload_path"):
         result["throughput"] = throughput(method, spec)
     if spec.get("latency_path"):
