@@ -10,7 +10,8 @@
   Look-up aliases) with the versions it appeared in; names whose normalised key points to more than
   one CID of the same metal are marked ``ambiguous``;
 - ``revisions``: the revision log (removals, name/location corrections, additions);
-- ``version``: which files, template version, list date and a content hash. Every output carries it.
+- ``version``: which files, template version, list date and a content hash of the RMI files read
+  (other files in a reference folder do not change it). Every output carries it.
 
 The merged result is cached (JSON, keyed by the content hash of the input files) in the user cache
 directory, so a second load of the same files takes a fraction of a second. Every reference loaded
@@ -37,8 +38,9 @@ from smelter_match.sources import SourceData, expand_paths, file_sha256, read_so
 
 #: Bump when the merge logic or the cached layout changes: old caches are then ignored.
 SCHEMA_VERSION = 1
-#: In the cache key, not the stamp: bump when compiled files gain a field (2: the normaliser).
-CACHE_LAYOUT = 2
+#: In the cache key, not the stamp: bump when compiled files gain a field (2: the normaliser;
+#: 3: the stamp hashes the source files only).
+CACHE_LAYOUT = 3
 
 FACILITY_COLUMNS = [
     "cid", "metal", "standard_name", "country", "country_code", "state_province", "city",
@@ -205,11 +207,10 @@ def load_reference(*sources: str | Path | Iterable[str | Path], use_cache: bool 
             _remember(ref, compiled=flat[0])
         return ref
     paths = expand_paths(flat)
-    hashes = [(str(p), file_sha256(p)) for p in paths]
-    # The stamp identifies the data (the files' contents), the cache key also this code's version
-    content_hash = hashlib.sha256(
-        json.dumps([SCHEMA_VERSION, sorted(h for _, h in hashes)]).encode()).hexdigest()
-    key = hashlib.sha256(f"{content_hash}:{_normaliser_fingerprint()}:{CACHE_LAYOUT}".encode())
+    # The cache key covers every file found (the sources among them are known only once read)
+    # and this code's version; the stamp covers the sources alone (see _content_hash)
+    files_hash = _content_hash(file_sha256(p) for p in paths)
+    key = hashlib.sha256(f"{files_hash}:{_normaliser_fingerprint()}:{CACHE_LAYOUT}".encode())
     cached = cache_dir() / "compiled" / f"{key.hexdigest()[:32]}.json.gz"
     if use_cache and cached.exists():
         try:
@@ -231,12 +232,22 @@ def load_reference(*sources: str | Path | Iterable[str | Path], use_cache: bool 
         raise ReferenceLoadError(
             "no smelter list among the reference files: give a CMRT workbook or the RMI CMRT export"
         )
-    ref = merge_sources(data, content_hash)
+    ref = merge_sources(data, _content_hash(d.sha256 for d in data))
     if use_cache:
         with contextlib.suppress(OSError):  # a read-only cache dir only costs speed
             ref.save(cached)
         _remember(ref, sources=paths)
     return ref
+
+
+def _content_hash(sha256s: Iterable[str]) -> str:
+    """The reference's identity: its source files' contents, whatever their paths or order.
+
+    Only files read as RMI sources count: a folder's notes or derived tables beside them do not
+    change which reference it is (the same RMI files loaded as one folder or as two give one
+    stamp, which the review round trip compares).
+    """
+    return hashlib.sha256(json.dumps([SCHEMA_VERSION, sorted(sha256s)]).encode()).hexdigest()
 
 
 def _with_name_keys(names: pd.DataFrame) -> pd.DataFrame:

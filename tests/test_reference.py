@@ -525,3 +525,16 @@ def test_compiled_reference_is_remembered_too(rmi_exports_dir: Path, tmp_path: P
     load_reference(rmi_exports_dir, use_cache=False).save(compiled)
     ref = load_reference(compiled)
     assert reference_for_stamp(ref.version.stamp).version == ref.version
+
+
+def test_the_stamp_counts_the_rmi_files_only(rmi_exports_dir: Path, tmp_path: Path) -> None:
+    # a folder holding the same RMI file and the analyst's notes is the same reference (one stamp
+    # for the review round trip to compare), while the cache is keyed on every file found
+    folder = tmp_path / "rmi"
+    folder.mkdir()
+    shutil.copyfile(rmi_exports_dir / "CMRT.xml", folder / "CMRT.xml")
+    alone = load_reference(folder / "CMRT.xml")
+    (folder / "notes.csv").write_text("what,who\nchecked the list,me\n", encoding="utf-8")
+    with_notes = load_reference(folder)
+    assert with_notes.version.stamp == alone.version.stamp
+    assert [f["name"] for f in with_notes.version.files] == ["CMRT.xml"]
