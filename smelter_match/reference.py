@@ -10,8 +10,7 @@
   Look-up aliases) with the versions it appeared in; names whose normalised key points to more than
   one CID of the same metal are marked ``ambiguous``;
 - ``revisions``: the revision log (removals, name/location corrections, additions);
-- ``version``: which files, template version, list date and a content hash of the RMI files read
-  (other files in a reference folder do not change it). Every output carries it.
+- ``version``: files, template version, list date, a hash of the RMI files read. Every output has it.
 
 The merged result is cached (JSON, keyed by the content hash of the input files) in the user cache
 directory, so a second load of the same files takes a fraction of a second. Every reference loaded
@@ -38,8 +37,7 @@ from smelter_match.sources import SourceData, expand_paths, file_sha256, read_so
 
 #: Bump when the merge logic or the cached layout changes: old caches are then ignored.
 SCHEMA_VERSION = 1
-#: In the cache key, not the stamp: bump when compiled files gain a field (2: the normaliser;
-#: 3: the stamp hashes the source files only).
+#: In the cache key, not the stamp: bump when compiled files change (2: normaliser, 3: stamp).
 CACHE_LAYOUT = 3
 
 FACILITY_COLUMNS = [
@@ -127,9 +125,9 @@ class Reference:
             "schema": SCHEMA_VERSION,
             "normaliser": _normaliser_fingerprint(),
             "version": asdict(self.version),
-            "facilities": _records(self.facilities),
-            "names": _records(self.names),
-            "revisions": _records(self.revisions),
+            "facilities": self.facilities.to_dict("records"),
+            "names": self.names.to_dict("records"),
+            "revisions": self.revisions.to_dict("records"),
         }
 
     @classmethod
@@ -167,10 +165,6 @@ class Reference:
                 return cls.from_json_dict(json.load(fh))
         except (OSError, json.JSONDecodeError, KeyError, TypeError) as exc:
             raise ReferenceLoadError(f"{path}: not a compiled smelter_match reference ({exc})") from None
-
-
-def _records(df: pd.DataFrame) -> list[dict]:
-    return df.to_dict("records")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -241,12 +235,8 @@ def load_reference(*sources: str | Path | Iterable[str | Path], use_cache: bool 
 
 
 def _content_hash(sha256s: Iterable[str]) -> str:
-    """The reference's identity: its source files' contents, whatever their paths or order.
-
-    Only files read as RMI sources count: a folder's notes or derived tables beside them do not
-    change which reference it is (the same RMI files loaded as one folder or as two give one
-    stamp, which the review round trip compares).
-    """
+    """Hash of file contents, whatever their paths or order (of the RMI files read: the stamp,
+    which the review round trip compares; notes or tables beside them do not change it)."""
     return hashlib.sha256(json.dumps([SCHEMA_VERSION, sorted(sha256s)]).encode()).hexdigest()
 
 
