@@ -227,14 +227,29 @@ class Thresholds:
     no_match_implausible: float = 0.0  # ... < this, with no plausible candidate
 
 
+@dataclass(frozen=True)
+class ExactScores:
+    """The two probabilities of a name decided by exact lookup (:func:`decide.decide_exact`),
+    which runs no head: measured on the validation queries the thresholds are chosen on, as the
+    share of such names that were right (``score``) and that denote an RMI facility
+    (``smelter_score``)."""
+
+    score: float
+    smelter_score: float
+
+
 @dataclass
 class Model:
-    """Learned parameters only: no names, aliases or IDs (those come from the user's reference)."""
+    """Learned parameters only: no names, aliases or IDs (those come from the user's reference).
+
+    ``exact``: the probabilities of an exact lookup; ``None`` (a model trained before the lookup
+    existed) turns the lookup off, and every name goes through both heads."""
 
     pair: Scorer
     smelter: Scorer
     thresholds: Thresholds
     metadata: dict = field(default_factory=dict)
+    exact: ExactScores | None = None
 
     @classmethod
     def untrained(cls) -> Model:
@@ -252,7 +267,9 @@ class Model:
         return {"format": MODEL_FORMAT, "pair": self.pair.to_dict(),
                 "smelter": self.smelter.to_dict(),
                 "thresholds": {k: round(float(v), 6) for k, v in vars(self.thresholds).items()},
-                "metadata": self.metadata}
+                "metadata": self.metadata,
+                **({"exact": {k: round(float(v), 6) for k, v in vars(self.exact).items()}}
+                   if self.exact is not None else {})}
 
     @classmethod
     def from_dict(cls, d: dict) -> Model:
@@ -267,7 +284,9 @@ class Model:
                        Thresholds(float(t["match"]), float(t["smelter_match"]),
                                   float(t["no_match"]), float(t["no_match_kind"]),
                                   float(t["no_match_implausible"])),
-                       dict(d.get("metadata", {})))
+                       dict(d.get("metadata", {})),
+                       ExactScores(float(d["exact"]["score"]), float(d["exact"]["smelter_score"]))
+                       if "exact" in d else None)
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelError(f"malformed model file ({type(exc).__name__}: {exc})") from None
 

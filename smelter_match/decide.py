@@ -12,7 +12,9 @@ probability that it denotes one at all (:mod:`smelter_match.classify`). The rule
   RMI facility (closest: X)"); "no candidate facility" when nothing of the metal comes close;
 - ``match`` when the name is exactly an RMI name of one facility of the reported metal with
   nothing against it (:func:`exact_hit`: no other facility of the metal has that name, the
-  country does not differ, no reported CID points elsewhere), whatever the scores; or when the
+  country does not differ, no reported CID points elsewhere), whatever the scores: most such
+  names are settled before any search by :func:`exact_lookup` (the first pass, no comparison and
+  no head; :func:`decide_exact` gives them the lookup's measured probabilities); or when the
   best candidate is confidently right (``score`` >= the ``match`` threshold) and the name is
   confidently a facility (``smelter_score`` >= ``smelter_match``);
 - ``review`` otherwise: a plausible first candidate with an uncertain score goes to a person
@@ -26,14 +28,18 @@ Flags describe the row's answer: a ``no_match`` row carries no facts about a rej
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from smelter_match._resources import data_csv, data_lines
-from smelter_match.classify import Scorer, Thresholds
+from smelter_match.classify import ExactScores, Scorer, Thresholds
 from smelter_match.compare import FEATURES
 from smelter_match.normalize import GENERIC_WORDS, NormalizedName, normalize_country, normalize_name
 from smelter_match.results import removal_flags
+
+if TYPE_CHECKING:
+    from smelter_match.index import NameIndex
 
 _COL = {f: j for j, f in enumerate(FEATURES)}
 #: Below this pair probability the best candidate is not a plausible answer at all.
@@ -244,6 +250,55 @@ def exact_hit(metal: str | None, same_key: bool, x: np.ndarray, contradicted: bo
                 and not x[_COL["country_disagree"]] and not contradicted)
 
 
+def exact_lookup(metal: str | None, reported_cid: str | None, country: str,
+                 nn: NormalizedName, ni: NameIndex, cid_metals: dict[str, list[str]]) -> int | None:
+    """The first pass: the name row that decides the query by :func:`exact_hit` from the name
+    index alone, before any search, or ``None`` (the query goes through the full search).
+
+    It applies when the name is exactly (same normalised key) an RMI name of one facility of the
+    reported metal and nothing speaks against it: the reported country does not differ and no
+    reported CID points elsewhere. The full search decides such a name ``match`` as well,
+    whatever the scores (checked in ``tests/test_decide.py`` against the full path)."""
+    if not metal:
+        return None
+    r = ni.sole_name(nn.key, metal)
+    if r is None or ni.ambiguous_arr[r]:
+        return None
+    f = int(ni.fac[r])
+    if country and ni.has_country[f] and country != ni.fac_country[f]:
+        return None
+    if contradicts(reported_cid, ni.fac_cid[f], cid_metals):
+        return None
+    return r
+
+
+def decide_exact(name_row: int, metal: str, metal_text: str, reported_cid: str | None,
+                 country: str, nn: NormalizedName, ni: NameIndex, fac: dict[str, np.ndarray],
+                 cid_metals: dict[str, list[str]], exact: ExactScores) -> Decision:
+    """The ``match`` of a query :func:`exact_lookup` settled on ``name_row``, with the reason
+    and flags the full path gives it. No comparison and no head ran, so ``score`` and
+    ``smelter_score`` are the measured probabilities of the lookup
+    (:class:`~smelter_match.classify.ExactScores`) and the candidates are that facility alone."""
+    f = int(ni.fac[name_row])
+    cid = fac["cid"][f]
+    # the feature row the full path gives the pair, as far as the reason reads it
+    x = np.zeros(len(FEATURES))
+    x[[_COL["exact"], _COL["ratio"], _COL["compact_ratio"], _COL["variant_best"]]] = 1.0
+    x[_COL["kind_current"]] = ni.kind_current[name_row]
+    x[_COL["kind_former"]] = ni.kind_former[name_row]
+    names = ni.fac_name_idx[ni.fac_name_ptr[f]:ni.fac_name_ptr[f + 1]]   # as compare: any name
+    x[_COL["acronym"]] = any((len(nn.compact) >= 3 and nn.compact == ni.acronym_arr[n])
+                             or (ni.compact_len[n] >= 3 and ni.compact_arr[n] == nn.acronym)
+                             for n in names)
+    x[_COL["country_agree"]] = bool(country) and bool(ni.has_country[f])
+    x[_COL["cid_agree"]] = bool(reported_cid) and reported_cid == cid
+    flags = [*query_flags(metal, metal_text, reported_cid, cid_metals),
+             *removal_flags(fac["removed"][f], fac["successors"][f])]
+    return Decision(cid, fac["standard_name"][f], fac["metal"][f], fac["country"][f],
+                    fac["rmap_status"][f], exact.score, "match", _reason(x),
+                    ((f, exact.score),), tuple(flags), exact.smelter_score)
+
+
 def _reason(x: np.ndarray) -> str:
     """How the name compares with the candidate, in words. "exact" only when the name is one of
     the candidate's names. The exact lookup also hits through initials ("LAM" for "Lianyou
@@ -278,6 +333,23 @@ def _reason(x: np.ndarray) -> str:
     return what
 
 
+def query_flags(metal: str | None, metal_text: str, reported_cid: str | None,
+                cid_metals: dict[str, list[str]]) -> list[str]:
+    """Flags about the reported metal and CID themselves, whatever the answer."""
+    flags: list[str] = []
+    if metal_text and not metal:
+        flags.append("metal_unrecognised")
+    if not metal:
+        flags.append("metal_missing")
+    if reported_cid:
+        metals_of = cid_metals.get(reported_cid)
+        if metals_of is None:
+            flags.append("reported_cid_unknown")
+        elif metal and metal not in metals_of:
+            flags.append(f"reported_cid_other_metal={'/'.join(metals_of)}")
+    return flags
+
+
 def decide(
     metal: str | None,
     metal_text: str,
@@ -299,18 +371,7 @@ def decide(
     (indexes into ``fac_rows``, ``scores`` and ``X``); ``other_rows``: its other-metal rows;
     ``same_key``: per candidate row, whether the name is exactly (same normalised key) the
     candidate's best-matching RMI name (see :func:`exact_hit`)."""
-    flags: list[str] = []
-    if metal_text and not metal:
-        flags.append("metal_unrecognised")
-    if not metal:
-        flags.append("metal_missing")
-    if reported_cid:
-        metals_of = cid_metals.get(reported_cid)
-        if metals_of is None:
-            flags.append("reported_cid_unknown")
-        elif metal and metal not in metals_of:
-            flags.append(f"reported_cid_other_metal={'/'.join(metals_of)}")
-
+    flags = query_flags(metal, metal_text, reported_cid, cid_metals)
     shown = rows[:top_k]
     # facility rows, not names: a cached decision stays small (a million-row batch keeps tens of
     # thousands); the matcher turns them into CIDs and names at the output

@@ -211,7 +211,10 @@ class NameIndex:
         names_of_fac: dict[int, list[int]] = defaultdict(list)
         for i, f in enumerate(self.fac):
             names_of_fac[int(f)].append(i)
-        # exact lookups
+        # exact lookups: (normalised key, metal) -> name rows (ascending); spaceless forms
+        self.by_key: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for i, (n, metal) in enumerate(zip(self.norm, self.metal)):
+            self.by_key[(n.key, metal)].append(i)
         self.by_exact: dict[str, set[int]] = defaultdict(set)
         for i, n in enumerate(self.norm):
             for v in (*n.variants, n.compact):
@@ -290,6 +293,14 @@ class NameIndex:
         # comparison texts: OCR-confusable characters as one class; the distinctive (non-generic) part
         self.ocr_arr = np.array([ocr_fold(n.compact) for n in norm], dtype=object)
         self.distinct_arr = np.array([distinct_text(n) for n in norm], dtype=object)
+
+    def sole_name(self, key: str, metal: str) -> int | None:
+        """The first name row with normalised ``key`` among the names of ``metal``, if all such
+        names belong to one facility (None when none does, or several facilities share it)."""
+        rows = self.by_key.get((key, metal))
+        if not rows or any(self.fac[r] != self.fac[rows[0]] for r in rows[1:]):
+            return None
+        return rows[0]
 
     def fuzzy_neighbours(self, tokens: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
         """Reference tokens within Indel similarity >= 80 of each token (ids, similarities 0-100).

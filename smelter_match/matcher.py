@@ -1,7 +1,9 @@
 """The Matcher: reported (name, metal, country, reported CID) rows in, RMI facilities out.
 
-Pipeline per batch: parse metal/country -> normalise the name -> generate candidates (blocking)
--> compute features (compare) -> score (classify) -> decide. Work is done once per *distinct*
+Pipeline per batch: parse metal/country -> normalise the name -> (a name that is exactly RMI's
+name of one facility of the reported metal, with nothing against it, is decided by lookup here:
+:func:`~smelter_match.decide.exact_lookup`) -> generate candidates (blocking) -> compute
+features (compare) -> score (classify) -> decide. Work is done once per *distinct*
 query: thousands of supplier rows name the same few hundred smelters, and a bounded cache keeps
 answers across calls, so throughput grows with duplication.
 """
@@ -19,7 +21,15 @@ import pandas as pd
 from smelter_match.blocking import CandidateGenerator, Candidates
 from smelter_match.classify import Model
 from smelter_match.compare import FEATURES, compute_features
-from smelter_match.decide import Decision, decide, explain, explain_rows, placeholder_text
+from smelter_match.decide import (
+    Decision,
+    decide,
+    decide_exact,
+    exact_lookup,
+    explain,
+    explain_rows,
+    placeholder_text,
+)
 from smelter_match.errors import InputError
 from smelter_match.index import NameIndex
 from smelter_match.io.tables import cell_text
@@ -242,6 +252,11 @@ class Matcher:
         search = []
         for q, nn in zip(todo, norms):
             special = self._special(q, nn)
+            if special is None and self.model.exact is not None:
+                r = exact_lookup(q[1], q[4], q[3], nn, self.index, self.cid_metals)
+                if r is not None:
+                    special = decide_exact(r, q[1], q[2], q[4], q[3], nn, self.index,
+                                           self._fac, self.cid_metals, self.model.exact)
             if special is not None:
                 out[q] = special
             else:

@@ -31,7 +31,14 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 import pandas as pd
 
-from smelter_match.classify import Model, Scorer, Thresholds, fit_calibration, fit_scorer
+from smelter_match.classify import (
+    ExactScores,
+    Model,
+    Scorer,
+    Thresholds,
+    fit_calibration,
+    fit_scorer,
+)
 from smelter_match.compare import FEATURES
 from smelter_match.decide import (
     IMPLAUSIBLE,
@@ -39,6 +46,7 @@ from smelter_match.decide import (
     close_runner_up_of_another_metal,
     contradicts,
     exact_hit,
+    exact_lookup,
     named_under_several_metals,
     placeholder_text,
 )
@@ -238,6 +246,9 @@ def query_scores(d: Data, pair: Scorer, smelter: Scorer) -> pd.DataFrame:
         sure.append(bool(len(rows)) and exact_hit(
             q[1] or None, bool(sc.same_key[rows[0]]), d.X[rows[0]],
             contradicts(q[4] or None, fac_cid[rows[0]], cid_metals)))
+    index = d.matcher.index
+    first_pass = [exact_lookup(q[1], q[4], q[3], nn, index, cid_metals) is not None
+                  for q, nn in zip(d.qs, d.nns)]
     q = d.queries
     return pd.DataFrame({
         "pair_raw": top_raw, "smelter_raw": smelter.raw(sc.Q), "has_candidate": has,
@@ -245,7 +256,7 @@ def query_scores(d: Data, pair: Scorer, smelter: Scorer) -> pd.DataFrame:
         "families": q["families"].to_numpy(), "group": q["group"].to_numpy(),
         "prejudged": [not n.key or placeholder_text(n) for n in d.nns], "blocked": blocked,
         "kind_word": kinds, "sure": sure, "no_metal": [not q[1] for q in d.qs], "second_raw": second_raw,
-        "second_other_metal": other_metal,
+        "second_other_metal": other_metal, "first_pass": first_pass,
     })
 
 
@@ -355,7 +366,23 @@ def calibrate(v: pd.DataFrame, pair: Scorer, smelter: Scorer,
         v["score"].to_numpy(), runner_up)
     v = v.assign(blocked=v["blocked"].to_numpy(bool) | several)
     v = v[~v["prejudged"]]   # empty names and placeholder texts are decided before any model
-    return Model(pair, smelter, bagged_thresholds(v, targets)), v
+    return Model(pair, smelter, bagged_thresholds(v, targets), exact=exact_scores(v)), v
+
+
+def exact_scores(v: pd.DataFrame) -> ExactScores:
+    """The probabilities of the first pass (:func:`~smelter_match.decide.exact_lookup`), from the
+    validation rows it settles: the share right among those that denote a facility, and the
+    share that denote one, each by Laplace's rule of succession ((k + 1) / (n + 2): never 0 or
+    1 from a finite sample)."""
+    hit = v["first_pass"].to_numpy(bool)
+    facility = v["matchable"].to_numpy(bool)
+    right = v["correct"].to_numpy(bool)
+
+    def share(k: int, n: int) -> float:
+        return (k + 1) / (n + 2)
+
+    return ExactScores(share(int((right & hit & facility).sum()), int((hit & facility).sum())),
+                       share(int((hit & facility).sum()), int(hit.sum())))
 
 
 # --------------------------------------------------------------------------------------------
@@ -488,6 +515,10 @@ def train(reference: Reference, labels: pd.DataFrame | None, out_path: str, *,
         "calibrated_on": "pooled out-of-fold validation queries (each CID-group fold scored by "
                          "heads fitted without its facilities) plus the gold rows of that fold",
         "validation_rows": int(len(scored)),
+        "exact_lookup_rows": {  # the validation rows the first pass settles (ExactScores)
+            "settled": int(scored["first_pass"].sum()),
+            "facilities": int((scored["first_pass"] & scored["matchable"]).sum()),
+            "right": int((scored["first_pass"] & scored["matchable"] & scored["correct"]).sum())},
     }
     model.save(out_path)
     return model

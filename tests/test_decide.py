@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from smelter_match import Matcher
-from smelter_match.classify import Thresholds
+from smelter_match.classify import Model, Thresholds
 from smelter_match.compare import FEATURES
-from smelter_match.decide import decide, placeholder_text
+from smelter_match.decide import decide, exact_lookup, placeholder_text
 from smelter_match.normalize import normalize_name
 
 
@@ -165,6 +166,65 @@ def test_exact_standard_names_are_matched_through_the_matcher(matcher: Matcher,
     for name, metal, cid in zip(rows["standard_name"], rows["metal"], rows["cid"]):
         r = matcher.match_one(name, metal=metal)
         assert (r.decision, r.cid) == ("match", cid), (name, metal, r.reason)
+
+
+def _first_pass_queries(reference) -> pd.DataFrame:
+    """Every 7th RMI name under its facility's metal, with the facility's country, another
+    country, no country, its own CID, another facility's CID; and the same names damaged."""
+    fac = reference.facilities.set_index(["cid", "metal"])
+    names = reference.names.iloc[::7]
+    countries = fac["country"].reindex(list(zip(names["cid"], names["metal"]))).fillna("")
+    cids = names["cid"].to_numpy()
+    rows = []
+    for i, (name, metal, country) in enumerate(zip(names["name"], names["metal"], countries)):
+        rows += [(name, metal, country, ""), (name, metal, "", ""), (name, metal, "Peru", ""),
+                 (name, metal, country, cids[i]), (name, metal, country, cids[i - 1]),
+                 (name.upper() + " Ltd", metal, country, ""), (name[:-1], metal, "", "")]
+    return pd.DataFrame(rows, columns=["name", "metal", "country", "reported"])
+
+
+def test_the_first_pass_decides_as_the_full_search_would(full_reference) -> None:
+    """A name settled by exact lookup (no comparison, no head) gets the cid, decision, reason and
+    flags the full search gives it; only its two probabilities (the lookup's measured ones) and
+    its candidates (the facility alone) differ, and every other row is untouched."""
+    shipped = Model.load()
+    assert shipped.exact is not None
+    full = Model.load()
+    full.exact = None   # a model without the lookup's probabilities: every name is searched
+    q = _first_pass_queries(full_reference)
+    kw = {"name": "name", "metal": "metal", "country": "country", "reported_cid": "reported"}
+    a = Matcher(full_reference, full).match(q, **kw)
+    b = Matcher(full_reference, shipped).match(q, **kw)
+    settled = ((b["score"] == round(shipped.exact.score, 4))
+               & (b["smelter_score"] == round(shipped.exact.smelter_score, 4))).to_numpy()
+    assert 0.3 < settled.mean() < 0.9   # the lookup settles many of these names, not all
+    for c in ("cid", "standard_name", "metal", "country", "rmap_status", "decision", "reason",
+              "flags"):
+        assert a[c].equals(b[c]), (c, q[a[c] != b[c]].head())
+    assert (b.loc[settled, "decision"] == "match").all()
+    assert (b.loc[settled, "candidates"] == b.loc[settled, "cid"] + "|"
+            + b.loc[settled, "standard_name"] + "|" + f"{shipped.exact.score:.3f}").all()
+    assert a.loc[~settled].equals(b.loc[~settled])
+
+
+def test_the_first_pass_stands_aside_when_anything_speaks_against_the_name(
+        matcher: Matcher, full_reference) -> None:
+    ni, cid_metals = matcher.index, matcher.cid_metals
+    names = full_reference.names
+    own = names[~names["ambiguous"].astype(bool)].iloc[0]
+    nn, metal, cid = normalize_name(own["name"]), own["metal"], own["cid"]
+    r = exact_lookup(metal, "", "", nn, ni, cid_metals)
+    assert r is not None and ni.fac_cid[ni.fac[r]] == cid
+    assert exact_lookup(metal, cid, ni.fac_country[ni.fac[r]], nn, ni, cid_metals) == r
+    elsewhere = next(c for c in cid_metals if c != cid)
+    other_metal = next(m for m in ("Gold", "Tin", "Tantalum", "Tungsten")
+                       if (nn.key, m) not in ni.by_key)
+    for against in ((None, "", ""), (other_metal, "", ""), (metal, elsewhere, ""),
+                    (metal, "", "ZZ")):
+        assert exact_lookup(*against, nn, ni, cid_metals) is None, against
+    shared = names[names["ambiguous"].astype(bool)].iloc[0]
+    assert exact_lookup(shared["metal"], "", "", normalize_name(shared["name"]), ni,
+                        cid_metals) is None
 
 
 def test_a_reason_says_exact_only_for_a_name_rmi_lists(matcher: Matcher) -> None:

@@ -11,6 +11,7 @@ from smelter_match.training import (
     Trainer,
     bagged_thresholds,
     choose_thresholds,
+    exact_scores,
     without_cids,
 )
 
@@ -58,6 +59,20 @@ def test_exact_hits_count_as_matched_and_never_as_no_match() -> None:
     assert choose_thresholds(v).no_match <= 0.001
     # ... exempt, as the decision exempts them, they do not
     assert choose_thresholds(v.assign(sure=hits)).no_match > 0.001
+
+
+def test_exact_lookup_probabilities_are_shares_of_the_rows_it_settles() -> None:
+    """The first pass's ``score`` is the share right among settled facility names, its
+    ``smelter_score`` the share of settled names that are facilities: (k + 1) / (n + 2), never
+    certainty from a finite sample; rows it does not settle do not count."""
+    v = pd.DataFrame({"first_pass": [True] * 10 + [False] * 5,
+                      "matchable": [True] * 9 + [False] + [True] * 5,
+                      "correct": [True] * 8 + [False] * 7})
+    e = exact_scores(v)
+    assert e.score == pytest.approx((8 + 1) / (9 + 2))
+    assert e.smelter_score == pytest.approx((9 + 1) / (10 + 2))
+    none = exact_scores(v.assign(first_pass=False))
+    assert (none.score, none.smelter_score) == (0.5, 0.5)
 
 
 def test_without_cids_removes_names_and_facilities(exports_reference) -> None:  # noqa: ANN001
