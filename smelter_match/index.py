@@ -211,7 +211,8 @@ class NameIndex:
         names_of_fac: dict[int, list[int]] = defaultdict(list)
         for i, f in enumerate(self.fac):
             names_of_fac[int(f)].append(i)
-        # exact lookups: (normalised key, metal) -> name rows (ascending); spaceless forms
+        # exact lookups: (normalised key, metal) -> name rows, ascending (the first pass); every
+        # spaceless variant, compact key and acronym -> name rows (blocking)
         self.by_key: dict[tuple[str, str], list[int]] = defaultdict(list)
         for i, (n, metal) in enumerate(zip(self.norm, self.metal)):
             self.by_key[(n.key, metal)].append(i)
