@@ -141,12 +141,14 @@ class Matcher:
                 progress(done)
         # column by column onto a copy of the input: no block of all result columns is built
         # and copied again (a million-row batch's memory follows its columns); a result column
-        # named like an input column is appended beside it, never over it
+        # named like an input column is appended beside it, never over it. Each column is typed
+        # once over the distinct queries (pandas' own inference, e.g. Arrow strings) and then
+        # taken per row, not converted from a row-length array of Python strings.
         out = df.copy()
         for c in RESULT_COLUMNS:
             target = c if c not in df.columns else RESULT_PREFIX + c
-            out.insert(out.shape[1], target, self._column(decided, c)[row_q],
-                       allow_duplicates=True)
+            values = pd.Series(self._column(decided, c), copy=False).array.take(row_q)
+            out.insert(out.shape[1], target, values, allow_duplicates=True)
         return out
 
     def match_one(self, name: str, metal: str | None = None, country: str | None = None,
