@@ -20,7 +20,7 @@ from smelter_match import cli
 from smelter_match import reference as reference_module
 from smelter_match.errors import ReferenceLoadError
 from smelter_match.normalize import normalize_country
-from smelter_match.reference import Reference, diff_references, load_reference
+from smelter_match.reference import Reference, load_reference
 
 pytestmark = pytest.mark.slow
 
@@ -364,47 +364,6 @@ def test_changed_content_changes_hash(rmi_exports_dir: Path, tmp_path: Path) -> 
 
 
 # ------------------------------------------------------------------------------------------------
-# diff
-# ------------------------------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def diff_601_2026(rmi_dir: Path, rmi_exports_dir: Path) -> pd.DataFrame:
-    old = load_reference(rmi_dir / "cmrt" / "RMI_CMRT_6.01_zh-display.xlsx")
-    new = load_reference(rmi_exports_dir)
-    return diff_references(old, new)
-
-
-def _change(diff: pd.DataFrame, kind: str, cid: str) -> dict:
-    rows = diff[(diff["change"] == kind) & (diff["cid"] == cid)]
-    assert len(rows) == 1, (kind, cid)
-    return rows.iloc[0].to_dict()
-
-
-def test_diff_601_to_2026_plausible(diff_601_2026: pd.DataFrame) -> None:
-    d = diff_601_2026
-    counts = d["change"].value_counts().to_dict()
-    assert set(counts) == {"added", "removed", "dropped_from_list", "renamed", "moved"}
-    assert 50 <= counts["added"] <= 200 and 20 <= counts["removed"] <= 120
-    assert _change(d, "renamed", "CID000035") == {
-        "change": "renamed", "cid": "CID000035", "metal": "Gold",
-        "old": "Allgemeine Gold-und Silberscheideanstalt A.G.", "new": "Agosi AG"}
-    assert _change(d, "renamed", "CID000082") == {
-        "change": "renamed", "cid": "CID000082", "metal": "Gold",
-        "old": "Asahi Pretec Corp.", "new": "ASAHI METALFINE, Inc."}
-    assert _change(d, "removed", "CID000092")["new"].startswith("2021-07-06 No longer")
-    assert _change(d, "added", "CID000313")["new"] == "PT Premium Tin Indonesia"
-    assert _change(d, "dropped_from_list", "CID000211")["metal"] == "Tantalum"
-    assert _change(d, "moved", "CID000176") == {
-        "change": "moved", "cid": "CID000176", "metal": "Gold",
-        "old": "Pforzheim, GERMANY", "new": "Wimsheim, GERMANY"}
-    # History known only from the 2026 revision log is not "added" (removed in 2016)
-    assert "CID000028" not in set(d["cid"])
-    # No RMAP list on the 6.01 side: no status rows; country spelling alone is not a move
-    moved = d[d["change"] == "moved"]
-    assert not moved["new"].str.endswith("NORTH MACEDONIA, REPUBLIC OF").any()
-
-
-# ------------------------------------------------------------------------------------------------
 # Bad input: one-line ReferenceLoadError, CLI exit 2
 # ------------------------------------------------------------------------------------------------
 
@@ -468,26 +427,6 @@ def test_cli_info_with_reference(full_reference, rmi_dir: Path, rmi_exports_dir:
 
     data = json.loads(capsys.readouterr().out)
     assert data["facilities"] >= 347 and data["by_metal"]["Tin"]["facilities"] > 0
-
-
-def test_cli_diff_table_and_csv(rmi_dir: Path, rmi_exports_dir: Path, tmp_path: Path,
-                                diff_601_2026: pd.DataFrame,
-                                capsys: pytest.CaptureFixture[str]) -> None:
-    out_csv = tmp_path / "diff.csv"
-    old = str(rmi_dir / "cmrt" / "RMI_CMRT_6.01_zh-display.xlsx")
-    assert cli.main(["reference", "diff", old, str(rmi_exports_dir), "--csv", str(out_csv),
-                     "--limit", "3"]) == 0
-    out = capsys.readouterr().out
-    assert re.search(rf"^renamed\s+{(diff_601_2026['change'] == 'renamed').sum()}$", out, re.M)
-    assert "... " in out and "more (see --csv)" in out
-    written = pd.read_csv(out_csv, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    assert list(written.columns) == ["change", "cid", "metal", "old", "new"]
-    assert len(written) == len(diff_601_2026)
-    # --old/--new add files to either side
-    assert cli.main(["reference", "diff", "--old", old,
-                     "--new", str(rmi_exports_dir / "CMRT.xml"),
-                     "--new", str(rmi_exports_dir / "REVISIONS.xml")]) == 0
-    assert "Agosi AG" in capsys.readouterr().out
 
 
 # ------------------------------------------------------------------------------------------------

@@ -90,7 +90,8 @@ CHANGE_ORDER = ["added", "removed", "dropped_from_list", "renamed", "moved", "st
 
 def run_reference_diff(args: argparse.Namespace) -> int:
     """Print (and optionally write) the changes from the OLD to the NEW reference."""
-    from smelter_match.reference import diff_references, load_reference
+    from smelter_match.reference import load_reference
+    from smelter_match.reference_diff import diff_references
 
     old_paths = [p for p in [args.old, *args.old_extra] if p]
     new_paths = [p for p in [args.new, *args.new_extra] if p]

@@ -1,0 +1,64 @@
+"""What changed between two RMI references: facilities added, removed, renamed, moved, re-statused.
+
+``smelter-match reference diff OLD NEW`` prints it; a compliance analyst reads it when a new RMI
+list arrives, to see which filed facilities changed.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from smelter_match.reference import Reference
+
+
+def diff_references(old: Reference, new: Reference) -> pd.DataFrame:
+    """What changed from ``old`` to ``new``: facilities added, removed, renamed, moved, re-statused.
+
+    Returns one row per change: change, cid, metal, old, new. "removed" covers both facilities
+    that disappeared from the list and those newly marked removed in the revision log. A CID that
+    only the new side knows, and only as a removed facility (history from the revision log), is not
+    a change. "moved" needs a different country (compared by ISO code) or two different known
+    cities; a location that is merely unknown on one side is not a move. Status changes are
+    reported only when both sides include an RMAP (conformant / active) list.
+    """
+    a = old.facilities.set_index(["cid", "metal"])
+    b = new.facilities.set_index(["cid", "metal"])
+    both_have_rmap = all(
+        any(f.get("kind") in ("conformant", "active") for f in r.version.files) for r in (old, new)
+    )
+    rows = []
+    for key in sorted(set(a.index) | set(b.index)):
+        cid, metal = key
+        if key not in a.index:
+            if not b.loc[key, "removed"]:
+                rows.append(("added", cid, metal, "", b.loc[key, "standard_name"]))
+            continue
+        if key not in b.index:
+            rows.append(("removed", cid, metal, a.loc[key, "standard_name"], ""))
+            continue
+        x, y = a.loc[key], b.loc[key]
+        if not x["removed"] and y["removed"]:
+            rows.append(("removed", cid, metal, x["standard_name"],
+                         f"{y['removed_date']} {y['removed_reason']}".strip()))
+        if x["in_latest_list"] and not y["in_latest_list"] and not y["removed"]:
+            rows.append(("dropped_from_list", cid, metal, x["standard_name"], ""))
+        if x["standard_name"] != y["standard_name"]:
+            rows.append(("renamed", cid, metal, x["standard_name"], y["standard_name"]))
+        if _moved(x, y):
+            rows.append(("moved", cid, metal, f"{x['city']}, {x['country']}".strip(", "),
+                         f"{y['city']}, {y['country']}".strip(", ")))
+        if both_have_rmap and x["rmap_status"] != y["rmap_status"]:
+            rows.append(("status", cid, metal, x["rmap_status"] or "(neither list)",
+                         y["rmap_status"] or "(neither list)"))
+    return pd.DataFrame(rows, columns=["change", "cid", "metal", "old", "new"])
+
+
+def _moved(x: pd.Series, y: pd.Series) -> bool:
+    """Different country (by ISO code when both have one) or two different known cities."""
+    if x["country"] and y["country"]:
+        if x["country_code"] and y["country_code"]:
+            if x["country_code"] != y["country_code"]:
+                return True
+        elif x["country"] != y["country"]:
+            return True
+    return bool(x["city"] and y["city"] and x["city"] != y["city"])
