@@ -19,6 +19,8 @@ model whose feature lists differ from this version's is refused with a clear err
 from __future__ import annotations
 
 import json
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,7 +33,7 @@ from smelter_match.query_features import QUERY_FEATURES
 
 MODEL_FORMAT = 2
 KINDS = ("logistic", "trees")
-_CHUNK = 2048   # rows per vectorised walk of the forest (bounds its memory to a few MB)
+_CHUNK = 512   # rows per vectorised walk of the forest (bounds each thread's memory to a few MB)
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -57,8 +59,11 @@ class Scorer:
         if self.kind == "trees":
             self._forest = _pack(self.params["trees"])
 
-    def raw(self, X: np.ndarray) -> np.ndarray:
-        """Uncalibrated log-odds for each row of ``X`` (columns in ``features`` order)."""
+    def raw(self, X: np.ndarray, workers: int = 1) -> np.ndarray:
+        """Uncalibrated log-odds for each row of ``X`` (columns in ``features`` order).
+
+        ``workers``: threads walking the forest's row chunks (-1: every core; numpy releases
+        the GIL in the walk); each row's value does not depend on it."""
         X = np.asarray(X, dtype=float)
         if X.shape[0] == 0:
             return np.zeros(0)
@@ -67,8 +72,18 @@ class Scorer:
             return ((X - np.asarray(p["mean"])) / np.asarray(p["scale"])) @ np.asarray(p["coef"]) \
                 + float(p["intercept"])
         out = np.empty(X.shape[0])
-        for start in range(0, X.shape[0], _CHUNK):
+
+        def walk(start: int) -> None:
             out[start:start + _CHUNK] = self._forest_raw(X[start:start + _CHUNK])
+
+        starts = range(0, X.shape[0], _CHUNK)
+        threads = min(len(starts), (os.cpu_count() or 1) if workers < 0 else workers)
+        if threads > 1:
+            with ThreadPoolExecutor(threads) as pool:
+                list(pool.map(walk, starts))
+        else:
+            for start in starts:
+                walk(start)
         return float(p["baseline"]) + out
 
     def _forest_raw(self, X: np.ndarray) -> np.ndarray:
@@ -104,10 +119,10 @@ class Scorer:
         leaf = f["leaf_base"] + pos - f["internal"]
         return leaf, path, feats
 
-    def proba(self, X: np.ndarray) -> np.ndarray:
-        """Calibrated probabilities."""
+    def proba(self, X: np.ndarray, workers: int = 1) -> np.ndarray:
+        """Calibrated probabilities (``workers``: as for :meth:`raw`)."""
         a, b = self.calibration
-        return _sigmoid(a * self.raw(X) + b)
+        return _sigmoid(a * self.raw(X, workers) + b)
 
     def contributions(self, X: np.ndarray) -> np.ndarray:
         """How much each feature moved each row's log-odds: (rows x features).

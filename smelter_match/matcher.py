@@ -78,8 +78,8 @@ class Matcher:
 
     ``model``: a :class:`Model`, a path to a model JSON file, or ``None`` for the shipped model.
     ``overrides``: analyst decisions (a DataFrame or CSV path from ``review apply``) that resolve
-    a (name, metal) directly. ``workers``: threads for rapidfuzz's string comparisons (-1: every
-    core); results do not depend on it.
+    a (name, metal) directly. ``workers``: threads for rapidfuzz's string comparisons and the
+    forests' walk over large batches (-1: every core); results do not depend on it.
     """
 
     def __init__(self, reference: Reference, model: Model | str | Path | None = None,
@@ -314,7 +314,7 @@ class Matcher:
                          logit: np.ndarray | None = None) -> Scored:
         """The classifier and query-feature stages on candidates already compared (``logit``:
         pair log-odds to use instead of the model's, as training's out-of-fold scores)."""
-        logit = model.pair.raw(X) if logit is None else logit
+        logit = model.pair.raw(X, self.workers) if logit is None else logit
         a, b = model.pair.calibration
         pair = 1.0 / (1.0 + np.exp(-np.clip(a * logit + b, -40, 40)))
         Q, ranking, kinds = query_features(nns, [q[1] or None for q in qs], cands.query,
@@ -322,7 +322,7 @@ class Matcher:
         keys = np.array([n.key for n in nns], dtype=object)
         same_key = keys[cands.query] == self.index.key_arr[best_name] if len(best_name) else \
             np.zeros(0, dtype=bool)
-        return Scored(cands, X, logit, pair, Q, model.smelter.proba(Q), ranking, kinds,
+        return Scored(cands, X, logit, pair, Q, model.smelter.proba(Q, self.workers), ranking, kinds,
                       same_key.astype(bool))
 
     def candidate_features(self, qs: list[Query], nns: list[NormalizedName]) -> tuple:

@@ -45,6 +45,16 @@ def test_model_refuses_another_feature_set(tmp_path: Path) -> None:
         Model.load(tmp_path / "m.json")
 
 
+def test_threads_walk_the_forest_to_the_same_values() -> None:
+    """``workers`` splits the rows between threads; each row's log-odds are the same bits."""
+    m = Model.load()
+    x = np.random.default_rng(2).random((2000, len(FEATURES)))
+    x[::7, 3] = np.nan   # missing values take their learned side in every thread too
+    one = m.pair.raw(x)
+    for workers in (2, 3, -1):
+        assert np.array_equal(m.pair.raw(x, workers), one)
+
+
 def test_probabilities_in_range() -> None:
     m = Model.load()
     x = np.random.default_rng(1).random((200, len(FEATURES)))
