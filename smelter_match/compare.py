@@ -260,8 +260,8 @@ def name_similarities(keys: _Keys, uk: np.ndarray, un: np.ndarray, ni: NameIndex
     sims[:, _SIM["jaro_winkler"]] = _cpdist(qc, nc, JaroWinkler.normalized_similarity, workers)
     sims[:, _SIM["compact_ratio"]] = _cpdist(qc, nc, fuzz.ratio, workers) / 100.0
     sims[:, _SIM["variant_best"]] = _variant_best(keys, uk, un, ni, sims[:, _SIM["ratio"]], workers)
-    sims[:, _SIM["acronym"]] = (((q_len >= 3) & (q_c == ni.acronym_arr[un]))
-                                | ((n_len >= 3) & (n_c == keys.acronym[uk])))
+    sims[:, _SIM["acronym"]] = acronym_hit(q_c, q_len, keys.acronym[uk], n_c, n_len,
+                                           ni.acronym_arr[un])
     sims[:, _SIM["ocr_ratio"]] = _cpdist(keys.ocr_arr[uk].tolist(), ni.ocr_arr[un].tolist(),
                                          fuzz.ratio, workers) / 100.0
     sims[:, _SIM["distinct_ratio"]] = _cpdist(keys.distinct_arr[uk].tolist(),
@@ -272,6 +272,12 @@ def name_similarities(keys: _Keys, uk: np.ndarray, un: np.ndarray, ni: NameIndex
     sims[:, _SIM["explained"]] = explained
     sims[:, _SIM["cand_covered"]] = covered
     return sims, missing, extra
+
+
+def acronym_hit(q_compact, q_len, q_acronym, n_compact, n_len, n_acronym):  # noqa: ANN001, ANN201
+    """The ``acronym`` similarity, elementwise (arrays or scalars): the reported name (3+
+    characters, spaceless) is the RMI name's acronym, or the RMI name is the reported one's."""
+    return ((q_len >= 3) & (q_compact == n_acronym)) | ((n_len >= 3) & (n_compact == q_acronym))
 
 
 def _variant_best(keys: _Keys, uk: np.ndarray, un: np.ndarray, ni: NameIndex,

@@ -34,7 +34,7 @@ import numpy as np
 
 from smelter_match._resources import data_csv, data_lines
 from smelter_match.classify import ExactScores, Scorer, Thresholds
-from smelter_match.compare import FEATURES
+from smelter_match.compare import FEATURES, acronym_hit
 from smelter_match.normalize import GENERIC_WORDS, NormalizedName, normalize_country, normalize_name
 from smelter_match.results import removal_flags
 
@@ -287,9 +287,9 @@ def decide_exact(name_row: int, metal: str, metal_text: str, reported_cid: str |
     x[_COL["kind_current"]] = ni.kind_current[name_row]
     x[_COL["kind_former"]] = ni.kind_former[name_row]
     names = ni.fac_name_idx[ni.fac_name_ptr[f]:ni.fac_name_ptr[f + 1]]   # as compare: any name
-    x[_COL["acronym"]] = any((len(nn.compact) >= 3 and nn.compact == ni.acronym_arr[n])
-                             or (ni.compact_len[n] >= 3 and ni.compact_arr[n] == nn.acronym)
-                             for n in names)
+    x[_COL["acronym"]] = acronym_hit(nn.compact, len(nn.compact), nn.acronym, ni.compact_arr[names],
+                                     ni.compact_len[names], ni.acronym_arr[names]).any()
+    # exact_lookup settled only names whose reported country does not differ
     x[_COL["country_agree"]] = bool(country) and bool(ni.has_country[f])
     x[_COL["cid_agree"]] = bool(reported_cid) and reported_cid == cid
     flags = [*query_flags(metal, metal_text, reported_cid, cid_metals),
