@@ -243,3 +243,17 @@ def test_an_override_outranks_the_placeholder_rule(reference: Reference) -> None
     out = matcher.match_one("Unknown (Peru)", metal="Gold")
     assert (out.decision, out.cid) == ("match", "CID001153")
     assert "analyst_override" in out.flags
+
+
+def test_an_override_outranks_the_exact_lookup(reference: Reference) -> None:
+    """RMI's own name of one facility is settled by the first pass (no search); an analyst who
+    mapped that name elsewhere, or decided it is not a smelter, still gets the analyst's answer."""
+    name = "Abington Reldan Metals, LLC"
+    plain = Matcher(reference).match_one(name, metal="Gold")
+    assert (plain.decision, plain.cid, len(plain.candidates)) == ("match", "CID002708", 1)
+    ov = pd.DataFrame([_override(name, "CID002763")])
+    out = Matcher(reference, overrides=ov).match_one(name, metal="Gold")
+    assert (out.decision, out.cid) == ("match", "CID002763") and "analyst_override" in out.flags
+    ov = pd.DataFrame([_override(name, "", "not_a_smelter")])
+    out = Matcher(reference, overrides=ov).match_one(name, metal="Gold")
+    assert (out.decision, out.cid) == ("no_match", "") and "analyst_override" in out.flags
