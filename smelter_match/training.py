@@ -369,20 +369,22 @@ def calibrate(v: pd.DataFrame, pair: Scorer, smelter: Scorer,
     return Model(pair, smelter, bagged_thresholds(v, targets), exact=exact_scores(v)), v
 
 
-def exact_scores(v: pd.DataFrame) -> ExactScores:
-    """The probabilities of the first pass (:func:`~smelter_match.decide.exact_lookup`), from the
-    validation rows it settles: the share right among those that denote a facility, and the
-    share that denote one, each by Laplace's rule of succession ((k + 1) / (n + 2): never 0 or
-    1 from a finite sample)."""
+def exact_counts(v: pd.DataFrame) -> dict[str, int]:
+    """The validation rows the first pass (:func:`~smelter_match.decide.exact_lookup`) settles:
+    how many, how many of them denote a facility, how many of those it got right."""
     hit = v["first_pass"].to_numpy(bool)
-    facility = v["matchable"].to_numpy(bool)
-    right = v["correct"].to_numpy(bool)
+    facility = hit & v["matchable"].to_numpy(bool)
+    return {"settled": int(hit.sum()), "facilities": int(facility.sum()),
+            "right": int((facility & v["correct"].to_numpy(bool)).sum())}
 
-    def share(k: int, n: int) -> float:
-        return (k + 1) / (n + 2)
 
-    return ExactScores(share(int((right & hit & facility).sum()), int((hit & facility).sum())),
-                       share(int((hit & facility).sum()), int(hit.sum())))
+def exact_scores(v: pd.DataFrame) -> ExactScores:
+    """The probabilities of the first pass, from :func:`exact_counts`: the share right among
+    settled names that denote a facility, and the share of settled names that denote one, each
+    by Laplace's rule of succession ((k + 1) / (n + 2): never 0 or 1 from a finite sample)."""
+    n = exact_counts(v)
+    return ExactScores((n["right"] + 1) / (n["facilities"] + 2),
+                       (n["facilities"] + 1) / (n["settled"] + 2))
 
 
 # --------------------------------------------------------------------------------------------
@@ -515,10 +517,7 @@ def train(reference: Reference, labels: pd.DataFrame | None, out_path: str, *,
         "calibrated_on": "pooled out-of-fold validation queries (each CID-group fold scored by "
                          "heads fitted without its facilities) plus the gold rows of that fold",
         "validation_rows": int(len(scored)),
-        "exact_lookup_rows": {  # the validation rows the first pass settles (ExactScores)
-            "settled": int(scored["first_pass"].sum()),
-            "facilities": int((scored["first_pass"] & scored["matchable"]).sum()),
-            "right": int((scored["first_pass"] & scored["matchable"] & scored["correct"]).sum())},
+        "exact_lookup_rows": exact_counts(scored),   # what model.exact was measured on
     }
     model.save(out_path)
     return model
