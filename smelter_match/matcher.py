@@ -58,6 +58,19 @@ Query = tuple[str, str, str, str, str]   # (name, metal, metal_text, country_cod
 QUERY_CHUNK = 2048
 
 
+def _row_column(values: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """A result column over the distinct queries, typed as pandas infers it, ready to be taken
+    per row. Text is kept as Python strings even where pandas would store it in Arrow (pandas 3
+    with pyarrow installed): rows then share one string per distinct answer instead of each
+    holding its own bytes (a million rows of ``candidates`` text alone is ~150 MB in Arrow), and
+    the columns' dtype (``str``) no longer depends on whether pyarrow is installed."""
+    typed = pd.Series(values, copy=False)
+    dtype = typed.dtype
+    if isinstance(dtype, pd.StringDtype) and dtype.storage != "python":
+        typed = typed.astype(pd.StringDtype("python", na_value=dtype.na_value))
+    return typed.array
+
+
 @dataclass
 class Scored:
     """What the stages before the decision produced for a batch of distinct queries."""
@@ -147,7 +160,7 @@ class Matcher:
         out = df.copy()
         for c in RESULT_COLUMNS:
             target = c if c not in df.columns else RESULT_PREFIX + c
-            values = pd.Series(self._column(decided, c), copy=False).array.take(row_q)
+            values = _row_column(self._column(decided, c)).take(row_q)
             out.insert(out.shape[1], target, values, allow_duplicates=True)
         return out
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from _support import GOLD_DIR as GOLD
@@ -44,6 +45,21 @@ def test_match_keeps_rows_order_and_columns(matcher: Matcher) -> None:
     assert out["decision"].tolist()[1:3] == ["no_match", "no_match"]
     assert out.loc[10, "cid"] == out.loc[99, "cid"] == "CID000103"
 
+
+def test_result_text_is_one_python_string_per_distinct_answer(matcher: Matcher) -> None:
+    """Whatever pandas would store text in (object under pandas 2, Arrow under pandas 3 with
+    pyarrow), rows with the same answer share one Python string: a million-row result's memory
+    follows its distinct answers, and the columns' dtype does not depend on pyarrow."""
+    out = matcher.match(pd.DataFrame({"name": ["ATAkulche", "Bank of China"] * 3}))
+    for c in RESULT_COLUMNS:
+        dtype = out[c].dtype
+        if c in ("score", "smelter_score"):
+            assert dtype == "float64"
+            continue
+        assert dtype == np.dtype(object) or (
+            isinstance(dtype, pd.StringDtype) and dtype.storage == "python")
+        values = out[c].array
+        assert values[0] is values[2] is values[4], c
 
 def test_input_columns_named_like_results_are_never_overwritten(matcher: Matcher) -> None:
     # the user already has "cid" and "match_cid": both kept as given, the result is appended
