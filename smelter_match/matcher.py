@@ -131,6 +131,10 @@ class Matcher:
         Those are searched in order of their normalised name, a few thousand at a time, so that
         a name reported under several metals or countries is blocked and compared in one step
         (the answer of each query does not depend on which others share its step).
+
+        ``score`` and ``smelter_score`` are floats; the other result columns are text held as
+        Python strings (object under pandas 2, ``str`` with Python storage under pandas 3,
+        with or without pyarrow), one string object per distinct answer.
         """
         if not isinstance(df, pd.DataFrame):
             raise InputError("match() expects a pandas DataFrame")
