@@ -34,6 +34,9 @@ from smelter_match.query_features import QUERY_FEATURES
 MODEL_FORMAT = 2
 KINDS = ("logistic", "trees")
 _CHUNK = 512   # rows per vectorised walk of the forest (bounds each thread's memory to a few MB)
+#: The ``score`` under which a best candidate is not plausible, for a model file that does not
+#: say (trained before the threshold search chose it, see ``training.IMPLAUSIBLE_GRID``).
+IMPLAUSIBLE = 0.05
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -239,7 +242,8 @@ class Thresholds:
     smelter_match: float               # the smelter_score a match needs
     no_match: float                    # smelter_score < this -> no_match, whatever the name
     no_match_kind: float = 0.0         # ... < this, with a word of a non-smelter business
-    no_match_implausible: float = 0.0  # ... < this, with no plausible candidate
+    no_match_implausible: float = 0.0  # ... < this, with no plausible candidate:
+    implausible: float = IMPLAUSIBLE   # ... i.e. with score < this
 
 
 @dataclass(frozen=True)
@@ -298,7 +302,8 @@ class Model:
                        Scorer.from_dict(d["smelter"], QUERY_FEATURES, "smelter"),
                        Thresholds(float(t["match"]), float(t["smelter_match"]),
                                   float(t["no_match"]), float(t["no_match_kind"]),
-                                  float(t["no_match_implausible"])),
+                                  float(t["no_match_implausible"]),
+                                  float(t.get("implausible", IMPLAUSIBLE))),
                        dict(d.get("metadata", {})),
                        ExactScores(float(d["exact"]["score"]), float(d["exact"]["smelter_score"]))
                        if "exact" in d else None)

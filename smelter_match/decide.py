@@ -42,8 +42,6 @@ if TYPE_CHECKING:
     from smelter_match.index import NameIndex
 
 _COL = {f: j for j, f in enumerate(FEATURES)}
-#: Below this pair probability the best candidate is not a plausible answer at all.
-IMPLAUSIBLE = 0.05
 #: With no metal reported, a runner-up of another metal this close to the best is reviewed.
 SEVERAL_METALS_MARGIN = 0.05
 
@@ -168,12 +166,13 @@ def no_match_evidence(smelter_score: float, score: float, nonsmelter_kind: str,
     ``kind``: the name carries a word of a business that is not a smelter (bank, trader, solder
     maker ...) that its best candidate does not explain, and ``smelter_score`` is below the
     ``no_match_kind`` threshold; ``implausible``: even its best candidate is implausible (``score``
-    below 0.05) and ``smelter_score`` is below ``no_match_implausible``; ``model``: whatever the
+    below the model's ``implausible`` bound, 0.05 or 0.1, chosen with the thresholds) and
+    ``smelter_score`` is below ``no_match_implausible``; ``model``: whatever the
     name, ``smelter_score`` is below ``no_match``.
     """
     if nonsmelter_kind and smelter_score < thresholds.no_match_kind:
         return "kind"
-    if score < IMPLAUSIBLE and smelter_score < thresholds.no_match_implausible:
+    if score < thresholds.implausible and smelter_score < thresholds.no_match_implausible:
         return "implausible"
     if smelter_score < thresholds.no_match:
         return "model"

@@ -41,7 +41,6 @@ from smelter_match.classify import (
 )
 from smelter_match.compare import FEATURES
 from smelter_match.decide import (
-    IMPLAUSIBLE,
     ambiguous,
     close_runner_up_of_another_metal,
     contradicts,
@@ -94,6 +93,14 @@ class Targets:
     auto_match_precision: float = 0.997
     no_match_precision: float = 0.995
     matchable_no_match: float = 0.004
+
+
+#: The ``score`` bounds the threshold search may choose as "no plausible candidate"
+#: (:attr:`Thresholds.implausible`): a best candidate right at most one time in ten, were the name
+#: a facility, is not a plausible answer; above that the row is reviewed ("perhaps X"). Bounds up
+#: to 0.25 sent more non-facilities to no_match held out, but also damaged facility names
+#: (acronyms, dropped words, OCR damage) that the 0.1 cap keeps in review (``MODEL_CARD.md``).
+IMPLAUSIBLE_GRID = (0.05, 0.1)
 
 
 # --------------------------------------------------------------------------------------------
@@ -271,7 +278,8 @@ def _candidates(values: np.ndarray, n: int = 24) -> np.ndarray:
     return np.unique(np.round(np.r_[0.0, q, 0.5 if len(values) else 0.0], 4))
 
 
-def choose_thresholds(v: pd.DataFrame, targets: Targets = Targets()) -> Thresholds:
+def choose_thresholds(v: pd.DataFrame, targets: Targets = Targets(),
+                      implausible: tuple[float, ...] = IMPLAUSIBLE_GRID) -> Thresholds:
     """Decision thresholds from calibrated validation scores (columns score, smelter, matchable,
     correct, blocked, kind_word and, optionally, sure). The rules of the decision apply as they
     will in use: ``blocked`` rows are never matched automatically, ``sure`` rows (exact hits)
@@ -279,10 +287,11 @@ def choose_thresholds(v: pd.DataFrame, targets: Targets = Targets()) -> Threshol
 
     no_match: the three evidence bands of :func:`smelter_match.decide.no_match_evidence` (a word
     of a non-smelter business, no plausible candidate, or the smelter score alone), each at most
-    0.5, chosen together to send the most rows without a right CID to no_match while at most
-    ``matchable_no_match`` of the facilities go there and ``no_match_precision`` holds. match:
-    the (match, smelter_match) pair, neither below 0.5, that auto-matches the most of the other
-    rows at ``auto_match_precision``.
+    0.5, and the ``score`` under which the best candidate is not plausible (one of
+    ``implausible``), chosen together to send the most rows without a right CID to no_match
+    while at most ``matchable_no_match`` of the facilities go there and ``no_match_precision``
+    holds (ties: the lowest thresholds). match: the (match, smelter_match) pair, neither below
+    0.5, that auto-matches the most of the other rows at ``auto_match_precision``.
     """
     p, s = v["score"].to_numpy(), v["smelter"].to_numpy()
     m, c = v["matchable"].to_numpy(bool), v["correct"].to_numpy(bool)
@@ -290,21 +299,32 @@ def choose_thresholds(v: pd.DataFrame, targets: Targets = Targets()) -> Threshol
     sure = v["sure"].to_numpy(bool) if "sure" in v else np.zeros(len(v), dtype=bool)
     free = ~v["blocked"].to_numpy(bool)
     kind = v["kind_word"].to_numpy(bool) & ~sure
-    weak = (p < IMPLAUSIBLE) & ~sure
     s_nm = np.where(sure, np.inf, s)    # an exact hit is never no_match
     budget = targets.matchable_no_match * max(m.sum(), 1)
-    best_nm = (-1, 0.0, 0.0, 0.0)
+    weak_by_bound = [(tp, (p < tp) & ~sure) for tp in sorted(implausible)]
+    best_nm = (-1, 0.0, 0.0, 0.0, min(implausible))
     for tn in _candidates(s):
         base = s_nm < tn
         for tk in _candidates(s[kind]):
             with_kind = base | (kind & (s < tk))
-            for ti in _candidates(s[weak]):
-                nm = with_kind | (weak & (s < ti))
-                lost, got = int((m & nm).sum()), int((~m & nm).sum())
-                if lost <= budget and (not nm.any() or got / nm.sum() >= targets.no_match_precision) \
-                        and got > best_nm[0]:
-                    best_nm = (got, float(tn), float(max(tk, tn)), float(max(ti, tn)))
-    _, tn, tk, ti = best_nm
+            lost0, got0 = int((m & with_kind).sum()), int((~m & with_kind).sum())
+            for tp, weak in weak_by_bound:
+                ti = _candidates(s[weak])
+                # rows the "implausible" band adds, counted for every ti at once
+                extra = weak & ~with_kind
+                add = np.searchsorted(np.sort(s[extra & m]), ti, side="left")
+                add_got = np.searchsorted(np.sort(s[extra & ~m]), ti, side="left")
+                lost, got = lost0 + add, got0 + add_got
+                total = lost + got
+                ok = (lost <= budget) & ((total == 0) |
+                                            (got / np.maximum(total, 1) >= targets.no_match_precision))
+                if ok.any():
+                    i = int(np.argmax(np.where(ok, got, -1)))
+                    if got[i] > best_nm[0]:
+                        best_nm = (int(got[i]), float(tn), float(max(tk, tn)),
+                                   float(max(ti[i], tn)), float(tp))
+    _, tn, tk, ti, tp = best_nm
+    weak = (p < tp) & ~sure
     decided_nm = (s_nm < tn) | (kind & (s < tk)) | (weak & (s < ti))
     best = (0, 1.0, 1.0)
     grid_p = np.unique(np.round(np.r_[np.quantile(p, np.linspace(0, 1, 101)), 0.5], 4))
@@ -318,7 +338,7 @@ def choose_thresholds(v: pd.DataFrame, targets: Targets = Targets()) -> Threshol
                     best = (n, float(tm), float(ts))
                 break
     return Thresholds(match=best[1], smelter_match=best[2], no_match=tn, no_match_kind=tk,
-                      no_match_implausible=ti)
+                      no_match_implausible=ti, implausible=tp)
 
 
 #: Bootstrap resamples whose thresholds :func:`bagged_thresholds` takes the median of.
@@ -326,7 +346,8 @@ THRESHOLD_ROUNDS = 15
 
 
 def bagged_thresholds(v: pd.DataFrame, targets: Targets = Targets(),
-                      rounds: int = THRESHOLD_ROUNDS, seed: int = SEED) -> Thresholds:
+                      rounds: int = THRESHOLD_ROUNDS, seed: int = SEED,
+                      implausible: tuple[float, ...] = IMPLAUSIBLE_GRID) -> Thresholds:
     """:func:`choose_thresholds` on ``rounds`` bootstrap resamples of the validation rows, drawn
     by whole ``group`` (a facility's rows, or one non-smelter name's, go in or out together);
     each threshold is the median over the resamples.
@@ -338,16 +359,25 @@ def bagged_thresholds(v: pd.DataFrame, targets: Targets = Targets(),
     on one half, measure on the other) the match threshold varied half as much between splits
     (standard deviation 0.046 -> 0.018), with a point more decided automatically and as many
     right (99.57% -> 99.53%).
+
+    The "no plausible candidate" band has two bounds that trade against each other (a wider
+    ``score`` bound goes with a lower ``smelter_score`` bound): their medians taken apart could
+    make a band wider than any resample chose. So the ``score`` bound is settled first (median of
+    the resamples' choices from ``implausible``), then every other threshold is chosen again on
+    the same resamples with that bound fixed.
     """
     members = list(v.groupby("group", sort=True).indices.values())   # row positions per group
     rng = np.random.default_rng(seed)
-    chosen = []
-    for _ in range(rounds):
-        pick = rng.integers(0, len(members), len(members))
-        rows = np.concatenate([members[g] for g in pick])
-        chosen.append(choose_thresholds(v.iloc[rows], targets))
-    return Thresholds(**{f.name: float(np.median([getattr(t, f.name) for t in chosen]))
-                         for f in fields(Thresholds)})
+    samples = [np.concatenate([members[g] for g in rng.integers(0, len(members), len(members))])
+               for _ in range(rounds)]
+
+    def median(grid: tuple[float, ...]) -> Thresholds:
+        chosen = [choose_thresholds(v.iloc[rows], targets, grid) for rows in samples]
+        return Thresholds(**{f.name: float(np.median([getattr(t, f.name) for t in chosen]))
+                             for f in fields(Thresholds)})
+
+    first = median(tuple(implausible))
+    return first if len(implausible) == 1 else median((first.implausible,))
 
 
 def calibrate(v: pd.DataFrame, pair: Scorer, smelter: Scorer,

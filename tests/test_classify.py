@@ -25,11 +25,14 @@ def test_shipped_model_roundtrip_and_bad_files(tmp_path: Path) -> None:
     assert np.allclose(m.smelter.proba(q), again.smelter.proba(q))
     assert "pickle" not in p.read_text()
     assert again.exact == m.exact and m.exact is not None and 0.99 < m.exact.score < 1
-    # a model saved before the exact lookup had probabilities loads with the lookup off
+    assert again.thresholds == m.thresholds
+    # a model saved before the exact lookup had probabilities loads with the lookup off, and
+    # one saved before the "no plausible candidate" bound was learned keeps the old fixed one
     d = m.to_dict()
-    del d["exact"]
+    del d["exact"], d["thresholds"]["implausible"]
     p.write_text(json.dumps(d))
     assert Model.load(p).exact is None
+    assert Model.load(p).thresholds.implausible == 0.05
     for text, match in (('{"format": 99}', "format 99"), ("not json", "not JSON"),
                         ('{"format": 2}', "malformed")):
         p.write_text(text)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -71,13 +73,13 @@ FAC = {"cid": np.array(["CID000001", "CID000002"], dtype=object),
 
 def _decide(score: float, smelter: float, kind: str = "", ambiguous: bool = False,  # noqa: ANN202
             same_key: bool = False, metal: str | None = "Gold", country_disagree: bool = False,
-            reported_cid: str | None = None):
+            reported_cid: str | None = None, thresholds: Thresholds = T):
     X = np.zeros((2, len(FEATURES)))
     X[:, FEATURES.index("ambiguous_name")] = ambiguous
     X[:, FEATURES.index("country_disagree")] = country_disagree
     return decide(metal, metal or "", reported_cid, np.array([0, 1]), np.array([], dtype=int),
                   np.array([0, 1]), np.array([score, 0.01]), X, FAC,
-                  {"CID000001": ["Gold"], "CID000002": ["Gold"]}, smelter, kind, T,
+                  {"CID000001": ["Gold"], "CID000002": ["Gold"]}, smelter, kind, thresholds,
                   same_key=np.array([same_key, False]))
 
 
@@ -103,6 +105,17 @@ def test_no_match_needs_positive_evidence_and_names_it() -> None:
     assert _decide(0.01, 0.2).reason == "no plausible candidate"
     assert _decide(0.5, 0.01).reason == "not an RMI facility (closest: Alpha Refinery)"
     assert _decide(0.7, 0.2).decision == "review"   # low-ish smelter score alone is not enough
+
+
+def test_how_implausible_a_candidate_must_be_comes_from_the_model() -> None:
+    """The "no plausible candidate" band: ``score`` below the model's ``implausible`` bound
+    (chosen with the thresholds) and ``smelter_score`` below ``no_match_implausible``."""
+    wider = replace(T, implausible=0.15)
+    assert _decide(0.1, 0.2).decision == "review"            # default bound 0.05
+    d = _decide(0.1, 0.2, thresholds=wider)
+    assert (d.decision, d.reason) == ("no_match", "no plausible candidate")
+    assert _decide(0.1, 0.35, thresholds=wider).decision == "review"   # smelter_score too high
+    assert _decide(0.2, 0.2, thresholds=wider).decision == "review"    # candidate plausible
 
 
 def test_an_ambiguous_name_is_reviewed() -> None:

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from smelter_match.training import (
+    IMPLAUSIBLE_GRID,
     Targets,
     Trainer,
     bagged_thresholds,
@@ -30,13 +31,34 @@ def test_thresholds_meet_their_targets_on_validation() -> None:
     v = _validation()
     t = choose_thresholds(v, Targets(0.995, 0.995, 0.004))
     m, c = v["matchable"], v["correct"]
-    s, kind, weak = v["smelter"], v["kind_word"], v["score"] < 0.05
+    s, kind, weak = v["smelter"], v["kind_word"], v["score"] < t.implausible
     nm = (s < t.no_match) | (kind & (s < t.no_match_kind)) | (weak & (s < t.no_match_implausible))
     assert (m & nm).sum() <= 0.004 * m.sum()
     assert (~m & nm).sum() >= 0.995 * nm.sum()
     auto = (v["score"] >= t.match) & (v["smelter"] >= t.smelter_match) & ~nm
     assert (m & c & auto).sum() / auto.sum() >= 0.995
     assert t.no_match <= 0.5 <= t.match and t.smelter_match >= 0.5
+
+
+def test_the_search_learns_how_implausible_a_candidate_must_be() -> None:
+    """Names that are not facilities whose best candidate scores 0.05-0.1 with a low smelter score
+    are sent to no_match by widening the "no plausible candidate" bound, when facilities do not
+    lie there; the bound stays within the searched grid, and at its fixed 0.05 they are not."""
+    v = _validation(seed=3)
+    strays = ~v["matchable"] & (np.arange(len(v)) % 2 == 0)
+    v.loc[strays, ["score", "smelter"]] = 0.08, 0.45
+    # facilities with as low a smelter score but a plausible candidate: no band on the smelter
+    # score alone can take the strays without them
+    doubted = v["matchable"] & (np.arange(len(v)) % 10 == 1)
+    v.loc[doubted, ["score", "smelter"]] = 0.9, 0.42
+    t = choose_thresholds(v, Targets(0.995, 0.995, 0.004))
+    assert 0.08 < t.implausible <= max(IMPLAUSIBLE_GRID)
+    p, s = v["score"], v["smelter"]
+    sent = (p < t.implausible) & (s < t.no_match_implausible)
+    assert sent[strays].all()
+    fixed = choose_thresholds(v, Targets(0.995, 0.995, 0.004), implausible=(0.05,))
+    assert fixed.implausible == 0.05
+    assert not ((p < 0.05) & (s < fixed.no_match_implausible))[strays].any()
 
 
 def test_blocked_rows_never_count_as_automatic() -> None:
@@ -113,3 +135,6 @@ def test_bagged_thresholds_are_deterministic_and_near_the_plain_choice() -> None
     for field in ("match", "smelter_match", "no_match"):
         assert abs(getattr(t, field) - getattr(plain, field)) < 0.2
     assert t.no_match <= 0.5 <= t.match and t.smelter_match >= 0.5
+    # the "no plausible candidate" score bound is settled first, the rest chosen given it
+    assert t.implausible in IMPLAUSIBLE_GRID
+    assert t == bagged_thresholds(v, rounds=5, seed=7, implausible=(t.implausible,))
