@@ -27,8 +27,8 @@ Throughput: each Python worker decides every distinct (name, metal, country, rep
 partitions once. A popular name that sits in every partition is therefore decided once per worker;
 for large inputs with much repetition, ``df.repartition(n, name, metal, country)`` before the call
 puts each distinct query in one partition. On the 100k-row benchmark workload with two workers
-that saved 17% of the Python workers' CPU and of the wall time in the committed run (13-17% of
-the CPU, 10-40% of the wall time across runs); the saving grows with the number of partitions a
+that saved 18% of the Python workers' CPU and 20% of the wall time in the committed run (13-18%
+of the CPU, 10-40% of the wall time across runs); the saving grows with the number of partitions a
 popular name would otherwise be spread over.
 
 The output schema is the input schema followed by :data:`~smelter_match.results.RESULT_COLUMNS`
