@@ -138,3 +138,33 @@ def test_bagged_thresholds_are_deterministic_and_near_the_plain_choice() -> None
     # the "no plausible candidate" score bound is settled first, the rest chosen given it
     assert t.implausible in IMPLAUSIBLE_GRID
     assert t == bagged_thresholds(v, rounds=5, seed=7, implausible=(t.implausible,))
+
+
+def test_the_train_command_writes_a_deterministic_model_that_matches(
+        rmi_exports_dir, tmp_path, capsys) -> None:  # noqa: ANN001
+    """``smelter-match train`` end to end (logistic heads, 3 folds, RMI's exports, no gold: a few
+    seconds): the file it writes loads, matches a drop-down name, states every decision band,
+    and a second run writes the same bytes."""
+    from smelter_match import Matcher, cli, load_reference
+    from smelter_match.classify import Model
+
+    def train(out: str) -> int:
+        return cli.main(["train", "-r", str(rmi_exports_dir), "--no-gold", "--kind", "logistic",
+                         "--folds", "3", "-o", out])
+
+    first, second = tmp_path / "a.json", tmp_path / "b.json"
+    assert train(str(first)) == 0
+    said = capsys.readouterr().out
+    assert f"model written to {first}" in said
+    assert "with a word of a non-smelter business" in said
+    assert "with no plausible candidate (score <" in said
+    model = Model.load(first)
+    assert model.pair.kind == model.smelter.kind == "logistic"
+    assert model.thresholds.implausible in IMPLAUSIBLE_GRID and model.exact is not None
+    r = Matcher(load_reference(rmi_exports_dir), model).match_one(
+        "Atasay Kuyumculuk Sanayi Ve Ticaret A.S.", metal="Gold")
+    assert (r.decision, r.cid) == ("match", "CID000103")
+    assert train(str(second)) == 0
+    assert first.read_bytes() == second.read_bytes()
+    assert cli.main(["train", "-r", str(rmi_exports_dir), "--folds", "2",
+                     "-o", str(tmp_path / "d.json")]) == 2
