@@ -10,9 +10,10 @@ probability that it denotes one at all (:mod:`smelter_match.classify`). The rule
   together with a word of a business that is not a smelter ("not a smelter (bank)"), or with no
   plausible candidate ("no plausible candidate"), or a very low ``smelter_score`` alone ("not an
   RMI facility (closest: X)"); "no candidate facility" when nothing of the metal comes close;
-- ``match`` when the name is exactly an RMI name of one facility of the reported metal with
-  nothing against it (:func:`exact_hit`: no other facility of the metal has that name, the
-  country does not differ, no reported CID points elsewhere), whatever the scores: most such
+- ``match`` when the name is exactly an RMI name of one facility of the reported metal (of one
+  facility of any metal when no metal is reported) with nothing against it (:func:`exact_hit`:
+  no other facility of the metal has that name, the country does not differ, no reported CID
+  points elsewhere), whatever the scores: most such
   names are settled before any search by :func:`exact_lookup` (the first pass, no comparison and
   no head; :func:`decide_exact` gives them the lookup's measured probabilities); or when the
   best candidate is confidently right (``score`` >= the ``match`` threshold) and the name is
@@ -238,15 +239,22 @@ def contradicts(reported_cid: str | None, cid: str, cid_metals: dict[str, list[s
     return bool(reported_cid) and reported_cid != cid and reported_cid in cid_metals
 
 
-def exact_hit(metal: str | None, same_key: bool, x: np.ndarray, contradicted: bool) -> bool:
-    """The name is exactly an RMI name of its best candidate, a facility of the reported metal,
-    and nothing speaks against it: the name is that facility's alone (not shared with another
-    facility of the metal), the reported country does not differ and no reported CID points
-    elsewhere. RMI's own name for the metal is decided ``match`` whatever the scores: the heads
-    can score such a hit under the match threshold ("Hunan Chenzhou Mining Co., Ltd." under
-    tungsten: 0.935), and no feature can make a name more certainly that facility's."""
-    return bool(metal and same_key and not x[_COL["ambiguous_name"]]
-                and not x[_COL["country_disagree"]] and not contradicted)
+def exact_hit(metal: str | None, rows: np.ndarray, same_key: np.ndarray | None, X: np.ndarray,
+              contradicted: bool) -> bool:
+    """The name is exactly an RMI name of its best candidate (``rows[0]``), a facility of the
+    reported metal, and nothing speaks against it: the name is that facility's alone (not shared
+    with another facility of the metal; with no metal reported, with no other candidate of any
+    metal), the reported country does not differ and no reported CID points elsewhere. RMI's own
+    name of one facility is decided ``match`` whatever the scores: the heads can score such a hit
+    under the match threshold ("Hunan Chenzhou Mining Co., Ltd." under tungsten: 0.935), and no
+    feature can make a name more certainly that facility's. With no metal reported the name
+    itself says which metal: RMI lists it under one facility only."""
+    if not len(rows) or same_key is None or not same_key[rows[0]]:
+        return False
+    x = X[rows[0]]
+    if x[_COL["ambiguous_name"]] or x[_COL["country_disagree"]] or contradicted:
+        return False
+    return bool(metal) or not same_key[rows[1:]].any()
 
 
 def exact_lookup(metal: str | None, reported_cid: str | None, country: str,
@@ -255,12 +263,11 @@ def exact_lookup(metal: str | None, reported_cid: str | None, country: str,
     index alone, before any search, or ``None`` (the query goes through the full search).
 
     It applies when the name is exactly (same normalised key) an RMI name of one facility of the
-    reported metal and nothing speaks against it: the reported country does not differ and no
-    reported CID points elsewhere. The full search decides such a name ``match`` as well,
+    reported metal (of any metal when none is reported: then no facility of another metal may
+    have the name either) and nothing speaks against it: the reported country does not differ
+    and no reported CID points elsewhere. The full search decides such a name ``match`` as well,
     whatever the scores (checked in ``tests/test_decide.py`` against the full path)."""
-    if not metal:
-        return None
-    r = ni.sole_name(nn.key, metal)
+    r = ni.sole_name(nn.key, metal or None)
     if r is None or ni.ambiguous_arr[r]:
         return None
     f = int(ni.fac[r])
@@ -393,7 +400,7 @@ def decide(
     f, p, x = fac_rows[best], float(scores[best]), X[best]
     name = fac["standard_name"][f]
     contradicted = contradicts(reported_cid, fac["cid"][f], cid_metals)
-    sure = exact_hit(metal, same_key is not None and bool(same_key[best]), x, contradicted)
+    sure = exact_hit(metal, rows, same_key, X, contradicted)
     evidence = "" if sure else no_match_evidence(s, p, nonsmelter_kind, thresholds)
     if evidence:
         reason = {"kind": f"not a smelter ({nonsmelter_kind})",
@@ -404,8 +411,8 @@ def decide(
         else "review"
     if decision == "match" and ambiguous(X, rows):
         decision = "review"   # RMI gives this name to several facilities: the name cannot decide
-    if decision == "match" and several_metals(metal, rows, fac_rows, scores, fac["metal"],
-                                                 same_key):
+    if decision == "match" and not sure and several_metals(metal, rows, fac_rows, scores,
+                                                           fac["metal"], same_key):
         decision = "review"
         flags.append("several_metals")
     flags += removal_flags(fac["removed"][f], fac["successors"][f])

@@ -216,6 +216,7 @@ class NameIndex:
         self.by_key: dict[tuple[str, str], list[int]] = defaultdict(list)
         for i, (n, metal) in enumerate(zip(self.norm, self.metal)):
             self.by_key[(n.key, metal)].append(i)
+        self.metals = sorted(set(self.metal))
         self.by_exact: dict[str, set[int]] = defaultdict(set)
         for i, n in enumerate(self.norm):
             for v in (*n.variants, n.compact):
@@ -295,10 +296,14 @@ class NameIndex:
         self.ocr_arr = np.array([ocr_fold(n.compact) for n in norm], dtype=object)
         self.distinct_arr = np.array([distinct_text(n) for n in norm], dtype=object)
 
-    def sole_name(self, key: str, metal: str) -> int | None:
-        """The first name row with normalised ``key`` among the names of ``metal``, if all such
-        names belong to one facility (None when none does, or several facilities share it)."""
-        rows = self.by_key.get((key, metal))
+    def sole_name(self, key: str, metal: str | None) -> int | None:
+        """The first name row with normalised ``key`` among the names of ``metal`` (of every
+        metal when ``metal`` is None), if all such names belong to one facility (None when none
+        does, or several facilities share it)."""
+        if metal:
+            rows = self.by_key.get((key, metal), [])
+        else:
+            rows = sorted(r for m in self.metals for r in self.by_key.get((key, m), ()))
         if not rows or any(self.fac[r] != self.fac[rows[0]] for r in rows[1:]):
             return None
         return rows[0]

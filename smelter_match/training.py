@@ -251,7 +251,7 @@ def query_scores(d: Data, pair: Scorer, smelter: Scorer) -> pd.DataFrame:
         other_metal.append(len(rows) > 1 and fac_metal[rows[1]] != fac_metal[rows[0]])
         correct.append(bool(len(rows)) and fac_cid[rows[0]] in d.acceptable[i])
         sure.append(bool(len(rows)) and exact_hit(
-            q[1] or None, bool(sc.same_key[rows[0]]), d.X[rows[0]],
+            q[1] or None, rows, sc.same_key, d.X,
             contradicts(q[4] or None, fac_cid[rows[0]], cid_metals)))
     index = d.matcher.index
     first_pass = [exact_lookup(q[1], q[4], q[3], nn, index, cid_metals) is not None
@@ -389,11 +389,12 @@ def calibrate(v: pd.DataFrame, pair: Scorer, smelter: Scorer,
                                           v["matchable"].to_numpy().astype(int))
     (a, b), (c, d) = pair.calibration, smelter.calibration
     v = v.assign(score=_sigmoid(a * v["pair_raw"] + b), smelter=_sigmoid(c * v["smelter_raw"] + d))
-    # the decision's several-metals rule (decide.several_metals), on calibrated scores
+    # the decision's several-metals rule (decide.several_metals), on calibrated scores; an
+    # exact hit is exempt from it
     runner_up = _sigmoid(a * v["second_raw"].to_numpy() + b)
     several = close_runner_up_of_another_metal(
         v["no_metal"].to_numpy(bool), v["second_other_metal"].to_numpy(bool),
-        v["score"].to_numpy(), runner_up)
+        v["score"].to_numpy(), runner_up) & ~v["sure"].to_numpy(bool)
     v = v.assign(blocked=v["blocked"].to_numpy(bool) | several)
     v = v[~v["prejudged"]]   # empty names and placeholder texts are decided before any model
     return Model(pair, smelter, bagged_thresholds(v, targets), exact=exact_scores(v)), v

@@ -163,11 +163,33 @@ def test_an_exact_rmi_name_of_the_metal_is_a_match_whatever_the_scores() -> None
     ordinary rule."""
     d = _decide(0.6, 0.05, kind="bank", same_key=True)
     assert (d.decision, d.cid) == ("match", "CID000001")
-    for against in ({"ambiguous": True}, {"metal": None}, {"country_disagree": True},
+    for against in ({"ambiguous": True}, {"country_disagree": True},
                     {"reported_cid": "CID000002"}):
         d = _decide(0.6, 0.95, same_key=True, **against)
         assert d.decision == "review", against
     assert _decide(0.6, 0.95).decision == "review"   # a name that is not exactly an RMI name
+
+
+def test_with_no_metal_an_rmi_name_of_one_facility_of_any_metal_is_a_match() -> None:
+    """No metal reported: the name says which facility when RMI gives it to that facility
+    alone, whatever the scores and however close a runner-up of another metal; a name that
+    another facility (of any metal) has too keeps the ordinary rule."""
+    fac = {**FAC, "metal": np.array(["Gold", "Tin"], dtype=object)}
+    X = np.zeros((2, len(FEATURES)))
+    cid_metals = {"CID000001": ["Gold"], "CID000002": ["Tin"]}
+
+    def no_metal(scores: tuple[float, float], same_key: tuple[bool, bool],  # noqa: ANN202
+                 smelter: float = 0.05, kind: str = "bank"):
+        return decide(None, "", None, np.array([0, 1]), np.array([], dtype=int),
+                      np.array([0, 1]), np.array(scores), X, fac, cid_metals, smelter, kind, T,
+                      same_key=np.array(same_key))
+    for scores in ((0.6, 0.01), (0.99, 0.98)):
+        d = no_metal(scores, (True, False))
+        assert (d.decision, d.cid, d.metal) == ("match", "CID000001", "Gold"), scores
+        assert "several_metals" not in d.flags and "metal_missing" in d.flags
+    d = no_metal((0.99, 0.01), (True, True), smelter=0.99, kind="")   # Tin's name too
+    assert d.decision == "review" and "several_metals" in d.flags
+    assert _decide(0.6, 0.95, metal=None).decision == "review"   # not exactly an RMI name
 
 
 def test_exact_standard_names_are_matched_through_the_matcher(matcher: Matcher,
@@ -183,7 +205,8 @@ def test_exact_standard_names_are_matched_through_the_matcher(matcher: Matcher,
 
 def _first_pass_queries(reference) -> pd.DataFrame:
     """Every 7th RMI name under its facility's metal, with the facility's country, another
-    country, no country, its own CID, another facility's CID; and the same names damaged."""
+    country, no country, its own CID, another facility's CID; the same names damaged; with no
+    metal (with the country, and with another facility's CID)."""
     fac = reference.facilities.set_index(["cid", "metal"])
     names = reference.names.iloc[::7]
     countries = fac["country"].reindex(list(zip(names["cid"], names["metal"]))).fillna("")
@@ -192,7 +215,8 @@ def _first_pass_queries(reference) -> pd.DataFrame:
     for i, (name, metal, country) in enumerate(zip(names["name"], names["metal"], countries)):
         rows += [(name, metal, country, ""), (name, metal, "", ""), (name, metal, "Peru", ""),
                  (name, metal, country, cids[i]), (name, metal, country, cids[i - 1]),
-                 (name.upper() + " Ltd", metal, country, ""), (name[:-1], metal, "", "")]
+                 (name.upper() + " Ltd", metal, country, ""), (name[:-1], metal, "", ""),
+                 (name, "", country, ""), (name, "", "", cids[i - 1])]
     return pd.DataFrame(rows, columns=["name", "metal", "country", "reported"])
 
 
@@ -232,12 +256,23 @@ def test_the_first_pass_stands_aside_when_anything_speaks_against_the_name(
     elsewhere = next(c for c in cid_metals if c != cid)
     other_metal = next(m for m in ("Gold", "Tin", "Tantalum", "Tungsten")
                        if (nn.key, m) not in ni.by_key)
-    for against in ((None, "", ""), (other_metal, "", ""), (metal, elsewhere, ""),
-                    (metal, "", "ZZ")):
+    for against in ((other_metal, "", ""), (metal, elsewhere, ""), (metal, "", "ZZ"),
+                    (None, elsewhere, "")):
         assert exact_lookup(*against, nn, ni, cid_metals) is None, against
     shared = names[names["ambiguous"].astype(bool)].iloc[0]
     assert exact_lookup(shared["metal"], "", "", normalize_name(shared["name"]), ni,
                         cid_metals) is None
+    # with no metal reported the name must be one facility's under every metal: "own" is (the
+    # first name of one facility of one metal), a name under two metals is not
+    assert all((nn.key, m) not in ni.by_key for m in ni.metals if m != metal)
+    assert exact_lookup(None, "", "", nn, ni, cid_metals) == r
+    keys = names.assign(key=[normalize_name(n).key for n in names["name"]])
+    metals_of = keys.groupby("key")["metal"].nunique()
+    two = keys[keys["key"].map(metals_of).gt(1) & ~keys["ambiguous"].astype(bool)
+               & keys["key"].ne("")].iloc[0]
+    nn2 = normalize_name(two["name"])
+    assert exact_lookup(two["metal"], "", "", nn2, ni, cid_metals) is not None
+    assert exact_lookup(None, "", "", nn2, ni, cid_metals) is None
 
 
 def test_a_reason_says_exact_only_for_a_name_rmi_lists(matcher: Matcher) -> None:
