@@ -118,6 +118,7 @@ def test_csv_very_long_cell(tmp_path: Path) -> None:
         ("reported_name", "name"),
         ("Metal (*)", "metal"),
         ("METAL", "metal"),
+        ("reported_metal", "metal"),
         ("Smelter Country", "country"),
         ("country_location", "country"),
         ("reported_country", "country"),
@@ -126,6 +127,7 @@ def test_csv_very_long_cell(tmp_path: Path) -> None:
         ("CID", "cid"),
         ("smelter_id", "cid"),
         ("Smelter Identification", "cid"),
+        ("reported_cid", "cid"),
     ],
 )
 def test_find_columns_synonyms(header: str, role: str) -> None:
