@@ -262,8 +262,8 @@ def test_the_first_pass_stands_aside_when_anything_speaks_against_the_name(
     shared = names[names["ambiguous"].astype(bool)].iloc[0]
     assert exact_lookup(shared["metal"], "", "", normalize_name(shared["name"]), ni,
                         cid_metals) is None
-    # with no metal reported the name must be one facility's under every metal: "own" is (the
-    # first name of one facility of one metal), a name under two metals is not
+    # with no metal reported the name must be one facility's across every metal: "own" (a name
+    # of one facility, under its metal only) is settled, a name listed under two metals is not
     assert all((nn.key, m) not in ni.by_key for m in ni.metals if m != metal)
     assert exact_lookup(None, "", "", nn, ni, cid_metals) == r
     keys = names.assign(key=[normalize_name(n).key for n in names["name"]])
