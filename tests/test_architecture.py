@@ -98,6 +98,18 @@ def test_every_stage_has_its_test_file() -> None:
     assert not missing, f"no tests/test_<module>.py for: {missing}"
 
 
+def test_the_readme_code_map_names_every_module() -> None:
+    """The README's code map is kept true to the package: every module file is in it."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    code_map = readme.split("## Code map", 1)[1].split("\n## ", 1)[0]
+    files = {str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("*.py")
+             if p.parent.name != "cli" and p.name not in ("__init__.py", "__main__.py")}
+    missing = sorted(f for f in files if f"`{f}`" not in code_map
+                     and f"`{Path(f).name}`" not in code_map)
+    assert not missing, f"modules missing from the README's code map: {missing}"
+    assert "`cli/`" in code_map
+
+
 def test_the_check_sees_a_cycle(tmp_path: Path) -> None:
     """The import reader itself: a lazy import inside a function is an edge."""
     a, b = tmp_path / "a.py", tmp_path / "b.py"
