@@ -203,6 +203,26 @@ def test_exact_standard_names_are_matched_through_the_matcher(matcher: Matcher,
         assert (r.decision, r.cid) == ("match", cid), (name, metal, r.reason)
 
 
+def test_with_no_metal_a_name_of_one_facility_is_matched_through_the_matcher(
+        matcher: Matcher, full_reference) -> None:
+    """Standard names RMI gives to one facility across every metal are matched without a metal
+    (Data I/O's list reports none for most rows); a name listed under two metals is reviewed."""
+    names = full_reference.names.assign(
+        key=[normalize_name(n).key for n in full_reference.names["name"]])
+    facilities = names.groupby("key")[["cid", "metal"]].apply(
+        lambda g: len(set(zip(g["cid"], g["metal"]))))
+    own = names[(names["kind"] == "current_standard_name")
+                & names["key"].map(facilities).eq(1)].iloc[::30]
+    assert len(own) > 10
+    for name, metal, cid in zip(own["name"], own["metal"], own["cid"]):
+        r = matcher.match_one(name)
+        assert (r.decision, r.cid, r.metal) == ("match", cid, metal), (name, r.reason)
+        assert "metal_missing" in r.flags
+    shared = names[names["key"].map(names.groupby("key")["metal"].nunique()).gt(1)
+                   & names["key"].ne("")].iloc[0]
+    assert matcher.match_one(shared["name"]).decision == "review"
+
+
 def _first_pass_queries(reference) -> pd.DataFrame:
     """Every 7th RMI name under its facility's metal, with the facility's country, another
     country, no country, its own CID, another facility's CID; the same names damaged; with no
