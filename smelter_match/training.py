@@ -301,15 +301,15 @@ def choose_thresholds(v: pd.DataFrame, targets: Targets = Targets(),
     kind = v["kind_word"].to_numpy(bool) & ~sure
     s_nm = np.where(sure, np.inf, s)    # an exact hit is never no_match
     budget = targets.matchable_no_match * max(m.sum(), 1)
-    weak_by_bound = [(tp, (p < tp) & ~sure) for tp in sorted(implausible)]
+    weak_by_bound = [(tp, weak, _candidates(s[weak]))
+                     for tp in sorted(implausible) for weak in [(p < tp) & ~sure]]
     best_nm = (-1, 0.0, 0.0, 0.0, min(implausible))
     for tn in _candidates(s):
         base = s_nm < tn
         for tk in _candidates(s[kind]):
             with_kind = base | (kind & (s < tk))
             lost0, got0 = int((m & with_kind).sum()), int((~m & with_kind).sum())
-            for tp, weak in weak_by_bound:
-                ti = _candidates(s[weak])
+            for tp, weak, ti in weak_by_bound:
                 # rows the "implausible" band adds, counted for every ti at once
                 extra = weak & ~with_kind
                 add = np.searchsorted(np.sort(s[extra & m]), ti, side="left")
