@@ -11,16 +11,19 @@ probability that it denotes one at all (:mod:`smelter_match.classify`). The rule
   plausible candidate ("no plausible candidate"), or a very low ``smelter_score`` alone ("not an
   RMI facility (closest: X)"); "no candidate facility" when nothing of the metal comes close;
 - ``match`` when the name is exactly an RMI name of one facility of the reported metal (of one
-  facility of any metal when no metal is reported) with nothing against it (:func:`exact_hit`:
-  no other facility of the metal has that name, the country does not differ, no reported CID
-  points elsewhere), whatever the scores: most such
-  names are settled before any search by :func:`exact_lookup` (the first pass, no comparison and
-  no head; :func:`decide_exact` gives them the lookup's measured probabilities); or when the
-  best candidate is confidently right (``score`` >= the ``match`` threshold) and the name is
+  facility of any metal when no metal is reported) with nothing against it (``sure`` of
+  :func:`rule_facts`: no other facility of the metal has that name, the country does not differ,
+  no reported CID points elsewhere), whatever the scores: most such names are settled before any
+  search by :func:`exact_lookup` (the first pass, no comparison and no head;
+  :func:`decide_exact` gives them the lookup's measured probabilities); or when the best
+  candidate is confidently right (``score`` >= the ``match`` threshold) and the name is
   confidently a facility (``smelter_score`` >= ``smelter_match``);
 - ``review`` otherwise: a plausible first candidate with an uncertain score goes to a person
   ("probably X, not sure"), never to no_match; so does a name RMI gives to several facilities
   when neither the country nor a reported CID tells which (flag ``ambiguous_name``).
+
+The rules run on arrays over a whole batch of searched queries (:func:`rule_facts`,
+:func:`no_match_evidence`, :func:`decide_many`); only the output is built query by query.
 
 Flags describe the row's answer: a ``no_match`` row carries no facts about a rejected candidate
 (those stay in ``candidates``).
@@ -37,6 +40,7 @@ from smelter_match._resources import data_csv, data_lines
 from smelter_match.classify import ExactScores, Scorer, Thresholds
 from smelter_match.compare import FEATURES, acronym_hit
 from smelter_match.normalize import GENERIC_WORDS, NormalizedName, normalize_country, normalize_name
+from smelter_match.query_features import Ranking
 from smelter_match.results import removal_flags
 
 if TYPE_CHECKING:
@@ -119,65 +123,83 @@ def placeholder_text(nn: NormalizedName) -> bool:
 _PHRASES = {r["feature"]: (r["up"], r["down"]) for r in data_csv("vocab", "feature_phrases.csv")}
 
 
-def _drivers(names: list[str], contrib: np.ndarray, n: int) -> tuple[list[str], list[str]]:
-    """Phrases of the ``n`` largest contributions, split into those raising and lowering it."""
-    up, down = [], []
-    for j in np.argsort(-np.abs(contrib), kind="stable")[:n]:
-        v = float(contrib[j])
-        phrase = _PHRASES.get(names[j], (names[j], names[j]))[0 if v > 0 else 1]
-        if phrase and abs(v) >= 0.05:
-            (up if v > 0 else down).append(phrase)
-    return up, down
+def _drivers(names: list[str], contrib: np.ndarray, n: int) -> list[tuple[list[str], list[str]]]:
+    """Per row of ``contrib``: phrases of its ``n`` largest contributions, split into those
+    raising and lowering it (one sort for the whole batch)."""
+    top = np.argsort(-np.abs(contrib), axis=1, kind="stable")[:, :n]
+    values = np.take_along_axis(contrib, top, axis=1)
+    phrases = [_PHRASES.get(f, (f, f)) for f in names]
+    out = []
+    for cols, raising, strong in zip(top.tolist(), (values > 0).tolist(),
+                                     (np.abs(values) >= 0.05).tolist()):
+        up, down = [], []
+        for j, r, ok in zip(cols, raising, strong):
+            phrase = phrases[j][0 if r else 1]
+            if phrase and ok:
+                (up if r else down).append(phrase)
+        out.append((up, down))
+    return out
 
 
 def explain(pair: Scorer, smelter: Scorer, x: np.ndarray | None, q: np.ndarray,
             score: float, smelter_score: float) -> str:
     """Why the model hesitated, in one sentence: the two or three features that pulled each
     probability down or up (the largest contributions to its log-odds). ``x``: the best
-    candidate's pair features (None without a candidate), ``q``: the query features; both may
-    be contribution rows already (see :func:`explain_many`)."""
-    return explain_rows(pair.features, smelter.features,
-                        None if x is None else pair.contributions(x)[0],
-                        smelter.contributions(q)[0], score, smelter_score)
+    candidate's pair features (None without a candidate), ``q``: the query features."""
+    pair_contrib = pair.contributions(x[None, :] if x is not None else
+                                      np.zeros((0, len(pair.features))))
+    return explain_many(pair.features, smelter.features, pair_contrib,
+                        np.array([x is not None]), smelter.contributions(q[None, :]),
+                        [score], [smelter_score])[0]
 
 
-def explain_rows(pair_names: list[str], smelter_names: list[str], pair_contrib: np.ndarray | None,
-                 smelter_contrib: np.ndarray, score: float, smelter_score: float) -> str:
-    """:func:`explain` from contribution rows computed in a batch."""
-    parts = []
-    for what, names, row, p in (("smelter_score", smelter_names, smelter_contrib, smelter_score),
-                                ("score", pair_names, pair_contrib, score)):
-        if row is None:
-            continue
-        up, down = _drivers(names, row, 3)
-        said = []
-        if down:
-            said.append("lowered by " + ", ".join(down))
-        if up:
-            said.append("raised by " + ", ".join(up))
-        if said:
-            parts.append(f"{what} {p:.2f}: " + "; ".join(said))
-    return ". ".join(parts)
+def explain_many(pair_names: list[str], smelter_names: list[str], pair_contrib: np.ndarray,
+                 with_pair: np.ndarray, smelter_contrib: np.ndarray, scores: list[float],
+                 smelter_scores: list[float]) -> list[str]:
+    """:func:`explain` for a batch, from contributions computed in one pass: row ``i`` of
+    ``smelter_contrib`` is query ``i``'s; ``pair_contrib`` has one row per query with a
+    candidate (``with_pair``), in order."""
+    smelter_says = _drivers(smelter_names, smelter_contrib, 3)
+    pair_says = iter(_drivers(pair_names, pair_contrib, 3))
+    out = []
+    for i, has in enumerate(with_pair.tolist()):
+        parts = []
+        for what, said_by, p in (("smelter_score", smelter_says[i], smelter_scores[i]),
+                                 ("score", next(pair_says) if has else None, scores[i])):
+            if said_by is None:
+                continue
+            up, down = said_by
+            said = []
+            if down:
+                said.append("lowered by " + ", ".join(down))
+            if up:
+                said.append("raised by " + ", ".join(up))
+            if said:
+                parts.append(f"{what} {p:.2f}: " + "; ".join(said))
+        out.append(". ".join(parts))
+    return out
 
 
-def no_match_evidence(smelter_score: float, score: float, nonsmelter_kind: str,
-                      thresholds: Thresholds) -> str:
-    """Which positive evidence makes a row no_match ("" when none does):
+#: The positive evidence for no_match (:func:`no_match_evidence`), by code (0: none).
+EVIDENCE = ("", "kind", "implausible", "model")
+
+
+def no_match_evidence(smelter_score: np.ndarray, score: np.ndarray, kind_word: np.ndarray,
+                      thresholds: Thresholds) -> np.ndarray:
+    """Which positive evidence makes each row no_match, as a code into :data:`EVIDENCE` (0 when
+    none does; elementwise):
 
     ``kind``: the name carries a word of a business that is not a smelter (bank, trader, solder
-    maker ...) that its best candidate does not explain, and ``smelter_score`` is below the
-    ``no_match_kind`` threshold; ``implausible``: even its best candidate is implausible (``score``
-    below the model's ``implausible`` bound, 0.05 or 0.1, chosen with the thresholds) and
-    ``smelter_score`` is below ``no_match_implausible``; ``model``: whatever the
-    name, ``smelter_score`` is below ``no_match``.
+    maker ...) that its best candidate does not explain (``kind_word``), and ``smelter_score`` is
+    below the ``no_match_kind`` threshold; ``implausible``: even its best candidate is implausible
+    (``score`` below the model's ``implausible`` bound, 0.05 or 0.1, chosen with the thresholds)
+    and ``smelter_score`` is below ``no_match_implausible``; ``model``: whatever the name,
+    ``smelter_score`` is below ``no_match``.
     """
-    if nonsmelter_kind and smelter_score < thresholds.no_match_kind:
-        return "kind"
-    if score < thresholds.implausible and smelter_score < thresholds.no_match_implausible:
-        return "implausible"
-    if smelter_score < thresholds.no_match:
-        return "model"
-    return ""
+    t = thresholds
+    return np.select([kind_word & (smelter_score < t.no_match_kind),
+                      (score < t.implausible) & (smelter_score < t.no_match_implausible),
+                      smelter_score < t.no_match], [1, 2, 3], 0)
 
 
 #: Pair features that say how a reported name compares with a candidate's names: two candidates
@@ -188,50 +210,11 @@ _NAME_COLS = [_COL[f] for f in ("ratio", "token_sort", "token_set", "partial", "
                                 "cand_covered")]
 
 
-def ambiguous(X: np.ndarray, rows: np.ndarray) -> bool:
-    """The best candidate's (``rows[0]``) best-matching name belongs to several facilities of the
-    metal, and neither a reported CID nor the reported country tells which: no country agrees, or
-    another candidate with the same name agreement is in the reported country too ("Aurubis AG,
-    Hamburg" is two gold CIDs in Germany)."""
-    x = X[rows[0]]
-    if not x[_COL["ambiguous_name"]] or x[_COL["cid_agree"]]:
-        return False
-    if not x[_COL["country_agree"]]:
-        return True
-    return any(X[r, _COL["country_agree"]] and np.array_equal(X[r, _NAME_COLS], x[_NAME_COLS])
-               for r in rows[1:])
-
-
-def several_metals(metal: str | None, rows: np.ndarray, fac_rows: np.ndarray,
-                   scores: np.ndarray, fac_metal: np.ndarray,
-                   same_key: np.ndarray | None = None) -> bool:
-    """No metal reported, and the runner-up, a facility of another metal, scores within
-    ``SEVERAL_METALS_MARGIN`` of the best, or :func:`named_under_several_metals`: the same
-    company under several metals, which a person must choose between."""
-    if metal or len(rows) < 2:
-        return False
-    if close_runner_up_of_another_metal(
-            True, fac_metal[fac_rows[rows[1]]] != fac_metal[fac_rows[rows[0]]],
-            scores[rows[0]], scores[rows[1]]):
-        return True
-    return named_under_several_metals(metal, rows, fac_rows, fac_metal, same_key)
-
-
 def close_runner_up_of_another_metal(no_metal, other_metal, best, runner_up):  # noqa: ANN001, ANN201
-    """The score clause of :func:`several_metals`: no metal reported and the runner-up, of
-    another metal, within ``SEVERAL_METALS_MARGIN`` of the best. Elementwise on arrays as on
-    scalars (the threshold search applies it to calibrated validation scores)."""
+    """The score clause of the several-metals rule (:func:`decide_many`): no metal reported and
+    the runner-up, of another metal, within ``SEVERAL_METALS_MARGIN`` of the best. Elementwise on
+    arrays as on scalars (the threshold search applies it to calibrated validation scores)."""
     return no_metal & other_metal & (runner_up >= best - SEVERAL_METALS_MARGIN)
-
-
-def named_under_several_metals(metal: str | None, rows: np.ndarray, fac_rows: np.ndarray,
-                               fac_metal: np.ndarray, same_key: np.ndarray | None) -> bool:
-    """No metal reported and the name is exactly RMI's name of the best candidate and of a
-    facility of another metal ("Dowa")."""
-    if metal or len(rows) < 2 or same_key is None or not same_key[rows[0]]:
-        return False
-    best_metal = fac_metal[fac_rows[rows[0]]]
-    return any(same_key[r] and fac_metal[fac_rows[r]] != best_metal for r in rows[1:])
 
 
 def contradicts(reported_cid: str | None, cid: str, cid_metals: dict[str, list[str]]) -> bool:
@@ -239,28 +222,112 @@ def contradicts(reported_cid: str | None, cid: str, cid_metals: dict[str, list[s
     return bool(reported_cid) and reported_cid != cid and reported_cid in cid_metals
 
 
-def exact_hit(metal: str | None, rows: np.ndarray, same_key: np.ndarray | None, X: np.ndarray,
-              contradicted: bool) -> bool:
-    """The name is exactly an RMI name of its best candidate (``rows[0]``), a facility of the
-    reported metal, and nothing speaks against it: the name is that facility's alone (not shared
-    with another facility of the metal; with no metal reported, with no other candidate of any
-    metal), the reported country does not differ and no reported CID points elsewhere. RMI's own
-    name of one facility is decided ``match`` whatever the scores: the heads can score such a hit
-    under the match threshold ("Hunan Chenzhou Mining Co., Ltd." under tungsten: 0.935), and no
-    feature can make a name more certainly that facility's. With no metal reported the name
-    itself says which metal: RMI lists it under one facility only."""
-    if not len(rows) or same_key is None or not same_key[rows[0]]:
-        return False
-    x = X[rows[0]]
-    if x[_COL["ambiguous_name"]] or x[_COL["country_disagree"]] or contradicted:
-        return False
-    return bool(metal) or not same_key[rows[1:]].any()
+@dataclass(frozen=True)
+class RuleFacts:
+    """What the decision rules read from a batch's ranked candidates, one entry per query.
+
+    Candidate rows index the batch's ``fac_rows``, ``scores`` and ``X``; -1 where there is none.
+    The decision (:func:`decide_many`) and the threshold search
+    (:func:`smelter_match.training.query_scores`) read the same facts.
+    """
+
+    best: np.ndarray          # best candidate of the reported metal
+    second: np.ndarray        # runner-up of the reported metal
+    contradicted: np.ndarray  # a reported CID this reference knows points at another facility
+    sure: np.ndarray          # an exact hit: matched whatever the scores
+    ambiguous: np.ndarray     # RMI gives the best's name to several facilities; nothing tells which
+    several_names: np.ndarray  # no metal, and the name is RMI's name under two metals ("Dowa")
+    other_metal: np.ndarray   # a much better name match under another metal (-1: none)
+
+
+def rule_facts(ranking: Ranking, fac_rows: np.ndarray, X: np.ndarray,
+               same_key: np.ndarray | None, metals: list[str | None],
+               reported_cids: list[str | None], fac_cid: np.ndarray, fac_metal: np.ndarray,
+               cid_metals: dict[str, list[str]]) -> RuleFacts:
+    """The rules' facts for every query of a batch at once (no Python call per candidate).
+
+    ``ranking``: candidate rows per query, reported metal first, best first; ``same_key``: per
+    candidate row, whether the name is exactly (same normalised key) its best-matching RMI name.
+
+    - ``sure`` (an exact hit): the name is exactly an RMI name of its best candidate, a facility
+      of the reported metal, and nothing speaks against it: the name is that facility's alone
+      (not shared with another facility of the metal; with no metal reported, with no other
+      candidate of any metal), the reported country does not differ and no reported CID points
+      elsewhere. RMI's own name of one facility is decided ``match`` whatever the scores: the
+      heads can score such a hit under the match threshold ("Hunan Chenzhou Mining Co., Ltd."
+      under tungsten: 0.935), and no feature can make a name more certainly that facility's.
+      With no metal reported the name itself says which metal: RMI lists it under one facility.
+    - ``ambiguous``: the best candidate's best-matching name belongs to several facilities of the
+      metal, and neither a reported CID nor the reported country tells which: no country agrees,
+      or another candidate with the same name agreement is in the reported country too ("Aurubis
+      AG, Hamburg" is two gold CIDs in Germany).
+    - ``several_names``: no metal reported and the name is exactly RMI's name of the best
+      candidate and of a facility of another metal ("Dowa").
+    - ``other_metal``: a metal was reported and a candidate of another metal has the name (or a
+      ratio >= 0.9) and fits better than every candidate of the metal: the supplier may have
+      picked the wrong metal (the best such candidate; ties: the first ranked).
+    """
+    n = len(ranking.starts) - 1
+    order = ranking.order
+    none = np.full(n, -1, dtype=np.int64)
+    no = np.zeros(n, dtype=bool)
+    if not len(order):
+        return RuleFacts(none, none, no, no, no, no, none)
+    owner = np.repeat(np.arange(n), np.diff(ranking.starts))
+    pos = np.arange(len(order)) - ranking.starts[owner]
+    in_same = pos < ranking.n_same[owner]
+    later = in_same & (pos > 0)          # the reported metal's candidates after the best
+    first = np.minimum(ranking.starts[:-1], len(order) - 1)
+    has = ranking.n_same > 0
+    best = np.where(has, order[first], -1)
+    second = np.where(ranking.n_same > 1, order[np.minimum(first + 1, len(order) - 1)], -1)
+    b = np.maximum(best, 0)
+    xb = X[b]
+
+    def of_best(feature: str) -> np.ndarray:
+        return has & (xb[:, _COL[feature]] != 0)
+
+    metal_given = np.array([bool(m) for m in metals], dtype=bool)
+    key = np.zeros(len(fac_rows), dtype=bool) if same_key is None else same_key.astype(bool)
+    cand_metal = fac_metal[fac_rows[order]]
+    known = np.array([bool(c) and c in cid_metals for c in reported_cids], dtype=bool)
+    contradicted = has & known & (np.array([c or "" for c in reported_cids], dtype=object)
+                                  != fac_cid[fac_rows[b]])
+    key_best = has & key[b]
+    key_later = later & key[order]
+    sure = key_best & ~of_best("ambiguous_name") & ~of_best("country_disagree") & \
+        ~contradicted & (metal_given | ~_any_per(owner, key_later, n))
+    twin = later & (X[order, _COL["country_agree"]] != 0) & np.all(
+        X[np.ix_(order, _NAME_COLS)] == xb[np.ix_(owner, _NAME_COLS)], axis=1)
+    ambiguous = of_best("ambiguous_name") & ~of_best("cid_agree") & (
+        ~of_best("country_agree") | _any_per(owner, twin, n))
+    several_names = ~metal_given & key_best & _any_per(
+        owner, key_later & (cand_metal != cand_metal[ranking.starts[owner]]), n)
+    # the other-metal flag: the best name fit of another metal, if it beats the metal's own
+    ratio = X[order, _COL["ratio"]]
+    best_same = np.full(n, -np.inf)
+    np.maximum.at(best_same, owner[in_same], ratio[in_same])
+    best_same = np.where(has, best_same, 0.0)
+    hit = np.flatnonzero(~in_same & metal_given[owner] & (ratio > best_same[owner]) & (
+        (X[order, _COL["exact"]] != 0) | (ratio >= 0.9)))
+    other = none.copy()
+    if len(hit):
+        hit = hit[np.lexsort((hit, -ratio[hit], owner[hit]))]   # per query: best ratio first
+        firsts = hit[np.unique(owner[hit], return_index=True)[1]]
+        other[owner[firsts]] = order[firsts]
+    return RuleFacts(best, second, contradicted, sure, ambiguous, several_names, other)
+
+
+def _any_per(owner: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
+    """Per query: whether any of its candidate positions is in ``mask``."""
+    return np.bincount(owner[mask], minlength=n) > 0
 
 
 def exact_lookup(metal: str | None, reported_cid: str | None, country: str,
                  nn: NormalizedName, ni: NameIndex, cid_metals: dict[str, list[str]]) -> int | None:
-    """The first pass: the name row that decides the query by :func:`exact_hit` from the name
-    index alone, before any search, or ``None`` (the query goes through the full search).
+    """The first pass: the name row that decides the query as an exact hit (``sure`` of
+    :func:`rule_facts`) from the name index alone, before any search, or ``None`` (the query goes
+    through the full search).
 
     It applies when the name is exactly (same normalised key) an RMI name of one facility of the
     reported metal (of any metal when none is reported: then no facility of another metal may
@@ -305,38 +372,35 @@ def decide_exact(name_row: int, metal: str, metal_text: str, reported_cid: str |
                     ((f, exact.score),), tuple(flags), exact.smelter_score)
 
 
+def _reasons(xs: np.ndarray) -> list[str]:
+    """How each name compares with its candidate (rows of ``xs``: pair features), in words.
+    "exact" only when the name is one of the candidate's names. The exact lookup also hits
+    through initials ("LAM" for "Lianyou Advanced Materials", "Nohon Material Corporatiin" whose
+    initials are Navoi's alias "NMC") and through one part of a bracketed name ("GuangXi" for
+    "CNMC (Guangxi) PGMA"); the features do not say which, so such a hit is described by its
+    similarity, or as "initials or part"."""
+    def has(feature: str) -> np.ndarray:
+        return xs[:, _COL[feature]] != 0
+
+    similar = np.maximum(xs[:, _COL["ratio"]], xs[:, _COL["compact_ratio"]])
+    near = similar >= 0.9
+    identical = np.maximum(similar, xs[:, _COL["variant_best"]]) >= 1.0
+    exact = xs[:, _COL["exact"]] >= 1
+    what = np.select(
+        [exact & ~identical & near, exact & ~identical, exact & has("kind_current"),
+         exact & has("kind_former"), exact & has("acronym"), exact, has("acronym"), near],
+        ["near-identical name", "initials or part of an RMI name", "exact RMI standard name",
+         "exact former RMI standard name", "acronym of an RMI name", "exact RMI alias",
+         "acronym of an RMI name", "near-identical name"], "fuzzy name").tolist()
+    country = np.where(has("country_agree"), ", country agrees",
+                       np.where(has("country_disagree"), ", country differs", "")).tolist()
+    cid = np.where(has("cid_agree"), ", reported CID agrees", "").tolist()
+    return [a + b + c for a, b, c in zip(what, country, cid)]
+
+
 def _reason(x: np.ndarray) -> str:
-    """How the name compares with the candidate, in words. "exact" only when the name is one of
-    the candidate's names. The exact lookup also hits through initials ("LAM" for "Lianyou
-    Advanced Materials", "Nohon Material Corporatiin" whose initials are Navoi's alias "NMC") and
-    through one part of a bracketed name ("GuangXi" for "CNMC (Guangxi) PGMA"); the features do
-    not say which, so such a hit is described by its similarity, or as "initials or part"."""
-    near = max(x[_COL["ratio"]], x[_COL["compact_ratio"]]) >= 0.9
-    identical = max(x[_COL["ratio"]], x[_COL["compact_ratio"]], x[_COL["variant_best"]]) >= 1.0
-    if x[_COL["exact"]] >= 1 and not identical:
-        what = "near-identical name" if near else "initials or part of an RMI name"
-    elif x[_COL["exact"]] >= 1:
-        if x[_COL["kind_current"]]:
-            what = "exact RMI standard name"
-        elif x[_COL["kind_former"]]:
-            what = "exact former RMI standard name"
-        elif x[_COL["acronym"]]:
-            what = "acronym of an RMI name"
-        else:
-            what = "exact RMI alias"
-    elif x[_COL["acronym"]]:
-        what = "acronym of an RMI name"
-    elif near:
-        what = "near-identical name"
-    else:
-        what = "fuzzy name"
-    if x[_COL["country_agree"]]:
-        what += ", country agrees"
-    elif x[_COL["country_disagree"]]:
-        what += ", country differs"
-    if x[_COL["cid_agree"]]:
-        what += ", reported CID agrees"
-    return what
+    """:func:`_reasons` of one feature row."""
+    return _reasons(x[None, :])[0]
 
 
 def query_flags(metal: str | None, metal_text: str, reported_cid: str | None,
@@ -356,6 +420,103 @@ def query_flags(metal: str | None, metal_text: str, reported_cid: str | None,
     return flags
 
 
+def decide_many(
+    metals: list[str | None],
+    metal_texts: list[str],
+    reported_cids: list[str | None],
+    ranking: Ranking,
+    fac_rows: np.ndarray,
+    scores: np.ndarray,
+    X: np.ndarray,
+    fac: dict[str, np.ndarray],
+    cid_metals: dict[str, list[str]],
+    smelter_scores: np.ndarray,
+    nonsmelter_kinds: list[str],
+    thresholds: Thresholds,
+    top_k: int = 5,
+    same_key: np.ndarray | None = None,
+) -> list[Decision]:
+    """Decide a batch of queries: the rules run on arrays (:func:`rule_facts`,
+    :func:`no_match_evidence`), and only the output, one :class:`Decision` per query, is built
+    query by query.
+
+    Per query ``i``: ``metals[i]``, ``metal_texts[i]`` (the metal as reported),
+    ``reported_cids[i]``, ``smelter_scores[i]`` and ``nonsmelter_kinds[i]`` (the kind of its
+    unexplained non-smelter word, "" for none); ``ranking``: its candidate rows, the reported
+    metal's best first (indexes into ``fac_rows``, ``scores`` and ``X``); ``same_key``: per
+    candidate row, whether the name is exactly its best-matching RMI name.
+    """
+    n = len(metals)
+    facts = rule_facts(ranking, fac_rows, X, same_key, metals, reported_cids, fac["cid"],
+                       fac["metal"], cid_metals)
+    has = facts.best >= 0
+    b, b2 = np.maximum(facts.best, 0), np.maximum(facts.second, 0)
+    p = np.where(has, scores[b], 0.0) if len(scores) else np.zeros(n)
+    s = np.asarray(smelter_scores, dtype=float)
+    t = thresholds
+    evidence = np.where(facts.sure | ~has, 0, no_match_evidence(
+        s, p, np.array([bool(k) for k in nonsmelter_kinds], dtype=bool), t))
+    match = has & (evidence == 0) & (facts.sure | ((p >= t.match) & (s >= t.smelter_match)))
+    match &= ~facts.ambiguous   # RMI gives this name to several facilities: the name cannot decide
+    if len(scores):
+        f, f2 = fac_rows[b], fac_rows[b2]
+        no_metal = np.array([not m for m in metals], dtype=bool)
+        close = close_runner_up_of_another_metal(
+            no_metal, (facts.second >= 0) & (fac["metal"][f2] != fac["metal"][f]), p, scores[b2])
+        several = match & ~facts.sure & (close | facts.several_names)
+    else:
+        f, several = b, np.zeros(n, dtype=bool)
+    match &= ~several
+    reasons = _reasons(X[b]) if len(X) else [""] * n
+    # facility rows, not names: a cached decision stays small (a million-row batch keeps tens of
+    # thousands); the matcher turns them into CIDs and names at the output
+    ranked_fac = fac_rows[ranking.order].tolist()
+    ranked_score = scores[ranking.order].tolist()
+    starts, shown = ranking.starts.tolist(), np.minimum(ranking.n_same, top_k).tolist()
+    columns = (has.tolist(), f.tolist(), p.tolist(), s.tolist(), evidence.tolist(),
+               match.tolist(), several.tolist(), facts.other_metal.tolist(),
+               facts.contradicted.tolist(), (X[b, _COL["ambiguous_name"]] != 0).tolist()
+               if len(X) else [False] * n)
+    out = []
+    for i, (has_i, f_i, p_i, s_i, ev, is_match, sev, other, contra, amb) in enumerate(
+            zip(*columns)):
+        metal = metals[i]
+        flags = query_flags(metal, metal_texts[i], reported_cids[i], cid_metals)
+        if other >= 0:
+            o = fac_rows[other]
+            flags.append(f"name_known_under_other_metal={fac['cid'][o]}({fac['metal'][o]})")
+        a = starts[i]
+        top = tuple(zip(ranked_fac[a:a + shown[i]], ranked_score[a:a + shown[i]]))
+        if not has_i:
+            out.append(Decision("", "", metal or "", "", "", 0.0, "no_match",
+                                "no candidate facility", top, tuple(flags), s_i))
+            continue
+        name = fac["standard_name"][f_i]
+        if ev:
+            reason = {"kind": f"not a smelter ({nonsmelter_kinds[i]})",
+                      "implausible": "no plausible candidate",
+                      "model": f"not an RMI facility (closest: {name})"}[EVIDENCE[ev]]
+            out.append(Decision("", "", metal or "", "", "", p_i, "no_match", reason, top,
+                                tuple(flags), s_i))
+            continue
+        if sev:
+            flags.append("several_metals")
+        flags += removal_flags(fac["removed"][f_i], fac["successors"][f_i])
+        if amb:
+            flags.append("ambiguous_name")
+        if contra:
+            flags.append("reported_cid_contradicts_name")
+        if is_match:
+            reason = reasons[i]
+        else:
+            doubt = "not sure it is an RMI facility" if s_i < t.smelter_match else "not sure"
+            reason = f"{'probably' if p_i >= 0.5 else 'perhaps'} {name}, {doubt} ({reasons[i]})"
+        out.append(Decision(fac["cid"][f_i], name, fac["metal"][f_i], fac["country"][f_i],
+                            fac["rmap_status"][f_i], p_i, "match" if is_match else "review",
+                            reason, top, tuple(flags), s_i))
+    return out
+
+
 def decide(
     metal: str | None,
     metal_text: str,
@@ -373,57 +534,11 @@ def decide(
     top_k: int = 5,
     same_key: np.ndarray | None = None,
 ) -> Decision:
-    """Decide for one query. ``rows``: its candidate rows of the reported metal, best first
-    (indexes into ``fac_rows``, ``scores`` and ``X``); ``other_rows``: its other-metal rows;
-    ``same_key``: per candidate row, whether the name is exactly (same normalised key) the
-    candidate's best-matching RMI name (see :func:`exact_hit`)."""
-    flags = query_flags(metal, metal_text, reported_cid, cid_metals)
-    shown = rows[:top_k]
-    # facility rows, not names: a cached decision stays small (a million-row batch keeps tens of
-    # thousands); the matcher turns them into CIDs and names at the output
-    top = tuple(zip(fac_rows[shown].tolist(), scores[shown].tolist()))
-    s = float(smelter_score)
-    if len(other_rows) and metal:
-        # a much better name match under another metal: the supplier may have picked the wrong metal
-        best_same = float(X[rows, _COL["ratio"]].max()) if len(rows) else 0.0
-        for i in sorted(other_rows.tolist(), key=lambda i: -X[i, _COL["ratio"]]):
-            x = X[i]
-            if (x[_COL["exact"]] or x[_COL["ratio"]] >= 0.9) and x[_COL["ratio"]] > best_same:
-                f = fac_rows[i]
-                flags.append(f"name_known_under_other_metal={fac['cid'][f]}({fac['metal'][f]})")
-                break
-
-    if not len(rows):
-        return Decision("", "", metal or "", "", "", 0.0, "no_match", "no candidate facility",
-                        top, tuple(flags), s)
-    best = int(rows[0])
-    f, p, x = fac_rows[best], float(scores[best]), X[best]
-    name = fac["standard_name"][f]
-    contradicted = contradicts(reported_cid, fac["cid"][f], cid_metals)
-    sure = exact_hit(metal, rows, same_key, X, contradicted)
-    evidence = "" if sure else no_match_evidence(s, p, nonsmelter_kind, thresholds)
-    if evidence:
-        reason = {"kind": f"not a smelter ({nonsmelter_kind})",
-                  "implausible": "no plausible candidate",
-                  "model": f"not an RMI facility (closest: {name})"}[evidence]
-        return Decision("", "", metal or "", "", "", p, "no_match", reason, top, tuple(flags), s)
-    decision = "match" if sure or (p >= thresholds.match and s >= thresholds.smelter_match) \
-        else "review"
-    if decision == "match" and ambiguous(X, rows):
-        decision = "review"   # RMI gives this name to several facilities: the name cannot decide
-    if decision == "match" and not sure and several_metals(metal, rows, fac_rows, scores,
-                                                           fac["metal"], same_key):
-        decision = "review"
-        flags.append("several_metals")
-    flags += removal_flags(fac["removed"][f], fac["successors"][f])
-    if x[_COL["ambiguous_name"]]:
-        flags.append("ambiguous_name")
-    if contradicted:
-        flags.append("reported_cid_contradicts_name")
-    if decision == "match":
-        reason = _reason(x)
-    else:
-        doubt = "not sure it is an RMI facility" if s < thresholds.smelter_match else "not sure"
-        reason = f"{'probably' if p >= 0.5 else 'perhaps'} {name}, {doubt} ({_reason(x)})"
-    return Decision(fac["cid"][f], name, fac["metal"][f], fac["country"][f],
-                    fac["rmap_status"][f], p, decision, reason, top, tuple(flags), s)
+    """:func:`decide_many` for one query. ``rows``: its candidate rows of the reported metal,
+    best first (indexes into ``fac_rows``, ``scores`` and ``X``); ``other_rows``: its
+    other-metal rows."""
+    ranking = Ranking(np.array([0, len(rows) + len(other_rows)]),
+                      np.concatenate([rows, other_rows]).astype(np.int64), np.array([len(rows)]))
+    return decide_many([metal], [metal_text], [reported_cid], ranking, fac_rows, scores, X, fac,
+                       cid_metals, np.array([smelter_score]), [nonsmelter_kind], thresholds,
+                       top_k, same_key)[0]

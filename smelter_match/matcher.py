@@ -25,9 +25,10 @@ from smelter_match.decide import (
     Decision,
     decide,
     decide_exact,
+    decide_many,
     exact_lookup,
     explain,
-    explain_rows,
+    explain_many,
     placeholder_text,
 )
 from smelter_match.errors import InputError
@@ -288,14 +289,10 @@ class Matcher:
         """Candidates, scores and decisions for distinct queries that need a search."""
         out: dict[Query, Decision] = {}
         scored = self.score(qs, nns)
-        decided = []
-        for i, q in enumerate(qs):
-            rows = scored.ranking.rows(i)
-            decided.append(decide(q[1] or None, q[2], q[4] or None, rows,
-                                  scored.ranking.other(i), scored.cands.fac, scored.pair,
-                                  scored.X, self._fac, self.cid_metals,
-                                  float(scored.smelter[i]), scored.kinds[i],
-                                  self.model.thresholds, self.top_k, scored.same_key))
+        decided = decide_many([q[1] or None for q in qs], [q[2] for q in qs],
+                              [q[4] or None for q in qs], scored.ranking, scored.cands.fac,
+                              scored.pair, scored.X, self._fac, self.cid_metals, scored.smelter,
+                              scored.kinds, self.model.thresholds, self.top_k, scored.same_key)
         self._explain(scored, decided)
         out.update(zip(qs, decided))
         return out
@@ -306,17 +303,14 @@ class Matcher:
         if not todo:
             return
         pair, smelter = self.model.pair, self.model.smelter
-        tops = [scored.ranking.rows(i) for i in todo]
-        with_cand = [k for k, r in enumerate(tops) if len(r)]
-        pair_c = pair.contributions(scored.X[[tops[k][0] for k in with_cand]]) \
-            if with_cand else np.zeros((0, len(pair.features)))
-        pair_of = dict(zip(with_cand, pair_c))
-        smelter_c = smelter.contributions(scored.Q[todo])
-        for k, i in enumerate(todo):
-            d = decided[i]
-            why = explain_rows(pair.features, smelter.features, pair_of.get(k), smelter_c[k],
-                               d.score, d.smelter_score)
-            decided[i] = replace(d, explanation=why)
+        with_pair = scored.ranking.n_same[todo] > 0
+        best = scored.ranking.order[scored.ranking.starts[todo][with_pair]]
+        why = explain_many(pair.features, smelter.features, pair.contributions(scored.X[best]),
+                           with_pair, smelter.contributions(scored.Q[todo]),
+                           [decided[i].score for i in todo],
+                           [decided[i].smelter_score for i in todo])
+        for i, text in zip(todo, why):
+            decided[i] = replace(decided[i], explanation=text)
 
     def score(self, qs: list[Query], nns: list[NormalizedName],
               model: Model | None = None) -> Scored:

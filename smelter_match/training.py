@@ -41,13 +41,10 @@ from smelter_match.classify import (
 )
 from smelter_match.compare import FEATURES
 from smelter_match.decide import (
-    ambiguous,
     close_runner_up_of_another_metal,
-    contradicts,
-    exact_hit,
     exact_lookup,
-    named_under_several_metals,
     placeholder_text,
+    rule_facts,
 )
 from smelter_match.evaluation import equivalent_cids
 from smelter_match.matcher import Matcher
@@ -236,24 +233,21 @@ def query_scores(d: Data, pair: Scorer, smelter: Scorer) -> pd.DataFrame:
     ``second_other_metal``, for its several-metals rule once the scores are calibrated."""
     model = Model(pair, smelter, Thresholds(1, 1, 0))
     sc = d.matcher.score_candidates(model, d.qs, d.nns, d.cands, d.X, d.best_name)
-    fac_cid = d.matcher.index.fac_cid[d.cands.fac]
-    fac_metal = d.matcher.index.fac_metal[d.cands.fac]
-    cid_metals = d.matcher.cid_metals
-    top_raw, second_raw, other_metal, correct, has, blocked, sure = [], [], [], [], [], [], []
+    index, cid_metals = d.matcher.index, d.matcher.cid_metals
+    facts = rule_facts(sc.ranking, d.cands.fac, d.X, sc.same_key, [q[1] or None for q in d.qs],
+                       [q[4] or None for q in d.qs], index.fac_cid, index.fac_metal, cid_metals)
+    has, best, second = facts.best >= 0, facts.best, facts.second
+    fac_cid = index.fac_cid[d.cands.fac]
+    fac_metal = index.fac_metal[d.cands.fac]
+    logit = sc.logit if len(sc.logit) else np.zeros(1)   # (rows without a candidate: masked)
+    top_raw = np.where(has, logit[np.maximum(best, 0)], -10.0)
+    second_raw = np.where(second >= 0, logit[np.maximum(second, 0)], -np.inf)
+    other_metal = (second >= 0) & (fac_metal[np.maximum(second, 0)] != fac_metal[np.maximum(
+        best, 0)]) if len(fac_metal) else np.zeros(len(best), dtype=bool)
+    correct = [bool(h) and fac_cid[b] in ok for h, b, ok in zip(has, best, d.acceptable)]
+    blocked = facts.ambiguous | facts.several_names
+    sure = facts.sure
     kinds = [bool(k) for k in sc.kinds]
-    for i, q in enumerate(d.qs):
-        rows = sc.ranking.rows(i)
-        has.append(len(rows) > 0)
-        blocked.append(bool(len(rows)) and (ambiguous(d.X, rows) or named_under_several_metals(
-            q[1] or None, rows, np.arange(len(fac_metal)), fac_metal, sc.same_key)))
-        top_raw.append(sc.logit[rows[0]] if len(rows) else -10.0)
-        second_raw.append(sc.logit[rows[1]] if len(rows) > 1 else -np.inf)
-        other_metal.append(len(rows) > 1 and fac_metal[rows[1]] != fac_metal[rows[0]])
-        correct.append(bool(len(rows)) and fac_cid[rows[0]] in d.acceptable[i])
-        sure.append(bool(len(rows)) and exact_hit(
-            q[1] or None, rows, sc.same_key, d.X,
-            contradicts(q[4] or None, fac_cid[rows[0]], cid_metals)))
-    index = d.matcher.index
     first_pass = [exact_lookup(q[1], q[4], q[3], nn, index, cid_metals) is not None
                   for q, nn in zip(d.qs, d.nns)]
     q = d.queries

@@ -11,7 +11,7 @@ import pytest
 from smelter_match import Matcher
 from smelter_match.classify import Model, Thresholds
 from smelter_match.compare import FEATURES
-from smelter_match.decide import decide, exact_lookup, placeholder_text
+from smelter_match.decide import decide, decide_many, exact_lookup, placeholder_text
 from smelter_match.normalize import normalize_name
 
 
@@ -342,3 +342,39 @@ def test_no_rmi_name_is_placeholder_text(full_reference) -> None:
 def test_a_placeholder_phrase_through_the_matcher(matcher: Matcher) -> None:
     r = matcher.match_one("Not a 3TG smelter", metal="Tin")
     assert (r.decision, r.reason, r.candidates) == ("no_match", "not a smelter (placeholder text)", ())
+
+
+def test_a_batch_decides_each_query_as_it_would_alone(matcher: Matcher, full_reference) -> None:
+    """The rules run on arrays over a whole batch (``decide_many``); each query's decision must
+    be the one it gets decided alone, whatever its neighbours: RMI names and damaged names,
+    under their metal, another metal and none, with their own or another facility's CID."""
+    q = _first_pass_queries(full_reference).iloc[::3]
+    other = {"Gold": "Tin", "Tin": "Tungsten", "Tungsten": "Tantalum", "Tantalum": "Gold"}
+    names = full_reference.names.assign(
+        key=[normalize_name(n).key for n in full_reference.names["name"]])
+    two_metals = names[names["key"].map(names.groupby("key")["metal"].nunique()).gt(1)
+                       & names["key"].ne("")].drop_duplicates("key").head(20)
+    q = pd.concat([q, q.assign(metal=q["metal"].map(other).fillna("")),
+                   pd.DataFrame({"name": two_metals["name"], "metal": "", "country": "",
+                                 "reported": ""})], ignore_index=True)
+    qs = [(n, m, m, c, r) for n, m, c, r in q.itertuples(index=False)]
+    nns = [normalize_name(n) for n in q["name"]]
+    s = matcher.score(qs, nns)
+    args = (s.cands.fac, s.pair, s.X, matcher._fac, matcher.cid_metals)
+    shipped = matcher.model.thresholds
+    # the shipped bands, and lower ones under which more rows are matched, so that the review
+    # rules for matches (several metals, ambiguous names) fire too
+    for t in (shipped, replace(shipped, match=0.5, smelter_match=0.5)):
+        batch = decide_many([x[1] or None for x in qs], [x[2] for x in qs],
+                            [x[4] or None for x in qs], s.ranking, *args, s.smelter, s.kinds, t,
+                            5, s.same_key)
+        assert {d.decision for d in batch} == {"match", "review", "no_match"}
+        flags = {f.split("=")[0] for d in batch for f in d.flags}
+        assert {"name_known_under_other_metal", "reported_cid_contradicts_name",
+                "ambiguous_name", "metal_missing"} <= flags, flags
+        for i, (x, d) in enumerate(zip(qs, batch)):
+            alone = decide(x[1] or None, x[2], x[4] or None, s.ranking.rows(i),
+                           s.ranking.other(i), *args, float(s.smelter[i]), s.kinds[i], t, 5,
+                           s.same_key)
+            assert d == alone, (x, d, alone)
+    assert "several_metals" in flags
