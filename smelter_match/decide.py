@@ -372,35 +372,38 @@ def decide_exact(name_row: int, metal: str, metal_text: str, reported_cid: str |
                     ((f, exact.score),), tuple(flags), exact.smelter_score)
 
 
-def _reasons(xs: np.ndarray) -> list[str]:
-    """How each name compares with its candidate (rows of ``xs``: pair features), in words.
-    "exact" only when the name is one of the candidate's names. The exact lookup also hits
-    through initials ("LAM" for "Lianyou Advanced Materials", "Nohon Material Corporatiin" whose
-    initials are Navoi's alias "NMC") and through one part of a bracketed name ("GuangXi" for
-    "CNMC (Guangxi) PGMA"); the features do not say which, so such a hit is described by its
-    similarity, or as "initials or part"."""
-    def has(feature: str) -> np.ndarray:
-        return xs[:, _COL[feature]] != 0
-
-    similar = np.maximum(xs[:, _COL["ratio"]], xs[:, _COL["compact_ratio"]])
-    near = similar >= 0.9
-    identical = np.maximum(similar, xs[:, _COL["variant_best"]]) >= 1.0
-    exact = xs[:, _COL["exact"]] >= 1
-    what = np.select(
-        [exact & ~identical & near, exact & ~identical, exact & has("kind_current"),
-         exact & has("kind_former"), exact & has("acronym"), exact, has("acronym"), near],
-        ["near-identical name", "initials or part of an RMI name", "exact RMI standard name",
-         "exact former RMI standard name", "acronym of an RMI name", "exact RMI alias",
-         "acronym of an RMI name", "near-identical name"], "fuzzy name").tolist()
-    country = np.where(has("country_agree"), ", country agrees",
-                       np.where(has("country_disagree"), ", country differs", "")).tolist()
-    cid = np.where(has("cid_agree"), ", reported CID agrees", "").tolist()
-    return [a + b + c for a, b, c in zip(what, country, cid)]
-
-
 def _reason(x: np.ndarray) -> str:
-    """:func:`_reasons` of one feature row."""
-    return _reasons(x[None, :])[0]
+    """How the name compares with the candidate, in words. "exact" only when the name is one of
+    the candidate's names. The exact lookup also hits through initials ("LAM" for "Lianyou
+    Advanced Materials", "Nohon Material Corporatiin" whose initials are Navoi's alias "NMC") and
+    through one part of a bracketed name ("GuangXi" for "CNMC (Guangxi) PGMA"); the features do
+    not say which, so such a hit is described by its similarity, or as "initials or part"."""
+    near = max(x[_COL["ratio"]], x[_COL["compact_ratio"]]) >= 0.9
+    identical = max(x[_COL["ratio"]], x[_COL["compact_ratio"]], x[_COL["variant_best"]]) >= 1.0
+    if x[_COL["exact"]] >= 1 and not identical:
+        what = "near-identical name" if near else "initials or part of an RMI name"
+    elif x[_COL["exact"]] >= 1:
+        if x[_COL["kind_current"]]:
+            what = "exact RMI standard name"
+        elif x[_COL["kind_former"]]:
+            what = "exact former RMI standard name"
+        elif x[_COL["acronym"]]:
+            what = "acronym of an RMI name"
+        else:
+            what = "exact RMI alias"
+    elif x[_COL["acronym"]]:
+        what = "acronym of an RMI name"
+    elif near:
+        what = "near-identical name"
+    else:
+        what = "fuzzy name"
+    if x[_COL["country_agree"]]:
+        what += ", country agrees"
+    elif x[_COL["country_disagree"]]:
+        what += ", country differs"
+    if x[_COL["cid_agree"]]:
+        what += ", reported CID agrees"
+    return what
 
 
 def query_flags(metal: str | None, metal_text: str, reported_cid: str | None,
@@ -467,7 +470,6 @@ def decide_many(
     else:
         f, several = b, np.zeros(n, dtype=bool)
     match &= ~several
-    reasons = _reasons(X[b]) if len(X) else [""] * n
     # facility rows, not names: a cached decision stays small (a million-row batch keeps tens of
     # thousands); the matcher turns them into CIDs and names at the output
     ranked_fac = fac_rows[ranking.order].tolist()
@@ -506,11 +508,12 @@ def decide_many(
             flags.append("ambiguous_name")
         if contra:
             flags.append("reported_cid_contradicts_name")
+        how = _reason(X[facts.best[i]])
         if is_match:
-            reason = reasons[i]
+            reason = how
         else:
             doubt = "not sure it is an RMI facility" if s_i < t.smelter_match else "not sure"
-            reason = f"{'probably' if p_i >= 0.5 else 'perhaps'} {name}, {doubt} ({reasons[i]})"
+            reason = f"{'probably' if p_i >= 0.5 else 'perhaps'} {name}, {doubt} ({how})"
         out.append(Decision(fac["cid"][f_i], name, fac["metal"][f_i], fac["country"][f_i],
                             fac["rmap_status"][f_i], p_i, "match" if is_match else "review",
                             reason, top, tuple(flags), s_i))
