@@ -10,10 +10,8 @@ answers across calls, so throughput grows with duplication.
 
 from __future__ import annotations
 
-import gc
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -89,27 +87,6 @@ class Scored:
     same_key: np.ndarray   # per candidate row: the query's key is its best-matching name's key
 
 
-@contextmanager
-def _cycle_collection_paused() -> Iterator[None]:
-    """Python's cycle collector paused while a batch is matched, and restored afterwards.
-
-    Why: a batch allocates many small objects that live until it ends (parsed queries,
-    decisions, cached answers), so the collector's full (generation-2) passes run several times
-    per batch and each walks the whole heap, the reference's object arrays included, finding
-    nothing: ~5% of a 20,000-name batch and ~11% of a million-row one (same peak memory, no
-    cyclic garbage left afterwards; measured in the sixteenth session). Reference counting
-    still frees everything as usual. The collector is re-enabled only if it was enabled on
-    entry, so a caller who disabled it keeps it disabled.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 class Matcher:
     """Match supplier-reported smelter names against an RMI :class:`Reference`.
 
@@ -167,11 +144,6 @@ class Matcher:
             if col is not None and col not in df.columns:
                 raise InputError(f"column {col!r} ({label}) not in input; columns are: "
                                  f"{', '.join(map(str, df.columns))}")
-        with _cycle_collection_paused():
-            return self._match(df, name, metal, country, reported_cid, progress)
-
-    def _match(self, df: pd.DataFrame, name: str, metal: str | None, country: str | None,
-               reported_cid: str | None, progress: Callable[[int], None] | None) -> pd.DataFrame:
         queries, row_q = self._queries(df, name, metal, country, reported_cid)
         rows_of = np.bincount(row_q, minlength=len(queries))
         decided: list[Decision | None] = [None] * len(queries)

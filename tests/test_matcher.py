@@ -117,33 +117,6 @@ def test_steps_and_threads_do_not_change_answers(full_reference, monkeypatch) ->
     assert len(seen) > 10 and seen == sorted(seen) and seen[-1] == len(gold)
 
 
-def test_the_cycle_collector_is_paused_during_a_batch_and_restored(matcher: Matcher,
-                                                                     monkeypatch) -> None:
-    """match() pauses Python's cycle collector while it works (speed) and leaves it as it found
-    it: enabled, disabled, or after the batch failed half-way."""
-    import gc
-
-    seen: list[bool] = []
-    frame = pd.DataFrame({"name": ["ATAkulche", "Bank of America"]})
-    assert gc.isenabled()
-    matcher.match(frame, progress=lambda n: seen.append(gc.isenabled()))
-    assert seen == [False] and gc.isenabled()
-    gc.disable()
-    try:
-        matcher.match(frame)
-        assert not gc.isenabled()
-    finally:
-        gc.enable()
-
-    def fail(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(matcher, "_decide_many", fail)
-    with pytest.raises(KeyboardInterrupt):
-        matcher.match(pd.DataFrame({"name": ["Some New Name"]}))
-    assert gc.isenabled()
-
-
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(names=st.lists(st.one_of(st.text(), st.none()), min_size=0, max_size=8),
        metal=st.one_of(st.text(max_size=12), st.none()))
