@@ -10,8 +10,10 @@ answers across calls, so throughput grows with duplication.
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from collections.abc import Callable, Iterable
+import os
+from collections import OrderedDict, deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -87,13 +89,19 @@ class Scored:
     same_key: np.ndarray   # per candidate row: the query's key is its best-matching name's key
 
 
+def _cores(workers: int) -> int:
+    """The threads ``workers`` asks for (-1: every core)."""
+    return (os.cpu_count() or 1) if workers < 0 else max(workers, 1)
+
+
 class Matcher:
     """Match supplier-reported smelter names against an RMI :class:`Reference`.
 
     ``model``: a :class:`Model`, a path to a model JSON file, or ``None`` for the shipped model.
     ``overrides``: analyst decisions (a DataFrame or CSV path from ``review apply``) that resolve
-    a (name, metal) directly. ``workers``: threads for rapidfuzz's string comparisons and the
-    forests' walk over large batches (-1: every core); results do not depend on it.
+    a (name, metal) directly. ``workers``: threads (-1: every core) for a batch's steps of a few
+    thousand distinct queries, searched side by side, and for rapidfuzz's string comparisons and
+    the forests' walk within a step; results do not depend on it.
     """
 
     def __init__(self, reference: Reference, model: Model | str | Path | None = None,
@@ -149,9 +157,11 @@ class Matcher:
         decided: list[Decision | None] = [None] * len(queries)
         order = sorted(range(len(queries)), key=lambda i: normalize_name(queries[i][0]).key)
         done = 0
-        for start in range(0, len(order), QUERY_CHUNK):
-            step = order[start:start + QUERY_CHUNK]
-            answers = self._decide_many([queries[i] for i in step])
+        # steps searched side by side (see _steps_decided) together hold one step's queries
+        size = max(QUERY_CHUNK // _cores(self.workers), 1)
+        steps = [order[start:start + size] for start in range(0, len(order), size)]
+        for step, answers in zip(steps, self._steps_decided(
+                [[queries[i] for i in step] for step in steps])):
             for i in step:
                 decided[i] = answers[queries[i]]
             done += int(rows_of[step].sum())
@@ -249,6 +259,13 @@ class Matcher:
         return queries, remap[inv.ravel()]
 
     def _decide_many(self, queries: Iterable[Query]) -> dict[Query, Decision]:
+        result, todo = self._cached(queries)
+        if todo:
+            self._remember(result, self._decide_fresh(todo))
+        return result
+
+    def _cached(self, queries: Iterable[Query]) -> tuple[dict[Query, Decision], list[Query]]:
+        """(answers already cached, distinct queries still to decide)."""
         result: dict[Query, Decision] = {}
         todo: list[Query] = []
         for q in dict.fromkeys(queries):
@@ -258,15 +275,50 @@ class Matcher:
                 result[q] = hit
             else:
                 todo.append(q)
-        if todo:
-            fresh = self._decide_fresh(todo)
-            result.update(fresh)
-            self._cache.update(fresh)
-            while len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
+        return result, todo
+
+    def _remember(self, result: dict[Query, Decision], fresh: dict[Query, Decision]) -> None:
+        result.update(fresh)
+        self._cache.update(fresh)
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+
+    def _steps_decided(self, steps: list[list[Query]]) -> Iterator[dict[Query, Decision]]:
+        """The answers of each step of :meth:`match`, in order.
+
+        With several cores and several steps, the steps' searches run side by side on a pool of
+        threads, one core each (their heavy parts, numpy, rapidfuzz and the forests' walk,
+        release the GIL), at most one step per thread in flight; :meth:`match` makes the steps
+        smaller by as much, so that the steps in flight hold as many queries as one step
+        searched alone (memory follows the step). The cache is read and written in this thread
+        only. The answer of a query does
+        not depend on which others share its step, so the output does not depend on the
+        threads (``tests/test_matcher.py``).
+        """
+        threads = min(_cores(self.workers), len(steps))
+        if threads < 2:
+            yield from map(self._decide_many, steps)
+            return
+        with ThreadPoolExecutor(threads, thread_name_prefix="smelter_match") as pool:
+            pending: deque = deque()
+            for step in steps:
+                result, todo = self._cached(step)
+                pending.append((result, pool.submit(self._decide_fresh, todo, 1) if todo else None))
+                if len(pending) == threads:
+                    yield self._collect(*pending.popleft())
+            while pending:
+                yield self._collect(*pending.popleft())
+
+    def _collect(self, result: dict[Query, Decision], fresh: Future | None
+                 ) -> dict[Query, Decision]:
+        if fresh is not None:
+            self._remember(result, fresh.result())
         return result
 
-    def _decide_fresh(self, todo: list[Query]) -> dict[Query, Decision]:
+    def _decide_fresh(self, todo: list[Query], workers: int | None = None
+                      ) -> dict[Query, Decision]:
+        """Decisions for distinct queries not in the cache (``workers``: threads for this call's
+        string comparisons and forest walks; default the matcher's)."""
         out: dict[Query, Decision] = {}
         norms = [normalize_name(q[0]) for q in todo]
         search = []
@@ -282,13 +334,14 @@ class Matcher:
             else:
                 search.append((q, nn))
         if search:   # at most QUERY_CHUNK queries (match() steps): memory follows the step
-            out.update(self._search([q for q, _ in search], [nn for _, nn in search]))
+            out.update(self._search([q for q, _ in search], [nn for _, nn in search], workers))
         return out
 
-    def _search(self, qs: list[Query], nns: list[NormalizedName]) -> dict[Query, Decision]:
+    def _search(self, qs: list[Query], nns: list[NormalizedName],
+                workers: int | None = None) -> dict[Query, Decision]:
         """Candidates, scores and decisions for distinct queries that need a search."""
         out: dict[Query, Decision] = {}
-        scored = self.score(qs, nns)
+        scored = self.score(qs, nns, workers=workers)
         decided = decide_many([q[1] or None for q in qs], [q[2] for q in qs],
                               [q[4] or None for q in qs], scored.ranking, scored.cands.fac,
                               scored.pair, scored.X, self._fac, self.cid_metals, scored.smelter,
@@ -313,19 +366,22 @@ class Matcher:
             decided[i] = replace(decided[i], explanation=text)
 
     def score(self, qs: list[Query], nns: list[NormalizedName],
-              model: Model | None = None) -> Scored:
+              model: Model | None = None, workers: int | None = None) -> Scored:
         """Every stage before the decision, for distinct queries: candidates, pair features and
         probabilities, query features and the smelter probability (``model``: default this
-        matcher's; training passes the model being fitted)."""
-        cands, X, best_name = self.candidate_features(qs, nns)
-        return self.score_candidates(model or self.model, qs, nns, cands, X, best_name)
+        matcher's; training passes the model being fitted; ``workers``: default the
+        matcher's)."""
+        cands, X, best_name = self.candidate_features(qs, nns, workers)
+        return self.score_candidates(model or self.model, qs, nns, cands, X, best_name,
+                                     workers=workers)
 
     def score_candidates(self, model: Model, qs: list[Query], nns: list[NormalizedName],
                          cands: Candidates, X: np.ndarray, best_name: np.ndarray,
-                         logit: np.ndarray | None = None) -> Scored:
+                         logit: np.ndarray | None = None, workers: int | None = None) -> Scored:
         """The classifier and query-feature stages on candidates already compared (``logit``:
         pair log-odds to use instead of the model's, as training's out-of-fold scores)."""
-        logit = model.pair.raw(X, self.workers) if logit is None else logit
+        workers = self.workers if workers is None else workers
+        logit = model.pair.raw(X, workers) if logit is None else logit
         a, b = model.pair.calibration
         pair = 1.0 / (1.0 + np.exp(-np.clip(a * logit + b, -40, 40)))
         Q, ranking, kinds = query_features(nns, [q[1] or None for q in qs], cands.query,
@@ -333,10 +389,11 @@ class Matcher:
         keys = np.array([n.key for n in nns], dtype=object)
         same_key = keys[cands.query] == self.index.key_arr[best_name] if len(best_name) else \
             np.zeros(0, dtype=bool)
-        return Scored(cands, X, logit, pair, Q, model.smelter.proba(Q, self.workers), ranking, kinds,
+        return Scored(cands, X, logit, pair, Q, model.smelter.proba(Q, workers), ranking, kinds,
                       same_key.astype(bool))
 
-    def candidate_features(self, qs: list[Query], nns: list[NormalizedName]) -> tuple:
+    def candidate_features(self, qs: list[Query], nns: list[NormalizedName],
+                           workers: int | None = None) -> tuple:
         """Blocking + comparison for distinct queries: (Candidates, features, best name rows)."""
         frame = {"key": [n.key for n in nns], "compact": [n.compact for n in nns],
                  "variants": [n.variants for n in nns], "acronym": [n.acronym for n in nns]}
@@ -344,7 +401,7 @@ class Matcher:
         cands = self.generator.generate(frame, metals)
         X, best_name = compute_features(nns, [q[3] or None for q in qs], metals,
                                         [q[4] or None for q in qs], cands, self.index,
-                                        self.workers)
+                                        self.workers if workers is None else workers)
         return cands, X, best_name
 
     def _special(self, q: Query, nn) -> Decision | None:  # noqa: ANN001

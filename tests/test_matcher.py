@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -110,11 +112,25 @@ def test_steps_and_threads_do_not_change_answers(full_reference, monkeypatch) ->
     gold = load_gold(GOLD / "dataio_2020.csv")
     cols = ["reported_name", "reported_metal", "reported_country"]
     one = Matcher(full_reference, workers=1).match(gold[cols], *cols)
-    monkeypatch.setattr(matcher_module, "QUERY_CHUNK", 37)   # many small steps
-    seen: list[int] = []
-    two = Matcher(full_reference, workers=2).match(gold[cols], *cols, progress=seen.append)
-    pd.testing.assert_frame_equal(one, two)
-    assert len(seen) > 10 and seen == sorted(seen) and seen[-1] == len(gold)
+    monkeypatch.setattr(matcher_module, "QUERY_CHUNK", 74)   # many small steps
+    threads: set[str] = set()
+    fresh = Matcher._decide_fresh
+
+    def decide_fresh(self, todo, workers=None):  # noqa: ANN001, ANN202
+        threads.add(threading.current_thread().name)
+        return fresh(self, todo, workers)
+
+    monkeypatch.setattr(Matcher, "_decide_fresh", decide_fresh)
+    for workers in (2, 3):
+        seen: list[int] = []
+        threads.clear()
+        m = Matcher(full_reference, workers=workers)
+        two = m.match(gold[cols], *cols, progress=seen.append)
+        pd.testing.assert_frame_equal(one, two)
+        assert len(seen) > 10 and seen == sorted(seen) and seen[-1] == len(gold)
+        # the steps were searched side by side, on the pool's threads
+        assert len(threads) == workers and all(t.startswith("smelter_match") for t in threads)
+        pd.testing.assert_frame_equal(one, m.match(gold[cols], *cols))   # from the cache
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
