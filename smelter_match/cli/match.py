@@ -94,8 +94,9 @@ def add_parser(sub: argparse._SubParsersAction, common: CommonOptions) -> None:
                         "reference it records is used when no default reference is set")
     p.add_argument("--model", metavar="FILE", help="model JSON (default: the shipped model)")
     p.add_argument("--workers", type=_workers, default=-1, metavar="N",
-                   help="threads for the string comparisons and the forests (default -1: every core; "
-                        "results do not depend on it)")
+                   help="threads: steps of distinct names searched side by side, string "
+                        "comparisons and the forests (default -1: every core; results do not "
+                        "depend on it)")
     p.add_argument("--skip-bad-files", action="store_true",
                    help="skip files that cannot be read (each listed on stderr and in "
                         "<results>_skipped.csv) instead of stopping at the first one")
