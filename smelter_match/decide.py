@@ -290,9 +290,8 @@ def rule_facts(ranking: Ranking, fac_rows: np.ndarray, X: np.ndarray,
     metal_given = np.array([bool(m) for m in metals], dtype=bool)
     key = np.zeros(len(fac_rows), dtype=bool) if same_key is None else same_key.astype(bool)
     cand_metal = fac_metal[fac_rows[order]]
-    known = np.array([bool(c) and c in cid_metals for c in reported_cids], dtype=bool)
-    contradicted = has & known & (np.array([c or "" for c in reported_cids], dtype=object)
-                                  != fac_cid[fac_rows[b]])
+    contradicted = has & np.array([contradicts(c, cid, cid_metals) for c, cid in zip(
+        reported_cids, fac_cid[fac_rows[b]].tolist())], dtype=bool)
     key_best = has & key[b]
     key_later = later & key[order]
     sure = key_best & ~of_best("ambiguous_name") & ~of_best("country_disagree") & \

@@ -291,9 +291,8 @@ class Matcher:
         release the GIL), at most one step per thread in flight; :meth:`match` makes the steps
         smaller by as much, so that the steps in flight hold as many queries as one step
         searched alone (memory follows the step). The cache is read and written in this thread
-        only. The answer of a query does
-        not depend on which others share its step, so the output does not depend on the
-        threads (``tests/test_matcher.py``).
+        only. The answer of a query does not depend on which others share its step, so the
+        output does not depend on the threads (``tests/test_matcher.py``).
         """
         threads = min(_cores(self.workers), len(steps))
         if threads < 2:
