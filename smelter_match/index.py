@@ -268,6 +268,9 @@ class NameIndex:
         self.has_country = np.array([bool(c) for c in self.fac_country], dtype=bool)
         self.fac_metal = fac["metal"].to_numpy(dtype=object)
         self.fac_cid = fac["cid"].to_numpy(dtype=object)
+        #: each facility's CID as its rank in sorted CID order: ties broken by CID with an integer
+        #: sort, which releases the GIL (a sort of CID strings compares Python objects)
+        self.fac_cid_rank = np.unique(self.fac_cid, return_inverse=True)[1].ravel().astype(np.int64)
         self.fac_removed = fac["removed"].to_numpy(dtype=bool)
         self.kind_current = np.array([k == "current_standard_name" for k in self.kind], dtype=bool)
         self.kind_former = np.array([k == "former_standard_name" for k in self.kind], dtype=bool)

@@ -99,7 +99,8 @@ class Ranking:
 
 def rank_candidates(query: np.ndarray, n_queries: int, same: np.ndarray, logit: np.ndarray,
                     cid: np.ndarray) -> Ranking:
-    """Order candidate rows: by query, reported metal first, then pair log-odds (ties by CID)."""
+    """Order candidate rows: by query, reported metal first, then pair log-odds (ties by CID;
+    ``cid``: the CIDs or their ranks in sorted order, ``NameIndex.fac_cid_rank``)."""
     order = np.lexsort((cid, -np.round(logit, 9), ~same, query))
     starts = np.searchsorted(query[order], np.arange(n_queries + 1))
     n_same = np.add.reduceat(same[order].astype(np.int64), starts[:-1]) if len(order) else \
@@ -122,7 +123,7 @@ def query_features(norms: list[NormalizedName], metals: list[str | None], query:
     qmetal = np.array([m or "" for m in metals], dtype=object)
     same = (qmetal[query] == "") | (ni.fac_metal[fac] == qmetal[query]) if len(query) else \
         np.zeros(0, dtype=bool)
-    ranking = rank_candidates(query, n, same, logit, ni.fac_cid[fac])
+    ranking = rank_candidates(query, n, same, logit, ni.fac_cid_rank[fac])
     Q = np.zeros((n, len(QUERY_FEATURES)))
     qc = {f: j for j, f in enumerate(QUERY_FEATURES)}
     first = ranking.starts[:-1]

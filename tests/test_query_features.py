@@ -74,3 +74,21 @@ def test_no_candidate_gives_defaults(matcher: Matcher) -> None:
 
 def test_vocabulary_has_kinds() -> None:
     assert NON_SMELTER_WORDS["bank"] == "bank" and NON_SMELTER_WORDS["solder"]
+
+
+def test_candidates_tied_on_score_are_ranked_by_cid(matcher: Matcher) -> None:
+    """Ties are broken by CID; the ranking sorts the CIDs' integer ranks, which must order
+    facilities exactly as their CID strings do (equal CIDs of two metals tie)."""
+    from smelter_match.query_features import rank_candidates
+
+    ni = matcher.index
+    cids, ranks = ni.fac_cid, ni.fac_cid_rank
+    order = np.argsort(ranks, kind="stable")
+    assert list(cids[order]) == sorted(cids)
+    assert all((cids[a] == cids[b]) == (ranks[a] == ranks[b]) for a, b in zip(order, order[1:]))
+    fac = np.arange(len(cids))[::-1].copy()   # one query, every facility, all tied
+    query, same, logit = np.zeros(len(fac), dtype=np.int64), np.ones(len(fac), bool), \
+        np.zeros(len(fac))
+    by_rank = rank_candidates(query, 1, same, logit, ranks[fac]).order
+    by_text = rank_candidates(query, 1, same, logit, cids[fac]).order
+    assert (by_rank == by_text).all()
