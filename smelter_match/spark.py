@@ -329,7 +329,7 @@ def _matcher_for(key: str, state: Any) -> Matcher:
         ov = doc["overrides"]
         overrides = (pd.DataFrame(ov["rows"], columns=ov["columns"], dtype=object)
                      if ov is not None else None)
-        # one rapidfuzz thread per Python worker: Spark already runs one worker per core
+        # one thread per Python worker (steps, rapidfuzz, forests): Spark runs one worker per core
         m = Matcher(Reference.from_json_dict(doc["reference"]), Model.from_dict(doc["model"]),
                     overrides, workers=1)
         _MATCHERS[key] = m
