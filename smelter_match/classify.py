@@ -43,6 +43,10 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
 
 
+def threads_for(workers: int) -> int:
+    """The threads a ``workers`` setting asks for (-1: every core; at least one)."""
+    return (os.cpu_count() or 1) if workers < 0 else max(workers, 1)
+
 @dataclass
 class Scorer:
     """One calibrated binary classifier over named features.
@@ -80,7 +84,7 @@ class Scorer:
             out[start:start + _CHUNK] = self._forest_raw(X[start:start + _CHUNK])
 
         starts = range(0, X.shape[0], _CHUNK)
-        threads = min(len(starts), (os.cpu_count() or 1) if workers < 0 else workers)
+        threads = min(len(starts), threads_for(workers))
         if threads > 1:
             with ThreadPoolExecutor(threads) as pool:
                 list(pool.map(walk, starts))

@@ -10,7 +10,6 @@ answers across calls, so throughput grows with duplication.
 
 from __future__ import annotations
 
-import os
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -21,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from smelter_match.blocking import CandidateGenerator, Candidates
-from smelter_match.classify import Model
+from smelter_match.classify import Model, threads_for
 from smelter_match.compare import FEATURES, compute_features
 from smelter_match.decide import (
     Decision,
@@ -89,11 +88,6 @@ class Scored:
     same_key: np.ndarray   # per candidate row: the query's key is its best-matching name's key
 
 
-def _cores(workers: int) -> int:
-    """The threads ``workers`` asks for (-1: every core)."""
-    return (os.cpu_count() or 1) if workers < 0 else max(workers, 1)
-
-
 class Matcher:
     """Match supplier-reported smelter names against an RMI :class:`Reference`.
 
@@ -158,7 +152,7 @@ class Matcher:
         order = sorted(range(len(queries)), key=lambda i: normalize_name(queries[i][0]).key)
         done = 0
         # steps searched side by side (see _steps_decided) together hold one step's queries
-        size = max(QUERY_CHUNK // _cores(self.workers), 1)
+        size = max(QUERY_CHUNK // threads_for(self.workers), 1)
         steps = [order[start:start + size] for start in range(0, len(order), size)]
         for step, answers in zip(steps, self._steps_decided(
                 [[queries[i] for i in step] for step in steps])):
@@ -294,7 +288,7 @@ class Matcher:
         only. The answer of a query does not depend on which others share its step, so the
         output does not depend on the threads (``tests/test_matcher.py``).
         """
-        threads = min(_cores(self.workers), len(steps))
+        threads = min(threads_for(self.workers), len(steps))
         if threads < 2:
             yield from map(self._decide_many, steps)
             return
