@@ -200,17 +200,20 @@ def fit_heads(data: list[Data], kind: str = "trees", seed: int = SEED, inner: in
               ) -> tuple[Scorer, Scorer]:
     """Both heads, uncalibrated: pair on all data, smelter on out-of-fold pair log-odds."""
     pair = fit_pair(data, kind, seed)
+    # out-of-fold pair log-odds: one pair head per inner fold of groups, over every data set
+    folds = [np.array([_fold_of(g, inner, seed) for g in d.queries["group"].astype(str)])
+             for d in data]
+    logits = [np.zeros(len(d.cands.query)) for d in data]
+    for k in range(inner):
+        held = [f[d.cands.query] == k for f, d in zip(folds, data)]
+        if not any(h.any() for h in held):
+            continue
+        head = fit_pair(data, kind, seed, [f != k for f in folds])
+        for logit, d, h in zip(logits, data, held):
+            if h.any():
+                logit[h] = head.raw(d.X[h])
     Qs, ys, ws = [], [], []
-    for d in data:
-        groups = d.queries["group"].astype(str).to_numpy()
-        fold = np.array([_fold_of(g, inner, seed) for g in groups])
-        logit = np.zeros(len(d.cands.query))
-        for k in range(inner):
-            masks = [(np.array([_fold_of(g, inner, seed) for g in e.queries["group"].astype(str)])
-                      != k) if e is not d else fold != k for e in data]
-            held = fold[d.cands.query] == k
-            if held.any():
-                logit[held] = fit_pair(data, kind, seed, masks).raw(d.X[held])
+    for d, logit in zip(data, logits):
         Qs.append(_query_matrix(d, pair, logit))
         ys.append(d.matchable.astype(int))
         ws.append(np.array([SMELTER_KIND_WEIGHT.get(k, 1.0) for k in d.queries["kind"]]))
