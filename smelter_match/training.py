@@ -5,11 +5,13 @@ Training data (``smelter-match train``):
 - synthetic queries (:mod:`smelter_match.synthetic`) made from the reference with the noise model
   (:mod:`smelter_match.noise`), matched against a copy of the reference with some facilities and
   aliases hidden, so that real smelters RMI does not list and aliases it does not know are among
-  them;
+  them; ``TRAINING_DRAWS`` independent draws of them, weighing together as one (more distinct
+  damaged names, same balance against the gold rows);
 - the hand-labelled gold rows (``reference_data/gold``) and, optionally, the user's own reviewed
   rows (``--labels``), weighted higher than synthetic rows because they are real.
 
-Fitting (:func:`fit_model`), for a set of training data and a disjoint validation set:
+Fitting (:func:`fit_heads`, :func:`calibrate`), for a set of training data and a disjoint
+validation set:
 
 1. the *pair* head on every candidate pair of the queries that denote an RMI facility (the
    probability is conditional on that);
@@ -66,6 +68,11 @@ REAL_WEIGHT = 3.0
 #: names to rank well, but the smelter head learns a posterior, so its mix is brought closer to
 #: that of real lists (mostly drop-down names).
 SMELTER_KIND_WEIGHT = {"noisy": 0.4, "gold": REAL_WEIGHT}
+#: Independent draws of synthetic training queries (each its own noise, hidden facilities and
+#: non-smelter names); each draw's rows weigh ``1 / TRAINING_DRAWS``, so the synthetic rows
+#: together weigh as one draw did against the gold rows. Three instead of one: held out under two
+#: seeds, more noisy names decided automatically with as many right (``MODEL_CARD.md``).
+TRAINING_DRAWS = 3
 
 #: Pair features the probability may only rise with / fall with (monotonic constraints).
 PAIR_INCREASING = ("ratio", "token_sort", "token_set", "partial", "jaro_winkler", "compact_ratio",
@@ -117,6 +124,7 @@ class Data:
     best_name: np.ndarray
     acceptable: list[set[str]]
     y_pair: np.ndarray = field(default=None)   # type: ignore[assignment]
+    synthetic_weight: float = 1.0    # weight of a synthetic (not gold) query
 
     @property
     def matchable(self) -> np.ndarray:
@@ -170,7 +178,7 @@ def without_cids(ref: Reference, cids: set[str]) -> Reference:
 
 
 def _weights(d: Data) -> np.ndarray:
-    return np.where(d.queries["kind"].to_numpy() == "gold", REAL_WEIGHT, 1.0)
+    return np.where(d.queries["kind"].to_numpy() == "gold", REAL_WEIGHT, d.synthetic_weight)
 
 
 def fit_pair(data: list[Data], kind: str, seed: int, query_mask: list[np.ndarray] | None = None
@@ -216,7 +224,9 @@ def fit_heads(data: list[Data], kind: str = "trees", seed: int = SEED, inner: in
     for d, logit in zip(data, logits):
         Qs.append(_query_matrix(d, pair, logit))
         ys.append(d.matchable.astype(int))
-        ws.append(np.array([SMELTER_KIND_WEIGHT.get(k, 1.0) for k in d.queries["kind"]]))
+        ws.append(np.array([SMELTER_KIND_WEIGHT.get(k, 1.0) * (1.0 if k == "gold" else
+                                                               d.synthetic_weight)
+                            for k in d.queries["kind"]]))
     smelter = fit_scorer(np.vstack(Qs), np.concatenate(ys), list(QUERY_FEATURES), kind=kind,
                          weight=np.concatenate(ws), increasing=SMELTER_INCREASING,
                          decreasing=SMELTER_DECREASING, seed=seed)
@@ -436,6 +446,7 @@ class Trainer:
     folds: int = 5
     workers: int = -1
     log: object = None
+    draws: int = field(default_factory=lambda: TRAINING_DRAWS)
 
     def __post_init__(self) -> None:
         self.groups = cid_groups(self.reference)
@@ -465,11 +476,15 @@ class Trainer:
         that reference with some facilities and aliases hidden, gold rows against all of it."""
         held = {c for c, f in self.fold_of.items() if f in exclude}
         ref = without_cids(self.reference, held) if held else self.reference
-        reduced, q = make_queries(
-            ref, mix=TRAINING_MIX, families=self.families,
-            seed=self.seed + 17 * sum(2 ** f for f in exclude),
-            keep_non_smelter=lambda name: _ns_fold(name, self.folds) not in exclude)
-        out = [featurize(reduced, q, self.workers, self.eq)]
+        out = []
+        for draw in range(self.draws):
+            reduced, q = make_queries(
+                ref, mix=TRAINING_MIX, families=self.families,
+                seed=self.seed + 17 * sum(2 ** f for f in exclude) + 104_729 * draw,
+                keep_non_smelter=lambda name: _ns_fold(name, self.folds) not in exclude)
+            d = featurize(reduced, q, self.workers, self.eq)
+            d.synthetic_weight = 1.0 / self.draws
+            out.append(d)
         if self.gold is not None and gold_rows is not None and len(gold_rows):
             g = self.gold.iloc[gold_rows]
             g = g[[not (t & held) for t in g["truth"]]]

@@ -106,13 +106,31 @@ def test_without_cids_removes_names_and_facilities(exports_reference) -> None:  
 @pytest.mark.slow
 def test_fold_discipline(exports_reference) -> None:  # noqa: ANN001
     """Training data for fold k never contains fold k's facilities, as queries or candidates."""
-    t = Trainer(exports_reference, None, kind="logistic", folds=3, seed=5)
-    (train,) = t.training_data({0})
+    t = Trainer(exports_reference, None, kind="logistic", folds=3, seed=5, draws=2)
+    draws = t.training_data({0})
     held = {c for c, f in t.fold_of.items() if f == 0}
-    assert not set(train.matcher.index.fac_cid) & held
-    assert not any(truth & held for truth in train.queries["truth"])
+    assert len(draws) == 2
+    for train in draws:
+        assert not set(train.matcher.index.fac_cid) & held
+        assert not any(truth & held for truth in train.queries["truth"])
     (valid,) = t.validation_data(0)
     assert all(truth <= held for truth in valid.queries["truth"] if truth)
+
+
+@pytest.mark.slow
+def test_training_draws_are_independent_and_weigh_as_one(exports_reference) -> None:  # noqa: ANN001
+    """Each draw of synthetic training queries has its own noise and hidden facilities, and the
+    draws together weigh as one draw does (the gold rows keep their weight against them)."""
+    one = Trainer(exports_reference, None, kind="logistic", folds=3, seed=5,
+                  draws=1).training_data({0})
+    two = Trainer(exports_reference, None, kind="logistic", folds=3, seed=5,
+                  draws=2).training_data({0})
+    assert len(one) == 1 and one[0].synthetic_weight == 1.0
+    assert [d.synthetic_weight for d in two] == [0.5, 0.5]
+    # the first draw is the single draw; the second is another one
+    assert one[0].queries["name"].tolist() == two[0].queries["name"].tolist()
+    assert two[0].queries["name"].tolist() != two[1].queries["name"].tolist()
+    assert set(two[0].matcher.index.fac_cid) != set(two[1].matcher.index.fac_cid)
 
 
 @pytest.mark.slow
