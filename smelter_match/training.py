@@ -177,8 +177,11 @@ def without_cids(ref: Reference, cids: set[str]) -> Reference:
 # fitting
 
 
-def _weights(d: Data) -> np.ndarray:
-    return np.where(d.queries["kind"].to_numpy() == "gold", REAL_WEIGHT, d.synthetic_weight)
+def _weights(d: Data, by_kind: dict[str, float]) -> np.ndarray:
+    """Per query of ``d``: the weight of its kind (``by_kind``, default 1), times
+    ``d.synthetic_weight`` unless it is a gold row."""
+    return np.array([by_kind.get(k, 1.0) * (1.0 if k == "gold" else d.synthetic_weight)
+                     for k in d.queries["kind"]])
 
 
 def fit_pair(data: list[Data], kind: str, seed: int, query_mask: list[np.ndarray] | None = None
@@ -192,7 +195,7 @@ def fit_pair(data: list[Data], kind: str, seed: int, query_mask: list[np.ndarray
         rows = keep[d.cands.query]
         Xs.append(d.X[rows])
         ys.append(d.y_pair[rows])
-        ws.append(_weights(d)[d.cands.query[rows]])
+        ws.append(_weights(d, {"gold": REAL_WEIGHT})[d.cands.query[rows]])
     return fit_scorer(np.vstack(Xs), np.concatenate(ys), list(FEATURES), kind=kind,
                       weight=np.concatenate(ws), increasing=PAIR_INCREASING,
                       decreasing=PAIR_DECREASING, seed=seed)
@@ -224,9 +227,7 @@ def fit_heads(data: list[Data], kind: str = "trees", seed: int = SEED, inner: in
     for d, logit in zip(data, logits):
         Qs.append(_query_matrix(d, pair, logit))
         ys.append(d.matchable.astype(int))
-        ws.append(np.array([SMELTER_KIND_WEIGHT.get(k, 1.0) * (1.0 if k == "gold" else
-                                                               d.synthetic_weight)
-                            for k in d.queries["kind"]]))
+        ws.append(_weights(d, SMELTER_KIND_WEIGHT))
     smelter = fit_scorer(np.vstack(Qs), np.concatenate(ys), list(QUERY_FEATURES), kind=kind,
                          weight=np.concatenate(ws), increasing=SMELTER_INCREASING,
                          decreasing=SMELTER_DECREASING, seed=seed)
@@ -449,6 +450,8 @@ class Trainer:
     draws: int = field(default_factory=lambda: TRAINING_DRAWS)
 
     def __post_init__(self) -> None:
+        if self.draws < 1:
+            raise ValueError(f"draws must be at least 1, not {self.draws}")
         self.groups = cid_groups(self.reference)
         self.fold_of = group_folds(self.reference, self.folds, self.seed)
         self.eq = equivalent_cids(self.reference)

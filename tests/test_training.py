@@ -131,6 +131,8 @@ def test_training_draws_are_independent_and_weigh_as_one(exports_reference) -> N
     assert one[0].queries["name"].tolist() == two[0].queries["name"].tolist()
     assert two[0].queries["name"].tolist() != two[1].queries["name"].tolist()
     assert set(two[0].matcher.index.fac_cid) != set(two[1].matcher.index.fac_cid)
+    with pytest.raises(ValueError, match="draws must be at least 1"):
+        Trainer(exports_reference, None, draws=0)
 
 
 @pytest.mark.slow
