@@ -117,7 +117,7 @@ def add_evaluate_parser(sub: argparse._SubParsersAction, common: CommonOptions) 
     p.add_argument("gold", nargs="?", help="gold CSV to score with a fixed model")
     p.add_argument("--model", help="model JSON (default: the shipped model)")
     p.add_argument("--heldout", action="store_true",
-                   help="the held-out protocol (retrains per fold; ~15 minutes)")
+                   help="the held-out protocol (retrains per fold; ~10 minutes on 2 cores)")
     p.add_argument("--heldout-gold", action="append", metavar="CSV",
                    help="gold CSVs scored in the held-out protocol (default: both shipped sets)")
     p.add_argument("--train-gold", default="dataio_2020", metavar="NAME",
