@@ -437,6 +437,7 @@ class Trainer:
     ``families``: the noise families synthetic training and validation queries may use (default
     all; leave one out to measure transfer to it: it then reaches neither the heads nor the
     calibration and thresholds). ``labels``: gold-format rows (gold sets, reviewed rows).
+    ``draws``: independent draws of synthetic training queries (:data:`TRAINING_DRAWS`).
     """
 
     reference: Reference
@@ -447,7 +448,7 @@ class Trainer:
     folds: int = 5
     workers: int = -1
     log: object = None
-    draws: int = field(default_factory=lambda: TRAINING_DRAWS)
+    draws: int = TRAINING_DRAWS
 
     def __post_init__(self) -> None:
         if self.draws < 1:
