@@ -47,6 +47,7 @@ def threads_for(workers: int) -> int:
     """The threads a ``workers`` setting asks for (-1: every core; at least one)."""
     return (os.cpu_count() or 1) if workers < 0 else max(workers, 1)
 
+
 @dataclass
 class Scorer:
     """One calibrated binary classifier over named features.
