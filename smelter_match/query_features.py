@@ -103,9 +103,10 @@ def rank_candidates(query: np.ndarray, n_queries: int, same: np.ndarray, logit: 
     ``cid``: the CIDs or their ranks in sorted order, ``NameIndex.fac_cid_rank``)."""
     order = np.lexsort((cid, -np.round(logit, 9), ~same, query))
     starts = np.searchsorted(query[order], np.arange(n_queries + 1))
-    n_same = np.add.reduceat(same[order].astype(np.int64), starts[:-1]) if len(order) else \
-        np.zeros(n_queries, dtype=np.int64)
-    n_same = np.where(np.diff(starts) > 0, n_same, 0)
+    # per query, its candidates of the reported metal (a cumulative sum: queries without
+    # candidates may come last, where ``reduceat`` would index past the end)
+    cum = np.r_[0, np.cumsum(same[order], dtype=np.int64)]
+    n_same = cum[starts[1:]] - cum[starts[:-1]]
     return Ranking(starts, order, n_same)
 
 

@@ -92,3 +92,19 @@ def test_candidates_tied_on_score_are_ranked_by_cid(matcher: Matcher) -> None:
     by_rank = rank_candidates(query, 1, same, logit, ranks[fac]).order
     by_text = rank_candidates(query, 1, same, logit, cids[fac]).order
     assert (by_rank == by_text).all()
+
+
+def test_ranking_with_queries_without_candidates() -> None:
+    """Queries without candidates anywhere in the batch, last ones included, get empty rows."""
+    from smelter_match.query_features import rank_candidates
+
+    query = np.array([0, 0, 2, 2, 2])
+    same = np.array([True, False, True, True, False])
+    logit = np.array([0.1, 0.9, 0.3, 0.2, 0.8])
+    r = rank_candidates(query, 4, same, logit, np.arange(5))
+    assert [r.rows(q).tolist() for q in range(4)] == [[0], [], [2, 3], []]
+    assert [r.other(q).tolist() for q in range(4)] == [[1], [], [4], []]
+    assert r.n_same.tolist() == [1, 0, 2, 0]
+    empty = rank_candidates(np.zeros(0, dtype=np.int64), 2, np.zeros(0, bool), np.zeros(0),
+                            np.zeros(0, dtype=np.int64))
+    assert empty.n_same.tolist() == [0, 0]
