@@ -43,8 +43,8 @@ from smelter_match._resources import data_csv, data_lines
 from smelter_match.io.tables import cell_text
 
 __all__ = [
-    "GENERIC_WORDS", "LEGAL_FORM_WORDS", "METALS", "NormalizedName", "STOP_WORDS", "find_cids", "fold",
-    "is_cid", "normalize_country", "normalize_metal", "normalize_name", "parse_cid",
+    "COUNTRY_WORDS", "GENERIC_WORDS", "LEGAL_FORM_WORDS", "METALS", "NormalizedName", "STOP_WORDS",
+    "find_cids", "fold", "is_cid", "normalize_country", "normalize_metal", "normalize_name", "parse_cid",
     "strip_legal_forms",
 ]
 
@@ -59,7 +59,8 @@ class NormalizedName:
     NFKC + unidecode render as an ASCII letter or digit, or an "&"/"+" (folded to "and").
     ``variants[0] == key`` always (so an input without letters or digits has
     ``variants == ("",)``); the other variants are the keys of the text outside brackets and of
-    each bracketed part that is more than a legal form ("(Pty)" is not a variant).
+    each bracketed part that names something: not "(Pty)" (a legal form), "(Thailand)" (a
+    country) or "(Unit 2)" (generic words and numbers).
     ``acronym`` is made from the key tokens of the text outside brackets when there is any, so
     "Almalyk Mining and Metallurgical Complex (AMMC)" has acronym "ammc", equal to a variant.
     """
@@ -75,10 +76,6 @@ class NormalizedName:
 
 # --------------------------------------------------------------------------------------------
 # Vocabulary files
-
-
-def _vocab_lines(name: str) -> list[str]:
-    return data_lines("vocab", name)
 
 
 def _vocab_pairs(name: str, first: str, second: str) -> list[tuple[str, str]]:
@@ -143,8 +140,8 @@ def _to_ascii(text: str) -> str:
 
 _AND_TABLE = str.maketrans({"&": " and ", "+": " and "})
 _APOSTROPHE_TABLE = str.maketrans({"'": None, "`": None})
-# "S.A." / "S.p.A" / "H.C." / "a.s." -> joined; the lookarounds keep "Co." and "No.1" out.
-_DOTTED_RE = re.compile(r"(?<![A-Za-z0-9])(?:[A-Za-z]\.)+[A-Za-z](?![A-Za-z0-9])\.?")
+# "S.A." / "S.p.A" / "H.C." / "E.5.R." (an OCR digit) joined; lookarounds keep "Co.", "No.1" out
+_DOTTED_RE = re.compile(r"(?<![A-Za-z0-9])(?:[A-Za-z0158]\.)+[A-Za-z0158](?![A-Za-z0-9])\.?")
 # "S. A." / "C. V." (every letter dotted); "S. Izaguirre" and "A. E S." stay apart.
 _DOTTED_SPACED_RE = re.compile(r"(?<![A-Za-z0-9])(?:[A-Za-z]\. )+[A-Za-z]\.(?![A-Za-z0-9])")
 # lower->Upper or UPPER->lower inside a word; starts at a capital, which keeps the scan fast
@@ -167,7 +164,10 @@ _KNOWN_WORDS: set[str] = set()
 
 
 def _join_dotted(m: re.Match[str]) -> str:
-    return " " + m.group().replace(".", "").replace(" ", "").lower() + " "
+    joined = m.group().replace(".", "").replace(" ", "")
+    if sum(c.isalpha() for c in joined) < max(2, len(joined) - 1):   # "1.5", "A.1": not initials
+        return m.group()
+    return " " + joined.lower() + " "
 
 
 def _split_word(m: re.Match[str]) -> str:
@@ -251,11 +251,9 @@ def fold(text: str) -> str:
 # Step 3: stop-words and legal forms
 
 STOP_WORDS: frozenset[str] = frozenset(
-    t for line in _vocab_lines("stopwords.txt") for t in fold(line).split()
-) | {"and"}
+    t for line in data_lines("vocab", "stopwords.txt") for t in fold(line).split()) | {"and"}
 GENERIC_WORDS: frozenset[str] = frozenset(
-    t for line in _vocab_lines("generic_words.txt") for t in fold(line).split()
-)
+    t for line in data_lines("vocab", "generic_words.txt") for t in fold(line).split())
 
 
 def _read_legal_forms() -> tuple[set[tuple[str, ...]], set[tuple[str, ...]]]:
@@ -266,7 +264,7 @@ def _read_legal_forms() -> tuple[set[tuple[str, ...]], set[tuple[str, ...]]]:
     """
     sections: dict[str, list[str]] = {"both": [], "prefix": [], "exclude": []}
     current = "both"
-    for line in _vocab_lines("legal_forms.txt"):
+    for line in data_lines("vocab", "legal_forms.txt"):
         if line.endswith(":") and line[:-1].strip().lower() in sections:
             current = line[:-1].strip().lower()
         else:
@@ -419,9 +417,12 @@ def _build(text: str) -> NormalizedName:
             acronym_toks = _key_tokens(outside_tokens)
             variants.append(" ".join(acronym_toks))
         for part in parts:
+            # a variant is another name: not "(Thailand)" (where, not who) nor "(Unit 2)"
             part_tokens = _fold_ascii_tokens(part)
-            if _is_meaningful(part_tokens):
-                variants.append(" ".join(_key_tokens(part_tokens)))
+            if _is_meaningful(part_tokens) and normalize_country(" ".join(part_tokens)) is None:
+                part_key = _key_tokens(part_tokens)
+                if any(t not in GENERIC_WORDS and not t.isdigit() for t in part_key):
+                    variants.append(" ".join(part_key))
         variant_tuple = tuple(dict.fromkeys(variants))
     else:
         variant_tuple = (key,)
@@ -489,6 +490,9 @@ def _build_country_tables() -> tuple[dict[str, str], dict[str, str]]:
 
 
 _COUNTRY_EXACT, _COUNTRY_UNORDERED = _build_country_tables()
+#: Words of country names as written (4+ letters: "thailand", "united", "america", "korea").
+COUNTRY_WORDS: frozenset[str] = frozenset(
+    t for k in _COUNTRY_EXACT for t in k.split() if len(t) >= 4 and t.isalpha())
 
 
 def normalize_country(text: object) -> str | None:
@@ -544,9 +548,8 @@ def normalize_metal(text: object) -> str | None:
         if len(f) < 3 or " " in f:
             return None
         best: dict[str, float] = {}
-        for alias, score, _ in process.extract(
-            f, _METAL_FUZZY_CHOICES, scorer=fuzz.ratio, limit=None, score_cutoff=50
-        ):
+        for alias, score, _ in process.extract(f, _METAL_FUZZY_CHOICES, scorer=fuzz.ratio,
+                                               limit=None, score_cutoff=50):
             m = _METAL_TOKEN_ALIASES[alias]
             best[m] = max(best.get(m, 0.0), score)
         if not best:

@@ -25,7 +25,7 @@ from rapidfuzz import fuzz
 
 from smelter_match._resources import data_csv
 from smelter_match.index import NameIndex, abbreviates, ocr_fold
-from smelter_match.normalize import GENERIC_WORDS, STOP_WORDS, NormalizedName
+from smelter_match.normalize import COUNTRY_WORDS, GENERIC_WORDS, STOP_WORDS, NormalizedName
 
 __all__ = ["NON_SMELTER_WORDS", "QUERY_FEATURES", "Ranking", "query_features"]
 
@@ -61,19 +61,26 @@ _NO_CANDIDATE = -10.0
 
 def _explains(cand: NormalizedName | None, token: str) -> bool:
     """The candidate name explains a query word: the same word, inside its spaceless key, a
-    fuzzy variant (Indel >= 75 once OCR-confusable letters are one class, 4+ letters) or an
-    abbreviation of one of its words."""
+    fuzzy variant (Indel >= 75 once OCR-confusable letters are one class; 4+ characters, or a
+    digit among letters: "e5r") or an abbreviation of one of its words."""
     if cand is None:
         return False
     if token in cand.tokens or (len(token) >= 3 and token in cand.compact):
         return True
-    folded = _ocr_word(token) if len(token) >= 4 else ""
+    folded = _ocr_word(token) if len(token) >= 4 or not (token.isalpha() or token.isdigit()) \
+        else ""
     for t in cand.tokens:
         if folded and fuzz.ratio(folded, _ocr_word(t)) >= 75:
             return True
         if abbreviates(token, t):
             return True
     return False
+
+
+def _covers(nn: NormalizedName, cand: NormalizedName) -> bool:
+    """The name explains every distinctive word of the candidate's name (the converse of
+    :func:`_explains` over the candidate's words): nothing of the candidate is missing."""
+    return all(_explains(nn, t) for t in dict.fromkeys(cand.tokens) if t not in GENERIC_WORDS)
 
 
 @lru_cache(maxsize=1 << 16)
@@ -194,15 +201,20 @@ def _against(cand: NormalizedName | None, nn: NormalizedName) -> tuple[int, str,
     (candidate name, name).
 
     A non-smelter word is explained only when the candidate has it *and* explains another
-    distinctive word of the name: RMI's own names carry such words ("Central Bank of the DPR of
-    Korea", "Da Nang Processing Import and Export", the alias "ANZ Bank"), and a candidate that
-    shares nothing but the business word ("Arrow Electronics" against "E.S.R. Electronics",
-    "Toronto-Dominion Bank" against "ANZ Bank") is no reason to doubt the word.
+    distinctive word of the name, or when the two names explain each other's distinctive words
+    entirely (a country named in the name aside): RMI's own names carry such words ("Central
+    Bank of the DPR of Korea", "Da Nang Processing Import and Export", the alias "ANZ Bank",
+    "Noble Metal Services", whose only distinctive word is the business word), and a candidate
+    that shares nothing but the business word ("Arrow Electronics" against "E.S.R.
+    Electronics", "Toronto-Dominion Bank" against "ANZ Bank", "Electronics Co." against "E.S.R.
+    Electronics") is no reason to doubt the word.
     """
     distinct = [t for t in dict.fromkeys(nn.tokens) if t not in GENERIC_WORDS]
     is_explained = {t: _explains(cand, t) for t in distinct}
-    supported = cand is not None and any(
-        ok for t, ok in is_explained.items() if t not in NON_SMELTER_WORDS)
+    supported = cand is not None and (
+        any(ok for t, ok in is_explained.items() if t not in NON_SMELTER_WORDS)
+        or (any(is_explained.values()) and _covers(nn, cand) and all(
+            ok or t in COUNTRY_WORDS for t, ok in is_explained.items())))
     explained = set(cand.tokens) if supported else set()
     unexplained = [t for t in nn.tokens if t in NON_SMELTER_WORDS and t not in explained]
     return (sum(not ok for ok in is_explained.values()),

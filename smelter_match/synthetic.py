@@ -23,6 +23,7 @@ name), so that held-out figures never come from a facility whose names shaped th
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -67,6 +68,9 @@ VALIDATION_MIX = Mix(clean=8.0, noisy=4.0, hide_facilities=0.15, hidden_queries=
                      hide_aliases=0.15, wrong_metal=0.2, non_smelters=2.0)
 
 
+_BRACKETED_RE = re.compile(r"[(\[{（]([^)\]}）]*)[)\]}）]")
+
+
 def cid_groups(ref: Reference) -> dict[str, str]:
     """CID -> group name: CIDs linked by a successor or sharing a normalised name are one group.
 
@@ -98,7 +102,7 @@ def cid_groups(ref: Reference) -> dict[str, str]:
     by_key: dict[str, str] = {}
     for cid, name in zip(ref.names["cid"], ref.names["name"]):
         variants = normalize_name(name).variants
-        if any(normalize_country(v) for v in variants[1:]):
+        if any(normalize_country(b) for b in _BRACKETED_RE.findall(name)):
             variants = variants[:1]
         for i, key in enumerate(variants):
             if not key or (i and (len(key) < 4 or normalize_country(key))):

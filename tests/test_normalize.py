@@ -84,6 +84,10 @@ def key(text: str) -> str:
         ("Penoles S. A. de C. V.", "penoles sa de cv"),
         ("U.S.A.", "usa"),
         ("S. Izaguirre", "s izaguirre"),
+        # a digit OCR reads for a letter stays among dotted initials; numbers stay numbers
+        ("E.5.R. Electronics", "e5r electronics"),
+        ("Version 1.5.3", "version 1 5 3"),
+        ("A.1 Co", "a 1 co"),
         # apostrophes join, & and + read as "and"
         ("L'azurde Company For Jewelry", "lazurde company for jewelry"),
         ("Sancus ZFS (L’Orfebre, SA)", "sancus zfs lorfebre sa"),
@@ -274,8 +278,14 @@ def test_parenthetical_variants() -> None:
     assert n.variants[0] == n.key == "almalyk mining metallurgical complex ammc"
     assert "ammc" in n.variants and "almalyk mining metallurgical complex" in n.variants
     assert n.acronym == "ammc"  # initials of the name outside the brackets
+    # a bracketed country, or words with nothing distinctive, are not another name: a supplier's
+    # "X (Thailand)" must not hit every RMI name with "(Thailand)" exactly
     n = normalize_name("Metalor Technologies (Hong Kong) Ltd.")
-    assert n.variants == ("metalor technologies hong kong", "metalor technologies", "hong kong")
+    assert n.variants == ("metalor technologies hong kong", "metalor technologies")
+    assert normalize_name("Wolfram [Austria]").variants == ("wolfram austria", "wolfram")
+    n = normalize_name("Emerald Jewel Industry India Limited (Unit 2)")
+    assert n.variants == ("emerald jewel industry india limited unit 2",
+                          "emerald jewel industry india")
     # a bracketed legal form is not a variant
     assert normalize_name("Rand Refinery (Pty) Ltd.").variants == ("rand refinery",)
     assert normalize_name("PT Aneka Tambang (Persero) Tbk").variants == ("aneka tambang",)

@@ -43,14 +43,38 @@ def test_a_bank_carries_its_kind(matcher: Matcher) -> None:
     ("Da Nang Processing Import and Export Joint Stock", "Harmony Import and Export LLC", "trader"),
     ("ANZ Bank", "ANZ Bank Ltd", ""),
     ("E.S.R. Electronics", "ESR Electronics", ""),
+    ("E.S.R. Electronics", "E.5.R. Electronics", ""),          # OCR digit in the initials
+    ("E.S.R. Electronics", "Electronics Co.", "electronics maker"),
+    ("ANZ Bank", "Bank of America", "bank"),
+    # the business word is the name's only distinctive word, and the names explain each other
+    ("Noble Metal Services", "NOBLE METAL SERVICES", ""),
+    ("Noble Metal Services", "Noble Metal Services United States of America", ""),
+    ("Noble Metal Services", "Global Metal Services", "inspection or service company"),
     ("Da Nang Processing Import and Export Joint Stock", "Danang Processing Import Export", ""),
 ])
 def test_a_business_word_is_explained_only_with_the_rest_of_the_name(
         candidate: str, name: str, kind: str) -> None:
     """A candidate that shares nothing but the business word does not explain it away: RMI's
-    own names carry "Bank", "Electronics", "Import and Export"."""
+    own names carry "Bank", "Electronics", "Import and Export", "Services"."""
     _, got, n_unexplained = _against(normalize_name(candidate), normalize_name(name))
     assert got == kind and (n_unexplained > 0) == bool(kind)
+
+
+@pytest.mark.parametrize(("name", "metal"), [
+    ("NOBLE METAL SERVICES United States of America", "Gold"),   # the business word is the name
+    ("E.5.R. Electronics", "Tantalum"),                           # initials damaged by OCR
+])
+def test_an_rmi_name_with_a_business_word_keeps_it_explained(
+        matcher: Matcher, name: str, metal: str) -> None:
+    q = _q(matcher, name, metal)
+    assert q["nonsmelter_words"] == 1 and q["nonsmelter_unexplained"] == 0 and q["kind"] == ""
+
+
+def test_a_bracketed_country_does_not_pick_the_candidate(matcher: Matcher) -> None:
+    """"(Thailand)" once made RMI's "O.M. Manufacturing (Thailand) Co., Ltd." an exact variant hit
+    for any name with it, ahead of the facility the rest of the name is an alias of."""
+    r = matcher.match_one("Thai Solder Industry Corp., Ltd. (Thailand) Thailand", metal="Tin")
+    assert r.candidates[0].cid == "CID001898" and r.decision != "no_match"
 
 
 def test_unlisted_company_leaves_its_distinctive_word_unexplained(matcher: Matcher) -> None:

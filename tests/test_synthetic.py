@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 
@@ -35,8 +37,8 @@ def test_cid_groups_join_sister_plants_but_not_countries(reference) -> None:  # 
     country_only: list[tuple[str, str]] = []
     for cid, name in zip(reference.names["cid"], reference.names["name"]):
         v = normalize_name(name).variants
-        if any(normalize_country(x) for x in v[1:]):
-            country_only.append((v[1], cid))
+        if any(normalize_country(x) for x in re.findall(r"[(\[（]([^)\]）]*)[)\]）]", name)):
+            country_only.append((v[1], cid))   # the country is no variant: v[1] is the bare form
             continue
         for x in v[1:]:
             if len(x) >= 4 and not normalize_country(x):
