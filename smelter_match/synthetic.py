@@ -23,7 +23,6 @@ name), so that held-out figures never come from a facility whose names shaped th
 from __future__ import annotations
 
 import random
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -68,9 +67,6 @@ VALIDATION_MIX = Mix(clean=8.0, noisy=4.0, hide_facilities=0.15, hidden_queries=
                      hide_aliases=0.15, wrong_metal=0.2, non_smelters=2.0)
 
 
-_BRACKETED_RE = re.compile(r"[(\[{（]([^)\]}）]*)[)\]}）]")
-
-
 def cid_groups(ref: Reference) -> dict[str, str]:
     """CID -> group name: CIDs linked by a successor or sharing a normalised name are one group.
 
@@ -102,7 +98,7 @@ def cid_groups(ref: Reference) -> dict[str, str]:
     by_key: dict[str, str] = {}
     for cid, name in zip(ref.names["cid"], ref.names["name"]):
         variants = normalize_name(name).variants
-        if any(normalize_country(b) for b in _BRACKETED_RE.findall(name)):
+        if _country_bracket(variants):
             variants = variants[:1]
         for i, key in enumerate(variants):
             if not key or (i and (len(key) < 4 or normalize_country(key))):
@@ -112,6 +108,16 @@ def cid_groups(ref: Reference) -> dict[str, str]:
             else:
                 by_key[key] = cid
     return {c: find(c) for c in parent}
+
+
+def _country_bracket(variants: tuple[str, ...]) -> bool:
+    """The name's brackets hold a country: what the full key adds to the text outside the
+    brackets (``variants[1]``; a bracketed country is no variant of its own) names one."""
+    if len(variants) < 2:
+        return False
+    outside = set(variants[1].split())
+    return normalize_country(" ".join(t for t in variants[0].split() if t not in outside)) \
+        is not None
 
 
 def group_folds(ref: Reference, folds: int, seed: int) -> dict[str, int]:

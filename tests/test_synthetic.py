@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 import pytest
 
 from smelter_match.normalize import normalize_country, normalize_name
-from smelter_match.synthetic import Mix, cid_groups, group_folds, make_queries
+from smelter_match.synthetic import Mix, _country_bracket, cid_groups, group_folds, make_queries
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +35,7 @@ def test_cid_groups_join_sister_plants_but_not_countries(reference) -> None:  # 
     country_only: list[tuple[str, str]] = []
     for cid, name in zip(reference.names["cid"], reference.names["name"]):
         v = normalize_name(name).variants
-        if any(normalize_country(x) for x in re.findall(r"[(\[（]([^)\]）]*)[)\]）]", name)):
+        if _country_bracket(v):
             country_only.append((v[1], cid))   # the country is no variant: v[1] is the bare form
             continue
         for x in v[1:]:
@@ -47,6 +45,8 @@ def test_cid_groups_join_sister_plants_but_not_countries(reference) -> None:  # 
     assert all(len(g) == 1 for g in by_variant.values())
     # the country-bracket names did not all collapse into their bare form's group
     assert country_only
+    assert _country_bracket(normalize_name("Wolfram [Austria]").variants)
+    assert not _country_bracket(normalize_name("Emerald Jewel Industry India (Unit 1)").variants)
 
 
 def test_folds_keep_groups_whole_and_are_seeded(reference) -> None:  # noqa: ANN001
