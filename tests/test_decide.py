@@ -319,6 +319,9 @@ def test_a_bank_through_the_matcher(matcher: Matcher) -> None:
     "Smelter not listed", "N/A", "Not a 3TG smelter", "no 3TG", "No 3TG used in our products",
     "please see tab 2", "Refer to tab Smelter List", "Confidential", "Unknown (China)",
     "Unknown smelter in Hong Kong", "Supplier declined to disclose", "not-applicable",
+    "Proprietary",
+    # damaged by OCR ("rn" for "m") or a typing slip
+    "Not a 3TG srnelter", "Not a 3TG dmelter", "Confidentiakl", "Smelter not discolsed",
 ])
 def test_placeholder_texts_name_no_facility(text: str) -> None:
     assert placeholder_text(normalize_name(text)), text
@@ -327,6 +330,8 @@ def test_placeholder_texts_name_no_facility(text: str) -> None:
 @pytest.mark.parametrize("text", [
     # a facility name with a note keeps its distinctive words and is searched
     "Jiangxi Copper (not listed)", "unknown Jiangxi", "Korea Metal Co., Ltd.", "Tin",
+    # a name close to a filler word is not damaged filler ("material")
+    "Materion (not listed)", "Unknown Materion",
     # a business word is evidence for the model's kind band, not a placeholder
     "Not a smelter, distributor",
 ])
