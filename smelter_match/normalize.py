@@ -9,8 +9,9 @@ without a dictionary of facilities. The steps for a name, in order:
    to the Latin letter they look like (a supplier's "ТАР" in Cyrillic is the Latin "TAP"), then
    ``unidecode`` transliteration of everything else (accents, genuinely Cyrillic or Chinese names).
 2. ``folded``: apostrophes dropped ("L'Orfebre" -> "lorfebre", "Gao'an" -> "gaoan"), "&"/"+" read as
-   "and", dotted abbreviations joined ("S.A." == "SA", "H.C." == "HC"), glued camel-case split
-   ("HeeSung" -> "hee sung", "ATAkulche" -> "ata kulche"), long letter runs split from digits
+   "and", dotted abbreviations joined ("S.A." == "SA", "H.C." == "HC"), OCR's "I" for "l" inside a
+   word read as "l" ("MetaIor"), glued camel-case split ("HeeSung" -> "hee sung", "ATAkulche" ->
+   "ata kulche"), long letter runs split from digits
    ("Unit1" -> "unit 1") but not from one digit between letters, which is a damaged letter
    ("Ma1aysia", "Corporatl0n" stay one word), lower-cased, every other character a single space.
 3. ``key``: ``folded`` minus stop-words (``stopwords.txt``) and minus legal forms (cleanco's
@@ -19,9 +20,8 @@ without a dictionary of facilities. The steps for a name, in order:
 
 Countries map to ISO 3166-1 alpha-2 codes, metals to one of ``METALS``, smelter IDs to the
 canonical ``CID000123`` (:func:`parse_cid`: the one rule for CIDs typed by people, in supplier
-lists, review files and override files alike). Every public function is
-total: any input gives a value or ``None``, never an exception, because input comes straight from
-spreadsheets (None, NaN, numbers, stray unicode).
+lists, review files and override files alike). Every public function is total: any input gives a
+value or ``None``, never an exception: input comes straight from spreadsheets (None, NaN, numbers).
 
 The vocabulary files are read once at import (see :mod:`smelter_match._resources`).
 """
@@ -146,6 +146,8 @@ _DOTTED_RE = re.compile(r"(?<![A-Za-z0-9])(?:[A-Za-z0158]\.)+[A-Za-z0158](?![A-Z
 _DOTTED_SPACED_RE = re.compile(r"(?<![A-Za-z0-9])(?:[A-Za-z]\. )+[A-Za-z]\.(?![A-Za-z0-9])")
 # lower->Upper or UPPER->lower inside a word; starts at a capital, which keeps the scan fast
 _CAMEL_HINT_RE = re.compile(r"[A-Z](?:(?<=[a-z][A-Z])|[A-Z][a-z])")
+# a capital I after a lower-case letter or a word's first capital: OCR's "l" ("MetaIor", "GIobal")
+_OCR_I_RE = re.compile(r"(?<=[a-z])(?<!^Mc)I(?=[a-z]|$)|(?<=^[A-Z])I(?=[a-z])")
 _ALPHA_WORD_RE = re.compile(r"[A-Za-z]+")
 _CASE_RUN_RE = re.compile(r"[A-Z]+|[a-z]+")
 #: Where a letter run of 3+ meets a digit ("Unit1"), except around one digit between letters
@@ -178,7 +180,7 @@ def _split_word(m: re.Match[str]) -> str:
     consonant ("HCStarck" -> "HC Starck"); "ATAkulche" -> "ATA kulche" when the run ends in a vowel
     and the rest starts with a consonant. A trailing single lower-case letter stays ("PCs").
     """
-    w = m.group()
+    w = _OCR_I_RE.sub("l", m.group())   # read before the case changes: "MetaIor" is one word
     if not _CAMEL_HINT_RE.search(w) or w.lower() in _NO_SPLIT:
         return w
     runs = _CASE_RUN_RE.findall(w)
@@ -206,15 +208,8 @@ def _split_word(m: re.Match[str]) -> str:
                 cuts.append(start)
             else:
                 cuts.append(start - 1)
-    if not cuts:
-        return w
-    pieces = []
-    prev_cut = 0
-    for c in cuts:
-        pieces.append(w[prev_cut:c])
-        prev_cut = c
-    pieces.append(w[prev_cut:])
-    return " ".join(pieces)
+    bounds = [0, *cuts, len(w)]
+    return " ".join(w[a:b] for a, b in zip(bounds, bounds[1:]))
 
 
 def _fold_ascii_tokens(s: str) -> list[str]:

@@ -64,7 +64,13 @@ def key(text: str) -> str:
         ("Chimet SpA", "chimet spa"),
         ("Foo KGaA", "foo kgaa"),
         ("McDonald Metals", "mcdonald metals"),
+        ("McIntyre Metals", "mcintyre metals"),
         ("eBay", "ebay"),
+        # OCR's capital I for "l" inside a word is "l", not a word boundary
+        ("MetaIor Technologies", "metalor technologies"),
+        ("GIobal Tungsten", "global tungsten"),
+        ("Nihon MateriaI Co", "nihon material co"),
+        ("unknown suppIier", "unknown supplier"),
         # digits
         (
             "Emerald Jewel Industry India Limited (Unit 1)",
