@@ -32,16 +32,14 @@ Flags describe the row's answer: a ``no_match`` row carries no facts about a rej
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
-from rapidfuzz import fuzz, process
 
 from smelter_match._resources import data_csv, data_lines
 from smelter_match.classify import ExactScores, Scorer, Thresholds
 from smelter_match.compare import FEATURES, acronym_hit
-from smelter_match.index import ocr_fold
+from smelter_match.index import DamagedWords
 from smelter_match.normalize import GENERIC_WORDS, NormalizedName, normalize_country, normalize_name
 from smelter_match.query_features import Ranking
 from smelter_match.results import removal_flags
@@ -87,23 +85,12 @@ def _placeholder_phrases() -> tuple[tuple[tuple[str, ...], ...], frozenset[str]]
 _SAYS, _FILLER = _placeholder_phrases()
 _FIRST_SAID = frozenset(phrase[0] for phrase in _SAYS)
 _PHRASE_WORDS = frozenset(w for phrase in _SAYS for w in phrase) | _FILLER
-_OCR_WORDS = {ocr_fold(w): w for w in sorted(_PHRASE_WORDS) if len(w) >= 5}
-_SLIP_WORDS = sorted({w for phrase in _SAYS for w in phrase if len(w) >= 7})
-
-
-@lru_cache(maxsize=1 << 14)
-def _phrase_word(token: str) -> str:
-    """The placeholder-vocabulary word ``token`` is, also when damaged: from 5 letters by
-    OCR-confusable characters ("srnelter", "suppiier"); a word of a "says" phrase from 7 letters
-    also by a typing slip (Indel >= 85: "confidentiakl", "dmelter"; filler words are too close
-    to names: "Materion" is not "material"). Otherwise ``token`` itself."""
-    if len(token) < 5 or token in _PHRASE_WORDS:
-        return token
-    word = _OCR_WORDS.get(ocr_fold(token))
-    if word is None and len(token) >= 6:
-        hit = process.extractOne(token, _SLIP_WORDS, scorer=fuzz.ratio, score_cutoff=85)
-        word = hit[0] if hit else None
-    return word or token
+#: placeholder words as damaged: from 5 letters by OCR ("srnelter", "suppiier"); a word of a
+#: "says" phrase from 7 letters also by a typing slip from 6 (Indel >= 85: "confidentiakl",
+#: "dmelter"; filler words are too close to names: "Materion" is not "material")
+_DAMAGED = DamagedWords(_PHRASE_WORDS, [w for w in _PHRASE_WORDS if len(w) >= 5],
+                        [w for w in {w for phrase in _SAYS for w in phrase} if len(w) >= 7],
+                        ocr_from=5, slip_from=6, cutoff=85, cache=1 << 14)
 
 
 def _filler(token: str) -> bool:
@@ -119,7 +106,7 @@ def placeholder_text(nn: NormalizedName) -> bool:
     listed)"), so it is searched like any other name."""
     if nn.key in PLACEHOLDERS:
         return True
-    tokens = [_phrase_word(t) for t in nn.key.split()]
+    tokens = [_DAMAGED.read(t) or t for t in nn.key.split()]
     if _FIRST_SAID.isdisjoint(tokens):   # the common case, decided at once
         return False
     said = [False] * len(tokens)

@@ -42,25 +42,46 @@ def ocr_fold(compact: str) -> str:
     return _OCR_RE.sub(lambda m: _OCR_MAP[m.group()], compact)
 
 
+class DamagedWords:
+    """Reads a token as a word of a vocabulary, also when damaged: through OCR-confusable
+    characters (one of ``ocr_words``, from ``ocr_from`` letters) or, from ``slip_from`` letters,
+    a typing slip (Indel similarity >= ``cutoff`` to one of ``slip_words``; with
+    ``same_length`` only those within one letter of the token's length). :meth:`read` gives the
+    word (``None``: not one), cached per token."""
+
+    def __init__(self, words: frozenset[str], ocr_words: list[str], slip_words: list[str], *,
+                 ocr_from: int, slip_from: int, cutoff: float, same_length: bool = False,
+                 cache: int = 1 << 16) -> None:
+        self.words, self.slip_from, self.cutoff, self.ocr_from = words, slip_from, cutoff, ocr_from
+        self._ocr = {ocr_fold(w): w for w in sorted(ocr_words)}
+        self._slip = sorted(slip_words)
+        self._near = {n: [w for w in self._slip if abs(len(w) - n) <= 1]
+                      for n in range(1, max(map(len, self._slip), default=0) + 2)} \
+            if same_length else None
+        self.read = functools.lru_cache(maxsize=cache)(self._read)
+
+    def _read(self, token: str) -> str | None:
+        if token in self.words:
+            return token
+        word = self._ocr.get(ocr_fold(token)) if len(token) >= self.ocr_from else None
+        if word is not None or len(token) < self.slip_from:
+            return word
+        near = self._slip if self._near is None else self._near.get(len(token))
+        hit = process.extractOne(token, near, scorer=fuzz.ratio, score_cutoff=self.cutoff) \
+            if near else None
+        return hit[0] if hit else None
+
+
 _WEAK_WORDS = sorted(w for w in GENERIC_WORDS | LEGAL_FORM_WORDS if len(w) >= 3)
-_WEAK_OCR = frozenset(ocr_fold(w) for w in _WEAK_WORDS)
-#: length -> the weak words within one letter of it (in _WEAK_WORDS order)
-_WEAK_NEAR = {n: [w for w in _WEAK_WORDS if abs(len(w) - n) <= 1]
-              for n in range(1, max(map(len, _WEAK_WORDS)) + 2)}
+_WEAK = DamagedWords(GENERIC_WORDS | LEGAL_FORM_WORDS, _WEAK_WORDS, _WEAK_WORDS, ocr_from=0,
+                     slip_from=5, cutoff=80, same_length=True)
 
 
-@functools.lru_cache(maxsize=65536)
 def damaged_weak_word(token: str) -> bool:
     """``token`` is a generic or legal-form word, or one damaged by OCR-confusable characters
     ("lfd" for "ltd") or, from 5 letters, a typing slip (a word of about the same length with
     Indel similarity >= 80: "compony"; "golden" is not a damaged "gold")."""
-    if token in GENERIC_WORDS or token in LEGAL_FORM_WORDS or ocr_fold(token) in _WEAK_OCR:
-        return True
-    if len(token) < 5:
-        return False
-    near = _WEAK_NEAR.get(len(token))
-    return bool(near) and process.extractOne(token, near, scorer=fuzz.ratio,
-                                             score_cutoff=80) is not None
+    return _WEAK.read(token) is not None
 
 
 def abbreviates(token: str, word: str) -> bool:
