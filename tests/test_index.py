@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from smelter_match.index import NameIndex, damaged_weak_word, expand_csr
+from smelter_match.index import DamagedWords, NameIndex, damaged_weak_word, expand_csr
 from smelter_match.normalize import normalize_name
 
 
@@ -69,3 +69,15 @@ def test_csr_product_is_scipys_to_the_last_bit(index: NameIndex) -> None:
                           shape=index.matrix.shape)
     assert np.array_equal(ours, (a @ b.T.tocsr()).toarray())
     assert np.array_equal(index.matrix_t.dense(), index.matrix.dense().T)
+
+
+def test_damaged_words_read_the_word_they_were() -> None:
+    """A reader gives the vocabulary word a token is, through OCR classes from ``ocr_from``
+    letters and a typing slip from ``slip_from`` letters; anything else reads as None."""
+    reader = DamagedWords(frozenset({"smelter", "unknown"}), ["smelter", "unknown"], ["unknown"],
+                          ocr_from=5, slip_from=6, cutoff=85)
+    assert reader.read("smelter") == "smelter"
+    assert reader.read("srnelter") == "smelter"     # OCR: "rn" for "m"
+    assert reader.read("unknwon") == "unknown"      # a typing slip
+    assert reader.read("dmelter") is None           # not a slip word
+    assert reader.read("unkn") is None              # too short to read as damaged
