@@ -84,12 +84,13 @@ def _placeholder_phrases() -> tuple[tuple[tuple[str, ...], ...], frozenset[str]]
 
 _SAYS, _FILLER = _placeholder_phrases()
 _FIRST_SAID = frozenset(phrase[0] for phrase in _SAYS)
-_PHRASE_WORDS = frozenset(w for phrase in _SAYS for w in phrase) | _FILLER
-#: placeholder words as damaged: from 5 letters by OCR ("srnelter", "suppiier"); a word of a
-#: "says" phrase from 7 letters also by a typing slip from 6 (Indel >= 85: "confidentiakl",
-#: "dmelter"; filler words are too close to names: "Materion" is not "material")
+_SAYS_WORDS = frozenset(w for phrase in _SAYS for w in phrase)
+_PHRASE_WORDS = _SAYS_WORDS | _FILLER
+#: placeholder words as damaged: a token of 5+ letters by OCR ("srnelter", "suppiier"); one of
+#: 6+ letters also by a typing slip from a "says" word of 7+ letters (Indel >= 85:
+#: "confidentiakl", "dmelter"; filler words are too close to names: "Materion" is not "material")
 _DAMAGED = DamagedWords(_PHRASE_WORDS, [w for w in _PHRASE_WORDS if len(w) >= 5],
-                        [w for w in {w for phrase in _SAYS for w in phrase} if len(w) >= 7],
+                        [w for w in _SAYS_WORDS if len(w) >= 7],
                         ocr_from=5, slip_from=6, cutoff=85, cache=1 << 14)
 
 
