@@ -46,8 +46,9 @@ def load_gold(path: str | Path) -> pd.DataFrame:
     Raises:
         InputError: the file is missing, or lacks reported_name or label.
     """
+    from smelter_match.cids import parse_cid
     from smelter_match.io.safe_csv import read_safe_csv
-    from smelter_match.normalize import normalize_metal, parse_cid
+    from smelter_match.normalize import normalize_metal
 
     g = read_safe_csv(path, what="labels file")
     missing = [c for c in ("reported_name", "label") if c not in g.columns]

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from smelter_match.blocking import CandidateGenerator, Candidates
+from smelter_match.cids import parse_cid
 from smelter_match.classify import Model, threads_for
 from smelter_match.compare import FEATURES, compute_features
 from smelter_match.decide import (
@@ -40,7 +41,6 @@ from smelter_match.normalize import (
     normalize_country,
     normalize_metal,
     normalize_name,
-    parse_cid,
 )
 from smelter_match.overrides import OverrideIndex
 from smelter_match.query_features import Ranking, query_features

@@ -18,10 +18,9 @@ without a dictionary of facilities. The steps for a name, in order:
    vocabulary plus ``legal_forms.txt``) stripped repeatedly from both ends, never down to nothing;
    "non ferrous" is written "nonferrous". ``compact``, ``acronym`` and ``variants`` derive from it.
 
-Countries map to ISO 3166-1 alpha-2 codes, metals to one of ``METALS``, smelter IDs to the
-canonical ``CID000123`` (:func:`parse_cid`: the one rule for CIDs typed by people, in supplier
-lists, review files and override files alike). Every public function is total: any input gives a
-value or ``None``, never an exception: input comes straight from spreadsheets (None, NaN, numbers).
+Countries map to ISO 3166-1 alpha-2 codes, metals to one of ``METALS`` (smelter IDs have their
+own module, :mod:`smelter_match.cids`). Every public function is total: any input gives a value
+or ``None``, never an exception: input comes straight from spreadsheets (None, NaN, numbers).
 
 The vocabulary files are read once at import (see :mod:`smelter_match._resources`).
 """
@@ -44,8 +43,7 @@ from smelter_match.io.tables import cell_text
 
 __all__ = [
     "COUNTRY_WORDS", "GENERIC_WORDS", "LEGAL_FORM_WORDS", "METALS", "NormalizedName", "STOP_WORDS",
-    "find_cids", "fold", "is_cid", "normalize_country", "normalize_metal", "normalize_name", "parse_cid",
-    "strip_legal_forms",
+    "fold", "normalize_country", "normalize_metal", "normalize_name", "strip_legal_forms",
 ]
 
 METALS: tuple[str, ...] = ("Gold", "Tantalum", "Tin", "Tungsten")
@@ -557,39 +555,3 @@ def normalize_metal(text: object) -> str | None:
         return None
     except Exception:  # pragma: no cover - defensive: inputs are arbitrary
         return None
-
-
-# --------------------------------------------------------------------------------------------
-# Smelter IDs
-
-#: The canonical form of an RMI smelter ID, as RMI's files write it.
-CID_PATTERN = re.compile(r"^CID\d{6}$")
-_CID_CANONICAL_RE = re.compile(r"CID\d{6}")
-_CID_CELL_RE = re.compile(r"^(?:CID)?\s*0*(\d{1,6})$", re.IGNORECASE)
-_CID_IN_TEXT_RE = re.compile(r"\bCID\s*0*(\d{1,6})(?!\d)", re.IGNORECASE)
-
-
-def find_cids(text: str) -> list[str]:
-    """The canonical CIDs written in a text, in order ("Alias to CID000760" -> ["CID000760"])."""
-    return _CID_CANONICAL_RE.findall(text)
-
-
-def is_cid(text: object) -> bool:
-    """True for a CID in canonical form (``CID`` and six digits), as RMI's files write them."""
-    return isinstance(text, str) and CID_PATTERN.match(text) is not None
-
-
-def parse_cid(value: object) -> str | None:
-    """A smelter ID as a person typed it -> ``CID000123``; "" for a blank cell; None if not a CID.
-
-    The one rule, wherever a CID is read from people (supplier lists, review and override files):
-    a cell that is a CID with any case, spacing and zero padding ("cid 2763", "CID002763 "), or a
-    bare number of up to six digits ("2763": the cell is a smelter-ID column, and RMI numbers
-    its facilities), or text naming one "CID..." ("CID002763 (Metalor)"). Anything else ("ABC",
-    "1AUS046", a number of seven digits) is not a CID.
-    """
-    text = " ".join(cell_text(value).split())
-    if not text:
-        return ""
-    m = _CID_CELL_RE.match(text) or _CID_IN_TEXT_RE.search(text)
-    return f"CID{int(m.group(1)):06d}" if m else None

@@ -57,6 +57,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from smelter_match.cids import parse_cid
 from smelter_match.errors import InputError
 from smelter_match.io.safe_csv import read_safe_csv, unneutralise, write_csv
 from smelter_match.io.tables import clean_text
@@ -65,7 +66,6 @@ from smelter_match.normalize import (
     normalize_country,
     normalize_metal,
     normalize_name,
-    parse_cid,
 )
 
 __all__ = [

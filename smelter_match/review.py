@@ -47,11 +47,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from smelter_match.cids import parse_cid
 from smelter_match.errors import InputError, ReviewError
 from smelter_match.io.safe_csv import unneutralise, write_csv
 from smelter_match.io.tables import clean_text
 from smelter_match.io.xlsx import is_workbook_path, read_analyst_file
-from smelter_match.normalize import normalize_country, parse_cid
+from smelter_match.normalize import normalize_country
 from smelter_match.overrides import now_utc, overrides_from_decisions
 from smelter_match.reference import Reference
 from smelter_match.results import (

@@ -26,10 +26,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from smelter_match.cids import find_cids, is_cid
 from smelter_match.errors import InputError, ReferenceLoadError
 from smelter_match.io import tables
 from smelter_match.io.tables import header_key
-from smelter_match.normalize import find_cids, is_cid
 
 METALS_3TG = ("Gold", "Tantalum", "Tin", "Tungsten")
 OLD_ID_RE = re.compile(r"^\d[A-Z]{3}\d{3}$")

@@ -750,27 +750,3 @@ def test_normalize_country_is_total(obj: object) -> None:
 def test_normalize_metal_is_total(obj: object) -> None:
     metal = normalize_metal(obj)
     assert metal is None or metal in METALS
-
-
-# --------------------------------------------------------------------------------------------
-# smelter IDs: one rule for supplier lists, review files and override files
-
-
-@pytest.mark.parametrize(("typed", "cid"), [
-    ("CID002763", "CID002763"), (" cid 2763 ", "CID002763"), ("2763", "CID002763"),
-    (2763.0, "CID002763"), ("CID002763 (Metalor)", "CID002763"), ("Cid000103", "CID000103"),
-    ("", ""), (None, ""), (float("nan"), ""), ("ABC", None), ("1AUS046", None),
-    ("12345678", None), ("CID", None),
-])
-def test_parse_cid_is_the_one_rule(typed: object, cid: str | None) -> None:
-    from smelter_match.normalize import parse_cid
-
-    assert parse_cid(typed) == cid
-
-
-def test_canonical_cids() -> None:
-    from smelter_match.normalize import find_cids, is_cid
-
-    assert is_cid("CID000103") and not is_cid("CID103") and not is_cid("cid000103")
-    assert find_cids("Facility-level reporting, see Smelter IDs: CID002568; CID002539") == [
-        "CID002568", "CID002539"]

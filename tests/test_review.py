@@ -14,8 +14,8 @@ import pytest
 from _review_data import AIDA, INJECTION, STAMP, WHEN, _cands, analyst_answers, fill, make_results, rid
 
 from smelter_match.annex import build_annex
+from smelter_match.cids import parse_cid
 from smelter_match.errors import InputError, ReviewError
-from smelter_match.normalize import parse_cid
 from smelter_match.overrides import OVERRIDE_COLUMNS, find_override
 from smelter_match.reference import Reference
 from smelter_match.results import RESULT_COLUMNS, make_row_ids, result_column
