@@ -16,7 +16,9 @@ without a dictionary of facilities. The steps for a name, in order:
    ("Ma1aysia", "Corporatl0n" stay one word), lower-cased, every other character a single space.
 3. ``key``: ``folded`` minus stop-words (``stopwords.txt``) and minus legal forms (cleanco's
    vocabulary plus ``legal_forms.txt``) stripped repeatedly from both ends, never down to nothing;
-   "non ferrous" is written "nonferrous". ``compact``, ``acronym`` and ``variants`` derive from it.
+   "non ferrous" is written "nonferrous". ``compact``, ``acronym`` and ``variants`` derive from it:
+   a bracketed part, or a country that ends the name ("Conecsus LLC, USA"), gives a variant
+   without it.
 
 Countries map to ISO 3166-1 alpha-2 codes, metals to one of ``METALS`` (smelter IDs have their
 own module, :mod:`smelter_match.cids`). Every public function is total: any input gives a value
@@ -419,10 +421,31 @@ def _build(text: str) -> NormalizedName:
         variant_tuple = tuple(dict.fromkeys(variants))
     else:
         variant_tuple = (key,)
+        before = _before_trailing_country(key_toks)
+        if before:   # "Asaka Riken Co Ltd Japan": a variant without it, as for "(Japan)"
+            acronym_toks = _key_tokens(before)
+            variant_tuple = tuple(dict.fromkeys((key, " ".join(acronym_toks))))
     acronym = "".join([t[0] for t in acronym_toks]) if len(acronym_toks) >= 2 else ""
     return NormalizedName(original=text, folded=" ".join(folded_tokens), key=key,
                           tokens=tuple(key_toks), compact=key.replace(" ", ""), acronym=acronym,
                           variants=variant_tuple)
+
+
+def _before_trailing_country(key_tokens: list[str]) -> list[str]:
+    """The key words before a country that ends the name, legal forms aside ("... Co Ltd
+    United States of America", "Heraeus Germany GmbH"), when they hold a distinctive word of
+    their own; else []. Where, not who: like a bracketed country, it gives the name a variant
+    without it (the key keeps it)."""
+    for k in range(min(_COUNTRY_MAX_WORDS, len(key_tokens) - 1), 0, -1):
+        text = " ".join(key_tokens[-k:])
+        # a country written out or as a listed alias ("USA"), not an ISO code ("Yunnan Xi YE")
+        if (len(text) >= 4 or text in _COUNTRY_ALIASES) and normalize_country(text) is not None:
+            rest = key_tokens[:-k]
+            if _is_meaningful(rest) and any(t not in GENERIC_WORDS and not t.isdigit()
+                                            for t in _key_tokens(rest)):
+                return rest
+            return []
+    return []
 
 
 _build_cached = lru_cache(maxsize=200_000)(_build)
@@ -452,8 +475,9 @@ def _country_sorted_key(folded: str) -> str:
     return " ".join(sorted(t for t in folded.split() if t not in _COUNTRY_FILLER))
 
 
-def _build_country_tables() -> tuple[dict[str, str], dict[str, str]]:
-    """(exact folded name -> code, word-order-free name -> code) from pycountry and aliases."""
+def _build_country_tables() -> tuple[dict[str, str], dict[str, str], frozenset[str]]:
+    """(exact folded name -> code, word-order-free name -> code, the aliases' folded forms)
+    from pycountry and ``country_aliases.csv``."""
     exact: dict[str, str] = {}
     unordered: dict[str, str | None] = {}
 
@@ -477,12 +501,16 @@ def _build_country_tables() -> tuple[dict[str, str], dict[str, str]]:
             value = getattr(c, attr, None)
             if value:
                 add(value, c.alpha_2, override=False)
+    aliases = set()
     for alias, code in _vocab_pairs("country_aliases.csv", "alias", "iso2"):
         add(alias, code.upper(), override=True)
-    return exact, {k: v for k, v in unordered.items() if v}
+        aliases.add(fold(alias))
+    return exact, {k: v for k, v in unordered.items() if v}, frozenset(aliases)
 
 
-_COUNTRY_EXACT, _COUNTRY_UNORDERED = _build_country_tables()
+_COUNTRY_EXACT, _COUNTRY_UNORDERED, _COUNTRY_ALIASES = _build_country_tables()
+#: The most words a country name has as written ("lao people s democratic republic").
+_COUNTRY_MAX_WORDS = max(len(k.split()) for k in _COUNTRY_EXACT)
 #: Words of country names as written (4+ letters: "thailand", "united", "america", "korea").
 COUNTRY_WORDS: frozenset[str] = frozenset(
     t for k in _COUNTRY_EXACT for t in k.split() if len(t) >= 4 and t.isalpha())

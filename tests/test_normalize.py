@@ -301,6 +301,24 @@ def test_parenthetical_variants() -> None:
     assert normalize_name("YH(Yunnan)").variants == ("yh yunnan", "yh", "yunnan")
 
 
+def test_a_country_after_the_name_is_a_variant_like_a_bracketed_one() -> None:
+    # where, not who: the key keeps the country, a variant and the acronym leave it out, so
+    # "Conecsus LLC United States Of America" finds "Conecsus LLC" as "(USA)" did
+    n = normalize_name("Conecsus LLC United States Of America")
+    assert n.key == "conecsus llc united states america"
+    assert n.variants == (n.key, "conecsus")
+    assert normalize_name("Conecsus LLC, USA").variants[1:] == ("conecsus",)
+    n = normalize_name("Global Tungsten & Powders Corp USA")
+    assert n.variants[1:] == ("global tungsten powders",) and n.acronym == "gtp"
+    # after the legal form too, as RMI writes "Heraeus Germany GmbH Co. KG"
+    assert normalize_name("Heraeus Germany GmbH Co. KG").variants == ("heraeus germany", "heraeus")
+    # not an ISO code ("YE" is Yemen), nor when nothing distinctive is left, nor a country alone
+    assert normalize_name("Yunnan Xi YE").variants == ("yunnan xi ye",)
+    assert normalize_name("Gold Refinery China").variants == ("gold refinery china",)
+    assert normalize_name("Thailand").variants == ("thailand",)
+    assert normalize_name("Korea Zinc Co., Ltd.").variants == ("korea zinc",)
+
+
 def test_unbalanced_parentheses_from_pdf_rows() -> None:
     first = normalize_name('OJSC "The Gulidov Krasnoyarsk Non-Ferrous Metals Plant" (OJSC')
     assert first.variants == ("gulidov krasnoyarsk nonferrous metals plant",)
