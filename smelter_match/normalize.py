@@ -423,8 +423,7 @@ def _build(text: str) -> NormalizedName:
         variant_tuple = (key,)
         before = _before_trailing_country(key_toks)
         if before:   # "Asaka Riken Co Ltd Japan": a variant without it, as for "(Japan)"
-            acronym_toks = _key_tokens(before)
-            variant_tuple = tuple(dict.fromkeys((key, " ".join(acronym_toks))))
+            variant_tuple = tuple(dict.fromkeys((key, " ".join(_key_tokens(before)))))
     acronym = "".join([t[0] for t in acronym_toks]) if len(acronym_toks) >= 2 else ""
     return NormalizedName(original=text, folded=" ".join(folded_tokens), key=key,
                           tokens=tuple(key_toks), compact=key.replace(" ", ""), acronym=acronym,
@@ -432,20 +431,25 @@ def _build(text: str) -> NormalizedName:
 
 
 def _before_trailing_country(key_tokens: list[str]) -> list[str]:
-    """The key words before a country that ends the name, legal forms aside ("... Co Ltd
-    United States of America", "Heraeus Germany GmbH"), when they hold a distinctive word of
-    their own; else []. Where, not who: like a bracketed country, it gives the name a variant
-    without it (the key keeps it)."""
-    for k in range(min(_COUNTRY_MAX_WORDS, len(key_tokens) - 1), 0, -1):
-        text = " ".join(key_tokens[-k:])
-        # a country written out or as a listed alias ("USA"), not an ISO code ("Yunnan Xi YE")
-        if (len(text) >= 4 or text in _COUNTRY_ALIASES) and normalize_country(text) is not None:
-            rest = key_tokens[:-k]
-            if _is_meaningful(rest) and any(t not in GENERIC_WORDS and not t.isdigit()
-                                            for t in _key_tokens(rest)):
-                return rest
-            return []
-    return []
+    """The key words before the countries that end the name, legal forms aside ("... Co Ltd
+    United States of America", "Heraeus Germany GmbH", "X Hong Kong China"), when they hold a
+    distinctive word of their own; else []. Where, not who: like a bracketed country, it gives
+    the name a variant without it (the key and the acronym keep it: "AMK" for "Alpha Metals
+    Korea" is as likely as "AM")."""
+    rest = key_tokens
+    while True:
+        for k in range(min(_COUNTRY_MAX_WORDS, len(rest) - 1), 0, -1):
+            text = " ".join(rest[-k:])
+            # a country written out or as a listed alias ("USA"), not an ISO code ("Xi YE")
+            if (len(text) >= 4 or text in _COUNTRY_ALIASES) and normalize_country(text):
+                rest = rest[:-k]
+                break
+        else:
+            break
+    if rest is key_tokens or not _is_meaningful(rest):
+        return []
+    return rest if any(t not in GENERIC_WORDS and not t.isdigit() for t in _key_tokens(rest)) \
+        else []
 
 
 _build_cached = lru_cache(maxsize=200_000)(_build)

@@ -302,14 +302,15 @@ def test_parenthetical_variants() -> None:
 
 
 def test_a_country_after_the_name_is_a_variant_like_a_bracketed_one() -> None:
-    # where, not who: the key keeps the country, a variant and the acronym leave it out, so
+    # where, not who: the key and the acronym keep the country, a variant leaves it out, so
     # "Conecsus LLC United States Of America" finds "Conecsus LLC" as "(USA)" did
     n = normalize_name("Conecsus LLC United States Of America")
     assert n.key == "conecsus llc united states america"
     assert n.variants == (n.key, "conecsus")
     assert normalize_name("Conecsus LLC, USA").variants[1:] == ("conecsus",)
+    assert normalize_name("Metalor Hong Kong, China").variants[1:] == ("metalor",)
     n = normalize_name("Global Tungsten & Powders Corp USA")
-    assert n.variants[1:] == ("global tungsten powders",) and n.acronym == "gtp"
+    assert n.variants[1:] == ("global tungsten powders",) and n.acronym == "gtpcu"
     # after the legal form too, as RMI writes "Heraeus Germany GmbH Co. KG"
     assert normalize_name("Heraeus Germany GmbH Co. KG").variants == ("heraeus germany", "heraeus")
     # not an ISO code ("YE" is Yemen), nor when nothing distinctive is left, nor a country alone
