@@ -93,6 +93,12 @@ def abbreviates(token: str, word: str) -> bool:
     return word[0] == token[0] and all(ch in it for ch in token[1:])
 
 
+def sorted_key(n: NormalizedName) -> str:
+    """The key's words in sorted order: rapidfuzz's ``token_sort_ratio`` is ``ratio`` of these
+    (sorted once per name instead of once per compared pair)."""
+    return " ".join(sorted(n.key.split()))
+
+
 def distinct_text(n: NormalizedName) -> str:
     """The distinctive part of a name: its key tokens that are not generic words, without spaces
     (the whole compact key when every token is generic)."""
@@ -272,6 +278,7 @@ class NameIndex:
         counts = np.bincount(self.fac, minlength=n_facilities)
         self.fac_name_ptr = np.r_[0, np.cumsum(counts)].astype(np.int64)
         self.key_arr = np.array([n.key for n in norm], dtype=object)
+        self.sorted_key_arr = np.array([sorted_key(n) for n in norm], dtype=object)
         self.compact_arr = np.array([n.compact for n in norm], dtype=object)
         self.acronym_arr = np.array([n.acronym for n in norm], dtype=object)
         self.compact_len = np.array([len(n.compact) for n in norm], dtype=np.int64)
