@@ -404,8 +404,8 @@ def _build(text: str) -> NormalizedName:
     key_toks = _key_tokens(folded_tokens)
     key = " ".join(key_toks)
     acronym_toks = key_toks
+    variants = [key]
     if _HAS_BRACKET_RE.search(ascii_text):
-        variants = [key]
         outside, parts = _bracket_parts(ascii_text)
         outside_tokens = _fold_ascii_tokens(outside)
         if _is_meaningful(outside_tokens):
@@ -418,12 +418,12 @@ def _build(text: str) -> NormalizedName:
                 part_key = _key_tokens(part_tokens)
                 if any(t not in GENERIC_WORDS and not t.isdigit() for t in part_key):
                     variants.append(" ".join(part_key))
-        variant_tuple = tuple(dict.fromkeys(variants))
-    else:
-        variant_tuple = (key,)
-        before = _before_trailing_country(key_toks)
-        if before:   # "Asaka Riken Co Ltd Japan": a variant without it, as for "(Japan)"
-            variant_tuple = tuple(dict.fromkeys((key, " ".join(_key_tokens(before)))))
+    # "Asaka Riken Co Ltd Japan", "Rand Refinery (Pty) Ltd, South Africa": a variant without
+    # the country, as for "(Japan)"
+    before = _before_trailing_country(acronym_toks)
+    if before:
+        variants.append(" ".join(_key_tokens(before)))
+    variant_tuple = tuple(dict.fromkeys(variants))
     acronym = "".join([t[0] for t in acronym_toks]) if len(acronym_toks) >= 2 else ""
     return NormalizedName(original=text, folded=" ".join(folded_tokens), key=key,
                           tokens=tuple(key_toks), compact=key.replace(" ", ""), acronym=acronym,

@@ -31,6 +31,20 @@ def test_examples_from_the_brief(matcher: Matcher) -> None:
     assert r.decision == "no_match"
 
 
+@pytest.mark.parametrize(("name", "metal", "cid"), [
+    ("Conecsus LLC", "Tin", "CID003504"), ("Sabin Metal Corp.", "Gold", "CID001546"),
+    ("Rand Refinery (Pty) Ltd.", "Gold", "CID001512"),
+])
+def test_a_country_after_the_name_is_read_as_the_bracketed_one(matcher: Matcher, name: str,
+                                                               metal: str, cid: str) -> None:
+    """Where, not who: "X, USA" or "X United States Of America" scores as "X (USA)" does."""
+    bracketed = matcher.match_one(f"{name} (United States Of America)", metal=metal)
+    for written in (f"{name} United States Of America", f"{name}, USA"):
+        r = matcher.match_one(written, metal=metal)
+        assert r.cid == cid and r.decision != "no_match"
+        assert r.score >= bracketed.score - 0.05
+
+
 def test_match_keeps_rows_order_and_columns(matcher: Matcher) -> None:
     df = pd.DataFrame({"Supplier": ["a", "b", "c", "d"],
                        "name": ["ATAkulche", None, "", "ATAkulche"],

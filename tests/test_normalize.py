@@ -291,7 +291,7 @@ def test_parenthetical_variants() -> None:
     assert normalize_name("Wolfram [Austria]").variants == ("wolfram austria", "wolfram")
     n = normalize_name("Emerald Jewel Industry India Limited (Unit 2)")
     assert n.variants == ("emerald jewel industry india limited unit 2",
-                          "emerald jewel industry india")
+                          "emerald jewel industry india", "emerald jewel industry")
     # a bracketed legal form is not a variant
     assert normalize_name("Rand Refinery (Pty) Ltd.").variants == ("rand refinery",)
     assert normalize_name("PT Aneka Tambang (Persero) Tbk").variants == ("aneka tambang",)
@@ -309,6 +309,9 @@ def test_a_country_after_the_name_is_a_variant_like_a_bracketed_one() -> None:
     assert n.variants == (n.key, "conecsus")
     assert normalize_name("Conecsus LLC, USA").variants[1:] == ("conecsus",)
     assert normalize_name("Metalor Hong Kong, China").variants[1:] == ("metalor",)
+    # outside brackets too
+    n = normalize_name("Rand Refinery (Pty) Ltd, South Africa")
+    assert n.variants[-1] == "rand refinery" and n.acronym == "rrlsa"
     n = normalize_name("Global Tungsten & Powders Corp USA")
     assert n.variants[1:] == ("global tungsten powders",) and n.acronym == "gtpcu"
     # after the legal form too, as RMI writes "Heraeus Germany GmbH Co. KG"
