@@ -437,11 +437,13 @@ def _before_trailing_country(key_tokens: list[str]) -> list[str]:
     the name a variant without it (the key and the acronym keep it: "AMK" for "Alpha Metals
     Korea" is as likely as "AM")."""
     rest = key_tokens
-    while True:
+    while rest and rest[-1] in _COUNTRY_NAME_WORDS:   # cheap first: most names end otherwise
         for k in range(min(_COUNTRY_MAX_WORDS, len(rest) - 1), 0, -1):
             text = " ".join(rest[-k:])
-            # a country written out or as a listed alias ("USA"), not an ISO code ("Xi YE")
-            if (len(text) >= 4 or text in _COUNTRY_ALIASES) and normalize_country(text):
+            # a country written out or as a listed alias ("USA"), not an ISO code ("Xi YE");
+            # key words are folded already, so the tables are read without normalize_country
+            if (len(text) >= 4 or text in _COUNTRY_ALIASES) and (
+                    text in _COUNTRY_EXACT or _country_sorted_key(text) in _COUNTRY_UNORDERED):
                 rest = rest[:-k]
                 break
         else:
@@ -515,6 +517,8 @@ def _build_country_tables() -> tuple[dict[str, str], dict[str, str], frozenset[s
 _COUNTRY_EXACT, _COUNTRY_UNORDERED, _COUNTRY_ALIASES = _build_country_tables()
 #: The most words a country name has as written ("lao people s democratic republic").
 _COUNTRY_MAX_WORDS = max(len(k.split()) for k in _COUNTRY_EXACT)
+#: Every word of a country name or alias (any of them can end one: word order is free).
+_COUNTRY_NAME_WORDS = frozenset(t for k in (*_COUNTRY_EXACT, *_COUNTRY_UNORDERED) for t in k.split())
 #: Words of country names as written (4+ letters: "thailand", "united", "america", "korea").
 COUNTRY_WORDS: frozenset[str] = frozenset(
     t for k in _COUNTRY_EXACT for t in k.split() if len(t) >= 4 and t.isalpha())
