@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from smelter_match.noise import load_noise_model, noisy, non_smelter_names
-from smelter_match.normalize import METALS, normalize_country, normalize_name
+from smelter_match.normalize import LEGAL_FORM_WORDS, METALS, normalize_country, normalize_name
 from smelter_match.reference import Reference
 
 __all__ = ["QUERY_COLUMNS", "Mix", "TRAINING_MIX", "VALIDATION_MIX", "cid_groups", "group_folds",
@@ -72,8 +72,9 @@ def cid_groups(ref: Reference) -> dict[str, str]:
 
     A name's bracketed variants count too (:attr:`NormalizedName.variants`), so that sister
     plants of one company ("Emerald Jewel Industry India Limited (Unit 1)" / "(Unit 3)",
-    "PT Tambang Timah (Mentok)" / "Mentok") fall in one group, unless the brackets hold a
-    country ("Wolfram [Austria]" / "Wolfram [Russia]" are two companies): otherwise a facility
+    "PT Tambang Timah (Mentok)" / "Mentok") fall in one group, but not a variant that only
+    leaves out a country ("Wolfram [Austria]" / "Wolfram [Russia]", "Metalor USA" / "Metalor
+    Switzerland" are two companies each, :func:`_where_not_who`): otherwise a facility
     hidden from validation would still be found under its sister's name, and the sister would
     count as a confident wrong answer.
     """
@@ -98,10 +99,9 @@ def cid_groups(ref: Reference) -> dict[str, str]:
     by_key: dict[str, str] = {}
     for cid, name in zip(ref.names["cid"], ref.names["name"]):
         variants = normalize_name(name).variants
-        if _country_bracket(variants):
-            variants = variants[:1]
         for i, key in enumerate(variants):
-            if not key or (i and (len(key) < 4 or normalize_country(key))):
+            if not key or (i and (len(key) < 4 or normalize_country(key)
+                                  or _where_not_who(key, variants[0]))):
                 continue
             if key in by_key:
                 union(cid, by_key[key])
@@ -110,14 +110,14 @@ def cid_groups(ref: Reference) -> dict[str, str]:
     return {c: find(c) for c in parent}
 
 
-def _country_bracket(variants: tuple[str, ...]) -> bool:
-    """The name's brackets hold a country: what the full key adds to the text outside the
-    brackets (``variants[1]``; a bracketed country is no variant of its own) names one."""
-    if len(variants) < 2:
-        return False
-    outside = set(variants[1].split())
-    return normalize_country(" ".join(t for t in variants[0].split() if t not in outside)) \
-        is not None
+def _where_not_who(variant: str, key: str) -> bool:
+    """The variant is the name without a country (bracketed, "Wolfram [Austria]", or written
+    after it, "Alpha Metals Korea Ltd."): what the key adds to it, legal forms aside, names a
+    country. Such a variant is no sister name: two companies of one name in two countries are
+    two companies."""
+    own = set(variant.split())
+    added = [t for t in key.split() if t not in own and t not in LEGAL_FORM_WORDS]
+    return bool(added) and normalize_country(" ".join(added)) is not None
 
 
 def group_folds(ref: Reference, folds: int, seed: int) -> dict[str, int]:

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from smelter_match.normalize import normalize_country, normalize_name
-from smelter_match.synthetic import Mix, _country_bracket, cid_groups, group_folds, make_queries
+from smelter_match.synthetic import Mix, _where_not_who, cid_groups, group_folds, make_queries
 
 
 @pytest.fixture(scope="module")
@@ -29,24 +29,28 @@ def test_cid_groups_join_successors_and_shared_names(reference) -> None:  # noqa
 
 def test_cid_groups_join_sister_plants_but_not_countries(reference) -> None:  # noqa: ANN001
     """Names that share a bracket-free form ("X (Unit 1)" / "X (Unit 3)", "Y (Mentok)" /
-    "Mentok") are one company: one group. A bracket holding a country does not join."""
+    "Mentok") are one company: one group. A form that only leaves out a country, bracketed or
+    written after the name, does not join."""
     groups = cid_groups(reference)
     by_variant: dict[str, set[str]] = {}
     country_only: list[tuple[str, str]] = []
     for cid, name in zip(reference.names["cid"], reference.names["name"]):
         v = normalize_name(name).variants
-        if _country_bracket(v):
-            country_only.append((v[1], cid))   # the country is no variant: v[1] is the bare form
-            continue
         for x in v[1:]:
-            if len(x) >= 4 and not normalize_country(x):
+            if _where_not_who(x, v[0]):
+                country_only.append((x, cid))   # the country is no variant
+            elif len(x) >= 4 and not normalize_country(x):
                 by_variant.setdefault(x, set()).add(groups[cid])
     assert any(len(g) for g in by_variant.values())
     assert all(len(g) == 1 for g in by_variant.values())
-    # the country-bracket names did not all collapse into their bare form's group
+    # the country names did not all collapse into their bare form's group
     assert country_only
-    assert _country_bracket(normalize_name("Wolfram [Austria]").variants)
-    assert not _country_bracket(normalize_name("Emerald Jewel Industry India (Unit 1)").variants)
+    wolfram = normalize_name("Wolfram [Austria]").variants
+    assert _where_not_who(wolfram[1], wolfram[0])
+    emerald = normalize_name("Emerald Jewel Industry India (Unit 1)").variants
+    assert not _where_not_who(emerald[1], emerald[0])
+    alpha = normalize_name("Alpha Metals Korea Ltd.").variants
+    assert _where_not_who(alpha[1], alpha[0])
 
 
 def test_folds_keep_groups_whole_and_are_seeded(reference) -> None:  # noqa: ANN001
