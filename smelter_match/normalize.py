@@ -422,7 +422,7 @@ def _build(text: str) -> NormalizedName:
     # the country, as for "(Japan)"
     before = _before_trailing_country(acronym_toks)
     if before:
-        variants.append(" ".join(_key_tokens(before)))
+        variants.append(" ".join(before))
     variant_tuple = tuple(dict.fromkeys(variants))
     acronym = "".join([t[0] for t in acronym_toks]) if len(acronym_toks) >= 2 else ""
     return NormalizedName(original=text, folded=" ".join(folded_tokens), key=key,
@@ -431,7 +431,7 @@ def _build(text: str) -> NormalizedName:
 
 
 def _before_trailing_country(key_tokens: list[str]) -> list[str]:
-    """The key words before the countries that end the name, legal forms aside ("... Co Ltd
+    """The key of the words before the countries that end the name, legal forms aside ("... Co Ltd
     United States of America", "Heraeus Germany GmbH", "X Hong Kong China"), when they hold a
     distinctive word of their own; else []. Where, not who: like a bracketed country, it gives
     the name a variant without it (the key and the acronym keep it: "AMK" for "Alpha Metals
@@ -441,17 +441,16 @@ def _before_trailing_country(key_tokens: list[str]) -> list[str]:
         for k in range(min(_COUNTRY_MAX_WORDS, len(rest) - 1), 0, -1):
             text = " ".join(rest[-k:])
             # a country written out or as a listed alias ("USA"), not an ISO code ("Xi YE");
-            # key words are folded already, so the tables are read without normalize_country
-            if (len(text) >= 4 or text in _COUNTRY_ALIASES) and (
-                    text in _COUNTRY_EXACT or _country_sorted_key(text) in _COUNTRY_UNORDERED):
+            # key words are folded already: no need for normalize_country's folding
+            if (len(text) >= 4 or text in _COUNTRY_ALIASES) and _folded_country_code(text):
                 rest = rest[:-k]
                 break
         else:
             break
     if rest is key_tokens or not _is_meaningful(rest):
         return []
-    return rest if any(t not in GENERIC_WORDS and not t.isdigit() for t in _key_tokens(rest)) \
-        else []
+    kept = _key_tokens(rest)
+    return kept if any(t not in GENERIC_WORDS and not t.isdigit() for t in kept) else []
 
 
 _build_cached = lru_cache(maxsize=200_000)(_build)
@@ -524,6 +523,12 @@ COUNTRY_WORDS: frozenset[str] = frozenset(
     t for k in _COUNTRY_EXACT for t in k.split() if len(t) >= 4 and t.isalpha())
 
 
+def _folded_country_code(f: str) -> str | None:
+    """The code of a folded country name: as written, else with its words in any order."""
+    code = _COUNTRY_EXACT.get(f)
+    return code if code is not None else _COUNTRY_UNORDERED.get(_country_sorted_key(f))
+
+
 def normalize_country(text: object) -> str | None:
     """ISO 3166-1 alpha-2 code for a country as written ("KOREA, REPUBLIC OF" -> "KR"), else None.
 
@@ -534,10 +539,7 @@ def normalize_country(text: object) -> str | None:
         f = fold(cell_text(text))
         if f in _COUNTRY_NULLS:
             return None
-        code = _COUNTRY_EXACT.get(f)
-        if code is None:
-            code = _COUNTRY_UNORDERED.get(_country_sorted_key(f))
-        return code
+        return _folded_country_code(f)
     except Exception:  # pragma: no cover - defensive: inputs are arbitrary
         return None
 
