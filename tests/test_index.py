@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from smelter_match.index import DamagedWords, NameIndex, damaged_weak_word, expand_csr
+from smelter_match.index import DamagedWords, NameIndex, damaged_weak_word, expand_csr, ocr_fold
 from smelter_match.normalize import normalize_name
 
 
@@ -69,6 +69,16 @@ def test_csr_product_is_scipys_to_the_last_bit(index: NameIndex) -> None:
                           shape=index.matrix.shape)
     assert np.array_equal(ours, (a @ b.T.tocsr()).toarray())
     assert np.array_equal(index.matrix_t.dense(), index.matrix.dense().T)
+
+
+def test_ocr_fold_makes_ocr_confusions_one_class() -> None:
+    """Names that differ only by characters OCR confuses ("ii" for "u", "c" for "e", "1" for
+    "l", "cl" for "d", "rn" for "m") fold to the same text; other letters stay apart."""
+    for damaged, clean in (("umicorc", "umicore"), ("ltcl", "ltd"), ("wo1fram", "wolfram"),
+                           ("srneltcr", "smelter"), ("siiper", "super")):
+        assert ocr_fold(damaged) == ocr_fold(clean), (damaged, clean)
+    for a, b in (("tin", "tan"), ("gold", "bold"), ("jiangxi", "jiangsu"), ("zhang", "zhong")):
+        assert ocr_fold(a) != ocr_fold(b), (a, b)
 
 
 def test_damaged_words_read_the_word_they_were() -> None:
