@@ -402,6 +402,8 @@ def _reason(x: np.ndarray) -> str:
             what = "exact RMI alias"
     elif x[_COL["acronym"]]:
         what = "acronym of an RMI name"
+    elif x[_COL["ocr_ratio"]] >= 1.0:
+        what = "an RMI name but for OCR-confusable characters"
     elif near:
         what = "near-identical name"
     else:

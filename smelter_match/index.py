@@ -37,6 +37,11 @@ _OCR_RE = re.compile("|".join(re.escape(seq) for seq, _ in _OCR))
 _OCR_MAP = dict(_OCR)
 
 
+#: Shortest compact name (characters) an OCR-damaged name is read as (:attr:`NameIndex.ocr_sole`):
+#: shorter names are too easily another word.
+OCR_SOLE_MIN = 4
+
+
 def ocr_fold(compact: str) -> str:
     """A compact key with OCR-confusable sequences replaced by their class (``ocr_classes.csv``)."""
     return _OCR_RE.sub(lambda m: _OCR_MAP[m.group()], compact)
@@ -326,6 +331,14 @@ class NameIndex:
         # comparison texts: OCR-confusable characters as one class; the distinctive (non-generic) part
         self.ocr_arr = np.array([ocr_fold(n.compact) for n in norm], dtype=object)
         self.distinct_arr = np.array([distinct_text(n) for n in norm], dtype=object)
+        # a name OCR damage cannot confuse with another facility's: no name of another facility
+        # of its metal reads the same once OCR-confusable characters are one class
+        facs_of: dict[tuple[str, str], set[int]] = defaultdict(set)
+        for fold, metal, f in zip(self.ocr_arr.tolist(), self.metal, self.fac.tolist()):
+            facs_of[(fold, metal)].add(f)
+        self.ocr_sole = np.array([len(n.compact) >= OCR_SOLE_MIN and len(facs_of[(fold, m)]) == 1
+                                  for n, fold, m in zip(norm, self.ocr_arr.tolist(), self.metal)],
+                                 dtype=bool)
 
     def sole_name(self, key: str, metal: str | None) -> int | None:
         """The first name row with normalised ``key`` among the names of ``metal`` (of every

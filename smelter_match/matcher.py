@@ -34,7 +34,7 @@ from smelter_match.decide import (
     placeholder_text,
 )
 from smelter_match.errors import InputError
-from smelter_match.index import NameIndex
+from smelter_match.index import NameIndex, ocr_fold
 from smelter_match.io.tables import cell_text
 from smelter_match.normalize import (
     NormalizedName,
@@ -85,7 +85,7 @@ class Scored:
     smelter: np.ndarray    # calibrated smelter probability per query
     ranking: Ranking       # candidate order per query
     kinds: list[str]       # kind of the strongest unexplained non-smelter word per query
-    same_key: np.ndarray   # per candidate row: the query's key is its best-matching name's key
+    same_key: np.ndarray   # per candidate row: the name is its best-matching name (Matcher._same_name)
 
 
 class Matcher:
@@ -379,11 +379,22 @@ class Matcher:
         pair = 1.0 / (1.0 + np.exp(-np.clip(a * logit + b, -40, 40)))
         Q, ranking, kinds = query_features(nns, [q[1] or None for q in qs], cands.query,
                                            cands.fac, X, logit, best_name, self.index, FEATURES)
-        keys = np.array([n.key for n in nns], dtype=object)
-        same_key = keys[cands.query] == self.index.key_arr[best_name] if len(best_name) else \
-            np.zeros(0, dtype=bool)
+        same_key = self._same_name(nns, cands.query, best_name)
         return Scored(cands, X, logit, pair, Q, model.smelter.proba(Q, workers), ranking, kinds,
                       same_key.astype(bool))
+
+    def _same_name(self, nns: list[NormalizedName], query: np.ndarray,
+                   best_name: np.ndarray) -> np.ndarray:
+        """Per candidate row: the reported name is its best-matching RMI name, exactly (the same
+        normalised key) or but for OCR-confusable characters ("Mineraca0 Taboco 5A") when no
+        other facility of the metal has a name that reads the same (``index.ocr_sole``)."""
+        if not len(best_name):
+            return np.zeros(0, dtype=bool)
+        ni = self.index
+        keys = np.array([n.key for n in nns], dtype=object)
+        folds = np.array([ocr_fold(n.compact) for n in nns], dtype=object)
+        return (keys[query] == ni.key_arr[best_name]) | (
+            ni.ocr_sole[best_name] & (folds[query] == ni.ocr_arr[best_name]))
 
     def candidate_features(self, qs: list[Query], nns: list[NormalizedName],
                            workers: int | None = None) -> tuple:

@@ -309,6 +309,22 @@ def test_a_reason_says_exact_only_for_a_name_rmi_lists(matcher: Matcher) -> None
     assert "exact RMI alias" in matcher.match_one("Navoi", metal="Gold").reason
 
 
+def test_an_rmi_name_damaged_only_by_ocr_is_a_match_whatever_the_scores(matcher: Matcher) -> None:
+    """A name that is RMI's name of one facility of the metal but for OCR-confusable characters
+    ("8" for "B", "5" for "S", "ii" for "u", "f" for "t") is settled like the exact name, and the
+    reason says how it differs."""
+    for name, metal, standard in (("A8C Refinery Pty Ltd.", "Gold", "ABC Refinery Pty Ltd."),
+                                  ("Avon 5pecialty Metals Ltd.", "Tungsten",
+                                   "Avon Specialty Metals Ltd."),
+                                  ("Xiamen Tiingsfen Co Ltd", "Tungsten", "Xiamen Tungsten Co., Ltd.")):
+        r = matcher.match_one(name, metal=metal)
+        assert (r.decision, r.standard_name) == ("match", standard), r
+        assert r.reason == "an RMI name but for OCR-confusable characters", r.reason
+    # the same name with a different country reported is not settled by the name
+    r = matcher.match_one("A8C Refinery Pty Ltd.", metal="Gold", country="Peru")
+    assert r.decision == "review", r
+
+
 def test_a_bank_through_the_matcher(matcher: Matcher) -> None:
     r = matcher.match_one("Deutsche Bank AG", metal="Gold", country="GERMANY")
     assert (r.decision, r.reason) == ("no_match", "not a smelter (bank)")

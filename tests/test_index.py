@@ -81,6 +81,19 @@ def test_ocr_fold_makes_ocr_confusions_one_class() -> None:
         assert ocr_fold(a) != ocr_fold(b), (a, b)
 
 
+def test_a_name_is_ocr_sole_unless_another_facility_reads_the_same(index: NameIndex) -> None:
+    """``ocr_sole``: no name of another facility of the metal folds to the same text (names
+    several facilities share never are; a short name never is)."""
+    folds: dict = {}
+    for i, (fold, metal) in enumerate(zip(index.ocr_arr.tolist(), index.metal)):
+        folds.setdefault((fold, metal), set()).add(int(index.fac[i]))
+    for i, (fold, metal) in enumerate(zip(index.ocr_arr.tolist(), index.metal)):
+        expected = len(folds[(fold, metal)]) == 1 and len(index.norm[i].compact) >= 4
+        assert index.ocr_sole[i] == expected, index.key_arr[i]
+    assert not index.ocr_sole[index.ambiguous_arr & (index.compact_len >= 4)].any()
+    assert index.ocr_sole.sum() > 0.9 * len(index.ocr_sole)
+
+
 def test_damaged_words_read_the_word_they_were() -> None:
     """A reader gives the vocabulary word a token is, through OCR classes from ``ocr_from``
     letters and a typing slip from ``slip_from`` letters; anything else reads as None."""
