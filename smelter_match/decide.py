@@ -15,7 +15,10 @@ probability that it denotes one at all (:mod:`smelter_match.classify`). The rule
   :func:`rule_facts`: no other facility of the metal has that name, the country does not differ,
   no reported CID points elsewhere), whatever the scores: most such names are settled before any
   search by :func:`exact_lookup` (the first pass, no comparison and no head;
-  :func:`decide_exact` gives them the lookup's measured probabilities); or when the best
+  :func:`decide_exact` gives them the lookup's measured probabilities). A name that is such a
+  name but for OCR-confusable characters ("A8C Refinery", ``index.ocr_fold``) counts as exactly
+  it when no other facility of the metal has a name that reads the same (``NameIndex.ocr_sole``);
+  the full search settles those. Or ``match`` when the best
   candidate is confidently right (``score`` >= the ``match`` threshold) and the name is
   confidently a facility (``smelter_score`` >= ``smelter_match``);
 - ``review`` otherwise: a plausible first candidate with an uncertain score goes to a person
@@ -257,7 +260,8 @@ def rule_facts(ranking: Ranking, fac_rows: np.ndarray, X: np.ndarray,
     """The rules' facts for every query of a batch at once (no Python call per candidate).
 
     ``ranking``: candidate rows per query, reported metal first, best first; ``same_key``: per
-    candidate row, whether the name is exactly (same normalised key) its best-matching RMI name.
+    candidate row, whether the name is exactly (same normalised key) its best-matching RMI name,
+    or that name but for OCR-confusable characters (``Matcher._same_name``).
 
     - ``sure`` (an exact hit): the name is exactly an RMI name of its best candidate, a facility
       of the reported metal, and nothing speaks against it: the name is that facility's alone
