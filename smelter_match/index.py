@@ -336,9 +336,8 @@ class NameIndex:
         facs_of: dict[tuple[str, str], set[int]] = defaultdict(set)
         for fold, metal, f in zip(self.ocr_arr.tolist(), self.metal, self.fac.tolist()):
             facs_of[(fold, metal)].add(f)
-        self.ocr_sole = np.array([len(n.compact) >= OCR_SOLE_MIN and len(facs_of[(fold, m)]) == 1
-                                  for n, fold, m in zip(norm, self.ocr_arr.tolist(), self.metal)],
-                                 dtype=bool)
+        self.ocr_sole = (self.compact_len >= OCR_SOLE_MIN) & np.array(
+            [len(facs_of[key]) == 1 for key in zip(self.ocr_arr.tolist(), self.metal)], dtype=bool)
 
     def sole_name(self, key: str, metal: str | None) -> int | None:
         """The first name row with normalised ``key`` among the names of ``metal`` (of every

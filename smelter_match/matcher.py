@@ -381,12 +381,12 @@ class Matcher:
                                            cands.fac, X, logit, best_name, self.index, FEATURES)
         same_key = self._same_name(nns, cands.query, best_name)
         return Scored(cands, X, logit, pair, Q, model.smelter.proba(Q, workers), ranking, kinds,
-                      same_key.astype(bool))
+                      same_key)
 
     def _same_name(self, nns: list[NormalizedName], query: np.ndarray,
                    best_name: np.ndarray) -> np.ndarray:
         """Per candidate row: the reported name is its best-matching RMI name, exactly (the same
-        normalised key) or but for OCR-confusable characters ("Mineraca0 Taboco 5A") when no
+        normalised key) or but for OCR-confusable characters ("A8C Refinery Pty Ltd.") when no
         other facility of the metal has a name that reads the same (``index.ocr_sole``)."""
         if not len(best_name):
             return np.zeros(0, dtype=bool)
