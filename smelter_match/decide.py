@@ -17,9 +17,11 @@ probability that it denotes one at all (:mod:`smelter_match.classify`). The rule
   search by :func:`exact_lookup` (the first pass, no comparison and no head;
   :func:`decide_exact` gives them the lookup's measured probabilities). A name that is such a
   name but for OCR-confusable characters ("A8C Refinery", ``index.ocr_fold``) counts as exactly
-  it when no other facility of the metal has a name that reads the same (``NameIndex.ocr_sole``);
-  the full search settles those. Or ``match`` when the best
-  candidate is confidently right (``score`` >= the ``match`` threshold) and the name is
+  it when no other facility of the metal has a name that reads the same (``NameIndex.ocr_sole``),
+  and so does such a name but for a few typing slips ("Tanaka Kikinzku Kogyo") when every
+  other facility's names are further from it by two edits or more (``NameIndex.edit_gaps``) and
+  no facility of another metal fits it better; the full search settles those. Or ``match`` when
+  the best candidate is confidently right (``score`` >= the ``match`` threshold) and the name is
   confidently a facility (``smelter_score`` >= ``smelter_match``);
 - ``review`` otherwise: a plausible first candidate with an uncertain score goes to a person
   ("probably X, not sure"), never to no_match; so does a name RMI gives to several facilities
@@ -53,6 +55,11 @@ if TYPE_CHECKING:
 _COL = {f: j for j, f in enumerate(FEATURES)}
 #: With no metal reported, a runner-up of another metal this close to the best is reviewed.
 SEVERAL_METALS_MARGIN = 0.05
+
+#: ``same_key`` codes per candidate row (``Matcher._same_name``): the name is its best-matching
+#: RMI name exactly or but for OCR-confusable characters (``SAME``), or but for a few typing
+#: slips with every other facility's names further (``SLIPS``); 0: neither.
+SAME, SLIPS = 1, 2
 
 
 @dataclass(frozen=True)
@@ -248,6 +255,7 @@ class RuleFacts:
     second: np.ndarray        # runner-up of the reported metal
     contradicted: np.ndarray  # a reported CID this reference knows points at another facility
     sure: np.ndarray          # an exact hit: matched whatever the scores
+    slips: np.ndarray         # the name reads as the best's name but for a few typing slips
     ambiguous: np.ndarray     # RMI gives the best's name to several facilities; nothing tells which
     several_names: np.ndarray  # no metal, and the name is RMI's name under two metals ("Dowa")
     other_metal: np.ndarray   # a much better name match under another metal (-1: none)
@@ -260,8 +268,8 @@ def rule_facts(ranking: Ranking, fac_rows: np.ndarray, X: np.ndarray,
     """The rules' facts for every query of a batch at once (no Python call per candidate).
 
     ``ranking``: candidate rows per query, reported metal first, best first; ``same_key``: per
-    candidate row, whether the name is exactly (same normalised key) its best-matching RMI name,
-    or that name but for OCR-confusable characters (``Matcher._same_name``).
+    candidate row, whether the name reads as its best-matching RMI name (:data:`SAME`,
+    :data:`SLIPS`, 0; ``Matcher._same_name``).
 
     - ``sure`` (an exact hit): the name is exactly an RMI name of its best candidate, a facility
       of the reported metal, and nothing speaks against it: the name is that facility's alone
@@ -271,6 +279,8 @@ def rule_facts(ranking: Ranking, fac_rows: np.ndarray, X: np.ndarray,
       heads can score such a hit under the match threshold ("Hunan Chenzhou Mining Co., Ltd."
       under tungsten: 0.935), and no feature can make a name more certainly that facility's.
       With no metal reported the name itself says which metal: RMI lists it under one facility.
+      A name read through typing slips (:data:`SLIPS`) is sure only if no candidate of another
+      metal fits it better (``other_metal``): the slips might be the metal's name changing.
     - ``ambiguous``: the best candidate's best-matching name belongs to several facilities of the
       metal, and neither a reported CID nor the reported country tells which: no country agrees,
       or another candidate with the same name agreement is in the reported country too ("Aurubis
@@ -286,7 +296,7 @@ def rule_facts(ranking: Ranking, fac_rows: np.ndarray, X: np.ndarray,
     none = np.full(n, -1, dtype=np.int64)
     no = np.zeros(n, dtype=bool)
     if not len(order):
-        return RuleFacts(none, none, no, no, no, no, none)
+        return RuleFacts(none, none, no, no, no, no, no, none)
     owner = np.repeat(np.arange(n), np.diff(ranking.starts))
     pos = np.arange(len(order)) - ranking.starts[owner]
     in_same = pos < ranking.n_same[owner]
@@ -302,7 +312,8 @@ def rule_facts(ranking: Ranking, fac_rows: np.ndarray, X: np.ndarray,
         return has & (xb[:, _COL[feature]] != 0)
 
     metal_given = np.array([bool(m) for m in metals], dtype=bool)
-    key = np.zeros(len(fac_rows), dtype=bool) if same_key is None else same_key.astype(bool)
+    code = np.zeros(len(fac_rows), dtype=np.int8) if same_key is None else same_key
+    key = code > 0
     cand_metal = fac_metal[fac_rows[order]]
     contradicted = has & np.array([contradicts(c, cid, cid_metals) for c, cid in zip(
         reported_cids, fac_cid[fac_rows[b]].tolist())], dtype=bool)
@@ -328,7 +339,9 @@ def rule_facts(ranking: Ranking, fac_rows: np.ndarray, X: np.ndarray,
         hit = hit[np.lexsort((hit, -ratio[hit], owner[hit]))]   # per query: best ratio first
         firsts = hit[np.unique(owner[hit], return_index=True)[1]]
         other[owner[firsts]] = order[firsts]
-    return RuleFacts(best, second, contradicted, sure, ambiguous, several_names, other)
+    slips = has & (code[b] == SLIPS)
+    sure &= ~(slips & (other >= 0))
+    return RuleFacts(best, second, contradicted, sure, slips, ambiguous, several_names, other)
 
 
 def _any_per(owner: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
@@ -385,7 +398,7 @@ def decide_exact(name_row: int, metal: str, metal_text: str, reported_cid: str |
                     ((f, exact.score),), tuple(flags), exact.smelter_score)
 
 
-def _reason(x: np.ndarray) -> str:
+def _reason(x: np.ndarray, slips: bool = False) -> str:
     """How the name compares with the candidate, in words. "exact" only when the name is one of
     the candidate's names. The exact lookup also hits through initials ("LAM" for "Lianyou
     Advanced Materials", "Nohon Material Corporatiin" whose initials are Navoi's alias "NMC") and
@@ -408,6 +421,8 @@ def _reason(x: np.ndarray) -> str:
         what = "acronym of an RMI name"
     elif x[_COL["ocr_ratio"]] >= 1.0:
         what = "an RMI name but for OCR-confusable characters"
+    elif slips:
+        what = "an RMI name but for a few typing slips"
     elif near:
         what = "near-identical name"
     else:
@@ -491,11 +506,11 @@ def decide_many(
     ranked_score = scores[ranking.order].tolist()
     starts, shown = ranking.starts.tolist(), np.minimum(ranking.n_same, top_k).tolist()
     columns = (has.tolist(), f.tolist(), p.tolist(), s.tolist(), evidence.tolist(),
-               match.tolist(), several.tolist(), facts.other_metal.tolist(),
+               match.tolist(), several.tolist(), facts.other_metal.tolist(), facts.slips.tolist(),
                facts.contradicted.tolist(), (X[b, _COL["ambiguous_name"]] != 0).tolist()
                if len(X) else [False] * n)
     out = []
-    for i, (has_i, f_i, p_i, s_i, ev, is_match, sev, other, contra, amb) in enumerate(
+    for i, (has_i, f_i, p_i, s_i, ev, is_match, sev, other, slip, contra, amb) in enumerate(
             zip(*columns)):
         metal = metals[i]
         flags = query_flags(metal, metal_texts[i], reported_cids[i], cid_metals)
@@ -523,7 +538,7 @@ def decide_many(
             flags.append("ambiguous_name")
         if contra:
             flags.append("reported_cid_contradicts_name")
-        how = _reason(X[facts.best[i]])
+        how = _reason(X[facts.best[i]], slip)
         if is_match:
             reason = how
         else:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
 
 from smelter_match._resources import data_csv
 from smelter_match.normalize import GENERIC_WORDS, LEGAL_FORM_WORDS, NormalizedName, normalize_name
@@ -40,6 +41,12 @@ _OCR_MAP = dict(_OCR)
 #: Shortest compact name (characters) an OCR-damaged name is read as (:attr:`NameIndex.ocr_sole`):
 #: shorter names are too easily another word.
 OCR_SOLE_MIN = 4
+
+#: Typing slips (Levenshtein edits of the compact key) a name may carry and still be read as an
+#: RMI name of this length (:meth:`NameIndex.slips_allowed`): one from 8 characters, two from 14,
+#: three from 20 (one slip in about six characters).
+SLIP_EVERY = 6
+MAX_SLIPS = 3
 
 
 def ocr_fold(compact: str) -> str:
@@ -338,6 +345,38 @@ class NameIndex:
             facs_of[(fold, metal)].add(f)
         self.ocr_sole = (self.compact_len >= OCR_SOLE_MIN) & np.array(
             [len(facs_of[key]) == 1 for key in zip(self.ocr_arr.tolist(), self.metal)], dtype=bool)
+
+    @staticmethod
+    def slips_allowed(length: np.ndarray) -> np.ndarray:
+        """How many typing slips a name of ``length`` compact characters may carry and still be
+        read as that name (:data:`SLIP_EVERY`, :data:`MAX_SLIPS`)."""
+        return np.clip((np.asarray(length) - 2) // SLIP_EVERY, 0, MAX_SLIPS)
+
+    @functools.cached_property
+    def full_arr(self) -> np.ndarray:
+        """Per name row: its folded text without spaces, legal form included ("jiangxicopper
+        coltd" without the space): typing slips inside a legal form ("Co., Lttd.") keep the
+        form from being stripped, so a slightly damaged name is also compared as spelled."""
+        return np.array([n.folded.replace(" ", "") for n in self.norm], dtype=object)
+
+    @functools.cached_property
+    def edit_gaps(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Per text (``"compact"``: the compact key; ``"full"``: :attr:`full_arr`) and name row:
+        the Levenshtein distance to the nearest such text of another facility, of the name's
+        metal and of any metal (capped at ``2 * MAX_SLIPS + 3``).
+
+        A name ``d`` slips from name row ``r`` is at least ``gap - d`` from every other
+        facility's names (the triangle inequality), so with ``gap >= 2 * d + 2`` it is nearer
+        ``r`` than any other facility by two edits or more. Built on first use (~80 ms)."""
+        return {"compact": self._edit_gaps(self.compact_arr), "full": self._edit_gaps(self.full_arr)}
+
+    def _edit_gaps(self, texts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        cap = 2 * MAX_SLIPS + 3
+        dist = process.cdist(texts.tolist(), texts.tolist(), scorer=Levenshtein.distance,
+                             dtype=np.int32, score_cutoff=cap - 1)   # further: cap
+        dist[self.fac[:, None] == self.fac[None, :]] = cap      # the facility's own names
+        same_metal = self.metal[:, None] == self.metal[None, :]
+        return np.where(same_metal, dist, cap).min(axis=1), dist.min(axis=1)
 
     def sole_name(self, key: str, metal: str | None) -> int | None:
         """The first name row with normalised ``key`` among the names of ``metal`` (of every

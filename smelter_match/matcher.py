@@ -18,12 +18,16 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
 
 from smelter_match.blocking import CandidateGenerator, Candidates
 from smelter_match.cids import parse_cid
 from smelter_match.classify import Model, threads_for
 from smelter_match.compare import FEATURES, compute_features
 from smelter_match.decide import (
+    SAME,
+    SLIPS,
     Decision,
     decide,
     decide_exact,
@@ -34,7 +38,7 @@ from smelter_match.decide import (
     placeholder_text,
 )
 from smelter_match.errors import InputError
-from smelter_match.index import NameIndex, ocr_fold
+from smelter_match.index import MAX_SLIPS, NameIndex, ocr_fold
 from smelter_match.io.tables import cell_text
 from smelter_match.normalize import (
     NormalizedName,
@@ -379,22 +383,47 @@ class Matcher:
         pair = 1.0 / (1.0 + np.exp(-np.clip(a * logit + b, -40, 40)))
         Q, ranking, kinds = query_features(nns, [q[1] or None for q in qs], cands.query,
                                            cands.fac, X, logit, best_name, self.index, FEATURES)
-        same_key = self._same_name(nns, cands.query, best_name)
+        same_key = self._same_name(nns, [q[1] or None for q in qs], cands.query, best_name)
         return Scored(cands, X, logit, pair, Q, model.smelter.proba(Q, workers), ranking, kinds,
                       same_key)
 
-    def _same_name(self, nns: list[NormalizedName], query: np.ndarray,
+    def _same_name(self, nns: list[NormalizedName], metals: list[str | None], query: np.ndarray,
                    best_name: np.ndarray) -> np.ndarray:
-        """Per candidate row: the reported name is its best-matching RMI name, exactly (the same
-        normalised key) or but for OCR-confusable characters ("A8C Refinery Pty Ltd.") when no
-        other facility of the metal has a name that reads the same (``index.ocr_sole``)."""
+        """Per candidate row, whether the reported name reads as its best-matching RMI name:
+        :data:`~smelter_match.decide.SAME` exactly (the same normalised key) or but for
+        OCR-confusable characters ("A8C Refinery Pty Ltd.") when no other facility of the metal
+        has a name that reads the same (``index.ocr_sole``); :data:`~smelter_match.decide.SLIPS`
+        but for a few typing slips ("Tanaka Kikinzku Kogyo KK": at most
+        ``NameIndex.slips_allowed`` for the length of the RMI name's compact key, Levenshtein
+        edits of the compact key or of the name as spelled, legal form included:
+        ``index.full_arr``) when every other facility's names, of the reported metal or of any
+        with none reported, are at least two edits further in that text (``index.edit_gaps``);
+        0 otherwise."""
         if not len(best_name):
-            return np.zeros(0, dtype=bool)
+            return np.zeros(0, dtype=np.int8)
         ni = self.index
         keys = np.array([n.key for n in nns], dtype=object)
-        folds = np.array([ocr_fold(n.compact) for n in nns], dtype=object)
-        return (keys[query] == ni.key_arr[best_name]) | (
+        compact = np.array([n.compact for n in nns], dtype=object)
+        folds = np.array([ocr_fold(c) for c in compact.tolist()], dtype=object)
+        same = (keys[query] == ni.key_arr[best_name]) | (
             ni.ocr_sole[best_name] & (folds[query] == ni.ocr_arr[best_name]))
+        out = np.where(same, SAME, 0).astype(np.int8)
+        todo = np.flatnonzero(~same)
+        no_metal = np.array([m is None for m in metals], dtype=bool)[query[todo]]
+        mine = {"compact": compact, "full": np.array([n.folded.replace(" ", "") for n in nns],
+                                                     dtype=object)}
+        theirs = {"compact": ni.compact_arr, "full": ni.full_arr}
+        names = best_name[todo]
+        allowed = ni.slips_allowed(ni.compact_len[names])   # the distinctive text's length
+        near = np.zeros(len(todo), dtype=bool)
+        for text, (gap_metal, gap_any) in ni.edit_gaps.items() if len(todo) else ():
+            slips = process.cpdist(mine[text][query[todo]].tolist(), theirs[text][names].tolist(),
+                                   scorer=Levenshtein.distance, score_cutoff=MAX_SLIPS,
+                                   dtype=np.int32)
+            gap = np.where(no_metal, gap_any[names], gap_metal[names])
+            near |= (slips <= allowed) & (gap >= 2 * slips + 2)
+        out[todo[near]] = SLIPS
+        return out
 
     def candidate_features(self, qs: list[Query], nns: list[NormalizedName],
                            workers: int | None = None) -> tuple:

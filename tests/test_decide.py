@@ -325,6 +325,31 @@ def test_an_rmi_name_damaged_only_by_ocr_is_a_match_whatever_the_scores(matcher:
     assert r.decision == "review", r
 
 
+def test_an_rmi_name_with_a_few_typing_slips_is_a_match_when_no_other_facility_is_near(
+        matcher: Matcher) -> None:
+    """A name a few typing slips from RMI's name of one facility of the metal (one slip in about
+    six characters) is settled like the exact name when every other facility's names are
+    further by two edits or more; the reason says so."""
+    for name, metal, standard in (
+            ("Mitsubishi Materals Corporation", "Gold", "Mitsubishi Materials Corporation"),
+            ("PT Timah Tbk Kundor", "Tin", "PT Timah Tbk Kundur"),
+            ("Ulba Metallurgicl Plant JSC", "Tantalum", "Ulba Metallurgical Plant JSC"),
+            ("Tanaka Kikinzku Kogyo KK", "Gold", "Tanaka Kikinzoku Kogyo K.K."),
+            # a slip in the legal form keeps it from being stripped: compared as spelled
+            ("Japan New Metals Co., Lttd.", "Tungsten", "Japan New Metals Co., Ltd.")):
+        r = matcher.match_one(name, metal=metal)
+        assert (r.decision, r.standard_name) == ("match", standard), r
+        assert r.reason == "an RMI name but for a few typing slips", r.reason
+    # "Kundur Smelter" is two edits from "Funsur Smelter": one slip is not read as either
+    r = matcher.match_one("Kundur Smeltr", metal="Tin")
+    assert r.reason != "an RMI name but for a few typing slips", r
+    # too many slips for the length, or a different country reported: not settled by the name
+    assert matcher.match_one("PT Tmiah Tbk Kndor", metal="Tin").reason != \
+        "an RMI name but for a few typing slips"
+    r = matcher.match_one("Mitsubishi Materals Corporation", metal="Gold", country="Peru")
+    assert r.decision == "review", r
+
+
 def test_a_bank_through_the_matcher(matcher: Matcher) -> None:
     r = matcher.match_one("Deutsche Bank AG", metal="Gold", country="GERMANY")
     assert (r.decision, r.reason) == ("no_match", "not a smelter (bank)")

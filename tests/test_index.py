@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from smelter_match.index import DamagedWords, NameIndex, damaged_weak_word, expand_csr, ocr_fold
+from smelter_match.index import (
+    MAX_SLIPS,
+    DamagedWords,
+    NameIndex,
+    damaged_weak_word,
+    expand_csr,
+    ocr_fold,
+)
 from smelter_match.normalize import normalize_name
 
 
@@ -92,6 +99,31 @@ def test_a_name_is_ocr_sole_unless_another_facility_reads_the_same(index: NameIn
         assert index.ocr_sole[i] == expected, index.key_arr[i]
     assert not index.ocr_sole[index.ambiguous_arr & (index.compact_len >= 4)].any()
     assert index.ocr_sole.sum() > 0.9 * len(index.ocr_sole)
+
+
+def test_edit_gaps_are_the_distance_to_the_nearest_other_facility(index: NameIndex) -> None:
+    """``edit_gaps``: per text (compact key; as spelled, legal form included) and name, the
+    Levenshtein distance to the nearest name of another facility (of its metal; of any metal),
+    capped; a name two facilities share has gap 0. ``slips_allowed`` grows one slip per six
+    characters, from 8, up to three."""
+    from rapidfuzz.distance import Levenshtein
+
+    cap = 2 * MAX_SLIPS + 3
+    rng = np.random.default_rng(0)
+    sample = rng.choice(len(index.norm), 40, replace=False).tolist() + \
+        np.flatnonzero(index.ambiguous_arr)[:5].tolist()
+    for text, texts in (("compact", index.compact_arr), ("full", index.full_arr)):
+        gap_metal, gap_any = index.edit_gaps[text]
+        for i in sample:
+            other = index.fac != index.fac[i]
+            d = np.array([Levenshtein.distance(texts[i], t) for t in texts])
+            assert gap_any[i] == min(cap, d[other].min()), index.key_arr[i]
+            same = other & (index.metal == index.metal[i])
+            assert gap_metal[i] == min(cap, d[same].min() if same.any() else cap), texts[i]
+    assert (index.edit_gaps["compact"][0][index.ambiguous_arr] == 0).all()
+    assert index.full_arr[index.key_arr == "jiangxi copper"][0] == "jiangxicoppercoltd"
+    assert index.slips_allowed(np.array([7, 8, 13, 14, 19, 20, 60])).tolist() == \
+        [0, 1, 1, 2, 2, 3, 3]
 
 
 def test_damaged_words_read_the_word_they_were() -> None:
