@@ -96,6 +96,14 @@ def damaged_weak_word(token: str) -> bool:
     return _WEAK.read(token) is not None
 
 
+def core_text(tokens: tuple[str, ...] | list[str]) -> str:
+    """A name's core: its tokens that are not generic or legal-form words, also when damaged
+    (:func:`damaged_weak_word`), without spaces ("" when none is). What tells one company
+    from another: "Lianyou Resources Co., Ltd." and "Tian Yu Resources Limited" differ in it,
+    "Jiangxi Copper" and "Jiangxi Coper Co Lttd" do not."""
+    return "".join(t for t in tokens if not damaged_weak_word(t))
+
+
 def abbreviates(token: str, word: str) -> bool:
     """``token`` may abbreviate ``word``: 2-5 letters, ``word`` longer, the same first letter and
     the token's letters in order in it ("ind" -> "industry", "intl" -> "international")."""
@@ -358,6 +366,11 @@ class NameIndex:
         coltd" without the space): typing slips inside a legal form ("Co., Lttd.") keep the
         form from being stripped, so a slightly damaged name is also compared as spelled."""
         return np.array([n.folded.replace(" ", "") for n in self.norm], dtype=object)
+
+    @functools.cached_property
+    def core_arr(self) -> np.ndarray:
+        """Per name row: its :func:`core_text`."""
+        return np.array([core_text(n.tokens) for n in self.norm], dtype=object)
 
     @functools.cached_property
     def edit_gaps(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:

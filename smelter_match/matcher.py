@@ -38,7 +38,7 @@ from smelter_match.decide import (
     placeholder_text,
 )
 from smelter_match.errors import InputError
-from smelter_match.index import MAX_SLIPS, NameIndex, ocr_fold
+from smelter_match.index import MAX_SLIPS, NameIndex, core_text, ocr_fold
 from smelter_match.io.tables import cell_text
 from smelter_match.normalize import (
     NormalizedName,
@@ -397,8 +397,9 @@ class Matcher:
         ``NameIndex.slips_allowed`` for the length of the RMI name's compact key, Levenshtein
         edits of the compact key or of the name as spelled, legal form included:
         ``index.full_arr``) when every other facility's names, of the reported metal or of any
-        with none reported, are at least two edits further in that text (``index.edit_gaps``);
-        0 otherwise."""
+        with none reported, are at least two edits further in that text (``index.edit_gaps``)
+        and the RMI name has a core (``index.core_text``: its words but generic and legal-form
+        ones) that the name holds as it is or within the core's own budget; 0 otherwise."""
         if not len(best_name):
             return np.zeros(0, dtype=np.int8)
         ni = self.index
@@ -414,7 +415,21 @@ class Matcher:
                                                      dtype=object)}
         theirs = {"compact": ni.compact_arr, "full": ni.full_arr}
         names = best_name[todo]
-        allowed = ni.slips_allowed(ni.compact_len[names])   # the distinctive text's length
+        allowed = ni.slips_allowed(ni.compact_len[names])
+        # and the core (what tells one company from another) is in the name as RMI writes it
+        # (spacing aside: "Jiangxicopper Co Ltd") or within its own, smaller budget of it:
+        # "Tian Yu Resources Limited" is two slips from "Lianyou Resources Co., Ltd.", but its
+        # core "tianyu" is two of "lianyou"'s seven letters
+        theirs_core = ni.core_arr[names].tolist()
+        cores = np.array([core_text(n.tokens) for n in nns], dtype=object)
+        core_slips = process.cpdist(cores[query[todo]].tolist(), theirs_core,
+                                    scorer=Levenshtein.distance, score_cutoff=MAX_SLIPS,
+                                    dtype=np.int32) if len(todo) else np.zeros(0, dtype=np.int32)
+        core_len = np.array([len(c) for c in theirs_core], dtype=np.int64)
+        core_ok = (core_len > 0) & (
+            (core_slips <= ni.slips_allowed(core_len))
+            | np.array([c in q for c, q in zip(theirs_core, compact[query[todo]].tolist())],
+                       dtype=bool))
         near = np.zeros(len(todo), dtype=bool)
         for text, (gap_metal, gap_any) in ni.edit_gaps.items() if len(todo) else ():
             slips = process.cpdist(mine[text][query[todo]].tolist(), theirs[text][names].tolist(),
@@ -422,7 +437,7 @@ class Matcher:
                                    dtype=np.int32)
             gap = np.where(no_metal, gap_any[names], gap_metal[names])
             near |= (slips <= allowed) & (gap >= 2 * slips + 2)
-        out[todo[near]] = SLIPS
+        out[todo[near & core_ok]] = SLIPS
         return out
 
     def candidate_features(self, qs: list[Query], nns: list[NormalizedName],

@@ -11,7 +11,7 @@ import pytest
 from smelter_match import Matcher
 from smelter_match.classify import Model, Thresholds
 from smelter_match.compare import FEATURES
-from smelter_match.decide import decide, decide_many, exact_lookup, placeholder_text
+from smelter_match.decide import SAME, SLIPS, decide, decide_many, exact_lookup, placeholder_text
 from smelter_match.normalize import normalize_name
 
 
@@ -192,6 +192,31 @@ def test_with_no_metal_an_rmi_name_of_one_facility_of_any_metal_is_a_match() -> 
     assert _decide(0.6, 0.95, metal=None).decision == "review"   # not exactly an RMI name
 
 
+def test_a_name_read_through_slips_yields_to_a_better_name_of_another_metal() -> None:
+    """A name a few slips from the reported metal's facility is not settled by the name when a
+    facility of another metal has it exactly (the slips may be the supplier's wrong metal); an
+    exact name of the metal is, with the other metal flagged."""
+    fac = {**FAC, "metal": np.array(["Gold", "Tin"], dtype=object)}
+    X = np.zeros((2, len(FEATURES)))
+    X[0, FEATURES.index("ratio")] = 0.93
+    X[1, FEATURES.index("ratio")] = 1.0
+    X[1, FEATURES.index("exact")] = 1
+
+    def gold(code: int, other: bool = True):  # noqa: ANN202
+        return decide("Gold", "Gold", None, np.array([0]),
+                      np.array([1]) if other else np.array([], dtype=int), np.array([0, 1]),
+                      np.array([0.6, 0.99]), X, fac, {"CID000001": ["Gold"],
+                                                      "CID000002": ["Tin"]}, 0.95, "", T,
+                      same_key=np.array([code, 0], dtype=np.int8))
+    d = gold(SLIPS)
+    assert d.decision == "review" and "name_known_under_other_metal=CID000002(Tin)" in d.flags
+    assert "an RMI name but for a few typing slips" in d.reason
+    d = gold(SLIPS, other=False)
+    assert (d.decision, d.reason) == ("match", "an RMI name but for a few typing slips")
+    d = gold(SAME)
+    assert d.decision == "match" and "name_known_under_other_metal=CID000002(Tin)" in d.flags
+
+
 def test_exact_standard_names_are_matched_through_the_matcher(matcher: Matcher,
                                                               full_reference) -> None:
     fac = full_reference.facilities
@@ -328,21 +353,28 @@ def test_an_rmi_name_damaged_only_by_ocr_is_a_match_whatever_the_scores(matcher:
 def test_an_rmi_name_with_a_few_typing_slips_is_a_match_when_no_other_facility_is_near(
         matcher: Matcher) -> None:
     """A name a few typing slips from RMI's name of one facility of the metal (one slip in about
-    six characters) is settled like the exact name when every other facility's names are
-    further by two edits or more; the reason says so."""
+    six characters, and as few in its core) is settled like the exact name when every other
+    facility's names are further by two edits or more; the reason says so."""
     for name, metal, standard in (
             ("Mitsubishi Materals Corporation", "Gold", "Mitsubishi Materials Corporation"),
             ("PT Timah Tbk Kundor", "Tin", "PT Timah Tbk Kundur"),
             ("Ulba Metallurgicl Plant JSC", "Tantalum", "Ulba Metallurgical Plant JSC"),
             ("Tanaka Kikinzku Kogyo KK", "Gold", "Tanaka Kikinzoku Kogyo K.K."),
             # a slip in the legal form keeps it from being stripped: compared as spelled
-            ("Japan New Metals Co., Lttd.", "Tungsten", "Japan New Metals Co., Ltd.")):
+            ("Mitsubishi Materials Corporatoin", "Gold", "Mitsubishi Materials Corporation"),
+            # words run together: the core "jiangxi" is in the name as RMI writes it
+            ("Jiangxicopper Co Lttd", "Gold", "Jiangxi Copper Co., Ltd.")):
         r = matcher.match_one(name, metal=metal)
         assert (r.decision, r.standard_name) == ("match", standard), r
         assert r.reason == "an RMI name but for a few typing slips", r.reason
     # "Kundur Smelter" is two edits from "Funsur Smelter": one slip is not read as either
     r = matcher.match_one("Kundur Smeltr", metal="Tin")
     assert r.reason != "an RMI name but for a few typing slips", r
+    # the slips change the core, what tells one company from another: "tianyu" is two slips of
+    # "lianyou" (Lianyou Resources Co., Ltd.), "doye" two of "dowa" (Dowa Metals & Mining)
+    for name, metal in (("Tian Yu Resources Limited", None), ("Doye Metals Mining", "Gold")):
+        assert matcher.match_one(name, metal=metal).reason != \
+            "an RMI name but for a few typing slips", name
     # too many slips for the length, or a different country reported: not settled by the name
     assert matcher.match_one("PT Tmiah Tbk Kndor", metal="Tin").reason != \
         "an RMI name but for a few typing slips"

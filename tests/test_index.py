@@ -9,6 +9,7 @@ from smelter_match.index import (
     MAX_SLIPS,
     DamagedWords,
     NameIndex,
+    core_text,
     damaged_weak_word,
     expand_csr,
     ocr_fold,
@@ -124,6 +125,19 @@ def test_edit_gaps_are_the_distance_to_the_nearest_other_facility(index: NameInd
     assert index.full_arr[index.key_arr == "jiangxi copper"][0] == "jiangxicoppercoltd"
     assert index.slips_allowed(np.array([7, 8, 13, 14, 19, 20, 60])).tolist() == \
         [0, 1, 1, 2, 2, 3, 3]
+
+
+def test_the_core_of_a_name_is_what_is_not_generic_or_a_legal_form() -> None:
+    """``core_text``: the tokens that tell one company from another, damaged generic and
+    legal-form words left out as the intact ones are."""
+    def core(name: str) -> str:
+        return core_text(normalize_name(name).tokens)
+
+    assert core("Jiangxi Copper Co., Ltd.") == core("Jiangxi Coper Co Ltd") == "jiangxi"
+    assert core("Lianyou Resources Co., Ltd.") == "lianyou"
+    assert core("Tian Yu Resources Limited") == "tianyu"
+    assert core("Mitsubishi Materals Corporatoin") == "mitsubishi"
+    assert core("Metal Refining Company") == ""
 
 
 def test_damaged_words_read_the_word_they_were() -> None:
