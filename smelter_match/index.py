@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+import threading
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -340,6 +341,8 @@ class NameIndex:
         mass = np.bincount(rows, weights=self.token_w[self.name_tok_ids], minlength=len(norm))
         self.name_mass = np.where(mass > 0, mass, 1.0)
         self.fuzzy_cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._gap_cache: dict[str, np.ndarray] = {}   # edit_gaps, per text: (2, names), -1 unknown
+        self._gap_lock = threading.Lock()
         self.abbrev_cache: dict[str, np.ndarray] = {}
         self._next_char: np.ndarray | None = None   # built on first use
         self.generic_tok = np.array([t in GENERIC_WORDS for t in self.token_text], dtype=bool)
@@ -372,24 +375,29 @@ class NameIndex:
         """Per name row: its :func:`core_text`."""
         return np.array([core_text(n.tokens) for n in self.norm], dtype=object)
 
-    @functools.cached_property
-    def edit_gaps(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        """Per text (``"compact"``: the compact key; ``"full"``: :attr:`full_arr`) and name row:
-        the Levenshtein distance to the nearest such text of another facility, of the name's
-        metal and of any metal (capped at ``2 * MAX_SLIPS + 3``).
+    def edit_gaps(self, text: str, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For name ``rows`` and a text (``"compact"``: the compact key; ``"full"``:
+        :attr:`full_arr`): the Levenshtein distance to the nearest such text of another
+        facility, of the name's metal and of any metal (capped at ``2 * MAX_SLIPS + 3``).
 
         A name ``d`` slips from name row ``r`` is at least ``gap - d`` from every other
         facility's names (the triangle inequality), so with ``gap >= 2 * d + 2`` it is nearer
-        ``r`` than any other facility by two edits or more. Built on first use (~80 ms)."""
-        return {"compact": self._edit_gaps(self.compact_arr), "full": self._edit_gaps(self.full_arr)}
-
-    def _edit_gaps(self, texts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        ``r`` than any other facility by two edits or more. Computed for a row the first time it
+        is asked for (~0.1 ms a row; every row: ~0.1 s) and kept."""
         cap = 2 * MAX_SLIPS + 3
-        dist = process.cdist(texts.tolist(), texts.tolist(), scorer=Levenshtein.distance,
-                             dtype=np.int32, score_cutoff=cap - 1)   # further: cap
-        dist[self.fac[:, None] == self.fac[None, :]] = cap      # the facility's own names
-        same_metal = self.metal[:, None] == self.metal[None, :]
-        return np.where(same_metal, dist, cap).min(axis=1), dist.min(axis=1)
+        with self._gap_lock:
+            cache = self._gap_cache.setdefault(text, np.full((2, len(self.norm)), -1, np.int32))
+            need = np.unique(rows[cache[0, rows] < 0])
+            if len(need):
+                texts = self.full_arr if text == "full" else self.compact_arr
+                dist = process.cdist(texts[need].tolist(), texts.tolist(),
+                                     scorer=Levenshtein.distance, dtype=np.int32,
+                                     score_cutoff=cap - 1)   # further: cap
+                dist[self.fac[need][:, None] == self.fac[None, :]] = cap   # its own names
+                same_metal = self.metal[need][:, None] == self.metal[None, :]
+                cache[0, need] = np.where(same_metal, dist, cap).min(axis=1)
+                cache[1, need] = dist.min(axis=1)
+            return cache[0, rows], cache[1, rows]
 
     def sole_name(self, key: str, metal: str | None) -> int | None:
         """The first name row with normalised ``key`` among the names of ``metal`` (of every

@@ -431,11 +431,12 @@ class Matcher:
             | np.array([c in q for c, q in zip(theirs_core, compact[query[todo]].tolist())],
                        dtype=bool))
         near = np.zeros(len(todo), dtype=bool)
-        for text, (gap_metal, gap_any) in ni.edit_gaps.items() if len(todo) else ():
+        for text in ("compact", "full") if len(todo) else ():
             slips = process.cpdist(mine[text][query[todo]].tolist(), theirs[text][names].tolist(),
                                    scorer=Levenshtein.distance, score_cutoff=MAX_SLIPS,
                                    dtype=np.int32)
-            gap = np.where(no_metal, gap_any[names], gap_metal[names])
+            gap_metal, gap_any = ni.edit_gaps(text, names)
+            gap = np.where(no_metal, gap_any, gap_metal)
             near |= (slips <= allowed) & (gap >= 2 * slips + 2)
         out[todo[near & core_ok]] = SLIPS
         return out

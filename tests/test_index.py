@@ -103,10 +103,10 @@ def test_a_name_is_ocr_sole_unless_another_facility_reads_the_same(index: NameIn
 
 
 def test_edit_gaps_are_the_distance_to_the_nearest_other_facility(index: NameIndex) -> None:
-    """``edit_gaps``: per text (compact key; as spelled, legal form included) and name, the
+    """``edit_gaps``: per text (compact key; as spelled, legal form included) and name row, the
     Levenshtein distance to the nearest name of another facility (of its metal; of any metal),
-    capped; a name two facilities share has gap 0. ``slips_allowed`` grows one slip per six
-    characters, from 8, up to three."""
+    capped, the same whether asked for some rows or all; a name two facilities share has gap 0.
+    ``slips_allowed`` grows one slip per six characters, from 8, up to three."""
     from rapidfuzz.distance import Levenshtein
 
     cap = 2 * MAX_SLIPS + 3
@@ -114,14 +114,15 @@ def test_edit_gaps_are_the_distance_to_the_nearest_other_facility(index: NameInd
     sample = rng.choice(len(index.norm), 40, replace=False).tolist() + \
         np.flatnonzero(index.ambiguous_arr)[:5].tolist()
     for text, texts in (("compact", index.compact_arr), ("full", index.full_arr)):
-        gap_metal, gap_any = index.edit_gaps[text]
+        gap_metal, gap_any = index.edit_gaps(text, np.arange(len(texts)))
+        assert (index.edit_gaps(text, np.array(sample))[0] == gap_metal[sample]).all()
         for i in sample:
             other = index.fac != index.fac[i]
             d = np.array([Levenshtein.distance(texts[i], t) for t in texts])
             assert gap_any[i] == min(cap, d[other].min()), index.key_arr[i]
             same = other & (index.metal == index.metal[i])
             assert gap_metal[i] == min(cap, d[same].min() if same.any() else cap), texts[i]
-    assert (index.edit_gaps["compact"][0][index.ambiguous_arr] == 0).all()
+    assert (index.edit_gaps("compact", np.flatnonzero(index.ambiguous_arr))[0] == 0).all()
     assert index.full_arr[index.key_arr == "jiangxi copper"][0] == "jiangxicoppercoltd"
     assert index.slips_allowed(np.array([7, 8, 13, 14, 19, 20, 60])).tolist() == \
         [0, 1, 1, 2, 2, 3, 3]
