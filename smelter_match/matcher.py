@@ -435,7 +435,7 @@ class Matcher:
             slips = process.cpdist(mine[text][query[todo]].tolist(), theirs[text][names].tolist(),
                                    scorer=Levenshtein.distance, score_cutoff=MAX_SLIPS,
                                    dtype=np.int32)
-            gap_metal, gap_any = ni.edit_gaps(text, names)
+            gap_metal, gap_any = ni.edit_gaps(text, names, self.workers)
             gap = np.where(no_metal, gap_any, gap_metal)
             near |= (slips <= allowed) & (gap >= 2 * slips + 2)
         out[todo[near & core_ok]] = SLIPS
