@@ -410,36 +410,38 @@ class Matcher:
             ni.ocr_sole[best_name] & (folds[query] == ni.ocr_arr[best_name]))
         out = np.where(same, SAME, 0).astype(np.int8)
         todo = np.flatnonzero(~same)
-        no_metal = np.array([m is None for m in metals], dtype=bool)[query[todo]]
-        mine = {"compact": compact, "full": np.array([n.folded.replace(" ", "") for n in nns],
-                                                     dtype=object)}
-        theirs = {"compact": ni.compact_arr, "full": ni.full_arr}
-        names = best_name[todo]
+        if len(todo):
+            out[todo[self._slips(nns, metals, query[todo], best_name[todo])]] = SLIPS
+        return out
+
+    def _slips(self, nns: list[NormalizedName], metals: list[str | None], query: np.ndarray,
+               names: np.ndarray) -> np.ndarray:
+        """Per (reported name, RMI name row) pair: the name is that RMI name but for a few typing
+        slips, no other facility near, and the RMI name's core kept (``_same_name``)."""
+        ni = self.index
         allowed = ni.slips_allowed(ni.compact_len[names])
-        # and the core (what tells one company from another) is in the name as RMI writes it
-        # (spacing aside: "Jiangxicopper Co Ltd") or within its own, smaller budget of it:
+        no_metal = np.array([metals[q] is None for q in query.tolist()], dtype=bool)
+        compact = [nns[q].compact for q in query.tolist()]
+        mine = {"compact": compact, "full": [nns[q].folded.replace(" ", "") for q in query.tolist()]}
+        near = np.zeros(len(query), dtype=bool)
+        for text, theirs in (("compact", ni.compact_arr), ("full", ni.full_arr)):
+            slips = process.cpdist(mine[text], theirs[names].tolist(), scorer=Levenshtein.distance,
+                                   score_cutoff=MAX_SLIPS, dtype=np.int32)
+            gap_metal, gap_any = ni.edit_gaps(text, names, self.workers)
+            near |= (slips <= allowed) & (np.where(no_metal, gap_any, gap_metal) >= 2 * slips + 2)
+        # and the RMI name's core (what tells one company from another) is in the name as it is
+        # (spacing aside: "Jiangxicopper Co Ltd") or within the core's own, smaller budget:
         # "Tian Yu Resources Limited" is two slips from "Lianyou Resources Co., Ltd.", but its
         # core "tianyu" is two of "lianyou"'s seven letters
-        theirs_core = ni.core_arr[names].tolist()
-        cores = np.array([core_text(n.tokens) for n in nns], dtype=object)
-        core_slips = process.cpdist(cores[query[todo]].tolist(), theirs_core,
-                                    scorer=Levenshtein.distance, score_cutoff=MAX_SLIPS,
-                                    dtype=np.int32) if len(todo) else np.zeros(0, dtype=np.int32)
+        hit = np.flatnonzero(near)
+        theirs_core = ni.core_arr[names[hit]].tolist()
+        core_slips = process.cpdist([core_text(nns[q].tokens) for q in query[hit].tolist()],
+                                    theirs_core, scorer=Levenshtein.distance,
+                                    score_cutoff=MAX_SLIPS, dtype=np.int32)
         core_len = np.array([len(c) for c in theirs_core], dtype=np.int64)
-        core_ok = (core_len > 0) & (
-            (core_slips <= ni.slips_allowed(core_len))
-            | np.array([c in q for c, q in zip(theirs_core, compact[query[todo]].tolist())],
-                       dtype=bool))
-        near = np.zeros(len(todo), dtype=bool)
-        for text in ("compact", "full") if len(todo) else ():
-            slips = process.cpdist(mine[text][query[todo]].tolist(), theirs[text][names].tolist(),
-                                   scorer=Levenshtein.distance, score_cutoff=MAX_SLIPS,
-                                   dtype=np.int32)
-            gap_metal, gap_any = ni.edit_gaps(text, names, self.workers)
-            gap = np.where(no_metal, gap_any, gap_metal)
-            near |= (slips <= allowed) & (gap >= 2 * slips + 2)
-        out[todo[near & core_ok]] = SLIPS
-        return out
+        kept = np.array([c in compact[i] for c, i in zip(theirs_core, hit.tolist())], dtype=bool)
+        near[hit] = (core_len > 0) & ((core_slips <= ni.slips_allowed(core_len)) | kept)
+        return near
 
     def candidate_features(self, qs: list[Query], nns: list[NormalizedName],
                            workers: int | None = None) -> tuple:
