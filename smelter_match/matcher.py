@@ -404,8 +404,7 @@ class Matcher:
             return np.zeros(0, dtype=np.int8)
         ni = self.index
         keys = np.array([n.key for n in nns], dtype=object)
-        compact = np.array([n.compact for n in nns], dtype=object)
-        folds = np.array([ocr_fold(c) for c in compact.tolist()], dtype=object)
+        folds = np.array([ocr_fold(n.compact) for n in nns], dtype=object)
         same = (keys[query] == ni.key_arr[best_name]) | (
             ni.ocr_sole[best_name] & (folds[query] == ni.ocr_arr[best_name]))
         out = np.where(same, SAME, 0).astype(np.int8)
