@@ -55,6 +55,22 @@ def ocr_fold(compact: str) -> str:
     return _OCR_RE.sub(lambda m: _OCR_MAP[m.group()], compact)
 
 
+#: The texts typing slips are counted on (:func:`slip_text`).
+SLIP_TEXTS = ("compact", "full", "ocr_compact", "ocr_full")
+
+
+def slip_text(nn: NormalizedName, text: str) -> str:
+    """A name as typing slips are counted on it (``text`` of :data:`SLIP_TEXTS`): its compact
+    key (``"compact"``) or its folded text without spaces, legal form included (``"full"``: a
+    slip inside "Co., Lttd." keeps the form from being stripped, so a damaged name is also
+    compared as spelled), each also with OCR-confusable characters as one class (``"ocr_"``,
+    :func:`ocr_fold`: "Meta1s" reads as "Metals", "Ltcl" as "Ltd"), so that OCR damage and
+    typing slips in one name count together. Both spellings, because the classes' sequences are
+    found in the text as written: "Recycling" folds its "cl" to "d", "Recyc1ing" does not."""
+    base = nn.compact if text.endswith("compact") else nn.folded.replace(" ", "")
+    return ocr_fold(base) if text.startswith("ocr_") else base
+
+
 class DamagedWords:
     """Reads a token as a word of a vocabulary, also when damaged: through OCR-confusable
     characters (one of ``ocr_words``, from ``ocr_from`` letters) or, from ``slip_from`` letters,
@@ -365,11 +381,12 @@ class NameIndex:
         return np.clip((np.asarray(length) - 2) // SLIP_EVERY, 0, MAX_SLIPS)
 
     @functools.cached_property
-    def full_arr(self) -> np.ndarray:
-        """Per name row: its folded text without spaces, legal form included ("jiangxicopper
-        coltd" without the space): typing slips inside a legal form ("Co., Lttd.") keep the
-        form from being stripped, so a slightly damaged name is also compared as spelled."""
-        return np.array([n.folded.replace(" ", "") for n in self.norm], dtype=object)
+    def slip_arr(self) -> dict[str, np.ndarray]:
+        """Per text of :data:`SLIP_TEXTS`, per name row: its :func:`slip_text`."""
+        known = {"compact": self.compact_arr, "ocr_compact": self.ocr_arr}
+        return {text: known[text] if text in known else
+                np.array([slip_text(n, text) for n in self.norm], dtype=object)
+                for text in SLIP_TEXTS}
 
     @functools.cached_property
     def core_arr(self) -> np.ndarray:
@@ -378,9 +395,9 @@ class NameIndex:
 
     def edit_gaps(self, text: str, rows: np.ndarray, workers: int = 1
                   ) -> tuple[np.ndarray, np.ndarray]:
-        """For name ``rows`` and a text (``"compact"``: the compact key; ``"full"``:
-        :attr:`full_arr`): the Levenshtein distance to the nearest such text of another
-        facility, of the name's metal and of any metal (capped at ``2 * MAX_SLIPS + 3``).
+        """For name ``rows`` and a text of :data:`SLIP_TEXTS` (:attr:`slip_arr`): the
+        Levenshtein distance to the nearest such text of another facility, of the name's metal
+        and of any metal (capped at ``2 * MAX_SLIPS + 3``).
 
         A name ``d`` slips from name row ``r`` is at least ``gap - d`` from every other
         facility's names (the triangle inequality), so with ``gap >= 2 * d + 2`` it is nearer
@@ -391,7 +408,7 @@ class NameIndex:
         with self._gap_lock:
             if text not in self._gap_cache:
                 cap = 2 * MAX_SLIPS + 3
-                texts = (self.full_arr if text == "full" else self.compact_arr).tolist()
+                texts = self.slip_arr[text].tolist()
                 dist = process.cdist(texts, texts, scorer=Levenshtein.distance, dtype=np.int32,
                                      score_cutoff=cap - 1, workers=workers)   # further: cap
                 dist[self.fac[:, None] == self.fac[None, :]] = cap   # the facility's own names

@@ -38,7 +38,14 @@ from smelter_match.decide import (
     placeholder_text,
 )
 from smelter_match.errors import InputError
-from smelter_match.index import MAX_SLIPS, NameIndex, core_text, ocr_fold
+from smelter_match.index import (
+    MAX_SLIPS,
+    SLIP_TEXTS,
+    NameIndex,
+    core_text,
+    ocr_fold,
+    slip_text,
+)
 from smelter_match.io.tables import cell_text
 from smelter_match.normalize import (
     NormalizedName,
@@ -393,13 +400,15 @@ class Matcher:
         :data:`~smelter_match.decide.SAME` exactly (the same normalised key) or but for
         OCR-confusable characters ("A8C Refinery Pty Ltd.") when no other facility of the metal
         has a name that reads the same (``index.ocr_sole``); :data:`~smelter_match.decide.SLIPS`
-        but for a few typing slips ("Tanaka Kikinzku Kogyo KK": at most
-        ``NameIndex.slips_allowed`` for the length of the RMI name's compact key, Levenshtein
-        edits of the compact key or of the name as spelled, legal form included:
-        ``index.full_arr``) when every other facility's names, of the reported metal or of any
-        with none reported, are at least two edits further in that text (``index.edit_gaps``)
-        and the RMI name has a core (``index.core_text``: its words but generic and legal-form
-        ones) that the name holds as it is or within the core's own budget; 0 otherwise."""
+        but for a few typing slips ("Tanaka Kikinzku Kogyo KK", "Avon Speclalty Metols Ltcl.":
+        at most ``NameIndex.slips_allowed`` for the length of the RMI name's compact key,
+        Levenshtein edits of the compact key or of the name as spelled, legal form included,
+        OCR-confusable characters as one class: ``index.slip_text``) when every other
+        facility's names, of the reported metal or of any with none reported, are at least two
+        edits further in that text (``index.edit_gaps``) and the RMI name has a core
+        (``index.core_text``: its words but generic and legal-form ones) that the name holds,
+        OCR-confusable characters as one class, as it is or within the core's own budget; 0
+        otherwise."""
         if not len(best_name):
             return np.zeros(0, dtype=np.int8)
         ni = self.index
@@ -420,26 +429,37 @@ class Matcher:
         ni = self.index
         allowed = ni.slips_allowed(ni.compact_len[names])
         no_metal = np.array([metals[q] is None for q in query.tolist()], dtype=bool)
-        compact = [nns[q].compact for q in query.tolist()]
-        mine = {"compact": compact, "full": [nns[q].folded.replace(" ", "") for q in query.tolist()]}
+        asked, at = np.unique(query, return_inverse=True)   # each name's texts once
+        mine = {text: np.array([slip_text(nns[q], text) for q in asked.tolist()],
+                               dtype=object)[at].tolist() for text in SLIP_TEXTS}
         near = np.zeros(len(query), dtype=bool)
-        for text, theirs in (("compact", ni.compact_arr), ("full", ni.full_arr)):
-            slips = process.cpdist(mine[text], theirs[names].tolist(), scorer=Levenshtein.distance,
-                                   score_cutoff=MAX_SLIPS, dtype=np.int32)
-            gap_metal, gap_any = ni.edit_gaps(text, names, self.workers)
-            near |= (slips <= allowed) & (np.where(no_metal, gap_any, gap_metal) >= 2 * slips + 2)
-        # and the RMI name's core (what tells one company from another) is in the name as it is
-        # (spacing aside: "Jiangxicopper Co Ltd") or within the core's own, smaller budget:
-        # "Tian Yu Resources Limited" is two slips from "Lianyou Resources Co., Ltd.", but its
-        # core "tianyu" is two of "lianyou"'s seven letters
+        for text in SLIP_TEXTS:
+            slips = process.cpdist(mine[text], ni.slip_arr[text][names].tolist(),
+                                   scorer=Levenshtein.distance, score_cutoff=MAX_SLIPS,
+                                   dtype=np.int32)
+            within = np.flatnonzero(slips <= allowed)
+            if len(within):   # the gaps of a text are computed the first time one is needed
+                gap_metal, gap_any = ni.edit_gaps(text, names[within], self.workers)
+                gap = np.where(no_metal[within], gap_any, gap_metal)
+                near[within[gap >= 2 * slips[within] + 2]] = True
+        # and the RMI name's core (what tells one company from another; OCR-confusable
+        # characters as one class) is in the name as it is (spacing aside: "Jiangxicopper Co
+        # Ltd") or within the core's own, smaller budget: "Tian Yu Resources Limited" is two
+        # slips from "Lianyou Resources Co., Ltd.", but its core "tianyu" is two of
+        # "lianyou"'s seven letters
         hit = np.flatnonzero(near)
         theirs_core = ni.core_arr[names[hit]].tolist()
-        core_slips = process.cpdist([core_text(nns[q].tokens) for q in query[hit].tolist()],
-                                    theirs_core, scorer=Levenshtein.distance,
-                                    score_cutoff=MAX_SLIPS, dtype=np.int32)
         core_len = np.array([len(c) for c in theirs_core], dtype=np.int64)
-        kept = np.array([c in compact[i] for c, i in zip(theirs_core, hit.tolist())], dtype=bool)
-        near[hit] = (core_len > 0) & ((core_slips <= ni.slips_allowed(core_len)) | kept)
+        core_ok = np.zeros(len(hit), dtype=bool)
+        mine_core = [core_text(nns[q].tokens) for q in query[hit].tolist()]
+        for fold, compact in ((str, mine["compact"]), (ocr_fold, mine["ocr_compact"])):
+            theirs = [fold(c) for c in theirs_core]
+            core_slips = process.cpdist([fold(c) for c in mine_core], theirs,
+                                        scorer=Levenshtein.distance, score_cutoff=MAX_SLIPS,
+                                        dtype=np.int32)
+            kept = np.array([c in compact[i] for c, i in zip(theirs, hit.tolist())], dtype=bool)
+            core_ok |= (core_slips <= ni.slips_allowed(core_len)) | kept
+        near[hit] = (core_len > 0) & core_ok
         return near
 
     def candidate_features(self, qs: list[Query], nns: list[NormalizedName],

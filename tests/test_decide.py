@@ -363,7 +363,10 @@ def test_an_rmi_name_with_a_few_typing_slips_is_a_match_when_no_other_facility_i
             # a slip in the legal form keeps it from being stripped: compared as spelled
             ("Mitsubishi Materials Corporatoin", "Gold", "Mitsubishi Materials Corporation"),
             # words run together: the core "jiangxi" is in the name as RMI writes it
-            ("Jiangxicopper Co Lttd", "Gold", "Jiangxi Copper Co., Ltd.")):
+            ("Jiangxicopper Co Lttd", "Gold", "Jiangxi Copper Co., Ltd."),
+            # OCR damage and slips together: OCR-confusable characters count as one ("0"/"o",
+            # "f"/"t"), the slip left ("h" for "n") is one
+            ("Kennamefal Fall0h", "Tungsten", "Kennametal Fallon")):
         r = matcher.match_one(name, metal=metal)
         assert (r.decision, r.standard_name) == ("match", standard), r
         assert r.reason == "an RMI name but for a few typing slips", r.reason

@@ -103,9 +103,10 @@ def test_a_name_is_ocr_sole_unless_another_facility_reads_the_same(index: NameIn
 
 
 def test_edit_gaps_are_the_distance_to_the_nearest_other_facility(index: NameIndex) -> None:
-    """``edit_gaps``: per text (compact key; as spelled, legal form included) and name row, the
-    Levenshtein distance to the nearest name of another facility (of its metal; of any metal),
-    capped, the same whether asked for some rows or all; a name two facilities share has gap 0.
+    """``edit_gaps``: per text (compact key; as spelled, legal form included; both also with
+    OCR-confusable characters as one class) and name row, the Levenshtein distance to the
+    nearest name of another facility (of its metal; of any metal), capped, the same whether
+    asked for some rows or all; a name two facilities share has gap 0.
     ``slips_allowed`` grows one slip per six characters, from 8, up to three."""
     from rapidfuzz.distance import Levenshtein
 
@@ -113,7 +114,7 @@ def test_edit_gaps_are_the_distance_to_the_nearest_other_facility(index: NameInd
     rng = np.random.default_rng(0)
     sample = rng.choice(len(index.norm), 40, replace=False).tolist() + \
         np.flatnonzero(index.ambiguous_arr)[:5].tolist()
-    for text, texts in (("compact", index.compact_arr), ("full", index.full_arr)):
+    for text, texts in index.slip_arr.items():
         gap_metal, gap_any = index.edit_gaps(text, np.arange(len(texts)))
         assert (index.edit_gaps(text, np.array(sample))[0] == gap_metal[sample]).all()
         for i in sample:
@@ -123,7 +124,8 @@ def test_edit_gaps_are_the_distance_to_the_nearest_other_facility(index: NameInd
             same = other & (index.metal == index.metal[i])
             assert gap_metal[i] == min(cap, d[same].min() if same.any() else cap), texts[i]
     assert (index.edit_gaps("compact", np.flatnonzero(index.ambiguous_arr))[0] == 0).all()
-    assert index.full_arr[index.key_arr == "jiangxi copper"][0] == "jiangxicoppercoltd"
+    assert index.slip_arr["full"][index.key_arr == "jiangxi copper"][0] == "jiangxicoppercoltd"
+    assert index.slip_arr["ocr_full"][index.key_arr == "jiangxi copper"][0] == "jlangxlcoppcrcoltd"
     assert index.slips_allowed(np.array([7, 8, 13, 14, 19, 20, 60])).tolist() == \
         [0, 1, 1, 2, 2, 3, 3]
 
