@@ -50,8 +50,10 @@ SLIP_EVERY = 6
 MAX_SLIPS = 3
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def ocr_fold(compact: str) -> str:
-    """A compact key with OCR-confusable sequences replaced by their class (``ocr_classes.csv``)."""
+    """A compact key with OCR-confusable sequences replaced by their class (``ocr_classes.csv``).
+    Cached for a few batches' names: compare, the OCR rule and the slips rule fold each."""
     return _OCR_RE.sub(lambda m: _OCR_MAP[m.group()], compact)
 
 
