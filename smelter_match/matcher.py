@@ -400,7 +400,7 @@ class Matcher:
         :data:`~smelter_match.decide.SAME` exactly (the same normalised key) or but for
         OCR-confusable characters ("A8C Refinery Pty Ltd.") when no other facility of the metal
         has a name that reads the same (``index.ocr_sole``); :data:`~smelter_match.decide.SLIPS`
-        but for a few typing slips ("Tanaka Kikinzku Kogyo KK", "Avon Speclalty Metols Ltcl.":
+        but for a few typing slips ("Tanaka Kikinzku Kogyo KK", "Kennamefal Fall0h":
         at most ``NameIndex.slips_allowed`` for the length of the RMI name's compact key,
         Levenshtein edits of the compact key or of the name as spelled, legal form included,
         OCR-confusable characters as one class: ``index.slip_text``) when every other
