@@ -51,10 +51,11 @@ MAX_SLIPS = 3
 
 
 @functools.lru_cache(maxsize=1 << 14)
-def ocr_fold(compact: str) -> str:
-    """A compact key with OCR-confusable sequences replaced by their class (``ocr_classes.csv``).
-    Cached for a few batches' names: compare, the OCR rule and the slips rule fold each."""
-    return _OCR_RE.sub(lambda m: _OCR_MAP[m.group()], compact)
+def ocr_fold(text: str) -> str:
+    """A spaceless text (a compact key, :func:`slip_text`'s texts) with OCR-confusable sequences
+    replaced by their class (``ocr_classes.csv``). Cached for a few batches' names: compare, the
+    OCR rule and the slips rule fold each."""
+    return _OCR_RE.sub(lambda m: _OCR_MAP[m.group()], text)
 
 
 #: The texts typing slips are counted on (:func:`slip_text`).

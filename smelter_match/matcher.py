@@ -403,7 +403,7 @@ class Matcher:
         but for a few typing slips ("Tanaka Kikinzku Kogyo KK", "Kennamefal Fall0h":
         at most ``NameIndex.slips_allowed`` for the length of the RMI name's compact key,
         Levenshtein edits of the compact key or of the name as spelled, legal form included,
-        OCR-confusable characters as one class: ``index.slip_text``) when every other
+        each also with OCR-confusable characters as one class: ``index.slip_text``) when every other
         facility's names, of the reported metal or of any with none reported, are at least two
         edits further in that text (``index.edit_gaps``) and the RMI name has a core
         (``index.core_text``: its words but generic and legal-form ones) that the name holds,
