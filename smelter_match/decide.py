@@ -47,6 +47,7 @@ from smelter_match.compare import FEATURES, acronym_hit
 from smelter_match.index import DamagedWords
 from smelter_match.normalize import GENERIC_WORDS, NormalizedName, normalize_country, normalize_name
 from smelter_match.query_features import Ranking
+from smelter_match.readings import SLIPS
 from smelter_match.results import removal_flags
 
 if TYPE_CHECKING:
@@ -56,10 +57,6 @@ _COL = {f: j for j, f in enumerate(FEATURES)}
 #: With no metal reported, a runner-up of another metal this close to the best is reviewed.
 SEVERAL_METALS_MARGIN = 0.05
 
-#: ``same_key`` codes per candidate row (``Matcher._same_name``): the name is its best-matching
-#: RMI name exactly or but for OCR-confusable characters (``SAME``), or but for a few typing
-#: slips with every other facility's names further (``SLIPS``); 0: neither.
-SAME, SLIPS = 1, 2
 
 
 @dataclass(frozen=True)
@@ -268,8 +265,8 @@ def rule_facts(ranking: Ranking, fac_rows: np.ndarray, X: np.ndarray,
     """The rules' facts for every query of a batch at once (no Python call per candidate).
 
     ``ranking``: candidate rows per query, reported metal first, best first; ``same_key``: per
-    candidate row, whether the name reads as its best-matching RMI name (:data:`SAME`,
-    :data:`SLIPS`, 0; ``Matcher._same_name``).
+    candidate row, whether the name reads as its best-matching RMI name (the codes of
+    :func:`smelter_match.readings.same_name`).
 
     - ``sure`` (an exact hit): the name is exactly an RMI name of its best candidate, a facility
       of the reported metal, and nothing speaks against it: the name is that facility's alone

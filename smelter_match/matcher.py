@@ -18,16 +18,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
 
 from smelter_match.blocking import CandidateGenerator, Candidates
 from smelter_match.cids import parse_cid
 from smelter_match.classify import Model, threads_for
 from smelter_match.compare import FEATURES, compute_features
 from smelter_match.decide import (
-    SAME,
-    SLIPS,
     Decision,
     decide,
     decide_exact,
@@ -38,14 +34,7 @@ from smelter_match.decide import (
     placeholder_text,
 )
 from smelter_match.errors import InputError
-from smelter_match.index import (
-    MAX_SLIPS,
-    SLIP_TEXTS,
-    NameIndex,
-    core_text,
-    ocr_fold,
-    slip_text,
-)
+from smelter_match.index import NameIndex
 from smelter_match.io.tables import cell_text
 from smelter_match.normalize import (
     NormalizedName,
@@ -55,6 +44,7 @@ from smelter_match.normalize import (
 )
 from smelter_match.overrides import OverrideIndex
 from smelter_match.query_features import Ranking, query_features
+from smelter_match.readings import same_name
 from smelter_match.reference import Reference
 from smelter_match.results import (
     RESULT_COLUMNS,
@@ -96,7 +86,7 @@ class Scored:
     smelter: np.ndarray    # calibrated smelter probability per query
     ranking: Ranking       # candidate order per query
     kinds: list[str]       # kind of the strongest unexplained non-smelter word per query
-    same_key: np.ndarray   # per candidate row: the name is its best-matching name (Matcher._same_name)
+    same_key: np.ndarray   # per candidate row: how the name reads as its best name (readings)
 
 
 class Matcher:
@@ -390,77 +380,10 @@ class Matcher:
         pair = 1.0 / (1.0 + np.exp(-np.clip(a * logit + b, -40, 40)))
         Q, ranking, kinds = query_features(nns, [q[1] or None for q in qs], cands.query,
                                            cands.fac, X, logit, best_name, self.index, FEATURES)
-        same_key = self._same_name(nns, [q[1] or None for q in qs], cands.query, best_name)
+        same_key = same_name(self.index, nns, [q[1] or None for q in qs], cands.query,
+                             best_name, self.workers)
         return Scored(cands, X, logit, pair, Q, model.smelter.proba(Q, workers), ranking, kinds,
                       same_key)
-
-    def _same_name(self, nns: list[NormalizedName], metals: list[str | None], query: np.ndarray,
-                   best_name: np.ndarray) -> np.ndarray:
-        """Per candidate row, whether the reported name reads as its best-matching RMI name:
-        :data:`~smelter_match.decide.SAME` exactly (the same normalised key) or but for
-        OCR-confusable characters ("A8C Refinery Pty Ltd.") when no other facility of the metal
-        has a name that reads the same (``index.ocr_sole``); :data:`~smelter_match.decide.SLIPS`
-        but for a few typing slips ("Tanaka Kikinzku Kogyo KK", "Kennamefal Fall0h":
-        at most ``NameIndex.slips_allowed`` for the length of the RMI name's compact key,
-        Levenshtein edits of the compact key or of the name as spelled, legal form included,
-        each also with OCR-confusable characters as one class: ``index.slip_text``) when every other
-        facility's names, of the reported metal or of any with none reported, are at least two
-        edits further in that text (``index.edit_gaps``) and the RMI name has a core
-        (``index.core_text``: its words but generic and legal-form ones) that the name holds,
-        OCR-confusable characters as one class, as it is or within the core's own budget; 0
-        otherwise."""
-        if not len(best_name):
-            return np.zeros(0, dtype=np.int8)
-        ni = self.index
-        keys = np.array([n.key for n in nns], dtype=object)
-        folds = np.array([ocr_fold(n.compact) for n in nns], dtype=object)
-        same = (keys[query] == ni.key_arr[best_name]) | (
-            ni.ocr_sole[best_name] & (folds[query] == ni.ocr_arr[best_name]))
-        out = np.where(same, SAME, 0).astype(np.int8)
-        todo = np.flatnonzero(~same)
-        if len(todo):
-            out[todo[self._slips(nns, metals, query[todo], best_name[todo])]] = SLIPS
-        return out
-
-    def _slips(self, nns: list[NormalizedName], metals: list[str | None], query: np.ndarray,
-               names: np.ndarray) -> np.ndarray:
-        """Per (reported name, RMI name row) pair: the name is that RMI name but for a few typing
-        slips, no other facility near, and the RMI name's core kept (``_same_name``)."""
-        ni = self.index
-        allowed = ni.slips_allowed(ni.compact_len[names])
-        no_metal = np.array([metals[q] is None for q in query.tolist()], dtype=bool)
-        asked, at = np.unique(query, return_inverse=True)   # each name's texts once
-        mine = {text: np.array([slip_text(nns[q], text) for q in asked.tolist()],
-                               dtype=object)[at].tolist() for text in SLIP_TEXTS}
-        near = np.zeros(len(query), dtype=bool)
-        for text in SLIP_TEXTS:
-            slips = process.cpdist(mine[text], ni.slip_arr[text][names].tolist(),
-                                   scorer=Levenshtein.distance, score_cutoff=MAX_SLIPS,
-                                   dtype=np.int32)
-            within = np.flatnonzero(slips <= allowed)
-            if len(within):   # the gaps of a text are computed the first time one is needed
-                gap_metal, gap_any = ni.edit_gaps(text, names[within], self.workers)
-                gap = np.where(no_metal[within], gap_any, gap_metal)
-                near[within[gap >= 2 * slips[within] + 2]] = True
-        # and the RMI name's core (what tells one company from another; OCR-confusable
-        # characters as one class) is in the name as it is (spacing aside: "Jiangxicopper Co
-        # Ltd") or within the core's own, smaller budget: "Tian Yu Resources Limited" is two
-        # slips from "Lianyou Resources Co., Ltd.", but its core "tianyu" is two of
-        # "lianyou"'s seven letters
-        hit = np.flatnonzero(near)
-        theirs_core = ni.core_arr[names[hit]].tolist()
-        core_len = np.array([len(c) for c in theirs_core], dtype=np.int64)
-        core_ok = np.zeros(len(hit), dtype=bool)
-        mine_core = [core_text(nns[q].tokens) for q in query[hit].tolist()]
-        for fold, compact in ((str, mine["compact"]), (ocr_fold, mine["ocr_compact"])):
-            theirs = [fold(c) for c in theirs_core]
-            core_slips = process.cpdist([fold(c) for c in mine_core], theirs,
-                                        scorer=Levenshtein.distance, score_cutoff=MAX_SLIPS,
-                                        dtype=np.int32)
-            kept = np.array([c in compact[i] for c, i in zip(theirs, hit.tolist())], dtype=bool)
-            core_ok |= (core_slips <= ni.slips_allowed(core_len)) | kept
-        near[hit] = (core_len > 0) & core_ok
-        return near
 
     def candidate_features(self, qs: list[Query], nns: list[NormalizedName],
                            workers: int | None = None) -> tuple:

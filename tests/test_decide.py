@@ -11,8 +11,9 @@ import pytest
 from smelter_match import Matcher
 from smelter_match.classify import Model, Thresholds
 from smelter_match.compare import FEATURES
-from smelter_match.decide import SAME, SLIPS, decide, decide_many, exact_lookup, placeholder_text
+from smelter_match.decide import decide, decide_many, exact_lookup, placeholder_text
 from smelter_match.normalize import normalize_name
+from smelter_match.readings import SAME, SLIPS
 
 
 @pytest.fixture(scope="module")
