@@ -20,7 +20,10 @@ probability that it denotes one at all (:mod:`smelter_match.classify`). The rule
   it when no other facility of the metal has a name that reads the same (``NameIndex.ocr_sole``),
   and so does such a name but for a few typing slips ("Tanaka Kikinzku Kogyo") when every
   other facility's names are further from it by two edits or more (``NameIndex.edit_gaps``) and
-  no facility of another metal fits it better; the full search settles those. Or ``match`` when
+  no facility of another metal fits it better, and so does such a name but for abbreviated words
+  ("Avon Spe. Metals Ltd.") when no other facility's name reads as it
+  (``readings.abbreviated_facility``); the full search settles those
+  (:mod:`smelter_match.readings`). Or ``match`` when
   the best candidate is confidently right (``score`` >= the ``match`` threshold) and the name is
   confidently a facility (``smelter_score`` >= ``smelter_match``);
 - ``review`` otherwise: a plausible first candidate with an uncertain score goes to a person
@@ -47,7 +50,7 @@ from smelter_match.compare import FEATURES, acronym_hit
 from smelter_match.index import DamagedWords
 from smelter_match.normalize import GENERIC_WORDS, NormalizedName, normalize_country, normalize_name
 from smelter_match.query_features import Ranking
-from smelter_match.readings import SLIPS
+from smelter_match.readings import ABBREVIATED, SLIPS
 from smelter_match.results import removal_flags
 
 if TYPE_CHECKING:
@@ -253,6 +256,7 @@ class RuleFacts:
     contradicted: np.ndarray  # a reported CID this reference knows points at another facility
     sure: np.ndarray          # an exact hit: matched whatever the scores
     slips: np.ndarray         # the name reads as the best's name but for a few typing slips
+    abbreviated: np.ndarray   # the name reads as the best's name but for abbreviated words
     ambiguous: np.ndarray     # RMI gives the best's name to several facilities; nothing tells which
     several_names: np.ndarray  # no metal, and the name is RMI's name under two metals ("Dowa")
     other_metal: np.ndarray   # a much better name match under another metal (-1: none)
@@ -276,8 +280,9 @@ def rule_facts(ranking: Ranking, fac_rows: np.ndarray, X: np.ndarray,
       heads can score such a hit under the match threshold ("Hunan Chenzhou Mining Co., Ltd."
       under tungsten: 0.935), and no feature can make a name more certainly that facility's.
       With no metal reported the name itself says which metal: RMI lists it under one facility.
-      A name read through typing slips (:data:`SLIPS`) is sure only if no candidate of another
-      metal fits it better (``other_metal``): the slips might be the metal's name changing.
+      A name read through typing slips or abbreviated words (:data:`SLIPS`,
+      :data:`ABBREVIATED`) is sure only if no candidate of another metal fits it better
+      (``other_metal``): the differences might be the metal's name changing.
     - ``ambiguous``: the best candidate's best-matching name belongs to several facilities of the
       metal, and neither a reported CID nor the reported country tells which: no country agrees,
       or another candidate with the same name agreement is in the reported country too ("Aurubis
@@ -293,7 +298,7 @@ def rule_facts(ranking: Ranking, fac_rows: np.ndarray, X: np.ndarray,
     none = np.full(n, -1, dtype=np.int64)
     no = np.zeros(n, dtype=bool)
     if not len(order):
-        return RuleFacts(none, none, no, no, no, no, no, none)
+        return RuleFacts(none, none, no, no, no, no, no, no, none)
     owner = np.repeat(np.arange(n), np.diff(ranking.starts))
     pos = np.arange(len(order)) - ranking.starts[owner]
     in_same = pos < ranking.n_same[owner]
@@ -337,8 +342,10 @@ def rule_facts(ranking: Ranking, fac_rows: np.ndarray, X: np.ndarray,
         firsts = hit[np.unique(owner[hit], return_index=True)[1]]
         other[owner[firsts]] = order[firsts]
     slips = has & (code[b] == SLIPS)
-    sure &= ~(slips & (other >= 0))
-    return RuleFacts(best, second, contradicted, sure, slips, ambiguous, several_names, other)
+    abbreviated = has & (code[b] == ABBREVIATED)
+    sure &= ~((slips | abbreviated) & (other >= 0))
+    return RuleFacts(best, second, contradicted, sure, slips, abbreviated, ambiguous,
+                     several_names, other)
 
 
 def _any_per(owner: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
@@ -395,12 +402,13 @@ def decide_exact(name_row: int, metal: str, metal_text: str, reported_cid: str |
                     ((f, exact.score),), tuple(flags), exact.smelter_score)
 
 
-def _reason(x: np.ndarray, slips: bool = False) -> str:
+def _reason(x: np.ndarray, reading: int = 0) -> str:
     """How the name compares with the candidate, in words. "exact" only when the name is one of
     the candidate's names. The exact lookup also hits through initials ("LAM" for "Lianyou
     Advanced Materials", "Nohon Material Corporatiin" whose initials are Navoi's alias "NMC") and
     through one part of a bracketed name ("GuangXi" for "CNMC (Guangxi) PGMA"); the features do
-    not say which, so such a hit is described by its similarity, or as "initials or part"."""
+    not say which, so such a hit is described by its similarity, or as "initials or part".
+    ``reading``: the code of :mod:`smelter_match.readings` the name reads as the candidate by."""
     near = max(x[_COL["ratio"]], x[_COL["compact_ratio"]]) >= 0.9
     identical = max(x[_COL["ratio"]], x[_COL["compact_ratio"]], x[_COL["variant_best"]]) >= 1.0
     if x[_COL["exact"]] >= 1 and not identical:
@@ -418,8 +426,10 @@ def _reason(x: np.ndarray, slips: bool = False) -> str:
         what = "acronym of an RMI name"
     elif x[_COL["ocr_ratio"]] >= 1.0:
         what = "an RMI name but for OCR-confusable characters"
-    elif slips:
+    elif reading == SLIPS:
         what = "an RMI name but for a few typing slips"
+    elif reading == ABBREVIATED:
+        what = "an RMI name but for abbreviated words"
     elif near:
         what = "near-identical name"
     else:
@@ -503,11 +513,12 @@ def decide_many(
     ranked_score = scores[ranking.order].tolist()
     starts, shown = ranking.starts.tolist(), np.minimum(ranking.n_same, top_k).tolist()
     columns = (has.tolist(), f.tolist(), p.tolist(), s.tolist(), evidence.tolist(),
-               match.tolist(), several.tolist(), facts.other_metal.tolist(), facts.slips.tolist(),
+               match.tolist(), several.tolist(), facts.other_metal.tolist(),
+               np.where(facts.slips, SLIPS, np.where(facts.abbreviated, ABBREVIATED, 0)).tolist(),
                facts.contradicted.tolist(), (X[b, _COL["ambiguous_name"]] != 0).tolist()
                if len(X) else [False] * n)
     out = []
-    for i, (has_i, f_i, p_i, s_i, ev, is_match, sev, other, slip, contra, amb) in enumerate(
+    for i, (has_i, f_i, p_i, s_i, ev, is_match, sev, other, read, contra, amb) in enumerate(
             zip(*columns)):
         metal = metals[i]
         flags = query_flags(metal, metal_texts[i], reported_cids[i], cid_metals)
@@ -535,7 +546,7 @@ def decide_many(
             flags.append("ambiguous_name")
         if contra:
             flags.append("reported_cid_contradicts_name")
-        how = _reason(X[facts.best[i]], slip)
+        how = _reason(X[facts.best[i]], read)
         if is_match:
             reason = how
         else:

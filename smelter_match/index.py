@@ -396,6 +396,14 @@ class NameIndex:
         """Per name row: its :func:`core_text`."""
         return np.array([core_text(n.tokens) for n in self.norm], dtype=object)
 
+    @functools.cached_property
+    def token_rows(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per reference token id, the name rows that have it (ascending), as CSR (pointer, rows)."""
+        rows = np.repeat(np.arange(len(self.norm), dtype=np.int64), np.diff(self.name_tok_ptr))
+        order = np.argsort(self.name_tok_ids, kind="stable")
+        counts = np.bincount(self.name_tok_ids, minlength=len(self.token_text))
+        return np.concatenate(([0], np.cumsum(counts))).astype(np.int64), rows[order]
+
     def edit_gaps(self, text: str, rows: np.ndarray, workers: int = 1
                   ) -> tuple[np.ndarray, np.ndarray]:
         """For name ``rows`` and a text of :data:`SLIP_TEXTS` (:attr:`slip_arr`): the

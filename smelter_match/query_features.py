@@ -103,6 +103,11 @@ class Ranking:
         """Candidate rows of query ``q`` of other metals."""
         return self.order[self.starts[q] + self.n_same[q]:self.starts[q + 1]]
 
+    def best(self) -> np.ndarray:
+        """Per query, its best candidate row of the reported metal (-1: none)."""
+        first = np.minimum(self.starts[:-1], max(len(self.order) - 1, 0))
+        return np.where(self.n_same > 0, self.order[first] if len(self.order) else -1, -1)
+
 
 def rank_candidates(query: np.ndarray, n_queries: int, same: np.ndarray, logit: np.ndarray,
                     cid: np.ndarray) -> Ranking:

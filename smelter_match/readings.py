@@ -7,7 +7,9 @@ candidate row, whether the name reads as the candidate's RMI name:
 - :data:`SAME`: exactly (the same normalised key), or but for OCR-confusable characters when no
   other facility of the metal has a name that reads the same ("A8C Refinery Pty Ltd.");
 - :data:`SLIPS`: but for a few typing slips, with every other facility's names further by two
-  edits or more and the RMI name's core kept ("Tanaka Kikinzku Kogyo KK").
+  edits or more and the RMI name's core kept ("Tanaka Kikinzku Kogyo KK");
+- :data:`ABBREVIATED`: but for abbreviated words, when no other facility's name reads so
+  ("Avon Spec. Metals Ltd.", "Chifeng Dajin. Tin Ind. Co., Ltd.").
 
 It reads the compare stage's best-matching name rows and the index; the decision reads the codes.
 """
@@ -18,17 +20,36 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from smelter_match.index import MAX_SLIPS, SLIP_TEXTS, NameIndex, core_text, ocr_fold, slip_text
-from smelter_match.normalize import NormalizedName
+from smelter_match.index import (
+    MAX_SLIPS,
+    SLIP_TEXTS,
+    NameIndex,
+    abbreviates,
+    core_text,
+    damaged_weak_word,
+    ocr_fold,
+    slip_text,
+)
+from smelter_match.normalize import GENERIC_WORDS, LEGAL_FORM_WORDS, NormalizedName
 
 #: Reading codes per candidate row (:func:`same_name`): the name is its best-matching RMI name
 #: exactly or but for OCR-confusable characters (``SAME``), or but for a few typing slips with
-#: every other facility's names further (``SLIPS``); 0: neither.
-SAME, SLIPS = 1, 2
+#: every other facility's names further (``SLIPS``); its query's best candidate, and the name is
+#: one of its RMI names but for abbreviated words, no other facility's (``ABBREVIATED``); 0: none.
+SAME, SLIPS, ABBREVIATED = 1, 2, 3
+
+#: Shortest word read as an abbreviation by :func:`abbreviated_facility` ("Ind.", "Spe."): two
+#: letters are as often the initials of two words ("MT" for "Molybdenum Tungsten").
+ABBREVIATION_MIN = 3
+#: Fewest core letters (``index.core_text``) a name read through abbreviations keeps, and the
+#: least share of its RMI name's core it keeps: "Ket." abbreviates too many words to tell which.
+ABBREVIATED_CORE_MIN, ABBREVIATED_CORE_SHARE = 6, 0.5
+_WEAK_WORDS = GENERIC_WORDS | LEGAL_FORM_WORDS
 
 
 def same_name(ni: NameIndex, nns: list[NormalizedName], metals: list[str | None],
-              query: np.ndarray, best_name: np.ndarray, workers: int = 1) -> np.ndarray:
+              query: np.ndarray, best_name: np.ndarray, workers: int = 1,
+              fac: np.ndarray | None = None, first: np.ndarray | None = None) -> np.ndarray:
     """Per candidate row (its query and best-matching name row), whether the reported name reads
     as its best-matching RMI name: :data:`SAME` exactly (the same normalised key) or but for
     OCR-confusable characters ("A8C Refinery Pty Ltd.") when no other facility of the metal
@@ -40,8 +61,12 @@ def same_name(ni: NameIndex, nns: list[NormalizedName], metals: list[str | None]
     none reported, are at least two edits further in that text (``index.edit_gaps``) and the RMI
     name has a core (``index.core_text``: its words but generic and legal-form ones) that the
     name holds, OCR-confusable characters as one class, as it is or within the core's own
-    budget; 0 otherwise. ``workers``: rapidfuzz's, for the gap matrices (results do not depend
-    on it)."""
+    budget; :data:`ABBREVIATED` (given ``fac``, each candidate row's facility row, and ``first``,
+    each query's best candidate row, -1 for none) on a query's best candidate when the name reads
+    as neither so, a word of it abbreviates a word of the candidate's best-matching RMI name, and
+    the name is one of the candidate's RMI names but for abbreviated words, no other facility's
+    (:func:`abbreviated_facility`); 0 otherwise. ``workers``: rapidfuzz's, for the gap matrices
+    (results do not depend on it)."""
     if not len(best_name):
         return np.zeros(0, dtype=np.int8)
     keys = np.array([n.key for n in nns], dtype=object)
@@ -52,7 +77,108 @@ def same_name(ni: NameIndex, nns: list[NormalizedName], metals: list[str | None]
     todo = np.flatnonzero(~same)
     if len(todo):
         out[todo[_slips(ni, nns, metals, query[todo], best_name[todo], workers)]] = SLIPS
+    if fac is not None and first is not None:
+        for q, row in enumerate(first.tolist()):
+            if row >= 0 and out[row] == 0 and _may_abbreviate(nns[q].tokens, ni.norm[
+                    best_name[row]].tokens) and abbreviated_facility(
+                    ni, nns[q].tokens, metals[q]) == fac[row]:
+                out[row] = ABBREVIATED
     return out
+
+
+def _may_abbreviate(mine: tuple[str, ...], theirs: tuple[str, ...]) -> bool:
+    """A word of the name (``mine``) abbreviates a word of an RMI name (``theirs``): the cheap
+    test before :func:`abbreviated_facility` searches the reference."""
+    return any(len(t) >= ABBREVIATION_MIN and t not in theirs and any(
+        abbreviates(t, w) for w in theirs) for t in mine)
+
+
+def abbreviated_facility(ni: NameIndex, tokens: tuple[str, ...], metal: str | None) -> int:
+    """The facility row whose RMI name the name (its key ``tokens``) is but for abbreviated
+    words, if it is one facility's (of ``metal``; of any metal when None); -1 otherwise.
+
+    The name reads as an RMI name when its words and the RMI name's match in order, each word
+    itself or an abbreviation of the RMI word (``index.abbreviates``, from
+    :data:`ABBREVIATION_MIN` letters: "Spe." for "Specialty", "Mtls" for "Metals"), generic and
+    legal-form words on either side aside ("Hunan Chen. Mining Group" reads as "Hunan Chenzhou
+    Mining Co., Ltd."; in the reported name also damaged ones, ``index.damaged_weak_word``, but
+    not a word RMI itself writes in a name): every word of the RMI name's core is there, so is
+    nothing else. It is
+    read so when at least one word is abbreviated, the name keeps enough of the RMI name's core
+    (:data:`ABBREVIATED_CORE_MIN` letters and :data:`ABBREVIATED_CORE_SHARE` of it), and no name
+    of another facility reads as the name, abbreviated or not, nor begins with it so read (a name
+    cut short by a form field looks abbreviated too): the analogue of the typing-slips rule's
+    margin, measured on the whole reference of the metal, not on the candidates."""
+    # a generic or legal-form word, also damaged, is left aside; not a word RMI itself writes in
+    # a name as something else ("Minmetals" is no damaged "minerals", "Yunxiang" no "youxian")
+    weak = tuple(damaged_weak_word(t) and (t in _WEAK_WORDS or t not in ni.token_id)
+                 for t in tokens)
+    core = list(dict.fromkeys(t for t, w in zip(tokens, weak) if not w))
+    if sum(len(t) for t, w in zip(tokens, weak) if not w) < ABBREVIATED_CORE_MIN:
+        return -1
+    ptr, by_token = ni.token_rows
+    rows = None
+    for t, near in zip(core, ni.abbreviation_neighbours(core)):
+        ids = near if len(t) >= ABBREVIATION_MIN else near[:0]
+        own = ni.token_id.get(t)
+        if own is not None:
+            ids = np.append(ids, own)
+        found = np.unique(np.concatenate([by_token[ptr[i]:ptr[i + 1]] for i in ids.tolist()])) \
+            if len(ids) else ids
+        rows = found if rows is None else np.intersect1d(rows, found, assume_unique=True)
+        if not len(rows):
+            return -1
+    if metal:
+        rows = rows[ni.metal[rows] == metal]
+    read: dict[int, bool] = {}   # facility -> read through abbreviations, enough core kept
+    begins: set[int] = set()     # facilities with a name that begins with the name so read
+    for r in rows.tolist():
+        theirs = ni.norm[r].tokens
+        got = _reading(tokens, weak, theirs)
+        f = int(ni.fac[r])
+        if got is not None:
+            theirs_core = sum(len(t) for t in theirs if t not in _WEAK_WORDS)
+            read[f] = read.get(f, False) or (got[0] > 0 and got[1] >= ABBREVIATED_CORE_MIN and (
+                0 < theirs_core <= got[1] / ABBREVIATED_CORE_SHARE))
+        elif _reading(tokens, weak, theirs, prefix=True) is not None:
+            begins.add(f)
+    if len(read) != 1:
+        return -1   # no facility's name reads as the name, or several do
+    (facility, ok), = read.items()
+    # a name cut short reads as the start of a longer name ("Umicore Precious Met" of "Umicore
+    # Precious Metals Thailand"): another facility's name beginning so is as good a reading
+    return facility if ok and not begins - {facility} else -1
+
+
+def _reading(mine: tuple[str, ...], weak: tuple[bool, ...], theirs: tuple[str, ...],
+             prefix: bool = False) -> tuple[int, int] | None:
+    """How the words of ``mine`` read as those of ``theirs`` (an RMI name) in order
+    (:func:`abbreviated_facility`; ``prefix``: as the start of ``theirs``): None when they do
+    not, else (whether a word is read as an abbreviation, letters of ``mine`` read as words of
+    the RMI name's core), the best reading (an abbreviation first, then the most core letters).
+    Generic and legal-form words, left aside, are those of the vocabulary as written in
+    ``theirs`` and those ``weak`` marks in ``mine``."""
+    m, n = len(mine), len(theirs)
+    best: list[list[tuple[int, int] | None]] = [[None] * (n + 1) for _ in range(m + 1)]
+    best[m][n] = (0, 0)
+    for j in range(n - 1, -1, -1):   # the name's words all read: the rest of ``theirs`` dropped
+        best[m][j] = (0, 0) if prefix or (theirs[j] in _WEAK_WORDS and best[m][j + 1]) else None
+    for i in range(m - 1, -1, -1):
+        for j in range(n, -1, -1):
+            options = []
+            nxt = best[i + 1][j + 1] if j < n else None
+            if nxt is not None:
+                kept = nxt[1] + (len(mine[i]) if theirs[j] not in _WEAK_WORDS else 0)
+                if mine[i] == theirs[j]:
+                    options.append((nxt[0], kept))
+                elif len(mine[i]) >= ABBREVIATION_MIN and abbreviates(mine[i], theirs[j]):
+                    options.append((1, kept))
+            if j < n and theirs[j] in _WEAK_WORDS and best[i][j + 1] is not None:
+                options.append(best[i][j + 1])
+            if weak[i] and best[i + 1][j] is not None:
+                options.append(best[i + 1][j])
+            best[i][j] = max(options) if options else None
+    return best[0][0]
 
 
 def _slips(ni: NameIndex, nns: list[NormalizedName], metals: list[str | None],

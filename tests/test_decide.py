@@ -13,7 +13,7 @@ from smelter_match.classify import Model, Thresholds
 from smelter_match.compare import FEATURES
 from smelter_match.decide import decide, decide_many, exact_lookup, placeholder_text
 from smelter_match.normalize import normalize_name
-from smelter_match.readings import SAME, SLIPS
+from smelter_match.readings import ABBREVIATED, SAME, SLIPS
 
 
 @pytest.fixture(scope="module")
@@ -209,11 +209,13 @@ def test_a_name_read_through_slips_yields_to_a_better_name_of_another_metal() ->
                       np.array([0.6, 0.99]), X, fac, {"CID000001": ["Gold"],
                                                       "CID000002": ["Tin"]}, 0.95, "", T,
                       same_key=np.array([code, 0], dtype=np.int8))
-    d = gold(SLIPS)
-    assert d.decision == "review" and "name_known_under_other_metal=CID000002(Tin)" in d.flags
-    assert "an RMI name but for a few typing slips" in d.reason
-    d = gold(SLIPS, other=False)
-    assert (d.decision, d.reason) == ("match", "an RMI name but for a few typing slips")
+    for code, how in ((SLIPS, "an RMI name but for a few typing slips"),
+                      (ABBREVIATED, "an RMI name but for abbreviated words")):
+        d = gold(code)
+        assert d.decision == "review" and "name_known_under_other_metal=CID000002(Tin)" in d.flags
+        assert how in d.reason
+        d = gold(code, other=False)
+        assert (d.decision, d.reason) == ("match", how)
     d = gold(SAME)
     assert d.decision == "match" and "name_known_under_other_metal=CID000002(Tin)" in d.flags
 
@@ -387,6 +389,23 @@ def test_an_rmi_name_with_a_few_typing_slips_is_a_match_when_no_other_facility_i
         "an RMI name but for a few typing slips"
     r = matcher.match_one("Mitsubishi Materals Corporation", metal="Gold", country="Peru")
     assert r.decision == "review", r
+
+
+def test_an_rmi_name_with_abbreviated_words_is_a_match_when_no_other_facility_reads_so(
+        matcher: Matcher) -> None:
+    """A name that is RMI's name of one facility but for abbreviated words is settled like the
+    exact name; not with another country reported, nor when its abbreviations could be another
+    facility's name ("Jiangxi Shunda Huichang Kam Tin" is two facilities' name)."""
+    for name, metal, standard in (
+            ("Avon Spe. Metals Ltd.", "Tungsten", "Avon Specialty Metals Ltd."),
+            ("Chif. Dajin. Tin Ind. Co., Ltd.", "Tin", "Chifeng Dajingzi Tin Industry Co., Ltd.")):
+        r = matcher.match_one(name, metal=metal)
+        assert (r.decision, r.standard_name) == ("match", standard), r
+        assert r.reason == "an RMI name but for abbreviated words", r.reason
+    r = matcher.match_one("Avon Spe. Metals Ltd.", metal="Tungsten", country="Peru")
+    assert r.decision == "review", r
+    r = matcher.match_one("Jiangxi Shunda Huich. Kam Tin Co., Ltd.", metal="Tin")
+    assert r.reason != "an RMI name but for abbreviated words", r
 
 
 def test_a_bank_through_the_matcher(matcher: Matcher) -> None:

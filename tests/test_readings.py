@@ -7,7 +7,7 @@ import pytest
 
 from smelter_match.index import NameIndex
 from smelter_match.normalize import normalize_name
-from smelter_match.readings import SAME, SLIPS, same_name
+from smelter_match.readings import SAME, SLIPS, abbreviated_facility, same_name
 
 
 @pytest.fixture(scope="module")
@@ -44,3 +44,52 @@ def test_a_name_reads_as_its_rmi_name_exactly_through_ocr_or_through_slips(
 def test_no_candidate_rows_give_no_codes(index: NameIndex) -> None:
     out = same_name(index, [], [], np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
     assert out.dtype == np.int8 and out.shape == (0,)
+
+
+def _facility(index: NameIndex, name: str, metal: str) -> int:
+    return int(index.fac[_row(index, name, metal)])
+
+
+def test_a_name_reads_as_an_rmi_name_but_for_abbreviated_words(index: NameIndex) -> None:
+    """Each word itself or an abbreviation of the RMI name's word, in order, generic and
+    legal-form words on either side aside."""
+    for name, metal, rmi in (
+            ("Avon Spe. Metals Ltd.", "Tungsten", "Avon Specialty Metals Ltd."),
+            ("Chif. Dajin. Tin Ind. Co., Ltd.", "Tin", "Chifeng Dajingzi Tin Industry Co., Ltd."),
+            ("Hunan Chen. Mining Group Co., Ltd.", "Tungsten", "Hunan Chenzhou Mining Co., Ltd.")):
+        tokens = normalize_name(name).tokens
+        assert abbreviated_facility(index, tokens, metal) == _facility(index, rmi, metal), name
+
+
+@pytest.mark.parametrize("name, metal", [
+    ("China MT", "Tungsten"),                  # two letters are as often two words' initials
+    ("Ket.", "Tantalum"),                      # too few letters to tell which
+    ("Chif. Daj. Tin Ind. Co., Ltd.", "Tin"),  # less than half of "chifengdajingzi" kept
+    ("Avon Spe. Metals Sheffield Ltd.", "Tungsten"),   # a word the RMI name does not have
+    # nor a word RMI writes in a name ("Minmetals"), though it reads as a damaged "minerals"
+    ("Minmetals Chif. Dajin. Tin Ind. Co., Ltd.", "Tin"),
+    ("Avon Specialty Metals Ltd.", "Tungsten"),        # nothing abbreviated: not this rule's
+    ("Spe. Avon Metals Ltd.", "Tungsten"),             # not in order
+])
+def test_names_not_read_through_abbreviations(index: NameIndex, name: str, metal: str) -> None:
+    assert abbreviated_facility(index, normalize_name(name).tokens, metal) == -1
+
+
+def test_an_abbreviated_name_that_reads_as_two_facilities_names_reads_as_neither(
+        index: NameIndex) -> None:
+    """"Jiangxi Shunda Huichang Kam Tin Co., Ltd." is RMI's name of two tin facilities."""
+    tokens = normalize_name("Jiangxi Shunda Huich. Kam Tin Co., Ltd.").tokens
+    assert abbreviated_facility(index, tokens, "Tin") == -1
+    rmi = [r for r in index.by_key[(normalize_name(
+        "Jiangxi Shunda Huichang Kam Tin Co., Ltd.").key, "Tin")]]
+    assert len({int(index.fac[r]) for r in rmi}) == 2
+
+
+def test_a_name_cut_short_is_not_read_as_the_shorter_of_two_names(index: NameIndex) -> None:
+    """"Umicore Precious Met" abbreviates "Umicore Precious Metals Refining", but it is also the
+    start of "Umicore Precious Metals Thailand", another gold facility's name, cut short."""
+    tokens = normalize_name("Umicore Precious Met").tokens
+    assert abbreviated_facility(index, tokens, "Gold") == -1
+    tokens = normalize_name("Umicore Precious Metals Refin.").tokens
+    assert abbreviated_facility(index, tokens, "Gold") == _facility(
+        index, "Umicore Precious Metals Refining", "Gold")
