@@ -337,17 +337,23 @@ def test_a_reason_says_exact_only_for_a_name_rmi_lists(matcher: Matcher) -> None
     assert "exact RMI alias" in matcher.match_one("Navoi", metal="Gold").reason
 
 
+def _settled_by_the_name(matcher: Matcher, reason: str,
+                         cases: tuple[tuple[str, str, str], ...]) -> None:
+    """Each (name, metal, RMI standard name) is matched to that facility with ``reason``."""
+    for name, metal, standard in cases:
+        r = matcher.match_one(name, metal=metal)
+        assert (r.decision, r.standard_name) == ("match", standard), r
+        assert r.reason == reason, r.reason
+
+
 def test_an_rmi_name_damaged_only_by_ocr_is_a_match_whatever_the_scores(matcher: Matcher) -> None:
     """A name that is RMI's name of one facility of the metal but for OCR-confusable characters
     ("8" for "B", "5" for "S", "ii" for "u", "f" for "t") is settled like the exact name, and the
     reason says how it differs."""
-    for name, metal, standard in (("A8C Refinery Pty Ltd.", "Gold", "ABC Refinery Pty Ltd."),
-                                  ("Avon 5pecialty Metals Ltd.", "Tungsten",
-                                   "Avon Specialty Metals Ltd."),
-                                  ("Xiamen Tiingsfen Co Ltd", "Tungsten", "Xiamen Tungsten Co., Ltd.")):
-        r = matcher.match_one(name, metal=metal)
-        assert (r.decision, r.standard_name) == ("match", standard), r
-        assert r.reason == "an RMI name but for OCR-confusable characters", r.reason
+    _settled_by_the_name(matcher, "an RMI name but for OCR-confusable characters", (
+        ("A8C Refinery Pty Ltd.", "Gold", "ABC Refinery Pty Ltd."),
+        ("Avon 5pecialty Metals Ltd.", "Tungsten", "Avon Specialty Metals Ltd."),
+        ("Xiamen Tiingsfen Co Ltd", "Tungsten", "Xiamen Tungsten Co., Ltd.")))
     # the same name with a different country reported is not settled by the name
     r = matcher.match_one("A8C Refinery Pty Ltd.", metal="Gold", country="Peru")
     assert r.decision == "review", r
@@ -358,7 +364,7 @@ def test_an_rmi_name_with_a_few_typing_slips_is_a_match_when_no_other_facility_i
     """A name a few typing slips from RMI's name of one facility of the metal (one slip in about
     six characters, and as few in its core) is settled like the exact name when every other
     facility's names are further by two edits or more; the reason says so."""
-    for name, metal, standard in (
+    _settled_by_the_name(matcher, "an RMI name but for a few typing slips", (
             ("Mitsubishi Materals Corporation", "Gold", "Mitsubishi Materials Corporation"),
             ("PT Timah Tbk Kundor", "Tin", "PT Timah Tbk Kundur"),
             ("Ulba Metallurgicl Plant JSC", "Tantalum", "Ulba Metallurgical Plant JSC"),
@@ -372,10 +378,7 @@ def test_an_rmi_name_with_a_few_typing_slips_is_a_match_when_no_other_facility_i
             ("Kennamefal Fall0h", "Tungsten", "Kennametal Fallon"),
             # ... and as written too: the classes' "cl" is found in "Speclalty" as typed, not in
             # "Specialty", so folded the two differ by two; as written, by one
-            ("Avon Speclalty Metals Ltd.", "Tungsten", "Avon Specialty Metals Ltd.")):
-        r = matcher.match_one(name, metal=metal)
-        assert (r.decision, r.standard_name) == ("match", standard), r
-        assert r.reason == "an RMI name but for a few typing slips", r.reason
+            ("Avon Speclalty Metals Ltd.", "Tungsten", "Avon Specialty Metals Ltd.")))
     # "Kundur Smelter" is two edits from "Funsur Smelter": one slip is not read as either
     r = matcher.match_one("Kundur Smeltr", metal="Tin")
     assert r.reason != "an RMI name but for a few typing slips", r
@@ -396,12 +399,9 @@ def test_an_rmi_name_with_abbreviated_words_is_a_match_when_no_other_facility_re
     """A name that is RMI's name of one facility but for abbreviated words is settled like the
     exact name; not with another country reported, nor when its abbreviations could be another
     facility's name ("Jiangxi Shunda Huichang Kam Tin" is two facilities' name)."""
-    for name, metal, standard in (
-            ("Avon Spe. Metals Ltd.", "Tungsten", "Avon Specialty Metals Ltd."),
-            ("Chif. Dajin. Tin Ind. Co., Ltd.", "Tin", "Chifeng Dajingzi Tin Industry Co., Ltd.")):
-        r = matcher.match_one(name, metal=metal)
-        assert (r.decision, r.standard_name) == ("match", standard), r
-        assert r.reason == "an RMI name but for abbreviated words", r.reason
+    _settled_by_the_name(matcher, "an RMI name but for abbreviated words", (
+        ("Avon Spe. Metals Ltd.", "Tungsten", "Avon Specialty Metals Ltd."),
+        ("Chif. Dajin. Tin Ind. Co., Ltd.", "Tin", "Chifeng Dajingzi Tin Industry Co., Ltd.")))
     r = matcher.match_one("Avon Spe. Metals Ltd.", metal="Tungsten", country="Peru")
     assert r.decision == "review", r
     r = matcher.match_one("Jiangxi Shunda Huich. Kam Tin Co., Ltd.", metal="Tin")
