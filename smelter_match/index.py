@@ -116,6 +116,11 @@ def damaged_weak_word(token: str) -> bool:
     return _WEAK.read(token) is not None
 
 
+def damaged_legal_form(token: str) -> bool:
+    """``token`` is a legal-form word, also damaged as :func:`damaged_weak_word` reads it."""
+    return _WEAK.read(token) in LEGAL_FORM_WORDS
+
+
 def core_text(tokens: tuple[str, ...] | list[str]) -> str:
     """A name's core: its tokens that are not generic or legal-form words, also when damaged
     (:func:`damaged_weak_word`), without spaces ("" when none is). What tells one company

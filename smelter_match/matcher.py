@@ -381,7 +381,7 @@ class Matcher:
         Q, ranking, kinds = query_features(nns, [q[1] or None for q in qs], cands.query,
                                            cands.fac, X, logit, best_name, self.index, FEATURES)
         same_key = same_name(self.index, nns, [q[1] or None for q in qs], cands.query,
-                             best_name, self.workers, cands.fac, ranking.best())
+                             best_name, workers, cands.fac, ranking.best())
         return Scored(cands, X, logit, pair, Q, model.smelter.proba(Q, workers), ranking, kinds,
                       same_key)
 

@@ -16,6 +16,8 @@ It reads the compare stage's best-matching name rows and the index; the decision
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
@@ -26,7 +28,7 @@ from smelter_match.index import (
     NameIndex,
     abbreviates,
     core_text,
-    damaged_weak_word,
+    damaged_legal_form,
     ocr_fold,
     slip_text,
 )
@@ -81,7 +83,7 @@ def same_name(ni: NameIndex, nns: list[NormalizedName], metals: list[str | None]
         for q, row in enumerate(first.tolist()):
             if row >= 0 and out[row] == 0 and _may_abbreviate(nns[q].tokens, ni.norm[
                     best_name[row]].tokens) and abbreviated_facility(
-                    ni, nns[q].tokens, metals[q]) == fac[row]:
+                    ni, nns[q], metals[q]) == fac[row]:
                 out[row] = ABBREVIATED
     return out
 
@@ -93,29 +95,34 @@ def _may_abbreviate(mine: tuple[str, ...], theirs: tuple[str, ...]) -> bool:
         abbreviates(t, w) for w in theirs) for t in mine)
 
 
-def abbreviated_facility(ni: NameIndex, tokens: tuple[str, ...], metal: str | None) -> int:
-    """The facility row whose RMI name the name (its key ``tokens``) is but for abbreviated
-    words, if it is one facility's (of ``metal``; of any metal when None); -1 otherwise.
+def abbreviated_facility(ni: NameIndex, nn: NormalizedName, metal: str | None) -> int:
+    """The facility row whose RMI name the name is but for abbreviated words, if it is one
+    facility's (of ``metal``; of any metal when None); -1 otherwise.
 
     The name reads as an RMI name when its words and the RMI name's match in order, each word
     itself or an abbreviation of the RMI word (``index.abbreviates``, from
-    :data:`ABBREVIATION_MIN` letters: "Spe." for "Specialty", "Mtls" for "Metals"), generic and
-    legal-form words on either side aside ("Hunan Chen. Mining Group" reads as "Hunan Chenzhou
-    Mining Co., Ltd."; in the reported name also damaged ones, ``index.damaged_weak_word``, but
-    not a word RMI itself writes in a name): every word of the RMI name's core is there, so is
-    nothing else. It is
-    read so when at least one word is abbreviated, the name keeps enough of the RMI name's core
-    (:data:`ABBREVIATED_CORE_MIN` letters and :data:`ABBREVIATED_CORE_SHARE` of it), and no name
-    of another facility reads as the name, abbreviated or not, nor begins with it so read (a name
-    cut short by a form field looks abbreviated too): the analogue of the typing-slips rule's
-    margin, measured on the whole reference of the metal, not on the candidates."""
-    # a generic or legal-form word, also damaged, is left aside; not a word RMI itself writes in
-    # a name as something else ("Minmetals" is no damaged "minerals", "Yunxiang" no "youxian")
-    weak = tuple(damaged_weak_word(t) and (t in _WEAK_WORDS or t not in ni.token_id)
+    :data:`ABBREVIATION_MIN` letters), with the RMI name's generic and legal-form words free to
+    be left out ("Avon Spe. Metals" of "Avon Specialty Metals Ltd.") and the name's legal-form
+    words, also damaged ("Lttd"), free to be added; any other word the name adds ("Trading",
+    "Gold") stops the reading: it may be another business. An abbreviation of a distinctive word
+    of the RMI name needs its mark, a full stop ("Spe.", "Chif."): written without one, a short
+    word is as often a word of its own ("Sun", "Yao"); one of a generic word needs none ("Mfg",
+    "Mtls", "Intl"). Read so, the name is that facility's when at least one word is abbreviated,
+    the words read as the RMI name's core (``index.core_text``'s words, generic and legal-form
+    words as written) keep :data:`ABBREVIATED_CORE_MIN` letters and
+    :data:`ABBREVIATED_CORE_SHARE` of the core's, and no name of another facility reads as the
+    name, abbreviated or not, nor begins with it so read (a name cut short by a form field looks
+    abbreviated too): the analogue of the typing-slips rule's margin, measured on the whole
+    reference of the metal, not on the candidates."""
+    tokens = nn.tokens
+    # a legal-form word, also damaged, may be added; not a word RMI itself writes in a name as
+    # something else
+    weak = tuple(damaged_legal_form(t) and (t in _WEAK_WORDS or t not in ni.token_id)
                  for t in tokens)
     core = list(dict.fromkeys(t for t, w in zip(tokens, weak) if not w))
     if sum(len(t) for t, w in zip(tokens, weak) if not w) < ABBREVIATED_CORE_MIN:
         return -1
+    marked = frozenset(_MARKED.findall(nn.original.lower()))
     ptr, by_token = ni.token_rows
     rows = None
     for t, near in zip(core, ni.abbreviation_neighbours(core)):
@@ -130,17 +137,18 @@ def abbreviated_facility(ni: NameIndex, tokens: tuple[str, ...], metal: str | No
             return -1
     if metal:
         rows = rows[ni.metal[rows] == metal]
+    mine = tuple((t, w, t in marked) for t, w in zip(tokens, weak))
     read: dict[int, bool] = {}   # facility -> read through abbreviations, enough core kept
     begins: set[int] = set()     # facilities with a name that begins with the name so read
     for r in rows.tolist():
         theirs = ni.norm[r].tokens
-        got = _reading(tokens, weak, theirs)
+        got = _reading(mine, theirs)
         f = int(ni.fac[r])
         if got is not None:
             theirs_core = sum(len(t) for t in theirs if t not in _WEAK_WORDS)
             read[f] = read.get(f, False) or (got[0] > 0 and got[1] >= ABBREVIATED_CORE_MIN and (
                 0 < theirs_core <= got[1] / ABBREVIATED_CORE_SHARE))
-        elif _reading(tokens, weak, theirs, prefix=True) is not None:
+        elif _reading(mine, theirs, prefix=True) is not None:
             begins.add(f)
     if len(read) != 1:
         return -1   # no facility's name reads as the name, or several do
@@ -150,35 +158,51 @@ def abbreviated_facility(ni: NameIndex, tokens: tuple[str, ...], metal: str | No
     return facility if ok and not begins - {facility} else -1
 
 
-def _reading(mine: tuple[str, ...], weak: tuple[bool, ...], theirs: tuple[str, ...],
+#: A word written with an abbreviation's mark: followed by a full stop ("Spe.", "Chif.Dajin.").
+_MARKED = re.compile(r"(\w+)\.")
+
+
+def _reading(mine: tuple[tuple[str, bool, bool], ...], theirs: tuple[str, ...],
              prefix: bool = False) -> tuple[int, int] | None:
-    """How the words of ``mine`` read as those of ``theirs`` (an RMI name) in order
+    """How the words of a name read as those of ``theirs`` (an RMI name) in order
     (:func:`abbreviated_facility`; ``prefix``: as the start of ``theirs``): None when they do
-    not, else (whether a word is read as an abbreviation, letters of ``mine`` read as words of
-    the RMI name's core), the best reading (an abbreviation first, then the most core letters).
-    Generic and legal-form words, left aside, are those of the vocabulary as written in
-    ``theirs`` and those ``weak`` marks in ``mine``."""
+    not, else (whether a word is read as an abbreviation, letters of the name read as words of
+    the RMI name's core), with an abbreviation if any reading has one, then the most core
+    letters. ``mine``: per word of the name, (word, a legal-form word it may add, written with
+    an abbreviation's mark). Two states per pair of positions, the best reading with and without
+    an abbreviation, so that neither hides the other."""
     m, n = len(mine), len(theirs)
-    best: list[list[tuple[int, int] | None]] = [[None] * (n + 1) for _ in range(m + 1)]
-    best[m][n] = (0, 0)
+    plain: list[list[int | None]] = [[None] * (n + 1) for _ in range(m + 1)]   # no abbreviation
+    short: list[list[int | None]] = [[None] * (n + 1) for _ in range(m + 1)]   # one or more
+    plain[m][n] = 0
     for j in range(n - 1, -1, -1):   # the name's words all read: the rest of ``theirs`` dropped
-        best[m][j] = (0, 0) if prefix or (theirs[j] in _WEAK_WORDS and best[m][j + 1]) else None
+        plain[m][j] = 0 if prefix or (theirs[j] in _WEAK_WORDS and plain[m][j + 1] == 0) \
+            else None
     for i in range(m - 1, -1, -1):
+        word, added, mark = mine[i]
         for j in range(n, -1, -1):
-            options = []
-            nxt = best[i + 1][j + 1] if j < n else None
-            if nxt is not None:
-                kept = nxt[1] + (len(mine[i]) if theirs[j] not in _WEAK_WORDS else 0)
-                if mine[i] == theirs[j]:
-                    options.append((nxt[0], kept))
-                elif len(mine[i]) >= ABBREVIATION_MIN and abbreviates(mine[i], theirs[j]):
-                    options.append((1, kept))
-            if j < n and theirs[j] in _WEAK_WORDS and best[i][j + 1] is not None:
-                options.append(best[i][j + 1])
-            if weak[i] and best[i + 1][j] is not None:
-                options.append(best[i + 1][j])
-            best[i][j] = max(options) if options else None
-    return best[0][0]
+            p_opts, s_opts = [], []
+            if j < n:
+                weak_rmi = theirs[j] in _WEAK_WORDS
+                kept = 0 if weak_rmi else len(word)
+                p_next, s_next = plain[i + 1][j + 1], short[i + 1][j + 1]
+                if word == theirs[j]:
+                    p_opts.append(None if p_next is None else p_next + kept)
+                    s_opts.append(None if s_next is None else s_next + kept)
+                elif len(word) >= ABBREVIATION_MIN and (mark or weak_rmi) and abbreviates(
+                        word, theirs[j]):
+                    s_opts += [None if x is None else x + kept for x in (p_next, s_next)]
+                if weak_rmi:   # an RMI generic or legal-form word left out
+                    p_opts.append(plain[i][j + 1])
+                    s_opts.append(short[i][j + 1])
+            if added:   # a legal-form word the name adds
+                p_opts.append(plain[i + 1][j])
+                s_opts.append(short[i + 1][j])
+            plain[i][j] = max((x for x in p_opts if x is not None), default=None)
+            short[i][j] = max((x for x in s_opts if x is not None), default=None)
+    if short[0][0] is not None:
+        return 1, short[0][0]
+    return None if plain[0][0] is None else (0, plain[0][0])
 
 
 def _slips(ni: NameIndex, nns: list[NormalizedName], metals: list[str | None],

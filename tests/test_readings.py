@@ -7,7 +7,7 @@ import pytest
 
 from smelter_match.index import NameIndex
 from smelter_match.normalize import normalize_name
-from smelter_match.readings import SAME, SLIPS, abbreviated_facility, same_name
+from smelter_match.readings import SAME, SLIPS, _reading, abbreviated_facility, same_name
 
 
 @pytest.fixture(scope="module")
@@ -51,14 +51,16 @@ def _facility(index: NameIndex, name: str, metal: str) -> int:
 
 
 def test_a_name_reads_as_an_rmi_name_but_for_abbreviated_words(index: NameIndex) -> None:
-    """Each word itself or an abbreviation of the RMI name's word, in order, generic and
-    legal-form words on either side aside."""
+    """Each word itself or an abbreviation of the RMI name's word, in order, the RMI name's
+    generic and legal-form words free to be left out and legal-form words to be added."""
     for name, metal, rmi in (
             ("Avon Spe. Metals Ltd.", "Tungsten", "Avon Specialty Metals Ltd."),
             ("Chif. Dajin. Tin Ind. Co., Ltd.", "Tin", "Chifeng Dajingzi Tin Industry Co., Ltd."),
-            ("Hunan Chen. Mining Group Co., Ltd.", "Tungsten", "Hunan Chenzhou Mining Co., Ltd.")):
-        tokens = normalize_name(name).tokens
-        assert abbreviated_facility(index, tokens, metal) == _facility(index, rmi, metal), name
+            ("Hunan Chen. Mining Co., Limitd", "Tungsten", "Hunan Chenzhou Mining Co., Ltd."),
+            # a generic word's abbreviation needs no full stop
+            ("Avon Spe. Mtls Ltd", "Tungsten", "Avon Specialty Metals Ltd.")):
+        nn = normalize_name(name)
+        assert abbreviated_facility(index, nn, metal) == _facility(index, rmi, metal), name
 
 
 @pytest.mark.parametrize("name, metal", [
@@ -70,16 +72,24 @@ def test_a_name_reads_as_an_rmi_name_but_for_abbreviated_words(index: NameIndex)
     ("Minmetals Chif. Dajin. Tin Ind. Co., Ltd.", "Tin"),
     ("Avon Specialty Metals Ltd.", "Tungsten"),        # nothing abbreviated: not this rule's
     ("Spe. Avon Metals Ltd.", "Tungsten"),             # not in order
+    # an added word other than a legal form: perhaps another business, or another metal's
+    ("Avon Spe. Metals Trading Co.", "Tungsten"),
+    ("Chif. Dajin. Gold Ind.", None),
+    ("Avon Spe. Metals Group Ltd.", "Tungsten"),
+    # a distinctive word's abbreviation without its full stop may be a word of its own
+    ("Avon Spe Metals Ltd.", "Tungsten"),
+    ("Chif Dajin Tin Ind. Co., Ltd.", "Tin"),
 ])
-def test_names_not_read_through_abbreviations(index: NameIndex, name: str, metal: str) -> None:
-    assert abbreviated_facility(index, normalize_name(name).tokens, metal) == -1
+def test_names_not_read_through_abbreviations(index: NameIndex, name: str,
+                                              metal: str | None) -> None:
+    assert abbreviated_facility(index, normalize_name(name), metal) == -1
 
 
 def test_an_abbreviated_name_that_reads_as_two_facilities_names_reads_as_neither(
         index: NameIndex) -> None:
     """"Jiangxi Shunda Huichang Kam Tin Co., Ltd." is RMI's name of two tin facilities."""
-    tokens = normalize_name("Jiangxi Shunda Huich. Kam Tin Co., Ltd.").tokens
-    assert abbreviated_facility(index, tokens, "Tin") == -1
+    nn = normalize_name("Jiangxi Shunda Huich. Kam Tin Co., Ltd.")
+    assert abbreviated_facility(index, nn, "Tin") == -1
     rmi = [r for r in index.by_key[(normalize_name(
         "Jiangxi Shunda Huichang Kam Tin Co., Ltd.").key, "Tin")]]
     assert len({int(index.fac[r]) for r in rmi}) == 2
@@ -88,8 +98,19 @@ def test_an_abbreviated_name_that_reads_as_two_facilities_names_reads_as_neither
 def test_a_name_cut_short_is_not_read_as_the_shorter_of_two_names(index: NameIndex) -> None:
     """"Umicore Precious Met" abbreviates "Umicore Precious Metals Refining", but it is also the
     start of "Umicore Precious Metals Thailand", another gold facility's name, cut short."""
-    tokens = normalize_name("Umicore Precious Met").tokens
-    assert abbreviated_facility(index, tokens, "Gold") == -1
-    tokens = normalize_name("Umicore Precious Metals Refin.").tokens
-    assert abbreviated_facility(index, tokens, "Gold") == _facility(
+    assert abbreviated_facility(index, normalize_name("Umicore Precious Met"), "Gold") == -1
+    nn = normalize_name("Umicore Precious Metals Refin.")
+    assert abbreviated_facility(index, nn, "Gold") == _facility(
         index, "Umicore Precious Metals Refining", "Gold")
+
+
+def test_the_reading_keeps_the_best_with_and_without_an_abbreviation() -> None:
+    """A reading with an abbreviation and one without are both kept at every step, so a later
+    abbreviation does not lose the reading that kept more letters of the core."""
+    mine = (("ind", False, True), ("ind", True, True), ("indium", True, True))
+    assert _reading(mine, ("indium", "indium")) == (1, 9)
+    avon = (("avon", False, False), ("spe", False, True), ("metals", False, False))
+    assert _reading(avon, ("avon", "specialty", "metals", "ltd")) == (1, 7)
+    unmarked = tuple((w, added, False) for w, added, _ in avon)
+    assert _reading(unmarked, ("avon", "specialty", "metals", "ltd")) is None
+    assert _reading(avon[:2], ("avon", "specialty", "metals", "sheffield"), prefix=True) == (1, 7)
