@@ -81,18 +81,54 @@ def same_name(ni: NameIndex, nns: list[NormalizedName], metals: list[str | None]
         out[todo[_slips(ni, nns, metals, query[todo], best_name[todo], workers)]] = SLIPS
     if fac is not None and first is not None:
         for q, row in enumerate(first.tolist()):
-            if row >= 0 and out[row] == 0 and _may_abbreviate(nns[q].tokens, ni.norm[
+            if row >= 0 and out[row] == 0 and _may_abbreviate(nns[q], ni.norm[
                     best_name[row]].tokens) and abbreviated_facility(
                     ni, nns[q], metals[q]) == fac[row]:
                 out[row] = ABBREVIATED
     return out
 
 
-def _may_abbreviate(mine: tuple[str, ...], theirs: tuple[str, ...]) -> bool:
-    """A word of the name (``mine``) abbreviates a word of an RMI name (``theirs``): the cheap
-    test before :func:`abbreviated_facility` searches the reference."""
-    return any(len(t) >= ABBREVIATION_MIN and t not in theirs and any(
-        abbreviates(t, w) for w in theirs) for t in mine)
+def _may_abbreviate(nn: NormalizedName, theirs: tuple[str, ...]) -> bool:
+    """A word of the name abbreviates a word of an RMI name (``theirs``) as
+    :func:`abbreviated_facility` reads abbreviations (a distinctive word's with its full stop):
+    the cheap test before that searches the reference."""
+    marked = None
+    for t in nn.tokens:
+        if len(t) < ABBREVIATION_MIN or t in theirs:
+            continue
+        for w in theirs:
+            if abbreviates(t, w):
+                if w in _WEAK_WORDS:
+                    return True
+                marked = _marked(nn) if marked is None else marked
+                if t in marked:
+                    return True
+    return False
+
+
+def _words(ni: NameIndex, nn: NormalizedName) -> tuple[tuple[str, bool, bool], ...]:
+    """Per word of the name: (word, a legal-form word it may add, written with a full stop). A
+    legal-form word, also damaged, may be added; not a word RMI writes in a name as something
+    else."""
+    marked = _marked(nn)
+    return tuple((t, damaged_legal_form(t) and (t in _WEAK_WORDS or t not in ni.token_id),
+                  t in marked) for t in nn.tokens)
+
+
+def _settles(mine: tuple[tuple[str, bool, bool], ...], theirs: tuple[str, ...]) -> bool | None:
+    """None when the name does not read as the RMI name ``theirs`` (:func:`_reading`); else
+    whether it reads so through an abbreviation keeping enough of the core."""
+    got = _reading(mine, theirs)
+    if got is None:
+        return None
+    core = sum(len(t) for t in theirs if t not in _WEAK_WORDS)
+    return got[0] > 0 and got[1] >= ABBREVIATED_CORE_MIN and (
+        0 < core <= got[1] / ABBREVIATED_CORE_SHARE)
+
+
+def _marked(nn: NormalizedName) -> frozenset[str]:
+    """The name's words written with an abbreviation's mark (:data:`_MARKED`)."""
+    return frozenset(_MARKED.findall(nn.original.lower()))
 
 
 def abbreviated_facility(ni: NameIndex, nn: NormalizedName, metal: str | None) -> int:
@@ -114,19 +150,23 @@ def abbreviated_facility(ni: NameIndex, nn: NormalizedName, metal: str | None) -
     name, abbreviated or not, nor begins with it so read (a name cut short by a form field looks
     abbreviated too): the analogue of the typing-slips rule's margin, measured on the whole
     reference of the metal, not on the candidates."""
-    tokens = nn.tokens
-    # a legal-form word, also damaged, may be added; not a word RMI itself writes in a name as
-    # something else
-    weak = tuple(damaged_legal_form(t) and (t in _WEAK_WORDS or t not in ni.token_id)
-                 for t in tokens)
-    core = list(dict.fromkeys(t for t, w in zip(tokens, weak) if not w))
-    if sum(len(t) for t, w in zip(tokens, weak) if not w) < ABBREVIATED_CORE_MIN:
+    mine = _words(ni, nn)
+    core = list(dict.fromkeys(t for t, added, _ in mine if not added))
+    if sum(len(t) for t, added, _ in mine if not added) < ABBREVIATED_CORE_MIN:
         return -1
-    marked = frozenset(_MARKED.findall(nn.original.lower()))
+    marked = {t for t, _, mark in mine if mark}
     ptr, by_token = ni.token_rows
     rows = None
     for t, near in zip(core, ni.abbreviation_neighbours(core)):
-        ids = near if len(t) >= ABBREVIATION_MIN else near[:0]
+        # the reference words it may stand for: itself; words it abbreviates, distinctive ones
+        # only with its full stop (the alignment reads no others)
+        if len(t) < ABBREVIATION_MIN:
+            ids = near[:0]
+        elif t in marked:
+            ids = near
+        else:
+            ids = np.array([i for i in near.tolist() if ni.token_text[i] in _WEAK_WORDS],
+                           dtype=np.int64)
         own = ni.token_id.get(t)
         if own is not None:
             ids = np.append(ids, own)
@@ -137,17 +177,14 @@ def abbreviated_facility(ni: NameIndex, nn: NormalizedName, metal: str | None) -
             return -1
     if metal:
         rows = rows[ni.metal[rows] == metal]
-    mine = tuple((t, w, t in marked) for t, w in zip(tokens, weak))
     read: dict[int, bool] = {}   # facility -> read through abbreviations, enough core kept
     begins: set[int] = set()     # facilities with a name that begins with the name so read
     for r in rows.tolist():
         theirs = ni.norm[r].tokens
-        got = _reading(mine, theirs)
+        settles = _settles(mine, theirs)
         f = int(ni.fac[r])
-        if got is not None:
-            theirs_core = sum(len(t) for t in theirs if t not in _WEAK_WORDS)
-            read[f] = read.get(f, False) or (got[0] > 0 and got[1] >= ABBREVIATED_CORE_MIN and (
-                0 < theirs_core <= got[1] / ABBREVIATED_CORE_SHARE))
+        if settles is not None:
+            read[f] = read.get(f, False) or settles
         elif _reading(mine, theirs, prefix=True) is not None:
             begins.add(f)
     if len(read) != 1:
