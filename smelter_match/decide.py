@@ -61,7 +61,6 @@ _COL = {f: j for j, f in enumerate(FEATURES)}
 SEVERAL_METALS_MARGIN = 0.05
 
 
-
 @dataclass(frozen=True)
 class Decision:
     """The decided answer for one distinct query (before it is copied onto its input rows)."""
@@ -255,8 +254,7 @@ class RuleFacts:
     second: np.ndarray        # runner-up of the reported metal
     contradicted: np.ndarray  # a reported CID this reference knows points at another facility
     sure: np.ndarray          # an exact hit: matched whatever the scores
-    slips: np.ndarray         # the name reads as the best's name but for a few typing slips
-    abbreviated: np.ndarray   # the name reads as the best's name but for abbreviated words
+    reading: np.ndarray       # how the name reads as the best's name (readings code; 0: none)
     ambiguous: np.ndarray     # RMI gives the best's name to several facilities; nothing tells which
     several_names: np.ndarray  # no metal, and the name is RMI's name under two metals ("Dowa")
     other_metal: np.ndarray   # a much better name match under another metal (-1: none)
@@ -298,7 +296,7 @@ def rule_facts(ranking: Ranking, fac_rows: np.ndarray, X: np.ndarray,
     none = np.full(n, -1, dtype=np.int64)
     no = np.zeros(n, dtype=bool)
     if not len(order):
-        return RuleFacts(none, none, no, no, no, no, no, no, none)
+        return RuleFacts(none, none, no, no, np.zeros(n, dtype=np.int8), no, no, none)
     owner = np.repeat(np.arange(n), np.diff(ranking.starts))
     pos = np.arange(len(order)) - ranking.starts[owner]
     in_same = pos < ranking.n_same[owner]
@@ -341,11 +339,9 @@ def rule_facts(ranking: Ranking, fac_rows: np.ndarray, X: np.ndarray,
         hit = hit[np.lexsort((hit, -ratio[hit], owner[hit]))]   # per query: best ratio first
         firsts = hit[np.unique(owner[hit], return_index=True)[1]]
         other[owner[firsts]] = order[firsts]
-    slips = has & (code[b] == SLIPS)
-    abbreviated = has & (code[b] == ABBREVIATED)
-    sure &= ~((slips | abbreviated) & (other >= 0))
-    return RuleFacts(best, second, contradicted, sure, slips, abbreviated, ambiguous,
-                     several_names, other)
+    reading = np.where(has, code[b], 0).astype(np.int8)
+    sure &= ~(np.isin(reading, (SLIPS, ABBREVIATED)) & (other >= 0))
+    return RuleFacts(best, second, contradicted, sure, reading, ambiguous, several_names, other)
 
 
 def _any_per(owner: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
@@ -513,8 +509,7 @@ def decide_many(
     ranked_score = scores[ranking.order].tolist()
     starts, shown = ranking.starts.tolist(), np.minimum(ranking.n_same, top_k).tolist()
     columns = (has.tolist(), f.tolist(), p.tolist(), s.tolist(), evidence.tolist(),
-               match.tolist(), several.tolist(), facts.other_metal.tolist(),
-               np.where(facts.slips, SLIPS, np.where(facts.abbreviated, ABBREVIATED, 0)).tolist(),
+               match.tolist(), several.tolist(), facts.other_metal.tolist(), facts.reading.tolist(),
                facts.contradicted.tolist(), (X[b, _COL["ambiguous_name"]] != 0).tolist()
                if len(X) else [False] * n)
     out = []
