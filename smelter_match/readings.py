@@ -92,18 +92,17 @@ def _may_abbreviate(nn: NormalizedName, theirs: tuple[str, ...]) -> bool:
     """A word of the name abbreviates a word of an RMI name (``theirs``) as
     :func:`abbreviated_facility` reads abbreviations (a distinctive word's with its full stop):
     the cheap test before that searches the reference."""
-    marked = None
-    for t in nn.tokens:
-        if len(t) < ABBREVIATION_MIN or t in theirs:
-            continue
-        for w in theirs:
-            if abbreviates(t, w):
-                if w in _WEAK_WORDS:
-                    return True
-                marked = _marked(nn) if marked is None else marked
-                if t in marked:
-                    return True
-    return False
+    marked = _marked(nn)
+    return any(t not in theirs and _stands_for(t, t in marked, w)
+               for t in nn.tokens for w in theirs)
+
+
+def _stands_for(word: str, mark: bool, target: str) -> bool:
+    """A word of the name (``mark``: written with a full stop) may be read as an abbreviation
+    of the RMI word ``target``: from :data:`ABBREVIATION_MIN` letters, and of a distinctive word
+    only with its full stop (:func:`abbreviated_facility`)."""
+    return len(word) >= ABBREVIATION_MIN and (mark or target in _WEAK_WORDS) and abbreviates(
+        word, target)
 
 
 def _words(ni: NameIndex, nn: NormalizedName) -> tuple[tuple[str, bool, bool], ...]:
@@ -139,7 +138,7 @@ def abbreviated_facility(ni: NameIndex, nn: NormalizedName, metal: str | None) -
     itself or an abbreviation of the RMI word (``index.abbreviates``, from
     :data:`ABBREVIATION_MIN` letters), with the RMI name's generic and legal-form words free to
     be left out ("Avon Spe. Metals" of "Avon Specialty Metals Ltd.") and the name's legal-form
-    words, also damaged ("Lttd"), free to be added; any other word the name adds ("Trading",
+    words, also damaged ("Limitd"), free to be added; any other word the name adds ("Trading",
     "Gold") stops the reading: it may be another business. An abbreviation of a distinctive word
     of the RMI name needs its mark, a full stop ("Spe.", "Chif."): written without one, a short
     word is as often a word of its own ("Sun", "Yao"); one of a generic word needs none ("Mfg",
@@ -226,8 +225,7 @@ def _reading(mine: tuple[tuple[str, bool, bool], ...], theirs: tuple[str, ...],
                 if word == theirs[j]:
                     p_opts.append(None if p_next is None else p_next + kept)
                     s_opts.append(None if s_next is None else s_next + kept)
-                elif len(word) >= ABBREVIATION_MIN and (mark or weak_rmi) and abbreviates(
-                        word, theirs[j]):
+                elif _stands_for(word, mark, theirs[j]):
                     s_opts += [None if x is None else x + kept for x in (p_next, s_next)]
                 if weak_rmi:   # an RMI generic or legal-form word left out
                     p_opts.append(plain[i][j + 1])
