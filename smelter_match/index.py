@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 from smelter_match._resources import data_csv
 from smelter_match.normalize import GENERIC_WORDS, LEGAL_FORM_WORDS, NormalizedName, normalize_name
@@ -43,11 +43,16 @@ _OCR_MAP = dict(_OCR)
 #: shorter names are too easily another word.
 OCR_SOLE_MIN = 4
 
-#: Typing slips (Levenshtein edits of the compact key) a name may carry and still be read as an
-#: RMI name of this length (:meth:`NameIndex.slips_allowed`): one from 8 characters, two from 14,
-#: three from 20 (one slip in about six characters).
-SLIP_EVERY = 6
+#: Typing slips (edits of the compact key, :data:`SLIP_DISTANCE`) a name may carry and still be
+#: read as an RMI name of this length (:meth:`NameIndex.slips_allowed`): one from 7 characters,
+#: two from 12, three from 17 (one slip in about five characters, the rate at which
+#: :func:`damaged_weak_word` reads a word of five letters with one slip as its word).
+SLIP_EVERY = 5
 MAX_SLIPS = 3
+#: How typing slips are counted: the optimal string alignment distance, Levenshtein's edits with
+#: two neighbouring characters swapped ("Metlaor") as one slip, as a typist makes it (Damerau's
+#: four kinds of slip) rather than two.
+SLIP_DISTANCE = OSA.distance
 
 
 @functools.lru_cache(maxsize=1 << 14)
@@ -411,21 +416,23 @@ class NameIndex:
 
     def edit_gaps(self, text: str, rows: np.ndarray, workers: int = 1
                   ) -> tuple[np.ndarray, np.ndarray]:
-        """For name ``rows`` and a text of :data:`SLIP_TEXTS` (:attr:`slip_arr`): the
-        Levenshtein distance to the nearest such text of another facility, of the name's metal
-        and of any metal (capped at ``2 * MAX_SLIPS + 3``).
+        """For name ``rows`` and a text of :data:`SLIP_TEXTS` (:attr:`slip_arr`): the slips
+        (:data:`SLIP_DISTANCE`) to the nearest such text of another facility, of the name's
+        metal and of any metal (capped at ``2 * MAX_SLIPS + 3``).
 
         A name ``d`` slips from name row ``r`` is at least ``gap - d`` from every other
-        facility's names (the triangle inequality), so with ``gap >= 2 * d + 2`` it is nearer
-        ``r`` than any other facility by two edits or more. Every row's gap is computed the
-        first time any is asked for (~35 ms a text on one core; ``workers`` as rapidfuzz's, the
-        result does not depend on it) and kept: computed a few rows at a time instead, the first
-        thousand ``match_one`` calls paid ~0.6 ms more at the 99th percentile."""
+        facility's names (the triangle inequality; with swaps counted as one slip it can fail by
+        one where a swapped pair is edited again, "ca" -> "ac" -> "abc"), so with
+        ``gap >= 2 * d + 2`` it is nearer ``r`` than any other facility by two slips (one at the least). Every
+        row's gap is computed the first time any is asked for (~60 ms a text on one core;
+        ``workers`` as rapidfuzz's, the result does not depend on it) and kept: computed a few
+        rows at a time instead, the first thousand ``match_one`` calls paid ~0.6 ms more at the
+        99th percentile."""
         with self._gap_lock:
             if text not in self._gap_cache:
                 cap = 2 * MAX_SLIPS + 3
                 texts = self.slip_arr[text].tolist()
-                dist = process.cdist(texts, texts, scorer=Levenshtein.distance, dtype=np.int32,
+                dist = process.cdist(texts, texts, scorer=SLIP_DISTANCE, dtype=np.int32,
                                      score_cutoff=cap - 1, workers=workers)   # further: cap
                 dist[self.fac[:, None] == self.fac[None, :]] = cap   # the facility's own names
                 same_metal = self._metal_code[:, None] == self._metal_code[None, :]

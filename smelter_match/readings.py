@@ -20,10 +20,10 @@ import re
 
 import numpy as np
 from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
 
 from smelter_match.index import (
     MAX_SLIPS,
+    SLIP_DISTANCE,
     SLIP_TEXTS,
     NameIndex,
     abbreviates,
@@ -54,18 +54,19 @@ def same_name(ni: NameIndex, nns: list[NormalizedName], metals: list[str | None]
               fac: np.ndarray | None = None, first: np.ndarray | None = None) -> np.ndarray:
     """Per candidate row (its query and best-matching name row), whether the reported name reads
     as its best-matching RMI name: :data:`SAME` exactly (the same normalised key) or but for
-    OCR-confusable characters ("A8C Refinery Pty Ltd.") when no other facility of the metal
-    has a name that reads the same (``index.ocr_sole``); :data:`SLIPS` but for a few typing slips
+    OCR-confusable characters ("A8C Refinery Pty Ltd.") when no other facility of the metal has
+    a name that reads the same (``index.ocr_sole``); :data:`SLIPS` but for a few typing slips
     ("Tanaka Kikinzku Kogyo KK", "Kennamefal Fall0h": at most ``NameIndex.slips_allowed`` for
-    the length of the RMI name's compact key, Levenshtein edits of the compact key or of the name
-    as spelled, legal form included, each also with OCR-confusable characters as one class:
-    ``index.slip_text``) when every other facility's names, of the reported metal or of any with
-    none reported, are at least two edits further in that text (``index.edit_gaps``) and the RMI
-    name has a core (``index.core_text``: its words but generic and legal-form ones) that the
-    name holds, OCR-confusable characters as one class, as it is or within the core's own
-    budget; :data:`ABBREVIATED` (given ``fac``, each candidate row's facility row, and ``first``,
-    each query's best candidate row, -1 for none) on a query's best candidate when the name reads
-    as neither so, a word of it abbreviates a word of the candidate's best-matching RMI name, and
+    the length of the RMI name's compact key, slips (``index.SLIP_DISTANCE``: a swap of two
+    neighbouring characters is one) in the compact key or in the name as spelled, legal form
+    included, each also with OCR-confusable characters as one class: ``index.slip_text``) when
+    every other facility's names, of the reported metal or of any with none reported, are at
+    least two edits further in that text (``index.edit_gaps``) and the RMI name has a core
+    (``index.core_text``: its words but generic and legal-form ones) that the name holds,
+    OCR-confusable characters as one class, as it is or within the core's own budget;
+    :data:`ABBREVIATED` (given ``fac``, each candidate row's facility row, and ``first``, each
+    query's best candidate row, -1 for none) on a query's best candidate when the name reads as
+    neither so, a word of it abbreviates a word of the candidate's best-matching RMI name, and
     the name is one of the candidate's RMI names but for abbreviated words, no other facility's
     (:func:`abbreviated_facility`); 0 otherwise. ``workers``: rapidfuzz's, for the gap matrices
     (results do not depend on it)."""
@@ -252,7 +253,7 @@ def _slips(ni: NameIndex, nns: list[NormalizedName], metals: list[str | None],
     near = np.zeros(len(query), dtype=bool)
     for text in SLIP_TEXTS:
         slips = process.cpdist(mine[text], ni.slip_arr[text][names].tolist(),
-                               scorer=Levenshtein.distance, score_cutoff=MAX_SLIPS,
+                               scorer=SLIP_DISTANCE, score_cutoff=MAX_SLIPS,
                                dtype=np.int32)
         within = np.flatnonzero(slips <= allowed)
         if len(within):   # the gaps of a text are computed the first time one is needed
@@ -272,7 +273,7 @@ def _slips(ni: NameIndex, nns: list[NormalizedName], metals: list[str | None],
     for fold, compact in ((str, mine["compact"]), (ocr_fold, mine["ocr_compact"])):
         theirs = [fold(c) for c in theirs_core]
         core_slips = process.cpdist([fold(c) for c in mine_core], theirs,
-                                    scorer=Levenshtein.distance, score_cutoff=MAX_SLIPS,
+                                    scorer=SLIP_DISTANCE, score_cutoff=MAX_SLIPS,
                                     dtype=np.int32)
         kept = np.array([c in compact[i] for c, i in zip(theirs, hit.tolist())], dtype=bool)
         core_ok |= (core_slips <= ni.slips_allowed(core_len)) | kept

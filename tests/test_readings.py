@@ -41,6 +41,20 @@ def test_a_name_reads_as_its_rmi_name_exactly_through_ocr_or_through_slips(
     ]) == [SAME, SAME, SLIPS, SLIPS, 0, 0]
 
 
+def test_a_swap_of_two_neighbouring_characters_is_one_slip(index: NameIndex) -> None:
+    """Typing slips are counted as a typist makes them: "Kennamteal Fallno" is two swaps (four
+    Levenshtein edits, over the two slips a name of 16 letters may carry) from "Kennametal
+    Fallon"; two more slips are too many."""
+    from rapidfuzz.distance import Levenshtein
+
+    assert Levenshtein.distance("kennamtealfallno", "kennametalfallon") == 4
+    assert _codes(index, [
+        ("Kennamteal Fallno", "Kennametal Fallon", "Tungsten", True),
+        ("Kennamteal Fallno", "Kennametal Fallon", "Tungsten", False),
+        ("Kenamteal Falno", "Kennametal Fallon", "Tungsten", True),
+    ]) == [SLIPS, SLIPS, 0]
+
+
 def test_no_candidate_rows_give_no_codes(index: NameIndex) -> None:
     out = same_name(index, [], [], np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
     assert out.dtype == np.int8 and out.shape == (0,)
