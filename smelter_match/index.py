@@ -48,6 +48,10 @@ OCR_SOLE_MIN = 4
 #: two from 12, three from 17 (one slip in about five characters, the rate at which
 #: :func:`damaged_weak_word` reads a word of five letters with one slip as its word).
 SLIP_EVERY = 5
+#: The same for a name's core (:func:`core_text`, what tells one company from another): one slip
+#: in about six characters, fewer than the whole name may carry. At the name's rate, "Jiangzi"
+#: (RMI's name of one tungsten facility) read as "Jiangxi" (another's), a slip in seven letters.
+CORE_SLIP_EVERY = 6
 MAX_SLIPS = 3
 #: How typing slips are counted: the optimal string alignment distance, Levenshtein's edits with
 #: two neighbouring characters swapped ("Metlaor") as one slip, as a typist makes it (Damerau's
@@ -388,10 +392,11 @@ class NameIndex:
             [len(facs_of[key]) == 1 for key in zip(self.ocr_arr.tolist(), self.metal)], dtype=bool)
 
     @staticmethod
-    def slips_allowed(length: np.ndarray) -> np.ndarray:
+    def slips_allowed(length: np.ndarray, every: int = SLIP_EVERY) -> np.ndarray:
         """How many typing slips a name of ``length`` compact characters may carry and still be
-        read as that name (:data:`SLIP_EVERY`, :data:`MAX_SLIPS`)."""
-        return np.clip((np.asarray(length) - 2) // SLIP_EVERY, 0, MAX_SLIPS)
+        read as that name (one in ``every`` characters: :data:`SLIP_EVERY`, for a core
+        :data:`CORE_SLIP_EVERY`; at most :data:`MAX_SLIPS`)."""
+        return np.clip((np.asarray(length) - 2) // every, 0, MAX_SLIPS)
 
     @functools.cached_property
     def slip_arr(self) -> dict[str, np.ndarray]:

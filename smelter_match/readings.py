@@ -22,6 +22,7 @@ import numpy as np
 from rapidfuzz import process
 
 from smelter_match.index import (
+    CORE_SLIP_EVERY,
     MAX_SLIPS,
     SLIP_DISTANCE,
     SLIP_TEXTS,
@@ -63,13 +64,13 @@ def same_name(ni: NameIndex, nns: list[NormalizedName], metals: list[str | None]
     every other facility's names, of the reported metal or of any with none reported, are at
     least two edits further in that text (``index.edit_gaps``) and the RMI name has a core
     (``index.core_text``: its words but generic and legal-form ones) that the name holds,
-    OCR-confusable characters as one class, as it is or within the core's own budget;
-    :data:`ABBREVIATED` (given ``fac``, each candidate row's facility row, and ``first``, each
-    query's best candidate row, -1 for none) on a query's best candidate when the name reads as
-    neither so, a word of it abbreviates a word of the candidate's best-matching RMI name, and
-    the name is one of the candidate's RMI names but for abbreviated words, no other facility's
-    (:func:`abbreviated_facility`); 0 otherwise. ``workers``: rapidfuzz's, for the gap matrices
-    (results do not depend on it)."""
+    OCR-confusable characters as one class, as it is or within the core's own, smaller budget
+    (``index.CORE_SLIP_EVERY``); :data:`ABBREVIATED` (given ``fac``, each candidate row's
+    facility row, and ``first``, each query's best candidate row, -1 for none) on a query's best
+    candidate when the name reads as neither so, a word of it abbreviates a word of the
+    candidate's best-matching RMI name, and the name is one of the candidate's RMI names but for
+    abbreviated words, no other facility's (:func:`abbreviated_facility`); 0 otherwise.
+    ``workers``: rapidfuzz's, for the gap matrices (results do not depend on it)."""
     if not len(best_name):
         return np.zeros(0, dtype=np.int8)
     keys = np.array([n.key for n in nns], dtype=object)
@@ -276,6 +277,6 @@ def _slips(ni: NameIndex, nns: list[NormalizedName], metals: list[str | None],
                                     scorer=SLIP_DISTANCE, score_cutoff=MAX_SLIPS,
                                     dtype=np.int32)
         kept = np.array([c in compact[i] for c, i in zip(theirs, hit.tolist())], dtype=bool)
-        core_ok |= (core_slips <= ni.slips_allowed(core_len)) | kept
+        core_ok |= (core_slips <= ni.slips_allowed(core_len, CORE_SLIP_EVERY)) | kept
     near[hit] = (core_len > 0) & core_ok
     return near

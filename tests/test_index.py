@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from smelter_match.index import (
+    CORE_SLIP_EVERY,
     MAX_SLIPS,
     DamagedWords,
     NameIndex,
@@ -107,7 +108,8 @@ def test_edit_gaps_are_the_distance_to_the_nearest_other_facility(index: NameInd
     OCR-confusable characters as one class) and name row, the slips (a swap of neighbours one)
     to the nearest name of another facility (of its metal; of any metal), capped, the same
     whether asked for some rows or all; a name two facilities share has gap 0.
-    ``slips_allowed`` grows one slip per five characters, from 7, up to three."""
+    ``slips_allowed`` grows one slip per five characters, from 7, up to three; for a core, one
+    per six, from 8."""
     from rapidfuzz.distance import OSA
 
     cap = 2 * MAX_SLIPS + 3
@@ -127,6 +129,8 @@ def test_edit_gaps_are_the_distance_to_the_nearest_other_facility(index: NameInd
     assert index.slip_arr["full"][index.key_arr == "jiangxi copper"][0] == "jiangxicoppercoltd"
     assert index.slip_arr["ocr_full"][index.key_arr == "jiangxi copper"][0] == "jlangxlcoppcrcoltd"
     assert index.slips_allowed(np.array([6, 7, 11, 12, 16, 17, 60])).tolist() == \
+        [0, 1, 1, 2, 2, 3, 3]
+    assert index.slips_allowed(np.array([7, 8, 13, 14, 19, 20, 60]), CORE_SLIP_EVERY).tolist() == \
         [0, 1, 1, 2, 2, 3, 3]
 
 

@@ -55,6 +55,23 @@ def test_a_swap_of_two_neighbouring_characters_is_one_slip(index: NameIndex) -> 
     ]) == [SLIPS, SLIPS, 0]
 
 
+def test_the_core_carries_fewer_slips_than_the_name(full_reference) -> None:  # noqa: ANN001
+    """RMI names two tungsten facilities "Jiangxi Tungsten Co Ltd" and "Jiangzi Tungsten Co
+    LTD". With the second hidden (a real smelter RMI does not list), its name is one slip in
+    fifteen letters from the first's, within the name's budget, but in the seven letters of the
+    core, "jiangxi", one too many (one in six letters from eight): not read as the first."""
+    from smelter_match.training import without_cids
+
+    names = full_reference.names
+    jiangzi = set(names.loc[names["name"] == "Jiangzi Tungsten Co LTD", "cid"])
+    assert jiangzi and not jiangzi & set(names.loc[names["name"] == "Jiangxi Tungsten Co Ltd",
+                                                   "cid"])
+    hidden = NameIndex(without_cids(full_reference, jiangzi))
+    assert _codes(hidden, [("Jiangzi Tungsten Co LTD", "Jiangxi Tungsten Co Ltd", "Tungsten", True),
+                           ("Jiangxi Tungstn Co Ltd", "Jiangxi Tungsten Co Ltd", "Tungsten", True)]) \
+        == [0, SLIPS]
+
+
 def test_no_candidate_rows_give_no_codes(index: NameIndex) -> None:
     out = same_name(index, [], [], np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
     assert out.dtype == np.int8 and out.shape == (0,)
