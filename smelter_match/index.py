@@ -12,6 +12,7 @@ importing ``scipy.sparse`` for it cost ~0.1 s of every start-up.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import math
 import re
@@ -410,6 +411,22 @@ class NameIndex:
     def core_arr(self) -> np.ndarray:
         """Per name row: its :func:`core_text`."""
         return np.array([core_text(n.tokens) for n in self.norm], dtype=object)
+
+    @functools.cached_property
+    def _slip_sorted(self) -> dict[str, tuple[list[str], np.ndarray]]:
+        """Per text of :data:`SLIP_TEXTS`: the names' texts in sorted order, and their rows."""
+        out = {}
+        for text, arr in self.slip_arr.items():
+            order = np.array(sorted(range(len(arr)), key=arr.__getitem__), dtype=np.int64)
+            out[text] = (arr[order].tolist(), order)
+        return out
+
+    def begun_by(self, text: str, start: str, metal: str | None) -> np.ndarray:
+        """Name rows (of ``metal``; of any metal when None) whose ``text`` of
+        :data:`SLIP_TEXTS` begins with ``start`` (or is it)."""
+        texts, order = self._slip_sorted[text]
+        rows = order[bisect.bisect_left(texts, start):bisect.bisect_left(texts, start + "\U0010ffff")]
+        return rows[self.metal[rows] == metal] if metal else rows
 
     @functools.cached_property
     def token_rows(self) -> tuple[np.ndarray, np.ndarray]:

@@ -7,7 +7,8 @@ candidate row, whether the name reads as the candidate's RMI name:
 - :data:`SAME`: exactly (the same normalised key), or but for OCR-confusable characters when no
   other facility of the metal has a name that reads the same ("A8C Refinery Pty Ltd.");
 - :data:`SLIPS`: but for a few typing slips, with every other facility's names further by two
-  edits or more and the RMI name's core kept ("Tanaka Kikinzku Kogyo KK");
+  edits or more, none beginning with the name, and the RMI name's core kept ("Tanaka Kikinzku
+  Kogyo KK");
 - :data:`ABBREVIATED`: but for abbreviated words, when no other facility's name reads so
   ("Avon Spec. Metals Ltd.", "Chifeng Dajin. Tin Ind. Co., Ltd.").
 
@@ -65,7 +66,8 @@ def same_name(ni: NameIndex, nns: list[NormalizedName], metals: list[str | None]
     least two edits further in that text (``index.edit_gaps``) and the RMI name has a core
     (``index.core_text``: its words but generic and legal-form ones) that the name holds,
     OCR-confusable characters as one class, as it is or within the core's own, smaller budget
-    (``index.CORE_SLIP_EVERY``); :data:`ABBREVIATED` (given ``fac``, each candidate row's
+    (``index.CORE_SLIP_EVERY``), and no other facility's name begins with the name (a name cut
+    short: ``NameIndex.begun_by``); :data:`ABBREVIATED` (given ``fac``, each candidate row's
     facility row, and ``first``, each query's best candidate row, -1 for none) on a query's best
     candidate when the name reads as neither so, a word of it abbreviates a word of the
     candidate's best-matching RMI name, and the name is one of the candidate's RMI names but for
@@ -279,4 +281,12 @@ def _slips(ni: NameIndex, nns: list[NormalizedName], metals: list[str | None],
         kept = np.array([c in compact[i] for c, i in zip(theirs, hit.tolist())], dtype=bool)
         core_ok |= (core_slips <= ni.slips_allowed(core_len, CORE_SLIP_EVERY)) | kept
     near[hit] = (core_len > 0) & core_ok
+    # and no other facility's name (of the metal; of any with none reported) begins with the
+    # name: a name cut short by a form field reads as a few slips from a shorter RMI name,
+    # "Eco-System Recyclin" from "Eco-System Recycling" (RMI's name of the East Plant), as
+    # well as the start of "Eco-System Recycling Co., Ltd. North Plant"
+    for i in np.flatnonzero(near).tolist():
+        own = ni.fac[names[i]]
+        near[i] = not any((ni.fac[ni.begun_by(text, mine[text][i], metals[query[i]])] != own).any()
+                          for text in SLIP_TEXTS)
     return near

@@ -72,6 +72,19 @@ def test_the_core_carries_fewer_slips_than_the_name(full_reference) -> None:  # 
         == [0, SLIPS]
 
 
+def test_a_name_another_facility_s_name_begins_with_is_not_read_through_slips(
+        index: NameIndex) -> None:
+    """A name cut short by a form field is a few slips (the cut letters) from a shorter RMI
+    name, and the start of a longer one, another facility's: "Eco-System Recyclin" is RMI's
+    "Eco-System Recycling Co., Ltd." (the East Plant) but for one letter, and the start of
+    "Eco-System Recycling Co., Ltd. North Plant". Not read as the first; a slip elsewhere is."""
+    assert _codes(index, [
+        ("Eco-System Recyclin", "Eco-System Recycling Co., Ltd.", "Gold", True),
+        ("KGHM Polska Miedz S.", "KGHM Polska Miedz S.A.", "Gold", True),
+        ("Eco-Systme Recycling Co., Ltd.", "Eco-System Recycling Co., Ltd.", "Gold", True),
+    ]) == [0, 0, SLIPS]
+
+
 def test_no_candidate_rows_give_no_codes(index: NameIndex) -> None:
     out = same_name(index, [], [], np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
     assert out.dtype == np.int8 and out.shape == (0,)
