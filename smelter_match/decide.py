@@ -19,9 +19,9 @@ probability that it denotes one at all (:mod:`smelter_match.classify`). The rule
   name but for OCR-confusable characters ("A8C Refinery", ``index.ocr_fold``) counts as exactly
   it when no other facility of the metal has a name that reads the same (``NameIndex.ocr_sole``),
   and so does such a name but for a few typing slips ("Tanaka Kikinzku Kogyo") when every
-  other facility's names are further from it by two edits or more (``NameIndex.edit_gaps``) and
-  no facility of another metal fits it better, and so does such a name but for abbreviated words
-  ("Avon Spe. Metals Ltd.") when no other facility's name reads as it
+  other facility's names are further from it by two edits or more (``NameIndex.edit_gaps``),
+  none begins with it, and no facility of another metal fits it better, and so does such a name
+  but for abbreviated words ("Avon Spe. Metals Ltd.") when no other facility's name reads as it
   (``readings.abbreviated_facility``); the full search settles those
   (:mod:`smelter_match.readings`). Or ``match`` when
   the best candidate is confidently right (``score`` >= the ``match`` threshold) and the name is
