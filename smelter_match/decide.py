@@ -22,8 +22,7 @@ probability that it denotes one at all (:mod:`smelter_match.classify`). The rule
   other facility's names are further from it by two edits or more (``NameIndex.edit_gaps``),
   none begins with it, and no facility of another metal fits it better, and so does such a name
   but for abbreviated words ("Avon Spe. Metals Ltd.") when no other facility's name reads as it
-  (``readings.abbreviated_facility``), and so does such a name with its words in another order
-  ("Refinery Rand") when no other facility's name has those words; the full search settles those
+  (``readings.abbreviated_facility``); the full search settles those
   (:mod:`smelter_match.readings`). Or ``match`` when
   the best candidate is confidently right (``score`` >= the ``match`` threshold) and the name is
   confidently a facility (``smelter_score`` >= ``smelter_match``);
@@ -51,7 +50,7 @@ from smelter_match.compare import FEATURES, acronym_hit
 from smelter_match.index import DamagedWords
 from smelter_match.normalize import GENERIC_WORDS, NormalizedName, normalize_country, normalize_name
 from smelter_match.query_features import Ranking
-from smelter_match.readings import ABBREVIATED, REORDERED, SLIPS
+from smelter_match.readings import ABBREVIATED, SLIPS
 from smelter_match.results import removal_flags
 
 if TYPE_CHECKING:
@@ -279,10 +278,9 @@ def rule_facts(ranking: Ranking, fac_rows: np.ndarray, X: np.ndarray,
       heads can score such a hit under the match threshold ("Hunan Chenzhou Mining Co., Ltd."
       under tungsten: 0.935), and no feature can make a name more certainly that facility's.
       With no metal reported the name itself says which metal: RMI lists it under one facility.
-      A name read through typing slips, abbreviated words or words in another order
-      (:data:`SLIPS`, :data:`ABBREVIATED`, :data:`REORDERED`) is sure only if no candidate of
-      another metal fits it better (``other_metal``): the differences might be the metal's
-      name changing.
+      A name read through typing slips or abbreviated words (:data:`SLIPS`,
+      :data:`ABBREVIATED`) is sure only if no candidate of another metal fits it better
+      (``other_metal``): the differences might be the metal's name changing.
     - ``ambiguous``: the best candidate's best-matching name belongs to several facilities of the
       metal, and neither a reported CID nor the reported country tells which: no country agrees,
       or another candidate with the same name agreement is in the reported country too ("Aurubis
@@ -342,7 +340,7 @@ def rule_facts(ranking: Ranking, fac_rows: np.ndarray, X: np.ndarray,
         firsts = hit[np.unique(owner[hit], return_index=True)[1]]
         other[owner[firsts]] = order[firsts]
     reading = np.where(has, code[b], 0).astype(np.int8)
-    sure &= ~(np.isin(reading, (SLIPS, ABBREVIATED, REORDERED)) & (other >= 0))
+    sure &= ~(np.isin(reading, (SLIPS, ABBREVIATED)) & (other >= 0))
     return RuleFacts(best, second, contradicted, sure, reading, ambiguous, several_names, other)
 
 
@@ -428,8 +426,6 @@ def _reason(x: np.ndarray, reading: int = 0) -> str:
         what = "an RMI name but for a few typing slips"
     elif reading == ABBREVIATED:
         what = "an RMI name but for abbreviated words"
-    elif reading == REORDERED:
-        what = "an RMI name with its words in another order"
     elif near:
         what = "near-identical name"
     else:

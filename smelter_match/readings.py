@@ -9,8 +9,6 @@ candidate row, whether the name reads as the candidate's RMI name:
 - :data:`SLIPS`: but for a few typing slips, with every other facility's names further by two
   edits or more, none beginning with the name, and the RMI name's core kept ("Tanaka Kikinzku
   Kogyo KK");
-- :data:`REORDERED`: its words in another order, legal-form words aside, when no other
-  facility's name has those words ("Refinery Rand", "Co., Riken Asaka Ltd.");
 - :data:`ABBREVIATED`: but for abbreviated words, when no other facility's name reads so
   ("Avon Spec. Metals Ltd.", "Chifeng Dajin. Tin Ind. Co., Ltd.").
 
@@ -20,8 +18,6 @@ It reads the compare stage's best-matching name rows and the index; the decision
 from __future__ import annotations
 
 import re
-import weakref
-from collections import defaultdict
 
 import numpy as np
 from rapidfuzz import process
@@ -43,9 +39,8 @@ from smelter_match.normalize import GENERIC_WORDS, LEGAL_FORM_WORDS, NormalizedN
 #: Reading codes per candidate row (:func:`same_name`): the name is its best-matching RMI name
 #: exactly or but for OCR-confusable characters (``SAME``), or but for a few typing slips with
 #: every other facility's names further (``SLIPS``); its query's best candidate, and the name is
-#: one of its RMI names but for abbreviated words, no other facility's (``ABBREVIATED``); its
-#: best-matching RMI name's words in another order, no other facility's (``REORDERED``); 0: none.
-SAME, SLIPS, ABBREVIATED, REORDERED = 1, 2, 3, 4
+#: one of its RMI names but for abbreviated words, no other facility's (``ABBREVIATED``); 0: none.
+SAME, SLIPS, ABBREVIATED = 1, 2, 3
 
 #: Shortest word read as an abbreviation by :func:`abbreviated_facility` ("Ind.", "Spe."): two
 #: letters are as often the initials of two words ("MT" for "Molybdenum Tungsten").
@@ -87,10 +82,6 @@ def same_name(ni: NameIndex, nns: list[NormalizedName], metals: list[str | None]
     out = np.where(same, SAME, 0).astype(np.int8)
     todo = np.flatnonzero(~same)
     if len(todo):
-        moved = _reordered(ni, nns, metals, query[todo], best_name[todo])
-        out[todo[moved]] = REORDERED
-        todo = todo[~moved]
-    if len(todo):
         out[todo[_slips(ni, nns, metals, query[todo], best_name[todo], workers)]] = SLIPS
     if fac is not None and first is not None:
         for q, row in enumerate(first.tolist()):
@@ -98,50 +89,6 @@ def same_name(ni: NameIndex, nns: list[NormalizedName], metals: list[str | None]
                     best_name[row]].tokens) and abbreviated_facility(
                     ni, nns[q], metals[q]) == fac[row]:
                 out[row] = ABBREVIATED
-    return out
-
-
-def _words_of(tokens: tuple[str, ...]) -> list[str]:
-    """A name's words but legal-form words, wherever they stand."""
-    return [t for t in tokens if t not in LEGAL_FORM_WORDS]
-
-
-def word_bag(tokens: tuple[str, ...]) -> str:
-    """A name's words in sorted order, legal-form words left out wherever they stand ("Co.,
-    Riken Asaka Ltd." -> "asaka riken"): what :data:`REORDERED` compares."""
-    return " ".join(sorted(_words_of(tokens)))
-
-
-_BAGS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def _bags(ni: NameIndex) -> tuple[list[str], dict[tuple[str, str | None], set[int]]]:
-    """Per name row its :func:`word_bag`, and per (bag, metal; None: any metal) the facility
-    rows with a name of that bag (kept per index)."""
-    if ni not in _BAGS:
-        bags = [word_bag(n.tokens) for n in ni.norm]
-        facs: dict[tuple[str, str | None], set[int]] = defaultdict(set)
-        for bag, metal, f in zip(bags, ni.metal.tolist(), ni.fac.tolist()):
-            facs[(bag, metal)].add(f)
-            facs[(bag, None)].add(f)
-        _BAGS[ni] = (bags, dict(facs))
-    return _BAGS[ni]
-
-
-def _reordered(ni: NameIndex, nns: list[NormalizedName], metals: list[str | None],
-               query: np.ndarray, names: np.ndarray) -> np.ndarray:
-    """Per (reported name, RMI name row) pair: the name has the RMI name's words, two or more,
-    in another order (:func:`word_bag`; legal-form words aside, and not in the same order:
-    "KGHM Polska Miedz S." is not "KGHM Polska Miedz S.A." reordered, but perhaps cut short),
-    and no other facility (of the metal; of any with none reported) has a name with those
-    words."""
-    bags, facs = _bags(ni)
-    out = np.zeros(len(query), dtype=bool)
-    for i, (q, r) in enumerate(zip(query.tolist(), names.tolist())):
-        bag, mine = bags[r], _words_of(nns[q].tokens)
-        out[i] = " " in bag and " ".join(sorted(mine)) == bag and \
-            mine != _words_of(ni.norm[r].tokens) and \
-            facs.get((bag, metals[q]), set()) == {int(ni.fac[r])}
     return out
 
 

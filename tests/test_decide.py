@@ -13,7 +13,7 @@ from smelter_match.classify import Model, Thresholds
 from smelter_match.compare import FEATURES
 from smelter_match.decide import decide, decide_many, exact_lookup, placeholder_text
 from smelter_match.normalize import normalize_name
-from smelter_match.readings import ABBREVIATED, REORDERED, SAME, SLIPS
+from smelter_match.readings import ABBREVIATED, SAME, SLIPS
 
 
 @pytest.fixture(scope="module")
@@ -210,8 +210,7 @@ def test_a_name_read_through_slips_yields_to_a_better_name_of_another_metal() ->
                                                       "CID000002": ["Tin"]}, 0.95, "", T,
                       same_key=np.array([code, 0], dtype=np.int8))
     for code, how in ((SLIPS, "an RMI name but for a few typing slips"),
-                      (ABBREVIATED, "an RMI name but for abbreviated words"),
-                      (REORDERED, "an RMI name with its words in another order")):
+                      (ABBREVIATED, "an RMI name but for abbreviated words")):
         d = gold(code)
         assert d.decision == "review" and "name_known_under_other_metal=CID000002(Tin)" in d.flags
         assert how in d.reason
@@ -394,19 +393,6 @@ def test_an_rmi_name_with_a_few_typing_slips_is_a_match_when_no_other_facility_i
         "an RMI name but for a few typing slips"
     r = matcher.match_one("Mitsubishi Materals Corporation", metal="Gold", country="Peru")
     assert r.decision == "review", r
-
-
-def test_an_rmi_name_with_its_words_in_another_order_is_a_match(matcher: Matcher) -> None:
-    """RMI's name of one facility with its words in another order, legal-form words aside, is
-    settled like the exact name when no other facility has a name with those words; not with
-    another country reported, nor when RMI gives those words to two facilities."""
-    _settled_by_the_name(matcher, "an RMI name with its words in another order", (
-        ("Refinery Rand", "Gold", "Rand Refinery (Pty) Ltd."),
-        ("Co., Riken Asaka Ltd.", "Gold", "Asaka Riken Co., Ltd."),
-        ("Huntsville Kennametal", "Tungsten", "Kennametal Huntsville")))
-    assert matcher.match_one("Refinery Rand", metal="Gold", country="Peru").decision == "review"
-    # "Aurubis AG, Hamburg" is RMI's name of two gold facilities
-    assert matcher.match_one("Hamburg Aurubis", metal="Gold").decision == "review"
 
 
 def test_an_rmi_name_with_abbreviated_words_is_a_match_when_no_other_facility_reads_so(

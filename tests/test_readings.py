@@ -7,15 +7,7 @@ import pytest
 
 from smelter_match.index import NameIndex
 from smelter_match.normalize import normalize_name
-from smelter_match.readings import (
-    REORDERED,
-    SAME,
-    SLIPS,
-    _reading,
-    abbreviated_facility,
-    same_name,
-    word_bag,
-)
+from smelter_match.readings import SAME, SLIPS, _reading, abbreviated_facility, same_name
 
 
 @pytest.fixture(scope="module")
@@ -91,25 +83,6 @@ def test_a_name_another_facility_s_name_begins_with_is_not_read_through_slips(
         ("KGHM Polska Miedz S.", "KGHM Polska Miedz S.A.", "Gold", True),
         ("Eco-Systme Recycling Co., Ltd.", "Eco-System Recycling Co., Ltd.", "Gold", True),
     ]) == [0, 0, SLIPS]
-
-
-def test_a_name_reads_as_its_rmi_name_with_its_words_in_another_order(index: NameIndex) -> None:
-    """The same words, two or more, legal-form words aside wherever they stand, in another order:
-    read as the RMI name when no other facility (of the metal; of any with none reported) has
-    a name with those words. Not with a word more or less, nor for one word."""
-    assert word_bag(normalize_name("Co., Riken Asaka Ltd.").tokens) == "asaka riken"
-    assert _codes(index, [
-        ("Refinery Rand", "Rand Refinery (Pty) Ltd.", "Gold", True),
-        ("Co., Riken Asaka Ltd.", "Asaka Riken Co., Ltd.", "Gold", True),
-        ("Huntsville Kennametal", "Kennametal Huntsville", "Tungsten", False),
-        # with no metal reported, Asaka Riken is two facilities (gold, tantalum)
-        ("Co., Riken Asaka Ltd.", "Asaka Riken Co., Ltd.", "Gold", False),
-        ("Hamburg Aurubis", "Aurubis AG, Hamburg", "Gold", True),     # two facilities' name
-        ("Refinery Rand Gold", "Rand Refinery (Pty) Ltd.", "Gold", True),
-        ("Kennametal", "Kennametal Huntsville", "Tungsten", True),
-        # the same words in the same order, a legal form cut short: not reordered
-        ("KGHM Polska Miedz S.", "KGHM Polska Miedz S.A.", "Gold", True),
-    ]) == [REORDERED, REORDERED, REORDERED, 0, 0, 0, 0, 0]
 
 
 def test_no_candidate_rows_give_no_codes(index: NameIndex) -> None:
