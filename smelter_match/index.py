@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import OSA
+from rapidfuzz.distance import OSA, Levenshtein
 
 from smelter_match._resources import data_csv
 from smelter_match.normalize import GENERIC_WORDS, LEGAL_FORM_WORDS, NormalizedName, normalize_name
@@ -45,18 +45,15 @@ _OCR_MAP = dict(_OCR)
 OCR_SOLE_MIN = 4
 
 #: Typing slips (edits of the compact key, :data:`SLIP_DISTANCE`) a name may carry and still be
-#: read as an RMI name of this length (:meth:`NameIndex.slips_allowed`): one from 7 characters,
-#: two from 12, three from 17 (one slip in about five characters, the rate at which
-#: :func:`damaged_weak_word` reads a word of five letters with one slip as its word).
-SLIP_EVERY = 5
-#: The same for a name's core (:func:`core_text`, what tells one company from another): one slip
-#: in about six characters, fewer than the whole name may carry. At the name's rate, "Jiangzi"
-#: (RMI's name of one tungsten facility) read as "Jiangxi" (another's), a slip in seven letters.
-CORE_SLIP_EVERY = 6
+#: read as an RMI name of this length (:meth:`NameIndex.slips_allowed`): one from 8 characters,
+#: two from 14, three from 20 (one slip in about six characters).
+SLIP_EVERY = 6
 MAX_SLIPS = 3
-#: How typing slips are counted: the optimal string alignment distance, Levenshtein's edits with
-#: two neighbouring characters swapped ("Metlaor") as one slip, as a typist makes it (Damerau's
-#: four kinds of slip) rather than two.
+#: How typing slips are counted against that budget: the optimal string alignment distance,
+#: Levenshtein's edits with two neighbouring characters swapped ("Metlaor") as one slip, as a
+#: typist makes it (Damerau's four kinds of slip) rather than two. The margin to other
+#: facilities' names (:meth:`NameIndex.edit_gaps`) stays in Levenshtein edits, a metric: with
+#: swaps as one edit the triangle inequality it rests on can fail by one per swap.
 SLIP_DISTANCE = OSA.distance
 
 
@@ -393,11 +390,10 @@ class NameIndex:
             [len(facs_of[key]) == 1 for key in zip(self.ocr_arr.tolist(), self.metal)], dtype=bool)
 
     @staticmethod
-    def slips_allowed(length: np.ndarray, every: int = SLIP_EVERY) -> np.ndarray:
+    def slips_allowed(length: np.ndarray) -> np.ndarray:
         """How many typing slips a name of ``length`` compact characters may carry and still be
-        read as that name (one in ``every`` characters: :data:`SLIP_EVERY`, for a core
-        :data:`CORE_SLIP_EVERY`; at most :data:`MAX_SLIPS`)."""
-        return np.clip((np.asarray(length) - 2) // every, 0, MAX_SLIPS)
+        read as that name (:data:`SLIP_EVERY`, :data:`MAX_SLIPS`)."""
+        return np.clip((np.asarray(length) - 2) // SLIP_EVERY, 0, MAX_SLIPS)
 
     @functools.cached_property
     def slip_arr(self) -> dict[str, np.ndarray]:
@@ -438,23 +434,21 @@ class NameIndex:
 
     def edit_gaps(self, text: str, rows: np.ndarray, workers: int = 1
                   ) -> tuple[np.ndarray, np.ndarray]:
-        """For name ``rows`` and a text of :data:`SLIP_TEXTS` (:attr:`slip_arr`): the slips
-        (:data:`SLIP_DISTANCE`) to the nearest such text of another facility, of the name's
-        metal and of any metal (capped at ``2 * MAX_SLIPS + 3``).
+        """For name ``rows`` and a text of :data:`SLIP_TEXTS` (:attr:`slip_arr`): the
+        Levenshtein distance to the nearest such text of another facility, of the name's metal
+        and of any metal (capped at ``2 * MAX_SLIPS + 3``).
 
-        A name ``d`` slips from name row ``r`` is at least ``gap - d`` from every other
-        facility's names (the triangle inequality; with swaps counted as one slip it can fail by
-        one where a swapped pair is edited again, "ca" -> "ac" -> "abc"), so with
-        ``gap >= 2 * d + 2`` it is nearer ``r`` than any other facility by two slips (one at the least). Every
-        row's gap is computed the first time any is asked for (~60 ms a text on one core;
-        ``workers`` as rapidfuzz's, the result does not depend on it) and kept: computed a few
-        rows at a time instead, the first thousand ``match_one`` calls paid ~0.6 ms more at the
-        99th percentile."""
+        A name ``d`` Levenshtein edits from name row ``r`` is at least ``gap - d`` from every
+        other facility's names (the triangle inequality), so with ``gap >= 2 * d + 2`` it is
+        nearer ``r`` than any other facility by two edits or more. Every row's gap is computed
+        the first time any is asked for (~35 ms a text on one core; ``workers`` as rapidfuzz's,
+        the result does not depend on it) and kept: computed a few rows at a time instead, the
+        first thousand ``match_one`` calls paid ~0.6 ms more at the 99th percentile."""
         with self._gap_lock:
             if text not in self._gap_cache:
                 cap = 2 * MAX_SLIPS + 3
                 texts = self.slip_arr[text].tolist()
-                dist = process.cdist(texts, texts, scorer=SLIP_DISTANCE, dtype=np.int32,
+                dist = process.cdist(texts, texts, scorer=Levenshtein.distance, dtype=np.int32,
                                      score_cutoff=cap - 1, workers=workers)   # further: cap
                 dist[self.fac[:, None] == self.fac[None, :]] = cap   # the facility's own names
                 same_metal = self._metal_code[:, None] == self._metal_code[None, :]

@@ -21,9 +21,9 @@ import re
 
 import numpy as np
 from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
 
 from smelter_match.index import (
-    CORE_SLIP_EVERY,
     MAX_SLIPS,
     SLIP_DISTANCE,
     SLIP_TEXTS,
@@ -62,13 +62,13 @@ def same_name(ni: NameIndex, nns: list[NormalizedName], metals: list[str | None]
     the length of the RMI name's compact key, slips (``index.SLIP_DISTANCE``: a swap of two
     neighbouring characters is one) in the compact key or in the name as spelled, legal form
     included, each also with OCR-confusable characters as one class: ``index.slip_text``) when
-    every other facility's names, of the reported metal or of any with none reported, are at
-    least two edits further in that text (``index.edit_gaps``) and the RMI name has a core
-    (``index.core_text``: its words but generic and legal-form ones) that the name holds,
-    OCR-confusable characters as one class, as it is or within the core's own, smaller budget
-    (``index.CORE_SLIP_EVERY``), and no other facility's name begins with the name (a name cut
-    short: ``NameIndex.begun_by``); :data:`ABBREVIATED` (given ``fac``, each candidate row's
-    facility row, and ``first``, each query's best candidate row, -1 for none) on a query's best
+    every other facility's names, of the reported metal or of any with none reported, are
+    further from the name by two Levenshtein edits or more in that text (``index.edit_gaps``),
+    the RMI name has a core (``index.core_text``: its words but generic and legal-form ones)
+    that the name holds, OCR-confusable characters as one class, as it is or within the core's
+    own budget, and no other facility's name begins with the name (a name cut short:
+    ``NameIndex.begun_by``); :data:`ABBREVIATED` (given ``fac``, each candidate row's facility
+    row, and ``first``, each query's best candidate row, -1 for none) on a query's best
     candidate when the name reads as neither so, a word of it abbreviates a word of the
     candidate's best-matching RMI name, and the name is one of the candidate's RMI names but for
     abbreviated words, no other facility's (:func:`abbreviated_facility`); 0 otherwise.
@@ -262,7 +262,12 @@ def _slips(ni: NameIndex, nns: list[NormalizedName], metals: list[str | None],
         if len(within):   # the gaps of a text are computed the first time one is needed
             gap_metal, gap_any = ni.edit_gaps(text, names[within], workers)
             gap = np.where(no_metal[within], gap_any, gap_metal)
-            near[within[gap >= 2 * slips[within] + 2]] = True
+            # the margin in Levenshtein edits, a metric (a swap is two of them)
+            edits = process.cpdist([mine[text][i] for i in within.tolist()],
+                                   ni.slip_arr[text][names[within]].tolist(),
+                                   scorer=Levenshtein.distance, score_cutoff=MAX_SLIPS + 1,
+                                   dtype=np.int32)
+            near[within[gap >= 2 * edits + 2]] = True
     # and the RMI name's core (what tells one company from another; OCR-confusable
     # characters as one class) is in the name as it is (spacing aside: "Jiangxicopper Co
     # Ltd") or within the core's own, smaller budget: "Tian Yu Resources Limited" is two
@@ -279,7 +284,7 @@ def _slips(ni: NameIndex, nns: list[NormalizedName], metals: list[str | None],
                                     scorer=SLIP_DISTANCE, score_cutoff=MAX_SLIPS,
                                     dtype=np.int32)
         kept = np.array([c in compact[i] for c, i in zip(theirs, hit.tolist())], dtype=bool)
-        core_ok |= (core_slips <= ni.slips_allowed(core_len, CORE_SLIP_EVERY)) | kept
+        core_ok |= (core_slips <= ni.slips_allowed(core_len)) | kept
     near[hit] = (core_len > 0) & core_ok
     # and no other facility's name (of the metal; of any with none reported) begins with the
     # name: a name cut short by a form field reads as a few slips from a shorter RMI name,

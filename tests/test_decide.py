@@ -362,7 +362,7 @@ def test_an_rmi_name_damaged_only_by_ocr_is_a_match_whatever_the_scores(matcher:
 def test_an_rmi_name_with_a_few_typing_slips_is_a_match_when_no_other_facility_is_near(
         matcher: Matcher) -> None:
     """A name a few typing slips from RMI's name of one facility of the metal (one slip in about
-    five characters, a swap of neighbours one; fewer in its core) is settled like the exact name
+    six characters, a swap of neighbours one, and as few in its core) is settled like the exact name
     when every other facility's names are further by two edits or more; the reason says so."""
     _settled_by_the_name(matcher, "an RMI name but for a few typing slips", (
             ("Mitsubishi Materals Corporation", "Gold", "Mitsubishi Materials Corporation"),

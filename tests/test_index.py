@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from smelter_match.index import (
-    CORE_SLIP_EVERY,
     MAX_SLIPS,
     DamagedWords,
     NameIndex,
@@ -105,12 +104,11 @@ def test_a_name_is_ocr_sole_unless_another_facility_reads_the_same(index: NameIn
 
 def test_edit_gaps_are_the_distance_to_the_nearest_other_facility(index: NameIndex) -> None:
     """``edit_gaps``: per text (compact key; as spelled, legal form included; both also with
-    OCR-confusable characters as one class) and name row, the slips (a swap of neighbours one)
-    to the nearest name of another facility (of its metal; of any metal), capped, the same
-    whether asked for some rows or all; a name two facilities share has gap 0.
-    ``slips_allowed`` grows one slip per five characters, from 7, up to three; for a core, one
-    per six, from 8."""
-    from rapidfuzz.distance import OSA
+    OCR-confusable characters as one class) and name row, the Levenshtein distance to the
+    nearest name of another facility (of its metal; of any metal), capped, the same whether
+    asked for some rows or all; a name two facilities share has gap 0.
+    ``slips_allowed`` grows one slip per six characters, from 8, up to three."""
+    from rapidfuzz.distance import Levenshtein
 
     cap = 2 * MAX_SLIPS + 3
     rng = np.random.default_rng(0)
@@ -121,16 +119,14 @@ def test_edit_gaps_are_the_distance_to_the_nearest_other_facility(index: NameInd
         assert (index.edit_gaps(text, np.array(sample))[0] == gap_metal[sample]).all()
         for i in sample:
             other = index.fac != index.fac[i]
-            d = np.array([OSA.distance(texts[i], t) for t in texts])
+            d = np.array([Levenshtein.distance(texts[i], t) for t in texts])
             assert gap_any[i] == min(cap, d[other].min()), index.key_arr[i]
             same = other & (index.metal == index.metal[i])
             assert gap_metal[i] == min(cap, d[same].min() if same.any() else cap), texts[i]
     assert (index.edit_gaps("compact", np.flatnonzero(index.ambiguous_arr))[0] == 0).all()
     assert index.slip_arr["full"][index.key_arr == "jiangxi copper"][0] == "jiangxicoppercoltd"
     assert index.slip_arr["ocr_full"][index.key_arr == "jiangxi copper"][0] == "jlangxlcoppcrcoltd"
-    assert index.slips_allowed(np.array([6, 7, 11, 12, 16, 17, 60])).tolist() == \
-        [0, 1, 1, 2, 2, 3, 3]
-    assert index.slips_allowed(np.array([7, 8, 13, 14, 19, 20, 60]), CORE_SLIP_EVERY).tolist() == \
+    assert index.slips_allowed(np.array([7, 8, 13, 14, 19, 20, 60])).tolist() == \
         [0, 1, 1, 2, 2, 3, 3]
 
 
