@@ -66,13 +66,15 @@ def same_name(ni: NameIndex, nns: list[NormalizedName], metals: list[str | None]
     further from the name by two Levenshtein edits or more in that text (``index.edit_gaps``),
     the RMI name has a core (``index.core_text``: its words but generic and legal-form ones)
     that the name holds, OCR-confusable characters as one class, as it is or within the core's
-    own budget, and no other facility's name begins with the name (a name cut short:
-    ``NameIndex.begun_by``); :data:`ABBREVIATED` (given ``fac``, each candidate row's facility
-    row, and ``first``, each query's best candidate row, -1 for none) on a query's best
-    candidate when the name reads as neither so, a word of it abbreviates a word of the
-    candidate's best-matching RMI name, and the name is one of the candidate's RMI names but for
-    abbreviated words, no other facility's (:func:`abbreviated_facility`); 0 otherwise.
-    ``workers``: rapidfuzz's, for the gap matrices (results do not depend on it)."""
+    own budget, every word of the name that RMI writes in a name or the vocabulary lists is in
+    the RMI name (a slip does not make another word: "Zinc" for "Tin"), and no other facility's
+    name begins with the name (a name cut short: ``NameIndex.begun_by``); :data:`ABBREVIATED`
+    (given ``fac``, each candidate row's facility row, and ``first``, each query's best
+    candidate row, -1 for none) on a query's best candidate when the name reads as neither so, a
+    word of it abbreviates a word of the candidate's best-matching RMI name, and the name is one
+    of the candidate's RMI names but for abbreviated words, no other facility's
+    (:func:`abbreviated_facility`); 0 otherwise. ``workers``: rapidfuzz's, for the gap matrices
+    (results do not depend on it)."""
     if not len(best_name):
         return np.zeros(0, dtype=np.int8)
     keys = np.array([n.key for n in nns], dtype=object)
@@ -244,6 +246,19 @@ def _reading(mine: tuple[tuple[str, bool, bool], ...], theirs: tuple[str, ...],
     return None if plain[0][0] is None else (0, plain[0][0])
 
 
+#: Shortest word of a reported name :func:`_words_kept` asks the RMI name to have.
+KNOWN_WORD_MIN = 3
+
+
+def _words_kept(ni: NameIndex, nn: NormalizedName, row: int) -> bool:
+    """Every word of the name (from :data:`KNOWN_WORD_MIN` letters) that is a word RMI writes in
+    a name (``NameIndex.token_id``) or a generic word is in the compact key of name ``row``, as
+    written or with OCR-confusable characters as one class ("nonferrous" is in "Non-Ferrous")."""
+    compact, folded = ni.compact_arr[row], ni.ocr_arr[row]
+    return all(t in compact or ocr_fold(t) in folded for t in nn.tokens
+               if len(t) >= KNOWN_WORD_MIN and (t in ni.token_id or t in GENERIC_WORDS))
+
+
 def _slips(ni: NameIndex, nns: list[NormalizedName], metals: list[str | None],
            query: np.ndarray, names: np.ndarray, workers: int) -> np.ndarray:
     """Per (reported name, RMI name row) pair: the name is that RMI name but for a few typing
@@ -286,6 +301,12 @@ def _slips(ni: NameIndex, nns: list[NormalizedName], metals: list[str | None],
         kept = np.array([c in compact[i] for c, i in zip(theirs, hit.tolist())], dtype=bool)
         core_ok |= (core_slips <= ni.slips_allowed(core_len)) | kept
     near[hit] = (core_len > 0) & core_ok
+    # and every word of the name that RMI writes in a name or the vocabulary lists is in the
+    # RMI name (its compact key; OCR-confusable characters as one class): a slip damages a
+    # word, it does not make it another one ("Zinc" for "Tin", "Hebei" for "Hubei", "Jiangsu"
+    # for "Jiangxi": another metal's, another province's company)
+    for i in np.flatnonzero(near).tolist():
+        near[i] = _words_kept(ni, nns[query[i]], names[i])
     # and no other facility's name (of the metal; of any with none reported) begins with the
     # name: a name cut short by a form field reads as a few slips from a shorter RMI name,
     # "Eco-System Recyclin" from "Eco-System Recycling" (RMI's name of the East Plant), as

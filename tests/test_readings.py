@@ -89,6 +89,21 @@ def test_a_name_another_facility_s_name_begins_with_is_not_read_through_slips(
     ]) == [0, 0, SLIPS]
 
 
+def test_a_slip_does_not_turn_a_word_into_another(index: NameIndex) -> None:
+    """A word of the name that RMI writes in a name, or a generic word, must be in the RMI name:
+    "Zinc" for "Tin" is not a slip but another metal, "Jiangsu" for "Jiangxi" another province
+    (both words RMI writes elsewhere); a slip that makes no such word is one ("Tanaka
+    Kikinzku"), and a word run together or split still is in the RMI name ("Nonferrous")."""
+    assert _codes(index, [
+        ("PT Premium Zinc Indonesia", "PT Premium Tin Indonesia", "Tin", True),
+        ("Jiangsu Ketai Advanced Material Co., Ltd.", "Jiangxi Ketai Advanced Material Co., Ltd.",
+         "Tin", True),
+        ("Tanaka Kikinzku Kogyo KK", "Tanaka Kikinzoku Kogyo K.K.", "Gold", True),
+        ("Gejiu Nonferrous Metl Processing Co., Ltd.", "Gejiu Non-Ferrous Metal Processing Co., Ltd.",
+         "Tin", True),
+    ]) == [0, 0, SLIPS, SLIPS]
+
+
 def test_no_candidate_rows_give_no_codes(index: NameIndex) -> None:
     out = same_name(index, [], [], np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
     assert out.dtype == np.int8 and out.shape == (0,)
