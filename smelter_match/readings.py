@@ -17,11 +17,14 @@ It reads the compare stage's best-matching name rows and the index; the decision
 
 from __future__ import annotations
 
+import functools
 import re
 
 import numpy as np
+import pycountry
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
+from unidecode import unidecode
 
 from smelter_match.index import (
     MAX_SLIPS,
@@ -66,7 +69,7 @@ def same_name(ni: NameIndex, nns: list[NormalizedName], metals: list[str | None]
     further from the name by two Levenshtein edits or more in that text (``index.edit_gaps``),
     the RMI name has a core (``index.core_text``: its words but generic and legal-form ones)
     that the name holds, OCR-confusable characters as one class, as it is or within the core's
-    own budget, every word of the name that RMI writes in a name or the vocabulary lists is in
+    own budget, every word of the name that RMI writes in a name, the vocabulary lists or names a place is in
     the RMI name (a slip does not make another word: "Zinc" for "Tin"), and no other facility's
     name begins with the name (a name cut short: ``NameIndex.begun_by``); :data:`ABBREVIATED`
     (given ``fac``, each candidate row's facility row, and ``first``, each query's best
@@ -250,13 +253,27 @@ def _reading(mine: tuple[tuple[str, bool, bool], ...], theirs: tuple[str, ...],
 KNOWN_WORD_MIN = 3
 
 
+@functools.lru_cache(maxsize=1)
+def place_words() -> frozenset[str]:
+    """The words of the names of the world's provinces, states and regions (ISO 3166-2, from
+    pycountry), from :data:`KNOWN_WORD_MIN` letters: "Hebei" and "Hubei", "Shanxi" and
+    "Shaanxi" are two provinces, not a slip apart. Plain words (transliterated, lower-cased,
+    split at anything not a letter or digit): read once, when a name is first read through slips
+    (~0.1 s)."""
+    return frozenset(w for s in pycountry.subdivisions
+                     for w in re.split(r"[^a-z0-9]+", unidecode(s.name).lower())
+                     if len(w) >= KNOWN_WORD_MIN)
+
+
 def _words_kept(ni: NameIndex, nn: NormalizedName, row: int) -> bool:
     """Every word of the name (from :data:`KNOWN_WORD_MIN` letters) that is a word RMI writes in
-    a name (``NameIndex.token_id``) or a generic word is in the compact key of name ``row``, as
-    written or with OCR-confusable characters as one class ("nonferrous" is in "Non-Ferrous")."""
+    a name (``NameIndex.token_id``), a generic word or a place's (:func:`place_words`) is in the
+    compact key of name ``row``, as written or with OCR-confusable characters as one class
+    ("nonferrous" is in "Non-Ferrous")."""
     compact, folded = ni.compact_arr[row], ni.ocr_arr[row]
     return all(t in compact or ocr_fold(t) in folded for t in nn.tokens
-               if len(t) >= KNOWN_WORD_MIN and (t in ni.token_id or t in GENERIC_WORDS))
+               if len(t) >= KNOWN_WORD_MIN and (t in ni.token_id or t in GENERIC_WORDS
+                                                or t in place_words()))
 
 
 def _slips(ni: NameIndex, nns: list[NormalizedName], metals: list[str | None],
@@ -301,7 +318,7 @@ def _slips(ni: NameIndex, nns: list[NormalizedName], metals: list[str | None],
         kept = np.array([c in compact[i] for c, i in zip(theirs, hit.tolist())], dtype=bool)
         core_ok |= (core_slips <= ni.slips_allowed(core_len)) | kept
     near[hit] = (core_len > 0) & core_ok
-    # and every word of the name that RMI writes in a name or the vocabulary lists is in the
+    # and every word of the name that RMI writes in a name, the vocabulary lists or names a place is in the
     # RMI name (its compact key; OCR-confusable characters as one class): a slip damages a
     # word, it does not make it another one ("Zinc" for "Tin", "Hebei" for "Hubei", "Jiangsu"
     # for "Jiangxi": another metal's, another province's company)

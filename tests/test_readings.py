@@ -7,7 +7,14 @@ import pytest
 
 from smelter_match.index import NameIndex
 from smelter_match.normalize import normalize_name
-from smelter_match.readings import SAME, SLIPS, _reading, abbreviated_facility, same_name
+from smelter_match.readings import (
+    SAME,
+    SLIPS,
+    _reading,
+    abbreviated_facility,
+    place_words,
+    same_name,
+)
 
 
 @pytest.fixture(scope="module")
@@ -101,7 +108,10 @@ def test_a_slip_does_not_turn_a_word_into_another(index: NameIndex) -> None:
         ("Tanaka Kikinzku Kogyo KK", "Tanaka Kikinzoku Kogyo K.K.", "Gold", True),
         ("Gejiu Nonferrous Metl Processing Co., Ltd.", "Gejiu Non-Ferrous Metal Processing Co., Ltd.",
          "Tin", True),
-    ]) == [0, 0, SLIPS, SLIPS]
+        # "Hebei", a province RMI names no company after, is not a slip of "Hubei" either
+        ("Hebei Green Tungsten Co., Ltd.", "Hubei Green Tungsten Co., Ltd.", "Tungsten", True),
+    ]) == [0, 0, SLIPS, SLIPS, 0]
+    assert {"hebei", "hubei", "shanxi", "shaanxi"} <= place_words()
 
 
 def test_no_candidate_rows_give_no_codes(index: NameIndex) -> None:
