@@ -34,6 +34,7 @@ from smelter_match.index import (
     abbreviates,
     core_text,
     damaged_legal_form,
+    damaged_weak_word,
     ocr_fold,
     slip_text,
 )
@@ -249,31 +250,44 @@ def _reading(mine: tuple[tuple[str, bool, bool], ...], theirs: tuple[str, ...],
     return None if plain[0][0] is None else (0, plain[0][0])
 
 
-#: Shortest word of a reported name :func:`_words_kept` asks the RMI name to have.
-KNOWN_WORD_MIN = 3
+#: Shortest word of a reported name :func:`_words_kept` asks the RMI name to have, and shortest
+#: word of a place's name it counts: place names of three letters are as often syllables or
+#: abbreviations ("Shi", "San", "New").
+KNOWN_WORD_MIN, PLACE_WORD_MIN = 3, 4
 
 
 @functools.lru_cache(maxsize=1)
 def place_words() -> frozenset[str]:
     """The words of the names of the world's provinces, states and regions (ISO 3166-2, from
-    pycountry), from :data:`KNOWN_WORD_MIN` letters: "Hebei" and "Hubei", "Shanxi" and
+    pycountry), from :data:`PLACE_WORD_MIN` letters: "Hebei" and "Hubei", "Shanxi" and
     "Shaanxi" are two provinces, not a slip apart. Plain words (transliterated, lower-cased,
     split at anything not a letter or digit): read once, when a name is first read through slips
     (~0.1 s)."""
     return frozenset(w for s in pycountry.subdivisions
                      for w in re.split(r"[^a-z0-9]+", unidecode(s.name).lower())
-                     if len(w) >= KNOWN_WORD_MIN)
+                     if len(w) >= PLACE_WORD_MIN)
+
+
+def _known(ni: NameIndex, token: str) -> bool:
+    """A word a typing slip does not make: a generic word ("Zinc"), a place's, or a word RMI
+    writes in a name that is not a generic or legal-form word in another spelling ("Jiangsu";
+    not "Metales"). Legal-form words are not: a slip in the form changes nothing."""
+    return len(token) >= KNOWN_WORD_MIN and token not in LEGAL_FORM_WORDS and (
+        token in GENERIC_WORDS or token in place_words()
+        or (token in ni.token_id and not damaged_weak_word(token)))
 
 
 def _words_kept(ni: NameIndex, nn: NormalizedName, row: int) -> bool:
-    """Every word of the name (from :data:`KNOWN_WORD_MIN` letters) that is a word RMI writes in
-    a name (``NameIndex.token_id``), a generic word or a place's (:func:`place_words`) is in the
-    compact key of name ``row``, as written or with OCR-confusable characters as one class
-    ("nonferrous" is in "Non-Ferrous")."""
-    compact, folded = ni.compact_arr[row], ni.ocr_arr[row]
-    return all(t in compact or ocr_fold(t) in folded for t in nn.tokens
-               if len(t) >= KNOWN_WORD_MIN and (t in ni.token_id or t in GENERIC_WORDS
-                                                or t in place_words()))
+    """Every word of the name a slip does not make (:func:`_known`) is in name ``row`` as
+    spelled, legal form included (``index.slip_text``'s ``"full"``), as written or with
+    OCR-confusable characters as one class ("nonferrous" is in "Non-Ferrous"); a generic word
+    may also be one slip from a word of it ("Metals" for "Metal", "Metais"; "Zinc" is two from
+    "Tin")."""
+    full, folded = ni.slip_arr["full"][row], ni.slip_arr["ocr_full"][row]
+    theirs = ni.norm[row].folded.split()
+    return all(t in full or ocr_fold(t) in folded or (t in GENERIC_WORDS and process.extractOne(
+        t, theirs, scorer=SLIP_DISTANCE, score_cutoff=1) is not None)
+        for t in nn.tokens if _known(ni, t))
 
 
 def _slips(ni: NameIndex, nns: list[NormalizedName], metals: list[str | None],
