@@ -7,8 +7,8 @@ candidate row, whether the name reads as the candidate's RMI name:
 - :data:`SAME`: exactly (the same normalised key), or but for OCR-confusable characters when no
   other facility of the metal has a name that reads the same ("A8C Refinery Pty Ltd.");
 - :data:`SLIPS`: but for a few typing slips, with every other facility's names further by two
-  edits or more, none beginning with the name, and the RMI name's core kept ("Tanaka Kikinzku
-  Kogyo KK");
+  edits or more, none beginning with the name, the RMI name's core kept and no word a slip
+  does not make ("Zinc", "Hebei") added ("Tanaka Kikinzku Kogyo KK");
 - :data:`ABBREVIATED`: but for abbreviated words, when no other facility's name reads so
   ("Avon Spec. Metals Ltd.", "Chifeng Dajin. Tin Ind. Co., Ltd.").
 
@@ -70,13 +70,13 @@ def same_name(ni: NameIndex, nns: list[NormalizedName], metals: list[str | None]
     further from the name by two Levenshtein edits or more in that text (``index.edit_gaps``),
     the RMI name has a core (``index.core_text``: its words but generic and legal-form ones)
     that the name holds, OCR-confusable characters as one class, as it is or within the core's
-    own budget, every word of the name that RMI writes in a name, the vocabulary lists or names a place is in
-    the RMI name (a slip does not make another word: "Zinc" for "Tin"), and no other facility's
-    name begins with the name (a name cut short: ``NameIndex.begun_by``); :data:`ABBREVIATED`
-    (given ``fac``, each candidate row's facility row, and ``first``, each query's best
-    candidate row, -1 for none) on a query's best candidate when the name reads as neither so, a
-    word of it abbreviates a word of the candidate's best-matching RMI name, and the name is one
-    of the candidate's RMI names but for abbreviated words, no other facility's
+    own budget, every word of the name that RMI writes in a name, the vocabulary lists or names
+    a place is in the RMI name (a slip does not make another word: "Zinc" for "Tin"), and no
+    other facility's name begins with the name (a name cut short: ``NameIndex.begun_by``);
+    :data:`ABBREVIATED` (given ``fac``, each candidate row's facility row, and ``first``, each
+    query's best candidate row, -1 for none) on a query's best candidate when the name reads as
+    neither so, a word of it abbreviates a word of the candidate's best-matching RMI name, and
+    the name is one of the candidate's RMI names but for abbreviated words, no other facility's
     (:func:`abbreviated_facility`); 0 otherwise. ``workers``: rapidfuzz's, for the gap matrices
     (results do not depend on it)."""
     if not len(best_name):
@@ -332,18 +332,16 @@ def _slips(ni: NameIndex, nns: list[NormalizedName], metals: list[str | None],
         kept = np.array([c in compact[i] for c, i in zip(theirs, hit.tolist())], dtype=bool)
         core_ok |= (core_slips <= ni.slips_allowed(core_len)) | kept
     near[hit] = (core_len > 0) & core_ok
-    # and every word of the name that RMI writes in a name, the vocabulary lists or names a place is in the
-    # RMI name (its compact key; OCR-confusable characters as one class): a slip damages a
-    # word, it does not make it another one ("Zinc" for "Tin", "Hebei" for "Hubei", "Jiangsu"
-    # for "Jiangxi": another metal's, another province's company)
-    for i in np.flatnonzero(near).tolist():
-        near[i] = _words_kept(ni, nns[query[i]], names[i])
-    # and no other facility's name (of the metal; of any with none reported) begins with the
-    # name: a name cut short by a form field reads as a few slips from a shorter RMI name,
-    # "Eco-System Recyclin" from "Eco-System Recycling" (RMI's name of the East Plant), as
-    # well as the start of "Eco-System Recycling Co., Ltd. North Plant"
+    # and every word of the name a slip does not make is in the RMI name (a slip damages a
+    # word, it does not make it another one: "Zinc" for "Tin", "Hebei" for "Hubei", "Jiangsu"
+    # for "Jiangxi", another metal's, another province's company), and no other facility's
+    # name (of the metal; of any with none reported) begins with the name (a name cut short by
+    # a form field reads as a few slips from a shorter RMI name: "Eco-System Recyclin" from
+    # "Eco-System Recycling" of the East Plant, and is the start of "Eco-System Recycling Co.,
+    # Ltd. North Plant")
     for i in np.flatnonzero(near).tolist():
         own = ni.fac[names[i]]
-        near[i] = not any((ni.fac[ni.begun_by(text, mine[text][i], metals[query[i]])] != own).any()
-                          for text in SLIP_TEXTS)
+        near[i] = _words_kept(ni, nns[query[i]], names[i]) and not any(
+            (ni.fac[ni.begun_by(text, mine[text][i], metals[query[i]])] != own).any()
+            for text in SLIP_TEXTS)
     return near
