@@ -44,8 +44,9 @@ from smelter_match._resources import data_csv, data_lines
 from smelter_match.io.tables import cell_text
 
 __all__ = [
-    "COUNTRY_WORDS", "GENERIC_WORDS", "LEGAL_FORM_WORDS", "METALS", "NormalizedName", "STOP_WORDS",
-    "fold", "normalize_country", "normalize_metal", "normalize_name", "strip_legal_forms",
+    "COUNTRY_WORDS", "GENERIC_WORDS", "LEGAL_FORM_WORDS", "METALS", "METAL_WORDS", "STOP_WORDS",
+    "NormalizedName", "fold", "normalize_country", "normalize_metal", "normalize_name",
+    "strip_legal_forms",
 ]
 
 METALS: tuple[str, ...] = ("Gold", "Tantalum", "Tin", "Tungsten")
@@ -247,8 +248,12 @@ def fold(text: str) -> str:
 
 STOP_WORDS: frozenset[str] = frozenset(
     t for line in data_lines("vocab", "stopwords.txt") for t in fold(line).split()) | {"and"}
+#: Names of metals (``metal_words.txt``): generic words that make another business when they
+#: differ ("Zinc" for "Tin").
+METAL_WORDS: frozenset[str] = frozenset(
+    t for line in data_lines("vocab", "metal_words.txt") for t in fold(line).split())
 GENERIC_WORDS: frozenset[str] = frozenset(
-    t for line in data_lines("vocab", "generic_words.txt") for t in fold(line).split())
+    t for line in data_lines("vocab", "generic_words.txt") for t in fold(line).split()) | METAL_WORDS
 
 
 def _read_legal_forms() -> tuple[set[tuple[str, ...]], set[tuple[str, ...]]]:
