@@ -250,10 +250,13 @@ def _reading(mine: tuple[tuple[str, bool, bool], ...], theirs: tuple[str, ...],
     return None if plain[0][0] is None else (0, plain[0][0])
 
 
-#: Shortest word of a reported name :func:`_words_kept` asks the RMI name to have, and shortest
+#: Shortest word of a reported name :func:`missing_words` asks the RMI name to have, and shortest
 #: word of a place's name it counts: place names of three letters are as often syllables or
 #: abbreviations ("Shi", "San", "New").
 KNOWN_WORD_MIN, PLACE_WORD_MIN = 3, 4
+#: Shortest word of an RMI name a generic word may be one slip from (:func:`missing_words`):
+#: "zinc" is one slip from "inc", "tin" from "jin", "xin" and "tan".
+GENERIC_SLIP_MIN = 4
 
 
 @functools.lru_cache(maxsize=1)
@@ -262,32 +265,63 @@ def place_words() -> frozenset[str]:
     pycountry), from :data:`PLACE_WORD_MIN` letters: "Hebei" and "Hubei", "Shanxi" and
     "Shaanxi" are two provinces, not a slip apart. Plain words (transliterated, lower-cased,
     split at anything not a letter or digit): read once, when a name is first read through slips
-    (~0.1 s)."""
+    (0.1-0.5 s: pycountry parses its subdivisions file on first use)."""
     return frozenset(w for s in pycountry.subdivisions
                      for w in re.split(r"[^a-z0-9]+", unidecode(s.name).lower())
                      if len(w) >= PLACE_WORD_MIN)
 
 
-def _known(ni: NameIndex, token: str) -> bool:
-    """A word a typing slip does not make: a generic word ("Zinc"), a place's, or a word RMI
-    writes in a name that is not a generic or legal-form word in another spelling ("Jiangsu";
-    not "Metales"). Legal-form words are not: a slip in the form changes nothing."""
+def known_word(ni: NameIndex, token: str, places: bool = True,
+               generic: frozenset[str] = GENERIC_WORDS) -> bool:
+    """A word a typing slip does not make: a generic word of ``generic`` ("Zinc"), a place's
+    (when ``places``: :func:`place_words`, read once per process), or a word RMI writes in a
+    name that is not a generic or legal-form word in another spelling ("Jiangsu"; not
+    "Metales"). Legal-form words are not: a slip in the form changes nothing."""
     return len(token) >= KNOWN_WORD_MIN and token not in LEGAL_FORM_WORDS and (
-        token in GENERIC_WORDS or token in place_words()
+        token in generic or (places and token in place_words())
         or (token in ni.token_id and not damaged_weak_word(token)))
 
 
-def _words_kept(ni: NameIndex, nn: NormalizedName, row: int) -> bool:
-    """Every word of the name a slip does not make (:func:`_known`) is in name ``row`` as
-    spelled, legal form included (``index.slip_text``'s ``"full"``), as written or with
-    OCR-confusable characters as one class ("nonferrous" is in "Non-Ferrous"); a generic word
-    may also be one slip from a word of it ("Metals" for "Metal", "Metais"; "Zinc" is two from
-    "Tin")."""
-    full, folded = ni.slip_arr["full"][row], ni.slip_arr["ocr_full"][row]
+def missing_words(ni: NameIndex, tokens: tuple[str, ...] | list[str], row: int,
+                  places: bool = True, generic: frozenset[str] = GENERIC_WORDS) -> int:
+    """How many of ``tokens`` (a name's words, in order) are words a slip does not make
+    (:func:`known_word`, with ``places`` and ``generic``) that name ``row`` lacks.
+
+    A word is there when the RMI name's words, legal form included, run together hold it from
+    where one of them begins, as written or with OCR-confusable characters as one class
+    ("nonferrous" is in "Non-Ferrous"; "Tin" is not in "Refinery", though "tln" is in its OCR
+    class "rctlncry"), or hold it joined to the word before it (a split word: "Yun Nan" is in
+    "Yunnan"); a generic word also when one slip from a word of it of :data:`GENERIC_SLIP_MIN`
+    letters or more that is no legal-form word ("Metals" for "Metal", "Metais"; "Zinc" is not
+    "Inc", nor "Tin" "Tan"). The slips rule asks for none (:func:`_slips`); the query features
+    count them, metals the only generic words, for the best candidate
+    (``query_features.known_unexplained``)."""
     theirs = ni.norm[row].folded.split()
-    return all(t in full or ocr_fold(t) in folded or (t in GENERIC_WORDS and process.extractOne(
-        t, theirs, scorer=SLIP_DISTANCE, score_cutoff=1) is not None)
-        for t in nn.tokens if _known(ni, t))
+    folded = [ocr_fold(w) for w in theirs]
+    near = [w for w in theirs if len(w) >= GENERIC_SLIP_MIN and w not in LEGAL_FORM_WORDS]
+
+    def there(text: str) -> bool:
+        return _at_word_start(text, theirs) or _at_word_start(ocr_fold(text), folded)
+
+    found, known = set(), set()
+    for i, t in enumerate(tokens):
+        if t in known or known_word(ni, t, places, generic):
+            known.add(t)
+            if there(t) or (i and there(tokens[i - 1] + t)) or (
+                    t in GENERIC_WORDS and near and process.extractOne(
+                        t, near, scorer=SLIP_DISTANCE, score_cutoff=1) is not None):
+                found.add(t)
+    return len(known - found)
+
+
+def _at_word_start(token: str, words: list[str]) -> bool:
+    """``token`` is in ``words`` run together, beginning where one of them begins."""
+    joined, at = "".join(words), 0
+    for w in words:
+        if joined.startswith(token, at):
+            return True
+        at += len(w)
+    return False
 
 
 def _slips(ni: NameIndex, nns: list[NormalizedName], metals: list[str | None],
@@ -341,7 +375,7 @@ def _slips(ni: NameIndex, nns: list[NormalizedName], metals: list[str | None],
     # Ltd. North Plant")
     for i in np.flatnonzero(near).tolist():
         own = ni.fac[names[i]]
-        near[i] = _words_kept(ni, nns[query[i]], names[i]) and not any(
+        near[i] = not missing_words(ni, nns[query[i]].tokens, names[i]) and not any(
             (ni.fac[ni.begun_by(text, mine[text][i], metals[query[i]])] != own).any()
             for text in SLIP_TEXTS)
     return near

@@ -12,6 +12,7 @@ from smelter_match.readings import (
     SLIPS,
     _reading,
     abbreviated_facility,
+    missing_words,
     place_words,
     same_name,
 )
@@ -114,6 +115,28 @@ def test_a_slip_does_not_turn_a_word_into_another(index: NameIndex) -> None:
     assert {"hebei", "hubei", "shanxi", "shaanxi"} <= place_words()
 
 
+@pytest.mark.parametrize(("name", "rmi", "metal", "places", "missing"), [
+    ("PT Premium Zinc Indonesia", "PT Premium Tin Indonesia", "Tin", True, 1),
+    ("Hebei Green Tungsten Co., Ltd.", "Hubei Green Tungsten Co., Ltd.", "Tungsten", True, 1),
+    ("Hebei Green Tungsten Co., Ltd.", "Hubei Green Tungsten Co., Ltd.", "Tungsten", False, 0),
+    ("Tanaka Kikinzku Kogyo KK", "Tanaka Kikinzoku Kogyo K.K.", "Gold", True, 0),
+    ("Avon Specialty Metal Ltd.", "Avon Specialty Metals Ltd.", "Tungsten", True, 0),  # a slip
+    ("Metallic Resources Metals Metals", "Metallic Resources, Inc.", "Tin", True, 1),  # once
+    ("Metallic Resources Zinc, Inc.", "Metallic Resources, Inc.", "Tin", True, 1),  # not "Inc"
+    # "Tin" is not in "Refinery" (whose OCR class "rctlncry" holds "tln")
+    ("Central Bank of the Philippines Tin Refinery & Mint",
+     "Central Bank of the Philippines Gold Refinery & Mint", "Gold", True, 1),
+    ("Dong Guan Best Alloys Co., Ltcl.", "Dongguan Best Alloys Co., Ltd.", "Tin", True, 0),  # split
+    ("Korea Zinc Gold Co., Ltd.", "Korea Metal Co., Ltd.", "Gold", True, 2),
+])
+def test_missing_words_counts_the_real_words_an_rmi_name_lacks(
+        index: NameIndex, name: str, rmi: str, metal: str, places: bool, missing: int) -> None:
+    """What the slips rule asks to be none, and the query features count: generic words one slip
+    off the RMI name's count as there, place names only when asked for."""
+    tokens = normalize_name(name).tokens
+    assert missing_words(index, tokens, _row(index, rmi, metal), places) == missing
+
+
 def test_no_candidate_rows_give_no_codes(index: NameIndex) -> None:
     out = same_name(index, [], [], np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
     assert out.dtype == np.int8 and out.shape == (0,)
@@ -180,8 +203,8 @@ def test_a_name_cut_short_is_not_read_as_the_shorter_of_two_names(index: NameInd
 def test_the_reading_keeps_the_best_with_and_without_an_abbreviation() -> None:
     """A reading with an abbreviation and one without are both kept at every step, so a later
     abbreviation does not lose the reading that kept more letters of the core."""
-    mine = (("ind", False, True), ("ind", True, True), ("indium", True, True))
-    assert _reading(mine, ("indium", "indium")) == (1, 9)
+    mine = (("ind", False, True), ("ind", True, True), ("indigo", True, True))
+    assert _reading(mine, ("indigo", "indigo")) == (1, 9)
     avon = (("avon", False, False), ("spe", False, True), ("metals", False, False))
     assert _reading(avon, ("avon", "specialty", "metals", "ltd")) == (1, 7)
     unmarked = tuple((w, added, False) for w, added, _ in avon)
