@@ -9,7 +9,9 @@ can be held out of everything a model sees and measured alone afterwards.
 
 :func:`corrupt` applies one edit of a family (``None`` when the family does not apply to the
 name); :func:`noisy` applies a drawn number of edits; :func:`non_smelter_names` makes names of
-businesses that are not RMI facilities from ``non_smelter_parts.csv`` and ``non_smelters.txt``.
+businesses that are not RMI facilities from ``non_smelter_parts.csv`` and ``non_smelters.txt``;
+:func:`near_miss_name` makes another company's name from a facility's by one word of
+``near_miss_words.csv`` (a metal, a place, a plant's direction) for another of its kind.
 Everything is driven by a ``random.Random`` the caller seeds: same seed, same names.
 """
 
@@ -22,7 +24,8 @@ from functools import lru_cache
 
 from smelter_match._resources import data_csv, data_lines
 
-__all__ = ["FAMILIES", "NoiseModel", "corrupt", "load_noise_model", "noisy", "non_smelter_names"]
+__all__ = ["FAMILIES", "NoiseModel", "corrupt", "load_noise_model", "near_miss_name", "noisy",
+           "non_smelter_names"]
 
 _KEYBOARD = ["qwertyuiop", "asdfghjkl", "zxcvbnm"]
 _CYRILLIC = {"a": "\u0430", "e": "\u0435", "o": "\u043e", "p": "\u0440", "c": "\u0441",
@@ -54,7 +57,7 @@ def load_noise_model() -> NoiseModel:
     for r in data_csv("training", "abbreviations.csv"):
         abbr.setdefault(r["word"].lower(), []).append(r["abbreviation"])
     roman: dict[str, list[str]] = {}
-    for r in data_csv("training", "romanisations.csv"):
+    for r in data_csv("vocab", "romanisations.csv"):
         roman.setdefault(r["word"].lower(), []).append(r["written_as"])
         roman.setdefault(r["written_as"].lower(), []).append(r["word"].title())
     parts = data_csv("training", "pinyin.csv")
@@ -345,3 +348,30 @@ def non_smelter_names(rng: random.Random, n: int, model: NoiseModel | None = Non
         else:
             out.append((rng.choice(parts["noise"]), "noise"))
     return out
+
+
+@lru_cache(maxsize=1)
+def _near_miss_words() -> dict[str, tuple[str, ...]]:
+    """Lower-cased word -> the other words of its slot (``near_miss_words.csv``)."""
+    slots: dict[str, list[str]] = {}
+    for r in data_csv("training", "near_miss_words.csv"):
+        slots.setdefault(r["slot"], []).append(r["word"])
+    return {w.lower(): tuple(o for o in words if o != w) for words in slots.values() for w in words}
+
+
+def near_miss_name(name: str, rng: random.Random) -> str | None:
+    """Another company's name one real word away from ``name``: one of its metals, places or
+    plant directions (``near_miss_words.csv``) for another of the same kind that the name does
+    not hold already, in the same case ("PT Premium Tin Indonesia" -> "PT Premium Zinc
+    Indonesia"); ``None`` when the name has no such word. Such names are near an RMI name but
+    not it: the training data's ``near_miss`` queries, labelled as no RMI facility."""
+    table = _near_miss_words()
+    hits = [x for x in _WORD_RE.finditer(name) if x.group().lower() in table]
+    if not hits:
+        return None
+    x = rng.choice(hits)
+    own = {w.group().lower() for w in hits}
+    others = [w for w in table[x.group().lower()] if w.lower() not in own]
+    old, new = x.group(), rng.choice(others)
+    new = new.upper() if old.isupper() and len(old) > 1 else new.lower() if old.islower() else new
+    return name[:x.start()] + new + name[x.end():]

@@ -11,7 +11,8 @@ thresholds are chosen on. That model then scores, through the real
   (``family:<name>:1``, ``family:<name>:2-3``), and their clean names (``clean``);
 - names that are not RMI facilities: the fold's facilities hidden from the index
   (``hidden_facility``), non-smelter names of the fold (``non_smelter``), names under the wrong
-  metal (``wrong_metal``);
+  metal (``wrong_metal``), the fold's names with one metal, place or plant direction replaced
+  (``near_miss``: the generator the training data also uses, on other facilities);
 - a realistic mix of all of these (``mix``);
 - the gold rows whose facilities are in the fold (``gold:<file>``): Data I/O rows are thus
   scored by a model trained on the other folds' rows (nested cross-validation), Inogen rows by
@@ -40,9 +41,11 @@ __all__ = ["calibration_table", "expected_calibration_error", "fold_sets", "held
 NOISY_ONLY = Mix(clean=0.0, noisy=2.0, hide_facilities=0.0, hidden_queries=0.0,
                  hide_aliases=0.0, wrong_metal=0.0, non_smelters=0.0)
 NEGATIVES = Mix(clean=0.0, noisy=0.0, hide_facilities=0.3, hidden_queries=2.0, hide_aliases=0.0,
-                wrong_metal=0.5, non_smelters=2.0)
+                wrong_metal=0.5, non_smelters=2.0, near_miss=2.0)
 CLEAN_ONLY = Mix(clean=2.0, noisy=0.0, hide_facilities=0.0, hidden_queries=0.0,
                  hide_aliases=0.0, wrong_metal=0.0, non_smelters=0.0)
+#: The sets of names that are not RMI facilities (kinds of :mod:`smelter_match.synthetic`).
+NEGATIVE_SETS = ("hidden_facility", "non_smelter", "wrong_metal", "near_miss")
 REALISTIC = Mix(clean=3.0, noisy=1.5, hide_facilities=0.15, hidden_queries=2.0, hide_aliases=0.1,
                 wrong_metal=0.1, non_smelters=0.8)
 
@@ -76,7 +79,7 @@ def fold_sets(trainer: Trainer, fold: int, gold: dict[str, pd.DataFrame] | None 
     out.append(("clean", reduced, q))
     reduced, q = make_queries(reference, cids=cids, mix=NEGATIVES, seed=rng_seed + 2,
                               keep_non_smelter=lambda n: _ns_fold(n, folds) == k)
-    for kind_name in ("hidden_facility", "non_smelter", "wrong_metal"):
+    for kind_name in NEGATIVE_SETS:
         out.append((kind_name, reduced, q[q["kind"] == kind_name]))
     reduced, q = make_queries(reference, cids=cids, mix=REALISTIC, seed=rng_seed + 3,
                               keep_non_smelter=lambda n: _ns_fold(n, folds) == k)
@@ -213,7 +216,7 @@ def report_markdown(table: pd.DataFrame, held_out: str, how: str) -> str:
              "", "## RMI facilities under each noise family", "", *head,
              *rows(fam, fam_label), *rows(table["set"] == "clean"),
              "", "## Names that are not RMI facilities", "", *head,
-             *rows(table["set"].isin(["hidden_facility", "non_smelter", "wrong_metal"])),
+             *rows(table["set"].isin(NEGATIVE_SETS)),
              "", "## A realistic mix, and the gold sets", "", *head,
              *rows(table["set"].isin(["mix"]) | table["set"].str.startswith("gold:")),
              "", "Definitions: `smelter_match.evaluation.metrics`. ece_score: expected calibration "

@@ -6,7 +6,14 @@ import random
 
 import pytest
 
-from smelter_match.noise import FAMILIES, corrupt, load_noise_model, noisy, non_smelter_names
+from smelter_match.noise import (
+    FAMILIES,
+    corrupt,
+    load_noise_model,
+    near_miss_name,
+    noisy,
+    non_smelter_names,
+)
 from smelter_match.normalize import normalize_name
 
 NAMES = ["Metalor Technologies (Hong Kong) Ltd.", "Jiangxi Copper Co., Ltd.", "Guangxi Huaxi Group",
@@ -65,3 +72,19 @@ def test_non_smelter_names_are_not_reference_like_and_seeded() -> None:
     kinds = {k for _, k in a}
     assert kinds == {"listed", "company", "person", "noise"}
     assert all(normalize_name(n).original for n, _ in a)
+
+
+def test_a_near_miss_is_one_real_word_away_in_the_same_case() -> None:
+    """One metal, place or plant direction for another of its kind: another company's name."""
+    for name in NAMES:
+        a, b = near_miss_name(name, random.Random(3)), near_miss_name(name, random.Random(3))
+        assert a == b
+        if name.startswith(("Metalor", "Asahi", "Tokuriki")):
+            assert a is None            # no such word
+            continue
+        old, new = name.split(), a.split()
+        diff = [(o, n) for o, n in zip(old, new) if o != n]
+        assert len(old) == len(new) and len(diff) == 1
+        (o, n), = diff
+        assert o.istitle() and n.istitle() and o.lower() != n.lower()
+    assert near_miss_name("KOREA ZINC CO", random.Random(1)).isupper()

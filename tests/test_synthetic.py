@@ -84,3 +84,14 @@ def test_queries_only_from_the_given_facilities(reference) -> None:  # noqa: ANN
     assert (q["kind"] != "non_smelter").all()
     labelled = q[q["truth"].map(len) > 0]
     assert all(t <= cids for t in labelled["truth"])
+
+
+def test_near_misses_are_no_rmi_name(reference) -> None:  # noqa: ANN001
+    """``near_miss`` queries: a facility's name with one real word replaced, labelled as no RMI
+    facility, and never a name the reference holds (East Plant -> North Plant is skipped)."""
+    _, q = make_queries(reference, mix=Mix(near_miss=3.0), seed=5)
+    near = q[q["kind"] == "near_miss"]
+    assert len(near) and (near["truth"].map(len) == 0).all()
+    keys = {normalize_name(n).key for n in reference.names["name"]}
+    assert not any(normalize_name(n).key in keys for n in near["name"])
+    assert (near["name"] != near["source_name"]).all()
