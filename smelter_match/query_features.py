@@ -6,6 +6,12 @@ separate question (``smelter`` head), answered from:
 
 - how well the best candidates fit: the top candidate's pair log-odds, the margin to the second,
   and the top candidate's similarities (a real smelter RMI does not list fits nothing well);
+- words of the name that are real words (metals, or distinctive words RMI writes in other
+  names) and that the best candidate's name lacks as spelled (``known_unexplained``, the count
+  of :func:`smelter_match.readings.missing_words`, countries aside): "Korea Zinc" is not
+  "Korea Metal", nor "Eco-System Recycling West Plant" the East Plant, whereas a misspelt word
+  ("Edlemeytaal") is no such evidence, nor another generic word, in English or in another
+  language ("Kogyo" for "Industry", "Fundicion" for "Smelting": suppliers swap those freely);
 - what the name says about itself: words of businesses that are not smelters (``bank``,
   ``trading``, ``solder``, ``electronics``; ``reference_data/vocab/non_smelter_words.csv``) that the
   best candidate does not explain, smelting words, its shape (length, digits, a legal form);
@@ -25,7 +31,15 @@ from rapidfuzz import fuzz
 
 from smelter_match._resources import data_csv
 from smelter_match.index import NameIndex, abbreviates, ocr_fold
-from smelter_match.normalize import COUNTRY_WORDS, GENERIC_WORDS, STOP_WORDS, NormalizedName
+from smelter_match.normalize import (
+    COUNTRY_WORDS,
+    GENERIC_WORDS,
+    METAL_WORDS,
+    STOP_WORDS,
+    NormalizedName,
+    fold,
+)
+from smelter_match.readings import missing_words
 
 __all__ = ["NON_SMELTER_WORDS", "QUERY_FEATURES", "Ranking", "query_features"]
 
@@ -46,6 +60,7 @@ QUERY_FEATURES: tuple[str, ...] = (
     "other_metal_gain",       # how much better a name of another metal fits (Indel ratio gain)
     "distinct_tokens",        # distinctive (non-generic) words of the name
     "distinct_unexplained",   # ... that the best candidate's name does not explain
+    "known_unexplained",      # real words (metals, RMI's distinctive words) the best's name lacks
     "nonsmelter_words",       # words of non-smelter businesses in the name
     "nonsmelter_unexplained", # ... that the best candidate's name does not contain
     "smelting_words",         # metal / smelting / refining words in the name
@@ -57,6 +72,13 @@ QUERY_FEATURES: tuple[str, ...] = (
     "metal_unknown",          # no metal reported
 )
 _NO_CANDIDATE = -10.0
+#: Generic words as written in other languages or romanisations (``romanisations.csv``:
+#: "Fundicion" for Smelting, "Kogyo" for Industry; some are RMI's distinctive words too, "Timah").
+GENERIC_OTHER_LANGUAGES: frozenset[str] = frozenset(
+    t for r in data_csv("vocab", "romanisations.csv") for t in fold(r["written_as"]).split())
+#: Words ``known_unexplained`` does not count: a country (the country features weigh it) and a
+#: generic word in another language (a supplier's translation).
+_NOT_COUNTED = COUNTRY_WORDS | GENERIC_OTHER_LANGUAGES
 
 
 def _explains(cand: NormalizedName | None, token: str) -> bool:
@@ -177,6 +199,10 @@ def query_features(norms: list[NormalizedName], metals: list[str | None], query:
         for j, f in enumerate(_FACTS):
             Q[:, qc[f]] = facts[:, j]
         Q[:, qc["distinct_unexplained"]] = [a[0] for a in against]
+        Q[:, qc["known_unexplained"]] = [
+            missing_words(ni, [t for t in nn.tokens if t not in _NOT_COUNTED], r,
+                          places=False, generic=METAL_WORDS) if r >= 0 else 0
+            for r, nn in zip(best_rows, norms)]
         Q[:, qc["nonsmelter_unexplained"]] = [a[2] for a in against]
         Q[:, qc["metal_unknown"]] = [not m for m in metals]
     return Q, ranking, kinds

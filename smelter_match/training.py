@@ -85,7 +85,8 @@ SMELTER_INCREASING = ("top_logit", "logit_margin", "has_candidate", "top_ratio",
                       "top_rare_overlap", "top_exact", "top_partial", "top_jaro_winkler",
                       "top_acronym", "top_cosine", "top_country_agree")
 SMELTER_DECREASING = ("top_rare_missing", "top_cand_extra", "other_metal_gain",
-                      "nonsmelter_unexplained", "top_country_disagree", "distinct_unexplained")
+                      "nonsmelter_unexplained", "top_country_disagree", "distinct_unexplained",
+                      "known_unexplained")
 
 
 @dataclass(frozen=True)

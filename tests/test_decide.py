@@ -337,6 +337,19 @@ def test_a_reason_says_exact_only_for_a_name_rmi_lists(matcher: Matcher) -> None
     assert "exact RMI alias" in matcher.match_one("Navoi", metal="Gold").reason
 
 
+@pytest.mark.parametrize(("name", "metal", "facility"), [
+    ("PT Premium Zinc Indonesia", "Tin", "PT Premium Tin Indonesia"),
+    ("Jiangsu Ketai Advanced Material Co., Ltd.", None, "Jiangxi Ketai Advanced Material Co., Ltd"),
+])
+def test_a_name_one_real_word_from_an_rmi_name_is_reviewed(matcher: Matcher, name: str,
+                                                         metal: str | None, facility: str) -> None:
+    """Another company a metal or a province away from a facility: the candidate is shown, the
+    name is not matched (``known_unexplained`` and the near misses the heads are trained on)."""
+    r = matcher.match_one(name, metal=metal)
+    assert r.decision == "review" and r.standard_name.startswith(facility), r
+    assert r.reason.startswith(f"probably {r.standard_name}, not sure it is an RMI facility"), r
+
+
 def _settled_by_the_name(matcher: Matcher, reason: str,
                          cases: tuple[tuple[str, str, str], ...]) -> None:
     """Each (name, metal, RMI standard name) is matched to that facility with ``reason``."""

@@ -132,3 +132,19 @@ def test_ranking_with_queries_without_candidates() -> None:
     empty = rank_candidates(np.zeros(0, dtype=np.int64), 2, np.zeros(0, bool), np.zeros(0),
                             np.zeros(0, dtype=np.int64))
     assert empty.n_same.tolist() == [0, 0]
+
+
+@pytest.mark.parametrize(("name", "metal", "known"), [
+    # a metal, a province, another RMI name's word: real words the best candidate lacks
+    ("PT Premium Zinc Indonesia", "Tin", 1),          # best: PT Premium Tin Indonesia
+    ("Jiangsu Ketai Advanced Material Co., Ltd.", None, 1),   # best: Jiangxi Ketai ...
+    # a misspelt word is no real word, nor is another generic word evidence ("Kogyo", "Fundicion")
+    ("Schone Edlemeytaal B.V.", "Gold", 0),
+    ("Tanaka Kikinzoku Industry K.K.", "Gold", 0),
+    ("Precious Minerals and Fundicion Limited", None, 0),
+])
+def test_real_words_the_best_candidate_lacks(matcher: Matcher, name: str, metal: str | None,
+                                             known: int) -> None:
+    """``known_unexplained``: "Zinc" is not a slip of "Tin", nor "Jiangsu" of "Jiangxi", whereas
+    "Edlemeytaal" reads as nothing but a damaged "Edelmetaal", and "Industry" is "Kogyo"."""
+    assert _q(matcher, name, metal)["known_unexplained"] == known
