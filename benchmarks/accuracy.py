@@ -18,7 +18,8 @@ from benchmarks.methods import TOP_K, acceptable
 #: The figures reported per set, in order (as in ``smelter-match evaluate --heldout``).
 FIGURES = ("rows", "top1_accuracy", "top5_accuracy", "auto_decisions_right", "automation_rate",
            "matchable_no_match_rate", "no_match_recall")
-NEGATIVE_SETS = ("hidden_facility", "non_smelter", "wrong_metal")
+#: The group of the held-out sets of names that are not RMI facilities.
+NOT_FACILITIES = "not RMI facilities (hidden, non-smelter, wrong metal, near miss)"
 METALS = ("Gold", "Tin", "Tantalum", "Tungsten")
 
 
@@ -82,6 +83,8 @@ def figures(rows: pd.DataFrame, with_calibration: bool = False) -> dict:
 
 def set_groups(set_names: list[str], held_out: str) -> dict[str, list[str]]:
     """Pooled groups of sets for the summary table, in display order."""
+    from smelter_match.transfer import NEGATIVE_SETS
+
     fam = [s for s in set_names if s.startswith("family:")]
     held = [s for s in fam if s.startswith(f"family:{held_out}:")]
     groups = {
@@ -93,8 +96,7 @@ def set_groups(set_names: list[str], held_out: str) -> dict[str, list[str]]:
         f"{held_out} (held out of training), 2-3 edits": [s for s in held if s.endswith(":2-3")],
         f"{held_out} (held out of training), all edits": held,
         "clean names": [s for s in set_names if s == "clean"],
-        "not RMI facilities (hidden, non-smelter, wrong metal)":
-            [s for s in set_names if s in NEGATIVE_SETS],
+        NOT_FACILITIES: [s for s in set_names if s in NEGATIVE_SETS],
         "realistic mix": [s for s in set_names if s == "mix"],
         **{s: [s] for s in set_names if s.startswith("gold:")},
     }

@@ -90,6 +90,8 @@ def check_targets(results: dict) -> list[dict]:
 
 def check_accuracy_targets(results: dict) -> list[dict]:
     """smelter_match against issue 10's targets on the held-out sets of this run."""
+    from benchmarks.accuracy import NOT_FACILITIES
+
     acc = results.get("accuracy", {})
     main = acc.get("methods", {}).get(MAIN, {})
     if not main or "groups" not in main:
@@ -109,10 +111,10 @@ def check_accuracy_targets(results: dict) -> list[dict]:
                    _ok(v, (lambda x, t=t: x >= t) if goal == ">=" else (lambda x, t=t: x <= t)),
                    f"{m.get('rows', 0):,} rows")
     t = ACCURACY_TARGETS["no_match_recall"]
-    for g in ["not RMI facilities (hidden, non-smelter, wrong metal)", *gold]:
-        m = main.get("sets", {}).get("non_smelter") if g.startswith("not RMI") else groups.get(g)
+    for g in [NOT_FACILITIES, *gold]:
+        m = main.get("sets", {}).get("non_smelter") if g == NOT_FACILITIES else groups.get(g)
         label = "non_smelter (names of businesses that are not smelters)" \
-            if g.startswith("not RMI") else g
+            if g == NOT_FACILITIES else g
         if m and m.get("no_match_rows"):
             v = m.get("no_match_recall")
             _check(rows, f"non-smelters decided no_match: {label}", v, f">= {100 * t:g}%",
@@ -290,8 +292,9 @@ def _accuracy_md(acc: dict) -> list[str]:
     lines += _side_by_side(acc, "sets", [s for s in sets if s.startswith("family:")], fam_label)
     lines += _side_by_side(acc, "sets", [s for s in sets if s == "clean"])
     lines += ["### Names that are not RMI facilities", ""]
-    lines += _side_by_side(acc, "sets", [s for s in sets if s in
-                                          ("hidden_facility", "non_smelter", "wrong_metal")])
+    from smelter_match.transfer import NEGATIVE_SETS
+
+    lines += _side_by_side(acc, "sets", [s for s in sets if s in NEGATIVE_SETS])
     lines += ["### A realistic mix, and the gold sets", ""]
     lines += _side_by_side(acc, "sets", [s for s in sets if s == "mix" or s.startswith("gold:")])
     per_metal = [(name, m.get("per_metal", {})) for name, m in acc["methods"].items()]

@@ -75,7 +75,7 @@ def test_heldout_sets_side_by_side(quick: tuple[dict, str]) -> None:
     # the mix, both gold sets (acronyms are one edit only)
     assert {f"family:{f}:1" for f in FAMILIES} <= sets
     assert {f"family:{f}:2-3" for f in FAMILIES if f != "acronym"} <= sets
-    assert {"clean", "hidden_facility", "non_smelter", "wrong_metal", "mix",
+    assert {"clean", "hidden_facility", "non_smelter", "wrong_metal", "near_miss", "mix",
             "gold:dataio_2020", "gold:inogen_2020"} <= sets
     assert all(0 < n <= 25 for n in acc["sets"].values())
     for name in METHODS:
