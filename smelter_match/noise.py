@@ -372,6 +372,8 @@ def near_miss_name(name: str, rng: random.Random) -> str | None:
     x = rng.choice(hits)
     own = {w.group().lower() for w in hits}
     others = [w for w in table[x.group().lower()] if w.lower() not in own]
+    if not others:
+        return None
     old, new = x.group(), rng.choice(others)
     new = new.upper() if old.isupper() and len(old) > 1 else new.lower() if old.islower() else new
     return name[:x.start()] + new + name[x.end():]

@@ -297,11 +297,11 @@ def missing_words(ni: NameIndex, tokens: tuple[str, ...] | list[str], row: int,
     count them, metals the only generic words, for the best candidate
     (``query_features.known_unexplained``)."""
     theirs = ni.norm[row].folded.split()
-    folded = [ocr_fold(w) for w in theirs]
+    as_written, as_folded = _run_together(theirs), _run_together([ocr_fold(w) for w in theirs])
     near = [w for w in theirs if len(w) >= GENERIC_SLIP_MIN and w not in LEGAL_FORM_WORDS]
 
     def there(text: str) -> bool:
-        return _at_word_start(text, theirs) or _at_word_start(ocr_fold(text), folded)
+        return _at_word_start(text, *as_written) or _at_word_start(ocr_fold(text), *as_folded)
 
     found, known = set(), set()
     for i, t in enumerate(tokens):
@@ -314,14 +314,18 @@ def missing_words(ni: NameIndex, tokens: tuple[str, ...] | list[str], row: int,
     return len(known - found)
 
 
-def _at_word_start(token: str, words: list[str]) -> bool:
-    """``token`` is in ``words`` run together, beginning where one of them begins."""
-    joined, at = "".join(words), 0
+def _run_together(words: list[str]) -> tuple[str, list[int]]:
+    """``words`` run together, and where each of them begins in that text."""
+    starts, at = [], 0
     for w in words:
-        if joined.startswith(token, at):
-            return True
+        starts.append(at)
         at += len(w)
-    return False
+    return "".join(words), starts
+
+
+def _at_word_start(token: str, joined: str, starts: list[int]) -> bool:
+    """``token`` is in ``joined`` (:func:`_run_together`), beginning where a word begins."""
+    return any(joined.startswith(token, at) for at in starts)
 
 
 def _slips(ni: NameIndex, nns: list[NormalizedName], metals: list[str | None],
