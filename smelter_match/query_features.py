@@ -11,7 +11,9 @@ separate question (``smelter`` head), answered from:
   of :func:`smelter_match.readings.missing_words`, countries aside): "Korea Zinc" is not
   "Korea Metal", nor "Eco-System Recycling West Plant" the East Plant, whereas a misspelt word
   ("Edlemeytaal") is no such evidence, nor another generic word, in English or in another
-  language ("Kogyo" for "Industry", "Fundicion" for "Smelting": suppliers swap those freely);
+  language ("Kogyo" for "Industry", "Fundicion" for "Smelting": suppliers swap those freely),
+  and the words the best candidate has in another language (``translated_words``: "Kinzoku"
+  against "Metals"), so that a translation does not look like a near miss;
 - what the name says about itself: words of businesses that are not smelters (``bank``,
   ``trading``, ``solder``, ``electronics``; ``reference_data/vocab/non_smelter_words.csv``) that the
   best candidate does not explain, smelting words, its shape (length, digits, a legal form);
@@ -61,6 +63,7 @@ QUERY_FEATURES: tuple[str, ...] = (
     "distinct_tokens",        # distinctive (non-generic) words of the name
     "distinct_unexplained",   # ... that the best candidate's name does not explain
     "known_unexplained",      # real words (metals, RMI's distinctive words) the best's name lacks
+    "translated_words",       # words the best's name has in another language ("Kinzoku": Metal)
     "nonsmelter_words",       # words of non-smelter businesses in the name
     "nonsmelter_unexplained", # ... that the best candidate's name does not contain
     "smelting_words",         # metal / smelting / refining words in the name
@@ -79,6 +82,32 @@ GENERIC_OTHER_LANGUAGES: frozenset[str] = frozenset(
 #: Words ``known_unexplained`` does not count: a country (the country features weigh it) and a
 #: generic word in another language (a supplier's translation).
 _NOT_COUNTED = COUNTRY_WORDS | GENERIC_OTHER_LANGUAGES
+
+
+def _translations() -> dict[str, frozenset[str]]:
+    """Folded word -> the words ``romanisations.csv`` says mean the same, both ways ("kinzoku"
+    -> metal, metals; "metal" -> kinzoku, jinshu, geumsok)."""
+    same: dict[str, set[str]] = {}
+    for r in data_csv("vocab", "romanisations.csv"):
+        for english in fold(r["word"]).split():
+            for written in fold(r["written_as"]).split():
+                same.setdefault(written, set()).add(english)
+                same.setdefault(english, set()).add(written)
+    return {w: frozenset(s) for w, s in same.items()}
+
+
+TRANSLATIONS: dict[str, frozenset[str]] = _translations()
+
+
+def translated_words(nn: NormalizedName, cand: NormalizedName) -> int:
+    """How many words of the name the candidate's name lacks as written but has in another
+    language or in English (``romanisations.csv``): "Kinzoku" against "Metals", "Industry"
+    against "Kogyo". A supplier's translation, not another company's word: the query feature
+    ``translated_words`` lets the smelter head tell it from a near miss ("Korea Zinc" for "Korea
+    Metal"), which the heads are trained to doubt."""
+    theirs = set(cand.tokens)
+    return sum(t not in theirs and not TRANSLATIONS.get(t, frozenset()).isdisjoint(theirs)
+               for t in dict.fromkeys(nn.tokens))
 
 
 def _explains(cand: NormalizedName | None, token: str) -> bool:
@@ -203,6 +232,8 @@ def query_features(norms: list[NormalizedName], metals: list[str | None], query:
             missing_words(ni, [t for t in nn.tokens if t not in _NOT_COUNTED], r,
                           places=False, generic=METAL_WORDS) if r >= 0 else 0
             for r, nn in zip(best_rows, norms)]
+        Q[:, qc["translated_words"]] = [
+            translated_words(nn, ni.norm[r]) if r >= 0 else 0 for r, nn in zip(best_rows, norms)]
         Q[:, qc["nonsmelter_unexplained"]] = [a[2] for a in against]
         Q[:, qc["metal_unknown"]] = [not m for m in metals]
     return Q, ranking, kinds

@@ -83,7 +83,7 @@ PAIR_DECREASING = ("rare_missing", "cand_extra", "country_disagree", "cid_disagr
 SMELTER_INCREASING = ("top_logit", "logit_margin", "has_candidate", "top_ratio", "top_token_set",
                       "top_ocr_ratio", "top_distinct_ratio", "top_explained", "top_cand_covered",
                       "top_rare_overlap", "top_exact", "top_partial", "top_jaro_winkler",
-                      "top_acronym", "top_cosine", "top_country_agree")
+                      "top_acronym", "top_cosine", "top_country_agree", "translated_words")
 SMELTER_DECREASING = ("top_rare_missing", "top_cand_extra", "other_metal_gain",
                       "nonsmelter_unexplained", "top_country_disagree", "distinct_unexplained",
                       "known_unexplained")

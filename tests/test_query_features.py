@@ -7,7 +7,13 @@ import pytest
 
 from smelter_match import Matcher
 from smelter_match.normalize import normalize_name
-from smelter_match.query_features import NON_SMELTER_WORDS, QUERY_FEATURES, _against, _explains
+from smelter_match.query_features import (
+    NON_SMELTER_WORDS,
+    QUERY_FEATURES,
+    _against,
+    _explains,
+    translated_words,
+)
 
 
 @pytest.fixture(scope="module")
@@ -148,3 +154,18 @@ def test_real_words_the_best_candidate_lacks(matcher: Matcher, name: str, metal:
     """``known_unexplained``: "Zinc" is not a slip of "Tin", nor "Jiangsu" of "Jiangxi", whereas
     "Edlemeytaal" reads as nothing but a damaged "Edelmetaal", and "Industry" is "Kogyo"."""
     assert _q(matcher, name, metal)["known_unexplained"] == known
+
+
+@pytest.mark.parametrize(("name", "candidate", "translated"), [
+    ("International Precious Kinzoku Refiners", "International Precious Metals Refiners", 1),
+    ("Tanaka Kikinzoku Industry K.K.", "Tanaka Kikinzoku Kogyo K.K.", 1),   # English for romaji
+    ("Ikuno Timah Smelter", "Ikuno Tin Smelter", 1),
+    # another company's word is no translation, nor a word both names have
+    ("PT Premium Zinc Indonesia", "PT Premium Tin Indonesia", 0),
+    ("Tanaka Kikinzoku Kogyo K.K.", "Tanaka Kikinzoku Kogyo K.K.", 0),
+])
+def test_words_the_candidate_has_in_another_language(name: str, candidate: str,
+                                                     translated: int) -> None:
+    """``translated_words``: a supplier's translation of a generic word, the one difference
+    between a romanised name and a near miss ("Zinc" for "Tin")."""
+    assert translated_words(normalize_name(name), normalize_name(candidate)) == translated
