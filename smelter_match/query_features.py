@@ -84,15 +84,22 @@ GENERIC_OTHER_LANGUAGES: frozenset[str] = frozenset(
 _NOT_COUNTED = COUNTRY_WORDS | GENERIC_OTHER_LANGUAGES
 
 
+#: Words shorter than this are not translated (``translated_words``): a pinyin syllable "Xi" or
+#: "Wu" is far more often part of a place ("Wu Xi", "Guang Xi") than tin or tungsten.
+TRANSLATED_MIN = 3
+
+
 def _translations() -> dict[str, frozenset[str]]:
     """Folded word -> the words ``romanisations.csv`` says mean the same, both ways ("kinzoku"
-    -> metal, metals; "metal" -> kinzoku, jinshu, geumsok)."""
+    -> metal, metals; "metal" -> kinzoku, jinshu, geumsok), words of :data:`TRANSLATED_MIN`
+    letters or more only."""
     same: dict[str, set[str]] = {}
     for r in data_csv("vocab", "romanisations.csv"):
         for english in fold(r["word"]).split():
             for written in fold(r["written_as"]).split():
-                same.setdefault(written, set()).add(english)
-                same.setdefault(english, set()).add(written)
+                if min(len(english), len(written)) >= TRANSLATED_MIN:
+                    same.setdefault(written, set()).add(english)
+                    same.setdefault(english, set()).add(written)
     return {w: frozenset(s) for w, s in same.items()}
 
 
@@ -104,10 +111,20 @@ def translated_words(nn: NormalizedName, cand: NormalizedName) -> int:
     language or in English (``romanisations.csv``): "Kinzoku" against "Metals", "Industry"
     against "Kogyo". A supplier's translation, not another company's word: the query feature
     ``translated_words`` lets the smelter head tell it from a near miss ("Korea Zinc" for "Korea
-    Metal"), which the heads are trained to doubt."""
-    theirs = set(cand.tokens)
-    return sum(t not in theirs and not TRANSLATIONS.get(t, frozenset()).isdisjoint(theirs)
-               for t in dict.fromkeys(nn.tokens))
+    Metal"), which the heads are trained to doubt. One candidate word translates one word of
+    the name at most ("Kabushiki Kaisha" against "Corporation" is one), and only a word the
+    name itself lacks ("Metals Kinzoku" against "Metals" is none)."""
+    ours, theirs = set(nn.tokens), set(cand.tokens)
+    free = theirs - ours
+    count = 0
+    for t in dict.fromkeys(nn.tokens):
+        if t in theirs:
+            continue
+        hit = min(TRANSLATIONS.get(t, frozenset()) & free, default=None)
+        if hit is not None:
+            free.discard(hit)
+            count += 1
+    return count
 
 
 def _explains(cand: NormalizedName | None, token: str) -> bool:

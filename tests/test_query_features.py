@@ -160,9 +160,13 @@ def test_real_words_the_best_candidate_lacks(matcher: Matcher, name: str, metal:
     ("International Precious Kinzoku Refiners", "International Precious Metals Refiners", 1),
     ("Tanaka Kikinzoku Industry K.K.", "Tanaka Kikinzoku Kogyo K.K.", 1),   # English for romaji
     ("Ikuno Timah Smelter", "Ikuno Tin Smelter", 1),
-    # another company's word is no translation, nor a word both names have
+    ("Alpha Kabushiki Kaisha Materials", "Alpha Corporation Materials", 1),   # one word, once
+    # another company's word is no translation, nor a word both names have, nor a translation
+    # of a word the name has already, nor a pinyin syllable ("Xi": tin, but here a place)
     ("PT Premium Zinc Indonesia", "PT Premium Tin Indonesia", 0),
     ("Tanaka Kikinzoku Kogyo K.K.", "Tanaka Kikinzoku Kogyo K.K.", 0),
+    ("Metals Kinzoku Refiners", "Metals Refiners", 0),
+    ("Wu Xi Tin Materials", "Wuxi Tin Materials", 0),
 ])
 def test_words_the_candidate_has_in_another_language(name: str, candidate: str,
                                                      translated: int) -> None:
