@@ -28,7 +28,10 @@ probability that it denotes one at all (:mod:`smelter_match.classify`). The rule
   confidently a facility (``smelter_score`` >= ``smelter_match``);
 - ``review`` otherwise: a plausible first candidate with an uncertain score goes to a person
   ("probably X, not sure"), never to no_match; so does a name RMI gives to several facilities
-  when neither the country nor a reported CID tells which (flag ``ambiguous_name``).
+  when neither the country nor a reported CID tells which (flag ``ambiguous_name``; "probably
+  X, RMI gives this name to several facilities: which one?"), and, with no metal reported, a
+  name that fits facilities of several metals (flag ``several_metals``; "..., it fits
+  facilities of several metals: which metal?").
 
 The rules run on arrays over a whole batch of searched queries (:func:`rule_facts`,
 :func:`no_match_evidence`, :func:`decide_many`); only the output is built query by query.
@@ -439,6 +442,20 @@ def _reason(x: np.ndarray, reading: int = 0) -> str:
     return what
 
 
+def _doubt(several_metals: bool, ambiguous: bool, sure_which: bool, sure_facility: bool) -> str:
+    """Why a reviewed row was not matched, in the reason's words. When both heads were sure
+    enough to match, the rule that reviewed it: the name fits facilities of several metals and
+    none was reported (that rule applies only then), or RMI gives the name to several facilities
+    and neither country nor reported CID tells which. Otherwise the heads' doubt (whether the
+    name is an RMI facility at all, or which facility it is), with the shared name said too."""
+    if several_metals:
+        return "it fits facilities of several metals: which metal?"
+    if ambiguous and sure_which and sure_facility:
+        return "RMI gives this name to several facilities: which one?"
+    doubt = "not sure" if sure_facility else "not sure it is an RMI facility"
+    return doubt + ("; RMI gives this name to several facilities" if ambiguous else "")
+
+
 def query_flags(metal: str | None, metal_text: str, reported_cid: str | None,
                 cid_metals: dict[str, list[str]]) -> list[str]:
     """Flags about the reported metal and CID themselves, whatever the answer."""
@@ -512,6 +529,7 @@ def decide_many(
                match.tolist(), several.tolist(), facts.other_metal.tolist(), facts.reading.tolist(),
                facts.contradicted.tolist(), (X[b, _COL["ambiguous_name"]] != 0).tolist()
                if len(X) else [False] * n)
+    ambiguous = facts.ambiguous.tolist()
     out = []
     for i, (has_i, f_i, p_i, s_i, ev, is_match, sev, other, read, contra, amb) in enumerate(
             zip(*columns)):
@@ -545,7 +563,7 @@ def decide_many(
         if is_match:
             reason = how
         else:
-            doubt = "not sure it is an RMI facility" if s_i < t.smelter_match else "not sure"
+            doubt = _doubt(sev, ambiguous[i], p_i >= t.match, s_i >= t.smelter_match)
             reason = f"{'probably' if p_i >= 0.5 else 'perhaps'} {name}, {doubt} ({how})"
         out.append(Decision(fac["cid"][f_i], name, fac["metal"][f_i], fac["country"][f_i],
                             fac["rmap_status"][f_i], p_i, "match" if is_match else "review",

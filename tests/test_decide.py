@@ -122,6 +122,15 @@ def test_how_implausible_a_candidate_must_be_comes_from_the_model() -> None:
 def test_an_ambiguous_name_is_reviewed() -> None:
     d = _decide(0.999, 0.999, ambiguous=True)
     assert d.decision == "review" and "ambiguous_name" in d.flags
+    # the reason says why (not "not sure" beside two confident scores)
+    assert d.reason.startswith(
+        "probably Alpha Refinery, RMI gives this name to several facilities: which one?")
+    # with doubt about the name itself, the doubt comes first
+    d = _decide(0.99, 0.5, ambiguous=True)
+    assert d.reason.startswith("probably Alpha Refinery, not sure it is an RMI facility; RMI "
+                               "gives this name to several facilities (")
+    assert _decide(0.3, 0.95, ambiguous=True).reason.startswith(
+        "perhaps Alpha Refinery, not sure; RMI gives this name to several facilities (")
 
 
 def test_a_shared_name_in_one_country_is_reviewed_even_when_the_country_agrees() -> None:
@@ -151,6 +160,8 @@ def test_no_metal_and_a_close_runner_up_of_another_metal_is_reviewed() -> None:
                                                       "CID000002": ["Tin"]}, 0.99, "", T)
         assert d.decision == expected, second
         assert ("several_metals" in d.flags) == (expected == "review")
+        assert ("it fits facilities of several metals: which metal?" in d.reason) == (
+            expected == "review")
     # the name is exactly both facilities' name: review however far apart the scores are
     d = decide(None, "", None, np.array([0, 1]), np.array([], dtype=int), np.array([0, 1]),
                np.array([0.99, 0.5]), X, fac, {"CID000001": ["Gold"], "CID000002": ["Tin"]},
