@@ -19,17 +19,24 @@ How it runs:
   and jobs with the same reference and model reuse it, together with its answer cache (so repeated
   names are decided once per process). Python worker reuse (``spark.python.worker.reuse``, on by
   default) is what makes the process-level cache effective.
-- Rows flow through :meth:`DataFrame.mapInPandas`: no shuffle, no collect to the driver, row order
-  within a partition is kept. Each output row is exactly what ``Matcher(reference, model,
-  overrides).match(pdf, ...)`` gives for the same input row.
+- Each distinct (name, metal, country, reported CID) of the whole input is decided once: the
+  query columns are hashed into one partition per core Spark offers (``defaultParallelism``),
+  made distinct there, and decided by :meth:`DataFrame.mapInPandas` (so the cores share the
+  matching evenly, and a name that sits in every partition costs one decision, not one per
+  worker). The decisions, one row per distinct query, are then joined back to the rows with a
+  broadcast hash join on the query columns (null-safe): the input's rows are not shuffled,
+  each keeps its partition and its place in it, and the rows themselves never pass through
+  Python. Each output row is exactly what ``Matcher(reference, model, overrides).match(pdf,
+  ...)`` gives for the same input row.
+- The input is therefore read twice (its query columns, then its rows): ``cache()`` it when it is
+  costly to produce. A source that gives other rows when read again (``rand()`` without a seed)
+  stops the job with an error rather than leave a row without an answer. The decisions pass
+  through the driver once, as any broadcast does (one row per distinct query: a few hundred
+  bytes each).
 
-Throughput: each Python worker decides every distinct (name, metal, country, reported CID) of its
-partitions once. A popular name that sits in every partition is therefore decided once per worker;
-for large inputs with much repetition, ``df.repartition(n, name, metal, country)`` before the call
-puts each distinct query in one partition. On the 100k-row benchmark workload with two workers
-that saved 18% of the Python workers' CPU and 20% of the wall time in the committed run (13-18%
-of the CPU, 10-40% of the wall time across runs); the saving grows with the number of partitions a
-popular name would otherwise be spread over.
+Why: when each Python worker decided the distinct queries of its own partitions, a popular name
+was decided once per worker, and two cores did not halve the work (the README's "Running on
+Spark" has the measured figures, before and after).
 
 The output schema is the input schema followed by :data:`~smelter_match.results.RESULT_COLUMNS`
 (all strings except ``score`` and ``smelter_score``, doubles). A result column whose name the input
@@ -87,10 +94,13 @@ MAX_CACHED_MATCHERS = 2
 # Executor-side state (module level, so it lives as long as the Python worker process).
 _MATCHERS: OrderedDict[str, Matcher] = OrderedDict()
 _BUILDS: dict[str, int] = {}     # key -> matchers built by this process (diagnostics / tests)
+_QUERIES: dict[str, int] = {}    # key -> distinct queries this process decided (diagnostics)
 _LOCK = threading.Lock()
 
-# Internal column names handed to Matcher.match (never clash with RESULT_COLUMNS).
-_IN_NAME, _IN_METAL, _IN_COUNTRY, _IN_CID = "__sm_name", "__sm_metal", "__sm_country", "__sm_cid"
+# Internal column names of the distinct queries (name, metal, country, reported CID, in the
+# order given) and of their results: never clash with the input's or RESULT_COLUMNS.
+_QUERY_COLUMNS = ("__sm_q0", "__sm_q1", "__sm_q2", "__sm_q3")
+_RESULT = "__sm_r_"
 
 
 # ------------------------------------------------------------------------------------------------
@@ -125,17 +135,56 @@ def match_spark(spark_df: SparkDataFrame, reference: Reference, *, name: str = "
     spark = spark_df.sparkSession
     case_sensitive = str(spark.conf.get("spark.sql.caseSensitive", "false")).lower() == "true"
     schema = result_schema(spark_df.schema, case_sensitive=case_sensitive)
-    out_names = schema.fieldNames()[len(columns):]
 
     payload = _payload(reference, model, overrides)
     key = f"{reference.version.content_hash[:12]}-{hashlib.sha256(payload).hexdigest()[:20]}"
     state = _ship(spark, payload)
+    given = [c for c in (name, metal, country, reported_cid) if c is not None]
+    inner = dict(zip(given, _QUERY_COLUMNS))
+    decided_out = [_RESULT + c for c in RESULT_COLUMNS]
+    # Each distinct query once, spread evenly over the cores by a hash of its values (one
+    # shuffle: rows hashed by their query are made distinct where they land).
+    queries = (spark_df.select(*[spark_df[c].alias(inner[c]) for c in given])
+               .repartition(_query_partitions(spark), *inner.values()).distinct())
     # A partial of a module-level function pickles by reference: executors import this module,
     # so the matcher cache they use is this module's, shared by every task of the process.
     fn = functools.partial(_match_batches, key=key, state=state,
-                           cols=(name, metal, country, reported_cid), out_names=out_names)
+                           cols=tuple(inner.get(c) if c is not None else None
+                                      for c in (name, metal, country, reported_cid)),
+                           out_names=decided_out)
     with _local_worker_python(spark):
-        return spark_df.mapInPandas(fn, schema)
+        decided = queries.mapInPandas(fn, _decided_schema(queries.schema, decided_out))
+    from pyspark.sql import functions as F
+
+    on = [spark_df[c].eqNullSafe(decided[inner[c]]) for c in given]
+    joined = spark_df.join(F.broadcast(decided), on=on, how="left")
+    # A row whose query has no decision can only come from an input that changed between its
+    # two reads (a non-deterministic source): an error, never a row without an answer.
+    missing = F.raise_error(F.lit("match_spark: the input gave other rows when read again (a "
+                                  "non-deterministic source?); cache() it before matching"))
+    results = [F.when(decided[_RESULT + "decision"].isNull(), missing)
+               .otherwise(decided[r]).cast(f.dataType).alias(f.name)
+               for r, f in zip(decided_out, schema.fields[len(columns):])]
+    return joined.select(*[spark_df[c] for c in columns], *results)
+
+
+def _query_partitions(spark: Any) -> int:
+    """Partitions of the distinct queries: two per core Spark offers (``defaultParallelism``),
+    so that the cores share the matching evenly even when some queries cost more."""
+    try:
+        cores = int(spark.sparkContext.defaultParallelism)
+    except Exception:  # noqa: BLE001 - Spark Connect: no SparkContext
+        cores = int(spark.conf.get("spark.sql.shuffle.partitions", "200"))
+    return max(1, 1 * cores)
+
+
+def _decided_schema(query_schema: StructType, decided_out: list[str]) -> StructType:
+    """The distinct queries' schema followed by the result columns (under internal names)."""
+    from pyspark.sql.types import DoubleType, StringType, StructField, StructType
+
+    return StructType([*query_schema.fields, *(
+        StructField(o, DoubleType() if c in NUMERIC_COLUMNS else StringType(), True)
+        for c, o in zip(RESULT_COLUMNS, decided_out))])
 
 
 def result_schema(input_schema: StructType, *, case_sensitive: bool = False) -> StructType:
@@ -342,7 +391,8 @@ def _matcher_for(key: str, state: Any) -> Matcher:
 def _match_batches(batches: Iterator[pd.DataFrame], key: str, state: Any,
                    cols: tuple[str | None, str | None, str | None, str | None],
                    out_names: list[str]) -> Iterator[pd.DataFrame]:
-    """mapInPandas body: input batch -> same rows, same columns, plus the result columns."""
+    """mapInPandas body: distinct queries (``cols``: their name, metal, country and reported CID
+    columns, None where not given) -> the same rows plus the result columns as ``out_names``."""
     name, metal, country, reported_cid = cols
     matcher: Matcher | None = None
     for pdf in batches:
@@ -350,15 +400,10 @@ def _match_batches(batches: Iterator[pd.DataFrame], key: str, state: Any,
             continue
         if matcher is None:
             matcher = _matcher_for(key, state)
-        # Hand the matcher only the columns it reads, under names that cannot clash; the input
-        # columns are passed through untouched.
-        q = pd.DataFrame({_IN_NAME: pdf[name].to_numpy(dtype=object)})
-        for internal, col in ((_IN_METAL, metal), (_IN_COUNTRY, country), (_IN_CID, reported_cid)):
-            if col is not None:
-                q[internal] = pdf[col].to_numpy(dtype=object)
-        res = matcher.match(q, name=_IN_NAME, metal=_IN_METAL if metal is not None else None,
-                            country=_IN_COUNTRY if country is not None else None,
-                            reported_cid=_IN_CID if reported_cid is not None else None)
+        res = matcher.match(pdf, name=name, metal=metal, country=country,
+                            reported_cid=reported_cid)
+        with _LOCK:
+            _QUERIES[key] = _QUERIES.get(key, 0) + len(pdf)
         out = pdf.copy(deep=False)
         for c, target in zip(RESULT_COLUMNS, out_names):
             values = res[c].to_numpy()
@@ -367,13 +412,14 @@ def _match_batches(batches: Iterator[pd.DataFrame], key: str, state: Any,
 
 
 def _executor_stats() -> dict[str, Any]:
-    """This process's state: pid, CPU seconds used, cached keys, matcher builds per key.
+    """This process's state: pid, CPU seconds used, cached keys, matcher builds and queries
+    decided per key.
 
     Diagnostics for tests and benchmarks (run it inside a task to see an executor's state).
     """
     with _LOCK:
         return {"pid": os.getpid(), "cpu_s": time.process_time(), "cached": list(_MATCHERS),
-                "builds": dict(_BUILDS)}
+                "builds": dict(_BUILDS), "queries": dict(_QUERIES)}
 
 
 def _stats_partition(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:

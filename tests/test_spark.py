@@ -11,6 +11,7 @@ import random
 import shutil
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -305,6 +306,51 @@ def test_one_matcher_per_executor_process(spark: SparkSession, reference: Any) -
     for s in after.values():
         assert len(s["cached"]) <= sm_spark.MAX_CACHED_MATCHERS
     assert not sm_spark._MATCHERS  # the driver never built one: it only ships the payload
+
+
+def test_rows_keep_their_partition_and_place(spark: SparkSession, reference: Any,
+                                             matcher: Matcher) -> None:
+    """The decisions are joined back to the rows, which are not shuffled: every partition keeps
+    its rows in their order (``toPandas`` reads the partitions in order)."""
+    pdf = _mixed_frame(reference)
+    pdf = pd.concat([pdf] * 3, ignore_index=True)     # repeated queries across partitions
+    pdf["row_id"] = np.arange(len(pdf), dtype="int64")
+    sdf = spark.createDataFrame(pdf).repartition(3).cache()   # cached: one order to compare
+    before = [r["row_id"] for r in sdf.select("row_id").collect()]
+    out = match_spark(sdf, reference, name="name", metal="metal", country="country")
+    assert out.rdd.getNumPartitions() == sdf.rdd.getNumPartitions()
+    got = out.toPandas()
+    assert got["row_id"].tolist() == before
+    want = matcher.match(pdf, name="name", metal="metal", country="country")
+    _assert_same_rows(got, want)
+
+
+def test_each_distinct_query_is_decided_once(spark: SparkSession, reference: Any) -> None:
+    """Names in every one of 8 partitions reach the Python workers once each, not once per
+    partition (or per worker), and the rows are joined to their decisions without a shuffle."""
+    pdf = pd.DataFrame({"name": ["Foo Refinery Ltd", "Bar Smelting", None] * 4000})
+    sdf = spark.createDataFrame(pdf).repartition(8)
+    out = match_spark(sdf, reference, name="name")
+    plan = out._jdf.queryExecution().executedPlan().toString()
+    assert "BroadcastHashJoin" in plan and "MapInPandas" in plan, plan
+    before = sm_spark._collect_executor_stats(spark)
+    assert out.count() == len(pdf)
+    after = sm_spark._collect_executor_stats(spark)
+    decided = sum(sum(s.get("queries", {}).values()) for s in after.values()) - \
+        sum(sum(s.get("queries", {}).values()) for s in before.values())
+    assert decided == 3, (before, after)
+
+
+def test_a_source_that_changes_between_reads_is_an_error(spark: SparkSession,
+                                                        reference: Any) -> None:
+    """Rows read again with other names would have no decision: the job fails, no row is left
+    without an answer."""
+    from pyspark.sql import functions as F
+
+    fresh = F.udf(lambda: f"Name {uuid.uuid4().hex}").asNondeterministic()
+    sdf = spark.range(0, 200, 1, 2).select(fresh().alias("name"))
+    with pytest.raises(Exception, match="non-deterministic"):
+        match_spark(sdf, reference, name="name").collect()
 
 
 # ------------------------------------------------------------------------------------------------
