@@ -53,7 +53,7 @@ def _prepare(q: pd.DataFrame, cfg: HeldoutConfig, seed: int,
              metal_of: dict[str, str]) -> pd.DataFrame:
     """A set's queries: sampled down if asked, with the metal the figures are broken down by
     (the labeller's ``metal_inferred`` for gold rows, else the normalised reported metal)."""
-    from smelter_match.normalize import normalize_metal
+    from smelter_match.metals import normalize_metal
 
     if cfg.max_rows_per_set and len(q) > cfg.max_rows_per_set:
         q = q.sample(cfg.max_rows_per_set, random_state=seed % 2**32).sort_index()

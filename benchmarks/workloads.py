@@ -140,8 +140,8 @@ def make_distinct_workload(n: int, reference, seed: int = 0) -> pd.DataFrame:
     Deterministic in ``seed`` for a given reference (see the module docstring). Raises
     ``ValueError`` if the reference cannot yield ``n`` distinct names (50 tries per row).
     """
+    from smelter_match.metals import METALS as METAL_NAMES
     from smelter_match.noise import load_noise_model, noisy, non_smelter_names
-    from smelter_match.normalize import METALS as METAL_NAMES
     from smelter_match.normalize import normalize_name
 
     rnd = random.Random(f"distinct:{seed}")

@@ -48,7 +48,7 @@ def load_gold(path: str | Path) -> pd.DataFrame:
     """
     from smelter_match.cids import parse_cid
     from smelter_match.io.safe_csv import read_safe_csv
-    from smelter_match.normalize import normalize_metal
+    from smelter_match.metals import normalize_metal
 
     g = read_safe_csv(path, what="labels file")
     missing = [c for c in ("reported_name", "label") if c not in g.columns]

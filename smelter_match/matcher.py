@@ -36,12 +36,8 @@ from smelter_match.decide import (
 from smelter_match.errors import InputError
 from smelter_match.index import NameIndex
 from smelter_match.io.tables import cell_text
-from smelter_match.normalize import (
-    NormalizedName,
-    normalize_country,
-    normalize_metal,
-    normalize_name,
-)
+from smelter_match.metals import normalize_metal
+from smelter_match.normalize import NormalizedName, normalize_country, normalize_name
 from smelter_match.overrides import OverrideIndex
 from smelter_match.query_features import Ranking, query_features
 from smelter_match.readings import same_name

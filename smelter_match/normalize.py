@@ -20,9 +20,10 @@ without a dictionary of facilities. The steps for a name, in order:
    a bracketed part, or a country that ends the name ("Conecsus LLC, USA"), gives a variant
    without it.
 
-Countries map to ISO 3166-1 alpha-2 codes, metals to one of ``METALS`` (smelter IDs have their
-own module, :mod:`smelter_match.cids`). Every public function is total: any input gives a value
-or ``None``, never an exception: input comes straight from spreadsheets (None, NaN, numbers).
+Countries map to ISO 3166-1 alpha-2 codes (metals have their own module,
+:mod:`smelter_match.metals`, and smelter IDs theirs, :mod:`smelter_match.cids`). Every public
+function is total: any input gives a value or ``None``, never an exception: input comes straight
+from spreadsheets (None, NaN, numbers).
 
 The vocabulary files are read once at import (see :mod:`smelter_match._resources`).
 """
@@ -37,20 +38,16 @@ from functools import lru_cache
 
 import pycountry
 from cleanco import prepare_default_terms
-from rapidfuzz import fuzz, process
 from unidecode import unidecode
 
 from smelter_match._resources import data_csv, data_lines
 from smelter_match.io.tables import cell_text
 
 __all__ = [
-    "COUNTRY_WORDS", "GENERIC_WORDS", "LEGAL_FORM_WORDS", "METALS", "METAL_WORDS", "STOP_WORDS",
-    "NormalizedName", "fold", "normalize_country", "normalize_metal", "normalize_name",
+    "COUNTRY_WORDS", "GENERIC_WORDS", "LEGAL_FORM_WORDS", "METAL_WORDS", "STOP_WORDS",
+    "NormalizedName", "fold", "normalize_country", "normalize_name",
     "strip_legal_forms",
 ]
-
-METALS: tuple[str, ...] = ("Gold", "Tantalum", "Tin", "Tungsten")
-
 
 @dataclass(frozen=True, slots=True)
 class NormalizedName:
@@ -545,56 +542,5 @@ def normalize_country(text: object) -> str | None:
         if f in _COUNTRY_NULLS:
             return None
         return _folded_country_code(f)
-    except Exception:  # pragma: no cover - defensive: inputs are arbitrary
-        return None
-
-
-# --------------------------------------------------------------------------------------------
-# Metals
-
-_METAL_ALIASES: dict[str, str] = {}
-for _alias, _metal in _vocab_pairs("metals.csv", "alias", "metal"):
-    if _metal not in METALS:
-        raise ValueError(f"metals.csv: {_metal!r} is not one of {METALS}")
-    _METAL_ALIASES[fold(_alias)] = _metal
-# Token-level and fuzzy matching only use aliases long enough not to be ordinary words/letters.
-_METAL_TOKEN_ALIASES = {a: m for a, m in _METAL_ALIASES.items() if len(a) >= 3 and " " not in a}
-_METAL_FUZZY_CHOICES = [a for a in _METAL_TOKEN_ALIASES if len(a) >= 4]
-_METAL_FUZZY_CUTOFF = 85.0
-_METAL_FUZZY_MARGIN = 10.0
-
-
-def normalize_metal(text: object) -> str | None:
-    """One of ``METALS`` for a metal as written ("Au", "Wolfram", "Tin (Sn)", "Tungstem") or None.
-
-    Exact alias (``metals.csv``), then the single metal named by the words ("tantalum powder"),
-    then a conservative typo match: ratio >= 85 to an alias of one metal and at least 10 points
-    clear of every other metal ("rantalum", "Gol"; not "zinc", "golden"). Never raises.
-    """
-    try:
-        f = fold(cell_text(text))
-        if not f:
-            return None
-        metal = _METAL_ALIASES.get(f)
-        if metal is not None:
-            return metal
-        named = {_METAL_TOKEN_ALIASES[t] for t in f.split() if t in _METAL_TOKEN_ALIASES}
-        if named:
-            return named.pop() if len(named) == 1 else None
-        if len(f) < 3 or " " in f:
-            return None
-        best: dict[str, float] = {}
-        for alias, score, _ in process.extract(f, _METAL_FUZZY_CHOICES, scorer=fuzz.ratio,
-                                               limit=None, score_cutoff=50):
-            m = _METAL_TOKEN_ALIASES[alias]
-            best[m] = max(best.get(m, 0.0), score)
-        if not best:
-            return None
-        ranked = sorted(best.items(), key=lambda kv: kv[1], reverse=True)
-        top_metal, top = ranked[0]
-        runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
-        if top >= _METAL_FUZZY_CUTOFF and top - runner_up >= _METAL_FUZZY_MARGIN:
-            return top_metal
-        return None
     except Exception:  # pragma: no cover - defensive: inputs are arbitrary
         return None

@@ -61,12 +61,8 @@ from smelter_match.cids import parse_cid
 from smelter_match.errors import InputError
 from smelter_match.io.safe_csv import read_safe_csv, unneutralise, write_csv
 from smelter_match.io.tables import clean_text
-from smelter_match.normalize import (
-    METALS,
-    normalize_country,
-    normalize_metal,
-    normalize_name,
-)
+from smelter_match.metals import METALS, normalize_metal
+from smelter_match.normalize import normalize_country, normalize_name
 
 __all__ = [
     "OVERRIDE_COLUMNS",

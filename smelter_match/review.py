@@ -293,7 +293,7 @@ def _facility_for(reference: Reference, cid: str, metal: str, where: str) -> dic
 
 
 def _row_metal(results: pd.DataFrame, i: int, metal_col: str, reported: list[str]) -> str:
-    from smelter_match.normalize import normalize_metal
+    from smelter_match.metals import normalize_metal
 
     metal = clean_text(results[metal_col].iloc[i])
     if metal:

@@ -50,7 +50,8 @@ from smelter_match.decide import (
 )
 from smelter_match.evaluation import equivalent_cids
 from smelter_match.matcher import Matcher
-from smelter_match.normalize import normalize_country, normalize_metal, normalize_name
+from smelter_match.metals import normalize_metal
+from smelter_match.normalize import normalize_country, normalize_name
 from smelter_match.query_features import QUERY_FEATURES
 from smelter_match.reference import Reference
 from smelter_match.synthetic import (

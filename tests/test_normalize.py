@@ -18,14 +18,13 @@ from hypothesis import strategies as st
 from unidecode import unidecode
 
 from smelter_match._resources import data_path
+from smelter_match.metals import METALS, normalize_metal
 from smelter_match.normalize import (
     GENERIC_WORDS,
-    METALS,
     STOP_WORDS,
     NormalizedName,
     fold,
     normalize_country,
-    normalize_metal,
     normalize_name,
     strip_legal_forms,
 )
@@ -525,71 +524,6 @@ def test_every_reference_name_normalises_stably() -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# metals
-
-
-@pytest.mark.parametrize(
-    ("text", "metal"),
-    [
-        ("Gold", "Gold"),
-        ("gold", "Gold"),
-        ("AU", "Gold"),
-        ("or", "Gold"),
-        ("Oro", "Gold"),
-        ("Gold (Au)", "Gold"),
-        ("Tin", "Tin"),
-        ("SN", "Tin"),
-        ("Zinn", "Tin"),
-        ("Estaño", "Tin"),
-        ("estano", "Tin"),
-        ("Tin (Sn)", "Tin"),
-        ("Tantalum", "Tantalum"),
-        ("Ta", "Tantalum"),
-        ("Tantalium", "Tantalum"),
-        ("tantal", "Tantalum"),
-        ("Tungsten", "Tungsten"),
-        ("W", "Tungsten"),
-        ("Wolfram", "Tungsten"),
-        ("wolframium", "Tungsten"),
-        ("  TUNGSTEN ", "Tungsten"),
-        # typos
-        ("rantalum", "Tantalum"),
-        ("Tungstem", "Tungsten"),
-        ("Gol", "Gold"),
-        ("tugsten", "Tungsten"),
-        ("Tantallum", "Tantalum"),
-        # one metal named among other words
-        ("tantalum powder", "Tantalum"),
-    ],
-)
-def test_normalize_metal(text: str, metal: str) -> None:
-    assert normalize_metal(text) == metal
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "",
-        "-",
-        "Silver",
-        "zinc",
-        "Golden",
-        "tim",
-        "Lead",
-        "Cobalt",
-        "Tin/Tungsten",
-        "Guiu",
-        "x",
-        None,
-        float("nan"),
-        79,
-    ],
-)
-def test_normalize_metal_none(text: object) -> None:
-    assert normalize_metal(text) is None
-
-
-# ---------------------------------------------------------------------------------------------
 # resources
 
 
@@ -766,9 +700,3 @@ def test_normalize_country_is_total(obj: object) -> None:
     code = normalize_country(obj)
     assert code is None or code in ALPHA_2
 
-
-@PROPS
-@given(objects)
-def test_normalize_metal_is_total(obj: object) -> None:
-    metal = normalize_metal(obj)
-    assert metal is None or metal in METALS

@@ -1,0 +1,78 @@
+"""Metals as written -> one of ``METALS`` (:mod:`smelter_match.metals`)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from smelter_match.metals import METALS, normalize_metal
+
+
+@pytest.mark.parametrize(
+    ("text", "metal"),
+    [
+        ("Gold", "Gold"),
+        ("gold", "Gold"),
+        ("AU", "Gold"),
+        ("or", "Gold"),
+        ("Oro", "Gold"),
+        ("Gold (Au)", "Gold"),
+        ("Tin", "Tin"),
+        ("SN", "Tin"),
+        ("Zinn", "Tin"),
+        ("Estaño", "Tin"),
+        ("estano", "Tin"),
+        ("Tin (Sn)", "Tin"),
+        ("Tantalum", "Tantalum"),
+        ("Ta", "Tantalum"),
+        ("Tantalium", "Tantalum"),
+        ("tantal", "Tantalum"),
+        ("Tungsten", "Tungsten"),
+        ("W", "Tungsten"),
+        ("Wolfram", "Tungsten"),
+        ("wolframium", "Tungsten"),
+        ("  TUNGSTEN ", "Tungsten"),
+        # typos
+        ("rantalum", "Tantalum"),
+        ("Tungstem", "Tungsten"),
+        ("Gol", "Gold"),
+        ("tugsten", "Tungsten"),
+        ("Tantallum", "Tantalum"),
+        # one metal named among other words
+        ("tantalum powder", "Tantalum"),
+    ],
+)
+def test_normalize_metal(text: str, metal: str) -> None:
+    assert normalize_metal(text) == metal
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "-",
+        "Silver",
+        "zinc",
+        "Golden",
+        "tim",
+        "Lead",
+        "Cobalt",
+        "Tin/Tungsten",
+        "Guiu",
+        "x",
+        None,
+        float("nan"),
+        79,
+    ],
+)
+def test_normalize_metal_none(text: object) -> None:
+    assert normalize_metal(text) is None
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(st.none(), st.integers(), st.floats(allow_nan=True), st.booleans(),
+                 st.binary(), st.lists(st.integers(), max_size=3), st.text()))
+def test_normalize_metal_is_total(obj: object) -> None:
+    metal = normalize_metal(obj)
+    assert metal is None or metal in METALS
