@@ -15,7 +15,8 @@ without a dictionary of facilities. The steps for a name, in order:
    ("Unit1" -> "unit 1") but not from one digit between letters, which is a damaged letter
    ("Ma1aysia", "Corporatl0n" stay one word), lower-cased, every other character a single space.
 3. ``key``: ``folded`` minus stop-words (``stopwords.txt``) and minus legal forms (cleanco's
-   vocabulary plus ``legal_forms.txt``) stripped repeatedly from both ends, never down to nothing;
+   vocabulary plus ``legal_forms.txt``, and a mistyped "Comopany" or "Co., Ktd." at the end)
+   stripped repeatedly from both ends, never down to nothing;
    "non ferrous" is written "nonferrous". ``compact``, ``acronym`` and ``variants`` derive from it:
    a bracketed part, or a country that ends the name ("Conecsus LLC, USA"), gives a variant
    without it.
@@ -38,6 +39,7 @@ from functools import lru_cache
 
 import pycountry
 from cleanco import prepare_default_terms
+from rapidfuzz.distance import OSA
 from unidecode import unidecode
 
 from smelter_match._resources import data_csv, data_lines
@@ -253,13 +255,14 @@ GENERIC_WORDS: frozenset[str] = frozenset(
     t for line in data_lines("vocab", "generic_words.txt") for t in fold(line).split()) | METAL_WORDS
 
 
-def _read_legal_forms() -> tuple[set[tuple[str, ...]], set[tuple[str, ...]]]:
-    """(both-ends forms, prefix-only forms) as folded token tuples, cleanco's base included.
+def _read_legal_forms() -> tuple[set[tuple[str, ...]], set[tuple[str, ...]], tuple[str, ...]]:
+    """(both-ends forms, prefix-only forms) as folded token tuples, cleanco's base included, and
+    the one-word forms read through typing slips (section ``slips``).
 
     Each form is stored as folded and also with stop-words removed, because keys are made from
     stop-word-free tokens ("GmbH & Co. KG" -> ("gmbh", "co", "kg")).
     """
-    sections: dict[str, list[str]] = {"both": [], "prefix": [], "exclude": []}
+    sections: dict[str, list[str]] = {"both": [], "prefix": [], "exclude": [], "slips": []}
     current = "both"
     for line in data_lines("vocab", "legal_forms.txt"):
         if line.endswith(":") and line[:-1].strip().lower() in sections:
@@ -282,7 +285,9 @@ def _read_legal_forms() -> tuple[set[tuple[str, ...]], set[tuple[str, ...]]]:
                 out.add(no_stop)
         return out
 
-    return forms([*cleanco_terms, *sections["both"]], exclude), forms(sections["prefix"], set())
+    slips = tuple(dict.fromkeys(fold(x) for x in sections["slips"]))
+    return (forms([*cleanco_terms, *sections["both"]], exclude), forms(sections["prefix"], set()),
+            slips)
 
 
 def _index(forms: Iterable[tuple[str, ...]], at_end: bool) -> dict[str, tuple[tuple[str, ...], ...]]:
@@ -293,7 +298,7 @@ def _index(forms: Iterable[tuple[str, ...]], at_end: bool) -> dict[str, tuple[tu
     return {t: tuple(sorted(fs, key=lambda f: (-len(f), f))) for t, fs in by_token.items()}
 
 
-_BOTH_FORMS, _PREFIX_ONLY_FORMS = _read_legal_forms()
+_BOTH_FORMS, _PREFIX_ONLY_FORMS, _SLIP_FORMS = _read_legal_forms()
 _SUFFIX_FORMS = _index(_BOTH_FORMS, at_end=True)
 _PREFIX_FORMS = _index(_BOTH_FORMS | _PREFIX_ONLY_FORMS, at_end=False)
 _NO_SPLIT.update(f[0] for f in _BOTH_FORMS if len(f) == 1)
@@ -303,7 +308,8 @@ LEGAL_FORM_WORDS: frozenset[str] = frozenset(w for f in _BOTH_FORMS | _PREFIX_ON
 
 
 def _strip_legal(tokens: list[str], keep_one: bool) -> list[str]:
-    """Strip legal forms from both ends of ``tokens`` in place, longest form first, repeatedly.
+    """Strip legal forms from both ends of ``tokens`` in place, longest form first, repeatedly,
+    and a last word that is a mistyped form (:func:`_mistyped_form`).
 
     With ``keep_one`` the last remaining token is never stripped.
     """
@@ -321,7 +327,27 @@ def _strip_legal(tokens: list[str], keep_one: bool) -> list[str]:
                     del tokens[start:start + n]
                     changed = True
                     break
+        if not changed and len(tokens) > floor and _mistyped_form(tokens):
+            del tokens[-1]
+            changed = True
     return tokens
+
+
+def _mistyped_form(tokens: list[str]) -> bool:
+    """The last word is a form of the ``slips`` section of ``legal_forms.txt`` mistyped: one
+    slip (OSA distance: a swap of neighbours is one) from a form of 6+ letters, two from one of
+    9+ ("comopany", "coropratoin"), one from a shorter form right after another legal form
+    ("co ktd"). Never a word of the vocabularies (generic, stop-words) or a real legal form."""
+    t = tokens[-1]
+    if len(t) < 3 or not t.isalpha() or t in _KNOWN_WORDS or t in LEGAL_FORM_WORDS:
+        return False
+    after_form = len(tokens) > 1 and tokens[-2] in LEGAL_FORM_WORDS
+    for w in _SLIP_FORMS:
+        slips = 2 if len(w) >= 9 else 1 if len(w) >= 6 or after_form else 0
+        if slips and abs(len(t) - len(w)) <= slips and OSA.distance(t, w, score_cutoff=slips) \
+                <= slips:
+            return True
+    return False
 
 
 def strip_legal_forms(tokens: Sequence[str]) -> tuple[str, ...]:

@@ -206,6 +206,18 @@ def test_chinese_and_japanese_script_names() -> None:
         ("SA Minsur", "minsur"),
         ("Taiwan qinggao qiye you xian gong si", "taiwan qinggao qiye"),
         ("Samhwa Non-Ferrous Metal. Inc Co.,Ltd", "samhwa nonferrous metal"),
+        # a mistyped form at the end: one slip (two in a long form), a short one only after
+        # another form; never an acronym or a country after a form, never a word of the name
+        ("China National Gold Group Coropratoin", "china national gold group"),
+        ("Group Apex Industrial Comopany", "group apex industrial"),
+        ("Nichicon Corporatin", "nichicon"),
+        ("Sabin Metal Limted", "sabin metal"),
+        ("Yamakin Co., Ktd.", "yamakin"),
+        ("Matsuda Sangyo Co., Etd.", "matsuda sangyo"),
+        ("Malaysia Smelting Corporation (MSC)", "malaysia smelting corporation msc"),
+        ("Global Tungsten & Powders Corp USA", "global tungsten powders corp usa"),
+        ("Yamakin Ktd", "yamakin ktd"),
+        ("Comopany", "comopany"),
         # stop-words
         ("The Refinery of Shandong Gold Mining Co., Ltd.", "refinery shandong gold mining"),
         ("JALAN & Company", "jalan"),
