@@ -130,7 +130,8 @@ def _spark_run(spark: Any, sdf: Any, reference: Any, n: int) -> tuple[float, flo
 
 
 def _clear_executor_matchers(spark: Any) -> None:
-    """Make the next run cold: drop the matchers cached by the Python workers."""
+    """Make the next run cold: drop the matchers and the module-level caches (``lru_cache``) of
+    the Python workers."""
     def clear(batches):  # noqa: ANN001, ANN202 - runs on executors
         from smelter_match import spark as sm
 
@@ -138,6 +139,13 @@ def _clear_executor_matchers(spark: Any) -> None:
             pass
         with sm._LOCK:
             sm._MATCHERS.clear()
+        # and the module-level caches (normalised names, name facts): a cold worker has none
+        import sys
+
+        for module in [m for n, m in list(sys.modules.items()) if n.startswith("smelter_match")]:
+            for value in list(vars(module).values()):
+                if callable(getattr(value, "cache_clear", None)):
+                    value.cache_clear()
         yield pd.DataFrame({"ok": [1]})
 
     from smelter_match.spark import _local_worker_python
@@ -147,12 +155,15 @@ def _clear_executor_matchers(spark: Any) -> None:
     frame.collect()
 
 
-def _warm_up(spark: Any, pdf: pd.DataFrame, reference: Any, rows: int = 2_000) -> None:
-    """One untimed match of a few rows in a new session, so that the JVM's first-query costs
+def _warm_up(spark: Any, reference: Any, rows: int = 2_000) -> None:
+    """One untimed match of made-up names in a new session, so that the JVM's first-query costs
     (class loading, code generation, JIT) fall on no timed run: without it the first master's
     first run paid them (local[1] as called ~15% slower than by name) and the scaling ratio
-    looked better than it is. The matchers it builds are cleared before each timed run."""
-    _spark_run(spark, spark.createDataFrame(pdf.head(rows)), reference, rows)
+    looked better than it is. The names are none of the workload's (no cache is warmed for it),
+    the columns the same; the matchers it builds are cleared before each timed run."""
+    pdf = pd.DataFrame({"name": [f"Warm Up Refinery {i}" for i in range(rows)],
+                        "metal": "Gold", "country": "China"})
+    _spark_run(spark, spark.createDataFrame(pdf), reference, rows)
 
 
 def _load(n: int, reference: Any, seed: int,
@@ -213,7 +224,7 @@ def run_spark_bench(sizes: list[int], reference: Any, *, seed: int = 0,
     for master in masters:
         spark = _session(master)
         try:
-            _warm_up(spark, next(iter(frames.values())), reference)
+            _warm_up(spark, reference)
             for n, pdf in frames.items():
                 sdf = spark.createDataFrame(pdf).cache()
                 sdf.count()

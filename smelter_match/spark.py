@@ -1,4 +1,4 @@
-"""Match smelter names in a Spark DataFrame: the pandas :class:`~smelter_match.Matcher`, per partition.
+"""Match smelter names in a Spark DataFrame: the pandas :class:`~smelter_match.Matcher`, per query.
 
 Needs the optional extra ``smelter-match[spark]`` (pyspark + pyarrow) and a Java runtime::
 
@@ -20,23 +20,31 @@ How it runs:
   names are decided once per process). Python worker reuse (``spark.python.worker.reuse``, on by
   default) is what makes the process-level cache effective.
 - Each distinct (name, metal, country, reported CID) of the whole input is decided once: the
-  query columns are hashed into one partition per core Spark offers (``defaultParallelism``),
-  made distinct there, and decided by :meth:`DataFrame.mapInPandas` (so the cores share the
+  query columns and two 64-bit hashes of their values (computed on the JVM, a null apart from
+  its neighbours) are hashed into ``partitions`` tasks (default: one per core Spark offers when
+  :func:`match_spark` is called, ``defaultParallelism``) and made distinct there (one shuffle of
+  the query columns), and :meth:`DataFrame.mapInPandas` decides each (so the cores share the
   matching evenly, and a name that sits in every partition costs one decision, not one per
-  worker). The decisions, one row per distinct query, are then joined back to the rows with a
-  broadcast hash join on the query columns (null-safe): the input's rows are not shuffled,
-  each keeps its partition and its place in it, and the rows themselves never pass through
-  Python. Each output row is exactly what ``Matcher(reference, model, overrides).match(pdf,
-  ...)`` gives for the same input row.
-- The input is therefore read twice (its query columns, then its rows): ``cache()`` it when it is
-  costly to produce. A source that gives other rows when read again (``rand()`` without a seed)
-  stops the job with an error rather than leave a row without an answer. The decisions pass
-  through the driver once, as any broadcast does (one row per distinct query: a few hundred
-  bytes each).
+  worker). The decisions, one row per distinct query, are joined back to the rows on the two
+  hashes by a broadcast hash join: the rows are not shuffled, each keeps its partition and its
+  place in it, and the rows never pass through Python. The join reads no value that went
+  through Python (a NaN comes back from pandas as null, a long beside nulls through a float).
+  Each output row is exactly what ``Matcher(reference, model, overrides).match(pdf, ...)``
+  gives for the same input row. Columns are handled by position, so names with a dot, or two
+  columns of one name, are kept as they are.
+- The input is therefore read twice (its query columns, then its rows): ``cache()`` it when it
+  is costly to produce, and when a second read could give other rows (``limit()`` or
+  ``sample()`` over shuffled data, a non-deterministic function): a row whose query has no
+  decision stops the job with an error, never a row without an answer.
+- The decisions pass through the driver, as any broadcast does: about 0.5 KB per distinct
+  query (340 characters of text on the benchmark's workload; more where reviews explain
+  themselves), so the default ``spark.driver.maxResultSize`` (1 GB) holds roughly a million
+  distinct queries; raise it (and ``spark.sql.broadcastTimeout``, 300 s, which the matching of
+  the distinct queries can count against when adaptive execution is off) for more.
 
 Why: when each Python worker decided the distinct queries of its own partitions, a popular name
 was decided once per worker, and two cores did not halve the work (the README's "Running on
-Spark" has the measured figures, before and after).
+Spark" has the measured figures).
 
 The output schema is the input schema followed by :data:`~smelter_match.results.RESULT_COLUMNS`
 (all strings except ``score`` and ``smelter_score``, doubles). A result column whose name the input
@@ -97,9 +105,13 @@ _BUILDS: dict[str, int] = {}     # key -> matchers built by this process (diagno
 _QUERIES: dict[str, int] = {}    # key -> distinct queries this process decided (diagnostics)
 _LOCK = threading.Lock()
 
-# Internal column names of the distinct queries (name, metal, country, reported CID, in the
-# order given) and of their results: never clash with the input's or RESULT_COLUMNS.
+# Internal column names: the input's columns by position, the distinct queries' (name, metal,
+# country, reported CID, those given), the two hashes a query is joined back on (the rows' and
+# the decisions'), and the results. The input's own names are restored at the end.
+_INPUT = "__sm_c"
 _QUERY_COLUMNS = ("__sm_q0", "__sm_q1", "__sm_q2", "__sm_q3")
+_HASH = ("__sm_h1", "__sm_h2")
+_DECIDED_HASH = ("__sm_d1", "__sm_d2")
 _RESULT = "__sm_r_"
 
 
@@ -110,13 +122,16 @@ _RESULT = "__sm_r_"
 def match_spark(spark_df: SparkDataFrame, reference: Reference, *, name: str = "name",
                 metal: str | None = None, country: str | None = None,
                 reported_cid: str | None = None, model: Model | str | Path | None = None,
-                overrides: pd.DataFrame | str | Path | None = None) -> SparkDataFrame:
+                overrides: pd.DataFrame | str | Path | None = None,
+                partitions: int | None = None) -> SparkDataFrame:
     """Return ``spark_df`` with the matcher's result columns appended (lazy; nothing runs yet).
 
     ``name`` / ``metal`` / ``country`` / ``reported_cid`` name the input's columns (the last three
     are optional), exactly as for :meth:`Matcher.match`. ``model`` is a :class:`Model`, a model
     JSON path or ``None`` for the shipped model; ``overrides`` a DataFrame or an override CSV path
     (read here, on the driver). Paths are read on the driver, so they need not exist on executors.
+    ``partitions``: how many tasks share the distinct queries (default: the cores Spark offers
+    when this is called, ``defaultParallelism``; set it on a cluster that scales up later).
 
     Every output row equals what ``Matcher(reference, model, overrides).match(pdf, ...)`` returns
     for the same input row. Raises :class:`~smelter_match.errors.InputError` at once when a named
@@ -126,6 +141,10 @@ def match_spark(spark_df: SparkDataFrame, reference: Reference, *, name: str = "
     if not (hasattr(spark_df, "mapInPandas") and hasattr(spark_df, "sparkSession")):
         raise InputError("match_spark() expects a pyspark.sql.DataFrame; for pandas use "
                          "Matcher.match")
+    if partitions is not None and (not isinstance(partitions, int) or partitions < 1):
+        raise InputError(f"partitions must be a positive whole number, not {partitions!r}")
+    from pyspark.sql import functions as F
+
     columns = list(spark_df.columns)
     for label, col in (("name", name), ("metal", metal), ("country", country),
                        ("reported_cid", reported_cid)):
@@ -139,50 +158,63 @@ def match_spark(spark_df: SparkDataFrame, reference: Reference, *, name: str = "
     payload = _payload(reference, model, overrides)
     key = f"{reference.version.content_hash[:12]}-{hashlib.sha256(payload).hexdigest()[:20]}"
     state = _ship(spark, payload)
-    given = [c for c in (name, metal, country, reported_cid) if c is not None]
-    inner = dict(zip(given, _QUERY_COLUMNS))
+    # Columns by position from here on: a name with a dot, or one used twice, is no problem.
+    inner = [f"{_INPUT}{i}" for i in range(len(columns))]
+    rows = spark_df.toDF(*inner)
+    roles = (name, metal, country, reported_cid)
+    given = [F.col(inner[columns.index(c)]) for c in roles if c is not None]
+    # The decisions are joined back on two 64-bit hashes of the query's values, computed on the
+    # JVM from the values themselves (values that went through Python can come back changed: a
+    # NaN as null, a long with nulls through a float). A null counts apart from its neighbours.
+    parts = [x for g in given for x in (g, g.isNull())]
+    rows = rows.withColumn(_HASH[0], F.xxhash64(*parts)).withColumn(
+        _HASH[1], F.xxhash64(F.lit("smelter_match"), *parts))
+    queries = (rows.select(*[g.alias(q) for g, q in zip(given, _QUERY_COLUMNS)], *_HASH)
+               .repartition(partitions or _query_partitions(spark), _HASH[0]).distinct())
     decided_out = [_RESULT + c for c in RESULT_COLUMNS]
-    # Each distinct query once, spread evenly over the cores by a hash of its values (one
-    # shuffle: rows hashed by their query are made distinct where they land).
-    queries = (spark_df.select(*[spark_df[c].alias(inner[c]) for c in given])
-               .repartition(_query_partitions(spark), *inner.values()).distinct())
+    cols = iter(_QUERY_COLUMNS)
     # A partial of a module-level function pickles by reference: executors import this module,
     # so the matcher cache they use is this module's, shared by every task of the process.
     fn = functools.partial(_match_batches, key=key, state=state,
-                           cols=tuple(inner.get(c) if c is not None else None
-                                      for c in (name, metal, country, reported_cid)),
+                           cols=tuple(next(cols) if c is not None else None for c in roles),
                            out_names=decided_out)
     with _local_worker_python(spark):
-        decided = queries.mapInPandas(fn, _decided_schema(queries.schema, decided_out))
-    from pyspark.sql import functions as F
-
-    on = [spark_df[c].eqNullSafe(decided[inner[c]]) for c in given]
-    joined = spark_df.join(F.broadcast(decided), on=on, how="left")
-    # A row whose query has no decision can only come from an input that changed between its
-    # two reads (a non-deterministic source): an error, never a row without an answer.
-    missing = F.raise_error(F.lit("match_spark: the input gave other rows when read again (a "
-                                  "non-deterministic source?); cache() it before matching"))
+        decided = queries.mapInPandas(fn, _decided_schema(decided_out))
+    decided = decided.toDF(*_DECIDED_HASH, *decided_out)
+    on = [rows[h] == decided[d] for h, d in zip(_HASH, _DECIDED_HASH)]
+    joined = rows.join(F.broadcast(decided), on=on, how="left")
+    # A row whose query has no decision can only come from an input that gave other rows when
+    # read again: an error, never a row without an answer.
+    missing = F.raise_error(F.lit(
+        "match_spark: the input gave other rows when read a second time (limit() or sample() "
+        "over shuffled data, a non-deterministic function?); cache() it before matching"))
     results = [F.when(decided[_RESULT + "decision"].isNull(), missing)
-               .otherwise(decided[r]).cast(f.dataType).alias(f.name)
+               .otherwise(decided[r]).cast(f.dataType)
                for r, f in zip(decided_out, schema.fields[len(columns):])]
-    return joined.select(*[spark_df[c] for c in columns], *results)
+    return joined.select(*[rows[c] for c in inner], *results).toDF(*schema.fieldNames())
 
 
 def _query_partitions(spark: Any) -> int:
-    """Partitions of the distinct queries: two per core Spark offers (``defaultParallelism``),
-    so that the cores share the matching evenly even when some queries cost more."""
+    """Tasks of the distinct queries by default: one per core Spark offers now
+    (``defaultParallelism``); under Spark Connect, ``spark.default.parallelism`` or
+    ``spark.sql.shuffle.partitions`` when set to a number, else 200."""
     try:
-        cores = int(spark.sparkContext.defaultParallelism)
+        return max(1, int(spark.sparkContext.defaultParallelism))
     except Exception:  # noqa: BLE001 - Spark Connect: no SparkContext
-        cores = int(spark.conf.get("spark.sql.shuffle.partitions", "200"))
-    return max(1, 1 * cores)
+        pass
+    for setting in ("spark.default.parallelism", "spark.sql.shuffle.partitions"):
+        try:
+            return max(1, int(spark.conf.get(setting)))
+        except Exception:  # noqa: BLE001 - unset, or not a number ("auto")
+            continue
+    return 200
 
 
-def _decided_schema(query_schema: StructType, decided_out: list[str]) -> StructType:
-    """The distinct queries' schema followed by the result columns (under internal names)."""
-    from pyspark.sql.types import DoubleType, StringType, StructField, StructType
+def _decided_schema(decided_out: list[str]) -> StructType:
+    """The two query hashes followed by the result columns (under internal names)."""
+    from pyspark.sql.types import DoubleType, LongType, StringType, StructField, StructType
 
-    return StructType([*query_schema.fields, *(
+    return StructType([*(StructField(h, LongType(), False) for h in _HASH), *(
         StructField(o, DoubleType() if c in NUMERIC_COLUMNS else StringType(), True)
         for c, o in zip(RESULT_COLUMNS, decided_out))])
 
@@ -392,7 +424,8 @@ def _match_batches(batches: Iterator[pd.DataFrame], key: str, state: Any,
                    cols: tuple[str | None, str | None, str | None, str | None],
                    out_names: list[str]) -> Iterator[pd.DataFrame]:
     """mapInPandas body: distinct queries (``cols``: their name, metal, country and reported CID
-    columns, None where not given) -> the same rows plus the result columns as ``out_names``."""
+    columns, None where not given; and the two hash columns) -> their hashes and the result
+    columns as ``out_names``."""
     name, metal, country, reported_cid = cols
     matcher: Matcher | None = None
     for pdf in batches:
@@ -404,7 +437,7 @@ def _match_batches(batches: Iterator[pd.DataFrame], key: str, state: Any,
                             reported_cid=reported_cid)
         with _LOCK:
             _QUERIES[key] = _QUERIES.get(key, 0) + len(pdf)
-        out = pdf.copy(deep=False)
+        out = pd.DataFrame({h: pdf[h].to_numpy(dtype="int64") for h in _HASH})
         for c, target in zip(RESULT_COLUMNS, out_names):
             values = res[c].to_numpy()
             out[target] = values.astype("float64") if c in NUMERIC_COLUMNS else values

@@ -206,8 +206,9 @@ def test_chinese_and_japanese_script_names() -> None:
         ("SA Minsur", "minsur"),
         ("Taiwan qinggao qiye you xian gong si", "taiwan qinggao qiye"),
         ("Samhwa Non-Ferrous Metal. Inc Co.,Ltd", "samhwa nonferrous metal"),
-        # a mistyped form at the end: one slip (two in a long form), a short one only after
-        # another form; never an acronym or a country after a form, never a word of the name
+        # a mistyped form at the end: one slip (two in a long form), a short one only after a
+        # word of a legal form; never a word of the vocabularies ("MSC", "USA": two slips from
+        # every short form)
         ("China National Gold Group Coropratoin", "china national gold group"),
         ("Group Apex Industrial Comopany", "group apex industrial"),
         ("Nichicon Corporatin", "nichicon"),
