@@ -18,8 +18,9 @@ Engines, all on the same :func:`benchmarks.workloads.make_workload` rows (seed 0
   is timed. Each Python worker builds its matcher inside the timed region
   (cold executors);
 - ``spark local[n] by name``: the same after ``repartition(2, name, metal, country)``, the same
-  two partitions for both masters, so every distinct query lands in one partition and is decided
-  once (the shuffle is timed too).
+  two partitions for both masters (the shuffle is timed too). Until the twenty-eighth session
+  this put every distinct query in one partition, decided once; ``match_spark`` now does that
+  itself, so the two variants differ by little more than the shuffle.
 
 The sessions are started without ``PYSPARK_PYTHON``: local workers run the driver's interpreter
 because ``match_spark`` chooses it (see :mod:`smelter_match.spark`), which this also exercises.
