@@ -344,6 +344,29 @@ def test_each_distinct_query_is_decided_once(spark: SparkSession, reference: Any
     assert sum(s.get("queries", {}).get(key, 0) for s in after.values()) == 3, after
 
 
+def test_queries_of_one_name_meet_in_one_task(spark: SparkSession, reference: Any) -> None:
+    """The distinct queries are shared out by the name alone: one name under several metals is
+    decided by one worker, which does the name's own work once (each worker's count of decided
+    queries is a whole number of names times their 4 x 5 metals and countries)."""
+    names = [f"Query Split Refinery {i}" for i in range(12)]
+    places = ("China", "Peru", "Japan", "Germany", "Brazil")
+    pdf = pd.DataFrame([(n, m, c) for n in names for m in ("Gold", "Tin", "Tantalum", "Tungsten")
+                        for c in places] * 2, columns=["name", "metal", "country"])
+    sdf = spark.createDataFrame(pdf).repartition(4)
+    ov = pd.DataFrame([{"reported_name": "Only In The Split Test", "metal": "", "cid": "",
+                        "verdict": "not_a_smelter"}], columns=list(OVERRIDE_COLUMNS))
+    payload = sm_spark._payload(reference, None, ov)
+    key = f"{reference.version.content_hash[:12]}-{hashlib.sha256(payload).hexdigest()[:20]}"
+    out = match_spark(sdf, reference, name="name", metal="metal", country="country",
+                      overrides=ov, partitions=4)
+    plan = out._jdf.queryExecution().executedPlan().toString()
+    assert "hashpartitioning(__sm_q0#" in plan and "hashpartitioning(__sm_h" not in plan, plan
+    assert out.select("decision").count() == len(pdf)
+    counts = [s.get("queries", {}).get(key, 0)
+              for s in sm_spark._collect_executor_stats(spark).values()]
+    assert sum(counts) == 12 * 20 and all(c % 20 == 0 for c in counts), counts
+
+
 def test_awkward_columns_nan_keys_and_dotted_names(spark: SparkSession, reference: Any,
                                                   matcher: Matcher) -> None:
     """Key values that Python would give back changed (NaN comes back null; a long beside
