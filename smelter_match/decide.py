@@ -10,6 +10,9 @@ probability that it denotes one at all (:mod:`smelter_match.classify`). The rule
   together with a word of a business that is not a smelter ("not a smelter (bank)"), or with no
   plausible candidate ("no plausible candidate"), or a very low ``smelter_score`` alone ("not an
   RMI facility (closest: X)"); "no candidate facility" when nothing of the metal comes close;
+  a name that fits a facility of another metal better (``other_metal`` of :func:`rule_facts`)
+  says so in every decision's reason ("no Tin facility has this name; RMI's Gold facility X
+  fits the name better: wrong metal?"), not only in its flag;
 - ``match`` when the name is exactly an RMI name of one facility of the reported metal (of one
   facility of any metal when no metal is reported) with nothing against it (``sure`` of
   :func:`rule_facts`: no other facility of the metal has that name, the country does not differ,
@@ -535,9 +538,13 @@ def decide_many(
             zip(*columns)):
         metal = metals[i]
         flags = query_flags(metal, metal_texts[i], reported_cids[i], cid_metals)
+        elsewhere = ""
         if other >= 0:
             o = fac_rows[other]
             flags.append(f"name_known_under_other_metal={fac['cid'][o]}({fac['metal'][o]})")
+            # said in words too: a no_match row is otherwise not looked at again
+            elsewhere = (f"; RMI's {fac['metal'][o]} facility {fac['standard_name'][o]} fits "
+                         "the name better: wrong metal?")
         a = starts[i]
         top = tuple(zip(ranked_fac[a:a + shown[i]], ranked_score[a:a + shown[i]]))
         if not has_i:
@@ -549,8 +556,10 @@ def decide_many(
             reason = {"kind": f"not a smelter ({nonsmelter_kinds[i]})",
                       "implausible": "no plausible candidate",
                       "model": f"not an RMI facility (closest: {name})"}[EVIDENCE[ev]]
-            out.append(Decision("", "", metal or "", "", "", p_i, "no_match", reason, top,
-                                tuple(flags), s_i))
+            if elsewhere and EVIDENCE[ev] != "kind":
+                reason = f"no {metal} facility has this name"
+            out.append(Decision("", "", metal or "", "", "", p_i, "no_match", reason + elsewhere,
+                                top, tuple(flags), s_i))
             continue
         if sev:
             flags.append("several_metals")
@@ -561,10 +570,11 @@ def decide_many(
             flags.append("reported_cid_contradicts_name")
         how = _reason(X[facts.best[i]], read)
         if is_match:
-            reason = how
+            reason = how + elsewhere
         else:
             doubt = _doubt(sev, ambiguous[i], p_i >= t.match, s_i >= t.smelter_match)
-            reason = f"{'probably' if p_i >= 0.5 else 'perhaps'} {name}, {doubt} ({how})"
+            reason = (f"{'probably' if p_i >= 0.5 else 'perhaps'} {name}, {doubt} ({how})"
+                      + elsewhere)
         out.append(Decision(fac["cid"][f_i], name, fac["metal"][f_i], fac["country"][f_i],
                             fac["rmap_status"][f_i], p_i, "match" if is_match else "review",
                             reason, top, tuple(flags), s_i))

@@ -44,6 +44,12 @@ def test_metal_missing_and_other_metal(matcher: Matcher, full_reference) -> None
     r = matcher.match_one("Atasay Kuyumculuk Sanayi Ve Ticaret A.S.", metal="Tantalum")
     assert r.metal in ("", "Tantalum")
     assert any(f.startswith("name_known_under_other_metal=CID000103") for f in r.flags)
+    # and said in words, so that a no_match row does not hide a supplier's wrong metal
+    assert (r.decision, r.reason) == (
+        "no_match", "no Tantalum facility has this name; RMI's Gold facility Atasay Kuyumculuk "
+        "Sanayi Ve Ticaret A.S. fits the name better: wrong metal?")
+    # with no better fit under another metal, the no_match reasons stay as they were
+    assert matcher.match_one("Bank of China", metal="Gold").reason == "not a smelter (bank)"
 
 
 
@@ -225,10 +231,13 @@ def test_a_name_read_through_slips_yields_to_a_better_name_of_another_metal() ->
         d = gold(code)
         assert d.decision == "review" and "name_known_under_other_metal=CID000002(Tin)" in d.flags
         assert how in d.reason
+        assert d.reason.endswith(f"; RMI's Tin facility {fac['standard_name'][1]} fits the name "
+                                 "better: wrong metal?")
         d = gold(code, other=False)
         assert (d.decision, d.reason) == ("match", how)
     d = gold(SAME)
     assert d.decision == "match" and "name_known_under_other_metal=CID000002(Tin)" in d.flags
+    assert d.reason.endswith("wrong metal?")
 
 
 def test_exact_standard_names_are_matched_through_the_matcher(matcher: Matcher,
