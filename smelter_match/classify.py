@@ -257,6 +257,8 @@ class Thresholds:
     no_match_kind: float = 0.0         # ... < this, with a word of a non-smelter business
     no_match_implausible: float = 0.0  # ... < this, with no plausible candidate:
     implausible: float = IMPLAUSIBLE   # ... i.e. with score < this
+    no_match_unrelated: float = 0.0    # ... < this, when the best candidate explains no word of
+    #                                    the name (query_features.unrelated)
 
 
 @dataclass(frozen=True)
@@ -316,7 +318,8 @@ class Model:
                        Thresholds(float(t["match"]), float(t["smelter_match"]),
                                   float(t["no_match"]), float(t["no_match_kind"]),
                                   float(t["no_match_implausible"]),
-                                  float(t.get("implausible", IMPLAUSIBLE))),
+                                  float(t.get("implausible", IMPLAUSIBLE)),
+                                  float(t.get("no_match_unrelated", 0.0))),
                        dict(d.get("metadata", {})),
                        ExactScores(float(d["exact"]["score"]), float(d["exact"]["smelter_score"]))
                        if "exact" in d else None)

@@ -8,8 +8,12 @@ probability that it denotes one at all (:mod:`smelter_match.classify`). The rule
   2") is ``no_match`` before any search, unless an analyst override says otherwise;
 - ``no_match`` needs positive evidence (:func:`no_match_evidence`): a low ``smelter_score``
   together with a word of a business that is not a smelter ("not a smelter (bank)"), or with no
-  plausible candidate ("no plausible candidate"), or a very low ``smelter_score`` alone ("not an
-  RMI facility (closest: X)"); "no candidate facility" when nothing of the metal comes close;
+  plausible candidate ("no plausible candidate": the best candidate's ``score`` is very low, or
+  the best candidate explains none of the name's own words, "no plausible candidate (the
+  closest, X, explains none of the name's own words)", since ``score`` is conditional on the
+  name being a facility and can be high for the best of nothing), or a very low
+  ``smelter_score`` alone ("not an RMI facility (closest: X)"); "no candidate facility" when
+  nothing of the metal comes close;
   a name that fits a facility of another metal better (``other_metal`` of :func:`rule_facts`)
   says so in every decision's reason ("no Tin facility has this name; RMI's Gold facility X
   fits the name better: wrong metal?"), not only in its flag;
@@ -51,7 +55,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from smelter_match._resources import data_csv, data_lines
-from smelter_match.classify import ExactScores, Scorer, Thresholds
+from smelter_match.classify import ExactScores, Thresholds
 from smelter_match.compare import FEATURES, acronym_hit
 from smelter_match.index import DamagedWords
 from smelter_match.normalize import GENERIC_WORDS, NormalizedName, normalize_country, normalize_name
@@ -145,72 +149,13 @@ def placeholder_text(nn: NormalizedName) -> bool:
     return all(normalize_country(" ".join(r)) is not None for r in runs if r)
 
 
-_PHRASES = {r["feature"]: (r["up"], r["down"]) for r in data_csv("vocab", "feature_phrases.csv")}
-
-
-def _drivers(names: list[str], contrib: np.ndarray, n: int) -> list[tuple[list[str], list[str]]]:
-    """Per row of ``contrib``: phrases of its ``n`` largest contributions, split into those
-    raising and lowering it (one sort for the whole batch)."""
-    top = np.argsort(-np.abs(contrib), axis=1, kind="stable")[:, :n]
-    values = np.take_along_axis(contrib, top, axis=1)
-    phrases = [_PHRASES.get(f, (f, f)) for f in names]
-    out = []
-    for cols, raising, strong in zip(top.tolist(), (values > 0).tolist(),
-                                     (np.abs(values) >= 0.05).tolist()):
-        up, down = [], []
-        for j, r, ok in zip(cols, raising, strong):
-            phrase = phrases[j][0 if r else 1]
-            if phrase and ok:
-                (up if r else down).append(phrase)
-        out.append((up, down))
-    return out
-
-
-def explain(pair: Scorer, smelter: Scorer, x: np.ndarray | None, q: np.ndarray,
-            score: float, smelter_score: float) -> str:
-    """Why the model hesitated, in one sentence: the two or three features that pulled each
-    probability down or up (the largest contributions to its log-odds). ``x``: the best
-    candidate's pair features (None without a candidate), ``q``: the query features."""
-    pair_contrib = pair.contributions(x[None, :] if x is not None else
-                                      np.zeros((0, len(pair.features))))
-    return explain_many(pair.features, smelter.features, pair_contrib,
-                        np.array([x is not None]), smelter.contributions(q[None, :]),
-                        [score], [smelter_score])[0]
-
-
-def explain_many(pair_names: list[str], smelter_names: list[str], pair_contrib: np.ndarray,
-                 with_pair: np.ndarray, smelter_contrib: np.ndarray, scores: list[float],
-                 smelter_scores: list[float]) -> list[str]:
-    """:func:`explain` for a batch, from contributions computed in one pass: row ``i`` of
-    ``smelter_contrib`` is query ``i``'s; ``pair_contrib`` has one row per query with a
-    candidate (``with_pair``), in order."""
-    smelter_says = _drivers(smelter_names, smelter_contrib, 3)
-    pair_says = iter(_drivers(pair_names, pair_contrib, 3))
-    out = []
-    for i, has in enumerate(with_pair.tolist()):
-        parts = []
-        for what, said_by, p in (("smelter_score", smelter_says[i], smelter_scores[i]),
-                                 ("score", next(pair_says) if has else None, scores[i])):
-            if said_by is None:
-                continue
-            up, down = said_by
-            said = []
-            if down:
-                said.append("lowered by " + ", ".join(down))
-            if up:
-                said.append("raised by " + ", ".join(up))
-            if said:
-                parts.append(f"{what} {p:.2f}: " + "; ".join(said))
-        out.append(". ".join(parts))
-    return out
-
-
 #: The positive evidence for no_match (:func:`no_match_evidence`), by code (0: none).
-EVIDENCE = ("", "kind", "implausible", "model")
+EVIDENCE = ("", "kind", "implausible", "model", "unrelated")
 
 
 def no_match_evidence(smelter_score: np.ndarray, score: np.ndarray, kind_word: np.ndarray,
-                      thresholds: Thresholds) -> np.ndarray:
+                      thresholds: Thresholds,
+                      unrelated: np.ndarray | None = None) -> np.ndarray:
     """Which positive evidence makes each row no_match, as a code into :data:`EVIDENCE` (0 when
     none does; elementwise):
 
@@ -218,13 +163,17 @@ def no_match_evidence(smelter_score: np.ndarray, score: np.ndarray, kind_word: n
     maker ...) that its best candidate does not explain (``kind_word``), and ``smelter_score`` is
     below the ``no_match_kind`` threshold; ``implausible``: even its best candidate is implausible
     (``score`` below the model's ``implausible`` bound, 0.05 or 0.1, chosen with the thresholds)
-    and ``smelter_score`` is below ``no_match_implausible``; ``model``: whatever the name,
-    ``smelter_score`` is below ``no_match``.
+    and ``smelter_score`` is below ``no_match_implausible``; ``unrelated``: the best candidate
+    explains none of the name's own words (``unrelated``, :func:`query_features.unrelated`:
+    however it scores, it is the best of nothing) and ``smelter_score`` is below
+    ``no_match_unrelated``; ``model``: whatever the name, ``smelter_score`` is below ``no_match``.
     """
     t = thresholds
+    unrelated = np.zeros(np.shape(smelter_score), dtype=bool) if unrelated is None else unrelated
     return np.select([kind_word & (smelter_score < t.no_match_kind),
                       (score < t.implausible) & (smelter_score < t.no_match_implausible),
-                      smelter_score < t.no_match], [1, 2, 3], 0)
+                      unrelated & (smelter_score < t.no_match_unrelated),
+                      smelter_score < t.no_match], [1, 2, 4, 3], 0)
 
 
 #: Pair features that say how a reported name compares with a candidate's names: two candidates
@@ -491,6 +440,7 @@ def decide_many(
     thresholds: Thresholds,
     top_k: int = 5,
     same_key: np.ndarray | None = None,
+    unrelated: np.ndarray | None = None,
 ) -> list[Decision]:
     """Decide a batch of queries: the rules run on arrays (:func:`rule_facts`,
     :func:`no_match_evidence`), and only the output, one :class:`Decision` per query, is built
@@ -500,7 +450,9 @@ def decide_many(
     ``reported_cids[i]``, ``smelter_scores[i]`` and ``nonsmelter_kinds[i]`` (the kind of its
     unexplained non-smelter word, "" for none); ``ranking``: its candidate rows, the reported
     metal's best first (indexes into ``fac_rows``, ``scores`` and ``X``); ``same_key``: per
-    candidate row, whether the name is exactly its best-matching RMI name.
+    candidate row, whether the name is exactly its best-matching RMI name; ``unrelated``: per
+    query, whether its best candidate explains none of its own words
+    (:func:`smelter_match.query_features.unrelated`).
     """
     n = len(metals)
     facts = rule_facts(ranking, fac_rows, X, same_key, metals, reported_cids, fac["cid"],
@@ -511,7 +463,7 @@ def decide_many(
     s = np.asarray(smelter_scores, dtype=float)
     t = thresholds
     evidence = np.where(facts.sure | ~has, 0, no_match_evidence(
-        s, p, np.array([bool(k) for k in nonsmelter_kinds], dtype=bool), t))
+        s, p, np.array([bool(k) for k in nonsmelter_kinds], dtype=bool), t, unrelated))
     match = has & (evidence == 0) & (facts.sure | ((p >= t.match) & (s >= t.smelter_match)))
     match &= ~facts.ambiguous   # RMI gives this name to several facilities: the name cannot decide
     if len(scores):
@@ -555,6 +507,8 @@ def decide_many(
         if ev:
             reason = {"kind": f"not a smelter ({nonsmelter_kinds[i]})",
                       "implausible": "no plausible candidate",
+                      "unrelated": f"no plausible candidate (the closest, {name}, explains "
+                                   "none of the name's own words)",
                       "model": f"not an RMI facility (closest: {name})"}[EVIDENCE[ev]]
             if elsewhere and EVIDENCE[ev] != "kind":
                 reason = f"no {metal} facility has this name"
@@ -597,6 +551,7 @@ def decide(
     thresholds: Thresholds,
     top_k: int = 5,
     same_key: np.ndarray | None = None,
+    unrelated: bool = False,
 ) -> Decision:
     """:func:`decide_many` for one query. ``rows``: its candidate rows of the reported metal,
     best first (indexes into ``fac_rows``, ``scores`` and ``X``); ``other_rows``: its
@@ -605,4 +560,4 @@ def decide(
                       np.concatenate([rows, other_rows]).astype(np.int64), np.array([len(rows)]))
     return decide_many([metal], [metal_text], [reported_cid], ranking, fac_rows, scores, X, fac,
                        cid_metals, np.array([smelter_score]), [nonsmelter_kind], thresholds,
-                       top_k, same_key)[0]
+                       top_k, same_key, np.array([unrelated]))[0]

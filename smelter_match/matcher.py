@@ -29,17 +29,16 @@ from smelter_match.decide import (
     decide_exact,
     decide_many,
     exact_lookup,
-    explain,
-    explain_many,
     placeholder_text,
 )
 from smelter_match.errors import InputError
+from smelter_match.explain import explain, explain_many
 from smelter_match.index import NameIndex
 from smelter_match.io.tables import cell_text
 from smelter_match.metals import normalize_metal
 from smelter_match.normalize import NormalizedName, normalize_country, normalize_name
 from smelter_match.overrides import OverrideIndex
-from smelter_match.query_features import Ranking, query_features
+from smelter_match.query_features import Ranking, query_features, unrelated
 from smelter_match.readings import same_name
 from smelter_match.reference import Reference
 from smelter_match.results import (
@@ -335,7 +334,8 @@ class Matcher:
         decided = decide_many([q[1] or None for q in qs], [q[2] for q in qs],
                               [q[4] or None for q in qs], scored.ranking, scored.cands.fac,
                               scored.pair, scored.X, self._fac, self.cid_metals, scored.smelter,
-                              scored.kinds, self.model.thresholds, self.top_k, scored.same_key)
+                              scored.kinds, self.model.thresholds, self.top_k, scored.same_key,
+                              unrelated(scored.Q))
         self._explain(scored, decided)
         out.update(zip(qs, decided))
         return out
@@ -438,7 +438,7 @@ class Matcher:
         d = decide(metal or None, q[2], q[4] or None, rows, scored.ranking.other(0),
                    scored.cands.fac, scored.pair, scored.X, self._fac, self.cid_metals,
                    float(scored.smelter[0]), scored.kinds[0], self.model.thresholds, self.top_k,
-                   scored.same_key)
+                   scored.same_key, bool(unrelated(scored.Q)[0]))
         explanation = explain(self.model.pair, self.model.smelter,
                               scored.X[rows[0]] if len(rows) else None, scored.Q[0],
                               d.score, d.smelter_score)

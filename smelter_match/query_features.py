@@ -43,7 +43,7 @@ from smelter_match.normalize import (
 )
 from smelter_match.readings import missing_words
 
-__all__ = ["NON_SMELTER_WORDS", "QUERY_FEATURES", "Ranking", "query_features"]
+__all__ = ["NON_SMELTER_WORDS", "QUERY_FEATURES", "Ranking", "query_features", "unrelated"]
 
 #: Word -> kind of business that is not a smelter (the kind names the no_match reason).
 NON_SMELTER_WORDS: dict[str, str] = {r["word"]: r["kind"]
@@ -254,6 +254,21 @@ def query_features(norms: list[NormalizedName], metals: list[str | None], query:
         Q[:, qc["nonsmelter_unexplained"]] = [a[2] for a in against]
         Q[:, qc["metal_unknown"]] = [not m for m in metals]
     return Q, ranking, kinds
+
+
+def unrelated(Q: np.ndarray) -> np.ndarray:
+    """Per query (rows of a :func:`query_features` matrix): the name has words of its own (not
+    generic) and its best candidate explains none of them, nor is the name its acronym.
+
+    Why it is evidence apart from ``score``: ``score`` is the probability that the candidate is
+    right *if* the name denotes a facility, so a name that shares nothing but "Tin Co., Ltd."
+    with its best candidate ("Hezhou Jinwei Tin Co., Ltd." against China Tin Group) can score
+    0.6 for want of a better one. A candidate that explains nothing of the name is no plausible
+    answer however it scores (:func:`smelter_match.decide.no_match_evidence`, ``unrelated``)."""
+    qc = {f: j for j, f in enumerate(QUERY_FEATURES)}
+    own = Q[:, qc["distinct_tokens"]]
+    return ((Q[:, qc["has_candidate"]] > 0) & (own >= 1)
+            & (Q[:, qc["distinct_unexplained"]] >= own) & (Q[:, qc["top_acronym"]] == 0))
 
 
 #: The query features :func:`_name_facts` returns, in its order.

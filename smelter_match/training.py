@@ -52,7 +52,7 @@ from smelter_match.evaluation import equivalent_cids
 from smelter_match.matcher import Matcher
 from smelter_match.metals import normalize_metal
 from smelter_match.normalize import normalize_country, normalize_name
-from smelter_match.query_features import QUERY_FEATURES
+from smelter_match.query_features import QUERY_FEATURES, unrelated
 from smelter_match.reference import Reference
 from smelter_match.synthetic import (
     TRAINING_MIX,
@@ -273,7 +273,7 @@ def query_scores(d: Data, pair: Scorer, smelter: Scorer) -> pd.DataFrame:
         "families": q["families"].to_numpy(), "group": q["group"].to_numpy(),
         "prejudged": [not n.key or placeholder_text(n) for n in d.nns], "blocked": blocked,
         "kind_word": kinds, "sure": sure, "no_metal": [not q[1] for q in d.qs], "second_raw": second_raw,
-        "second_other_metal": other_metal, "first_pass": first_pass,
+        "second_other_metal": other_metal, "first_pass": first_pass, "unrelated": unrelated(sc.Q),
     })
 
 
@@ -300,8 +300,11 @@ def choose_thresholds(v: pd.DataFrame, targets: Targets = Targets(),
     0.5, and the ``score`` under which the best candidate is not plausible (one of
     ``implausible``), chosen together to send the most rows without a right CID to no_match
     while at most ``matchable_no_match`` of the facilities go there and ``no_match_precision``
-    holds (ties: the lowest thresholds). match: the (match, smelter_match) pair, neither below
-    0.5, that auto-matches the most of the other rows at ``auto_match_precision``.
+    holds (ties: the lowest thresholds); then, with those fixed, the ``unrelated`` band (rows
+    whose best candidate explains none of the name's own words; column ``unrelated``, when
+    present) the same way, in what the others leave of the budget and the precision. match:
+    the (match, smelter_match) pair, neither below 0.5, that auto-matches the most of the other
+    rows at ``auto_match_precision``.
     """
     p, s = v["score"].to_numpy(), v["smelter"].to_numpy()
     m, c = v["matchable"].to_numpy(bool), v["correct"].to_numpy(bool)
@@ -336,6 +339,21 @@ def choose_thresholds(v: pd.DataFrame, targets: Targets = Targets(),
     _, tn, tk, ti, tp = best_nm
     weak = (p < tp) & ~sure
     decided_nm = (s_nm < tn) | (kind & (s < tk)) | (weak & (s < ti))
+    # the "unrelated" band, in what the others leave of the budget and the precision (searched
+    # jointly with them, it traded the kind band away on ties and its bagged medians mixed
+    # incompatible choices: tried in the twenty-ninth session, MODEL_CARD)
+    tu = tn
+    if "unrelated" in v:
+        rest = v["unrelated"].to_numpy(bool) & ~sure & ~decided_nm
+        lost0, got0 = int((m & decided_nm).sum()), int((~m & decided_nm).sum())
+        best_u = got0
+        for t in _candidates(s[rest]):
+            band = rest & (s < t)
+            lost, got = lost0 + int((m & band).sum()), got0 + int((~m & band).sum())
+            if lost <= budget and got / max(lost + got, 1) >= targets.no_match_precision \
+                    and got > best_u:
+                best_u, tu = got, max(float(t), tn)
+        decided_nm |= rest & (s < tu)
     best = (0, 1.0, 1.0)
     grid_p = np.unique(np.round(np.r_[np.quantile(p, np.linspace(0, 1, 101)), 0.5], 4))
     grid_s = np.unique(np.round(np.r_[np.quantile(s, np.linspace(0, 1, 101)), 0.5], 4))
@@ -348,7 +366,7 @@ def choose_thresholds(v: pd.DataFrame, targets: Targets = Targets(),
                     best = (n, float(tm), float(ts))
                 break
     return Thresholds(match=best[1], smelter_match=best[2], no_match=tn, no_match_kind=tk,
-                      no_match_implausible=ti, implausible=tp)
+                      no_match_implausible=ti, implausible=tp, no_match_unrelated=tu)
 
 
 #: Bootstrap resamples whose thresholds :func:`bagged_thresholds` takes the median of.

@@ -80,14 +80,15 @@ FAC = {"cid": np.array(["CID000001", "CID000002"], dtype=object),
 
 def _decide(score: float, smelter: float, kind: str = "", ambiguous: bool = False,  # noqa: ANN202
             same_key: bool = False, metal: str | None = "Gold", country_disagree: bool = False,
-            reported_cid: str | None = None, thresholds: Thresholds = T):
+            reported_cid: str | None = None, thresholds: Thresholds = T,
+            unrelated: bool = False):
     X = np.zeros((2, len(FEATURES)))
     X[:, FEATURES.index("ambiguous_name")] = ambiguous
     X[:, FEATURES.index("country_disagree")] = country_disagree
     return decide(metal, metal or "", reported_cid, np.array([0, 1]), np.array([], dtype=int),
                   np.array([0, 1]), np.array([score, 0.01]), X, FAC,
                   {"CID000001": ["Gold"], "CID000002": ["Gold"]}, smelter, kind, thresholds,
-                  same_key=np.array([same_key, False]))
+                  same_key=np.array([same_key, False]), unrelated=unrelated)
 
 
 def test_confident_on_both_questions_is_a_match() -> None:
@@ -112,6 +113,40 @@ def test_no_match_needs_positive_evidence_and_names_it() -> None:
     assert _decide(0.01, 0.2).reason == "no plausible candidate"
     assert _decide(0.5, 0.01).reason == "not an RMI facility (closest: Alpha Refinery)"
     assert _decide(0.7, 0.2).decision == "review"   # low-ish smelter score alone is not enough
+
+
+def test_a_candidate_that_explains_none_of_the_name_is_no_plausible_answer() -> None:
+    """The "unrelated" band: however the best candidate scores (``score`` is conditional on the
+    name being a facility), when it explains none of the name's own words and ``smelter_score``
+    is below ``no_match_unrelated``, the row is no_match; a candidate that explains a word of
+    the name keeps it in review, and a model without the band (bound 0) never uses it."""
+    banded = replace(T, no_match_unrelated=0.1)
+    d = _decide(0.62, 0.03, unrelated=True, thresholds=banded)
+    assert (d.decision, d.cid) == ("no_match", "")
+    assert d.reason == ("no plausible candidate (the closest, Alpha Refinery, explains none of "
+                        "the name's own words)")
+    assert _decide(0.62, 0.03, thresholds=banded).decision == "review"     # shares a word
+    assert _decide(0.62, 0.2, unrelated=True, thresholds=banded).decision == "review"
+    assert _decide(0.62, 0.03, unrelated=True).decision == "review"        # no band: bound 0
+    # an exact name is never no_match, whatever the band says
+    assert _decide(0.62, 0.03, unrelated=True, same_key=True,
+                   thresholds=banded).decision == "match"
+
+
+def test_unrelated_reads_the_query_features() -> None:
+    """:func:`query_features.unrelated` on hand-made query feature rows."""
+    from smelter_match.query_features import QUERY_FEATURES, unrelated
+
+    def row(**values: float) -> np.ndarray:
+        q = np.zeros(len(QUERY_FEATURES))
+        for k, v in {"has_candidate": 1, "distinct_tokens": 2, "distinct_unexplained": 2,
+                     **values}.items():
+            q[QUERY_FEATURES.index(k)] = v
+        return q
+
+    Q = np.array([row(), row(distinct_unexplained=1), row(distinct_tokens=0,
+                  distinct_unexplained=0), row(top_acronym=1), row(has_candidate=0)])
+    assert unrelated(Q).tolist() == [True, False, False, False, False]
 
 
 def test_how_implausible_a_candidate_must_be_comes_from_the_model() -> None:

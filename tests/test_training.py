@@ -61,6 +61,27 @@ def test_the_search_learns_how_implausible_a_candidate_must_be() -> None:
     assert not ((p < 0.05) & (s < fixed.no_match_implausible))[strays].any()
 
 
+def test_the_unrelated_band_is_chosen_within_the_budget() -> None:
+    """Non-facilities whose best candidate explains none of their words (``unrelated``) but
+    scores high, with a smelter score facilities also reach: the "unrelated" band takes them
+    where the other bands cannot, without a facility; without the column there is no band."""
+    v = _validation(seed=5)
+    strays = ~v["matchable"] & (np.arange(len(v)) % 2 == 0)
+    v.loc[strays, ["score", "smelter"]] = 0.6, 0.2
+    doubted = v["matchable"] & (np.arange(len(v)) % 10 == 1)
+    v.loc[doubted, ["score", "smelter"]] = 0.6, 0.19
+    v["unrelated"] = strays
+    t = choose_thresholds(v, Targets(0.995, 0.995, 0.004))
+    assert 0.2 < t.no_match_unrelated <= 0.5
+    s, kind, weak = v["smelter"], v["kind_word"], v["score"] < t.implausible
+    nm = ((s < t.no_match) | (kind & (s < t.no_match_kind))
+          | (weak & (s < t.no_match_implausible)) | (v["unrelated"] & (s < t.no_match_unrelated)))
+    assert nm[strays].all() and not nm[doubted].any()
+    assert (v["matchable"] & nm).sum() <= 0.004 * v["matchable"].sum()
+    none = choose_thresholds(v.drop(columns="unrelated"), Targets(0.995, 0.995, 0.004))
+    assert none.no_match_unrelated == none.no_match
+
+
 def test_blocked_rows_never_count_as_automatic() -> None:
     v = _validation(seed=1)
     wrong = ~(v["matchable"] & v["correct"])
