@@ -500,18 +500,20 @@ def decide_many(
         a = starts[i]
         top = tuple(zip(ranked_fac[a:a + shown[i]], ranked_score[a:a + shown[i]]))
         if not has_i:
-            out.append(Decision("", "", metal or "", "", "", 0.0, "no_match",
-                                "no candidate facility", top, tuple(flags), s_i))
+            reason = f"no {metal} facility has this name" if elsewhere else "no candidate facility"
+            out.append(Decision("", "", metal or "", "", "", 0.0, "no_match", reason + elsewhere,
+                                top, tuple(flags), s_i))
             continue
         name = fac["standard_name"][f_i]
         if ev:
-            reason = {"kind": f"not a smelter ({nonsmelter_kinds[i]})",
-                      "implausible": "no plausible candidate",
-                      "unrelated": f"no plausible candidate (the closest, {name}, explains "
-                                   "none of the name's own words)",
-                      "model": f"not an RMI facility (closest: {name})"}[EVIDENCE[ev]]
-            if elsewhere and EVIDENCE[ev] != "kind":
-                reason = f"no {metal} facility has this name"
+            # with a better fit under another metal, every band's own words (a non-smelter
+            # word, the metal's closest facility) are about the wrong candidates: say the fit
+            reason = f"no {metal} facility has this name" if elsewhere else {
+                "kind": f"not a smelter ({nonsmelter_kinds[i]})",
+                "implausible": "no plausible candidate",
+                "unrelated": f"no plausible candidate (the closest, {name}, explains none of "
+                             "the name's own words)",
+                "model": f"not an RMI facility (closest: {name})"}[EVIDENCE[ev]]
             out.append(Decision("", "", metal or "", "", "", p_i, "no_match", reason + elsewhere,
                                 top, tuple(flags), s_i))
             continue

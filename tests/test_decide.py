@@ -131,6 +131,25 @@ def test_a_candidate_that_explains_none_of_the_name_is_no_plausible_answer() -> 
     # an exact name is never no_match, whatever the band says
     assert _decide(0.62, 0.03, unrelated=True, same_key=True,
                    thresholds=banded).decision == "match"
+    # checked before the smelter score alone: its reason is the more telling one
+    assert _decide(0.62, 0.001, unrelated=True, thresholds=banded).reason == d.reason
+
+
+def test_the_unrelated_band_through_the_matcher(matcher: Matcher) -> None:
+    """The matcher hands the band its queries (searched names and the override path alike):
+    with a wider bound a Data I/O name that shares only "Tin Co., Ltd." with its best candidate
+    is no_match, with the shipped bound it is reviewed."""
+    name = "Hezhou Jinwei Tin Co., Ltd."
+    shipped = matcher.match_one(name, metal="Tin", country="China")
+    assert shipped.decision == "review" and "China Tin Group" in shipped.reason
+    model = replace(matcher.model, thresholds=replace(matcher.model.thresholds,
+                                                      no_match_unrelated=0.5))
+    wider = Matcher(matcher.reference, model)
+    r = wider.match_one(name, metal="Tin", country="China")
+    assert r.decision == "no_match" and "explains none of the name's own words" in r.reason
+    # a name its best candidate explains a word of is not touched by the band
+    kept = wider.match_one("Yunnan Tin Group Ltd.", metal="Tin", country="China")
+    assert "explains none" not in kept.reason
 
 
 def test_unrelated_reads_the_query_features() -> None:
@@ -273,6 +292,26 @@ def test_a_name_read_through_slips_yields_to_a_better_name_of_another_metal() ->
     d = gold(SAME)
     assert d.decision == "match" and "name_known_under_other_metal=CID000002(Tin)" in d.flags
     assert d.reason.endswith("wrong metal?")
+
+
+def test_a_better_fit_under_another_metal_is_said_whatever_the_band() -> None:
+    """A no_match row with a better fit under another metal says that fit, not the band's own
+    words: with no candidate of the reported metal at all, and when a non-smelter word was
+    judged against the reported metal's candidates only."""
+    fac = {**FAC, "metal": np.array(["Gold", "Tin"], dtype=object)}
+    X = np.zeros((2, len(FEATURES)))
+    X[1, FEATURES.index("ratio")] = 1.0
+    X[1, FEATURES.index("exact")] = 1
+    cid_metals = {"CID000001": ["Gold"], "CID000002": ["Tin"]}
+    said = "no Gold facility has this name; RMI's Tin facility Beta Refinery fits the name better"
+    d = decide("Gold", "Gold", None, np.array([], dtype=int), np.array([1]), np.array([0, 1]),
+               np.array([0.6, 0.99]), X, fac, cid_metals, 0.01, "", T,
+               same_key=np.array([0, 0], dtype=np.int8))
+    assert d.decision == "no_match" and d.reason.startswith(said), d.reason
+    d = decide("Gold", "Gold", None, np.array([0]), np.array([1]), np.array([0, 1]),
+               np.array([0.6, 0.99]), X, fac, cid_metals, 0.2, "bank", T,
+               same_key=np.array([0, 0], dtype=np.int8))
+    assert d.decision == "no_match" and d.reason.startswith(said), d.reason
 
 
 def test_exact_standard_names_are_matched_through_the_matcher(matcher: Matcher,

@@ -82,6 +82,25 @@ def test_the_unrelated_band_is_chosen_within_the_budget() -> None:
     assert none.no_match_unrelated == none.no_match
 
 
+def test_the_unrelated_band_stops_at_the_facilities_it_would_cost() -> None:
+    """Facilities that are ``unrelated`` too, just under the strays' smelter score and more than
+    the precision allows: the band stops below them (and so leaves the strays), and what it
+    takes keeps the budget and the precision."""
+    v = _validation(seed=5)
+    strays = ~v["matchable"] & (np.arange(len(v)) % 2 == 0)
+    v.loc[strays, ["score", "smelter"]] = 0.6, 0.2
+    costly = v["matchable"] & (np.arange(len(v)) % 10 == 1)   # ~320 facility rows
+    v.loc[costly, ["score", "smelter"]] = 0.6, 0.15
+    v["unrelated"] = strays | costly
+    t = choose_thresholds(v, Targets(0.995, 0.995, 0.004))
+    assert t.no_match_unrelated <= 0.15
+    s, kind, weak = v["smelter"], v["kind_word"], v["score"] < t.implausible
+    nm = ((s < t.no_match) | (kind & (s < t.no_match_kind))
+          | (weak & (s < t.no_match_implausible)) | (v["unrelated"] & (s < t.no_match_unrelated)))
+    assert not nm[costly].any() and not nm[strays].any()
+    assert (~v["matchable"] & nm).sum() >= 0.995 * nm.sum()
+
+
 def test_blocked_rows_never_count_as_automatic() -> None:
     v = _validation(seed=1)
     wrong = ~(v["matchable"] & v["correct"])

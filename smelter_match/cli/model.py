@@ -94,7 +94,8 @@ def run_train(args: argparse.Namespace) -> int:
         f">= {t.smelter_match:.3f}; no_match when smelter_score < {t.no_match:.3f}, "
         f"< {t.no_match_kind:.3f} with a word of a non-smelter business, "
         f"< {t.no_match_implausible:.3f} with no plausible candidate (score < {t.implausible:.2f}), "
-        f"or < {t.no_match_unrelated:.3f} when the best candidate explains no word of the name")
+        f"or < {t.no_match_unrelated:.3f} when the best candidate explains none of the name's own "
+        "words (its words that are not generic; the name is not its acronym)")
     seen = model.metadata.get("exact_lookup_rows", {})
     if model.exact is not None and seen:
         out(f"exact names decided by lookup: {seen['right']:,} of {seen['settled']:,} validation "
