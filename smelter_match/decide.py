@@ -4,8 +4,9 @@ Two probabilities meet here: ``score``, the probability that the best candidate 
 metal is the facility *if the name denotes an RMI facility*, and ``smelter_score``, the
 probability that it denotes one at all (:mod:`smelter_match.classify`). The rule:
 
-- a cell that names no facility (:func:`placeholder_text`: "N/A", "Not a 3TG smelter", "see tab
-  2") is ``no_match`` before any search, unless an analyst override says otherwise;
+- a cell that names no facility (:func:`smelter_match.placeholders.placeholder_text`: "N/A",
+  "Not a 3TG smelter", "see tab 2") is ``no_match`` before any search, unless an analyst
+  override says otherwise;
 - ``no_match`` needs positive evidence (:func:`no_match_evidence`): a low ``smelter_score``
   together with a word of a business that is not a smelter ("not a smelter (bank)"), or with no
   plausible candidate ("no plausible candidate": the best candidate's ``score`` is very low, or
@@ -54,11 +55,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from smelter_match._resources import data_csv, data_lines
 from smelter_match.classify import ExactScores, Thresholds
 from smelter_match.compare import FEATURES, acronym_hit
-from smelter_match.index import DamagedWords
-from smelter_match.normalize import GENERIC_WORDS, NormalizedName, normalize_country, normalize_name
+from smelter_match.normalize import NormalizedName
 from smelter_match.query_features import Ranking
 from smelter_match.readings import ABBREVIATED, SLIPS
 from smelter_match.results import removal_flags
@@ -87,66 +86,6 @@ class Decision:
     flags: tuple[str, ...]
     smelter_score: float = 0.0
     explanation: str = ""   # why the model hesitated (review and no_match rows)
-
-
-#: Normalised keys of texts that are not names at all ("Smelter not listed", "N/A", ...).
-PLACEHOLDERS: frozenset[str] = frozenset(
-    normalize_name(s).key for s in data_lines("vocab", "placeholders.txt"))
-
-
-def _placeholder_phrases() -> tuple[tuple[tuple[str, ...], ...], frozenset[str]]:
-    rows = data_csv("vocab", "placeholder_phrases.csv")
-    says = tuple(tuple(normalize_name(r["text"]).key.split()) for r in rows if r["role"] == "says")
-    filler = frozenset(normalize_name(r["text"]).folded for r in rows if r["role"] == "filler")
-    return says, filler
-
-
-_SAYS, _FILLER = _placeholder_phrases()
-_FIRST_SAID = frozenset(phrase[0] for phrase in _SAYS)
-_SAYS_WORDS = frozenset(w for phrase in _SAYS for w in phrase)
-_PHRASE_WORDS = _SAYS_WORDS | _FILLER
-#: placeholder words as damaged: a token of 5+ letters by OCR ("srnelter", "suppiier"); one of
-#: 6+ letters also by a typing slip from a "says" word of 7+ letters (Indel >= 85:
-#: "confidentiakl", "dmelter"; filler words are too close to names: "Materion" is not "material")
-_DAMAGED = DamagedWords(_PHRASE_WORDS, [w for w in _PHRASE_WORDS if len(w) >= 5],
-                        [w for w in _SAYS_WORDS if len(w) >= 7],
-                        ocr_from=5, slip_from=6, cutoff=85, cache=1 << 14)
-
-
-def _filler(token: str) -> bool:
-    return len(token) == 1 or token.isdigit() or token in _FILLER or token in GENERIC_WORDS
-
-
-def placeholder_text(nn: NormalizedName) -> bool:
-    """The cell names no facility, so it is ``no_match`` before any search: a placeholder text
-    ("Smelter not listed", "N/A"), or a phrase saying so ("not a 3TG smelter", "see tab 2",
-    "Confidential") with nothing else that could name a facility (``placeholder_phrases.csv``),
-    also with a word damaged by OCR or typing ("Not a 3TG srnelter").
-    A facility name with such a note keeps its distinctive words ("Jiangxi Copper (not
-    listed)"), so it is searched like any other name."""
-    if nn.key in PLACEHOLDERS:
-        return True
-    tokens = [_DAMAGED.read(t) or t for t in nn.key.split()]
-    if _FIRST_SAID.isdisjoint(tokens):   # the common case, decided at once
-        return False
-    said = [False] * len(tokens)
-    for phrase in _SAYS:
-        n = len(phrase)
-        for i in range(len(tokens) - n + 1):
-            if tuple(tokens[i:i + n]) == phrase:
-                said[i:i + n] = [True] * n
-    if not any(said):
-        return False
-    # what is left must be filler, or runs of words that name a country ("Hong Kong")
-    runs, run = [], []
-    for s, t in zip(said, tokens):
-        if s or _filler(t):
-            runs.append(run)
-            run = []
-        else:
-            run.append(t)
-    runs.append(run)
-    return all(normalize_country(" ".join(r)) is not None for r in runs if r)
 
 
 #: The positive evidence for no_match (:func:`no_match_evidence`), by code (0: none).

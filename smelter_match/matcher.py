@@ -29,7 +29,6 @@ from smelter_match.decide import (
     decide_exact,
     decide_many,
     exact_lookup,
-    placeholder_text,
 )
 from smelter_match.errors import InputError
 from smelter_match.explain import explain, explain_many
@@ -38,6 +37,7 @@ from smelter_match.io.tables import cell_text
 from smelter_match.metals import normalize_metal
 from smelter_match.normalize import NormalizedName, normalize_country, normalize_name
 from smelter_match.overrides import OverrideIndex
+from smelter_match.placeholders import placeholder_text
 from smelter_match.query_features import Ranking, query_features, unrelated
 from smelter_match.readings import same_name
 from smelter_match.reference import Reference

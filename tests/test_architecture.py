@@ -16,9 +16,9 @@ MAX_LINES = 600
 #: Stage and workflow modules, each with its own test file tests/test_<name>.py.
 TESTED_MODULES = ("normalize", "metals", "cids", "sources", "reference", "reference_diff", "index",
                   "blocking", "compare", "classify", "query_features", "noise", "synthetic",
-                  "transfer", "xlsx", "review_book", "readings", "decide", "explain", "matcher", "overrides",
-                  "review", "annex", "training", "evaluation", "spark", "inputs", "cmrt", "tables",
-                  "safe_csv", "cli")
+                  "transfer", "xlsx", "review_book", "readings", "placeholders", "decide", "explain",
+                  "matcher", "overrides", "review", "annex", "training", "evaluation", "spark",
+                  "inputs", "cmrt", "tables", "safe_csv", "cli")
 
 
 def _module_name(path: Path) -> str:

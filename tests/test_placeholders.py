@@ -1,0 +1,37 @@
+"""Placeholder cells (``smelter_match.placeholders``): texts that name no facility."""
+
+from __future__ import annotations
+
+import pytest
+
+from smelter_match.normalize import normalize_name
+from smelter_match.placeholders import placeholder_text
+
+
+@pytest.mark.parametrize("text", [
+    "Smelter not listed", "N/A", "Not a 3TG smelter", "no 3TG", "No 3TG used in our products",
+    "please see tab 2", "Refer to tab Smelter List", "Confidential", "Unknown (China)",
+    "Unknown smelter in Hong Kong", "Supplier declined to disclose", "not-applicable",
+    "Proprietary",
+    # damaged by OCR ("rn" for "m") or a typing slip
+    "Not a 3TG srnelter", "Not a 3TG dmelter", "Confidentiakl", "Smelter not discolsed",
+])
+def test_placeholder_texts_name_no_facility(text: str) -> None:
+    assert placeholder_text(normalize_name(text)), text
+
+
+@pytest.mark.parametrize("text", [
+    # a facility name with a note keeps its distinctive words and is searched
+    "Jiangxi Copper (not listed)", "unknown Jiangxi", "Korea Metal Co., Ltd.", "Tin",
+    # a name close to a filler word is not damaged filler ("material")
+    "Materion (not listed)", "Unknown Materion",
+    # a business word is evidence for the model's kind band, not a placeholder
+    "Not a smelter, distributor",
+])
+def test_names_with_something_distinctive_are_not_placeholders(text: str) -> None:
+    assert not placeholder_text(normalize_name(text)), text
+
+
+def test_no_rmi_name_is_placeholder_text(full_reference) -> None:
+    names = full_reference.names["name"].tolist() + full_reference.facilities["standard_name"].tolist()
+    assert [n for n in names if placeholder_text(normalize_name(n))] == []
