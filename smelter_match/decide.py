@@ -37,9 +37,13 @@ probability that it denotes one at all (:mod:`smelter_match.classify`). The rule
 - ``review`` otherwise: a plausible first candidate with an uncertain score goes to a person
   ("probably X, not sure"), never to no_match; so does a name RMI gives to several facilities
   when neither the country nor a reported CID tells which (flag ``ambiguous_name``; "probably
-  X, RMI gives this name to several facilities: which one?"), and, with no metal reported, a
-  name that fits facilities of several metals (flag ``several_metals``; "..., it fits
-  facilities of several metals: which metal?").
+  X, RMI gives this name to several facilities: which one?"), a name whose reported country
+  is not the best candidate's but that of another candidate explaining as much of the name
+  (flag ``country_points_to``; "probably X, the reported country is that of Y, which fits the
+  name as well: which one?"), a name that is a part common to several facilities' names (flag
+  ``name_part_of``; "probably X, the name is part of Y's name too: which one?"), and, with no
+  metal reported, a name that fits facilities of several metals (flag ``several_metals``;
+  "..., it fits facilities of several metals: which metal?").
 
 The rules run on arrays over a whole batch of searched queries (:func:`rule_facts`,
 :func:`no_match_evidence`, :func:`decide_many`); only the output is built query by query.
@@ -152,6 +156,8 @@ class RuleFacts:
     ambiguous: np.ndarray     # RMI gives the best's name to several facilities; nothing tells which
     several_names: np.ndarray  # no metal, and the name is RMI's name under two metals ("Dowa")
     other_metal: np.ndarray   # a much better name match under another metal (-1: none)
+    country_choice: np.ndarray  # a candidate in the reported country fits as well (-1: none)
+    shared_part: np.ndarray   # another candidate's name contains the name as well (-1: none)
 
 
 def rule_facts(ranking: Ranking, fac_rows: np.ndarray, X: np.ndarray,
@@ -184,13 +190,28 @@ def rule_facts(ranking: Ranking, fac_rows: np.ndarray, X: np.ndarray,
     - ``other_metal``: a metal was reported and a candidate of another metal has the name (or a
       ratio >= 0.9) and fits better than every candidate of the metal: the supplier may have
       picked the wrong metal (the best such candidate; ties: the first ranked).
+    - ``country_choice``: the reported country differs from the best candidate's and another
+      candidate of the metal is in the reported country and explains as much of the name
+      (features ``explained`` and ``rare_overlap`` at least the best's; a
+      company's facilities: "Global Advanced Metals" reported in Japan, where RMI lists "Global
+      Advanced Metals Aizu"): the name cannot decide between them and the country points to
+      the other (the first ranked such candidate; -1: none). Not when a reported CID agrees
+      with the best.
+    - ``shared_part``: the name is a part common to several facilities' names of the metal
+      ("Asahi Refining", "KGHM"): the best candidate explains all of its words but
+      has words it lacks, and so does another candidate, explaining as much of the name's
+      rarity, in the reported country whenever the best is (the first ranked such candidate;
+      -1: none). Not for an exact hit, nor when a reported CID agrees with the best. A whole
+      name damaged counts too ("Planasee": RMI's "Plansee" lacks none of its words, but the
+      name lacks "Plansee" as typed; RMI lists several Plansee facilities).
     """
     n = len(ranking.starts) - 1
     order = ranking.order
     none = np.full(n, -1, dtype=np.int64)
     no = np.zeros(n, dtype=bool)
     if not len(order):
-        return RuleFacts(none, none, no, no, np.zeros(n, dtype=np.int8), no, no, none)
+        return RuleFacts(none, none, no, no, np.zeros(n, dtype=np.int8), no, no, none, none,
+                         none)
     owner = np.repeat(np.arange(n), np.diff(ranking.starts))
     pos = np.arange(len(order)) - ranking.starts[owner]
     in_same = pos < ranking.n_same[owner]
@@ -235,7 +256,33 @@ def rule_facts(ranking: Ranking, fac_rows: np.ndarray, X: np.ndarray,
         other[owner[firsts]] = order[firsts]
     reading = np.where(has, code[b], 0).astype(np.int8)
     sure &= ~(np.isin(reading, (SLIPS, ABBREVIATED)) & (other >= 0))
-    return RuleFacts(best, second, contradicted, sure, reading, ambiguous, several_names, other)
+    # the country choice: a later candidate of the metal in the reported country that explains
+    # as much of the name as the best (as many of its words, as much of their rarity), while
+    # the best's country differs
+    def col(feature: str) -> np.ndarray:
+        return X[order, _COL[feature]]
+
+    as_much = later & (col("explained") >= xb[owner, _COL["explained"]]) & (
+        col("rare_overlap") >= xb[owner, _COL["rare_overlap"]])
+    doubt = of_best("country_disagree") & ~of_best("cid_agree")
+    choice = _first_per(owner, order, as_much & doubt[owner] & (col("country_agree") != 0), n)
+    # the shared part: both explain the whole name, both have words it lacks
+    part = has & ~sure & ~of_best("cid_agree") & (xb[:, _COL["explained"]] >= 1) & (
+        xb[:, _COL["cand_covered"]] < 1)
+    shared = _first_per(owner, order, as_much & part[owner] & (col("explained") >= 1) & (
+        col("cand_covered") < 1) & (col("country_agree") >= xb[owner, _COL["country_agree"]]), n)
+    return RuleFacts(best, second, contradicted, sure, reading, ambiguous, several_names, other,
+                     choice, shared)
+
+
+def _first_per(owner: np.ndarray, order: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
+    """Per query: the candidate row of its first ranked position in ``mask`` (-1: none)."""
+    out = np.full(n, -1, dtype=np.int64)
+    at = np.flatnonzero(mask)
+    if len(at):
+        firsts = at[np.unique(owner[at], return_index=True)[1]]   # positions run in rank order
+        out[owner[firsts]] = order[firsts]
+    return out
 
 
 def _any_per(owner: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
@@ -333,18 +380,28 @@ def _reason(x: np.ndarray, reading: int = 0) -> str:
     return what
 
 
-def _doubt(several_metals: bool, ambiguous: bool, sure_which: bool, sure_facility: bool) -> str:
+def _doubt(several_metals: bool, ambiguous: bool, sure_which: bool, sure_facility: bool,
+           there: str = "", also: str = "") -> str:
     """Why a reviewed row was not matched, in the reason's words. When both heads were sure
     enough to match, the rule that reviewed it: the name fits facilities of several metals and
     none was reported (that rule applies only then), or RMI gives the name to several facilities
-    and neither country nor reported CID tells which. Otherwise the heads' doubt (whether the
-    name is an RMI facility at all, or which facility it is), with the shared name said too."""
+    and neither country nor reported CID tells which, or the reported country is that of
+    another facility that fits the name as well (``there``, its name), or the name is part of
+    another facility's name as well (``also``, its name). Otherwise the heads' doubt (whether
+    the name is an RMI facility at all, or which facility it is), with the shared name said
+    too."""
     if several_metals:
         return "it fits facilities of several metals: which metal?"
     if ambiguous and sure_which and sure_facility:
         return "RMI gives this name to several facilities: which one?"
+    if there and sure_which and sure_facility:
+        return f"the reported country is that of {there}, which fits the name as well: which one?"
+    if also and sure_which and sure_facility:
+        return f"the name is part of {also}'s name too: which one?"
     doubt = "not sure" if sure_facility else "not sure it is an RMI facility"
-    return doubt + ("; RMI gives this name to several facilities" if ambiguous else "")
+    return doubt + ("; RMI gives this name to several facilities" if ambiguous else "") + (
+        f"; the reported country is that of {there}" if there else "") + (
+        f"; the name is part of {also}'s name too" if also else "")
 
 
 def query_flags(metal: str | None, metal_text: str, reported_cid: str | None,
@@ -405,6 +462,8 @@ def decide_many(
         s, p, np.array([bool(k) for k in nonsmelter_kinds], dtype=bool), t, unrelated))
     match = has & (evidence == 0) & (facts.sure | ((p >= t.match) & (s >= t.smelter_match)))
     match &= ~facts.ambiguous   # RMI gives this name to several facilities: the name cannot decide
+    match &= ~(facts.country_choice >= 0)   # nor when the country points to another that fits
+    match &= ~(facts.shared_part >= 0)      # nor when the name is part of several names
     if len(scores):
         f, f2 = fac_rows[b], fac_rows[b2]
         no_metal = np.array([not m for m in metals], dtype=bool)
@@ -422,11 +481,12 @@ def decide_many(
     columns = (has.tolist(), f.tolist(), p.tolist(), s.tolist(), evidence.tolist(),
                match.tolist(), several.tolist(), facts.other_metal.tolist(), facts.reading.tolist(),
                facts.contradicted.tolist(), (X[b, _COL["ambiguous_name"]] != 0).tolist()
-               if len(X) else [False] * n)
+               if len(X) else [False] * n, facts.country_choice.tolist(),
+               facts.shared_part.tolist())
     ambiguous = facts.ambiguous.tolist()
     out = []
-    for i, (has_i, f_i, p_i, s_i, ev, is_match, sev, other, read, contra, amb) in enumerate(
-            zip(*columns)):
+    for i, (has_i, f_i, p_i, s_i, ev, is_match, sev, other, read, contra, amb, choice, part) in \
+            enumerate(zip(*columns)):
         metal = metals[i]
         flags = query_flags(metal, metal_texts[i], reported_cids[i], cid_metals)
         elsewhere = ""
@@ -463,11 +523,21 @@ def decide_many(
             flags.append("ambiguous_name")
         if contra:
             flags.append("reported_cid_contradicts_name")
+        there = also = ""
+        if choice >= 0:
+            c = fac_rows[choice]
+            flags.append(f"country_points_to={fac['cid'][c]}")
+            there = fac["standard_name"][c]
+        if part >= 0:
+            c = fac_rows[part]
+            flags.append(f"name_part_of={fac['cid'][c]}")
+            also = fac["standard_name"][c]
         how = _reason(X[facts.best[i]], read)
         if is_match:
             reason = how + elsewhere
         else:
-            doubt = _doubt(sev, ambiguous[i], p_i >= t.match, s_i >= t.smelter_match)
+            doubt = _doubt(sev, ambiguous[i], p_i >= t.match, s_i >= t.smelter_match, there,
+                           also)
             reason = (f"{'probably' if p_i >= 0.5 else 'perhaps'} {name}, {doubt} ({how})"
                       + elsewhere)
         out.append(Decision(fac["cid"][f_i], name, fac["metal"][f_i], fac["country"][f_i],

@@ -241,7 +241,8 @@ def _fold_of(group: str, folds: int, seed: int) -> int:
 def query_scores(d: Data, pair: Scorer, smelter: Scorer) -> pd.DataFrame:
     """Per query: raw log-odds of the top candidate and of the smelter head, the labels, and what
     the decision rules settle whatever the scores (:mod:`smelter_match.decide`): ``sure``, an
-    exact hit it matches; ``blocked``, a name it reviews (ambiguous); ``second_raw`` and
+    exact hit it matches; ``blocked``, a name it reviews whatever the scores (ambiguous, a
+    reported country pointing to another candidate, a part of several names); ``second_raw`` and
     ``second_other_metal``, for its several-metals rule once the scores are calibrated."""
     model = Model(pair, smelter, Thresholds(1, 1, 0))
     sc = d.matcher.score_candidates(model, d.qs, d.nns, d.cands, d.X, d.best_name)
@@ -257,7 +258,8 @@ def query_scores(d: Data, pair: Scorer, smelter: Scorer) -> pd.DataFrame:
     other_metal = (second >= 0) & (fac_metal[np.maximum(second, 0)] != fac_metal[np.maximum(
         best, 0)]) if len(fac_metal) else np.zeros(len(best), dtype=bool)
     correct = [bool(h) and fac_cid[b] in ok for h, b, ok in zip(has, best, d.acceptable)]
-    blocked = facts.ambiguous | facts.several_names
+    blocked = facts.ambiguous | facts.several_names | (facts.country_choice >= 0) | (
+        facts.shared_part >= 0)
     sure = facts.sure
     kinds = [bool(k) for k in sc.kinds]
     first_pass = [exact_lookup(q[1], q[4], q[3], nn, index, cid_metals) is not None

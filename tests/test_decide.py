@@ -211,6 +211,112 @@ def test_a_shared_name_in_one_country_is_reviewed_even_when_the_country_agrees()
     assert d.decision == "review" and "ambiguous_name" in d.flags
 
 
+def _country_choice(second_explains: float, second_agrees: bool = True, scores=(0.99, 0.4),  # noqa: ANN001, ANN202
+                    reported_cid: str | None = None, smelter: float = 0.99,
+                    second_rare: float = 0.7):
+    """The best candidate's country differs from the reported one; the runner-up of the metal
+    is in the reported country and explains ``second_explains`` of the name's words and
+    ``second_rare`` of their rarity (the best: 0.8 and 0.7)."""
+    X = np.zeros((2, len(FEATURES)))
+    X[:, FEATURES.index("ratio")] = 0.9
+    X[0, FEATURES.index("explained")] = 0.8
+    X[1, FEATURES.index("explained")] = second_explains
+    X[0, FEATURES.index("rare_overlap")] = 0.7
+    X[1, FEATURES.index("rare_overlap")] = second_rare
+    X[0, FEATURES.index("country_disagree")] = 1
+    X[1, FEATURES.index("country_agree")] = second_agrees
+    X[0, FEATURES.index("cid_agree")] = reported_cid == "CID000001"
+    return decide("Gold", "Gold", reported_cid, np.array([0, 1]), np.array([], dtype=int),
+                  np.array([0, 1]), np.array(scores), X, FAC,
+                  {"CID000001": ["Gold"], "CID000002": ["Gold"]}, smelter, "", T)
+
+
+def test_a_reported_country_that_points_to_another_fitting_facility_is_reviewed() -> None:
+    """Confident heads, but the reported country is another candidate's that explains as much
+    of the name: the name cannot tell which, the country points to the other: review."""
+    d = _country_choice(0.8)
+    assert (d.decision, d.cid) == ("review", "CID000001")
+    assert "country_points_to=CID000002" in d.flags
+    assert d.reason.startswith("probably Alpha Refinery, the reported country is that of Beta "
+                               "Refinery, which fits the name as well: which one? (")
+    assert _country_choice(1.0).decision == "review"
+    # with doubt of the heads' own, the doubt comes first and the country is said after it
+    d = _country_choice(0.8, smelter=0.5)
+    assert d.reason.startswith("probably Alpha Refinery, not sure it is an RMI facility; the "
+                               "reported country is that of Beta Refinery (")
+    # a runner-up that explains less of the name (fewer words, or only its common ones), or is
+    # not in the reported country, or a
+    # reported CID that agrees with the best: the country alone does not stop the match
+    for d in (_country_choice(0.5), _country_choice(0.8, second_rare=0.4),
+              _country_choice(0.8, second_agrees=False),
+              _country_choice(0.8, reported_cid="CID000001")):
+        assert d.decision == "match" and not any(f.startswith("country_points_to") for f in d.flags)
+
+
+def _part(best_covers: float = 0.5, second_covers: float = 0.5, second_explains: float = 1.0,  # noqa: ANN202
+          countries: tuple[bool, bool] = (False, False), same_key: bool = False,
+          smelter: float = 0.99):
+    """The best candidate and the runner-up both explain the whole name; each has words the
+    name lacks unless its share ``*_covers`` of its own words in the name is 1."""
+    X = np.zeros((2, len(FEATURES)))
+    X[:, FEATURES.index("ratio")] = 0.7
+    X[:, FEATURES.index("rare_overlap")] = 1.0
+    X[:, FEATURES.index("exact")] = same_key
+    X[0, FEATURES.index("explained")] = 1.0
+    X[1, FEATURES.index("explained")] = second_explains
+    X[0, FEATURES.index("cand_covered")] = best_covers
+    X[1, FEATURES.index("cand_covered")] = second_covers
+    X[:, FEATURES.index("country_agree")] = countries
+    return decide("Gold", "Gold", None, np.array([0, 1]), np.array([], dtype=int),
+                  np.array([0, 1]), np.array([0.99, 0.4]), X, FAC,
+                  {"CID000001": ["Gold"], "CID000002": ["Gold"]}, smelter, "", T,
+                  same_key=np.array([same_key, False]))
+
+
+def test_a_name_that_is_part_of_several_facilities_names_is_reviewed() -> None:
+    """"Asahi Refining" is the start of two Asahi facilities' names: the name cannot say which."""
+    d = _part()
+    assert (d.decision, d.cid) == ("review", "CID000001")
+    assert "name_part_of=CID000002" in d.flags
+    assert d.reason.startswith("probably Alpha Refinery, the name is part of Beta Refinery's "
+                               "name too: which one? (")
+    assert _part(countries=(True, True)).decision == "review"
+    assert _part(smelter=0.5).reason.startswith(
+        "probably Alpha Refinery, not sure it is an RMI facility; the name is part of Beta "
+        "Refinery's name too (")
+    # the best's whole name, a runner-up whose whole name it is or that explains less of it, a
+    # country that agrees with the best alone, an exact hit: matched
+    for d in (_part(best_covers=1.0), _part(second_covers=1.0), _part(second_explains=0.8),
+              _part(countries=(True, False)), _part(same_key=True)):
+        assert d.decision == "match" and not any(f.startswith("name_part_of") for f in d.flags)
+
+
+def test_a_name_part_of_several_names_through_the_matcher(matcher: Matcher) -> None:
+    """RMI's "Asahi Refining USA Inc." and "Asahi Refining Canada Ltd." both begin with "Asahi
+    Refining": with no country that name is reviewed, with the United States (the first
+    one's country alone) matched. A facility's whole name mistyped is matched."""
+    canada = matcher.match_one("Asahi Refining Canada Ltd.", metal="Gold").cid
+    r = matcher.match_one("Asahi Refining", metal="Gold")
+    assert r.decision == "review" and f"name_part_of={canada}" in r.flags
+    assert "the name is part of Asahi Refining Canada Ltd.'s name too: which one?" in r.reason
+    r = matcher.match_one("Asahi Refining", metal="Gold", country="United States")
+    assert (r.decision, r.standard_name) == ("match", "Asahi Refining USA Inc.")
+    r = matcher.match_one("Mitsubishi Materals Corporation", metal="Gold", country="Japan")
+    assert r.decision == "match"
+
+
+def test_a_reported_country_choice_through_the_matcher(matcher: Matcher) -> None:
+    """RMI's "Global Advanced Metals" is in the United States, "Global Advanced Metals Aizu" in
+    Japan: the name reported with Japan is reviewed, with the United States or none matched."""
+    r = matcher.match_one("Global Advanced Metals", metal="Tantalum", country="Japan")
+    aizu = matcher.match_one("Global Advanced Metals Aizu", metal="Tantalum").cid
+    assert r.decision == "review" and f"country_points_to={aizu}" in r.flags
+    assert "the reported country is that of Global Advanced Metals Aizu" in r.reason
+    for country in ("United States", ""):
+        r = matcher.match_one("Global Advanced Metals", metal="Tantalum", country=country)
+        assert r.decision == "match" and r.standard_name == "Global Advanced Metals"
+
+
 def test_no_metal_and_a_close_runner_up_of_another_metal_is_reviewed() -> None:
     fac = {**FAC, "metal": np.array(["Gold", "Tin"], dtype=object)}
     X = np.zeros((2, len(FEATURES)))
@@ -456,34 +562,43 @@ def test_a_mistyped_legal_form_is_read_as_the_form(matcher: Matcher) -> None:
         ("Nohon Material Corporatiin", None, "Nihon Material Co., Ltd."),))
 
 
+@pytest.fixture(scope="module")
+def strict(matcher: Matcher) -> Matcher:
+    """The shipped model with a ``match`` threshold no score reaches: only the rules match."""
+    return Matcher(matcher.reference, replace(
+        matcher.model, thresholds=replace(matcher.model.thresholds, match=1.0)))
+
+
 def _settled_by_the_name(matcher: Matcher, reason: str,
                          cases: tuple[tuple[str, str, str], ...]) -> None:
-    """Each (name, metal, RMI standard name) is matched to that facility with ``reason``."""
+    """Each (name, metal, RMI standard name) is matched to that facility with ``reason``,
+    whatever the scores (``matcher``: see :func:`strict`)."""
     for name, metal, standard in cases:
         r = matcher.match_one(name, metal=metal)
         assert (r.decision, r.standard_name) == ("match", standard), r
         assert r.reason == reason, r.reason
 
 
-def test_an_rmi_name_damaged_only_by_ocr_is_a_match_whatever_the_scores(matcher: Matcher) -> None:
+def test_an_rmi_name_damaged_only_by_ocr_is_a_match_whatever_the_scores(strict: Matcher) -> None:
     """A name that is RMI's name of one facility of the metal but for OCR-confusable characters
     ("8" for "B", "5" for "S", "ii" for "u", "f" for "t") is settled like the exact name, and the
-    reason says how it differs."""
-    _settled_by_the_name(matcher, "an RMI name but for OCR-confusable characters", (
+    reason says how it differs. (``strict``: no score matches, so the rules decide alone; a
+    name the rules do not settle is reviewed.)"""
+    _settled_by_the_name(strict, "an RMI name but for OCR-confusable characters", (
         ("A8C Refinery Pty Ltd.", "Gold", "ABC Refinery Pty Ltd."),
         ("Avon 5pecialty Metals Ltd.", "Tungsten", "Avon Specialty Metals Ltd."),
         ("Xiamen Tiingsfen Co Ltd", "Tungsten", "Xiamen Tungsten Co., Ltd.")))
     # the same name with a different country reported is not settled by the name
-    r = matcher.match_one("A8C Refinery Pty Ltd.", metal="Gold", country="Peru")
+    r = strict.match_one("A8C Refinery Pty Ltd.", metal="Gold", country="Peru")
     assert r.decision == "review", r
 
 
 def test_an_rmi_name_with_a_few_typing_slips_is_a_match_when_no_other_facility_is_near(
-        matcher: Matcher) -> None:
+        strict: Matcher) -> None:
     """A name a few typing slips from RMI's name of one facility of the metal (one slip in about
     six characters, a swap of neighbours one, and as few in its core) is settled like the exact name
     when every other facility's names are further by two edits or more; the reason says so."""
-    _settled_by_the_name(matcher, "an RMI name but for a few typing slips", (
+    _settled_by_the_name(strict, "an RMI name but for a few typing slips", (
             ("Mitsubishi Materals Corporation", "Gold", "Mitsubishi Materials Corporation"),
             ("PT Timah Tbk Kundor", "Tin", "PT Timah Tbk Kundur"),
             ("Ulba Metallurgicl Plant JSC", "Tantalum", "Ulba Metallurgical Plant JSC"),
@@ -498,31 +613,31 @@ def test_an_rmi_name_with_a_few_typing_slips_is_a_match_when_no_other_facility_i
             # "Specialty", so folded the two differ by two; as written, by one
             ("Avon Speclalty Metals Ltd.", "Tungsten", "Avon Specialty Metals Ltd.")))
     # "Kundur Smelter" is two edits from "Funsur Smelter": one slip is not read as either
-    r = matcher.match_one("Kundur Smeltr", metal="Tin")
+    r = strict.match_one("Kundur Smeltr", metal="Tin")
     assert r.reason != "an RMI name but for a few typing slips", r
     # the slips change the core, what tells one company from another: "tianyu" is two slips of
     # "lianyou" (Lianyou Resources Co., Ltd.), "doye" two of "dowa" (Dowa Metals & Mining)
     for name, metal in (("Tian Yu Resources Limited", None), ("Doye Metals Mining", "Gold")):
-        assert matcher.match_one(name, metal=metal).reason != \
+        assert strict.match_one(name, metal=metal).reason != \
             "an RMI name but for a few typing slips", name
     # too many slips for the length, or a different country reported: not settled by the name
-    assert matcher.match_one("PT Tmiah Tbk Kndor", metal="Tin").reason != \
+    assert strict.match_one("PT Tmiah Tbk Kndor", metal="Tin").reason != \
         "an RMI name but for a few typing slips"
-    r = matcher.match_one("Mitsubishi Materals Corporation", metal="Gold", country="Peru")
+    r = strict.match_one("Mitsubishi Materals Corporation", metal="Gold", country="Peru")
     assert r.decision == "review", r
 
 
 def test_an_rmi_name_with_abbreviated_words_is_a_match_when_no_other_facility_reads_so(
-        matcher: Matcher) -> None:
+        strict: Matcher) -> None:
     """A name that is RMI's name of one facility but for abbreviated words is settled like the
     exact name; not with another country reported, nor when its abbreviations could be another
     facility's name ("Jiangxi Shunda Huichang Kam Tin" is two facilities' name)."""
-    _settled_by_the_name(matcher, "an RMI name but for abbreviated words", (
+    _settled_by_the_name(strict, "an RMI name but for abbreviated words", (
         ("Avon Spe. Metals Ltd.", "Tungsten", "Avon Specialty Metals Ltd."),
         ("Chif. Dajin. Tin Ind. Co., Ltd.", "Tin", "Chifeng Dajingzi Tin Industry Co., Ltd.")))
-    r = matcher.match_one("Avon Spe. Metals Ltd.", metal="Tungsten", country="Peru")
+    r = strict.match_one("Avon Spe. Metals Ltd.", metal="Tungsten", country="Peru")
     assert r.decision == "review", r
-    r = matcher.match_one("Jiangxi Shunda Huich. Kam Tin Co., Ltd.", metal="Tin")
+    r = strict.match_one("Jiangxi Shunda Huich. Kam Tin Co., Ltd.", metal="Tin")
     assert r.reason != "an RMI name but for abbreviated words", r
 
 
