@@ -191,13 +191,14 @@ def rule_facts(ranking: Ranking, fac_rows: np.ndarray, X: np.ndarray,
       ratio >= 0.9) and fits better than every candidate of the metal: the supplier may have
       picked the wrong metal (the best such candidate; ties: the first ranked).
     - ``country_choice``: the reported country differs from the best candidate's and another
-      candidate of the metal is in the reported country and explains as much of the name
+      candidate of the best's metal (also with no metal reported: another metal's facility is
+      the several-metals rule's) is in the reported country and explains as much of the name
       (features ``explained`` and ``rare_overlap`` at least the best's; a
       company's facilities: "Global Advanced Metals" reported in Japan, where RMI lists "Global
       Advanced Metals Aizu"): the name cannot decide between them and the country points to
       the other (the first ranked such candidate; -1: none). Not when a reported CID agrees
       with the best.
-    - ``shared_part``: the name is a part common to several facilities' names of the metal
+    - ``shared_part``: the name is a part common to several facilities' names of the best's metal
       ("Asahi Refining", "KGHM"): the best candidate explains all of its words but
       has words it lacks, and so does another candidate, explaining as much of the name's
       rarity, in the reported country whenever the best is (the first ranked such candidate;
@@ -262,7 +263,10 @@ def rule_facts(ranking: Ranking, fac_rows: np.ndarray, X: np.ndarray,
     def col(feature: str) -> np.ndarray:
         return X[order, _COL[feature]]
 
-    as_much = later & (col("explained") >= xb[owner, _COL["explained"]]) & (
+    # another facility of the best's metal (with no metal reported, other metals' candidates
+    # are the several-metals rule's) explaining as much of the name
+    as_much = later & (cand_metal == cand_metal[ranking.starts[owner]]) & (
+        col("explained") >= xb[owner, _COL["explained"]]) & (
         col("rare_overlap") >= xb[owner, _COL["rare_overlap"]])
     doubt = of_best("country_disagree") & ~of_best("cid_agree")
     choice = _first_per(owner, order, as_much & doubt[owner] & (col("country_agree") != 0), n)

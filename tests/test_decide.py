@@ -291,6 +291,49 @@ def test_a_name_that_is_part_of_several_facilities_names_is_reviewed() -> None:
         assert d.decision == "match" and not any(f.startswith("name_part_of") for f in d.flags)
 
 
+def test_the_two_rules_read_each_query_of_a_batch_apart() -> None:
+    """Three queries in one batch, the rules' conditions met by the second only (a part of two
+    names) and the third only (a country pointing to its runner-up): each decided as alone."""
+    from smelter_match.query_features import Ranking
+
+    fac = {k: np.concatenate([v, v]) for k, v in FAC.items()}
+    fac["cid"] = np.array(["CID000001", "CID000002", "CID000003", "CID000004"], dtype=object)
+    X = np.zeros((6, len(FEATURES)))
+    X[:, FEATURES.index("ratio")] = 0.7
+    X[:, FEATURES.index("explained")] = 1.0
+    X[:, FEATURES.index("rare_overlap")] = 1.0
+    X[:, FEATURES.index("cand_covered")] = 1.0          # query 0: whole names
+    X[2:4, FEATURES.index("cand_covered")] = 0.5        # query 1: a part of both names
+    X[4, FEATURES.index("country_disagree")] = 1        # query 2: the runner-up's country
+    X[5, FEATURES.index("country_agree")] = 1
+    ranking = Ranking(np.array([0, 2, 4, 6]), np.arange(6), np.array([2, 2, 2]))
+    cid_metals = {c: ["Gold"] for c in fac["cid"]}
+    out = decide_many(["Gold"] * 3, ["Gold"] * 3, [None] * 3, ranking,
+                      np.array([0, 1, 2, 3, 0, 1]), np.array([0.99, 0.4] * 3), X, fac,
+                      cid_metals, np.array([0.99] * 3), [""] * 3, T)
+    assert [d.decision for d in out] == ["match", "review", "review"]
+    assert "name_part_of=CID000004" in out[1].flags
+    assert "country_points_to=CID000002" in out[2].flags
+    assert not any(f.startswith(("name_part_of", "country_points_to")) for f in out[0].flags)
+
+
+def test_with_no_metal_another_metals_facility_is_the_several_metals_rule() -> None:
+    """With no metal reported the rules compare facilities of the best's metal only: a name that
+    is also part of another metal's facility's name is the several-metals rule's to review."""
+    fac = {**FAC, "metal": np.array(["Gold", "Tin"], dtype=object)}
+    X = np.zeros((2, len(FEATURES)))
+    X[:, FEATURES.index("ratio")] = 0.7
+    X[:, FEATURES.index("explained")] = 1.0
+    X[:, FEATURES.index("rare_overlap")] = 1.0
+    X[:, FEATURES.index("cand_covered")] = 0.5
+    d = decide(None, "", None, np.array([0, 1]), np.array([], dtype=int), np.array([0, 1]),
+               np.array([0.99, 0.97]), X, fac, {"CID000001": ["Gold"], "CID000002": ["Tin"]},
+               0.99, "", T)
+    assert d.decision == "review" and "several_metals" in d.flags
+    assert not any(f.startswith("name_part_of") for f in d.flags)
+    assert "which metal?" in d.reason
+
+
 def test_a_name_part_of_several_names_through_the_matcher(matcher: Matcher) -> None:
     """RMI's "Asahi Refining USA Inc." and "Asahi Refining Canada Ltd." both begin with "Asahi
     Refining": with no country that name is reviewed, with the United States (the first
@@ -566,7 +609,7 @@ def test_a_mistyped_legal_form_is_read_as_the_form(matcher: Matcher) -> None:
 def strict(matcher: Matcher) -> Matcher:
     """The shipped model with a ``match`` threshold no score reaches: only the rules match."""
     return Matcher(matcher.reference, replace(
-        matcher.model, thresholds=replace(matcher.model.thresholds, match=1.0)))
+        matcher.model, thresholds=replace(matcher.model.thresholds, match=float("inf"))))
 
 
 def _settled_by_the_name(matcher: Matcher, reason: str,
