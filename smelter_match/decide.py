@@ -257,17 +257,16 @@ def rule_facts(ranking: Ranking, fac_rows: np.ndarray, X: np.ndarray,
         other[owner[firsts]] = order[firsts]
     reading = np.where(has, code[b], 0).astype(np.int8)
     sure &= ~(np.isin(reading, (SLIPS, ABBREVIATED)) & (other >= 0))
-    # the country choice: a later candidate of the metal in the reported country that explains
-    # as much of the name as the best (as many of its words, as much of their rarity), while
-    # the best's country differs
     def col(feature: str) -> np.ndarray:
         return X[order, _COL[feature]]
 
-    # another facility of the best's metal (with no metal reported, other metals' candidates
-    # are the several-metals rule's) explaining as much of the name
+    # a later candidate of the best's metal (with no metal reported, other metals' candidates
+    # are the several-metals rule's) explaining as much of the name as the best: as many of
+    # its words, as much of their rarity
     as_much = later & (cand_metal == cand_metal[ranking.starts[owner]]) & (
         col("explained") >= xb[owner, _COL["explained"]]) & (
         col("rare_overlap") >= xb[owner, _COL["rare_overlap"]])
+    # the country choice: such a candidate in the reported country, the best's country differs
     doubt = of_best("country_disagree") & ~of_best("cid_agree")
     choice = _first_per(owner, order, as_much & doubt[owner] & (col("country_agree") != 0), n)
     # the shared part: both explain the whole name, both have words it lacks
