@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +38,7 @@ from smelter_match.io.tables import cell_text
 from smelter_match.metals import normalize_metal
 from smelter_match.normalize import NormalizedName, normalize_country, normalize_name
 from smelter_match.overrides import OverrideIndex
+from smelter_match.parallel import step_pool, step_size
 from smelter_match.placeholders import placeholder_text
 from smelter_match.query_features import Ranking, query_features, unrelated
 from smelter_match.readings import same_name
@@ -89,9 +91,10 @@ class Matcher:
 
     ``model``: a :class:`Model`, a path to a model JSON file, or ``None`` for the shipped model.
     ``overrides``: analyst decisions (a DataFrame or CSV path from ``review apply``) that resolve
-    a (name, metal) directly. ``workers``: threads (-1: every core) for a batch's steps of a few
-    thousand distinct queries, searched side by side, and for rapidfuzz's string comparisons and
-    the forests' walk within a step; results do not depend on it.
+    a (name, metal) directly. ``workers``: how many of a batch's steps of distinct queries are
+    searched side by side (-1: every core), each in a process forked from this one where that
+    is safe, else on a thread (:mod:`smelter_match.parallel`); a single step uses as many
+    threads for its string comparisons and the forests' walk. Results do not depend on it.
     """
 
     def __init__(self, reference: Reference, model: Model | str | Path | None = None,
@@ -148,7 +151,7 @@ class Matcher:
         order = sorted(range(len(queries)), key=lambda i: normalize_name(queries[i][0]).key)
         done = 0
         # steps searched side by side (see _steps_decided) together hold one step's queries
-        size = max(QUERY_CHUNK // threads_for(self.workers), 1)
+        size = step_size(QUERY_CHUNK, threads_for(self.workers))
         steps = [order[start:start + size] for start in range(0, len(order), size)]
         for step, answers in zip(steps, self._steps_decided(
                 [[queries[i] for i in step] for step in steps])):
@@ -276,24 +279,25 @@ class Matcher:
     def _steps_decided(self, steps: list[list[Query]]) -> Iterator[dict[Query, Decision]]:
         """The answers of each step of :meth:`match`, in order.
 
-        With several cores and several steps, the steps' searches run side by side on a pool of
-        threads, one core each (their heavy parts, numpy, rapidfuzz and the forests' walk,
-        release the GIL), at most one step per thread in flight; :meth:`match` makes the steps
-        smaller by as much, so that the steps in flight hold as many queries as one step
-        searched alone (memory follows the step). The cache is read and written in this thread
-        only. The answer of a query does not depend on which others share its step, so the
-        output does not depend on the threads (``tests/test_matcher.py``).
+        With several cores and several steps, the steps' searches run side by side, one core
+        each, at most one step per worker in flight: in processes forked from this one where
+        that is safe, else on threads (:func:`smelter_match.parallel.step_pool`). :meth:`match`
+        makes the steps smaller by as much, so that the steps in flight hold as many queries as
+        one step searched alone (memory follows the step). The cache is read and written in
+        this thread only. The answer of a query does not depend on which others share its step
+        nor on where it is searched, so the output does not depend on the workers
+        (``tests/test_matcher.py``, ``tests/test_parallel.py``).
         """
-        threads = min(threads_for(self.workers), len(steps))
-        if threads < 2:
+        workers = min(threads_for(self.workers), len(steps))
+        if workers < 2:
             yield from map(self._decide_many, steps)
             return
-        with ThreadPoolExecutor(threads, thread_name_prefix="smelter_match") as pool:
+        with step_pool(partial(self._decide_fresh, workers=1), workers, "smelter_match") as submit:
             pending: deque = deque()
             for step in steps:
                 result, todo = self._cached(step)
-                pending.append((result, pool.submit(self._decide_fresh, todo, 1) if todo else None))
-                if len(pending) == threads:
+                pending.append((result, submit(todo) if todo else None))
+                if len(pending) == workers:
                     yield self._collect(*pending.popleft())
             while pending:
                 yield self._collect(*pending.popleft())

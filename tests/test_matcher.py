@@ -121,8 +121,11 @@ def test_answers_do_not_depend_on_the_other_rows(matcher: Matcher, full_referenc
 
 
 def test_steps_and_threads_do_not_change_answers(full_reference, monkeypatch) -> None:
+    """On threads (where the steps cannot run in forked processes: tests/test_parallel.py)."""
     import smelter_match.matcher as matcher_module
+    import smelter_match.parallel as parallel
 
+    monkeypatch.setattr(parallel, "forkable", lambda: False)
     gold = load_gold(GOLD / "dataio_2020.csv")
     cols = ["reported_name", "reported_metal", "reported_country"]
     one = Matcher(full_reference, workers=1).match(gold[cols], *cols)

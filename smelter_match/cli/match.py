@@ -65,8 +65,8 @@ def _workers(text: str) -> int:
         n = 0
     if n == -1 or n >= 1:
         return n
-    raise argparse.ArgumentTypeError(f"{text!r} is not a number of threads (1, 2, ... or -1 for "
-                                     f"every core)")
+    raise argparse.ArgumentTypeError(f"{text!r} is not a number of workers (1, 2, ... or -1 "
+                                     f"for every core)")
 
 
 def add_parser(sub: argparse._SubParsersAction, common: CommonOptions) -> None:
@@ -94,9 +94,9 @@ def add_parser(sub: argparse._SubParsersAction, common: CommonOptions) -> None:
                         "reference it records is used when no default reference is set")
     p.add_argument("--model", metavar="FILE", help="model JSON (default: the shipped model)")
     p.add_argument("--workers", type=_workers, default=-1, metavar="N",
-                   help="threads: steps of distinct names searched side by side, string "
-                        "comparisons and the forests (default -1: every core; results do not "
-                        "depend on it)")
+                   help="steps of distinct names searched side by side, each in a forked "
+                        "process where that is safe, else on a thread (default -1: every core; "
+                        "results do not depend on it)")
     p.add_argument("--skip-bad-files", action="store_true",
                    help="skip files that cannot be read (each listed on stderr and in "
                         "<results>_skipped.csv) instead of stopping at the first one")
@@ -112,6 +112,9 @@ class _Progress:
     def __init__(self, total: int, enabled: bool):
         from tqdm import tqdm
 
+        # no monitor thread: with another thread alive the matcher's steps cannot run in forked
+        # processes (smelter_match.parallel), and the bar updates after every step anyway
+        tqdm.monitor_interval = 0
         self.bar = tqdm(total=total, unit="row", unit_scale=True, file=sys.stderr, delay=2.0,
                         leave=False, dynamic_ncols=True,
                         disable=not (enabled and total and sys.stderr.isatty()))
