@@ -25,6 +25,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from benchmarks.memory import run_sampled
+
 _CHILD = r"""
 import hashlib, json, resource, sys, time
 import pandas as pd
@@ -53,12 +55,15 @@ def _run(checkout: Path, spec: dict) -> dict:
     # run from the checkout: ``python -c`` puts the working directory first on sys.path
     env = dict(os.environ, PYTHONPATH=str(checkout.resolve()))
     spec = dict(spec, root=str(checkout.resolve()))
-    done = subprocess.run([sys.executable, "-c", _CHILD, json.dumps(spec)], env=env,
-                          cwd=checkout, capture_output=True, text=True, check=False)
+    done, tree_mb = run_sampled([sys.executable, "-c", _CHILD, json.dumps(spec)], env=env,
+                                cwd=checkout)
     if done.returncode:
         raise SystemExit(f"benchmarks.ab: run in {checkout} failed: "
                          f"{done.stderr.strip().splitlines()[-1:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    # with the processes it forks (benchmarks.memory), whichever is larger
+    out["peak_rss_mb"] = max(out["peak_rss_mb"], tree_mb or 0.0)
+    return out
 
 
 def _describe(checkout: Path) -> str:
@@ -118,7 +123,9 @@ def main(argv: list[str] | None = None) -> int:
                      f"{'yes' if same else '**no**'} |")
     peak = {s: max(x["peak_rss_mb"] for x in runs[s]) for s in runs}
     lines.append("")
-    lines.append(f"Peak RSS of a process (both workloads): base {peak['base']:.0f} MiB, "
+    lines.append(f"Peak memory of a run (both workloads; its own peak RSS or, with the "
+                 f"processes it forks, their summed PSS, whichever is larger): "
+                 f"base {peak['base']:.0f} MiB, "
                  f"head {peak['head']:.0f} MiB.")
     text = "\n".join(lines) + "\n"
     print(text)

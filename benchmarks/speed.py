@@ -3,9 +3,11 @@
 Workloads: supplier-like rows of each size (:func:`benchmarks.workloads.make_workload`, id
 ``"<rows>"``) and the all-distinct workload (:func:`benchmarks.workloads.make_distinct_workload`,
 id ``"distinct-<n>"``). The parent generates each once and pickles it to a temporary folder; each
-(method, workload) then runs in its own ``python -m benchmarks.speed_worker`` so that peak RSS and
-cold start are that run's alone. Learned baselines are fitted once on the training gold rows here
-(fitting is not timed as throughput) and their state is handed to the workers.
+(method, workload) then runs in its own ``python -m benchmarks.speed_worker`` so that peak memory
+and cold start are that run's alone (peak memory: the worker's own peak RSS or the sampled peak
+PSS of it and the processes it forks, whichever is larger; :mod:`benchmarks.memory`). Learned
+baselines are fitted once on the training gold rows here (fitting is not timed as throughput)
+and their state is handed to the workers.
 
 Time budget: a baseline stops at ``budget_s`` and reports the share of distinct queries it
 finished; its full time is extrapolated linearly in distinct queries and marked
@@ -27,6 +29,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from benchmarks.memory import run_sampled
 from benchmarks.methods import METHODS, MethodUnavailable
 from benchmarks.workloads import make_distinct_workload, make_workload
 
@@ -115,15 +118,20 @@ def run_worker(spec: dict, workdir: Path, timeout_s: float) -> dict:
     out_path.unlink(missing_ok=True)
     t = time.perf_counter()
     try:
-        proc = subprocess.run([sys.executable, "-m", "benchmarks.speed_worker", str(spec_path),
-                               str(out_path), repr(time.time())], cwd=REPO, capture_output=True,
-                              text=True, timeout=timeout_s)
+        proc, tree_mb = run_sampled([sys.executable, "-m", "benchmarks.speed_worker",
+                                     str(spec_path), str(out_path), repr(time.time())],
+                                    timeout_s=timeout_s, cwd=REPO)
     except subprocess.TimeoutExpired:
         return {"status": "timeout", "wall_s": round(time.perf_counter() - t, 3)}
     if proc.returncode != 0 or not out_path.exists():
         return {"status": "error", "stderr": proc.stderr[-2000:]}
     result = json.loads(out_path.read_text(encoding="utf-8"))
     result["status"] = "ok"
+    # the run's memory: its own peak RSS or its process tree's sampled peak PSS, whichever is
+    # larger (benchmarks.memory: the matcher forks step workers whose memory VmHWM misses)
+    result["peak_rss_self_mb"] = result["peak_rss_mb"]
+    result["peak_tree_pss_mb"] = tree_mb
+    result["peak_rss_mb"] = max(result["peak_rss_mb"], tree_mb or 0.0)
     result["wall_s"] = round(time.perf_counter() - t, 3)
     return result
 
