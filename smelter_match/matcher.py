@@ -10,9 +10,8 @@ answers across calls, so throughput grows with duplication.
 
 from __future__ import annotations
 
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -38,7 +37,7 @@ from smelter_match.io.tables import cell_text
 from smelter_match.metals import normalize_metal
 from smelter_match.normalize import NormalizedName, normalize_country, normalize_name
 from smelter_match.overrides import OverrideIndex
-from smelter_match.parallel import step_pool, step_size
+from smelter_match.parallel import run_steps, step_size, use_processes
 from smelter_match.placeholders import placeholder_text
 from smelter_match.query_features import Ranking, query_features, unrelated
 from smelter_match.readings import same_name
@@ -151,10 +150,12 @@ class Matcher:
         order = sorted(range(len(queries)), key=lambda i: normalize_name(queries[i][0]).key)
         done = 0
         # steps searched side by side (see _steps_decided) together hold one step's queries
-        size = step_size(QUERY_CHUNK, threads_for(self.workers))
+        forked = use_processes(len(order), threads_for(self.workers))
+        size = step_size(QUERY_CHUNK, threads_for(self.workers), forked)
         steps = [order[start:start + size] for start in range(0, len(order), size)]
-        for step, answers in zip(steps, self._steps_decided(
-                [[queries[i] for i in step] for step in steps])):
+        for at, answers in self._steps_decided([[queries[i] for i in step] for step in steps],
+                                               forked):
+            step = steps[at]
             for i in step:
                 decided[i] = answers[queries[i]]
             done += int(rows_of[step].sum())
@@ -276,37 +277,36 @@ class Matcher:
         while len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
 
-    def _steps_decided(self, steps: list[list[Query]]) -> Iterator[dict[Query, Decision]]:
-        """The answers of each step of :meth:`match`, in order.
+    def _steps_decided(self, steps: list[list[Query]], forked: bool = False
+                       ) -> Iterator[tuple[int, dict[Query, Decision]]]:
+        """(position, answers) of each step of :meth:`match`, as the steps finish.
 
         With several cores and several steps, the steps' searches run side by side, one core
-        each, at most one step per worker in flight: in processes forked from this one where
-        that is safe, else on threads (:func:`smelter_match.parallel.step_pool`). :meth:`match`
-        makes the steps smaller by as much, so that the steps in flight hold as many queries as
-        one step searched alone (memory follows the step). The cache is read and written in
-        this thread only. The answer of a query does not depend on which others share its step
-        nor on where it is searched, so the output does not depend on the workers
+        each: with ``forked``, in processes forked from this one and in this one
+        (:func:`smelter_match.parallel.use_processes`: a large frame, where that is safe), else
+        on threads (:func:`smelter_match.parallel.run_steps`). :meth:`match` makes the steps
+        smaller by as much, so that the steps in flight hold about as many queries as one step
+        searched alone (memory follows the step). The cache is read and written in this
+        thread only. The answer of a query does not depend on which others share its step nor
+        on where it is searched, so the output does not depend on the workers
         (``tests/test_matcher.py``, ``tests/test_parallel.py``).
         """
         workers = min(threads_for(self.workers), len(steps))
         if workers < 2:
-            yield from map(self._decide_many, steps)
+            for at, step in enumerate(steps):
+                yield at, self._decide_many(step)
             return
-        with step_pool(partial(self._decide_fresh, workers=1), workers, "smelter_match") as submit:
-            pending: deque = deque()
-            for step in steps:
-                result, todo = self._cached(step)
-                pending.append((result, submit(todo) if todo else None))
-                if len(pending) == workers:
-                    yield self._collect(*pending.popleft())
-            while pending:
-                yield self._collect(*pending.popleft())
-
-    def _collect(self, result: dict[Query, Decision], fresh: Future | None
-                 ) -> dict[Query, Decision]:
-        if fresh is not None:
-            self._remember(result, fresh.result())
-        return result
+        cached = [self._cached(step) for step in steps]
+        searched = [at for at, (_, todo) in enumerate(cached) if todo]
+        for at, (result, todo) in enumerate(cached):
+            if not todo:
+                yield at, result
+        for j, fresh in run_steps(partial(self._decide_fresh, workers=1),
+                                  [cached[at][1] for at in searched], workers, forked,
+                                  "smelter_match"):
+            result = cached[searched[j]][0]
+            self._remember(result, fresh)
+            yield searched[j], result
 
     def _decide_fresh(self, todo: list[Query], workers: int | None = None
                       ) -> dict[Query, Decision]:

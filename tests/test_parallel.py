@@ -15,7 +15,13 @@ import smelter_match.parallel as parallel
 from smelter_match import Matcher
 from smelter_match.errors import SmelterMatchError
 from smelter_match.evaluation import load_gold
-from smelter_match.parallel import forkable, step_pool, step_size
+from smelter_match.parallel import (
+    MIN_FORKED_QUERIES,
+    forkable,
+    run_steps,
+    step_size,
+    use_processes,
+)
 
 needs_fork = pytest.mark.skipif(not forkable(), reason="forked step processes: POSIX (not macOS), "
                                 "one thread alive")
@@ -25,15 +31,21 @@ def _pid_and_double(x: int) -> tuple[int, int]:
     return os.getpid(), 2 * x
 
 
-def test_another_thread_alive_means_no_fork() -> None:
+def _answers(got: list[tuple[int, tuple[int, int]]], n: int) -> list[int]:
+    """The answers by position, checking each step came back once."""
+    assert sorted(at for at, _ in got) == list(range(n))
+    return [v for _, (_, v) in sorted(got)]
+
+
+def test_another_thread_alive_means_threads() -> None:
     stop = threading.Event()
     other = threading.Thread(target=stop.wait)
     other.start()
     try:
         assert not forkable()
-        with step_pool(_pid_and_double, 2, "steps") as submit:
-            futures = [submit(i) for i in range(6)]
-            assert [f.result() for f in futures] == [(os.getpid(), 2 * i) for i in range(6)]
+        got = list(run_steps(_pid_and_double, list(range(6)), 2, True, "steps"))
+        assert _answers(got, 6) == [2 * i for i in range(6)]
+        assert {pid for _, (pid, _) in got} == {os.getpid()}
     finally:
         stop.set()
         other.join()
@@ -41,39 +53,37 @@ def test_another_thread_alive_means_no_fork() -> None:
 
 @needs_fork
 def test_steps_run_in_forked_processes_and_here() -> None:
-    with step_pool(_pid_and_double, 3, "steps") as submit:
-        got = [f.result() for f in [submit(i) for i in range(9)]]
-    assert [v for _, v in got] == [2 * i for i in range(9)]
-    # every third step in this process, the others in (at most) two forked children
-    assert [pid == os.getpid() for pid, _ in got] == [False, False, True] * 3
-    assert 1 <= len({pid for pid, _ in got} - {os.getpid()}) <= 2
+    got = list(run_steps(_pid_and_double, list(range(12)), 3, True, "steps"))
+    assert _answers(got, 12) == [2 * i for i in range(12)]
+    pids = [pid for _, (pid, _) in got]
+    # the first four steps fill two forked children's queues; this process works the fifth
+    assert os.getpid() in pids and 1 <= len(set(pids) - {os.getpid()}) <= 2
     assert parallel._WORK is None          # the parent forgets the work after the pool
 
 
-def _fail_here(x: int) -> int:
+def _fail_on_one(x: int) -> int:
     if x == 1:
         raise ValueError("step 1")
     return x
 
 
 @needs_fork
-def test_a_step_failing_here_fails_when_collected() -> None:
-    with step_pool(_fail_here, 2, "steps") as submit:
-        first, second = submit(0), submit(1)
-        assert first.result() == 0
-        with pytest.raises(ValueError, match="step 1"):
-            second.result()
+def test_a_failing_step_raises_in_the_caller() -> None:
+    with pytest.raises(ValueError, match="step 1"):
+        list(run_steps(_fail_on_one, [0, 1, 2, 3], 2, True, "steps"))
 
 
 @needs_fork
-def test_forked_steps_are_smaller() -> None:
-    assert step_size(2048, 1) == 2048
-    assert step_size(2048, 2) == 512
+def test_large_frames_fork_in_smaller_steps() -> None:
+    assert use_processes(MIN_FORKED_QUERIES, 2) and not use_processes(MIN_FORKED_QUERIES - 1, 2)
+    assert not use_processes(10 * MIN_FORKED_QUERIES, 1)
+    assert step_size(2048, 1, False) == step_size(2048, 1, True) == 2048
+    assert step_size(2048, 2, False) == 1024 and step_size(2048, 2, True) == 512
     stop = threading.Event()
     other = threading.Thread(target=stop.wait)
     other.start()
     try:
-        assert step_size(2048, 2) == 1024   # on threads
+        assert not use_processes(10 * MIN_FORKED_QUERIES, 2)   # another thread alive
     finally:
         stop.set()
         other.join()
@@ -85,9 +95,9 @@ def _die(_: int) -> None:
 
 @needs_fork
 def test_a_dead_step_process_is_one_clear_error() -> None:
-    dying = step_pool(_die, 2, "steps")
-    with pytest.raises(SmelterMatchError, match="workers=1"), dying as submit:
-        submit(0).result()
+    # the first two steps go to the child, which dies; this process would work the third
+    with pytest.raises(SmelterMatchError, match="workers=1"):
+        list(run_steps(_die, [0, 1], 2, True, "steps"))
 
 
 @needs_fork
@@ -97,6 +107,7 @@ def test_the_matcher_forks_its_steps_and_answers_as_in_one_process(full_referenc
     cols = ["reported_name", "reported_metal", "reported_country"]
     one = Matcher(full_reference, workers=1).match(gold[cols], *cols)
     monkeypatch.setattr(matcher_module, "QUERY_CHUNK", 74)   # many small steps
+    monkeypatch.setattr(parallel, "MIN_FORKED_QUERIES", 1)  # forked for a frame this small
     fresh = Matcher._decide_fresh
 
     def decide_fresh(self, todo, workers=None):  # noqa: ANN001, ANN202
