@@ -1,48 +1,49 @@
 """Peak memory of a benchmark subprocess together with the processes it forks.
 
-A measured process's own peak RSS (``VmHWM``) misses the memory of child processes: the
-matcher forks its step workers (:mod:`smelter_match.parallel`). Summing the children's RSS
-would count every page they share with their parent (the reference, the model) once per
-process. So the parent of a measurement samples, from outside, the sum of the *proportional*
-set sizes (PSS: a page shared by k processes counts 1/k in each) of the measured process and
-all its descendants, every ``interval_s`` (0.1 s); the measured process runs no sampling thread of its
-own (a second thread would keep the matcher from forking). The figure a run reports is the
-larger of this sampled peak and the process's own ``VmHWM`` (exact, but blind to children):
-for a process that forks nothing it is its ``VmHWM``, as before.
+A measured process's own peak RSS (``VmHWM``) misses the memory of its child processes: the
+matcher forks step workers (:mod:`smelter_match.parallel`). Adding the children's RSS would
+count every page they share with their parent (the reference, the model, the libraries) once
+per process, and PSS would split shared-library pages with every other process on the
+machine, so that a run would read lower than its own RSS. So the parent of a measurement
+samples, from outside, the measured process's RSS plus each descendant's USS (the pages only
+that child holds: what forking it added), every ``interval_s`` (0.1 s): for a process that
+forks nothing it is its RSS. The measured process runs no sampling thread of its own (a second
+thread would keep the matcher from forking). A run reports the larger of that sampled peak and
+its own exact ``VmHWM``: the same measure, RSS, for runs that fork and runs that do not.
 """
-
-from __future__ import annotations
 
 import subprocess
 import tempfile
 import time
 
-#: Sampling period: one sample reads ``smaps_rollup`` of each process (~1 ms for 300 MB here),
-#: so a few processes sampled every 0.1 s take ~3% of one core from the measured run.
+#: Sampling period: a child's USS reads its ``smaps_rollup`` (~1 ms for 300 MB here), so a
+#: few processes sampled every 0.1 s take ~2% of one core from the measured run.
 INTERVAL_S = 0.1
 
 
-def tree_pss_mb(pid: int) -> float | None:
-    """The summed PSS of ``pid`` and its descendants in MiB (``None``: not measurable here)."""
+def tree_mb(pid: int) -> float | None:
+    """RSS of ``pid`` plus the USS of each of its descendants, in MiB (``None``: not
+    measurable here)."""
     try:
         import psutil
 
         root = psutil.Process(pid)
-        total = 0
-        for p in [root, *root.children(recursive=True)]:
+        total = root.memory_info().rss
+        for p in root.children(recursive=True):
             try:
-                total += p.memory_full_info().pss
+                total += p.memory_full_info().uss
             except (psutil.NoSuchProcess, psutil.AccessDenied, AttributeError):
                 continue
         return total / 2**20
-    except Exception:   # psutil missing, the process gone, or no PSS on this platform
+    except Exception:   # psutil missing, the process gone, or no USS on this platform
         return None
 
 
 def run_sampled(cmd: list[str], timeout_s: float | None = None, interval_s: float = INTERVAL_S,
                 **popen) -> tuple[subprocess.CompletedProcess, float | None]:
     """Run ``cmd`` to completion (its output captured as text) while sampling its process
-    tree's PSS; returns the completed process and the peak in MiB (``None``: not measurable).
+    tree's memory (:func:`tree_mb`); returns the completed process and the peak in MiB
+    (``None``: not measurable).
 
     Raises :class:`subprocess.TimeoutExpired` after ``timeout_s`` (the tree is killed).
     """
@@ -57,7 +58,7 @@ def run_sampled(cmd: list[str], timeout_s: float | None = None, interval_s: floa
                 proc.kill()
                 proc.wait()
                 raise subprocess.TimeoutExpired(cmd, timeout_s)
-            now = tree_pss_mb(proc.pid)
+            now = tree_mb(proc.pid)
             if now is not None:
                 peak = now if peak is None else max(peak, now)
             time.sleep(interval_s)

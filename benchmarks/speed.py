@@ -4,8 +4,8 @@ Workloads: supplier-like rows of each size (:func:`benchmarks.workloads.make_wor
 ``"<rows>"``) and the all-distinct workload (:func:`benchmarks.workloads.make_distinct_workload`,
 id ``"distinct-<n>"``). The parent generates each once and pickles it to a temporary folder; each
 (method, workload) then runs in its own ``python -m benchmarks.speed_worker`` so that peak memory
-and cold start are that run's alone (peak memory: the worker's own peak RSS or the sampled peak
-PSS of it and the processes it forks, whichever is larger; :mod:`benchmarks.memory`). Learned
+and cold start are that run's alone (peak memory: the worker's own peak RSS or, sampled, its RSS
+plus the private pages of the processes it forks, whichever is larger; :mod:`benchmarks.memory`). Learned
 baselines are fitted once on the training gold rows here (fitting is not timed as throughput)
 and their state is handed to the workers.
 
@@ -127,10 +127,11 @@ def run_worker(spec: dict, workdir: Path, timeout_s: float) -> dict:
         return {"status": "error", "stderr": proc.stderr[-2000:]}
     result = json.loads(out_path.read_text(encoding="utf-8"))
     result["status"] = "ok"
-    # the run's memory: its own peak RSS or its process tree's sampled peak PSS, whichever is
-    # larger (benchmarks.memory: the matcher forks step workers whose memory VmHWM misses)
+    # the run's memory: its own peak RSS or, sampled, its RSS with the private pages of the
+    # processes it forks, whichever is larger (benchmarks.memory: the matcher forks step
+    # workers, whose memory VmHWM misses)
     result["peak_rss_self_mb"] = result["peak_rss_mb"]
-    result["peak_tree_pss_mb"] = tree_mb
+    result["peak_tree_mb"] = tree_mb
     result["peak_rss_mb"] = max(result["peak_rss_mb"], tree_mb or 0.0)
     result["wall_s"] = round(time.perf_counter() - t, 3)
     return result

@@ -18,9 +18,7 @@ model whose feature lists differ from this version's is refused with a clear err
 
 from __future__ import annotations
 
-import functools
 import json
-import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +28,7 @@ import numpy as np
 from smelter_match._resources import model_text
 from smelter_match.compare import FEATURES
 from smelter_match.errors import ModelError
+from smelter_match.parallel import threads_for
 from smelter_match.query_features import QUERY_FEATURES
 
 MODEL_FORMAT = 2
@@ -42,18 +41,6 @@ IMPLAUSIBLE = 0.05
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
-
-
-def threads_for(workers: int) -> int:
-    """The threads a ``workers`` setting asks for (-1: every core; at least one)."""
-    return _cores() if workers < 0 else max(workers, 1)
-
-
-@functools.lru_cache(maxsize=1)
-def _cores() -> int:
-    """This machine's cores, asked once: ``os.cpu_count`` costs ~20 us a call here, and a
-    ``match_one`` asked it twice (measured with cProfile over 1,000 calls)."""
-    return os.cpu_count() or 1
 
 
 @dataclass

@@ -21,7 +21,7 @@ import pandas as pd
 
 from smelter_match.blocking import CandidateGenerator, Candidates
 from smelter_match.cids import parse_cid
-from smelter_match.classify import Model, threads_for
+from smelter_match.classify import Model
 from smelter_match.compare import FEATURES, compute_features
 from smelter_match.decide import (
     Decision,
@@ -37,7 +37,7 @@ from smelter_match.io.tables import cell_text
 from smelter_match.metals import normalize_metal
 from smelter_match.normalize import NormalizedName, normalize_country, normalize_name
 from smelter_match.overrides import OverrideIndex
-from smelter_match.parallel import run_steps, step_size, use_processes
+from smelter_match.parallel import run_steps, step_size, threads_for, use_processes
 from smelter_match.placeholders import placeholder_text
 from smelter_match.query_features import Ranking, query_features, unrelated
 from smelter_match.readings import same_name
@@ -291,22 +291,29 @@ class Matcher:
         on where it is searched, so the output does not depend on the workers
         (``tests/test_matcher.py``, ``tests/test_parallel.py``).
         """
-        workers = min(threads_for(self.workers), len(steps))
-        if workers < 2:
+        if min(threads_for(self.workers), len(steps)) < 2:
             for at, step in enumerate(steps):
                 yield at, self._decide_many(step)
             return
-        cached = [self._cached(step) for step in steps]
+        cached: list = [self._cached(step) for step in steps]
         searched = [at for at, (_, todo) in enumerate(cached) if todo]
         for at, (result, todo) in enumerate(cached):
             if not todo:
+                cached[at] = None
                 yield at, result
-        for j, fresh in run_steps(partial(self._decide_fresh, workers=1),
-                                  [cached[at][1] for at in searched], workers, forked,
-                                  "smelter_match"):
-            result = cached[searched[j]][0]
+        # forked only for enough queries still to search (a warm cache may leave few)
+        workers = min(threads_for(self.workers), len(searched))
+        forked = forked and use_processes(sum(len(cached[at][1]) for at in searched), workers)
+        todos = [cached[at][1] for at in searched]
+        answers = run_steps(partial(self._decide_fresh, workers=1), todos, workers, forked,
+                            "smelter_match") if workers > 1 else \
+            ((j, self._decide_fresh(todo)) for j, todo in enumerate(todos))
+        for j, fresh in answers:
+            at = searched[j]
+            result = cached[at][0]
+            cached[at] = todos[j] = None       # what is answered is not held to the end
             self._remember(result, fresh)
-            yield searched[j], result
+            yield at, result
 
     def _decide_fresh(self, todo: list[Query], workers: int | None = None
                       ) -> dict[Query, Decision]:

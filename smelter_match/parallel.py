@@ -12,20 +12,30 @@ Interleaved against the threads on 2 cores: 1.37x on 20,000 distinct names and 1
 (``benchmarks/results/ab_session31.md``).
 
 Forking is used only where it is safe: the platform forks (Linux and other POSIX systems; not
-Windows; on macOS Python itself advises against it) and this process runs no other thread at
-that moment (a child forked while another thread held a lock, of malloc or of a logging
-handler, can deadlock; Python 3.12+ warns about it). Otherwise, and where a process pool cannot
-be made at all (no working ``sem_open``, as in some sandboxes), the steps run on threads: the
-answers are the same either way (``tests/test_parallel.py``).
+Windows; on macOS Python itself advises against it), this process runs no other Python thread
+at that moment (a child forked while another thread held a lock, of a logging handler, of the
+import system, can deadlock; native threads of libraries such as OpenBLAS or jemalloc make
+their own locks safe across a fork), and it is not a daemonic ``multiprocessing`` worker.
+Otherwise, and where the processes cannot be started (no working ``sem_open``, as in some
+sandboxes; a process limit), the steps run on threads: the answers are the same either way
+(``tests/test_parallel.py``). Each forked worker costs some tens of MB (its own heap, the pages
+it copies from the parent), so ``workers=-1`` counts the cores this process may use (its CPU
+affinity, a container's CPU quota), not the host's.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import functools
 import gc
+import math
 import multiprocessing
+import os
 import signal
 import sys
 import threading
+import warnings
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ThreadPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool, ProcessPoolExecutor
@@ -38,17 +48,59 @@ from smelter_match.errors import SmelterMatchError
 _WORK: Callable[[Any], Any] | None = None
 
 
+def threads_for(workers: int) -> int:
+    """The workers a ``workers`` setting asks for (-1: every core this process may use; at
+    least one)."""
+    return _cores() if workers < 0 else max(workers, 1)
+
+
+@functools.lru_cache(maxsize=1)
+def _cores() -> int:
+    """The cores this process may use, asked once (``os.cpu_count`` cost ~20 us a call here,
+    and a ``match_one`` asked it twice): those of its CPU affinity, and no more than a Linux
+    container's CPU quota (cgroup v2 ``cpu.max``, v1 ``cpu.cfs_quota_us``) allows, so that a
+    2-CPU container on a 64-core host does not start 64 workers."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    quota = _cgroup_quota()
+    return max(1, min(cores, quota) if quota else cores)
+
+
+def _cgroup_quota(root: str = "/sys/fs/cgroup") -> int | None:
+    """A Linux container's CPU quota in whole cores, rounded up (``None``: none set)."""
+    for quota_file, period_file in (("cpu.max", None),
+                                    ("cpu/cpu.cfs_quota_us", "cpu/cpu.cfs_period_us")):
+        try:
+            with open(f"{root}/{quota_file}", encoding="ascii") as fh:
+                fields = fh.read().split()
+            if period_file is not None:
+                with open(f"{root}/{period_file}", encoding="ascii") as fh:
+                    fields = fields[:1] + fh.read().split()[:1]
+            quota, period = fields[0], int(fields[1])
+            if quota in ("max", "-1") or period <= 0:
+                return None
+            return max(1, math.ceil(int(quota) / period))
+        except (OSError, ValueError, IndexError):
+            continue
+    return None
+
+
 def forkable() -> bool:
     """Whether steps may run in forked processes now: the platform forks safely (not Windows,
-    not macOS) and this process runs no other thread."""
+    not macOS), this process runs no other Python thread, and it is not a daemonic worker of a
+    ``multiprocessing`` pool (which may not have children)."""
     return (sys.platform != "darwin" and "fork" in multiprocessing.get_all_start_methods()
-            and threading.active_count() == 1)
+            and threading.active_count() == 1 and not multiprocessing.current_process().daemon)
 
 
 #: Fewest distinct queries a frame must have for its steps to run in forked processes: a pool
 #: costs ~0.1 s to start and stop here (1,000 supplier rows, 558 distinct queries: 0.27 s on
 #: threads, 0.37 s forked; 10,000 rows: 0.80 against 0.72 s; 1,500 distinct names: even).
 MIN_FORKED_QUERIES = 2048
+#: Fewest queries in a forked step (``step_size``).
+MIN_FORKED_STEP = 128
 
 
 def use_processes(queries: int, n: int) -> bool:
@@ -62,19 +114,33 @@ def step_size(queries: int, n: int, processes: bool) -> int:
     steps of ``queries``: ``queries // n`` on threads, so that the steps in flight hold as many
     queries as one step alone (memory follows the step); half that in forked ``processes``,
     each with a heap of its own and the pages a child copies from its parent (20,000 distinct
-    names on 2 cores: peak memory of the process tree 385 MB in steps of 1,024, 338 MB in
-    steps of 512, against 324 MB on threads; 3% slower)."""
+    names on 2 cores, peak RSS with the forked child's own pages: 370 MB in steps of 1,024,
+    344 MB in steps of 512, against 332-361 MB on threads in steps of 1,024; as fast)."""
     if n < 2:
         return queries
-    return max(queries // (2 * n if processes else n), 1)
+    if processes:   # on many cores, not so small that a step costs more to send than to work
+        return max(queries // (2 * n), MIN_FORKED_STEP)
+    return max(queries // n, 1)
 
 
-def _child_start() -> None:
+def _child_start(parent: int) -> None:
     """A forked child: Ctrl-C is the parent's to handle (it stops the pool; a child would only
-    print a traceback), and its collector stays off the inherited objects (``gc.freeze``),
-    whose pages then stay shared with the parent."""
+    print a traceback); a SIGTERM handler inherited from the parent's application is dropped
+    (the pool terminates its children when one dies); on Linux the child is killed when its
+    parent dies, whatever kills it (its queue would otherwise keep it waiting for ever); and
+    its collector stays off the inherited objects (``gc.freeze``), whose pages then stay
+    shared with the parent."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL))
+        if os.getppid() != parent:   # the parent died before the line above
+            os._exit(1)
     gc.freeze()
+
+
+_PR_SET_PDEATHSIG = 1
 
 
 def _run(step: Any) -> Any:
@@ -98,20 +164,28 @@ def run_steps(work: Callable[[Any], Any], steps: list, n: int, processes: bool,
     naming the way out (``workers=1``).
     """
     global _WORK
-    pool = _process_pool(n - 1) if processes and n > 1 and forkable() else None
+    pool = None
+    if processes and n > 1 and forkable():
+        _WORK = work
+        pool = _process_pool(n - 1)
+        if pool is None:
+            _WORK = None
     if pool is None:
         with ThreadPoolExecutor(n, thread_name_prefix=thread_prefix) as threads:
             yield from _as_finished(threads, work, steps, n, None)
         return
-    _WORK = work
     try:
-        with pool:
-            yield from _as_finished(pool, _run, steps, 2 * (n - 1), work)
+        yield from _as_finished(pool, _run, steps, 2 * (n - 1), work)
     except BrokenProcessPool as e:
         raise SmelterMatchError("a worker process of the matcher died (out of memory?); run "
                                 "with workers=1 (--workers 1) to search in this process "
                                 "only") from e
+    except BaseException:
+        # an error here or Ctrl-C: the steps not yet started are dropped, not worked first
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
     finally:
+        pool.shutdown(wait=True)
         _WORK = None
 
 
@@ -136,10 +210,28 @@ def _as_finished(pool: Executor, fn: Callable[[Any], Any], steps: list, queue: i
 
 
 def _process_pool(n: int) -> ProcessPoolExecutor | None:
-    """``n`` processes to fork at the first submit, from the calling thread (``None`` where
-    the platform cannot run a process pool: no working ``sem_open``, as in some sandboxes)."""
+    """``n`` forked processes, started and answering (``None`` where they cannot be: no
+    working ``sem_open``, as in some sandboxes; a process limit or memory that refuses the
+    fork; whatever forking raises; then nothing is left running).
+
+    Every child is forked here, from this thread, before the pool starts its own thread. Native
+    threads of libraries (OpenBLAS, jemalloc) make Python 3.12+ warn that forking a
+    multi-threaded process may deadlock; those libraries make their locks safe across a fork,
+    and no Python thread runs (:func:`forkable`), so that warning is not shown.
+    """
     try:
-        return ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("fork"),
-                                   initializer=_child_start)
+        pool = ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("fork"),
+                                   initializer=_child_start, initargs=(os.getpid(),))
     except (OSError, ImportError, NotImplementedError):
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*multi-threaded, use of fork",
+                                    category=DeprecationWarning)
+            pool.submit(int).result()      # forks every child, and waits for one to answer
+        return pool
+    except (OSError, AssertionError, RuntimeError, BrokenProcessPool):
+        for child in list((getattr(pool, "_processes", None) or {}).values()):
+            child.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
         return None

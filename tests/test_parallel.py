@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import sys
 import threading
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -17,14 +20,24 @@ from smelter_match.errors import SmelterMatchError
 from smelter_match.evaluation import load_gold
 from smelter_match.parallel import (
     MIN_FORKED_QUERIES,
+    MIN_FORKED_STEP,
     forkable,
     run_steps,
     step_size,
     use_processes,
 )
 
-needs_fork = pytest.mark.skipif(not forkable(), reason="forked step processes: POSIX (not macOS), "
-                                "one thread alive")
+FORKING_PLATFORM = sys.platform != "darwin" and "fork" in multiprocessing.get_all_start_methods()
+#: Where forking is possible the fork tests run, and fail if something (a thread left alive)
+#: keeps the matcher from forking, instead of passing without testing it.
+needs_fork = pytest.mark.skipif(not FORKING_PLATFORM, reason="forked step processes: POSIX, "
+                                "not macOS")
+
+
+@pytest.fixture(autouse=True)
+def _no_thread_left() -> None:
+    if FORKING_PLATFORM:
+        assert forkable(), f"threads alive: {[t.name for t in threading.enumerate()]}"
 
 
 def _pid_and_double(x: int) -> tuple[int, int]:
@@ -79,6 +92,7 @@ def test_large_frames_fork_in_smaller_steps() -> None:
     assert not use_processes(10 * MIN_FORKED_QUERIES, 1)
     assert step_size(2048, 1, False) == step_size(2048, 1, True) == 2048
     assert step_size(2048, 2, False) == 1024 and step_size(2048, 2, True) == 512
+    assert step_size(2048, 64, False) == 32 and step_size(2048, 64, True) == MIN_FORKED_STEP
     stop = threading.Event()
     other = threading.Thread(target=stop.wait)
     other.start()
@@ -107,7 +121,8 @@ def test_the_matcher_forks_its_steps_and_answers_as_in_one_process(full_referenc
     cols = ["reported_name", "reported_metal", "reported_country"]
     one = Matcher(full_reference, workers=1).match(gold[cols], *cols)
     monkeypatch.setattr(matcher_module, "QUERY_CHUNK", 74)   # many small steps
-    monkeypatch.setattr(parallel, "MIN_FORKED_QUERIES", 1)  # forked for a frame this small
+    monkeypatch.setattr(parallel, "MIN_FORKED_QUERIES", 1)  # forked for a frame this small,
+    monkeypatch.setattr(parallel, "MIN_FORKED_STEP", 1)     # in steps this small
     fresh = Matcher._decide_fresh
 
     def decide_fresh(self, todo, workers=None):  # noqa: ANN001, ANN202
@@ -127,3 +142,69 @@ def test_the_matcher_forks_its_steps_and_answers_as_in_one_process(full_referenc
         p.unlink()
     pd.testing.assert_frame_equal(one, m.match(gold[cols], *cols))
     assert not list(tmp_path.iterdir())
+
+
+def _slow_first(x: int) -> tuple[int, int]:
+    if x == 0:
+        time.sleep(0.5)
+    return os.getpid(), x
+
+
+@pytest.mark.parametrize("processes", [False, True])
+def test_steps_come_back_as_they_finish(processes: bool) -> None:
+    if processes and not FORKING_PLATFORM:
+        pytest.skip("no fork here")
+    got = list(run_steps(_slow_first, [0, 1, 2, 3, 4, 5], 2, processes, "steps"))
+    assert sorted(at for at, _ in got) == list(range(6))
+    order = [at for at, _ in got]
+    assert order[0] != 0          # later steps finished, and came back, before the slow first
+    if not processes:
+        assert order[-1] == 0     # two threads: the other one works every other step
+
+
+def _fail_here_late(x: int) -> tuple[int, int]:
+    if x == 2:    # the third step: worked by this process while the child has the first two
+        raise ValueError("step 2")
+    time.sleep(0.2)
+    return os.getpid(), x
+
+
+@needs_fork
+def test_a_failure_in_this_process_stops_the_children_too() -> None:
+    with pytest.raises(ValueError, match="step 2"):
+        list(run_steps(_fail_here_late, list(range(8)), 2, True, "steps"))
+    assert multiprocessing.active_children() == [] and parallel._WORK is None
+    assert forkable()
+
+
+@needs_fork
+def test_a_failed_fork_falls_back_to_threads(monkeypatch) -> None:
+    def no_fork() -> int:
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    got = list(run_steps(_pid_and_double, list(range(6)), 2, True, "steps"))
+    assert _answers(got, 6) == [2 * i for i in range(6)]
+    assert {pid for _, (pid, _) in got} == {os.getpid()}
+    assert parallel._WORK is None
+
+
+def test_a_daemonic_worker_does_not_fork(monkeypatch) -> None:
+    class Daemon:
+        daemon = True
+
+    monkeypatch.setattr(multiprocessing, "current_process", Daemon)
+    assert not forkable() and not use_processes(10 * MIN_FORKED_QUERIES, 2)
+
+
+def test_cores_follow_a_container_quota(tmp_path: Path) -> None:
+    (tmp_path / "cpu.max").write_text("150000 100000\n")
+    assert parallel._cgroup_quota(str(tmp_path)) == 2
+    (tmp_path / "cpu.max").write_text("max 100000\n")
+    assert parallel._cgroup_quota(str(tmp_path)) is None
+    (tmp_path / "cpu.max").unlink()
+    (tmp_path / "cpu").mkdir()
+    (tmp_path / "cpu" / "cpu.cfs_quota_us").write_text("400000\n")
+    (tmp_path / "cpu" / "cpu.cfs_period_us").write_text("100000\n")
+    assert parallel._cgroup_quota(str(tmp_path)) == 4
+    assert parallel._cgroup_quota(str(tmp_path / "none")) is None
