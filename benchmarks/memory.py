@@ -52,16 +52,19 @@ def run_sampled(cmd: list[str], timeout_s: float | None = None, interval_s: floa
         proc = subprocess.Popen(cmd, stdout=out, stderr=err, text=True, **popen)
         peak: float | None = None
         deadline = None if timeout_s is None else time.monotonic() + timeout_s
-        while proc.poll() is None:
-            if deadline is not None and time.monotonic() > deadline:
-                _kill_tree(proc.pid)
-                proc.kill()
-                proc.wait()
-                raise subprocess.TimeoutExpired(cmd, timeout_s)
-            now = tree_mb(proc.pid)
-            if now is not None:
-                peak = now if peak is None else max(peak, now)
-            time.sleep(interval_s)
+        try:
+            while proc.poll() is None:
+                if deadline is not None and time.monotonic() > deadline:
+                    raise subprocess.TimeoutExpired(cmd, timeout_s)
+                now = tree_mb(proc.pid)
+                if now is not None:
+                    peak = now if peak is None else max(peak, now)
+                time.sleep(interval_s)
+        except BaseException:   # the timeout, Ctrl-C: nothing of the run is left behind
+            _kill_tree(proc.pid)
+            proc.kill()
+            proc.wait()
+            raise
         out.seek(0)
         err.seek(0)
         done = subprocess.CompletedProcess(cmd, proc.returncode, out.read(), err.read())
