@@ -208,3 +208,19 @@ def test_cores_follow_a_container_quota(tmp_path: Path) -> None:
     (tmp_path / "cpu" / "cpu.cfs_period_us").write_text("100000\n")
     assert parallel._cgroup_quota(str(tmp_path)) == 4
     assert parallel._cgroup_quota(str(tmp_path / "none")) is None
+
+
+@needs_fork
+def test_the_callers_collector_is_left_as_it_was() -> None:
+    import gc
+
+    assert gc.get_freeze_count() == 0
+    list(run_steps(_pid_and_double, list(range(6)), 2, True, "steps"))
+    assert gc.get_freeze_count() == 0       # frozen while the children ran, then thawed
+    gc.freeze()                              # an application that froze objects itself
+    try:
+        before = gc.get_freeze_count()
+        list(run_steps(_pid_and_double, list(range(6)), 2, True, "steps"))
+        assert gc.get_freeze_count() == before
+    finally:
+        gc.unfreeze()
