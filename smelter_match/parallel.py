@@ -7,8 +7,8 @@ over 20,000 distinct names, measured with py-spy ``--gil``): two threads on two 
 them only ~1.3x as fast as one. Processes forked from the matcher's own share its reference and
 model copy-on-write, so they start in milliseconds with nothing to load, and each works a step
 on a core of its own; the calling process works steps too whenever the children have theirs.
-Interleaved against the threads on 2 cores: 1.31x on 20,000 distinct names and 1.27x on
-100,000 supplier rows, identical outputs, peak memory 445 -> 457 MiB (the children's own pages
+Interleaved against the threads on 2 cores: 1.35x on 20,000 distinct names and 1.30x on
+100,000 supplier rows, identical outputs, peak memory 442 -> 444 MiB (the children's own pages
 counted; ``benchmarks/results/ab_session31.md``).
 
 Forking is used only where it is safe: the platform forks (Linux and other POSIX systems; not
