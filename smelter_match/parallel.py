@@ -174,11 +174,13 @@ def run_steps(work: Callable[[Any], Any], steps: list, n: int, processes: bool,
         frozen = gc.get_freeze_count() == 0
         if frozen:
             gc.freeze()
-        pool = _process_pool(n - 1)
-        if pool is None:
-            _WORK = None
-            if frozen:
-                gc.unfreeze()
+        try:
+            pool = _process_pool(n - 1)
+        finally:   # no pool (or Ctrl-C while starting it): nothing of it stays set
+            if pool is None:
+                _WORK = None
+                if frozen:
+                    gc.unfreeze()
     if pool is None:
         with ThreadPoolExecutor(n, thread_name_prefix=thread_prefix) as threads:
             yield from _as_finished(threads, work, steps, n, None)
