@@ -150,8 +150,9 @@ class Matcher:
         order = sorted(range(len(queries)), key=lambda i: normalize_name(queries[i][0]).key)
         done = 0
         # steps searched side by side (see _steps_decided) together hold one step's queries
-        forked = use_processes(len(order), threads_for(self.workers))
-        size = step_size(QUERY_CHUNK, threads_for(self.workers), forked)
+        workers = threads_for(self.workers)
+        forked = use_processes(len(order), workers)
+        size = step_size(QUERY_CHUNK, workers, forked)
         steps = [order[start:start + size] for start in range(0, len(order), size)]
         for at, answers in self._steps_decided([[queries[i] for i in step] for step in steps],
                                                forked):
@@ -311,7 +312,7 @@ class Matcher:
         for j, fresh in answers:
             at = searched[j]
             result = cached[at][0]
-            cached[at] = todos[j] = None       # what is answered is not held to the end
+            cached[at] = None       # an answered step is not held to the end of match()
             self._remember(result, fresh)
             yield at, result
 
