@@ -347,21 +347,25 @@ def _reason(x: np.ndarray, reading: int = 0) -> str:
     the candidate's names. The exact lookup also hits through initials ("LAM" for "Lianyou
     Advanced Materials", "Nohon Material Corporatiin" whose initials are Navoi's alias "NMC") and
     through one part of a bracketed name ("GuangXi" for "CNMC (Guangxi) PGMA"); the features do
-    not say which, so such a hit is described by its similarity, or as "initials or part".
+    not say which, so such a hit is described by its similarity, or as "initials or part". A
+    name equal to an RMI name only once a bracketed part or a trailing country is left out of
+    one of them ("Asahi Refining" for "Asahi Refining USA Inc.") is "exact ... but for a
+    bracketed part or country": the analyst sees that the two are not the same text.
     ``reading``: the code of :mod:`smelter_match.readings` the name reads as the candidate by."""
     near = max(x[_COL["ratio"]], x[_COL["compact_ratio"]]) >= 0.9
-    identical = max(x[_COL["ratio"]], x[_COL["compact_ratio"]], x[_COL["variant_best"]]) >= 1.0
+    whole = max(x[_COL["ratio"]], x[_COL["compact_ratio"]]) >= 1.0
+    identical = whole or x[_COL["variant_best"]] >= 1.0
     if x[_COL["exact"]] >= 1 and not identical:
         what = "near-identical name" if near else "initials or part of an RMI name"
     elif x[_COL["exact"]] >= 1:
-        if x[_COL["kind_current"]]:
-            what = "exact RMI standard name"
-        elif x[_COL["kind_former"]]:
-            what = "exact former RMI standard name"
-        elif x[_COL["acronym"]]:
+        if x[_COL["acronym"]] and not x[_COL["kind_current"]] and not x[_COL["kind_former"]]:
             what = "acronym of an RMI name"
         else:
-            what = "exact RMI alias"
+            what = ("exact RMI standard name" if x[_COL["kind_current"]] else
+                    "exact former RMI standard name" if x[_COL["kind_former"]] else
+                    "exact RMI alias")
+            if not whole:   # equal once a bracketed part or a trailing country is left out
+                what += " but for a bracketed part or country"
     elif x[_COL["acronym"]]:
         what = "acronym of an RMI name"
     elif x[_COL["ocr_ratio"]] >= 1.0:

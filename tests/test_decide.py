@@ -580,6 +580,20 @@ def test_a_reason_says_exact_only_for_a_name_rmi_lists(matcher: Matcher) -> None
 
 
 @pytest.mark.parametrize(("name", "metal", "facility"), [
+    ("Asahi Refining", "Gold", "Asahi Refining USA Inc."),
+    ("Hunan Chenzhou Mining Co., Ltd. USA", "Tungsten", "Hunan Chenzhou Mining Co., Ltd."),
+])
+def test_a_reason_says_when_the_exact_name_is_so_but_for_a_bracket_or_country(
+        matcher: Matcher, name: str, metal: str, facility: str) -> None:
+    """A name equal to RMI's only once a trailing country (or a bracketed part) is left out of
+    one side is not called the exact standard name without saying so."""
+    r = matcher.match_one(name, metal=metal)
+    assert r.standard_name == facility, r
+    assert "exact RMI standard name but for a bracketed part or country" in r.reason, r.reason
+    assert matcher.match_one(facility, metal=metal).reason == "exact RMI standard name"
+
+
+@pytest.mark.parametrize(("name", "metal", "facility"), [
     ("PT Premium Zinc Indonesia", "Tin", "PT Premium Tin Indonesia"),
     ("Jiangsu Ketai Advanced Material Co., Ltd.", None, "Jiangxi Ketai Advanced Material Co., Ltd"),
 ])
