@@ -93,18 +93,22 @@ class Matcher:
     a (name, metal) directly. ``workers``: how many of a batch's steps of distinct queries are
     searched side by side (-1: every core), each in a process forked from this one where that
     is safe, else on a thread (:mod:`smelter_match.parallel`); a single step uses as many
-    threads for its string comparisons and the forests' walk. Results do not depend on it.
+    threads for its string comparisons and the forests' walk. ``processes=False`` keeps every
+    step on threads of this process (e.g. a server that must not fork). Results depend on
+    neither.
     """
 
     def __init__(self, reference: Reference, model: Model | str | Path | None = None,
                  overrides: pd.DataFrame | str | Path | None = None, *, max_candidates: int = 8,
-                 top_k: int = 5, cache_size: int = 200_000, workers: int = -1):
+                 top_k: int = 5, cache_size: int = 200_000, workers: int = -1,
+                 processes: bool = True):
         self.reference = reference
         self.model = model if isinstance(model, Model) else Model.load(model)
         self.index = NameIndex(reference)
         self.generator = CandidateGenerator(self.index, max_candidates=max_candidates)
         self.top_k = top_k
         self.workers = workers
+        self.processes = processes
         f = reference.facilities.reset_index(drop=True)
         self._fac = {c: f[c].to_numpy(dtype=object) for c in
                      ("cid", "metal", "standard_name", "country", "rmap_status", "successors")}
@@ -151,7 +155,7 @@ class Matcher:
         done = 0
         # steps searched side by side (see _steps_decided) together hold one step's queries
         workers = threads_for(self.workers)
-        forked = use_processes(len(order), workers)
+        forked = self.processes and use_processes(len(order), workers)
         size = step_size(QUERY_CHUNK, workers, forked)
         steps = [order[start:start + size] for start in range(0, len(order), size)]
         for at, answers in self._steps_decided([[queries[i] for i in step] for step in steps],

@@ -185,10 +185,11 @@ def run_steps(work: Callable[[Any], Any], steps: list, n: int, processes: bool,
         with ThreadPoolExecutor(n, thread_name_prefix=thread_prefix) as threads:
             yield from _as_finished(threads, work, steps, n, None)
         return
+    children = list((getattr(pool, "_processes", None) or {}).values())   # all forked by now
     try:
         yield from _as_finished(pool, _run, steps, 2 * (n - 1), work)
     except BrokenProcessPool as e:
-        raise SmelterMatchError("a worker process of the matcher died (out of memory?); run "
+        raise SmelterMatchError(f"a worker process of the matcher {_how_ended(children)}; run "
                                 "with workers=1 (--workers 1) to search in this process "
                                 "only") from e
     except BaseException:
@@ -220,6 +221,23 @@ def _as_finished(pool: Executor, fn: Callable[[Any], Any], steps: list, queue: i
             finished = list(wait(queued, return_when=FIRST_COMPLETED).done)
         for f in sorted(finished, key=queued.__getitem__):
             yield queued.pop(f), f.result()
+
+
+def _how_ended(children: list) -> str:
+    """How the first of ``children`` (``multiprocessing`` processes) that ended did, in words:
+    "was killed by SIGKILL (out of memory?)", "exited with status 3", or "died"."""
+    for child in children:
+        code = child.exitcode
+        if code is None:
+            continue
+        if code < 0:
+            try:
+                name = signal.Signals(-code).name
+            except ValueError:
+                name = f"signal {-code}"
+            return f"was killed by {name}" + (" (out of memory?)" if name == "SIGKILL" else "")
+        return f"exited with status {code}"
+    return "died (out of memory?)"
 
 
 def _process_pool(n: int) -> ProcessPoolExecutor | None:

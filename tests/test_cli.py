@@ -96,7 +96,7 @@ def test_match_help_describes_input_columns_and_examples(capsys: pytest.CaptureF
     for role, names in COLUMN_SYNONYMS.items():  # from reference_data/vocab/column_synonyms.csv
         assert f"{role}:" in text and all(n in text for n in names)
     assert text.count("smelter-match match ") >= 2  # two examples
-    for option in ("--workers", "--skip-bad-files", "--review", "-o"):
+    for option in ("--workers", "--threads", "--skip-bad-files", "--review", "-o"):
         assert option in text
 
 

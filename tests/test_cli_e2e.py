@@ -156,7 +156,7 @@ def test_stdout_skip_bad_files_own_row_id_and_big_cells(
     assert "{" not in err
 
     assert cli.main(["match", str(folder), *reference_args, "-o", str(out), "--skip-bad-files",
-                     "--workers", "1", "--quiet"]) == 0
+                     "--workers", "2", "--threads", "--quiet"]) == 0
     quiet = capsys.readouterr()
     assert quiet.out == "" and quiet.err == f"smelter-match: skipped {folder / 'c.xlsx'}: not an " \
                                             f"Excel workbook (content is not .xlsx or .xls)\n"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import sys
 import threading
 import time
@@ -110,8 +111,20 @@ def _die(_: int) -> None:
 @needs_fork
 def test_a_dead_step_process_is_one_clear_error() -> None:
     # the first two steps go to the child, which dies; this process would work the third
-    with pytest.raises(SmelterMatchError, match="workers=1"):
+    with pytest.raises(SmelterMatchError, match="workers=1") as e:
         list(run_steps(_die, [0, 1], 2, True, "steps"))
+    assert "exited with status 3" in str(e.value)
+
+
+def _killed(_: int) -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+@needs_fork
+def test_a_killed_step_process_says_by_what() -> None:
+    with pytest.raises(SmelterMatchError, match="was killed by SIGKILL .out of memory") as e:
+        list(run_steps(_killed, [0, 1], 2, True, "steps"))
+    assert "workers=1" in str(e.value)
 
 
 @needs_fork
@@ -142,6 +155,10 @@ def test_the_matcher_forks_its_steps_and_answers_as_in_one_process(full_referenc
         p.unlink()
     pd.testing.assert_frame_equal(one, m.match(gold[cols], *cols))
     assert not list(tmp_path.iterdir())
+    # processes=False: the same steps on threads of this process only
+    threads = Matcher(full_reference, workers=2, processes=False).match(gold[cols], *cols)
+    pd.testing.assert_frame_equal(one, threads)
+    assert {int(p.name) for p in tmp_path.iterdir()} == {os.getpid()}
 
 
 def _slow_first(x: int) -> tuple[int, int]:

@@ -97,6 +97,9 @@ def add_parser(sub: argparse._SubParsersAction, common: CommonOptions) -> None:
                    help="steps of distinct names searched side by side, each in a forked "
                         "process where that is safe, else on a thread (default -1: every core; "
                         "results do not depend on it)")
+    p.add_argument("--threads", action="store_true",
+                   help="search the steps on threads of this process only, never in forked "
+                        "processes")
     p.add_argument("--skip-bad-files", action="store_true",
                    help="skip files that cannot be read (each listed on stderr and in "
                         "<results>_skipped.csv) instead of stopping at the first one")
@@ -209,7 +212,8 @@ def run_match(args: argparse.Namespace) -> int:
     overrides = load_overrides(args.overrides) if args.overrides else None
     ref = get_reference(args, recorded=recorded_references(overrides) if overrides is not None
                         else (), recorded_in=args.overrides or "")
-    matcher = Matcher(ref, model=args.model, overrides=overrides, workers=args.workers)
+    matcher = Matcher(ref, model=args.model, overrides=overrides, workers=args.workers,
+                      processes=not args.threads)
     progress = _Progress(sum(len(t.frame) for t in tables), not args.quiet)
     try:
         results = _match_tables(matcher, tables, progress.to)
