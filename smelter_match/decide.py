@@ -199,12 +199,14 @@ def rule_facts(ranking: Ranking, fac_rows: np.ndarray, X: np.ndarray,
       the other (the first ranked such candidate; -1: none). Not when a reported CID agrees
       with the best.
     - ``shared_part``: the name is a part common to several facilities' names of the best's metal
-      ("Asahi Refining", "KGHM"): the best candidate explains all of its words but
-      has words it lacks, and so does another candidate, explaining as much of the name's
-      rarity, in the reported country whenever the best is (the first ranked such candidate;
-      -1: none). Not for an exact hit, nor when a reported CID agrees with the best. A whole
-      name damaged counts too ("Planasee": RMI's "Plansee" lacks none of its words, but the
-      name lacks "Plansee" as typed; RMI lists several Plansee facilities).
+      ("Asahi Refining", "KGHM"): the best candidate explains all of its words but has words
+      it lacks, and so does another candidate, explaining as much of the name's rarity, in the
+      reported country whenever the best is (the first ranked such candidate; -1: none). A
+      generic word the name lacks counts (``cand_extra``: "Korea Co., Ltd." is part of "Korea
+      Zinc" and of "Korea Metal", whose distinctive words it all has). Not for an exact hit,
+      nor when a reported CID agrees with the best. A whole name damaged counts too
+      ("Planasee": RMI's "Plansee" lacks none of its words, but the name lacks "Plansee" as
+      typed; RMI lists several Plansee facilities).
     """
     n = len(ranking.starts) - 1
     order = ranking.order
@@ -269,11 +271,13 @@ def rule_facts(ranking: Ranking, fac_rows: np.ndarray, X: np.ndarray,
     # the country choice: such a candidate in the reported country, the best's country differs
     doubt = of_best("country_disagree") & ~of_best("cid_agree")
     choice = _first_per(owner, order, as_much & doubt[owner] & (col("country_agree") != 0), n)
-    # the shared part: both explain the whole name, both have words it lacks
+    # the shared part: both explain the whole name, both have words it lacks (distinctive
+    # words, cand_covered; or generic ones, cand_extra: "Korea Zinc" and "Korea Metal")
     part = has & ~sure & ~of_best("cid_agree") & (xb[:, _COL["explained"]] >= 1) & (
-        xb[:, _COL["cand_covered"]] < 1)
+        (xb[:, _COL["cand_covered"]] < 1) | (xb[:, _COL["cand_extra"]] > 0))
     shared = _first_per(owner, order, as_much & part[owner] & (col("explained") >= 1) & (
-        col("cand_covered") < 1) & (col("country_agree") >= xb[owner, _COL["country_agree"]]), n)
+        (col("cand_covered") < 1) | (col("cand_extra") > 0)) & (
+        col("country_agree") >= xb[owner, _COL["country_agree"]]), n)
     return RuleFacts(best, second, contradicted, sure, reading, ambiguous, several_names, other,
                      choice, shared)
 

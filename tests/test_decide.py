@@ -255,10 +255,12 @@ def test_a_reported_country_that_points_to_another_fitting_facility_is_reviewed(
 
 def _part(best_covers: float = 0.5, second_covers: float = 0.5, second_explains: float = 1.0,  # noqa: ANN202
           countries: tuple[bool, bool] = (False, False), same_key: bool = False,
-          smelter: float = 0.99):
+          smelter: float = 0.99, extra: tuple[float, float] = (0.0, 0.0)):
     """The best candidate and the runner-up both explain the whole name; each has words the
-    name lacks unless its share ``*_covers`` of its own words in the name is 1."""
+    name lacks unless its share ``*_covers`` of its own distinctive words in the name is 1 and
+    its ``extra`` (the weight of its words the name lacks, generic ones too) is 0."""
     X = np.zeros((2, len(FEATURES)))
+    X[:, FEATURES.index("cand_extra")] = extra
     X[:, FEATURES.index("ratio")] = 0.7
     X[:, FEATURES.index("rare_overlap")] = 1.0
     X[:, FEATURES.index("exact")] = same_key
@@ -289,6 +291,12 @@ def test_a_name_that_is_part_of_several_facilities_names_is_reviewed() -> None:
     for d in (_part(best_covers=1.0), _part(second_covers=1.0), _part(second_explains=0.8),
               _part(countries=(True, False)), _part(same_key=True)):
         assert d.decision == "match" and not any(f.startswith("name_part_of") for f in d.flags)
+    # generic words the name lacks count too: "Korea Co., Ltd." is part of "Korea Zinc" and
+    # of "Korea Metal", every distinctive word of which it has
+    d = _part(best_covers=1.0, second_covers=1.0, extra=(0.2, 0.3))
+    assert d.decision == "review" and "name_part_of=CID000002" in d.flags
+    for extra in ((0.2, 0.0), (0.0, 0.3)):
+        assert _part(best_covers=1.0, second_covers=1.0, extra=extra).decision == "match"
 
 
 def test_the_two_rules_read_each_query_of_a_batch_apart() -> None:
@@ -346,6 +354,12 @@ def test_a_name_part_of_several_names_through_the_matcher(matcher: Matcher) -> N
     assert (r.decision, r.standard_name) == ("match", "Asahi Refining USA Inc.")
     r = matcher.match_one("Mitsubishi Materals Corporation", metal="Gold", country="Japan")
     assert r.decision == "match"
+    r = matcher.match_one("Korea Co., Ltd.", metal="Gold")   # generic words differ
+    both = {matcher.match_one(n, metal="Gold").cid
+            for n in ("Korea Metal Co., Ltd.", "Korea Zinc Co., Ltd.")}
+    assert r.decision == "review" and r.cid in both, r
+    assert [f"name_part_of={c}" for c in both - {r.cid}] == \
+        [f for f in r.flags if f.startswith("name_part_of")]
 
 
 def test_a_reported_country_choice_through_the_matcher(matcher: Matcher) -> None:

@@ -228,3 +228,28 @@ def test_the_train_command_writes_a_deterministic_model_that_matches(
     assert first.read_bytes() == second.read_bytes()
     assert cli.main(["train", "-r", str(rmi_exports_dir), "--folds", "2",
                      "-o", str(tmp_path / "d.json")]) == 2
+
+
+def test_the_threshold_search_counts_every_review_rule_as_blocked(full_reference) -> None:
+    """``query_scores`` marks as ``blocked`` exactly the names the decision reviews whatever the
+    scores (an ambiguous name, a reported country pointing to another candidate, a part of
+    several facilities' names), so that the thresholds are chosen as the decision will apply
+    them; a name RMI gives to one facility is not blocked."""
+    from smelter_match import Matcher
+    from smelter_match.training import featurize, query_scores
+
+    cases = [("Aurubis AG, Hamburg", "Gold", "Germany", "ambiguous_name"),
+             ("Global Advanced Metals", "Tantalum", "Japan", "country_points_to="),
+             ("Korea Co., Ltd.", "Gold", "", "name_part_of="),
+             ("Jiangxi Copper Co., Ltd.", "Gold", "China", None)]
+    matcher = Matcher(full_reference)
+    queries = pd.DataFrame({"name": [c[0] for c in cases], "metal": [c[1] for c in cases],
+                            "country": [c[2] for c in cases], "truth": [frozenset()] * 4,
+                            "kind": "gold", "families": [()] * 4, "group": list("abcd")})
+    model = matcher.model
+    v = query_scores(featurize(full_reference, queries), model.pair, model.smelter)
+    for (name, metal, country, flag), blocked in zip(cases, v["blocked"]):
+        r = matcher.match_one(name, metal=metal, country=country)
+        assert blocked == (flag is not None), (name, r)
+        if flag:
+            assert r.decision == "review" and any(f.startswith(flag) for f in r.flags), r
