@@ -35,6 +35,7 @@ import os
 import signal
 import sys
 import threading
+import time
 import warnings
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ThreadPoolExecutor, wait
@@ -223,21 +224,27 @@ def _as_finished(pool: Executor, fn: Callable[[Any], Any], steps: list, queue: i
             yield queued.pop(f), f.result()
 
 
-def _how_ended(children: list) -> str:
-    """How the first of ``children`` (``multiprocessing`` processes) that ended did, in words:
-    "was killed by SIGKILL (out of memory?)", "exited with status 3", or "died"."""
-    for child in children:
-        code = child.exitcode
-        if code is None:
-            continue
-        if code < 0:
-            try:
-                name = signal.Signals(-code).name
-            except ValueError:
-                name = f"signal {-code}"
-            return f"was killed by {name}" + (" (out of memory?)" if name == "SIGKILL" else "")
+def _how_ended(children: list, wait_s: float = 2.0) -> str:
+    """How a child that broke the pool ended, in words: "was killed by SIGKILL (out of
+    memory?)", "exited with status 3", or "died (out of memory?)" when that cannot be told.
+
+    ``children``: the pool's ``multiprocessing`` processes. The pool's own thread reaps them
+    (and stops the others with SIGTERM) while this runs, so their exit codes are waited for,
+    up to ``wait_s``; a child stopped by the pool is not the one that broke it."""
+    deadline = time.monotonic() + wait_s
+    while any(c.exitcode is None for c in children) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    codes = [c.exitcode for c in children if c.exitcode is not None]
+    code = next((c for c in codes if c != -signal.SIGTERM), codes[0] if codes else None)
+    if code is None:
+        return "died (out of memory?)"
+    if code >= 0:
         return f"exited with status {code}"
-    return "died (out of memory?)"
+    try:
+        name = signal.Signals(-code).name
+    except ValueError:
+        name = f"signal {-code}"
+    return f"was killed by {name}" + (" (out of memory?)" if name == "SIGKILL" else "")
 
 
 def _process_pool(n: int) -> ProcessPoolExecutor | None:
