@@ -354,7 +354,8 @@ def _reason(x: np.ndarray, reading: int = 0) -> str:
     not say which, so such a hit is described by its similarity, or as "initials or part". A
     name equal to an RMI name only once a bracketed part or a trailing country is left out of
     one of them ("Asahi Refining" for "Asahi Refining USA Inc.") is "exact ... but for a
-    bracketed part or country": the analyst sees that the two are not the same text.
+    bracketed part or country": the analyst sees that the two are not the same text; a name
+    that is the RMI name's acronym (in brackets or not, "AMMC") is "acronym of an RMI name".
     ``reading``: the code of :mod:`smelter_match.readings` the name reads as the candidate by."""
     near = max(x[_COL["ratio"]], x[_COL["compact_ratio"]]) >= 0.9
     whole = max(x[_COL["ratio"]], x[_COL["compact_ratio"]]) >= 1.0
@@ -362,7 +363,10 @@ def _reason(x: np.ndarray, reading: int = 0) -> str:
     if x[_COL["exact"]] >= 1 and not identical:
         what = "near-identical name" if near else "initials or part of an RMI name"
     elif x[_COL["exact"]] >= 1:
-        if x[_COL["acronym"]] and not x[_COL["kind_current"]] and not x[_COL["kind_former"]]:
+        if x[_COL["acronym"]] and (not whole or not (x[_COL["kind_current"]]
+                                                     or x[_COL["kind_former"]])):
+            # also the bracketed acronym of a standard name ("AMMC" for "Almalyk Mining and
+            # Metallurgical Complex (AMMC)"): the name is not the standard name but for a part
             what = "acronym of an RMI name"
         else:
             what = ("exact RMI standard name" if x[_COL["kind_current"]] else

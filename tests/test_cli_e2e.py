@@ -156,7 +156,7 @@ def test_stdout_skip_bad_files_own_row_id_and_big_cells(
     assert "{" not in err
 
     assert cli.main(["match", str(folder), *reference_args, "-o", str(out), "--skip-bad-files",
-                     "--workers", "2", "--threads", "--quiet"]) == 0
+                     "--workers", "1", "--quiet"]) == 0
     quiet = capsys.readouterr()
     assert quiet.out == "" and quiet.err == f"smelter-match: skipped {folder / 'c.xlsx'}: not an " \
                                             f"Excel workbook (content is not .xlsx or .xls)\n"
@@ -172,3 +172,26 @@ def test_stdout_skip_bad_files_own_row_id_and_big_cells(
                      "--skip-bad-files"]) == 2
     assert "the input file could not be read (see above); nothing to match" in \
         capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("extra", "processes"), [([], True), (["--threads"], False)])
+def test_threads_option_reaches_the_matcher(tmp_path: Path, reference_args: list[str],
+                                            monkeypatch, extra: list[str],
+                                            processes: bool) -> None:
+    """``--threads`` builds the matcher with ``processes=False`` (steps on threads only); by
+    default it may fork (``tests/test_parallel.py`` checks what each does)."""
+    from smelter_match import matcher as matcher_module
+
+    made: list[bool] = []
+
+    class Recording(matcher_module.Matcher):
+        def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+            super().__init__(*args, **kwargs)
+            made.append(self.processes)
+
+    monkeypatch.setattr(matcher_module, "Matcher", Recording)
+    src = tmp_path / "in.csv"
+    src.write_text("Smelter Name,Metal\nAsahi Refining USA Inc.,Gold\n", encoding="utf-8")
+    assert cli.main(["match", str(src), *reference_args, "-o", str(tmp_path / "r.csv"),
+                     "--quiet", *extra]) == 0
+    assert made == [processes]

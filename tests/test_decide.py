@@ -297,6 +297,10 @@ def test_a_name_that_is_part_of_several_facilities_names_is_reviewed() -> None:
     assert d.decision == "review" and "name_part_of=CID000002" in d.flags
     for extra in ((0.2, 0.0), (0.0, 0.3)):
         assert _part(best_covers=1.0, second_covers=1.0, extra=extra).decision == "match"
+    # one of each: the best lacks a generic word, the other a distinctive one ("Shandong
+    # Smelting" in "Shandong Gold Smelting" and in "Shandong Humon Smelting"): still both
+    d = _part(best_covers=1.0, second_covers=0.5, extra=(0.2, 0.3))
+    assert d.decision == "review" and "name_part_of=CID000002" in d.flags
 
 
 def test_the_two_rules_read_each_query_of_a_batch_apart() -> None:
@@ -605,6 +609,8 @@ def test_a_reason_says_when_the_exact_name_is_so_but_for_a_bracket_or_country(
     assert r.standard_name == facility, r
     assert "exact RMI standard name but for a bracketed part or country" in r.reason, r.reason
     assert matcher.match_one(facility, metal=metal).reason == "exact RMI standard name"
+    # the bracketed acronym of a standard name is said to be one
+    assert matcher.match_one("AMMC", metal="Gold").reason == "acronym of an RMI name"
 
 
 @pytest.mark.parametrize(("name", "metal", "facility"), [

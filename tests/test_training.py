@@ -231,10 +231,11 @@ def test_the_train_command_writes_a_deterministic_model_that_matches(
 
 
 def test_the_threshold_search_counts_every_review_rule_as_blocked(full_reference) -> None:
-    """``query_scores`` marks as ``blocked`` exactly the names the decision reviews whatever the
-    scores (an ambiguous name, a reported country pointing to another candidate, a part of
-    several facilities' names), so that the thresholds are chosen as the decision will apply
-    them; a name RMI gives to one facility is not blocked."""
+    """``query_scores`` marks as ``blocked`` a name of each rule of ``decide.rule_facts`` that
+    reviews whatever the scores (an ambiguous name, a reported country pointing to another
+    candidate, a part of several facilities' names), so that the thresholds are chosen as the
+    decision will apply them; a name RMI gives to one facility is not blocked. (The
+    several-metals rule needs calibrated scores: ``calibrate`` adds it.)"""
     from smelter_match import Matcher
     from smelter_match.training import featurize, query_scores
 
