@@ -42,7 +42,7 @@ from smelter_match.classify import (
     fit_scorer,
 )
 from smelter_match.compare import FEATURES
-from smelter_match.decide import close_runner_up_of_another_metal, exact_lookup, rule_facts
+from smelter_match.decide import close_runner_up_of_another_metal, exact_lookup
 from smelter_match.evaluation import equivalent_cids
 from smelter_match.matcher import Matcher
 from smelter_match.metals import normalize_metal
@@ -50,6 +50,7 @@ from smelter_match.normalize import normalize_country, normalize_name
 from smelter_match.placeholders import placeholder_text
 from smelter_match.query_features import QUERY_FEATURES, unrelated
 from smelter_match.reference import Reference
+from smelter_match.rules import rule_facts
 from smelter_match.synthetic import (
     TRAINING_MIX,
     VALIDATION_MIX,
@@ -240,9 +241,10 @@ def _fold_of(group: str, folds: int, seed: int) -> int:
 
 def query_scores(d: Data, pair: Scorer, smelter: Scorer) -> pd.DataFrame:
     """Per query: raw log-odds of the top candidate and of the smelter head, the labels, and what
-    the decision rules settle whatever the scores (:mod:`smelter_match.decide`): ``sure``, an
+    the decision rules settle whatever the scores (:mod:`smelter_match.rules`): ``sure``, an
     exact hit it matches; ``blocked``, a name it reviews whatever the scores (ambiguous, a
-    reported country pointing to another candidate, a part of several names); ``second_raw`` and
+    reported country pointing to another candidate, a part of several names, a short name
+    another candidate reads exactly); ``second_raw`` and
     ``second_other_metal``, for its several-metals rule once the scores are calibrated."""
     model = Model(pair, smelter, Thresholds(1, 1, 0))
     sc = d.matcher.score_candidates(model, d.qs, d.nns, d.cands, d.X, d.best_name)
@@ -259,7 +261,7 @@ def query_scores(d: Data, pair: Scorer, smelter: Scorer) -> pd.DataFrame:
         best, 0)]) if len(fac_metal) else np.zeros(len(best), dtype=bool)
     correct = [bool(h) and fac_cid[b] in ok for h, b, ok in zip(has, best, d.acceptable)]
     blocked = facts.ambiguous | facts.several_names | (facts.country_choice >= 0) | (
-        facts.shared_part >= 0)
+        facts.shared_part >= 0) | (facts.exact_other >= 0)
     sure = facts.sure
     kinds = [bool(k) for k in sc.kinds]
     first_pass = [exact_lookup(q[1], q[4], q[3], nn, index, cid_metals) is not None

@@ -16,8 +16,8 @@ MAX_LINES = 600
 #: Stage and workflow modules, each with its own test file tests/test_<name>.py.
 TESTED_MODULES = ("normalize", "metals", "cids", "sources", "reference", "reference_diff", "index",
                   "blocking", "compare", "classify", "query_features", "noise", "synthetic",
-                  "transfer", "xlsx", "review_book", "readings", "placeholders", "decide", "explain",
-                  "matcher", "parallel", "overrides", "review", "annex", "training", "evaluation",
+                  "transfer", "xlsx", "review_book", "readings", "placeholders", "rules", "decide",
+                  "explain", "matcher", "parallel", "overrides", "review", "annex", "training", "evaluation",
                   "spark", "inputs", "cmrt", "tables", "safe_csv", "cli")
 
 

@@ -366,6 +366,73 @@ def test_a_name_part_of_several_names_through_the_matcher(matcher: Matcher) -> N
         [f for f in r.flags if f.startswith("name_part_of")]
 
 
+def _exact_other(best_exact: bool = False, second_exact: bool = True, smelter: float = 0.99,  # noqa: ANN202
+                 reported_cid: str | None = None, second_metal: str = "Gold",
+                 countries: tuple[bool, bool] = (False, False), short: bool = True,
+                 ambiguous: bool = False):
+    """A name (``short``: under five characters) the best candidate reads fuzzily
+    (``best_exact``: exactly, not as RMI's name of one facility), the runner-up exactly
+    (``second_exact``: its name or its initials); ``countries``: whether each is in the
+    reported country."""
+    fac = {**FAC, "metal": np.array(["Gold", second_metal], dtype=object)}
+    X = np.zeros((2, len(FEATURES)))
+    X[:, FEATURES.index("ratio")] = 0.85
+    X[:, FEATURES.index("explained")] = 1.0
+    X[:, FEATURES.index("rare_overlap")] = (0.9, 0.3)    # the runner-up: not the same part
+    X[0, FEATURES.index("exact")] = best_exact
+    X[1, FEATURES.index("exact")] = second_exact
+    X[1, FEATURES.index("acronym")] = second_exact
+    X[:, FEATURES.index("country_agree")] = countries
+    X[:, FEATURES.index("query_short")] = short
+    X[0, FEATURES.index("ambiguous_name")] = ambiguous
+    X[0, FEATURES.index("cid_agree")] = reported_cid == "CID000001"
+    rows, others = (np.array([0, 1]), np.array([], dtype=int)) if second_metal == "Gold" else \
+        (np.array([0]), np.array([1]))
+    return decide("Gold", "Gold", reported_cid, rows, others, np.array([0, 1]),
+                  np.array([0.99, 0.2]), X, fac,
+                  {"CID000001": ["Gold"], "CID000002": [second_metal]}, smelter, "", T)
+
+
+def test_a_name_that_is_exactly_another_candidates_initials_is_reviewed() -> None:
+    """"OPMI" is one letter from Elemetal's "OPM" and exactly the initials of Ohura Precious
+    Metal Industry: however sure the heads are of the first, a person chooses."""
+    d = _exact_other()
+    assert (d.decision, d.cid) == ("review", "CID000001")
+    assert "name_exact_for=CID000002" in d.flags
+    assert d.reason.startswith("probably Alpha Refinery, the name is exactly Beta Refinery's "
+                               "name or initials: which one? (")
+    assert _exact_other(smelter=0.5).reason.startswith(
+        "probably Alpha Refinery, not sure it is an RMI facility; the name is exactly Beta "
+        "Refinery's name or initials (")
+    assert _exact_other(countries=(True, True)).decision == "review"
+    # two exact readings ("AGR": an RMI name of the Perth Mint, African Gold Refinery's
+    # initials): reviewed too
+    assert _exact_other(best_exact=True).decision == "review"
+    # no exact reading elsewhere, a longer name (its own initials can equal a short RMI name by
+    # chance), a reported CID that agrees with the best, the exact reading under another metal
+    # than the reported one, the reported country the best's alone, or a name RMI gives to
+    # several facilities of which the country tells the best (the ambiguous-name rule's case):
+    # matched
+    for d in (_exact_other(second_exact=False), _exact_other(short=False),
+              _exact_other(reported_cid="CID000001"), _exact_other(second_metal="Tin"),
+              _exact_other(countries=(True, False)),
+              _exact_other(ambiguous=True, countries=(True, True))):
+        assert d.decision == "match" and not any(f.startswith("name_exact_for") for f in d.flags)
+
+
+def test_initials_of_another_facility_through_the_matcher(matcher: Matcher) -> None:
+    """"JRNM" is the initials of Jiangxi Richsea New Materials and one letter from Japan New
+    Metals' "JNM": reviewed, with the other facility named; "JNM" itself is matched."""
+    richsea = matcher.match_one("Jiangxi Richsea New Materials Co., Ltd.", metal="Tungsten").cid
+    jnm = matcher.match_one("Japan New Metals Co., Ltd.", metal="Tungsten").cid
+    r = matcher.match_one("JRNM", metal="Tungsten")
+    # the pair head ranks the fuzzy reading first, with scores that would match it
+    assert (r.decision, r.cid) == ("review", jnm) and f"name_exact_for={richsea}" in r.flags, r
+    assert r.score >= matcher.model.thresholds.match
+    assert r.smelter_score >= matcher.model.thresholds.smelter_match
+    assert matcher.match_one("JNM", metal="Tungsten").decision == "match"
+
+
 def test_a_reported_country_choice_through_the_matcher(matcher: Matcher) -> None:
     """RMI's "Global Advanced Metals" is in the United States, "Global Advanced Metals Aizu" in
     Japan: the name reported with Japan is reviewed, with the United States or none matched."""

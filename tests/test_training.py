@@ -231,9 +231,10 @@ def test_the_train_command_writes_a_deterministic_model_that_matches(
 
 
 def test_the_threshold_search_counts_every_review_rule_as_blocked(full_reference) -> None:
-    """``query_scores`` marks as ``blocked`` a name of each rule of ``decide.rule_facts`` that
+    """``query_scores`` marks as ``blocked`` a name of each rule of ``rules.rule_facts`` that
     reviews whatever the scores (an ambiguous name, a reported country pointing to another
-    candidate, a part of several facilities' names), so that the thresholds are chosen as the
+    candidate, a part of several facilities' names, a short name another candidate reads
+    exactly), so that the thresholds are chosen as the
     decision will apply them; a name RMI gives to one facility is not blocked. (The
     several-metals rule needs calibrated scores: ``calibrate`` adds it.)"""
     from smelter_match import Matcher
@@ -242,11 +243,13 @@ def test_the_threshold_search_counts_every_review_rule_as_blocked(full_reference
     cases = [("Aurubis AG, Hamburg", "Gold", "Germany", "ambiguous_name"),
              ("Global Advanced Metals", "Tantalum", "Japan", "country_points_to="),
              ("Korea Co., Ltd.", "Gold", "", "name_part_of="),
+             ("JRNM", "Tungsten", "", "name_exact_for="),
              ("Jiangxi Copper Co., Ltd.", "Gold", "China", None)]
     matcher = Matcher(full_reference)
     queries = pd.DataFrame({"name": [c[0] for c in cases], "metal": [c[1] for c in cases],
-                            "country": [c[2] for c in cases], "truth": [frozenset()] * 4,
-                            "kind": "gold", "families": [()] * 4, "group": list("abcd")})
+                            "country": [c[2] for c in cases], "truth": [frozenset()] * len(cases),
+                            "kind": "gold", "families": [()] * len(cases),
+                            "group": list("abcde")})
     model = matcher.model
     v = query_scores(featurize(full_reference, queries), model.pair, model.smelter)
     for (name, metal, country, flag), blocked in zip(cases, v["blocked"]):
