@@ -378,25 +378,21 @@ def decide_many(
             flags.append("ambiguous_name")
         if contra:
             flags.append("reported_cid_contradicts_name")
-        there = also = exactly = ""
-        if choice >= 0:
-            c = fac_rows[choice]
-            flags.append(f"country_points_to={fac['cid'][c]}")
-            there = fac["standard_name"][c]
-        if part >= 0:
-            c = fac_rows[part]
-            flags.append(f"name_part_of={fac['cid'][c]}")
-            also = fac["standard_name"][c]
-        if exact_o >= 0:
-            c = fac_rows[exact_o]
-            flags.append(f"name_exact_for={fac['cid'][c]}")
-            exactly = fac["standard_name"][c]
+        # the review rules that name another candidate: its CID in a flag, its name in the reason
+        others = []
+        for flag, row in (("country_points_to", choice), ("name_part_of", part),
+                          ("name_exact_for", exact_o)):
+            other_name = ""
+            if row >= 0:
+                c = fac_rows[row]
+                flags.append(f"{flag}={fac['cid'][c]}")
+                other_name = fac["standard_name"][c]
+            others.append(other_name)
         how = _reason(X[facts.best[i]], read)
         if is_match:
             reason = how + elsewhere
         else:
-            doubt = _doubt(sev, ambiguous[i], p_i >= t.match, s_i >= t.smelter_match, there,
-                           also, exactly)
+            doubt = _doubt(sev, ambiguous[i], p_i >= t.match, s_i >= t.smelter_match, *others)
             reason = (f"{'probably' if p_i >= 0.5 else 'perhaps'} {name}, {doubt} ({how})"
                       + elsewhere)
         out.append(Decision(fac["cid"][f_i], name, fac["metal"][f_i], fac["country"][f_i],
