@@ -176,10 +176,11 @@ def rule_facts(ranking: Ranking, fac_rows: np.ndarray, X: np.ndarray,
         return X[order, _COL[feature]]
 
     # a later candidate of the best's metal (with no metal reported, other metals' candidates
-    # are the several-metals rule's) explaining as much of the name as the best: as many of
-    # its words, as much of their rarity
-    as_much = later & (cand_metal == cand_metal[ranking.starts[owner]]) & (
-        col("explained") >= xb[owner, _COL["explained"]]) & (
+    # are the several-metals rule's) ...
+    rival = later & (cand_metal == cand_metal[ranking.starts[owner]])
+    # ... explaining as much of the name as the best: as many of its words, as much of their
+    # rarity
+    as_much = rival & (col("explained") >= xb[owner, _COL["explained"]]) & (
         col("rare_overlap") >= xb[owner, _COL["rare_overlap"]])
     # the country choice: such a candidate in the reported country, the best's country differs
     doubt = of_best("country_disagree") & ~of_best("cid_agree")
@@ -192,9 +193,8 @@ def rule_facts(ranking: Ranking, fac_rows: np.ndarray, X: np.ndarray,
         (col("cand_covered") < 1) | (col("cand_extra") > 0)) & (
         col("country_agree") >= xb[owner, _COL["country_agree"]]), n)
     # a short name another candidate of the best's metal reads exactly, the best no sure hit
-    open_ = has & ~sure & ~of_best("cid_agree") & ~of_best("ambiguous_name")
-    exact_other = _first_per(owner, order, later & open_[owner] & (
-        cand_metal == cand_metal[ranking.starts[owner]]) & (col("exact") != 0) & (
+    open_to_rival = has & ~sure & ~of_best("cid_agree") & ~of_best("ambiguous_name")
+    exact_other = _first_per(owner, order, rival & open_to_rival[owner] & (col("exact") != 0) & (
         col("query_short") != 0) & (col("country_agree") >= xb[owner, _COL["country_agree"]]), n)
     return RuleFacts(best, second, contradicted, sure, reading, ambiguous, several_names, other,
                      choice, shared, exact_other)
