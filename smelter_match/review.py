@@ -52,6 +52,7 @@ from smelter_match.errors import InputError, ReviewError
 from smelter_match.io.safe_csv import unneutralise, write_csv
 from smelter_match.io.tables import clean_text
 from smelter_match.io.xlsx import is_workbook_path, read_analyst_file
+from smelter_match.metals import normalize_metal
 from smelter_match.normalize import normalize_country
 from smelter_match.overrides import now_utc, overrides_from_decisions
 from smelter_match.reference import Reference
@@ -292,13 +293,10 @@ def _facility_for(reference: Reference, cid: str, metal: str, where: str) -> dic
     raise ReviewError(f"{where}: {cid} exists for {', '.join(metals)}; the row has no metal")
 
 
-def _row_metal(results: pd.DataFrame, i: int, metal_col: str, reported: list[str]) -> str:
-    from smelter_match.metals import normalize_metal
-
+def _proposal_metal(results: pd.DataFrame, i: int, metal_col: str) -> str:
+    """The metal of the row's proposed facility (the results' ``metal`` column)."""
     metal = clean_text(results[metal_col].iloc[i])
-    if metal:
-        return normalize_metal(metal) or metal
-    return (normalize_metal(reported[i]) or "") if reported[i] else ""
+    return (normalize_metal(metal) or metal) if metal else ""
 
 
 def _add_flag(flags: str, flag: str, *, drop_cid_flags: bool = False) -> str:
@@ -342,7 +340,9 @@ def apply_review(
       ``unsure`` rows stay ``review`` with that reason and flag; blank verdicts are left alone.
     - ``overrides``: override rows (see :mod:`smelter_match.overrides`) for the accept, other and
       not_a_smelter decisions, keyed by the reported name (from the results' input columns,
-      else the review file's ``reported_name``) and the row's metal, stamped
+      else the review file's ``reported_name``) and the metal the supplier reported (not the
+      proposal's: a row reported without one gives a blank-metal override, for any metal, as
+      the analyst decided the name without one; its CID may be of any metal), stamped
       ``decided_at`` (default: now) and ``source``. Save them with ``save_overrides``.
       Each override records the row's reported country (ISO code; blank when unknown), so it is
       not forced onto the same name from another country, and the reference's stamp.
@@ -412,20 +412,26 @@ def apply_review(
             counts["not_reviewed"] += 1
             continue
         i = pos[rid]
-        metal = _row_metal(res, i, col["metal"], reported_metal)
-        decision: dict = {"verdict": verdict, "i": i,
+        # the metal the supplier reported ("" when none, or not one of the four): what the
+        # decision is about, and what its override is keyed on; not the metal of the facility
+        # the matcher proposed for a row without one
+        metal = normalize_metal(reported_metal[i]) or ""
+        decision: dict = {"verdict": verdict, "i": i, "metal": metal,
                           "comment": clean_text(rec.get("analyst_comment")),
                           "reported_name": clean_text(rec.get("reported_name")),
                           "reported_country": clean_text(rec.get("reported_country"))}
         if verdict == "accept":
-            cid = acid or ("" if blind else clean_text(res[col["cid"]].iloc[i]))
+            proposed = "" if blind else clean_text(res[col["cid"]].iloc[i])
+            cid = acid or proposed
             if not cid:
                 why = ("a blind review shows no proposal" if blind
                        else "there is no proposed CID")
                 raise ReviewError(
                     f"{where}: accept needs analyst_cid here ({why}); or use not_a_smelter"
                 )
-            decision.update(cid=cid, facility=_facility_for(reference, cid, metal, where))
+            # accepting the proposal of a row without a metal accepts the proposal's metal too
+            of_metal = metal or (_proposal_metal(res, i, col["metal"]) if cid == proposed else "")
+            decision.update(cid=cid, facility=_facility_for(reference, cid, of_metal, where))
         elif verdict == "other":
             if not acid:
                 raise ReviewError(f"{where}: verdict other needs analyst_cid")
@@ -435,7 +441,7 @@ def apply_review(
                 raise ReviewError(
                     f"{where}: verdict not_a_smelter but analyst_cid {acid} given; clear one"
                 )
-            decision.update(cid="", facility=None, metal=metal)
+            decision.update(cid="", facility=None)
         prev = decided.get(rid)
         if prev is not None:
             if (prev["verdict"], prev.get("cid")) != (verdict, decision.get("cid")):
@@ -472,7 +478,6 @@ def apply_review(
                     col["rmap_status"]: fac["rmap_status"], col["decision"]: "match",
                     col["score"]: 1.0, col["flags"]: flags,
                 })
-                metal = fac["metal"]
             else:
                 updates.update({
                     col["cid"]: "", col["standard_name"]: "", col["country"]: "",
@@ -480,12 +485,11 @@ def apply_review(
                     col["metal"]: d["metal"],
                     col["flags"]: _add_flag(flags, "analyst_reviewed", drop_cid_flags=True),
                 })
-                metal = d["metal"]
             if stamp_col:
                 updates[stamp_col] = stamp
             country = reported_country[i] or d["reported_country"]
             override_rows.append({
-                "reported_name": reported_name[i] or d["reported_name"], "metal": metal,
+                "reported_name": reported_name[i] or d["reported_name"], "metal": d["metal"],
                 "country": normalize_country(country) or "", "cid": new_cid,
                 "verdict": verdict, "comment": d["comment"], "reference_version": stamp,
             })

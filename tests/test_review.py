@@ -419,8 +419,8 @@ def test_apply_review_tolerates_excel_saved_file(tmp_path: Path, reference: Refe
 
 def test_override_conflicts_left_out(reference: Reference) -> None:
     results = make_results()
-    results.loc[results["Smelter Name"] == "Tungsten guys", ["Smelter Name", "metal"]] = [
-        "Aida Chem", "Gold"]
+    results.loc[results["Smelter Name"] == "Tungsten guys", ["Smelter Name", "Metal", "metal"]] = [
+        "Aida Chem", "Gold", "Gold"]
     results["row_id"] = make_row_ids(results)
     review = write_review(results, None)
     ids = review.loc[review["reported_name"] == "Aida Chem", "row_id"].tolist()
@@ -429,6 +429,36 @@ def test_override_conflicts_left_out(reference: Reference) -> None:
     _, overrides, report = apply_review(filled, results, reference, decided_at=WHEN)
     assert report["override_conflicts"] == ["Aida Chem"]
     assert "Aida Chem" not in set(overrides["reported_name"])
+
+
+def test_decisions_on_a_row_without_a_metal_are_about_the_reported_row(
+        reference: Reference) -> None:
+    # the supplier reported no metal; the matcher proposed a Tungsten facility. The analyst's
+    # decision is about the row as reported: its override is keyed on no metal (for any metal,
+    # as the analyst decided the name without one), never on the proposal's metal, and a CID of
+    # another metal than the proposal's is a valid answer
+    results = make_results()
+    results.loc[results["Smelter Name"] == "Tungsten guys", "Metal"] = ""
+    row = rid(results, "Tungsten guys")
+    review = write_review(results, None)
+    updated, overrides, _ = apply_review(fill(review, {row: ("not_a_smelter", "", "")}),
+                                         results, reference, decided_at=WHEN)
+    assert overrides[["reported_name", "metal"]].values.tolist() == [["Tungsten guys", ""]]
+    assert updated.set_index("row_id").loc[row, "metal"] == ""
+    assert find_override(overrides, "Tungsten guys", "", "Japan")["verdict"] == "not_a_smelter"
+    # another CID, of another metal than the proposal's (a Gold refinery for a row proposed a
+    # Tungsten facility): accepted, as the row reported no metal
+    updated, overrides, _ = apply_review(fill(review, {row: ("other", "CID002708", "")}),
+                                         results, reference, decided_at=WHEN)
+    assert updated.set_index("row_id").loc[row, ["cid", "metal"]].tolist() == ["CID002708",
+                                                                              "Gold"]
+    assert overrides[["metal", "cid"]].values.tolist() == [["", "CID002708"]]
+    # accepting the proposal accepts its metal
+    updated, overrides, _ = apply_review(fill(review, {row: ("accept", "", "")}), results,
+                                         reference, decided_at=WHEN)
+    assert updated.set_index("row_id").loc[row, ["cid", "metal"]].tolist() == ["CID000004",
+                                                                              "Tungsten"]
+    assert overrides[["metal", "cid"]].values.tolist() == [["", "CID000004"]]
 
 
 def test_export_training_labels(tmp_path: Path) -> None:
