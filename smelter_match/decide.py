@@ -6,7 +6,8 @@ probability that it denotes one at all (:mod:`smelter_match.classify`). The rule
 
 - a cell that names no facility (:func:`smelter_match.placeholders.placeholder_text`: "N/A",
   "Not a 3TG smelter", "see tab 2") is ``no_match`` before any search, unless an analyst
-  override says otherwise;
+  override says otherwise, or its reported CID is in the reference (``review`` proposing that
+  facility, :func:`decide_reported_cid`);
 - ``no_match`` needs positive evidence (:func:`no_match_evidence`): a low ``smelter_score``
   together with a word of a business that is not a smelter ("not a smelter (bank)"), or with no
   plausible candidate ("no plausible candidate": the best candidate's ``score`` is very low, or
@@ -179,6 +180,29 @@ def decide_exact(name_row: int, metal: str, metal_text: str, reported_cid: str |
     return Decision(cid, fac["standard_name"][f], fac["metal"][f], fac["country"][f],
                     fac["rmap_status"][f], exact.score, "match", _reason(x),
                     ((f, exact.score),), tuple(flags), exact.smelter_score)
+
+
+def decide_reported_cid(why: str, metal: str, metal_text: str, reported_cid: str | None,
+                        fac: dict[str, np.ndarray], fac_row: dict[tuple[str, str], int],
+                        cid_metals: dict[str, list[str]]) -> Decision | None:
+    """A row whose name names nothing (``why``: "no name", "placeholder text") but whose
+    reported CID is in the reference: ``review`` proposing that facility, or ``None`` (no such
+    CID: the row stays ``no_match``). Without a name there is nothing to compare, and a reported
+    CID alone is no match (suppliers copy IDs between rows), but dropping the row would drop a
+    facility the supplier did name, by its RMI ID (a CMRT filled through its ID column).
+    The facility is the CID's of the reported metal, else of its only metal, else its first
+    (the flags say ``reported_cid_other_metal``); no model ran, so both scores are 0."""
+    metals_of = cid_metals.get(reported_cid or "")
+    if not metals_of:
+        return None
+    f = fac_row[(reported_cid, metal if metal in metals_of else sorted(metals_of)[0])]
+    flags = [*query_flags(metal, metal_text, reported_cid, cid_metals),
+             *removal_flags(fac["removed"][f], fac["successors"][f])]
+    name = fac["standard_name"][f]
+    return Decision(reported_cid, name, fac["metal"][f], fac["country"][f],
+                    fac["rmap_status"][f], 0.0, "review",
+                    f"{why}, but the reported CID is {name}'s: is it?", ((f, 0.0),),
+                    tuple(flags), 0.0)
 
 
 def _reason(x: np.ndarray, reading: int = 0) -> str:

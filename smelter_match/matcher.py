@@ -28,6 +28,7 @@ from smelter_match.decide import (
     decide,
     decide_exact,
     decide_many,
+    decide_reported_cid,
     exact_lookup,
 )
 from smelter_match.errors import InputError
@@ -409,6 +410,10 @@ class Matcher:
                                         self.workers if workers is None else workers)
         return cands, X, best_name
 
+    def _by_reported_cid(self, q: Query, why: str) -> Decision | None:
+        return decide_reported_cid(why, q[1], q[2], q[4] or None, self._fac, self._fac_row,
+                                   self.cid_metals)
+
     def _special(self, q: Query, nn) -> Decision | None:  # noqa: ANN001
         """Answers that need no search: empty names, placeholders, analyst overrides.
 
@@ -418,13 +423,15 @@ class Matcher:
         """
         metal = q[1]
         if not nn.key:
-            return Decision("", "", metal, "", "", 0.0, "no_match", "empty name", (), (), 0.0)
+            return self._by_reported_cid(q, "no name") or Decision(
+                "", "", metal, "", "", 0.0, "no_match", "empty name", (), (), 0.0)
         # an analyst's decision comes first, even on a text the placeholder rule would decide
         hit = self._overrides.lookup(nn.folded, metal, q[3])
         if hit is None:
             if placeholder_text(nn):
-                return Decision("", "", metal, "", "", 0.0, "no_match",
-                                "not a smelter (placeholder text)", (), (), 0.0)
+                return self._by_reported_cid(q, "placeholder text") or Decision(
+                    "", "", metal, "", "", 0.0, "no_match", "not a smelter (placeholder text)",
+                    (), (), 0.0)
             return None
         ov = hit.row
         if ov is not None:

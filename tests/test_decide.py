@@ -796,6 +796,20 @@ def test_a_placeholder_phrase_through_the_matcher(matcher: Matcher) -> None:
     assert (r.decision, r.reason, r.candidates) == ("no_match", "not a smelter (placeholder text)", ())
 
 
+def test_a_row_with_only_a_reported_cid_goes_to_review_not_away(matcher: Matcher) -> None:
+    # a CMRT filled through its ID column: no name (or a placeholder), a CID of the reference
+    # -> that facility proposed for review; the row is never dropped as no_match
+    r = matcher.match_one("", metal="Gold", reported_cid="CID000082")
+    assert (r.decision, r.cid, r.score) == ("review", "CID000082", 0.0)
+    assert r.reason.startswith("no name, but the reported CID is ") and r.flags == ()
+    r = matcher.match_one("Smelter not listed", metal="Tin", reported_cid="CID000082")
+    assert (r.decision, r.cid, r.metal) == ("review", "CID000082", "Gold")
+    assert r.reason.startswith("placeholder text, but") and "reported_cid_other_metal=Gold" in r.flags
+    # a CID the reference lacks, or none: nothing to propose
+    assert matcher.match_one("", metal="Gold", reported_cid="CID999999").decision == "no_match"
+    assert matcher.match_one("N/A", metal="Gold").reason == "not a smelter (placeholder text)"
+
+
 def test_a_batch_decides_each_query_as_it_would_alone(matcher: Matcher, full_reference) -> None:
     """The rules run on arrays over a whole batch (``decide_many``); each query's decision must
     be the one it gets decided alone, whatever its neighbours: RMI names and damaged names,
