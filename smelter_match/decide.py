@@ -134,7 +134,8 @@ def close_runner_up_of_another_metal(no_metal, other_metal, best, runner_up):  #
 
 
 def exact_lookup(metal: str | None, reported_cid: str | None, country: str,
-                 nn: NormalizedName, ni: NameIndex, cid_metals: dict[str, list[str]]) -> int | None:
+                 nn: NormalizedName, ni: NameIndex, cid_metals: dict[str, list[str]],
+                 metal_text: str = "") -> int | None:
     """The first pass: the name row that decides the query as an exact hit (``sure`` of
     :func:`~smelter_match.rules.rule_facts`) from the name index alone, before any search, or
     ``None`` (the query goes through the full search).
@@ -142,8 +143,12 @@ def exact_lookup(metal: str | None, reported_cid: str | None, country: str,
     It applies when the name is exactly (same normalised key) an RMI name of one facility of the
     reported metal (of any metal when none is reported: then no facility of another metal may
     have the name either) and nothing speaks against it: the reported country does not differ
-    and no reported CID points elsewhere. The full search decides such a name ``match`` as well,
-    whatever the scores (checked in ``tests/test_decide.py`` against the full path)."""
+    and no reported CID points elsewhere, and no metal other than the four was reported
+    (``metal_text`` without ``metal``: :func:`decide_many` reviews such a row). The full search
+    decides such a name ``match`` as well, whatever the scores (checked in
+    ``tests/test_decide.py`` against the full path)."""
+    if metal_text and not metal:
+        return None
     r = ni.sole_name(nn.key, metal or None)
     if r is None or ni.ambiguous_arr[r]:
         return None
@@ -255,16 +260,19 @@ def _reason(x: np.ndarray, reading: int = 0) -> str:
 
 
 def _doubt(several_metals: bool, ambiguous: bool, sure_which: bool, sure_facility: bool,
-           there: str = "", also: str = "", exactly: str = "") -> str:
+           there: str = "", also: str = "", exactly: str = "", off_metal: str = "") -> str:
     """Why a reviewed row was not matched, in the reason's words. When both heads were sure
     enough to match, the rule that reviewed it: the name fits facilities of several metals and
     none was reported (that rule applies only then), or RMI gives the name to several facilities
     and neither country nor reported CID tells which, or the reported country is that of
     another facility that fits the name as well (``there``, its name), or the name is part of
     another facility's name as well (``also``, its name), or it is exactly another facility's
-    name or initials (``exactly``, its name). Otherwise the heads' doubt (whether
-    the name is an RMI facility at all, or which facility it is), with the shared name said
-    too."""
+    name or initials (``exactly``, its name), or the reported metal is none of the four
+    (``off_metal``, as reported). Otherwise the heads' doubt (whether the name is an RMI
+    facility at all, or which facility it is), with the shared name said too."""
+    off = f"the reported metal {off_metal!r} is not tin, tantalum, tungsten or gold"
+    if off_metal and sure_which and sure_facility:
+        return f"{off}: which metal?"
     if several_metals:
         return "it fits facilities of several metals: which metal?"
     if ambiguous and sure_which and sure_facility:
@@ -279,7 +287,8 @@ def _doubt(several_metals: bool, ambiguous: bool, sure_which: bool, sure_facilit
     return doubt + ("; RMI gives this name to several facilities" if ambiguous else "") + (
         f"; the reported country is that of {there}" if there else "") + (
         f"; the name is part of {also}'s name too" if also else "") + (
-        f"; the name is exactly {exactly}'s name or initials" if exactly else "")
+        f"; the name is exactly {exactly}'s name or initials" if exactly else "") + (
+        f"; {off}" if off_metal else "")
 
 
 def query_flags(metal: str | None, metal_text: str, reported_cid: str | None,
@@ -352,6 +361,10 @@ def decide_many(
     else:
         f, several = b, np.zeros(n, dtype=bool)
     match &= ~several
+    # a metal reported that is none of the four ("Cobalt", "Copper"): the row is about another
+    # metal, whatever facility of the four the name fits (searched as if no metal was reported)
+    off_metal = [t if t and not m else "" for m, t in zip(metals, metal_texts, strict=True)]
+    match &= ~np.array([bool(t) for t in off_metal], dtype=bool)
     # facility rows, not names: a cached decision stays small (a million-row batch keeps tens of
     # thousands); the matcher turns them into CIDs and names at the output
     ranked_fac = fac_rows[ranking.order].tolist()
@@ -416,7 +429,8 @@ def decide_many(
         if is_match:
             reason = how + elsewhere
         else:
-            doubt = _doubt(sev, ambiguous[i], p_i >= t.match, s_i >= t.smelter_match, *others)
+            doubt = _doubt(sev, ambiguous[i], p_i >= t.match, s_i >= t.smelter_match, *others,
+                           off_metal=off_metal[i])
             reason = (f"{'probably' if p_i >= 0.5 else 'perhaps'} {name}, {doubt} ({how})"
                       + elsewhere)
         out.append(Decision(fac["cid"][f_i], name, fac["metal"][f_i], fac["country"][f_i],

@@ -331,7 +331,7 @@ class Matcher:
         for q, nn in zip(todo, norms):
             special = self._special(q, nn)
             if special is None and self.model.exact is not None:
-                r = exact_lookup(q[1], q[4], q[3], nn, self.index, self.cid_metals)
+                r = exact_lookup(q[1], q[4], q[3], nn, self.index, self.cid_metals, q[2])
                 if r is not None:
                     special = decide_exact(r, q[1], q[2], q[4], q[3], nn, self.index,
                                            self._fac, self.cid_metals, self.model.exact)

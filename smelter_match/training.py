@@ -264,7 +264,7 @@ def query_scores(d: Data, pair: Scorer, smelter: Scorer) -> pd.DataFrame:
         facts.shared_part >= 0) | (facts.exact_other >= 0)
     sure = facts.sure
     kinds = [bool(k) for k in sc.kinds]
-    first_pass = [exact_lookup(q[1], q[4], q[3], nn, index, cid_metals) is not None
+    first_pass = [exact_lookup(q[1], q[4], q[3], nn, index, cid_metals, q[2]) is not None
                   for q, nn in zip(d.qs, d.nns)]
     q = d.queries
     return pd.DataFrame({

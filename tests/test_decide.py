@@ -810,6 +810,18 @@ def test_a_row_with_only_a_reported_cid_goes_to_review_not_away(matcher: Matcher
     assert matcher.match_one("N/A", metal="Gold").reason == "not a smelter (placeholder text)"
 
 
+def test_a_metal_other_than_the_four_is_reviewed_never_matched(matcher: Matcher) -> None:
+    # "Cobalt", "Palladium": the row is about another metal; the name is still searched (as with
+    # no metal) and its facility proposed, but a person decides, also for an exact RMI name
+    for name, metal in (("Asahi Pretec Corp.", "Palladium"), ("Umicore", "Cobalt")):
+        r = matcher.match_one(name, metal=metal)
+        assert r.decision == "review" and r.cid, r
+        assert f"the reported metal '{metal}' is not tin, tantalum, tungsten or gold" in r.reason
+        assert "metal_unrecognised" in r.flags
+    assert matcher.match_one("Asahi Pretec Corp.", metal="Gold").decision == "match"
+    assert matcher.match_one("Asahi Pretec Corp.").decision == "match"
+
+
 def test_a_batch_decides_each_query_as_it_would_alone(matcher: Matcher, full_reference) -> None:
     """The rules run on arrays over a whole batch (``decide_many``); each query's decision must
     be the one it gets decided alone, whatever its neighbours: RMI names and damaged names,
