@@ -69,6 +69,12 @@ FEATURES: tuple[str, ...] = (
 
 
 _COL = {f: j for j, f in enumerate(FEATURES)}
+#: Pair features that say how a reported name compares with a candidate's names: two candidates
+#: equal in all of them are, as far as the name goes, the same answer.
+NAME_AGREEMENT: tuple[str, ...] = ("ratio", "token_sort", "token_set", "partial", "jaro_winkler",
+                                   "compact_ratio", "variant_best", "exact", "acronym",
+                                   "rare_overlap", "ocr_ratio", "distinct_ratio", "explained",
+                                   "cand_covered")
 #: name-similarity features computed per (query key, reference name) and reduced per facility
 _NAME_SIMS = ("ratio", "token_sort", "token_set", "partial", "jaro_winkler", "compact_ratio",
               "variant_best", "acronym", "rare_overlap", "ocr_ratio", "distinct_ratio",

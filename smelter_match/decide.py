@@ -260,7 +260,8 @@ def _reason(x: np.ndarray, reading: int = 0) -> str:
 
 
 def _doubt(several_metals: bool, ambiguous: bool, sure_which: bool, sure_facility: bool,
-           there: str = "", also: str = "", exactly: str = "", off_metal: str = "") -> str:
+           there: str = "", also: str = "", exactly: str = "", off_metal: str = "",
+           reported: str = "") -> str:
     """Why a reviewed row was not matched, in the reason's words. When both heads were sure
     enough to match, the rule that reviewed it: the name fits facilities of several metals and
     none was reported (that rule applies only then), or RMI gives the name to several facilities
@@ -268,11 +269,15 @@ def _doubt(several_metals: bool, ambiguous: bool, sure_which: bool, sure_facilit
     another facility that fits the name as well (``there``, its name), or the name is part of
     another facility's name as well (``also``, its name), or it is exactly another facility's
     name or initials (``exactly``, its name), or the reported metal is none of the four
-    (``off_metal``, as reported). Otherwise the heads' doubt (whether the name is an RMI
-    facility at all, or which facility it is), with the shared name said too."""
+    (``off_metal``, as reported), or the reported CID is another facility's (``reported``).
+    Otherwise the heads' doubt (whether the name is an RMI facility at all, or which facility
+    it is), with the shared name said too."""
     off = f"the reported metal {off_metal!r} is not tin, tantalum, tungsten or gold"
+    cid_says = f"the reported CID {reported} is another facility"
     if off_metal and sure_which and sure_facility:
         return f"{off}: which metal?"
+    if reported and sure_which and sure_facility:
+        return f"{cid_says}: which one?"
     if several_metals:
         return "it fits facilities of several metals: which metal?"
     if ambiguous and sure_which and sure_facility:
@@ -288,7 +293,7 @@ def _doubt(several_metals: bool, ambiguous: bool, sure_which: bool, sure_facilit
         f"; the reported country is that of {there}" if there else "") + (
         f"; the name is part of {also}'s name too" if also else "") + (
         f"; the name is exactly {exactly}'s name or initials" if exactly else "") + (
-        f"; {off}" if off_metal else "")
+        f"; {off}" if off_metal else "") + (f"; {cid_says}" if reported else "")
 
 
 def query_flags(metal: str | None, metal_text: str, reported_cid: str | None,
@@ -306,6 +311,15 @@ def query_flags(metal: str | None, metal_text: str, reported_cid: str | None,
         elif metal and metal not in metals_of:
             flags.append(f"reported_cid_other_metal={'/'.join(metals_of)}")
     return flags
+
+
+def _successor_links(fac: dict[str, np.ndarray]) -> set[tuple[str, str]]:
+    """(CID, CID) pairs of a removed facility and its successors, both ways: one answer."""
+    links: set[tuple[str, str]] = set()
+    for r in np.flatnonzero(fac["successors"] != "").tolist():
+        for succ in str(fac["successors"][r]).split(";"):
+            links |= {(fac["cid"][r], succ), (succ, fac["cid"][r])}
+    return links
 
 
 def decide_many(
@@ -365,6 +379,14 @@ def decide_many(
     # metal, whatever facility of the four the name fits (searched as if no metal was reported)
     off_metal = [t if t and not m else "" for m, t in zip(metals, metal_texts, strict=True)]
     match &= ~np.array([bool(t) for t in off_metal], dtype=bool)
+    # a reported CID of another facility (not the best's predecessor or successor): the name and
+    # the CID disagree, and a person decides which (the flag alone left such rows matched)
+    links = _successor_links(fac)
+    best_cid = fac["cid"][fac_rows[b]] if len(fac_rows) else np.full(n, "", dtype=object)
+    disputed = facts.contradicted & np.array(
+        [(r, c) not in links for r, c in zip(reported_cids, best_cid.tolist(), strict=True)],
+        dtype=bool)
+    match &= ~disputed
     # facility rows, not names: a cached decision stays small (a million-row batch keeps tens of
     # thousands); the matcher turns them into CIDs and names at the output
     ranked_fac = fac_rows[ranking.order].tolist()
@@ -374,11 +396,11 @@ def decide_many(
                match.tolist(), several.tolist(), facts.other_metal.tolist(), facts.reading.tolist(),
                facts.contradicted.tolist(), (X[b, _COL["ambiguous_name"]] != 0).tolist()
                if len(X) else [False] * n, facts.country_choice.tolist(),
-               facts.shared_part.tolist(), facts.exact_other.tolist())
+               facts.shared_part.tolist(), facts.exact_other.tolist(), disputed.tolist())
     ambiguous = facts.ambiguous.tolist()
     out = []
     for i, (has_i, f_i, p_i, s_i, ev, is_match, sev, other, read, contra, amb, choice, part,
-            exact_o) in enumerate(zip(*columns)):
+            exact_o, dispute) in enumerate(zip(*columns)):
         metal = metals[i]
         flags = query_flags(metal, metal_texts[i], reported_cids[i], cid_metals)
         elsewhere = ""
@@ -430,7 +452,7 @@ def decide_many(
             reason = how + elsewhere
         else:
             doubt = _doubt(sev, ambiguous[i], p_i >= t.match, s_i >= t.smelter_match, *others,
-                           off_metal=off_metal[i])
+                           off_metal=off_metal[i], reported=reported_cids[i] if dispute else "")
             reason = (f"{'probably' if p_i >= 0.5 else 'perhaps'} {name}, {doubt} ({how})"
                       + elsewhere)
         out.append(Decision(fac["cid"][f_i], name, fac["metal"][f_i], fac["country"][f_i],

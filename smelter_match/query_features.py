@@ -32,6 +32,7 @@ import numpy as np
 from rapidfuzz import fuzz
 
 from smelter_match._resources import data_csv
+from smelter_match.compare import NAME_AGREEMENT
 from smelter_match.index import NameIndex, abbreviates, ocr_fold
 from smelter_match.normalize import (
     COUNTRY_WORDS,
@@ -178,15 +179,33 @@ class Ranking:
 
 
 def rank_candidates(query: np.ndarray, n_queries: int, same: np.ndarray, logit: np.ndarray,
-                    cid: np.ndarray) -> Ranking:
+                    cid: np.ndarray, agree: np.ndarray | None = None,
+                    names: np.ndarray | None = None) -> Ranking:
     """Order candidate rows: by query, reported metal first, then pair log-odds (ties by CID;
-    ``cid``: the CIDs or their ranks in sorted order, ``NameIndex.fac_cid_rank``)."""
-    order = np.lexsort((cid, -np.round(logit, 9), ~same, query))
+    ``cid``: the CIDs or their ranks in sorted order, ``NameIndex.fac_cid_rank``).
+
+    ``agree`` (per row: the reported CID is this candidate's) with ``names`` (per row: its name
+    agreement, ``compare.NAME_AGREEMENT``): a candidate of the reported CID that reads the name
+    exactly as well as the best comes first. The pair head cannot tell two facilities that
+    share a name apart, and may rank the other one first ("Metalor Technologies S.A." is RMI's
+    name of CID001153 and a former name of CID001149); the supplier's CID can."""
+    key = np.round(logit, 9)
+    order = np.lexsort((cid, -key, ~same, query))
     starts = np.searchsorted(query[order], np.arange(n_queries + 1))
     # per query, its candidates of the reported metal (a cumulative sum: queries without
     # candidates may come last, where ``reduceat`` would index past the end)
     cum = np.r_[0, np.cumsum(same[order], dtype=np.int64)]
     n_same = cum[starts[1:]] - cum[starts[:-1]]
+    ranking = Ranking(starts, order, n_same)
+    if agree is None or names is None or not agree.any():
+        return ranking
+    best = ranking.best()[query]
+    b = np.maximum(best, 0)
+    twin = agree & same & (best >= 0) & (b != np.arange(len(query))) & np.all(
+        names == names[b], axis=1)
+    if not twin.any():
+        return ranking
+    order = np.lexsort((cid, -np.where(twin, np.inf, key), ~same, query))
     return Ranking(starts, order, n_same)
 
 
@@ -204,7 +223,9 @@ def query_features(norms: list[NormalizedName], metals: list[str | None], query:
     qmetal = np.array([m or "" for m in metals], dtype=object)
     same = (qmetal[query] == "") | (ni.fac_metal[fac] == qmetal[query]) if len(query) else \
         np.zeros(0, dtype=bool)
-    ranking = rank_candidates(query, n, same, logit, ni.fac_cid_rank[fac])
+    ranking = rank_candidates(query, n, same, logit, ni.fac_cid_rank[fac],
+                              X[:, col["cid_agree"]] != 0,
+                              X[:, [col[f] for f in NAME_AGREEMENT]])
     Q = np.zeros((n, len(QUERY_FEATURES)))
     qc = {f: j for j, f in enumerate(QUERY_FEATURES)}
     first = ranking.starts[:-1]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from smelter_match.compare import FEATURES
+from smelter_match.compare import FEATURES, NAME_AGREEMENT
 from smelter_match.query_features import Ranking
 from smelter_match.readings import ABBREVIATED, SLIPS
 
@@ -23,12 +23,7 @@ __all__ = ["RuleFacts", "contradicts", "rule_facts"]
 _COL = {f: j for j, f in enumerate(FEATURES)}
 
 
-#: Pair features that say how a reported name compares with a candidate's names: two candidates
-#: equal in all of them are, as far as the name goes, the same answer.
-_NAME_COLS = [_COL[f] for f in ("ratio", "token_sort", "token_set", "partial", "jaro_winkler",
-                                "compact_ratio", "variant_best", "exact", "acronym",
-                                "rare_overlap", "ocr_ratio", "distinct_ratio", "explained",
-                                "cand_covered")]
+_NAME_COLS = [_COL[f] for f in NAME_AGREEMENT]
 
 
 def contradicts(reported_cid: str | None, cid: str, cid_metals: dict[str, list[str]]) -> bool:
@@ -70,9 +65,10 @@ def rule_facts(ranking: Ranking, fac_rows: np.ndarray, X: np.ndarray,
 
     - ``sure`` (an exact hit): the name is exactly an RMI name of its best candidate, a facility
       of the reported metal, and nothing speaks against it: the name is that facility's alone
-      (not shared with another facility of the metal; with no metal reported, with no other
-      candidate of any metal), the reported country does not differ and no reported CID points
-      elsewhere. RMI's own name of one facility is decided ``match`` whatever the scores: the
+      (not shared with another facility of the metal, unless the reported CID is the best's:
+      the supplier's CID tells which; with no metal reported, with no other candidate of any
+      metal), the reported country does not differ and no reported CID points elsewhere.
+      RMI's own name of one facility is decided ``match`` whatever the scores: the
       heads can score such a hit under the match threshold ("Hunan Chenzhou Mining Co., Ltd."
       under tungsten: 0.935), and no feature can make a name more certainly that facility's.
       With no metal reported the name itself says which metal: RMI lists it under one facility.
@@ -150,8 +146,8 @@ def rule_facts(ranking: Ranking, fac_rows: np.ndarray, X: np.ndarray,
         reported_cids, fac_cid[fac_rows[b]].tolist())], dtype=bool)
     key_best = has & key[b]
     key_later = later & key[order]
-    sure = key_best & ~of_best("ambiguous_name") & ~of_best("country_disagree") & \
-        ~contradicted & (metal_given | ~_any_per(owner, key_later, n))
+    sure = key_best & (~of_best("ambiguous_name") | of_best("cid_agree")) & \
+        ~of_best("country_disagree") & ~contradicted & (metal_given | ~_any_per(owner, key_later, n))
     twin = later & (X[order, _COL["country_agree"]] != 0) & np.all(
         X[np.ix_(order, _NAME_COLS)] == xb[np.ix_(owner, _NAME_COLS)], axis=1)
     ambiguous = of_best("ambiguous_name") & ~of_best("cid_agree") & (

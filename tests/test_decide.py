@@ -822,6 +822,38 @@ def test_a_metal_other_than_the_four_is_reviewed_never_matched(matcher: Matcher)
     assert matcher.match_one("Asahi Pretec Corp.").decision == "match"
 
 
+def test_a_reported_cid_tells_which_facility_a_shared_name_is(matcher: Matcher,
+                                                               full_reference) -> None:
+    # every name RMI gives to several facilities of a metal, reported with the CID of each of
+    # them: that CID, matched (the pair head alone may rank another holder of the name first)
+    names = full_reference.names
+    shared = names[names["ambiguous"]].drop_duplicates(["name", "metal", "cid"])
+    assert len(shared) >= 20
+    for rec in shared.itertuples():
+        r = matcher.match_one(rec.name, metal=rec.metal, reported_cid=rec.cid)
+        assert (r.decision, r.cid) == ("match", rec.cid), (rec.name, rec.cid, r)
+        assert "reported CID agrees" in r.reason
+    # without the CID the name cannot tell
+    r = matcher.match_one("Metalor Technologies S.A.", metal="Gold")
+    assert r.decision == "review" and "several facilities" in r.reason
+
+
+def test_a_reported_cid_of_another_facility_is_reviewed(matcher: Matcher) -> None:
+    # an exact RMI alias of Asahi (CID000082) with Metalor's CID: the supplier's two answers
+    # disagree, a person decides
+    r = matcher.match_one("Asahi Pretec Corp.", metal="Gold", reported_cid="CID001153")
+    assert (r.decision, r.cid) == ("review", "CID000082"), r
+    assert "the reported CID CID001153 is another facility: which one?" in r.reason
+    assert "reported_cid_contradicts_name" in r.flags
+    # a removed CID's successor named, the removed CID reported: one answer, matched
+    r = matcher.match_one("Global Advanced Metals Boyertown", metal="Tantalum",
+                          reported_cid="CID000564")
+    assert (r.decision, r.cid) == ("match", "CID002557"), r
+    # an unknown CID is no evidence against the name
+    r = matcher.match_one("Asahi Pretec Corp.", metal="Gold", reported_cid="CID999999")
+    assert (r.decision, r.flags) == ("match", ("reported_cid_unknown",)), r
+
+
 def test_a_batch_decides_each_query_as_it_would_alone(matcher: Matcher, full_reference) -> None:
     """The rules run on arrays over a whole batch (``decide_many``); each query's decision must
     be the one it gets decided alone, whatever its neighbours: RMI names and damaged names,
