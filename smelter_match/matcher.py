@@ -39,7 +39,7 @@ from smelter_match.metals import normalize_metal
 from smelter_match.normalize import NormalizedName, normalize_country, normalize_name
 from smelter_match.overrides import OverrideIndex
 from smelter_match.parallel import run_steps, step_size, threads_for, use_processes
-from smelter_match.placeholders import placeholder_text
+from smelter_match.placeholders import no_letters, placeholder_text
 from smelter_match.query_features import Ranking, query_features, unrelated
 from smelter_match.readings import same_name
 from smelter_match.reference import Reference
@@ -432,6 +432,10 @@ class Matcher:
                 return self._by_reported_cid(q, "placeholder text") or Decision(
                     "", "", metal, "", "", 0.0, "no_match", "not a smelter (placeholder text)",
                     (), (), 0.0)
+            if no_letters(nn, self.index):
+                return self._by_reported_cid(q, "no letters") or Decision(
+                    "", "", metal, "", "", 0.0, "no_match", "not a name (no letters)", (), (),
+                    0.0)
             return None
         ov = hit.row
         if ov is not None:

@@ -1,18 +1,20 @@
 """Cells that name no facility: placeholder texts ("Smelter not listed", "N/A") and phrases
-saying so ("not a 3TG smelter", "see tab 2", "Confidential"), also damaged by OCR or typing.
+saying so ("not a 3TG smelter", "see tab 2", "Confidential"), also damaged by OCR or typing,
+and cells without a letter that are no RMI name ("3.5", "123456").
 
 Such a cell is ``no_match`` before any search (:mod:`smelter_match.decide`), unless an analyst
-override says otherwise. The texts and phrases are data (``vocab/placeholders.txt``,
+override says otherwise, or its reported CID is in the reference (then ``review``). The texts
+and phrases are data (``vocab/placeholders.txt``,
 ``vocab/placeholder_phrases.csv``).
 """
 
 from __future__ import annotations
 
 from smelter_match._resources import data_csv, data_lines
-from smelter_match.index import DamagedWords
+from smelter_match.index import DamagedWords, NameIndex
 from smelter_match.normalize import GENERIC_WORDS, NormalizedName, normalize_country, normalize_name
 
-__all__ = ["PLACEHOLDERS", "placeholder_text"]
+__all__ = ["PLACEHOLDERS", "no_letters", "placeholder_text"]
 
 #: Normalised keys of texts that are not names at all ("Smelter not listed", "N/A", ...).
 PLACEHOLDERS: frozenset[str] = frozenset(
@@ -72,3 +74,11 @@ def placeholder_text(nn: NormalizedName) -> bool:
             run.append(t)
     runs.append(run)
     return all(normalize_country(" ".join(r)) is not None for r in runs if r)
+
+
+def no_letters(nn: NormalizedName, ni: NameIndex) -> bool:
+    """The cell has no letter at all ("3.5", "123456", "0") and is no RMI name ("8853" is one),
+    so it names no facility: a number in the wrong column, not a name. Searched, such a cell
+    finds the one RMI name made of digits by its digits ("853", "88.53": 8853 S.p.A.)."""
+    return bool(nn.key) and not any(c.isalpha() for c in nn.key) and not any(
+        (nn.key, m) in ni.by_key for m in ni.metals)

@@ -47,7 +47,7 @@ from smelter_match.evaluation import equivalent_cids
 from smelter_match.matcher import Matcher
 from smelter_match.metals import normalize_metal
 from smelter_match.normalize import normalize_country, normalize_name
-from smelter_match.placeholders import placeholder_text
+from smelter_match.placeholders import no_letters, placeholder_text
 from smelter_match.query_features import QUERY_FEATURES, unrelated
 from smelter_match.reference import Reference
 from smelter_match.rules import rule_facts
@@ -271,7 +271,8 @@ def query_scores(d: Data, pair: Scorer, smelter: Scorer) -> pd.DataFrame:
         "pair_raw": top_raw, "smelter_raw": smelter.raw(sc.Q), "has_candidate": has,
         "matchable": d.matchable, "correct": correct, "kind": q["kind"].to_numpy(),
         "families": q["families"].to_numpy(), "group": q["group"].to_numpy(),
-        "prejudged": [not n.key or placeholder_text(n) for n in d.nns], "blocked": blocked,
+        "prejudged": [not n.key or placeholder_text(n) or no_letters(n, index) for n in d.nns],
+        "blocked": blocked,
         "kind_word": kinds, "sure": sure, "no_metal": [not q[1] for q in d.qs], "second_raw": second_raw,
         "second_other_metal": other_metal, "first_pass": first_pass, "unrelated": unrelated(sc.Q),
     })

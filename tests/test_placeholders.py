@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from smelter_match import Matcher
 from smelter_match.normalize import normalize_name
-from smelter_match.placeholders import placeholder_text
+from smelter_match.placeholders import no_letters, placeholder_text
 
 
 @pytest.mark.parametrize("text", [
@@ -35,3 +36,16 @@ def test_names_with_something_distinctive_are_not_placeholders(text: str) -> Non
 def test_no_rmi_name_is_placeholder_text(full_reference) -> None:
     names = full_reference.names["name"].tolist() + full_reference.facilities["standard_name"].tolist()
     assert [n for n in names if placeholder_text(normalize_name(n))] == []
+
+
+def test_a_cell_without_letters_names_no_facility_unless_rmi_has_it(full_reference) -> None:  # noqa: ANN001
+    matcher = Matcher(full_reference)
+    ni = matcher.index
+    for text in ("3.5", "853", "88.53", "0", "123456", "3,5"):
+        assert no_letters(normalize_name(text), ni), text
+    # RMI's one name of digits ("8853 S.p.A." is "8853"), and names with a letter, are searched
+    for text in ("8853", "8853 S.p.A.", "24K", "Tin", ""):
+        assert not no_letters(normalize_name(text), ni), text
+    r = matcher.match_one("853", metal="Gold")
+    assert (r.decision, r.reason, r.candidates) == ("no_match", "not a name (no letters)", ())
+    assert matcher.match_one("8853", metal="Gold").decision == "match"
