@@ -57,6 +57,26 @@ def test_csv_cp1252_specific_characters(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize(("encoding", "names"), [
+    ("gbk", ["江西铜业股份有限公司", "云南锡业股份有限公司"]),       # Excel's CSV on Chinese Windows
+    ("big5", ["光洋應用材料科技股份有限公司", "Umicore"]),
+    ("cp932", ["三菱マテリアル株式会社", "アサヒプリテック"]),        # Shift-JIS: ASCII trail bytes
+    ("euc_kr", ["고려아연 주식회사", "LS니꼬동제련"]),
+])
+def test_csv_in_an_east_asian_code_page_is_read_not_garbled(tmp_path: Path, encoding: str,
+                                                           names: list[str]) -> None:
+    text = "Smelter Name,Metal\n" + "".join(f"{n},Gold\n" for n in names)
+    t = read_table(write_bytes(tmp_path / "in.csv", text.encode(encoding)))
+    assert t.frame["Smelter Name"].tolist() == names
+
+
+def test_csv_too_short_to_tell_its_code_page_is_refused(tmp_path: Path) -> None:
+    # four bytes: two Chinese characters in GBK, or two Korean ones in cp949
+    path = write_bytes(tmp_path / "in.csv", "Smelter Name,Metal\n江西铜业,Gold\n".encode("gbk"))
+    with pytest.raises(InputError, match="save the file as 'CSV UTF-8'"):
+        read_table(path)
+
+
 def test_csv_utf16_tab_delimited_excel_unicode_text(tmp_path: Path) -> None:
     path = write_text(tmp_path / "in.txt", "Smelter Name\tMetal\r\n江西铜业\tGold\r\n", "utf-16")
     t = read_table(path)

@@ -207,8 +207,26 @@ def expand_paths(paths: str | Path | Iterable[str | Path], *, suffixes: Collecti
 # CSV text
 
 
+#: Legacy code pages of Chinese, Japanese and Korean Windows (what Excel's "CSV" writes there).
+_EAST_ASIAN = ("gb18030", "big5", "cp932", "euc_jp", "cp949")
+#: How much less garbled (charset-normalizer's "chaos") the best reading must be than any other
+#: to be taken: a text of a few characters reads about as well in two code pages, and a guess
+#: garbles it as silently as cp1252 would.
+_CLEARLY = 0.05
+#: The words (between blanks, delimiters and quotes) that hold non-ASCII bytes.
+_WORD = re.compile(rb"[^\s,;\t\"']*[\x80-\xff][^\s,;\t\"']*")
+
+
 def decode_text(raw: bytes, where: str | Path) -> str:
-    """Decode a text file: UTF-16 (BOM), UTF-8 (BOM or not), else cp1252, else latin-1."""
+    """Decode a text file: UTF-16 (BOM), UTF-8 (BOM or not), else a Chinese, Japanese or
+    Korean code page when the text is made of multi-byte characters, else cp1252, else latin-1.
+
+    In a Western file the words with non-ASCII bytes have few of them ("Métaux", "Ürün"); in
+    GBK, Big5, Shift-JIS or EUC-KR most of their bytes are (two per character). Only then is the
+    code page detected (charset-normalizer, among those code pages): read as cp1252, such a
+    file's names would be silently garbled. A short text may read about as well in two code
+    pages (four bytes are two Chinese or two Korean characters): refused, with a hint, rather
+    than guessed. When none fits, cp1252 it is."""
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return raw.decode("utf-16")
@@ -216,12 +234,31 @@ def decode_text(raw: bytes, where: str | Path) -> str:
             raise InputError(f"{where}: invalid UTF-16 text ({exc.reason})") from None
     if b"\x00" in raw:
         raise InputError(f"{where}: binary file, not a CSV text file")
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return raw.decode("latin-1")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    words = _WORD.findall(raw)
+    high = sum(ch >= 0x80 for w in words for ch in w)
+    # two characters at least in one word, and two thirds of those words' bytes non-ASCII
+    if max((sum(ch >= 0x80 for ch in w) for w in words), default=0) >= 4 and \
+            3 * high >= 2 * sum(map(len, words)):
+        import charset_normalizer  # only for such files: its import costs start-up time
+
+        fits = list(charset_normalizer.from_bytes(raw, cp_isolation=list(_EAST_ASIAN)))
+        if fits:
+            least = min(m.chaos for m in fits)
+            close = sorted(m.encoding for m in fits if m.chaos < least + _CLEARLY)
+            if len(close) == 1:
+                return str(next(m for m in fits if m.chaos == least))
+            raise InputError(
+                f"{where}: not UTF-8, and its Chinese, Japanese or Korean text reads about as "
+                f"well in {' and '.join(close)}: save the file as 'CSV UTF-8' (or as a "
+                "workbook) and read it again")
+    try:
+        return raw.decode("cp1252")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
 
 
 @contextmanager
