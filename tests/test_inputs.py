@@ -77,6 +77,18 @@ def test_csv_too_short_to_tell_its_code_page_is_refused(tmp_path: Path) -> None:
         read_table(path)
 
 
+def test_csv_quote_never_closed_is_an_error_not_one_long_name(tmp_path: Path) -> None:
+    path = write_text(tmp_path / "in.csv",
+                      'name,metal\nAsahi,Gold\n"unterminated,Gold\nMitsubishi,Gold\nX,Tin\n')
+    with pytest.raises(InputError, match="quote in record 3 is never closed"):
+        read_table(path)
+    # a cell over several lines, and a stray quote inside a cell, still read
+    ok = write_text(tmp_path / "ok.csv", 'name,metal\n"Foo\nBar",Gold\n"Baz" Inc,Tin\n')
+    assert read_table(ok).frame["name"].tolist() == ["Foo\nBar", "Baz Inc"]
+    last = write_text(tmp_path / "last.csv", 'name,metal\nX,Tin\n"Foo\nBar",Gold\n')
+    assert read_table(last).frame["name"].tolist() == ["X", "Foo\nBar"]
+
+
 def test_csv_utf16_tab_delimited_excel_unicode_text(tmp_path: Path) -> None:
     path = write_text(tmp_path / "in.txt", "Smelter Name\tMetal\r\n江西铜业\tGold\r\n", "utf-16")
     t = read_table(path)

@@ -10,8 +10,9 @@ Three kinds of input are recognised:
 ``csv``
     A delimited text file. The encoding is detected (UTF-16 with BOM, UTF-8 with or without BOM,
     else a Chinese, Japanese or Korean code page for text made of such characters, else cp1252,
-    else latin-1: :func:`~smelter_match.io.tables.decode_text`) and the delimiter sniffed (comma, semicolon or tab). Every cell is
-    read as text, so leading zeros and IDs survive untouched.
+    else latin-1: :func:`~smelter_match.io.tables.decode_text`) and the delimiter sniffed
+    (comma, semicolon or tab). Every cell is read as text, so leading zeros and IDs survive
+    untouched.
 ``xlsx``
     A plain table in an Excel workbook (.xlsx/.xlsm, or legacy .xls): the first visible sheet unless
     ``sheet`` is given; the header is the first non-empty row. Merged cells read as their top-left

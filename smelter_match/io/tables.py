@@ -301,11 +301,22 @@ def read_csv_rows(path: str | Path) -> list[list[str]]:
     _check_file(p)
     text = decode_text(_read_bytes(p), p)
     delim = sniff_delimiter(text)
+    rows: list[list[str]] = []
     try:
         with _no_field_limit():
-            return list(csv.reader(io.StringIO(text, newline=""), delimiter=delim))
+            rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delim))
+            # a quote never closed swallows every line after it into one cell: the rows would
+            # be lost without a word (a cell over several lines at the end is checked strictly)
+            if rows and any("\n" in cell or "\r" in cell for cell in rows[-1]):
+                list(csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True))
     except csv.Error as exc:
+        if "end of data" in str(exc):
+            raise InputError(f"{p}: a quote in record {len(rows)} is never closed, so every "
+                             "line after it would be one cell; fix the quote") from None
+        if rows:
+            return rows   # lenient reading of other quirks ('"Foo" Inc' reads as 'Foo Inc')
         raise InputError(f"{p}: malformed CSV ({exc})") from None
+    return rows
 
 
 # --------------------------------------------------------------------------------------------
