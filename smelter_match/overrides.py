@@ -221,12 +221,18 @@ def save_overrides(df: pd.DataFrame, path: str | Path) -> pd.DataFrame:
     """Merge ``df`` into the override file at ``path`` (created if missing); return the result.
 
     Per (name key, metal, country) the newest ``decided_at`` wins; at equal times the rows of
-    ``df`` win over the file's. Rows are sorted by metal, key, name, CID, so saving the same data
-    twice gives identical bytes. Written with :func:`smelter_match.io.safe_csv.write_csv`.
+    ``df`` win over the file's. A row that repeats the file's decision (same CID, verdict and
+    comment: the same review applied again) keeps the file's row, with the date it was first
+    decided. Rows are sorted by metal, key, name, CID, so saving the same data twice gives
+    identical bytes. Written with :func:`smelter_match.io.safe_csv.write_csv`.
     """
     p = Path(path)
     new = _clean_overrides(df, "overrides to save")
     parts = [load_overrides(p)] if p.exists() else []
+    if parts and not new.empty:
+        same = [*_IDENTITY, "cid", "verdict", "comment"]
+        known = set(parts[0][same].itertuples(index=False, name=None))
+        new = new[[t not in known for t in new[same].itertuples(index=False, name=None)]]
     parts.append(new)
     merged = _newest_per_key(pd.concat([x for x in parts if not x.empty] or [new],
                                        ignore_index=True))

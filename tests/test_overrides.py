@@ -49,6 +49,10 @@ def test_save_overrides_merges_newest_wins_deterministically(tmp_path: Path,
     pd.testing.assert_frame_equal(loaded, overrides)
     save_overrides(overrides, path)  # saving the same again changes nothing
     assert path.read_bytes() == first
+    # nor does applying the same review again later: the decisions keep their first date
+    _, again, _ = apply_review(filled, results, reference, decided_at="2026-12-01T00:00:00Z")
+    save_overrides(again, path)
+    assert path.read_bytes() == first
 
     # a newer decision for the same name (other spelling), metal and country replaces the old
     # one; an older one does not; a blank-country decision sits beside a country's own
