@@ -356,8 +356,9 @@ def apply_review(
     :class:`~smelter_match.errors.ReviewError` naming the review row (spreadsheet line) and
     row_id: row ids not in the results (the review belongs to other results; the count is given),
     unknown verdicts, ``other`` without ``analyst_cid``, a CID not in the reference for the row's
-    metal, ``accept`` without any CID (a no_match row, or a blind review), ``not_a_smelter`` with a
-    CID, a CID given without a verdict, or one row_id given two different answers.
+    metal, ``accept`` without any CID (a no_match row, or a blind review), ``not_a_smelter`` or
+    ``unsure`` with a CID, a CID given without a verdict, or one row_id given two different
+    answers.
     """
     where_file = str(review) if not isinstance(review, pd.DataFrame) else "review"
     if isinstance(review, pd.DataFrame):
@@ -442,6 +443,11 @@ def apply_review(
                     f"{where}: verdict not_a_smelter but analyst_cid {acid} given; clear one"
                 )
             decision.update(cid="", facility=None)
+        elif acid:   # unsure: a CID would be silently dropped
+            raise ReviewError(
+                f"{where}: verdict unsure but analyst_cid {acid} given; set the verdict to "
+                "other, or clear the CID (a note goes in analyst_comment)"
+            )
         prev = decided.get(rid)
         if prev is not None:
             if (prev["verdict"], prev.get("cid")) != (verdict, decision.get("cid")):

@@ -353,6 +353,7 @@ def test_apply_review_string_typed_results_from_csv(tmp_path: Path,
         (("other", "banana", ""), "'banana' is not a CID"),
         (("not_a_smelter", "CID000015", ""), "not_a_smelter but analyst_cid CID000015"),
         (("", "CID000015", ""), "analyst_cid CID000015 given without analyst_verdict"),
+        (("unsure", "CID000015", ""), "verdict unsure but analyst_cid CID000015 given"),
     ],
 )
 def test_apply_review_rejects_bad_rows(reference: Reference, answer: tuple[str, str, str],
