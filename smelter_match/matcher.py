@@ -149,6 +149,9 @@ class Matcher:
             if col is not None and col not in df.columns:
                 raise InputError(f"column {col!r} ({label}) not in input; columns are: "
                                  f"{', '.join(map(str, df.columns))}")
+            if col is not None and (df.columns == col).sum() > 1:
+                raise InputError(f"column {col!r} ({label}) appears {(df.columns == col).sum()} "
+                                 "times in the input: rename all but one")
         queries, row_q = self._queries(df, name, metal, country, reported_cid)
         rows_of = np.bincount(row_q, minlength=len(queries))
         decided: list[Decision | None] = [None] * len(queries)

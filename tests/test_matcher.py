@@ -90,6 +90,12 @@ def test_input_columns_named_like_results_are_never_overwritten(matcher: Matcher
 def test_missing_column_is_a_clear_error(matcher: Matcher) -> None:
     with pytest.raises(InputError, match="column 'nom'"):
         matcher.match(pd.DataFrame({"name": ["x"]}), name="nom")
+    # a query column twice is an error; another column twice is the input's own business
+    twice = pd.DataFrame([["Aurubis AG", "x", "Gold"]], columns=["name", "name", "metal"])
+    with pytest.raises(InputError, match="column 'name' \\(name\\) appears 2 times"):
+        matcher.match(twice, metal="metal")
+    other = twice.set_axis(["name", "note", "note"], axis=1)
+    assert list(matcher.match(other).columns[:3]) == ["name", "note", "note"]
 
 
 def test_empty_and_deterministic(matcher: Matcher, full_reference) -> None:
