@@ -19,6 +19,7 @@ METALS: tuple[str, ...] = ("Gold", "Tantalum", "Tin", "Tungsten")
 
 
 _METAL_ALIASES: dict[str, str] = {}
+_LATIN: set[str] = set()    # aliases written in Latin letters (not romanised by ``fold``)
 for _row in data_csv("vocab", "metals.csv"):
     _alias, _metal = _row["alias"], _row["metal"]
     if not _alias:
@@ -26,9 +27,12 @@ for _row in data_csv("vocab", "metals.csv"):
     if _metal not in METALS:
         raise ValueError(f"metals.csv: {_metal!r} is not one of {METALS}")
     _METAL_ALIASES[fold(_alias)] = _metal
-# Token-level and fuzzy matching only use aliases long enough not to be ordinary words/letters.
+    if fold(_alias) == _alias.lower() or _alias.isascii():
+        _LATIN.add(fold(_alias))
+# Token-level and fuzzy matching only use aliases long enough not to be ordinary words/letters;
+# typos are matched against Latin-script aliases only (the romanisation of "금" is no spelling)
 _METAL_TOKEN_ALIASES = {a: m for a, m in _METAL_ALIASES.items() if len(a) >= 3 and " " not in a}
-_METAL_FUZZY_CHOICES = [a for a in _METAL_TOKEN_ALIASES if len(a) >= 4]
+_METAL_FUZZY_CHOICES = [a for a in _METAL_TOKEN_ALIASES if len(a) >= 4 and a in _LATIN]
 _METAL_FUZZY_CUTOFF = 85.0
 _METAL_FUZZY_MARGIN = 10.0
 

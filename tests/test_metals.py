@@ -41,6 +41,11 @@ from smelter_match.metals import METALS, normalize_metal
         ("Tantallum", "Tantalum"),
         # one metal named among other words
         ("tantalum powder", "Tantalum"),
+        # in Chinese (simplified, traditional), Japanese and Korean, as CMRT translations write them
+        ("金", "Gold"), ("금", "Gold"), ("锡", "Tin"), ("錫", "Tin"), ("주석", "Tin"),
+        ("钽", "Tantalum"), ("鉭", "Tantalum"), ("タンタル", "Tantalum"), ("탄탈륨", "Tantalum"),
+        ("钨", "Tungsten"), ("鎢", "Tungsten"), ("タングステン", "Tungsten"), ("텅스텐", "Tungsten"),
+        ("Tungsténio", "Tungsten"),
     ],
 )
 def test_normalize_metal(text: str, metal: str) -> None:
@@ -58,6 +63,8 @@ def test_normalize_metal(text: str, metal: str) -> None:
         "tim",
         "Lead",
         "Cobalt",
+        "gum",      # not a typo of 금's romanisation
+        "铜",       # copper
         "Tin/Tungsten",
         "Guiu",
         "x",
