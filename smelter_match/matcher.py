@@ -191,7 +191,7 @@ class Matcher:
             Candidate(self._fac["cid"][f], self._fac["metal"][f], self._fac["standard_name"][f],
                       self._fac["standard_name"][f], round(s, 4))
             for f, s in d.candidates[: self.top_k])
-        return MatchResult(str(name), d.cid, d.standard_name, d.metal, d.country, d.rmap_status,
+        return MatchResult(cell_text(name), d.cid, d.standard_name, d.metal, d.country, d.rmap_status,
                            round(d.score, 4), round(d.smelter_score, 4), d.decision, d.reason,
                            d.explanation,
                            d.flags, cands, self.version)

@@ -107,6 +107,14 @@ def test_match_workers_must_be_a_count(value: str, tmp_path: Path,
     assert "--workers" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("value", ["-3", "nan", "some"])
+def test_match_review_no_match_must_be_a_count_or_fraction(
+        value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["match", "x.csv", "-o", str(tmp_path / "r.csv"), "--review-no-match",
+                     value]) == 2
+    assert "--review-no-match" in capsys.readouterr().err
+
+
 def _one_error(capsys: pytest.CaptureFixture[str]) -> str:
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 1 and err[0].startswith("smelter-match: error: "), err

@@ -87,6 +87,11 @@ def test_input_columns_named_like_results_are_never_overwritten(matcher: Matcher
     assert out.iloc[0, 3] == "CID000103" and list(out.index) == [5, 2]
 
 
+def test_match_one_reports_the_query_as_text(matcher: Matcher) -> None:
+    assert matcher.match_one(None).query == "" and matcher.match_one(None).decision == "no_match"
+    assert matcher.match_one(8853).query == "8853"
+
+
 def test_missing_column_is_a_clear_error(matcher: Matcher) -> None:
     with pytest.raises(InputError, match="column 'nom'"):
         matcher.match(pd.DataFrame({"name": ["x"]}), name="nom")

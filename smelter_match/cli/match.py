@@ -59,6 +59,17 @@ def _synonym_lines() -> str:
                    for role, names in COLUMN_SYNONYMS.items())
 
 
+def _how_many(text: str) -> float:
+    try:
+        n = float(text)
+    except ValueError:
+        n = -1.0
+    if n >= 0 and n == n:
+        return n
+    raise argparse.ArgumentTypeError(f"{text!r} is not a count of rows (0, 1, 2, ...) nor a "
+                                     "fraction (0.1)")
+
+
 def _workers(text: str) -> int:
     try:
         n = int(text)
@@ -85,7 +96,7 @@ def add_parser(sub: argparse._SubParsersAction, common: CommonOptions) -> None:
                    help="write the rows needing review: FILE.xlsx gives an Excel workbook "
                         "(verdict drop-down, candidates, a sheet explaining the verdicts), any "
                         "other name a CSV with the same columns")
-    p.add_argument("--review-no-match", type=float, default=0, metavar="N",
+    p.add_argument("--review-no-match", type=_how_many, default=0, metavar="N",
                    help="also put N no_match rows (or a fraction if < 1) in the review file")
     p.add_argument("--blind", action="store_true", help="review file without scores or ordering")
     p.add_argument("--annex", metavar="FILE",
