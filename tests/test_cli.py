@@ -107,6 +107,18 @@ def test_match_workers_must_be_a_count(value: str, tmp_path: Path,
     assert "--workers" in capsys.readouterr().err
 
 
+def test_review_apply_on_a_file_that_is_not_results_says_so(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    # not "no RMI reference given": the file given as results is the problem
+    monkeypatch.delenv("SMELTER_MATCH_REFERENCE", raising=False)
+    monkeypatch.setenv("SMELTER_MATCH_CACHE_DIR", str(tmp_path / "cache"))
+    (tmp_path / "notres.csv").write_text("a,b\n1,2\n")
+    (tmp_path / "rev.csv").write_text("row_id,analyst_verdict\n")
+    assert cli.main(["review", "apply", str(tmp_path / "rev.csv"), "--results",
+                     str(tmp_path / "notres.csv")]) == 2
+    assert "results have no 'decision' column" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("value", ["-3", "nan", "some"])
 def test_match_review_no_match_must_be_a_count_or_fraction(
         value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
