@@ -44,7 +44,7 @@ def test_a_cell_without_letters_names_no_facility_unless_rmi_has_it(full_referen
     for text in ("3.5", "853", "88.53", "0", "123456", "3,5"):
         assert no_letters(normalize_name(text), ni), text
     # RMI's one name of digits ("8853 S.p.A." is "8853"), and names with a letter, are searched
-    for text in ("8853", "8853 S.p.A.", "24K", "Tin", ""):
+    for text in ("8853", "8853 S.p.A.", "24K", "Tin", "", "OOO 1", "1 Ltd."):
         assert not no_letters(normalize_name(text), ni), text
     r = matcher.match_one("853", metal="Gold")
     assert (r.decision, r.reason, r.candidates) == ("no_match", "not a name (no letters)", ())
