@@ -418,7 +418,9 @@ class Matcher:
                                    self.cid_metals)
 
     def _special(self, q: Query, nn) -> Decision | None:  # noqa: ANN001
-        """Answers that need no search: empty names, placeholders, analyst overrides.
+        """Answers that need no search: empty names, placeholders, cells without letters (each
+        ``review`` instead when the row's reported CID is a facility of the reference), analyst
+        overrides.
 
         An override that applies forces its answer; one the matcher cannot honour as decided (made
         for another country, or naming a CID this reference lacks for the metal) is never

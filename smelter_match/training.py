@@ -245,7 +245,10 @@ def query_scores(d: Data, pair: Scorer, smelter: Scorer) -> pd.DataFrame:
     exact hit it matches; ``blocked``, a name it reviews whatever the scores (ambiguous, a
     reported country pointing to another candidate, a part of several names, a short name
     another candidate reads exactly); ``second_raw`` and
-    ``second_other_metal``, for its several-metals rule once the scores are calibrated."""
+    ``second_other_metal``, for its several-metals rule once the scores are calibrated. The
+    decision's two rules on what a supplier reported beside the name (a metal other than the
+    four, a reported CID of another facility: :func:`~smelter_match.decide.decide_many`) have
+    no rows here: training and validation queries carry neither."""
     model = Model(pair, smelter, Thresholds(1, 1, 0))
     sc = d.matcher.score_candidates(model, d.qs, d.nns, d.cands, d.X, d.best_name)
     index, cid_metals = d.matcher.index, d.matcher.cid_metals
