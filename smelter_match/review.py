@@ -299,6 +299,19 @@ def _proposal_metal(results: pd.DataFrame, i: int, metal_col: str) -> str:
     return (normalize_metal(metal) or metal) if metal else ""
 
 
+def _reported_metal(results: pd.DataFrame, i: int, col: dict[str, str],
+                    reported: list[str]) -> str:
+    """The metal the supplier reported ("" when none, or not one of the four): what a decision
+    is about and its override is keyed on, not the metal of the facility the matcher proposed
+    for a row without one. The matcher's flags say when none was reported (``metal_missing``,
+    ``metal_unrecognised``); otherwise the results' ``metal`` is the reported one, whatever the
+    input's metal column was called (the input's own column, when found, for the rest)."""
+    flags = parse_flags(results[col["flags"]].iloc[i])
+    if "metal_missing" in flags or "metal_unrecognised" in flags:
+        return ""
+    return _proposal_metal(results, i, col["metal"]) or normalize_metal(reported[i]) or ""
+
+
 def _add_flag(flags: str, flag: str, *, drop_cid_flags: bool = False) -> str:
     parts = parse_flags(flags)
     if drop_cid_flags:
@@ -413,10 +426,7 @@ def apply_review(
             counts["not_reviewed"] += 1
             continue
         i = pos[rid]
-        # the metal the supplier reported ("" when none, or not one of the four): what the
-        # decision is about, and what its override is keyed on; not the metal of the facility
-        # the matcher proposed for a row without one
-        metal = normalize_metal(reported_metal[i]) or ""
+        metal = _reported_metal(res, i, col, reported_metal)
         decision: dict = {"verdict": verdict, "i": i, "metal": metal,
                           "comment": clean_text(rec.get("analyst_comment")),
                           "reported_name": clean_text(rec.get("reported_name")),

@@ -439,7 +439,9 @@ def test_decisions_on_a_row_without_a_metal_are_about_the_reported_row(
     # as the analyst decided the name without one), never on the proposal's metal, and a CID of
     # another metal than the proposal's is a valid answer
     results = make_results()
-    results.loc[results["Smelter Name"] == "Tungsten guys", "Metal"] = ""
+    # as the matcher writes such a row: the proposal's metal, and the flag that none was reported
+    results.loc[results["Smelter Name"] == "Tungsten guys", ["Metal", "flags"]] = [
+        "", "metal_missing"]
     row = rid(results, "Tungsten guys")
     review = write_review(results, None)
     updated, overrides, _ = apply_review(fill(review, {row: ("not_a_smelter", "", "")}),
@@ -460,6 +462,13 @@ def test_decisions_on_a_row_without_a_metal_are_about_the_reported_row(
     assert updated.set_index("row_id").loc[row, ["cid", "metal"]].tolist() == ["CID000004",
                                                                               "Tungsten"]
     assert overrides[["metal", "cid"]].values.tolist() == [["", "CID000004"]]
+    # the results' metal is the reported one unless the flags say none was: an input whose metal
+    # column has a name the review does not know still keys its decisions on that metal
+    renamed = make_results().rename(columns={"Metal": "Metall des Schmelzers"})
+    aida = rid(renamed, "Aida Chem")
+    _, overrides, _ = apply_review(fill(write_review(renamed, None), {aida: ("accept", "", "")}),
+                                   renamed, reference, decided_at=WHEN)
+    assert overrides[["reported_name", "metal"]].values.tolist() == [["Aida Chem", "Gold"]]
 
 
 def test_export_training_labels(tmp_path: Path) -> None:
