@@ -294,18 +294,14 @@ def _facility_for(reference: Reference, cid: str, metal: str, where: str) -> dic
 
 
 def _proposal_metal(results: pd.DataFrame, i: int, metal_col: str) -> str:
-    """The metal of the row's proposed facility (the results' ``metal`` column)."""
     metal = clean_text(results[metal_col].iloc[i])
     return (normalize_metal(metal) or metal) if metal else ""
 
 
-def _reported_metal(results: pd.DataFrame, i: int, col: dict[str, str],
-                    reported: list[str]) -> str:
-    """The metal the supplier reported ("" when none, or not one of the four): what a decision
-    is about and its override is keyed on, not the metal of the facility the matcher proposed
-    for a row without one. The matcher's flags say when none was reported (``metal_missing``,
-    ``metal_unrecognised``); otherwise the results' ``metal`` is the reported one, whatever the
-    input's metal column was called (the input's own column, when found, for the rest)."""
+def _reported_metal(results: pd.DataFrame, i: int, col: dict[str, str], reported: list[str]) -> str:
+    """The metal the supplier reported ("" for none or another): the results' ``metal`` unless
+    the matcher's flags say none was (``metal_missing``, ``metal_unrecognised``), whatever the
+    input's metal column is called; not the metal of a proposal for a row without one."""
     flags = parse_flags(results[col["flags"]].iloc[i])
     if "metal_missing" in flags or "metal_unrecognised" in flags:
         return ""
@@ -454,10 +450,8 @@ def apply_review(
                 )
             decision.update(cid="", facility=None)
         elif acid:   # unsure: a CID would be silently dropped
-            raise ReviewError(
-                f"{where}: verdict unsure but analyst_cid {acid} given; set the verdict to "
-                "other, or clear the CID (a note goes in analyst_comment)"
-            )
+            raise ReviewError(f"{where}: verdict unsure but analyst_cid {acid} given; set the "
+                              "verdict to other, or clear the CID (a note goes in analyst_comment)")
         prev = decided.get(rid)
         if prev is not None:
             if (prev["verdict"], prev.get("cid")) != (verdict, decision.get("cid")):
