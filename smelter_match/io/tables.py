@@ -239,10 +239,9 @@ def decode_text(raw: bytes, where: str | Path) -> str:
     except UnicodeDecodeError:
         pass
     words = _WORD.findall(raw)
-    high = sum(ch >= 0x80 for w in words for ch in w)
+    high = [sum(ch >= 0x80 for ch in w) for w in words]
     # two characters at least in one word, and two thirds of those words' bytes non-ASCII
-    if max((sum(ch >= 0x80 for ch in w) for w in words), default=0) >= 4 and \
-            3 * high >= 2 * sum(map(len, words)):
+    if max(high, default=0) >= 4 and 3 * sum(high) >= 2 * sum(map(len, words)):
         import charset_normalizer  # only for such files: its import costs start-up time
 
         fits = list(charset_normalizer.from_bytes(raw, cp_isolation=list(_EAST_ASIAN)))
