@@ -28,7 +28,8 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
 
-from smelter_match.index import NameIndex, expand_csr, run_starts
+from smelter_match.index import NameIndex
+from smelter_match.sparse import expand_csr, run_starts
 
 #: Columns a query frame (or mapping of column lists) has for candidate generation.
 QUERY_COLUMNS = ("key", "compact", "variants", "acronym")

@@ -25,13 +25,12 @@ from smelter_match.index import (
     NameIndex,
     distinct_text,
     ocr_fold,
-    run_starts,
-    run_starts_mask,
     sorted_key,
     variants_csr,
 )
-from smelter_match.index import expand_csr as _expand
 from smelter_match.normalize import GENERIC_WORDS, NormalizedName
+from smelter_match.sparse import expand_csr as _expand
+from smelter_match.sparse import run_starts, run_starts_mask
 
 FEATURES: tuple[str, ...] = (
     "ratio",            # Indel similarity of keys

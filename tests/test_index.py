@@ -11,10 +11,10 @@ from smelter_match.index import (
     NameIndex,
     core_text,
     damaged_weak_word,
-    expand_csr,
     ocr_fold,
 )
 from smelter_match.normalize import normalize_name
+from smelter_match.sparse import expand_csr
 
 
 @pytest.fixture(scope="module")
