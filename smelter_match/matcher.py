@@ -41,7 +41,7 @@ from smelter_match.overrides import OverrideIndex
 from smelter_match.parallel import run_steps, step_size, threads_for, use_processes
 from smelter_match.placeholders import no_letters, placeholder_text
 from smelter_match.query_features import Ranking, query_features, unrelated
-from smelter_match.readings import same_name
+from smelter_match.readings import place_words, same_name
 from smelter_match.reference import Reference
 from smelter_match.results import (
     RESULT_COLUMNS,
@@ -314,6 +314,9 @@ class Matcher:
         workers = min(threads_for(self.workers), len(searched))
         forked = forked and use_processes(sum(len(cached[at][1]) for at in searched), workers)
         todos = [cached[at][1] for at in searched]
+        if forked:   # what the searches build on first use, built once here and shared
+            self.index.prepare(workers)
+            place_words()
         answers = run_steps(partial(self._decide_fresh, workers=1), todos, workers, forked,
                             "smelter_match") if workers > 1 else \
             ((j, self._decide_fresh(todo)) for j, todo in enumerate(todos))

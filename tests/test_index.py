@@ -130,6 +130,25 @@ def test_edit_gaps_are_the_distance_to_the_nearest_other_facility(index: NameInd
         [0, 1, 1, 2, 2, 3, 3]
 
 
+def test_prepare_builds_on_first_use_state_once_with_the_same_values(full_reference,
+                                                                     index: NameIndex) -> None:
+    """``prepare`` (the matcher calls it before forking workers) builds what the searches
+    otherwise build on first use, with the same values, and a second call changes nothing."""
+    fresh = NameIndex(full_reference)
+    fresh.prepare(workers=2)
+    gaps = {t: fresh._gap_cache[t] for t in index.slip_arr}
+    fresh.prepare()
+    rows = np.arange(len(index.norm))
+    for text in index.slip_arr:
+        assert fresh._gap_cache[text] is gaps[text]
+        for mine, theirs in zip(fresh.edit_gaps(text, rows), index.edit_gaps(text, rows)):
+            assert (mine == theirs).all()
+    for attr in ("_slip_sorted", "core_arr", "token_rows", "_next_char"):
+        assert attr in vars(fresh) and vars(fresh)[attr] is not None
+    assert fresh.abbreviation_neighbours(["intl"])[0].tolist() == \
+        index.abbreviation_neighbours(["intl"])[0].tolist()
+
+
 def test_the_core_of_a_name_is_what_is_not_generic_or_a_legal_form() -> None:
     """``core_text``: the tokens that tell one company from another, damaged generic and
     legal-form words left out as the intact ones are."""
