@@ -45,7 +45,7 @@ other than the four 3TG metals is refused when the file is read (it never widens
 override). One (key, metal, country) has at most one row: when a file is saved, the newest
 ``decided_at`` wins (:func:`save_overrides`).
 
-Training labels from reviews are written by :func:`smelter_match.review.export_training_labels`.
+Training labels from reviews are written by :func:`smelter_match.labels.export_training_labels`.
 """
 
 from __future__ import annotations

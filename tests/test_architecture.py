@@ -17,8 +17,8 @@ MAX_LINES = 600
 TESTED_MODULES = ("normalize", "metals", "cids", "sources", "reference", "reference_diff", "index",
                   "blocking", "compare", "classify", "query_features", "noise", "synthetic",
                   "transfer", "xlsx", "review_book", "readings", "placeholders", "rules", "decide",
-                  "explain", "matcher", "parallel", "overrides", "review", "annex", "training", "evaluation",
-                  "spark", "inputs", "cmrt", "tables", "safe_csv", "cli")
+                  "explain", "matcher", "parallel", "overrides", "review", "labels", "annex",
+                  "training", "evaluation", "spark", "inputs", "cmrt", "tables", "safe_csv", "cli")
 
 
 def _module_name(path: Path) -> str:

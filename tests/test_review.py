@@ -1,4 +1,4 @@
-"""The review round trip (``smelter_match.review``): review files, applying reviews, labels.
+"""The review round trip (``smelter_match.review``): review files, applying reviews.
 
 Results are the synthetic frame of ``tests/_review_data.py``; the reference is RMI's 2026-08-22
 export (fixture ``exports_reference``).
@@ -21,9 +21,7 @@ from smelter_match.reference import Reference
 from smelter_match.results import RESULT_COLUMNS, make_row_ids, result_column
 from smelter_match.review import (
     ANALYST_COLUMNS,
-    LABEL_COLUMNS,
     apply_review,
-    export_training_labels,
     normalise_verdict,
     read_review,
     review_columns,
@@ -469,37 +467,6 @@ def test_decisions_on_a_row_without_a_metal_are_about_the_reported_row(
     _, overrides, _ = apply_review(fill(write_review(renamed, None), {aida: ("accept", "", "")}),
                                    renamed, reference, decided_at=WHEN)
     assert overrides[["reported_name", "metal"]].values.tolist() == [["Aida Chem", "Gold"]]
-
-
-def test_export_training_labels(tmp_path: Path) -> None:
-    results = make_results()
-    filled = fill(write_review(results, None), analyst_answers(results))
-    labels = export_training_labels(filled, tmp_path / "labels.csv")
-    assert labels.columns.tolist() == list(LABEL_COLUMNS)
-    by_name = labels.set_index("reported_name")
-    assert by_name.loc["Aida Chem", "label"] == "CID000019"
-    assert by_name.loc["Abington | Reldan", "label"] == "CID000015"
-    assert by_name.loc[INJECTION, "label"] == "NO_MATCH"
-    assert "China Tin" not in by_name.index  # unsure
-    assert (labels["source"] == "analyst_review").all()
-    assert by_name.loc["Aida Chem", "metal"] == "Gold"
-    assert by_name.loc["Aida Chem", "country"] == "Japan"
-    raw = (tmp_path / "labels.csv").read_bytes()
-    assert raw.startswith(codecs.BOM_UTF8) and "'=HYPERLINK" in raw.decode("utf-8-sig")
-    export_training_labels(filled, tmp_path / "labels2.csv")
-    assert (tmp_path / "labels2.csv").read_bytes() == raw
-    # also from the file on disk
-    write_review(results, tmp_path / "r.csv")
-    fill(read_review(tmp_path / "r.csv"), analyst_answers(results)).to_csv(
-        tmp_path / "r.csv", index=False)
-    pd.testing.assert_frame_equal(export_training_labels(tmp_path / "r.csv",
-                                                         tmp_path / "l3.csv"), labels)
-    gold = tmp_path / "reference_data" / "gold"
-    gold.mkdir(parents=True)
-    with pytest.raises(InputError, match="not gold labels"):
-        export_training_labels(filled, gold / "labels.csv")
-    assert not list(gold.iterdir())
-
 
 
 def test_results_fixture_has_matcher_columns() -> None:

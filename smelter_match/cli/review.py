@@ -50,9 +50,10 @@ def run_review_apply(args: argparse.Namespace) -> int:
     from smelter_match.annex import build_annex, write_annex
     from smelter_match.cli._report import apply_summary
     from smelter_match.io.safe_csv import read_safe_csv, write_csv
+    from smelter_match.labels import export_training_labels
     from smelter_match.overrides import save_overrides
     from smelter_match.results import result_column
-    from smelter_match.review import apply_review, export_training_labels
+    from smelter_match.review import apply_review
 
     target = args.output or args.results
     check_outputs({"updated results": args.output, "annex": args.annex,
