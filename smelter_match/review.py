@@ -288,8 +288,8 @@ def _facility_for(reference: Reference, cid: str, metal: str, where: str) -> dic
     raise ReviewError(f"{where}: {cid} exists for {', '.join(metals)}; the row has no metal")
 
 
-def _proposal_metal(results: pd.DataFrame, i: int, metal_col: str) -> str:
-    metal = clean_text(results[metal_col].iloc[i])
+def _metal_text(value: object) -> str:
+    metal = clean_text(value)
     return (normalize_metal(metal) or metal) if metal else ""
 
 
@@ -300,7 +300,7 @@ def _reported_metal(results: pd.DataFrame, i: int, col: dict[str, str], reported
     flags = parse_flags(results[col["flags"]].iloc[i])
     if "metal_missing" in flags or "metal_unrecognised" in flags:
         return ""
-    return _proposal_metal(results, i, col["metal"]) or normalize_metal(reported[i]) or ""
+    return _metal_text(results[col["metal"]].iloc[i]) or normalize_metal(reported[i]) or ""
 
 
 def _add_flag(flags: str, flag: str, *, drop_cid_flags: bool = False) -> str:
@@ -335,7 +335,9 @@ def apply_review(
     Returns ``(updated_results, overrides, report)``:
 
     - ``updated_results``: a copy of ``results`` (same columns and order). Rows with verdict
-      accept/other become decision ``match`` with the decided CID; ``not_a_smelter`` rows become
+      accept/other become decision ``match`` with the decided CID (``accept``: the review's
+      ``proposed_cid``, what the analyst saw, also if the results were matched again since,
+      unless ``analyst_cid`` gives one); ``not_a_smelter`` rows become
       ``no_match`` with an empty CID; for both, ``standard_name``/``metal``/``country``/
       ``rmap_status`` are refreshed from ``reference``, ``score`` is 1.0 for matches (a person
       confirmed it; unchanged for no_match), ``reason`` is ``"analyst review: <verdict>"``,
@@ -423,7 +425,8 @@ def apply_review(
                           "reported_name": clean_text(rec.get("reported_name")),
                           "reported_country": clean_text(rec.get("reported_country"))}
         if verdict == "accept":
-            proposed = "" if blind else clean_text(res[col["cid"]].iloc[i])
+            # the proposal the analyst saw, not the results' CID now (matched again since?)
+            proposed = "" if blind else parse_cid(rec.get("proposed_cid")) or ""
             cid = acid or proposed
             if not cid:
                 why = ("a blind review shows no proposal" if blind
@@ -432,7 +435,7 @@ def apply_review(
                     f"{where}: accept needs analyst_cid here ({why}); or use not_a_smelter"
                 )
             # accepting the proposal of a row without a metal accepts the proposal's metal too
-            of_metal = metal or (_proposal_metal(res, i, col["metal"]) if cid == proposed else "")
+            of_metal = metal or (_metal_text(rec.get("proposed_metal")) if cid == proposed else "")
             decision.update(cid=cid, facility=_facility_for(reference, cid, of_metal, where))
         elif verdict == "other":
             if not acid:

@@ -290,6 +290,20 @@ def test_apply_review_accept_with_analyst_cid_and_removed_successor_flags(
     assert row["rmap_status"] == ""
 
 
+def test_accept_is_the_proposal_the_analyst_saw_not_the_results_cid_now(
+        reference: Reference) -> None:
+    """Results matched again after the review was written (another reference, a new model)
+    may propose another CID: ``accept`` still means the review's ``proposed_cid``."""
+    results = make_results()
+    filled = fill(write_review(results, None), {rid(results, "Aida Chem"): ("accept", "", "")})
+    rematched = results.copy()
+    at = rematched["row_id"] == rid(results, "Aida Chem")
+    rematched.loc[at, ["cid", "standard_name"]] = ["CID000015", "Advanced Chemical Company"]
+    updated, overrides, _ = apply_review(filled, rematched, reference, decided_at=WHEN)
+    assert updated.loc[at, "cid"].iloc[0] == "CID000019"
+    assert overrides["cid"].tolist() == ["CID000019"]
+
+
 def test_apply_review_accept_in_blind_review_needs_cid(reference: Reference) -> None:
     results = make_results()
     blind = write_review(results, None, blind=True)
