@@ -18,7 +18,7 @@ from smelter_match.io.tables import clean_text
 from smelter_match.results import coalesce, column_text, input_roles, result_column, row_ids
 from smelter_match.review import normalise_verdict, read_review
 
-__all__ = ["LABEL_COLUMNS", "NO_MATCH_LABEL", "export_training_labels"]
+__all__ = ["LABEL_COLUMNS", "NO_MATCH_LABEL", "check_labels_path", "export_training_labels"]
 
 #: Columns of :func:`export_training_labels` files.
 LABEL_COLUMNS: tuple[str, ...] = (
@@ -34,10 +34,20 @@ def _inside_gold(path: Path) -> bool:
     return any(a == "reference_data" and b == "gold" for a, b in pairs)
 
 
-def export_training_labels(review_df: pd.DataFrame | str | Path, path: str | Path,
+def check_labels_path(path: str | Path) -> None:
+    """Refuse a path for training labels inside ``reference_data/gold`` (:class:`InputError`)."""
+    if _inside_gold(Path(path)):
+        raise InputError(
+            f"{path}: training labels from reviews are not gold labels; write them outside "
+            f"reference_data/gold"
+        )
+
+
+def export_training_labels(review_df: pd.DataFrame | str | Path, path: str | Path | None,
                            *, source: str = "analyst_review",
                            results: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Write the decided rows of a filled review file as labelled training rows; return them.
+    """Write the decided rows of a filled review file as labelled training rows to ``path``
+    (``None``: only return them); return them.
 
     One row per review row with verdict accept, other or not_a_smelter (``unsure`` and blank rows
     are left out): row_id, reported_name, metal and country as the supplier reported them, label
@@ -54,12 +64,8 @@ def export_training_labels(review_df: pd.DataFrame | str | Path, path: str | Pat
         ReviewError: a verdict is not one of the allowed words, or an ``accept``/``other`` row has
             no CID to use.
     """
-    p = Path(path)
-    if _inside_gold(p):
-        raise InputError(
-            f"{p}: training labels from reviews are not gold labels; write them outside "
-            f"reference_data/gold"
-        )
+    if path is not None:
+        check_labels_path(path)
     rev = review_df if isinstance(review_df, pd.DataFrame) else read_review(review_df)
     known: dict[str, tuple[str, ...]] = {}
     if results is not None:
@@ -96,5 +102,6 @@ def export_training_labels(review_df: pd.DataFrame | str | Path, path: str | Pat
         })
     out = pd.DataFrame(rows, columns=list(LABEL_COLUMNS), dtype=object)
     out = out.sort_values("row_id", kind="stable").reset_index(drop=True)
-    write_csv(out, p)
+    if path is not None:
+        write_csv(out, path)
     return out

@@ -71,6 +71,7 @@ __all__ = [
     "OverrideIndex",
     "find_override",
     "load_overrides",
+    "merge_overrides",
     "now_utc",
     "override_key",
     "overrides_from_decisions",
@@ -218,7 +219,15 @@ def load_overrides(path: str | Path) -> pd.DataFrame:
 
 
 def save_overrides(df: pd.DataFrame, path: str | Path) -> pd.DataFrame:
-    """Merge ``df`` into the override file at ``path`` (created if missing); return the result.
+    """Merge ``df`` into the override file at ``path`` (created if missing; see
+    :func:`merge_overrides`), write it and return it."""
+    merged = merge_overrides(df, path)
+    write_csv(merged, path)
+    return merged
+
+
+def merge_overrides(df: pd.DataFrame, path: str | Path) -> pd.DataFrame:
+    """``df`` merged into the override file at ``path`` (none yet: ``df`` alone), not written.
 
     Per (name key, metal, country) the newest ``decided_at`` wins; at equal times the rows of
     ``df`` win over the file's. A row that repeats the file's decision (same CID, verdict and
@@ -234,10 +243,8 @@ def save_overrides(df: pd.DataFrame, path: str | Path) -> pd.DataFrame:
         known = set(parts[0][same].itertuples(index=False, name=None))
         new = new[[t not in known for t in new[same].itertuples(index=False, name=None)]]
     parts.append(new)
-    merged = _newest_per_key(pd.concat([x for x in parts if not x.empty] or [new],
-                                       ignore_index=True))
-    write_csv(merged, p)
-    return merged
+    return _newest_per_key(pd.concat([x for x in parts if not x.empty] or [new],
+                                     ignore_index=True))
 
 
 @dataclass(frozen=True)

@@ -119,6 +119,28 @@ def test_review_apply_on_a_file_that_is_not_results_says_so(
     assert "results have no 'decision' column" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("argv", [
+    ["match", "x.csv", "-o", "ov.csv", "--overrides", "ov.csv"],
+    ["match", "x.csv", "-o", "r.csv", "--review", "ov.csv", "--overrides", "ov.csv"],
+    ["review", "apply", "rev.csv", "--results", "r.csv", "--annex", "r.csv"],
+    ["review", "apply", "rev.csv", "--results", "r.csv", "--overrides", "r.csv"],
+    ["review", "apply", "rev.csv", "--results", "r.csv", "--export-labels", "r.csv"],
+    ["review", "apply", "rev.csv", "--results", "r.csv", "-o", "new.csv", "--annex", "r.csv"],
+])
+def test_an_output_may_not_overwrite_an_input(argv: list[str], tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """The override file and the results read are inputs: no other output may replace them
+    (only review apply's updated results replace --results, by default)."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("ov.csv", "r.csv", "rev.csv"):
+        (tmp_path / name).write_text("kept\n")
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and ("an input" in err[0] or "given as both" in err[0]), err
+    assert all((tmp_path / n).read_text() == "kept\n" for n in ("ov.csv", "r.csv", "rev.csv"))
+
+
 @pytest.mark.parametrize("value", ["-3", "nan", "some"])
 def test_match_review_no_match_must_be_a_count_or_fraction(
         value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -9,8 +9,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from _review_data import analyst_answers, fill, make_results
 
 from smelter_match import cli
+from smelter_match.io.safe_csv import write_csv
+from smelter_match.overrides import OVERRIDE_COLUMNS
+from smelter_match.review import write_review
 
 SEED_ROWS = {  # rows as Data I/O's suppliers typed them (from ../shared/seeds)
     5: {"B": "Gold", "C": "Smelter not listed", "D": "ATAkulche", "E": "TURKEY"},
@@ -92,6 +96,27 @@ def test_round_trip(make_cmrt, tmp_path: Path, reference_args: list[str],
                        "--overrides", str(overrides), "--quiet"])
         assert rc == 0
         assert not (_read(again)["decision"] == "review").any()
+
+
+def test_review_apply_writes_nothing_when_a_file_it_reads_is_bad(
+        tmp_path: Path, reference_args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """An override file it cannot merge into (a metal other than the four) stops review apply
+    before the results, the annex or the labels are written."""
+    results = make_results()
+    res, rev = tmp_path / "results.csv", tmp_path / "review.csv"
+    write_csv(results, res)
+    write_csv(fill(write_review(results, None), analyst_answers(results)), rev)
+    bad = pd.DataFrame([{c: "" for c in OVERRIDE_COLUMNS}])
+    bad.loc[0, ["reported_name", "metal", "cid", "verdict"]] = ["X", "Copper", "CID000015", "match"]
+    write_csv(bad, tmp_path / "ov.csv")
+    before = {p: p.read_bytes() for p in (res, rev, tmp_path / "ov.csv")}
+    rc = cli.main(["review", "apply", str(rev), "--results", str(res), *reference_args,
+                   "--annex", str(tmp_path / "annex.csv"), "--overrides", str(tmp_path / "ov.csv"),
+                   "--export-labels", str(tmp_path / "labels.csv")])
+    assert rc == 2
+    assert "Copper" in capsys.readouterr().err
+    assert all(p.read_bytes() == b for p, b in before.items())
+    assert not (tmp_path / "annex.csv").exists() and not (tmp_path / "labels.csv").exists()
 
 
 @pytest.mark.parametrize("content,suffix", [

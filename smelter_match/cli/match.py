@@ -218,7 +218,8 @@ def run_match(args: argparse.Namespace) -> int:
 
     t0 = time.time()
     check_outputs({"results": args.output, "review file": args.review, "annex": args.annex},
-                  inputs=args.inputs, csv_only=("results", "annex"),
+                  inputs=[*args.inputs, *filter(None, [args.overrides, args.model])],
+                  csv_only=("results", "annex"),
                   workbook_ok=("review file",))
     tables, skipped = _read(args)
     overrides = load_overrides(args.overrides) if args.overrides else None

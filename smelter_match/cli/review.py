@@ -47,20 +47,23 @@ def add_parser(sub: argparse._SubParsersAction, common: CommonOptions) -> None:
 
 
 def run_review_apply(args: argparse.Namespace) -> int:
-    from smelter_match.annex import build_annex, write_annex
+    from smelter_match.annex import build_annex
     from smelter_match.cli._report import apply_summary
     from smelter_match.io.safe_csv import read_safe_csv, write_csv
-    from smelter_match.labels import export_training_labels
-    from smelter_match.overrides import save_overrides
+    from smelter_match.labels import check_labels_path, export_training_labels
+    from smelter_match.overrides import merge_overrides
     from smelter_match.results import result_column
     from smelter_match.review import apply_review
 
     target = args.output or args.results
-    check_outputs({"updated results": args.output, "annex": args.annex,
-                   "override file": args.overrides, "training labels": args.export_labels},
-                  inputs=[args.review_file], csv_only=("updated results", "annex",
-                                                       "override file", "training labels"))
-    check_outputs({"updated results": target}, inputs=[args.review_file])
+    outputs = {"annex": args.annex, "override file": args.overrides,
+               "training labels": args.export_labels}
+    csv_only = ("updated results", *outputs)
+    check_outputs({"updated results": target, **outputs}, inputs=[args.review_file],
+                  csv_only=csv_only)
+    check_outputs(outputs, inputs=[args.results], csv_only=csv_only)   # only -o may replace it
+    if args.export_labels:
+        check_labels_path(args.export_labels)
     if "-" in (args.output, args.annex, args.overrides, args.export_labels):
         from smelter_match.errors import InputError
 
@@ -71,13 +74,16 @@ def run_review_apply(args: argparse.Namespace) -> int:
     stamps = recorded_stamps(results, result_column(results, "reference_version", required=False))
     ref = get_reference(args, recorded=stamps, recorded_in=args.results, recorded_first=True)
     updated, overrides, report = apply_review(args.review_file, results, ref)
-    if args.export_labels:
-        export_training_labels(args.review_file, args.export_labels, results=updated)
+    # everything is read and checked (the override file too) before any file is written
+    labels = export_training_labels(args.review_file, None, results=updated) \
+        if args.export_labels else None
+    merged = merge_overrides(overrides, args.overrides) if args.overrides else None
+    annex = build_annex(updated, ref) if args.annex else None
     write_csv(updated, target)
-    if args.annex:
-        write_annex(build_annex(updated, ref), args.annex)
-    if args.overrides:
-        save_overrides(overrides, args.overrides)
+    for frame, path in ((annex, args.annex), (merged, args.overrides),
+                        (labels, args.export_labels)):
+        if frame is not None:
+            write_csv(frame, path)
     for line in apply_summary(report, review_file=args.review_file, target=target):
         note(args, line)
     if args.overrides:
