@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from smelter_match.io.safe_csv import FORMULA_PREFIXES, neutralise, write_csv
+from smelter_match.io.safe_csv import FORMULA_PREFIXES, neutralise, read_safe_csv, write_csv
 
 
 @pytest.mark.parametrize(
@@ -82,6 +82,20 @@ def test_write_csv_neutralises_headers_and_is_deterministic(tmp_path: Path) -> N
     assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
     text = (tmp_path / "a.csv").read_text(encoding="utf-8-sig")
     assert text == '\'=evil\n\'@x\n"a,b"\n"say ""hi"""\n"line\nbreak"\n'
+
+
+def test_a_carriage_return_inside_a_cell_cannot_start_a_row(tmp_path: Path) -> None:
+    """The csv module does not quote a cell for a carriage return when rows end with a line
+    feed, and Excel ends the row there: "Metalor\\r=2+3" would put a live formula in a row of
+    its own. A carriage return is written as a line feed, inside the quoted cell."""
+    df = pd.DataFrame({"name": ["Metalor\r=2+3", "A\r\nB", "\r=1+1"], "n": [1, 2, 3]})
+    write_csv(df, tmp_path / "a.csv")
+    raw = (tmp_path / "a.csv").read_bytes().decode("utf-8-sig")
+    assert "\r" not in raw
+    assert raw == 'name,n\n"Metalor\n=2+3",1\n"A\nB",2\n"\'\n=1+1",3\n'
+    back = read_safe_csv(tmp_path / "a.csv")
+    assert back["name"].tolist() == ["Metalor\n=2+3", "A\nB", "'\n=1+1"]
+    assert len(back) == 3
 
 
 def test_write_csv_to_a_stream_has_no_bom() -> None:

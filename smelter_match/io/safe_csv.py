@@ -45,7 +45,14 @@ def neutralise(value: T) -> T | str:
 
 
 def _neutralise_cell(value: Any) -> Any:
-    return neutralise(value) if isinstance(value, str) else value
+    """:func:`neutralise`, and a carriage return inside the text written as a line feed: the
+    csv module quotes a cell for the line feed it ends rows with, not for a carriage return,
+    which Excel reads as the end of the row (the rest of the cell would start a row of its own,
+    formula prefixes unchecked). Excel itself keeps a line break inside a cell as a line feed."""
+    if not isinstance(value, str):
+        return value
+    value = neutralise(value)
+    return value.replace("\r\n", "\n").replace("\r", "\n") if "\r" in value else value
 
 
 def write_csv(df: pd.DataFrame, path: str | Path | TextIO) -> None:
@@ -53,9 +60,10 @@ def write_csv(df: pd.DataFrame, path: str | Path | TextIO) -> None:
 
     UTF-8 with BOM, comma-separated, ``\\n`` line endings, minimal quoting, no index; missing
     values are written as empty cells. Every text cell, and every column name, is passed through
-    :func:`neutralise`. The output depends only on ``df``, so equal frames give identical bytes.
-    ``path`` may also be an open text stream (e.g. ``sys.stdout``): the same CSV without the BOM,
-    which belongs to files, not to pipes.
+    :func:`neutralise`; a carriage return inside one is written as a line feed (quoted). The
+    output depends only on ``df``, so equal frames give identical bytes. ``path`` may also be
+    an open text stream (e.g. ``sys.stdout``): the same CSV without the BOM, which belongs to
+    files, not to pipes.
     """
     out = df.copy()
     for col in out.columns:
