@@ -194,6 +194,12 @@ def facility_flags(fac: dict) -> list[str]:
     return removal_flags(bool(fac.get("removed")), fac.get("successors") or "")
 
 
+def own_columns(results: pd.DataFrame) -> list[str]:
+    """The input's own columns of results: neither the matcher's nor the provenance columns."""
+    tool_cols = result_columns(results) | meta_columns(results)
+    return [c for c in map(str, results.columns) if c not in tool_cols]
+
+
 def input_roles(results: pd.DataFrame,
                 input_columns: Mapping[str, str | None] | None = None) -> dict[str, list[str]]:
     """Input columns holding the reported name, metal, country and CID, by role.
@@ -205,8 +211,7 @@ def input_roles(results: pd.DataFrame,
     ``{"name": "Supplier smelter"}``, as given with ``--name-col``) puts that column first; the
     recognised synonyms still fill rows where it is empty (a CMRT read alongside keeps its layout).
     """
-    tool_cols = result_columns(results) | meta_columns(results)
-    own = [c for c in map(str, results.columns) if c not in tool_cols]
+    own = own_columns(results)
     roles: dict[str, list[str]] = {}
     for role in REPORTED_COLUMNS:
         given = (input_columns or {}).get(role)

@@ -345,8 +345,9 @@ def apply_review(
       new CID's removed/successor flags added) and ``reference_version`` is the reference's stamp.
       ``unsure`` rows stay ``review`` with that reason and flag; blank verdicts are left alone.
     - ``overrides``: override rows (see :mod:`smelter_match.overrides`) for the accept, other and
-      not_a_smelter decisions, keyed by the reported name (from the results' input columns,
-      else the review file's ``reported_name``) and the metal the supplier reported (not the
+      not_a_smelter decisions, keyed by the reported name (the review file's
+      ``reported_name``, as the analyst saw it, else the results' input column recognised by
+      its header) and the metal the supplier reported (not the
       proposal's: a row reported without one gives a blank-metal override, for any metal, as
       the analyst decided the name without one; its CID may be of any metal), stamped
       ``decided_at`` (default: now) and ``source``. Save them with ``save_overrides``.
@@ -382,9 +383,14 @@ def apply_review(
             "reason", "flags")}
     stamp_col = result_column(res, "reference_version", required=False)
     roles = input_roles(res, input_columns)
-    reported_name = coalesce(res, roles["name"])
     reported_metal = coalesce(res, roles["metal"])
-    reported_country = coalesce(res, roles["country"])
+    # what the supplier reported, as the review shows it (written from the columns the match
+    # read, --name-col included; a name the analyst edited keys only that name), else as the
+    # input's column recognised by its header says (a review without it)
+    found = {r: coalesce(res, roles[r]) for r in ("name", "country")}
+
+    def reported(i: int, role: str, seen: str) -> str:
+        return seen or found[role][i]
 
     rev_ids = [clean_text(v) for v in rev["row_id"].tolist()]
     bad = [(line, rid) for line, rid in enumerate(rev_ids, start=2) if rid and rid not in pos]
@@ -495,9 +501,9 @@ def apply_review(
                 })
             if stamp_col:
                 updates[stamp_col] = stamp
-            country = reported_country[i] or d["reported_country"]
+            country = reported(i, "country", d["reported_country"])
             override_rows.append({
-                "reported_name": reported_name[i] or d["reported_name"], "metal": d["metal"],
+                "reported_name": reported(i, "name", d["reported_name"]), "metal": d["metal"],
                 "country": normalize_country(country) or "", "cid": new_cid,
                 "verdict": verdict, "comment": d["comment"], "reference_version": stamp,
             })
@@ -508,7 +514,7 @@ def apply_review(
             changed += 1
             changes.append({"row_id": rid, "source_file": where["file"][i],
                             "source_row": where["row"][i],
-                            "reported_name": reported_name[i] or d["reported_name"],
+                            "reported_name": reported(i, "name", d["reported_name"]),
                             "verdict": verdict, "before": " ".join(filter(None, before[::-1])),
                             "after": " ".join(filter(None, after[::-1]))})
 

@@ -515,6 +515,28 @@ def test_custom_name_column(reference: Reference) -> None:
         write_review(results, None, input_columns={"name": "nope"})
 
 
+def test_a_name_column_given_at_match_time_keys_the_override_beside_a_recognised_one(
+        reference: Reference) -> None:
+    """Read with --name-col Facility and --country-col "Facility Location", an input whose
+    recognised "Smelter Name" and "Smelter Country" columns hold something else: the override is
+    the facility's name and country, as the review shows them (the row's own cells), not the
+    recognised columns'. A name the analyst edited in the review keys only that name."""
+    results = make_results()
+    results.insert(1, "Facility", results["Smelter Name"])
+    results.insert(2, "Facility Location", results["Smelter Country"])
+    results["Smelter Name"], results["Smelter Country"] = "Acme Corp", "US"
+    review = write_review(results, None, input_columns={"name": "Facility",
+                                                        "country": "Facility Location"})
+    aida = review.loc[review["reported_name"] == "Aida Chem", "row_id"].iloc[0]
+    _, overrides, _ = apply_review(fill(review, {aida: ("accept", "", "")}), results, reference,
+                                   decided_at=WHEN)
+    assert overrides[["reported_name", "country"]].values.tolist() == [["Aida Chem", "JP"]]
+    edited = fill(review, {aida: ("accept", "", "")})
+    edited.loc[edited["row_id"] == aida, "reported_name"] = "Aida Chemical (fixed)"
+    _, overrides, _ = apply_review(edited, results, reference, decided_at=WHEN)
+    assert overrides["reported_name"].tolist() == ["Aida Chemical (fixed)"]
+
+
 def test_results_with_bad_row_ids_are_rejected() -> None:
     results = make_results()
     results.loc[1, "row_id"] = results.loc[0, "row_id"]
