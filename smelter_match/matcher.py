@@ -446,7 +446,11 @@ class Matcher:
                     0.0)
             return None
         ov = hit.row
-        if ov is not None:
+        if ov is not None and ov["verdict"] != "not_a_smelter" and q[2] and not metal:
+            # an any-metal override is not a CID for a metal other than the four ("Cobalt")
+            flags = ("override_for_no_metal",)
+            why = f"analyst override to {ov['cid']} decided without a metal, this row says {q[2]}"
+        elif ov is not None:
             if ov["verdict"] == "not_a_smelter":
                 return Decision("", "", metal, "", "", 1.0, "no_match",
                                 "analyst override: not a smelter", (), ("analyst_override",), 0.0)

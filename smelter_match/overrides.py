@@ -40,9 +40,10 @@ over a blank-metal one. A row whose only overrides were decided for *another* co
 the matcher answers it as usual, sends it to ``review`` and flags ``override_other_country=<CC>``.
 An applicable row with a ``cid`` forces that CID (decision ``match``, flag ``analyst_override``)
 unless the reference has no such facility for the row's metal (then ``review`` with flag
-``override_cid_not_in_reference=<CID>``); a ``not_a_smelter`` row forces ``no_match``. A metal
-other than the four 3TG metals is refused when the file is read (it never widens into an any-metal
-override). One (key, metal, country) has at most one row: when a file is saved, the newest
+``override_cid_not_in_reference=<CID>``) or the row reports a metal other than the four and the
+override has none (``review``, flag ``override_for_no_metal``); a ``not_a_smelter`` row forces
+``no_match``. A metal other than the four 3TG metals is refused when the file is read (it never
+widens into an any-metal override). One (key, metal, country) has at most one row: when a file is saved, the newest
 ``decided_at`` wins (:func:`save_overrides`).
 
 Training labels from reviews are written by :func:`smelter_match.labels.export_training_labels`.

@@ -354,8 +354,10 @@ def apply_review(
       Each override records the row's reported country (ISO code; blank when unknown), so it is
       not forced onto the same name from another country, and the reference's stamp.
     - ``report``: ``{"rows", "accept", "other", "not_a_smelter", "unsure", "not_reviewed",
-      "changed", "overrides", "override_conflicts", "changes"}`` - counts, the names left out of
-      the overrides because one review gave them different answers, and one dict per changed
+      "changed", "overrides", "override_conflicts", "override_other_metal", "changes"}`` -
+      counts, the names left out of the overrides because one review gave them different
+      answers, or because their row reported a metal other than the four (a CID decided for
+      "Copper" is no override for any metal), and one dict per changed
       row (row_id, source_file, source_row, reported_name, verdict, before, after; before/after
       read like ``"review CID000019"``).
 
@@ -427,6 +429,8 @@ def apply_review(
         i = pos[rid]
         metal = _reported_metal(res, i, col, reported_metal)
         decision: dict = {"verdict": verdict, "i": i, "metal": metal,
+                          "other_metal": "metal_unrecognised" in parse_flags(
+                              res[col["flags"]].iloc[i]),
                           "comment": clean_text(rec.get("analyst_comment")),
                           "reported_name": clean_text(rec.get("reported_name")),
                           "reported_country": clean_text(rec.get("reported_country"))}
@@ -467,7 +471,7 @@ def apply_review(
     stamp = reference.version.stamp
     changed = 0
     changes: list[dict] = []
-    override_rows = []
+    override_rows, other_metal = [], []
     where = {"file": column_text(res, meta_column(res, "source_file")),
              "row": column_text(res, meta_column(res, "source_row"))}
     for rid in sorted(decided, key=lambda r: pos[r]):
@@ -502,11 +506,14 @@ def apply_review(
             if stamp_col:
                 updates[stamp_col] = stamp
             country = reported(i, "country", d["reported_country"])
-            override_rows.append({
-                "reported_name": reported(i, "name", d["reported_name"]), "metal": d["metal"],
-                "country": normalize_country(country) or "", "cid": new_cid,
-                "verdict": verdict, "comment": d["comment"], "reference_version": stamp,
-            })
+            if d["other_metal"] and new_cid:   # no override for any metal from a "Copper" row
+                other_metal.append(reported(i, "name", d["reported_name"]))
+            else:
+                override_rows.append({
+                    "reported_name": reported(i, "name", d["reported_name"]),
+                    "metal": d["metal"], "country": normalize_country(country) or "",
+                    "cid": new_cid, "verdict": verdict, "comment": d["comment"],
+                    "reference_version": stamp})
         for c, v in updates.items():
             _set_cell(res, i, c, v)
         after = (clean_text(res[col["cid"]].iloc[i]), clean_text(res[col["decision"]].iloc[i]))
@@ -523,5 +530,6 @@ def apply_review(
     overrides, conflicts = overrides_from_decisions(
         decisions, decided_at=decided_at or now_utc(), source=source)
     report = {"rows": len(rev), **counts, "changed": changed, "overrides": len(overrides),
-              "override_conflicts": conflicts, "changes": changes}
+              "override_conflicts": conflicts, "override_other_metal": sorted(set(other_metal)),
+              "changes": changes}
     return res, overrides, report

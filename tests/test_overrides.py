@@ -261,3 +261,37 @@ def test_an_override_outranks_the_exact_lookup(reference: Reference) -> None:
     ov = pd.DataFrame([_override(name, "", "not_a_smelter")])
     out = Matcher(reference, overrides=ov).match_one(name, metal="Gold")
     assert (out.decision, out.cid) == ("no_match", "") and "analyst_override" in out.flags
+
+
+def test_an_override_for_any_metal_is_not_forced_onto_another_metal(reference: Reference) -> None:
+    """An override decided on a row without a metal is for any of the four; a row reporting
+    another metal ("Cobalt") is sent to review, flagged, not matched to the 3TG facility. Its
+    not_a_smelter decision still holds (a non-smelter is one for any metal)."""
+    name = "Abington Reldan Metals"
+    matcher = Matcher(reference, overrides=pd.DataFrame([_override(name, "CID002708", metal="")]))
+    assert (matcher.match_one(name).decision, matcher.match_one(name).cid) == ("match", "CID002708")
+    assert matcher.match_one(name, metal="Gold").decision == "match"
+    out = matcher.match_one(name, metal="Cobalt")
+    assert out.decision == "review" and "override_for_no_metal" in out.flags
+    assert "analyst_override" not in out.flags
+    assert out.reason.startswith("analyst override to CID002708 decided without a metal, this "
+                                 "row says Cobalt")
+    ov = pd.DataFrame([_override(name, "", "not_a_smelter", metal="")])
+    out = Matcher(reference, overrides=ov).match_one(name, metal="Cobalt")
+    assert (out.decision, out.cid) == ("no_match", "")
+
+
+def test_a_decision_on_a_row_of_another_metal_gives_no_override_for_any_metal(
+        reference: Reference) -> None:
+    """A row reporting "Copper" decided to a CID updates the row; its override would be for
+    any metal (the file holds the four or none) and is left out, named in the report."""
+    results = make_results()
+    at = results["Smelter Name"] == "Aida Chem"
+    results.loc[at, ["Metal", "metal", "flags"]] = ["Copper", "Copper",
+                                                    "metal_unrecognised;metal_missing"]
+    aida = results.loc[at, "row_id"].iloc[0]
+    review = write_review(results, None)
+    updated, overrides, report = apply_review(fill(review, {aida: ("other", "CID000019", "")}),
+                                              results, reference, decided_at=WHEN)
+    assert updated.loc[at, "cid"].iloc[0] == "CID000019"
+    assert overrides.empty and report["override_other_metal"] == ["Aida Chem"]

@@ -87,9 +87,11 @@ def run_review_apply(args: argparse.Namespace) -> int:
     for line in apply_summary(report, review_file=args.review_file, target=target):
         note(args, line)
     if args.overrides:
-        conflicts = report["override_conflicts"]
+        conflicts, other = report["override_conflicts"], report["override_other_metal"]
         extra = (f"; left out, as one review answered them differently: {', '.join(conflicts)}"
-                 if conflicts else "")
+                 if conflicts else "") + (
+            f"; left out, as their rows report a metal other than tin, tantalum, tungsten or "
+            f"gold: {', '.join(other)}" if other else "")
         note(args, f"Saved {plural(report['overrides'], 'decision')} to {args.overrides}{extra}.")
     if args.annex:
         note(args, f"Wrote {args.annex}.")
