@@ -43,8 +43,8 @@ unless the reference has no such facility for the row's metal (then ``review`` w
 ``override_cid_not_in_reference=<CID>``) or the row reports a metal other than the four and the
 override has none (``review``, flag ``override_for_no_metal``); a ``not_a_smelter`` row forces
 ``no_match``. A metal other than the four 3TG metals is refused when the file is read (it never
-widens into an any-metal override). One (key, metal, country) has at most one row: when a file is saved, the newest
-``decided_at`` wins (:func:`save_overrides`).
+widens into an any-metal override). One (key, metal, country) has at most one row: when a file
+is saved, the newest ``decided_at`` wins (:func:`save_overrides`).
 
 Training labels from reviews are written by :func:`smelter_match.labels.export_training_labels`.
 """
