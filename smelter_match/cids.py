@@ -30,17 +30,21 @@ def is_cid(text: object) -> bool:
     return isinstance(text, str) and CID_PATTERN.match(text) is not None
 
 
-def parse_cid(value: object) -> str | None:
+def parse_cid(value: object, *, alone: bool = False) -> str | None:
     """A smelter ID as a person typed it -> ``CID000123``; "" for a blank cell; None if not a CID.
 
     The one rule, wherever a CID is read from people (supplier lists, review and override files):
     a cell that is a CID with any case, spacing and zero padding ("cid 2763", "CID002763 "), or a
     bare number of up to six digits ("2763": the cell is a smelter-ID column, and RMI numbers
-    its facilities), or text naming one "CID..." ("CID002763 (Metalor)"). Anything else ("ABC",
-    "1AUS046", a number of seven digits) is not a CID.
+    its facilities), or (unless ``alone``: an analyst's answer must be the CID and nothing else)
+    text naming one "CID..." ("CID002763 (Metalor)"). Anything else ("ABC", "1AUS046", a number
+    of seven digits, "CID000873 or CID002180?") is not a CID.
     """
     text = " ".join(cell_text(value).split())
     if not text:
         return ""
-    m = _CID_CELL_RE.match(text) or _CID_IN_TEXT_RE.search(text)
+    m = _CID_CELL_RE.match(text)
+    if m is None and not alone:
+        named = {int(n) for n in _CID_IN_TEXT_RE.findall(text)}
+        m = _CID_IN_TEXT_RE.search(text) if len(named) == 1 else None
     return f"CID{int(m.group(1)):06d}" if m else None

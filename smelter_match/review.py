@@ -411,13 +411,14 @@ def apply_review(
         where = f"review row {line} (row_id {rid})"
         verdict = normalise_verdict(rec.get("analyst_verdict"), line=line, row_id=rid)
         raw_cid = clean_text(rec.get("analyst_cid"))
-        acid = parse_cid(raw_cid)
+        acid = parse_cid(raw_cid, alone=True)
         if not rid:
             if verdict or raw_cid:
                 raise ReviewError(f"review row {line}: analyst columns filled but row_id is empty")
             continue
         if acid is None:
-            raise ReviewError(f"{where}: analyst_cid {raw_cid!r} is not a CID (like CID002763)")
+            raise ReviewError(f"{where}: analyst_cid {raw_cid!r} is not a CID alone (like "
+                              "CID002763); a note goes in analyst_comment")
         if not verdict:
             if acid:
                 raise ReviewError(
