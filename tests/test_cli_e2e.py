@@ -13,7 +13,8 @@ from _review_data import analyst_answers, fill, make_results
 
 from smelter_match import cli
 from smelter_match.io.safe_csv import write_csv
-from smelter_match.overrides import OVERRIDE_COLUMNS
+from smelter_match.overrides import OVERRIDE_COLUMNS, save_overrides
+from smelter_match.results import make_row_ids
 from smelter_match.review import write_review
 
 SEED_ROWS = {  # rows as Data I/O's suppliers typed them (from ../shared/seeds)
@@ -117,6 +118,31 @@ def test_review_apply_writes_nothing_when_a_file_it_reads_is_bad(
     assert "Copper" in capsys.readouterr().err
     assert all(p.read_bytes() == b for p, b in before.items())
     assert not (tmp_path / "annex.csv").exists() and not (tmp_path / "labels.csv").exists()
+
+
+def test_review_apply_says_when_an_earlier_override_stays_despite_a_conflicting_review(
+        tmp_path: Path, reference_args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """A review that answers a name two ways makes no override for it; an override an earlier
+    review saved for it stays in force, and review apply says so."""
+    results = make_results()
+    results.loc[results["Smelter Name"] == "Tungsten guys", ["Smelter Name", "Metal", "metal"]] = [
+        "Aida Chem", "Gold", "Gold"]
+    results["row_id"] = make_row_ids(results)
+    review = write_review(results, None)
+    ids = review.loc[review["reported_name"] == "Aida Chem", "row_id"].tolist()
+    res, rev, ov = tmp_path / "results.csv", tmp_path / "review.csv", tmp_path / "ov.csv"
+    write_csv(results, res)
+    write_csv(fill(review, {ids[0]: ("accept", "", ""), ids[1]: ("other", "CID002708", "")}), rev)
+    earlier = pd.DataFrame([{"reported_name": "Aida Chem", "metal": "Gold", "country": "JP",
+                             "cid": "CID000019", "verdict": "accept", "comment": "",
+                             "decided_at": "2026-01-01T00:00:00Z", "source": "test",
+                             "reference_version": ""}])
+    save_overrides(earlier, ov)
+    assert cli.main(["review", "apply", str(rev), "--results", str(res), *reference_args,
+                     "--overrides", str(ov)]) == 0
+    said = capsys.readouterr().err
+    assert "left out, as one review answered them differently: Aida Chem" in said
+    assert "the earlier override for 'Aida Chem' (Gold, JP: CID000019) still applies" in said
 
 
 @pytest.mark.parametrize("content,suffix", [

@@ -51,7 +51,7 @@ def run_review_apply(args: argparse.Namespace) -> int:
     from smelter_match.cli._report import apply_summary
     from smelter_match.io.safe_csv import read_safe_csv, write_csv
     from smelter_match.labels import check_labels_path, export_training_labels
-    from smelter_match.overrides import merge_overrides
+    from smelter_match.overrides import merge_overrides, override_key
     from smelter_match.results import result_column
     from smelter_match.review import apply_review
 
@@ -93,6 +93,12 @@ def run_review_apply(args: argparse.Namespace) -> int:
             f"; left out, as their rows report a metal other than tin, tantalum, tungsten or "
             f"gold: {', '.join(other)}" if other else "")
         note(args, f"Saved {plural(report['overrides'], 'decision')} to {args.overrides}{extra}.")
+        keys = {override_key(n) for n in conflicts}
+        for r in merged[merged["key"].isin(keys)].itertuples(index=False):
+            note(args, f"Note: the earlier override for {r.reported_name!r} "
+                       f"({r.metal or 'any metal'}, {r.country or 'any country'}: "
+                       f"{r.cid or r.verdict}) still applies; edit {args.overrides} if this "
+                       f"review means it no longer does.")
     if args.annex:
         note(args, f"Wrote {args.annex}.")
     if args.export_labels:
