@@ -78,8 +78,11 @@ from smelter_match.review_book import (
     write_review_workbook,
 )
 
-#: Flags that describe the proposed CID (dropped when an analyst picks another CID).
-_CID_FLAGS = re.compile(r"^(removed_cid|successor=.*|removed=.*|not_in_reference)$")
+#: Flags about what the supplier reported, kept when an analyst decides a row; every other flag
+#: described the matcher's answer or its doubt (another candidate, the proposal's removal, an
+#: override not applied), which the analyst's decision replaces.
+_ROW_FLAGS = re.compile(r"^(metal_missing|metal_unrecognised|reported_cid_unknown|"
+                        r"reported_cid_other_metal=.*)$")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -303,10 +306,12 @@ def _reported_metal(results: pd.DataFrame, i: int, col: dict[str, str], reported
     return _metal_text(results[col["metal"]].iloc[i]) or normalize_metal(reported[i]) or ""
 
 
-def _add_flag(flags: str, flag: str, *, drop_cid_flags: bool = False) -> str:
+def _add_flag(flags: str, flag: str, *, decided: bool = False) -> str:
+    """``flags`` with ``flag`` added; ``decided`` (an analyst's answer replaces the matcher's):
+    only the flags about what the supplier reported are kept (:data:`_ROW_FLAGS`)."""
     parts = parse_flags(flags)
-    if drop_cid_flags:
-        parts = [f for f in parts if not _CID_FLAGS.match(f)]
+    if decided:
+        parts = [f for f in parts if _ROW_FLAGS.match(f)]
     return ";".join(parts + ([flag] if flag not in parts else []))
 
 
@@ -341,8 +346,10 @@ def apply_review(
       ``no_match`` with an empty CID; for both, ``standard_name``/``metal``/``country``/
       ``rmap_status`` are refreshed from ``reference``, ``score`` is 1.0 for matches (a person
       confirmed it; unchanged for no_match), ``reason`` is ``"analyst review: <verdict>"``,
-      ``flags`` gain ``analyst_reviewed`` (flags about a CID that was replaced are dropped, the
-      new CID's removed/successor flags added) and ``reference_version`` is the reference's stamp.
+      ``flags`` are ``analyst_reviewed``, the flags about what the supplier reported (metal,
+      reported CID) and the decided facility's removed/successor flags: the flags about the
+      matcher's answer and its doubts (other candidates, overrides) are dropped; and
+      ``reference_version`` is the reference's stamp.
       ``unsure`` rows stay ``review`` with that reason and flag; blank verdicts are left alone.
     - ``overrides``: override rows (see :mod:`smelter_match.overrides`) for the accept, other and
       not_a_smelter decisions, keyed by the reported name (the review file's
@@ -486,9 +493,8 @@ def apply_review(
         else:
             fac = d["facility"]
             new_cid = d["cid"]
-            replaced = new_cid != before[0]
             if fac is not None:
-                flags = _add_flag(flags, "analyst_reviewed", drop_cid_flags=replaced)
+                flags = _add_flag(flags, "analyst_reviewed", decided=True)
                 for f in facility_flags(fac):
                     flags = _add_flag(flags, f)
                 updates.update({
@@ -502,7 +508,7 @@ def apply_review(
                     col["cid"]: "", col["standard_name"]: "", col["country"]: "",
                     col["rmap_status"]: "", col["decision"]: "no_match",
                     col["metal"]: d["metal"],
-                    col["flags"]: _add_flag(flags, "analyst_reviewed", drop_cid_flags=True),
+                    col["flags"]: _add_flag(flags, "analyst_reviewed", decided=True),
                 })
             if stamp_col:
                 updates[stamp_col] = stamp

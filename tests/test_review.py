@@ -304,6 +304,25 @@ def test_accept_is_the_proposal_the_analyst_saw_not_the_results_cid_now(
     assert overrides["cid"].tolist() == ["CID000019"]
 
 
+def test_a_decided_row_keeps_only_the_flags_about_what_the_supplier_reported(
+        reference: Reference) -> None:
+    """The matcher's doubts (another candidate the country points to, a shared name part) are
+    answered by the analyst; the flags about the supplier's row (no metal, an unknown reported
+    CID) stay, and the decided facility's own removal flags are added."""
+    results = make_results()
+    doubts = "metal_missing;country_points_to=CID002708;name_part_of=CID000015;reported_cid_unknown"
+    for name in ("Aida Chem", "Abington | Reldan"):
+        results.loc[results["Smelter Name"] == name, "flags"] = doubts
+    filled = fill(write_review(results, None), {
+        rid(results, "Aida Chem"): ("accept", "", ""),
+        rid(results, "Abington | Reldan"): ("not_a_smelter", "", "")})
+    updated, _, _ = apply_review(filled, results, reference, decided_at=WHEN)
+    flags = updated.set_index("row_id")["flags"]
+    assert flags[rid(results, "Aida Chem")] == "metal_missing;reported_cid_unknown;analyst_reviewed"
+    assert flags[rid(results, "Abington | Reldan")] == \
+        "metal_missing;reported_cid_unknown;analyst_reviewed"
+
+
 def test_apply_review_accept_in_blind_review_needs_cid(reference: Reference) -> None:
     results = make_results()
     blind = write_review(results, None, blind=True)
