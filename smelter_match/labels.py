@@ -13,7 +13,7 @@ import pandas as pd
 
 from smelter_match.cids import parse_cid
 from smelter_match.errors import InputError, ReviewError
-from smelter_match.io.safe_csv import unneutralise, write_csv
+from smelter_match.io.safe_csv import sheet_lines, unneutralise, write_csv
 from smelter_match.io.tables import clean_text
 from smelter_match.results import coalesce, column_text, input_roles, result_column, row_ids
 from smelter_match.review import normalise_verdict, read_review
@@ -74,8 +74,8 @@ def export_training_labels(review_df: pd.DataFrame | str | Path, path: str | Pat
             *(coalesce(results, roles[r]) for r in ("name", "metal", "country")),
             column_text(results, result_column(results, "cid")), strict=True)))
     rows = []
-    for i, rec in enumerate(rev.to_dict("records")):
-        verdict = normalise_verdict(rec.get("analyst_verdict"), line=i + 2,
+    for line, rec in zip(sheet_lines(rev), rev.to_dict("records")):
+        verdict = normalise_verdict(rec.get("analyst_verdict"), line=line,
                                     row_id=clean_text(rec.get("row_id")))
         if verdict in ("", "unsure"):
             continue
@@ -88,7 +88,7 @@ def export_training_labels(review_df: pd.DataFrame | str | Path, path: str | Pat
                 label = parse_cid(rec.get("proposed_cid")) or ""
             if not label:
                 raise ReviewError(
-                    f"review row {i + 2} (row_id {clean_text(rec.get('row_id'))}): verdict {verdict} "
+                    f"review row {line} (row_id {clean_text(rec.get('row_id'))}): verdict {verdict} "
                     f"but no CID to label it with"
                 )
         rows.append({

@@ -60,7 +60,7 @@ import pandas as pd
 
 from smelter_match.cids import parse_cid
 from smelter_match.errors import InputError
-from smelter_match.io.safe_csv import read_safe_csv, unneutralise, write_csv
+from smelter_match.io.safe_csv import read_safe_csv, sheet_lines, unneutralise, write_csv
 from smelter_match.io.tables import clean_text
 from smelter_match.metals import METALS, normalize_metal
 from smelter_match.normalize import normalize_country, normalize_name
@@ -133,8 +133,7 @@ def _clean_overrides(df: pd.DataFrame, where: str) -> pd.DataFrame:
             f"{', '.join(OVERRIDE_COLUMNS[:-1])}"
         )
     rows = []
-    for i, rec in enumerate(df.to_dict("records")):
-        line = i + 2
+    for line, rec in zip(sheet_lines(df), df.to_dict("records")):
         name = unneutralise(clean_text(rec.get("reported_name")))
         raw_verdict = clean_text(rec.get("verdict"))
         verdict = re.sub(r"[\s\-]+", "_", raw_verdict.casefold())

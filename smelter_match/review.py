@@ -49,7 +49,7 @@ import pandas as pd
 
 from smelter_match.cids import parse_cid
 from smelter_match.errors import InputError, ReviewError
-from smelter_match.io.safe_csv import unneutralise, write_csv
+from smelter_match.io.safe_csv import sheet_lines, unneutralise, write_csv
 from smelter_match.io.tables import clean_text
 from smelter_match.io.xlsx import is_workbook_path, read_analyst_file
 from smelter_match.metals import normalize_metal
@@ -402,7 +402,8 @@ def apply_review(
         return seen or found[role][i]
 
     rev_ids = [clean_text(v) for v in rev["row_id"].tolist()]
-    bad = [(line, rid) for line, rid in enumerate(rev_ids, start=2) if rid and rid not in pos]
+    lines = sheet_lines(rev)
+    bad = [(line, rid) for line, rid in zip(lines, rev_ids) if rid and rid not in pos]
     if bad:
         raise ReviewError(
             f"{where_file}: {len(bad)} of {len(rev_ids)} review rows are not in these results "
@@ -413,7 +414,7 @@ def apply_review(
     counts = {v: 0 for v in VERDICTS}
     counts["not_reviewed"] = 0
     decided: dict[str, dict] = {}
-    for line, rec in enumerate(rev.to_dict("records"), start=2):
+    for line, rec in zip(lines, rev.to_dict("records")):
         rid = clean_text(rec.get("row_id"))
         where = f"review row {line} (row_id {rid})"
         verdict = normalise_verdict(rec.get("analyst_verdict"), line=line, row_id=rid)

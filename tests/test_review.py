@@ -7,6 +7,7 @@ export (fixture ``exports_reference``).
 from __future__ import annotations
 
 import codecs
+import csv
 from pathlib import Path
 
 import pandas as pd
@@ -437,6 +438,31 @@ def test_apply_review_rejects_non_review_file_and_conflicting_duplicates(
     blank_id.loc[blank_id["row_id"] == aida, "row_id"] = ""
     with pytest.raises(ReviewError, match="row_id is empty"):
         apply_review(blank_id, results, reference)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_errors_name_the_line_the_analyst_sees_also_after_blank_rows(
+        tmp_path: Path, reference: Reference, suffix: str) -> None:
+    """A blank row the analyst inserted does not shift the line an error names."""
+    import openpyxl
+
+    results = make_results()
+    path = tmp_path / f"review{suffix}"
+    write_review(results, path)
+    if suffix == ".csv":
+        rows = list(csv.reader(path.open(encoding="utf-8-sig", newline="")))
+        rows[2][rows[0].index("analyst_verdict")] = "yes"   # the second review row
+        with path.open("w", encoding="utf-8-sig", newline="") as fh:
+            csv.writer(fh).writerows([rows[0], [""] * 3, *rows[1:]])
+    else:
+        wb = openpyxl.load_workbook(path)
+        ws = wb["Review"]
+        col = [c.value for c in ws[1]].index("analyst_verdict") + 1
+        ws.insert_rows(2)
+        ws.cell(4, col).value = "yes"
+        wb.save(path)
+    with pytest.raises(ReviewError, match="review row 4 "):
+        apply_review(path, results, reference)
 
 
 def test_apply_review_tolerates_excel_saved_file(tmp_path: Path, reference: Reference) -> None:

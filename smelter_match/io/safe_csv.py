@@ -25,7 +25,8 @@ import pandas as pd
 from smelter_match.errors import InputError
 from smelter_match.io.tables import read_csv_rows
 
-__all__ = ["FORMULA_PREFIXES", "neutralise", "read_safe_csv", "unneutralise", "write_csv"]
+__all__ = ["FORMULA_PREFIXES", "neutralise", "read_safe_csv", "sheet_lines", "text_frame",
+           "unneutralise", "write_csv"]
 
 #: First characters that make a spreadsheet treat a cell as a formula (OWASP CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -99,11 +100,35 @@ def read_safe_csv(path: str | Path, *, what: str = "file") -> pd.DataFrame:
         InputError: the file is missing, unreadable or empty (``what`` names it then).
     """
     p = Path(path)
-    rows = [r for r in read_csv_rows(p) if any(c.strip() for c in r)]
-    if not rows:
-        raise InputError(f"{p}: {what} is empty")
-    header = [unneutralise(h.strip()) for h in rows[0]]
+    return text_frame(read_csv_rows(p), str(p), what)
+
+
+def text_frame(rows: list[list[str]], where: str, what: str) -> pd.DataFrame:
+    """The rows of a sheet or CSV as a frame of stripped, un-neutralised text: the first
+    non-blank row is the header (trailing blank header cells dropped), blank rows are skipped.
+    ``attrs["lines"]`` holds each row's line in the sheet (:func:`sheet_lines`), so that errors
+    name the row an analyst sees, also after blank rows.
+
+    Raises:
+        InputError: no row has any text (``where``: the file; ``what``: what it is).
+    """
+    numbered = [(n, r) for n, r in enumerate(rows, start=1) if any(c.strip() for c in r)]
+    if not numbered:
+        raise InputError(f"{where}: {what} is empty")
+    header = list(numbered[0][1])
+    while header and not header[-1].strip():
+        header.pop()
     width = len(header)
     body = [[unneutralise(c.strip()) for c in (r + [""] * (width - len(r)))[:width]]
-            for r in rows[1:]]
-    return pd.DataFrame(body, columns=header, dtype=object)
+            for _, r in numbered[1:]]
+    frame = pd.DataFrame(body, columns=[unneutralise(h.strip()) for h in header], dtype=object)
+    frame.attrs["lines"] = [n for n, _ in numbered[1:]]
+    return frame
+
+
+def sheet_lines(df: pd.DataFrame) -> list[int]:
+    """Each row's line in the sheet it was read from (:func:`text_frame`); for a frame made
+    otherwise, as if written with a header and no blank rows (2, 3, ...)."""
+    lines = df.attrs.get("lines")
+    return list(lines) if lines is not None and len(lines) == len(df) else \
+        list(range(2, len(df) + 2))

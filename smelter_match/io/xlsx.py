@@ -33,7 +33,7 @@ import pandas as pd
 
 from smelter_match.errors import InputError
 from smelter_match.io import tables
-from smelter_match.io.safe_csv import FORMULA_PREFIXES, read_safe_csv, unneutralise
+from smelter_match.io.safe_csv import FORMULA_PREFIXES, read_safe_csv, text_frame
 
 __all__ = ["SheetSpec", "is_workbook_path", "read_analyst_file", "read_workbook_frame",
            "write_workbook"]
@@ -178,20 +178,6 @@ def write_workbook(path: str | Path, sheets: Sequence[SheetSpec]) -> None:
     Path(path).write_bytes(_deterministic(buf.getvalue()))
 
 
-def _frame_from_rows(rows: list[list[str]], where: str, what: str) -> pd.DataFrame:
-    rows = [r for r in rows if any(c.strip() for c in r)]
-    if not rows:
-        raise InputError(f"{where}: {what} is empty")
-    header = list(rows[0])
-    while header and not header[-1].strip():
-        header.pop()
-    width = len(header)
-    names = [unneutralise(h.strip()) for h in header]
-    body = [[unneutralise(c.strip()) for c in (r + [""] * (width - len(r)))[:width]]
-            for r in rows[1:]]
-    return pd.DataFrame(body, columns=names, dtype=object)
-
-
 def read_workbook_frame(path: str | Path, *, sheet: str | None = None,
                         what: str = "workbook") -> pd.DataFrame:
     """A sheet of a workbook as text (header = first non-empty row; blank rows skipped).
@@ -206,7 +192,7 @@ def read_workbook_frame(path: str | Path, *, sheet: str | None = None,
     chosen = next((s for s in found if s.name == sheet), None) if sheet else None
     if chosen is None:
         chosen = next((s for s in found if s.visible), found[0])
-    return _frame_from_rows(chosen.rows, f"{p} (sheet {chosen.name!r})", what)
+    return text_frame(chosen.rows, f"{p} (sheet {chosen.name!r})", what)
 
 
 def read_analyst_file(path: str | Path, *, sheet: str | None = None,
