@@ -489,16 +489,22 @@ def _before_trailing_country(key_tokens: list[str]) -> list[str]:
 _build_cached = lru_cache(maxsize=200_000)(_build)
 
 
+#: Characters of a cell read as a name (the rest is not read): RMI's longest name has 91, and a
+#: runaway cell (two million characters) took minutes and gigabytes to search.
+NAME_CHARS = 1_000
+
+
 def normalize_name(text: object) -> NormalizedName:
     """Normalise one smelter name. Total: any object gives a result, nothing raises.
 
     ``None``/NaN/pandas NA give the empty name (``original == ""``); bytes are decoded as UTF-8;
-    other non-str objects are normalised as ``str(obj)``, which is then ``original``.
-    Results are cached per string (200,000 entries).
+    other non-str objects are normalised as ``str(obj)``, which is then ``original``. Only the
+    first :data:`NAME_CHARS` characters are read. Results are cached per string (200,000
+    entries).
     """
-    if type(text) is str:
-        return _build_cached(text)
-    return _build_cached(cell_text(text))
+    if type(text) is not str:
+        text = cell_text(text)
+    return _build_cached(text[:NAME_CHARS] if len(text) > NAME_CHARS else text)
 
 
 # --------------------------------------------------------------------------------------------

@@ -80,7 +80,8 @@ def no_letters(nn: NormalizedName, ni: NameIndex) -> bool:
     """The cell has no letter at all ("3.5", "123456", "0") and is no RMI name ("8853" is one),
     so it names no facility: a number in the wrong column, not a name. Searched, such a cell
     finds the one RMI name made of digits by its digits ("853", "88.53": 8853 S.p.A.)."""
-    # the whole text, legal forms included: "OOO 1" has letters (a name of which only the
-    # legal form and a number are left is still searched)
-    return bool(nn.key) and not any(c.isalpha() for c in nn.folded) and not any(
+    # the whole text as written, legal forms included: "OOO 1" has letters (a name of which
+    # only the legal form and a number are left is still searched); "1 & 2" has none (folded,
+    # "&" and "+" read as "and")
+    return bool(nn.key) and not any(c.isalpha() for c in nn.original) and not any(
         (nn.key, m) in ni.by_key for m in ni.metals)

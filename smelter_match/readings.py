@@ -205,7 +205,7 @@ def abbreviated_facility(ni: NameIndex, nn: NormalizedName, metal: str | None) -
 
 
 #: A word written with an abbreviation's mark: followed by a full stop ("Spe.", "Chif.Dajin.").
-_MARKED = re.compile(r"(\w+)\.")
+_MARKED = re.compile(r"\b(\w+)\.")   # from a word's start: no rescan of a long word
 
 
 def _reading(mine: tuple[tuple[str, bool, bool], ...], theirs: tuple[str, ...],

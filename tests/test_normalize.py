@@ -713,3 +713,14 @@ def test_normalize_country_is_total(obj: object) -> None:
     code = normalize_country(obj)
     assert code is None or code in ALPHA_2
 
+
+
+def test_a_runaway_cell_is_read_up_to_its_first_thousand_characters() -> None:
+    """RMI's longest name has 91 characters; a cell of millions (a paste gone wrong) is read
+    up to NAME_CHARS, so that searching it takes no more than a long name does."""
+    from smelter_match.normalize import NAME_CHARS
+
+    long = "Metalor Technologies SA " + "A" * 2_000_000
+    nn = normalize_name(long)
+    assert nn.original == long[:NAME_CHARS] and len(nn.key) <= NAME_CHARS
+    assert nn.key.startswith("metalor technologies sa aaa")

@@ -41,7 +41,7 @@ def test_no_rmi_name_is_placeholder_text(full_reference) -> None:
 def test_a_cell_without_letters_names_no_facility_unless_rmi_has_it(full_reference) -> None:  # noqa: ANN001
     matcher = Matcher(full_reference)
     ni = matcher.index
-    for text in ("3.5", "853", "88.53", "0", "123456", "3,5"):
+    for text in ("3.5", "853", "88.53", "0", "123456", "3,5", "=1+1", "1 & 2", "-2+3"):
         assert no_letters(normalize_name(text), ni), text
     # RMI's one name of digits ("8853 S.p.A." is "8853"), and names with a letter, are searched
     for text in ("8853", "8853 S.p.A.", "24K", "Tin", "", "OOO 1", "1 Ltd."):
