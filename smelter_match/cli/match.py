@@ -217,9 +217,11 @@ def run_match(args: argparse.Namespace) -> int:
     from smelter_match.review_book import write_review_workbook
 
     t0 = time.time()
-    check_outputs({"results": args.output, "review file": args.review, "annex": args.annex},
+    skipped_to = _skipped_report(args.output) if args.skip_bad_files else None
+    check_outputs({"results": args.output, "review file": args.review, "annex": args.annex,
+                   "list of skipped files": str(skipped_to) if skipped_to else None},
                   inputs=[*args.inputs, *filter(None, [args.overrides, args.model])],
-                  csv_only=("results", "annex"),
+                  csv_only=("results", "annex", "list of skipped files"),
                   workbook_ok=("review file",))
     tables, skipped = _read(args)
     overrides = load_overrides(args.overrides) if args.overrides else None
@@ -240,11 +242,10 @@ def run_match(args: argparse.Namespace) -> int:
     written = []
     write_csv(results, sys.stdout if args.output == STDOUT else args.output)
     written.append("results to standard output" if args.output == STDOUT else args.output)
-    report = _skipped_report(args.output) if args.skip_bad_files else None
-    if report is not None:
-        write_csv(pd.DataFrame(skipped, columns=["file", "reason"], dtype=object), report)
+    if skipped_to is not None:
+        write_csv(pd.DataFrame(skipped, columns=["file", "reason"], dtype=object), skipped_to)
         if skipped:
-            written.append(f"{report} ({plural(len(skipped), 'skipped file')})")
+            written.append(f"{skipped_to} ({plural(len(skipped), 'skipped file')})")
     if args.review:
         n = args.review_no_match
         review = write_review(results, None, include_no_match=int(n) if n >= 1 else n,
