@@ -45,12 +45,12 @@ from smelter_match.readings import place_words, same_name
 from smelter_match.reference import Reference
 from smelter_match.results import (
     RESULT_COLUMNS,
-    RESULT_PREFIX,
     Candidate,
     MatchResult,
     format_candidates,
     format_flags,
     removal_flags,
+    tool_column_name,
 )
 
 Query = tuple[str, str, str, str, str]   # (name, metal, metal_text, country_code, reported_cid)
@@ -152,6 +152,7 @@ class Matcher:
             if col is not None and (df.columns == col).sum() > 1:
                 raise InputError(f"column {col!r} ({label}) appears {(df.columns == col).sum()} "
                                  "times in the input: rename all but one")
+        targets = {c: tool_column_name(c, df.columns) for c in RESULT_COLUMNS}   # before any work
         queries, row_q = self._queries(df, name, metal, country, reported_cid)
         rows_of = np.bincount(row_q, minlength=len(queries))
         decided: list[Decision | None] = [None] * len(queries)
@@ -176,8 +177,7 @@ class Matcher:
         # once over the distinct queries (pandas' own inference, e.g. Arrow strings) and then
         # taken per row, not converted from a row-length array of Python strings.
         out = df.copy()
-        for c in RESULT_COLUMNS:
-            target = c if c not in df.columns else RESULT_PREFIX + c
+        for c, target in targets.items():
             values = _row_column(self._column(decided, c)).take(row_q)
             out.insert(out.shape[1], target, values, allow_duplicates=True)
         return out

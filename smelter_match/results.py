@@ -92,8 +92,19 @@ META_COLUMNS: tuple[str, ...] = ("row_id", "source_file", "source_row", "supplie
 
 def tool_column_name(name: str, taken: Iterable[object]) -> str:
     """The name the tool gives its column ``name``: ``match_<name>`` if ``taken`` (the input's
-    column names) already has ``name``, else ``name``."""
-    return RESULT_PREFIX + name if name in {str(c) for c in taken} else name
+    column names) already has ``name``, else ``name``.
+
+    Raises:
+        InputError: the input has both ``name`` and ``match_<name>`` (no name is left that
+            keeps the input's columns as they are and the results readable by name).
+    """
+    taken = {str(c) for c in taken}
+    if name not in taken:
+        return name
+    if RESULT_PREFIX + name in taken:
+        raise InputError(f"the input already has columns {name!r} and {RESULT_PREFIX + name!r}; "
+                         "rename one so the matcher's column can be added")
+    return RESULT_PREFIX + name
 
 
 def meta_column(results: pd.DataFrame, name: str) -> str | None:

@@ -145,6 +145,21 @@ def test_review_apply_says_when_an_earlier_override_stays_despite_a_conflicting_
     assert "the earlier override for 'Aida Chem' (Gold, JP: CID000019) still applies" in said
 
 
+@pytest.mark.parametrize("header", ["row_id,match_row_id,Smelter Name",
+                                    "Smelter Name,cid,match_cid"])
+def test_an_input_with_a_column_and_its_match_twin_is_refused_in_one_line(
+        header: str, tmp_path: Path, reference_args: list[str],
+        capsys: pytest.CaptureFixture[str]) -> None:
+    src = tmp_path / "in.csv"
+    src.write_text(header + "\n" + ",".join(["Minsur" if h == "Smelter Name" else "x"
+                                               for h in header.split(",")]) + "\n")
+    rc = cli.main(["match", str(src), *reference_args, "-o", str(tmp_path / "r.csv")])
+    assert rc == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "rename one" in err[0]
+    assert not (tmp_path / "r.csv").exists()
+
+
 @pytest.mark.parametrize("content,suffix", [
     (b"", ".csv"),                      # empty file
     (b"just,some\n", ".csv"),           # header only / no name column

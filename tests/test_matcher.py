@@ -78,13 +78,16 @@ def test_result_text_is_one_python_string_per_distinct_answer(matcher: Matcher) 
         assert values[0] is values[2] is values[4], c
 
 def test_input_columns_named_like_results_are_never_overwritten(matcher: Matcher) -> None:
-    # the user already has "cid" and "match_cid": both kept as given, the result is appended
-    df = pd.DataFrame({"name": ["ATAkulche", "Bank of China"], "cid": ["mine", "x"],
-                       "match_cid": ["also mine", "y"]}, index=[5, 2])
+    # the user already has "cid": kept as given, the result's is "match_cid"
+    df = pd.DataFrame({"name": ["ATAkulche", "Bank of China"], "cid": ["mine", "x"]},
+                      index=[5, 2])
     out = matcher.match(df, name="name")
-    pd.testing.assert_frame_equal(out.iloc[:, :3], df)
-    assert list(out.columns).count("match_cid") == 2 and len(out.columns) == 3 + len(RESULT_COLUMNS)
-    assert out.iloc[0, 3] == "CID000103" and list(out.index) == [5, 2]
+    pd.testing.assert_frame_equal(out.iloc[:, :2], df)
+    assert list(out.columns).count("match_cid") == 1 and len(out.columns) == 2 + len(RESULT_COLUMNS)
+    assert out["match_cid"].iloc[0] == "CID000103" and list(out.index) == [5, 2]
+    # "cid" and "match_cid" both taken: no name is left for the result's; said before any work
+    with pytest.raises(InputError, match="already has columns 'cid' and 'match_cid'"):
+        matcher.match(df.assign(match_cid=["also mine", "y"]), name="name")
 
 
 def test_match_one_reports_the_query_as_text(matcher: Matcher) -> None:
