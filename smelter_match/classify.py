@@ -310,7 +310,7 @@ class Model:
                        dict(d.get("metadata", {})),
                        ExactScores(float(d["exact"]["score"]), float(d["exact"]["smelter_score"]))
                        if "exact" in d else None)
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
             raise ModelError(f"malformed model file ({type(exc).__name__}: {exc})") from None
 
     def save(self, path: str | Path) -> None:
@@ -325,10 +325,16 @@ class Model:
         except FileNotFoundError:
             raise ModelError(f"model file not found: {path or 'shipped default'}; run "
                              "'smelter-match train'") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ModelError(f"{path}: cannot read the model file ({exc})") from None
         try:
-            return cls.from_dict(json.loads(text))
+            d = json.loads(text)
         except json.JSONDecodeError as exc:
             raise ModelError(f"{path or 'shipped model'}: not JSON ({exc})") from None
+        if not isinstance(d, dict):
+            raise ModelError(f"{path or 'shipped model'}: not a smelter_match model (a JSON "
+                             f"{type(d).__name__}, not an object)")
+        return cls.from_dict(d)
 
 
 # --------------------------------------------------------------------------------------------

@@ -163,7 +163,7 @@ class Reference:
         try:
             with gzip.open(path, "rt", encoding="utf-8") as fh:
                 return cls.from_json_dict(json.load(fh))
-        except (OSError, json.JSONDecodeError, KeyError, TypeError) as exc:
+        except (OSError, EOFError, ValueError, KeyError, TypeError, AttributeError) as exc:
             raise ReferenceLoadError(f"{path}: not a compiled smelter_match reference ({exc})") from None
 
 

@@ -34,10 +34,14 @@ def test_shipped_model_roundtrip_and_bad_files(tmp_path: Path) -> None:
     assert Model.load(p).exact is None
     assert Model.load(p).thresholds.implausible == 0.05
     for text, match in (('{"format": 99}', "format 99"), ("not json", "not JSON"),
-                        ('{"format": 2}', "malformed")):
+                        ('{"format": 2}', "malformed"), ("[]", "not a smelter_match model"),
+                        ('{"format": 2, "pair": []}', "malformed")):
         p.write_text(text)
         with pytest.raises(ModelError, match=match):
             Model.load(p)
+    p.write_bytes(b"PK\x03\x04\xff\xfe not a model")   # a workbook given as the model
+    with pytest.raises(ModelError, match="cannot read the model file"):
+        Model.load(p)
 
 
 def test_model_refuses_another_feature_set(tmp_path: Path) -> None:

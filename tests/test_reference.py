@@ -315,6 +315,19 @@ def test_cache_second_load_reads_no_file_and_is_equal(full_reference, rmi_dir: P
         pd.testing.assert_frame_equal(getattr(again, attr), getattr(full_reference, attr))
 
 
+def test_a_truncated_compiled_reference_is_an_error_and_a_damaged_cache_is_rebuilt(
+        rmi_exports_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SMELTER_MATCH_CACHE_DIR", str(tmp_path / "cache"))
+    first = load_reference(rmi_exports_dir)
+    (compiled,) = (tmp_path / "cache" / "compiled").glob("*.json.gz")
+    compiled.write_bytes(compiled.read_bytes()[:3000])   # a copy cut short
+    with pytest.raises(ReferenceLoadError, match="not a compiled smelter_match reference"):
+        Reference.load_compiled(compiled)
+    again = load_reference(rmi_exports_dir)   # rebuilt from the sources, not a traceback
+    assert again.version == first.version
+    assert Reference.load_compiled(compiled).version == first.version
+
+
 def test_stamp_names_the_data_not_the_code(rmi_exports_dir: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """A new normaliser rebuilds the cache but keeps the reference's content hash (its stamp)."""
