@@ -71,6 +71,13 @@ def _row_column(values: np.ndarray) -> pd.api.extensions.ExtensionArray:
     return typed.array
 
 
+def _may_hide_a_bool(v: object) -> bool:
+    """A distinct value pandas may have merged a bool with (a bool, or a number equal to 0 or
+    1), so that the column is factorised again as text."""
+    return isinstance(v, (bool, np.bool_)) or (isinstance(v, (int, float, np.number))
+                                               and v in (0, 1))
+
+
 @dataclass
 class Scored:
     """What the stages before the decision produced for a batch of distinct queries."""
@@ -241,6 +248,9 @@ class Matcher:
                 columns.append((np.zeros(n, dtype=np.int64), np.array([None], dtype=object)))
                 continue
             codes, values = pd.factorize(df[c], use_na_sentinel=False)
+            if df[c].dtype == object and any(map(_may_hide_a_bool, values)):
+                # True == 1 == 1.0 to pandas' hashing, but they read "TRUE" and "1"
+                codes, values = pd.factorize(df[c].map(cell_text), use_na_sentinel=False)
             columns.append((codes, np.asarray(values, dtype=object)))
             # re-compress after each column so the packed code never overflows
             combined = np.unique(combined * len(values) + codes, return_inverse=True)[1].ravel()

@@ -90,6 +90,19 @@ def test_input_columns_named_like_results_are_never_overwritten(matcher: Matcher
         matcher.match(df.assign(match_cid=["also mine", "y"]), name="name")
 
 
+def test_values_python_calls_equal_but_that_read_differently_are_not_merged(
+        matcher: Matcher) -> None:
+    """True == 1 == 1.0 to pandas' hashing; they read "TRUE" and "1": each row gets the answer
+    of its own text, whatever the order of the rows."""
+    one = matcher.match_one("1", metal="Gold").reason
+    true = matcher.match_one("TRUE", metal="Gold").reason
+    assert one != true
+    for names in ([True, 1], [1, True], [1.0, True, "x"]):
+        out = matcher.match(pd.DataFrame({"name": names, "metal": "Gold"}), metal="metal")
+        assert [r for n, r in zip(names, out["reason"]) if n is True] == [true]
+        assert {r for n, r in zip(names, out["reason"]) if n is not True and n != "x"} == {one}
+
+
 def test_match_one_reports_the_query_as_text(matcher: Matcher) -> None:
     assert matcher.match_one(None).query == "" and matcher.match_one(None).decision == "no_match"
     assert matcher.match_one(8853).query == "8853"
