@@ -77,6 +77,16 @@ def test_csv_too_short_to_tell_its_code_page_is_refused(tmp_path: Path) -> None:
         read_table(path)
 
 
+@pytest.mark.parametrize("tail", ["Cendres + Métaux SA,Gold\n".encode("cp1252"),  # pasted in
+                                  b"Stray \xe9 byte,Gold\n"])
+def test_csv_mostly_utf8_but_not_all_is_refused_not_garbled(tmp_path: Path, tail: bytes) -> None:
+    """Read as cp1252, the UTF-8 lines would be garbled ("æ ªæ´²ç¡¬è´¨"); as UTF-8, the
+    other ones: the file mixes encodings, and says where."""
+    head = "Smelter Name,Metal\n株洲硬质合金集团有限公司,Tungsten\nMétaux SA,Gold\n".encode()
+    with pytest.raises(InputError, match=r"mostly UTF-8 text, but not all of it \(line 4"):
+        read_table(write_bytes(tmp_path / "in.csv", head + tail))
+
+
 def test_csv_quote_never_closed_is_an_error_not_one_long_name(tmp_path: Path) -> None:
     path = write_text(tmp_path / "in.csv",
                       'name,metal\nAsahi,Gold\n"unterminated,Gold\nMitsubishi,Gold\nX,Tin\n')

@@ -217,6 +217,11 @@ _CLEARLY = 0.05
 _WORD = re.compile(rb"[^\s,;\t\"']*[\x80-\xff][^\s,;\t\"']*")
 
 
+#: A well-formed UTF-8 character of two to four bytes.
+_UTF8_CHAR = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|"
+                        rb"[\xf0-\xf4][\x80-\xbf]{3}")
+
+
 def decode_text(raw: bytes, where: str | Path) -> str:
     """Decode a text file: UTF-16 (BOM), UTF-8 (BOM or not), else a Chinese, Japanese or
     Korean code page when the text is made of multi-byte characters, else cp1252, else latin-1.
@@ -226,7 +231,9 @@ def decode_text(raw: bytes, where: str | Path) -> str:
     code page detected (charset-normalizer, among those code pages): read as cp1252, such a
     file's names would be silently garbled. A short text may read about as well in two code
     pages (four bytes are two Chinese or two Korean characters): refused, with a hint, rather
-    than guessed. When none fits, cp1252 it is."""
+    than guessed. When none fits, cp1252 it is. A file that is mostly UTF-8 (twice as many of
+    its non-ASCII bytes make UTF-8 characters as do not) but not all of it mixes encodings, as when
+    lines from two files were pasted together: refused, since any one reading garbles part."""
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return raw.decode("utf-16")
@@ -236,8 +243,8 @@ def decode_text(raw: bytes, where: str | Path) -> str:
         raise InputError(f"{where}: binary file, not a CSV text file")
     try:
         return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        bad = exc.start
     words = _WORD.findall(raw)
     high = [sum(ch >= 0x80 for ch in w) for w in words]
     # two characters at least in one word, and two thirds of those words' bytes non-ASCII
@@ -254,6 +261,13 @@ def decode_text(raw: bytes, where: str | Path) -> str:
                 f"{where}: not UTF-8, and its Chinese, Japanese or Korean text reads about as "
                 f"well in {' and '.join(close)}: save the file as 'CSV UTF-8' (or as a "
                 "workbook) and read it again")
+    high = sum(b >= 0x80 for b in raw)   # (no code page fits:) mostly UTF-8, but not all?
+    utf8 = sum(map(len, _UTF8_CHAR.findall(raw)))
+    if utf8 >= 2 and utf8 >= 2 * (high - utf8):
+        line = raw.count(b"\n", 0, bad) + 1
+        raise InputError(f"{where}: mostly UTF-8 text, but not all of it (line {line}, byte "
+                         f"0x{raw[bad]:02X}): it mixes encodings; save it as 'CSV UTF-8' and "
+                         "read it again")
     try:
         return raw.decode("cp1252")
     except UnicodeDecodeError:
