@@ -125,6 +125,17 @@ def test_cmrt6_layout_matches_every_template(cmrt_dir: Path, name: str, version:
         assert CMRT6_LAYOUT.columns[col] == num, col
 
 
+def test_a_2x_cmrt_is_read_by_its_cached_headers(cmrt_dir: Path, tmp_path: Path) -> None:
+    """EICC-GeSI 2.03a names its columns "Standard Smelter Names (*)" and "Smelter Facility
+    Location: Country (*)"; the template ships with four example rows, read as a supplier's."""
+    path = Path(shutil.copy(cmrt_dir / "EICC_GeSI_CMRT_2.03a.xlsx", tmp_path / "old.xlsx"))
+    t = read_cmrt(path)
+    assert t.frame["reported_name"].tolist() == ["Allgemeine Gold", "Alpha Metal",
+                                                 "Cabot Supermetals", "Ganzhou Huaxing Tungsten"]
+    assert t.frame[t.metal_col].tolist() == ["Gold", "Tin", "Tantalum", "Tungsten"]
+    assert t.frame[t.country_col].tolist()[0] == "GERMANY"
+
+
 def test_blank_template_has_no_rows(cmrt_dir: Path, tmp_path: Path) -> None:
     path = Path(shutil.copy(cmrt_dir / "RMI_CMRT_6.4.xlsx", tmp_path / "blank.xlsx"))
     with pytest.raises(InputError, match="no smelter rows filled in") as exc:

@@ -119,6 +119,11 @@ _CMRT_HEADER_KEYS: dict[str, str] = {
     "smeltercity": "Smelter City",
     "smelterfacilitylocationstateprovince": "Smelter Facility Location: State / Province",
     "comments": "Comments",
+    # 2.x wording
+    "standardsmelternames": "Smelter Name",
+    "smelterfacilitylocationcountry": "Smelter Country",
+    "smelterfacilitylocationstreetaddress": "Smelter Street",
+    "smelterfacilitylocationcity": "Smelter City",
 }
 
 _CMRT_TABS = ("revision", "declaration", "smelter list")
