@@ -104,3 +104,15 @@ def test_write_csv_to_a_stream_has_no_bom() -> None:
     buf = io.StringIO()
     write_csv(pd.DataFrame({"name": ["=1+1", "Aida"], "score": [0.5, 1.0]}), buf)
     assert buf.getvalue() == "name,score\n'=1+1,0.5\nAida,1.0\n"
+
+
+def test_a_write_error_names_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full disk raises OSError without a file name from inside pandas; the CLI's one-line
+    error then says which output could not be written."""
+    def full(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", full)
+    with pytest.raises(OSError, match="No space left") as exc:
+        write_csv(pd.DataFrame({"a": [1]}), tmp_path / "out.csv")
+    assert exc.value.filename == str(tmp_path / "out.csv")

@@ -72,14 +72,19 @@ def write_csv(df: pd.DataFrame, path: str | Path | TextIO) -> None:
             out[col] = out[col].map(_neutralise_cell)
     out.columns = [_neutralise_cell(str(c)) for c in out.columns]
     stream = hasattr(path, "write")
-    out.to_csv(
-        path if stream else Path(path),  # type: ignore[arg-type]
-        index=False,
-        encoding=None if stream else "utf-8-sig",
-        lineterminator="\n",
-        quoting=csv.QUOTE_MINIMAL,
-        na_rep="",
-    )
+    try:
+        out.to_csv(
+            path if stream else Path(path),  # type: ignore[arg-type]
+            index=False,
+            encoding=None if stream else "utf-8-sig",
+            lineterminator="\n",
+            quoting=csv.QUOTE_MINIMAL,
+            na_rep="",
+        )
+    except OSError as exc:   # a full disk says which file it could not write
+        if stream or exc.filename or exc.errno is None:
+            raise
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
 
 
 def unneutralise(value: str) -> str:
