@@ -378,5 +378,7 @@ def read_inputs(paths: str | Path | Iterable[str | Path], *,
 def _reason(exc: BaseException, path: str | Path) -> str:
     """The error's message without the leading file name (the report names the file)."""
     text = " ".join(str(exc).split())
-    prefix = f"{path}: "
-    return text[len(prefix):] if text.startswith(prefix) else text
+    for prefix in (f"{path}: ", f"{Path(path)}: "):   # "folder/" is written "folder" by Path
+        if text.startswith(prefix):
+            return text[len(prefix):]
+    return text
