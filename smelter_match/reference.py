@@ -191,16 +191,24 @@ def load_reference(*sources: str | Path | Iterable[str | Path], use_cache: bool 
     for s in sources:
         if isinstance(s, (str, Path)):
             flat.append(s)
-        else:
+        elif isinstance(s, Iterable) and all(isinstance(x, (str, Path)) for x in s):
             flat.extend(s)
+        else:
+            raise ReferenceLoadError(f"not a path to RMI reference files: {s!r}")
     if not flat:
         return default_reference()
-    if len(flat) == 1 and str(flat[0]).endswith(".json.gz"):
+    compiled = [p for p in flat if str(p).lower().endswith(".json.gz")]
+    if compiled and len(flat) > 1:
+        raise ReferenceLoadError(f"{compiled[0]}: a compiled reference is loaded alone, not "
+                                 "merged with other files; give it, or the RMI files it was made of")
+    if compiled:
         ref = Reference.load_compiled(flat[0])
         if use_cache:
             _remember(ref, compiled=flat[0])
         return ref
-    paths = expand_paths(flat)
+    seen: set[Path] = set()
+    paths = [p for p in expand_paths(flat)   # each file once, however often it was given
+             if not (p.resolve() in seen or seen.add(p.resolve()))]
     # The cache key covers every file found (the sources among them are known only once read)
     # and this code's version; the stamp covers the sources alone (see _content_hash)
     files_hash = _content_hash(file_sha256(p) for p in paths)
@@ -226,6 +234,8 @@ def load_reference(*sources: str | Path | Iterable[str | Path], use_cache: bool 
         raise ReferenceLoadError(
             "no smelter list among the reference files: give a CMRT workbook or the RMI CMRT export"
         )
+    shas: set[str] = set()
+    data = [d for d in data if not (d.sha256 in shas or shas.add(d.sha256))]   # a copy counts once
     ref = merge_sources(data, _content_hash(d.sha256 for d in data))
     if use_cache:
         with contextlib.suppress(OSError):  # a read-only cache dir only costs speed
@@ -363,7 +373,11 @@ def default_reference() -> Reference:
     """``SMELTER_MATCH_REFERENCE`` if set, else the last imported reference, else a clear error."""
     env = os.environ.get(ENV_REFERENCE)
     if env:
-        return load_reference(*[p for p in env.split(os.pathsep) if p])
+        paths = [p for p in env.split(os.pathsep) if p.strip()]
+        if not paths:
+            raise ReferenceLoadError(f"{ENV_REFERENCE} is set but names no file or folder: "
+                                     f"{env!r}")
+        return load_reference(*paths)
     imported = cache_dir() / "default_reference.json.gz"
     if imported.exists():
         return Reference.load_compiled(imported)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -326,6 +327,33 @@ def test_a_truncated_compiled_reference_is_an_error_and_a_damaged_cache_is_rebui
     again = load_reference(rmi_exports_dir)   # rebuilt from the sources, not a traceback
     assert again.version == first.version
     assert Reference.load_compiled(compiled).version == first.version
+
+
+def test_a_file_given_twice_or_copied_counts_once(rmi_dir: Path, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """The stamp names the data: the same file given twice, or a byte-identical copy beside it,
+    is read once (results of the same data keep the same reference_version)."""
+    monkeypatch.setenv("SMELTER_MATCH_CACHE_DIR", str(tmp_path / "cache"))
+    one = rmi_dir / "cmrt" / "RMI_CMRT_6.4.xlsx"
+    alone = load_reference(one).version
+    assert load_reference(one, one).version == alone
+    (tmp_path / "copies").mkdir()
+    for name in ("a.xlsx", "b.xlsx"):
+        (tmp_path / "copies" / name).write_bytes(one.read_bytes())
+    assert load_reference(tmp_path / "copies").version.stamp == alone.stamp
+
+
+@pytest.mark.parametrize("sources", [(5,), (None,), ("x.JSON.GZ", "y.xlsx")])
+def test_sources_that_are_no_reference_files_are_a_clear_error(sources: tuple) -> None:
+    with pytest.raises(ReferenceLoadError, match="not a path|loaded alone"):
+        load_reference(*sources)
+
+
+def test_a_reference_variable_naming_nothing_is_an_error_not_a_recursion(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SMELTER_MATCH_REFERENCE", os.pathsep)
+    with pytest.raises(ReferenceLoadError, match="names no file or folder"):
+        load_reference()
 
 
 def test_stamp_names_the_data_not_the_code(rmi_exports_dir: Path,
