@@ -103,13 +103,25 @@ class Matcher:
     is safe, else on a thread (:mod:`smelter_match.parallel`); a single step uses as many
     threads for its string comparisons and the forests' walk. ``processes=False`` keeps every
     step on threads of this process (e.g. a server that must not fork). Results depend on
-    neither.
+    neither. ``max_candidates``: facilities of the reported metal compared per name (the model
+    was trained with 8); ``top_k``: candidates listed per row; ``cache_size``: distinct queries
+    whose answers are kept for later calls (0: none). Bad values raise
+    :class:`~smelter_match.errors.InputError`.
     """
 
     def __init__(self, reference: Reference, model: Model | str | Path | None = None,
                  overrides: pd.DataFrame | str | Path | None = None, *, max_candidates: int = 8,
                  top_k: int = 5, cache_size: int = 200_000, workers: int = -1,
                  processes: bool = True):
+        if not isinstance(reference, Reference):
+            raise InputError(f"Matcher needs a Reference (smelter_match.load_reference(...)), "
+                             f"not {type(reference).__name__}")
+        for label, value, least in (("max_candidates", max_candidates, 1), ("top_k", top_k, 0),
+                                    ("cache_size", cache_size, 0), ("workers", workers, -1)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < least or (
+                    label == "workers" and value == 0):
+                least_text = "-1 (every core) or at least 1" if least < 0 else f"at least {least}"
+                raise InputError(f"{label} must be a whole number, {least_text}, not {value!r}")
         self.reference = reference
         self.model = model if isinstance(model, Model) else Model.load(model)
         self.index = NameIndex(reference)
@@ -151,14 +163,23 @@ class Matcher:
         """
         if not isinstance(df, pd.DataFrame):
             raise InputError("match() expects a pandas DataFrame")
+        if name is None:
+            raise InputError("match() needs the name column (name=...)")
         for label, col in (("name", name), ("metal", metal), ("country", country),
                            ("reported_cid", reported_cid)):
-            if col is not None and col not in df.columns:
+            try:
+                absent = col is not None and col not in df.columns
+            except TypeError:   # an unhashable label (a list)
+                absent = True
+            if absent:
                 raise InputError(f"column {col!r} ({label}) not in input; columns are: "
                                  f"{', '.join(map(str, df.columns))}")
             if col is not None and (df.columns == col).sum() > 1:
                 raise InputError(f"column {col!r} ({label}) appears {(df.columns == col).sum()} "
                                  "times in the input: rename all but one")
+            if col is not None and not isinstance(df[col], pd.Series):
+                raise InputError(f"column {col!r} ({label}) is {df[col].shape[1]} columns of the "
+                                 "input (a top-level name of several): give one column")
         targets = {c: tool_column_name(c, df.columns) for c in RESULT_COLUMNS}   # before any work
         queries, row_q = self._queries(df, name, metal, country, reported_cid)
         rows_of = np.bincount(row_q, minlength=len(queries))
@@ -247,7 +268,10 @@ class Matcher:
             if c is None:
                 columns.append((np.zeros(n, dtype=np.int64), np.array([None], dtype=object)))
                 continue
-            codes, values = pd.factorize(df[c], use_na_sentinel=False)
+            try:
+                codes, values = pd.factorize(df[c], use_na_sentinel=False)
+            except TypeError:   # unhashable cells (a list, a dict): read as text, as match_one does
+                codes, values = pd.factorize(df[c].map(cell_text), use_na_sentinel=False)
             if df[c].dtype == object and any(map(_may_hide_a_bool, values)):
                 # True == 1 == 1.0 to pandas' hashing, but they read "TRUE" and "1"
                 codes, values = pd.factorize(df[c].map(cell_text), use_na_sentinel=False)

@@ -272,8 +272,11 @@ class OverrideIndex:
             rows = _empty_overrides()
         elif isinstance(overrides, pd.DataFrame):
             rows = _newest_per_key(_clean_overrides(overrides, "overrides"))
-        else:
+        elif isinstance(overrides, (str, Path)):
             rows = load_overrides(overrides)
+        else:
+            raise InputError(f"overrides must be a DataFrame or the path of an override file, "
+                             f"not {type(overrides).__name__}")
         self.rows = rows
         self._by_key: dict[tuple[str, str], dict[str, dict]] = {}
         for r in rows.to_dict("records"):

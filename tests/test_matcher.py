@@ -103,6 +103,34 @@ def test_values_python_calls_equal_but_that_read_differently_are_not_merged(
         assert {r for n, r in zip(names, out["reason"]) if n is not True and n != "x"} == {one}
 
 
+@pytest.mark.parametrize("options", [{"max_candidates": 0}, {"top_k": -1}, {"top_k": 1.5},
+                                     {"cache_size": -1}, {"workers": 0}, {"overrides": 5}])
+def test_bad_matcher_options_are_refused_when_it_is_built(full_reference, options: dict) -> None:
+    with pytest.raises(InputError):
+        Matcher(full_reference, **options)
+
+
+@pytest.mark.parametrize("reference", ["/path/to/rmi", None])
+def test_a_matcher_needs_a_loaded_reference(reference: object) -> None:
+    with pytest.raises(InputError, match="needs a Reference"):
+        Matcher(reference)  # type: ignore[arg-type]
+
+
+def test_bad_column_arguments_and_cells_are_clear(matcher: Matcher) -> None:
+    df = pd.DataFrame({"n": [["x"], {"a": 1}, "Minsur"], "metal": ["Tin"] * 3})
+    # an unhashable cell is read as its text, as match_one reads it
+    out = matcher.match(df, name="n", metal="metal")
+    assert out["decision"].iloc[2] == "match" and len(out) == 3
+    assert out["reason"].iloc[0] == matcher.match_one(["x"], metal="Tin").reason
+    with pytest.raises(InputError, match="needs the name column"):
+        matcher.match(df, name=None)  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="not in input"):
+        matcher.match(df, name=["n"])  # type: ignore[arg-type]
+    two = pd.DataFrame([[1, "Minsur"]], columns=pd.MultiIndex.from_tuples([("a", "x"), ("a", "y")]))
+    with pytest.raises(InputError, match="is 2 columns of the input"):
+        matcher.match(two, name="a")
+
+
 def test_match_one_reports_the_query_as_text(matcher: Matcher) -> None:
     assert matcher.match_one(None).query == "" and matcher.match_one(None).decision == "no_match"
     assert matcher.match_one(8853).query == "8853"
