@@ -151,7 +151,8 @@ def write_review(
     candidates deterministically (by seed and row_id).
 
     Raises:
-        InputError: results lack the matcher's columns, or ``include_no_match`` is invalid.
+        InputError: results lack the matcher's columns or a recognisable name column (give
+            ``input_columns``), or ``include_no_match`` is invalid.
     """
     if top_k < 0:
         raise InputError(f"top_k must not be negative, not {top_k}")
@@ -169,6 +170,9 @@ def write_review(
     sub_ids = [ids[i] for i in picked]
 
     roles = input_roles(results, input_columns)
+    if not roles["name"]:   # an analyst cannot review, nor an override key, a row without it
+        raise InputError("the results have no column recognised as the reported name; give it "
+                         "as input_columns={'name': ...} (the column match() read the names from)")
     out: dict[str, list] = {
         "row_id": sub_ids,
         "source_file": column_text(sub, meta_column(sub, "source_file")),

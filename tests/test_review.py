@@ -546,8 +546,8 @@ def test_non_latin_text_survives_review_round_trip(tmp_path: Path) -> None:
 def test_custom_name_column(reference: Reference) -> None:
     """An input read with --name-col: the CLI passes it as input_columns to write_review."""
     results = make_results().rename(columns={"Smelter Name": "Lieferant Hütte"})
-    plain = write_review(results, None)
-    assert (plain["reported_name"] == "").all()  # not recognisable on its own
+    with pytest.raises(InputError, match="no column recognised as the reported name"):
+        write_review(results, None)  # not recognisable on its own: the analyst would see none
     review = write_review(results, None, input_columns={"name": "Lieferant Hütte"})
     assert "Aida Chem" in set(review["reported_name"])
     assert "Lieferant Hütte" not in review.columns
