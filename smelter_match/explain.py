@@ -17,21 +17,30 @@ from smelter_match.classify import Scorer
 
 __all__ = ["explain", "explain_many"]
 
-_PHRASES = {r["feature"]: (r["up"], r["down"]) for r in data_csv("vocab", "feature_phrases.csv")}
+_ROWS = data_csv("vocab", "feature_phrases.csv")
+_PHRASES = {r["feature"]: (r["up"], r["down"]) for r in _ROWS}
+#: Features whose phrase says the row's value (a fact, or a count): which phrase is said for 0.
+_ZERO = {r["feature"]: 0 if r["zero"] == "up" else 1 for r in _ROWS if r["zero"]}
 
 
-def _drivers(names: list[str], contrib: np.ndarray, n: int) -> list[tuple[list[str], list[str]]]:
+def _drivers(names: list[str], contrib: np.ndarray, values: np.ndarray,
+             n: int) -> list[tuple[list[str], list[str]]]:
     """Per row of ``contrib``: phrases of its ``n`` largest contributions, split into those
-    raising and lowering it (one sort for the whole batch)."""
+    raising and lowering it (one sort for the whole batch). A fact's phrase is chosen by its
+    value in ``values`` (the row's features), not by the sign: a tree may raise a probability
+    because no metal was reported, and then says so."""
     top = np.argsort(-np.abs(contrib), axis=1, kind="stable")[:, :n]
-    values = np.take_along_axis(contrib, top, axis=1)
+    pulls = np.take_along_axis(contrib, top, axis=1)
+    seen = np.take_along_axis(np.asarray(values, dtype=float), top, axis=1)
     phrases = [_PHRASES.get(f, (f, f)) for f in names]
+    zero = [_ZERO.get(f) for f in names]
     out = []
-    for cols, raising, strong in zip(top.tolist(), (values > 0).tolist(),
-                                     (np.abs(values) >= 0.05).tolist()):
+    for cols, raising, strong, vals in zip(top.tolist(), (pulls > 0).tolist(),
+                                           (np.abs(pulls) >= 0.05).tolist(), seen.tolist()):
         up, down = [], []
-        for j, r, ok in zip(cols, raising, strong):
-            phrase = phrases[j][0 if r else 1]
+        for j, r, ok, v in zip(cols, raising, strong, vals):
+            said = (0 if r else 1) if zero[j] is None else zero[j] if v == 0 else 1 - zero[j]
+            phrase = phrases[j][said]
             if phrase and ok:
                 (up if r else down).append(phrase)
         out.append((up, down))
@@ -43,21 +52,22 @@ def explain(pair: Scorer, smelter: Scorer, x: np.ndarray | None, q: np.ndarray,
     """Why the model hesitated, in one sentence: the two or three features that pulled each
     probability down or up (the largest contributions to its log-odds). ``x``: the best
     candidate's pair features (None without a candidate), ``q``: the query features."""
-    pair_contrib = pair.contributions(x[None, :] if x is not None else
-                                      np.zeros((0, len(pair.features))))
-    return explain_many(pair.features, smelter.features, pair_contrib,
+    X = x[None, :] if x is not None else np.zeros((0, len(pair.features)))
+    return explain_many(pair.features, smelter.features, pair.contributions(X),
                         np.array([x is not None]), smelter.contributions(q[None, :]),
-                        [score], [smelter_score])[0]
+                        [score], [smelter_score], X, q[None, :])[0]
 
 
 def explain_many(pair_names: list[str], smelter_names: list[str], pair_contrib: np.ndarray,
                  with_pair: np.ndarray, smelter_contrib: np.ndarray, scores: list[float],
-                 smelter_scores: list[float]) -> list[str]:
+                 smelter_scores: list[float], pair_x: np.ndarray,
+                 smelter_q: np.ndarray) -> list[str]:
     """:func:`explain` for a batch, from contributions computed in one pass: row ``i`` of
-    ``smelter_contrib`` is query ``i``'s; ``pair_contrib`` has one row per query with a
-    candidate (``with_pair``), in order."""
-    smelter_says = _drivers(smelter_names, smelter_contrib, 3)
-    pair_says = iter(_drivers(pair_names, pair_contrib, 3))
+    ``smelter_contrib`` (and of the query features ``smelter_q``) is query ``i``'s;
+    ``pair_contrib`` (and the best candidate's pair features ``pair_x``) has one row per query
+    with a candidate (``with_pair``), in order."""
+    smelter_says = _drivers(smelter_names, smelter_contrib, smelter_q, 3)
+    pair_says = iter(_drivers(pair_names, pair_contrib, pair_x, 3))
     out = []
     for i, has in enumerate(with_pair.tolist()):
         parts = []

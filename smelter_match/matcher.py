@@ -408,7 +408,8 @@ class Matcher:
         why = explain_many(pair.features, smelter.features, pair.contributions(scored.X[best]),
                            with_pair, smelter.contributions(scored.Q[todo]),
                            [decided[i].score for i in todo],
-                           [decided[i].smelter_score for i in todo])
+                           [decided[i].smelter_score for i in todo], scored.X[best],
+                           scored.Q[todo])
         for i, text in zip(todo, why):
             decided[i] = replace(decided[i], explanation=text)
 
