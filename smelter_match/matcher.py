@@ -159,7 +159,8 @@ class Matcher:
 
         ``score`` and ``smelter_score`` are floats; the other result columns are text held as
         Python strings (object under pandas 2, ``str`` with Python storage under pandas 3,
-        with or without pyarrow), one string object per distinct answer.
+        with or without pyarrow), one string object per distinct answer (on an empty frame,
+        object columns).
         """
         if not isinstance(df, pd.DataFrame):
             raise InputError("match() expects a pandas DataFrame")

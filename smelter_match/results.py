@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -45,14 +45,14 @@ DECISIONS: tuple[str, ...] = ("match", "review", "no_match")
 
 @dataclass(frozen=True)
 class Candidate:
-    """One candidate facility for a reported name."""
+    """One candidate facility for a reported name (immutable and hashable, like
+    :class:`MatchResult`)."""
 
     cid: str
     metal: str
-    name: str          # the reference name (alias or standard name) that matched best
+    name: str          # the facility's RMI standard name (as standard_name)
     standard_name: str
     score: float
-    features: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

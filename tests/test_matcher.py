@@ -134,6 +134,9 @@ def test_bad_column_arguments_and_cells_are_clear(matcher: Matcher) -> None:
 def test_match_one_reports_the_query_as_text(matcher: Matcher) -> None:
     assert matcher.match_one(None).query == "" and matcher.match_one(None).decision == "no_match"
     assert matcher.match_one(8853).query == "8853"
+    # a frozen result is hashable, candidates included (it can key a dict or go in a set)
+    r = matcher.match_one("Metalor Technologies", metal="Gold")
+    assert r.candidates and {r: 1}[matcher.match_one("Metalor Technologies", metal="Gold")] == 1
 
 
 def test_missing_column_is_a_clear_error(matcher: Matcher) -> None:
