@@ -47,7 +47,7 @@ def load_gold(path: str | Path) -> pd.DataFrame:
         InputError: the file is missing, or lacks reported_name or label.
     """
     from smelter_match.cids import parse_cid
-    from smelter_match.io.safe_csv import read_safe_csv
+    from smelter_match.io.safe_csv import read_safe_csv, sheet_lines
     from smelter_match.metals import normalize_metal
 
     g = read_safe_csv(path, what="labels file")
@@ -60,10 +60,10 @@ def load_gold(path: str | Path) -> pd.DataFrame:
     if "metal_inferred" not in g.columns:
         g["metal_inferred"] = [normalize_metal(m) or "" for m in g["reported_metal"]]
     if "row_id" not in g.columns:
-        g["row_id"] = [f"{Path(path).stem}:{i + 2}" for i in range(len(g))]
+        g["row_id"] = [f"{Path(path).stem}:{line}" for line in sheet_lines(g)]
     truth = []
-    for line, (label, cands) in enumerate(zip(g["label"], g.get("candidate_cids",
-                                                                   [""] * len(g))), start=2):
+    for line, label, cands in zip(sheet_lines(g), g["label"], g.get("candidate_cids",
+                                                                   [""] * len(g))):
         label = label.strip()
         if label.upper() == "NO_MATCH":
             truth.append(frozenset())

@@ -19,8 +19,10 @@ __all__ = ["explain", "explain_many"]
 
 _ROWS = data_csv("vocab", "feature_phrases.csv")
 _PHRASES = {r["feature"]: (r["up"], r["down"]) for r in _ROWS}
-#: Features whose phrase says the row's value (a fact, or a count): which phrase is said for 0.
+#: Features whose phrase says the row's value (a fact, a count): which phrase is said for 0;
+#: and (a share where 1 is all) which phrase is said for 1.
 _ZERO = {r["feature"]: 0 if r["zero"] == "up" else 1 for r in _ROWS if r["zero"]}
+_ONE = {r["feature"]: 0 if r["one"] == "up" else 1 for r in _ROWS if r["one"]}
 
 
 def _drivers(names: list[str], contrib: np.ndarray, values: np.ndarray,
@@ -33,13 +35,18 @@ def _drivers(names: list[str], contrib: np.ndarray, values: np.ndarray,
     pulls = np.take_along_axis(contrib, top, axis=1)
     seen = np.take_along_axis(np.asarray(values, dtype=float), top, axis=1)
     phrases = [_PHRASES.get(f, (f, f)) for f in names]
-    zero = [_ZERO.get(f) for f in names]
+    zero, one = [_ZERO.get(f) for f in names], [_ONE.get(f) for f in names]
     out = []
     for cols, raising, strong, vals in zip(top.tolist(), (pulls > 0).tolist(),
                                            (np.abs(pulls) >= 0.05).tolist(), seen.tolist()):
         up, down = [], []
         for j, r, ok, v in zip(cols, raising, strong, vals):
-            said = (0 if r else 1) if zero[j] is None else zero[j] if v == 0 else 1 - zero[j]
+            if zero[j] is not None:
+                said = zero[j] if v == 0 else 1 - zero[j]
+            elif one[j] is not None:
+                said = one[j] if v >= 1 else 1 - one[j]
+            else:
+                said = 0 if r else 1
             phrase = phrases[j][said]
             if phrase and ok:
                 (up if r else down).append(phrase)

@@ -83,9 +83,14 @@ def export_training_labels(review_df: pd.DataFrame | str | Path, path: str | Pat
         if verdict == "not_a_smelter":
             label = NO_MATCH_LABEL
         else:
-            label = parse_cid(rec.get("analyst_cid")) or parse_cid(fallback[3]) or ""
-            if not label and verdict == "accept":
+            where = f"review row {line} (row_id {clean_text(rec.get('row_id'))})"
+            label = parse_cid(rec.get("analyst_cid"), alone=True)
+            if label is None:
+                raise ReviewError(f"{where}: analyst_cid {clean_text(rec.get('analyst_cid'))!r} "
+                                  "is not a CID alone (like CID002763)")
+            if not label and verdict == "accept":   # the proposal the analyst saw
                 label = parse_cid(rec.get("proposed_cid")) or ""
+            label = label or parse_cid(fallback[3]) or ""
             if not label:
                 raise ReviewError(
                     f"review row {line} (row_id {clean_text(rec.get('row_id'))}): verdict {verdict} "

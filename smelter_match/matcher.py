@@ -10,10 +10,12 @@ answers across calls, so throughput grows with duplication.
 
 from __future__ import annotations
 
+import os
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from functools import partial
+from numbers import Integral
 from pathlib import Path
 
 import numpy as np
@@ -118,10 +120,15 @@ class Matcher:
                              f"not {type(reference).__name__}")
         for label, value, least in (("max_candidates", max_candidates, 1), ("top_k", top_k, 0),
                                     ("cache_size", cache_size, 0), ("workers", workers, -1)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < least or (
+            if isinstance(value, bool) or not isinstance(value, Integral) or value < least or (
                     label == "workers" and value == 0):
                 least_text = "-1 (every core) or at least 1" if least < 0 else f"at least {least}"
                 raise InputError(f"{label} must be a whole number, {least_text}, not {value!r}")
+        max_candidates, top_k, cache_size, workers = map(int, (max_candidates, top_k, cache_size,
+                                                               workers))
+        if not (model is None or isinstance(model, (Model, str, os.PathLike))):
+            raise InputError(f"model must be a Model or the path of a model file, not "
+                             f"{type(model).__name__}")
         self.reference = reference
         self.model = model if isinstance(model, Model) else Model.load(model)
         self.index = NameIndex(reference)
@@ -246,8 +253,15 @@ class Matcher:
         return (cell_text(name), *self._metal(metal), self._country(country), self._cid(cid))
 
     def _metal(self, v: object) -> tuple[str, str]:
+        """(one of the four or "", the text as reported; "" when it says nothing: "N/A", "-",
+        "unknown" are no metal reported, not another metal)."""
         metal_text = cell_text(v).strip()
-        return normalize_metal(metal_text) or "", metal_text
+        metal = normalize_metal(metal_text) or ""
+        if not metal and metal_text:
+            nn = normalize_name(metal_text)
+            if not nn.key or placeholder_text(nn):
+                metal_text = ""
+        return metal, metal_text
 
     def _country(self, v: object) -> str:
         return normalize_country(cell_text(v)) or ""

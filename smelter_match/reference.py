@@ -189,12 +189,12 @@ def load_reference(*sources: str | Path | Iterable[str | Path], use_cache: bool 
     """
     flat: list[str | Path] = []
     for s in sources:
-        if isinstance(s, (str, Path)):
-            flat.append(s)
-        elif isinstance(s, Iterable) and all(isinstance(x, (str, Path)) for x in s):
-            flat.extend(s)
-        else:
-            raise ReferenceLoadError(f"not a path to RMI reference files: {s!r}")
+        items = [s] if isinstance(s, (str, os.PathLike)) else list(s) \
+            if isinstance(s, Iterable) else [s]   # (a generator is read once, here)
+        for x in items:
+            if not isinstance(x, (str, os.PathLike)):
+                raise ReferenceLoadError(f"not a path to RMI reference files: {x!r}")
+            flat.append(x)
     if not flat:
         return default_reference()
     compiled = [p for p in flat if str(p).lower().endswith(".json.gz")]

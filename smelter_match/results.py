@@ -102,8 +102,9 @@ def tool_column_name(name: str, taken: Iterable[object]) -> str:
     if name not in taken:
         return name
     if RESULT_PREFIX + name in taken:
-        raise InputError(f"the input already has columns {name!r} and {RESULT_PREFIX + name!r}; "
-                         "rename one so the matcher's column can be added")
+        raise InputError(f"the input already has columns {name!r} and {RESULT_PREFIX + name!r} "
+                         "(a results file of an earlier run?): drop or rename one so the "
+                         "matcher's column can be added")
     return RESULT_PREFIX + name
 
 

@@ -54,7 +54,7 @@ from smelter_match.io.tables import clean_text
 from smelter_match.io.xlsx import is_workbook_path, read_analyst_file
 from smelter_match.metals import normalize_metal
 from smelter_match.normalize import normalize_country
-from smelter_match.overrides import now_utc, overrides_from_decisions
+from smelter_match.overrides import now_utc, override_key, overrides_from_decisions
 from smelter_match.reference import Reference
 from smelter_match.results import (
     META_COLUMNS,
@@ -65,6 +65,7 @@ from smelter_match.results import (
     input_roles,
     meta_column,
     meta_columns,
+    own_columns,
     parse_candidates,
     parse_flags,
     result_column,
@@ -357,8 +358,9 @@ def apply_review(
       ``unsure`` rows stay ``review`` with that reason and flag; blank verdicts are left alone.
     - ``overrides``: override rows (see :mod:`smelter_match.overrides`) for the accept, other and
       not_a_smelter decisions, keyed by the reported name (the review file's
-      ``reported_name``, as the analyst saw it, else the results' input column recognised by
-      its header) and the metal the supplier reported (not the
+      ``reported_name``, as the analyst saw it, which must be one of the row's own cells, case
+      and spacing aside; else the results' input column recognised by its header) and the
+      metal the supplier reported (not the
       proposal's: a row reported without one gives a blank-metal override, for any metal, as
       the analyst decided the name without one; its CID may be of any metal), stamped
       ``decided_at`` (default: now) and ``source``. Save them with ``save_overrides``.
@@ -398,9 +400,10 @@ def apply_review(
     roles = input_roles(res, input_columns)
     reported_metal = coalesce(res, roles["metal"])
     # what the supplier reported, as the review shows it (written from the columns the match
-    # read, --name-col included; a name the analyst edited keys only that name), else as the
+    # read, --name-col included; checked below to be one of the row's own cells), else as the
     # input's column recognised by its header says (a review without it)
     found = {r: coalesce(res, roles[r]) for r in ("name", "country")}
+    own = own_columns(res)
 
     def reported(i: int, role: str, seen: str) -> str:
         return seen or found[role][i]
@@ -440,6 +443,11 @@ def apply_review(
             counts["not_reviewed"] += 1
             continue
         i = pos[rid]
+        seen = clean_text(rec.get("reported_name"))
+        if seen and not any(override_key(res[c].iloc[i]) == override_key(seen) for c in own):
+            raise ReviewError(f"{where}: reported_name {seen!r} is not what the supplier wrote "
+                              "in this row (edited?); a decision is saved for the name as written: "
+                              "undo the edit (a correction goes in analyst_comment)")
         metal = _reported_metal(res, i, col, reported_metal)
         decision: dict = {"verdict": verdict, "i": i, "metal": metal,
                           "other_metal": "metal_unrecognised" in parse_flags(

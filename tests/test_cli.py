@@ -128,6 +128,8 @@ def test_review_apply_on_a_file_that_is_not_results_says_so(
     ["review", "apply", "rev.csv", "--results", "r.csv", "-o", "new.csv", "--annex", "r.csv"],
     ["match", "r_skipped.csv", "--skip-bad-files", "-o", "r.csv"],
     ["match", "x.csv", "--skip-bad-files", "-o", "r.csv", "--annex", "r_skipped.csv"],
+    ["match", "x.csv", "-r", "ref.csv", "-o", "ref.csv"],
+    ["review", "apply", "rev.csv", "--results", "r.csv", "-r", "ref.csv", "--annex", "ref.csv"],
 ])
 def test_an_output_may_not_overwrite_an_input(argv: list[str], tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch,
@@ -136,13 +138,13 @@ def test_an_output_may_not_overwrite_an_input(argv: list[str], tmp_path: Path,
     (only review apply's updated results replace --results, by default); nor may the list of
     skipped files (``<results>_skipped.csv``), checked before any work like the others."""
     monkeypatch.chdir(tmp_path)
-    for name in ("ov.csv", "r.csv", "rev.csv", "r_skipped.csv"):
+    for name in ("ov.csv", "r.csv", "rev.csv", "r_skipped.csv", "ref.csv"):
         (tmp_path / name).write_text("kept\n")
     assert cli.main(argv) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and ("an input" in err[0] or "given as both" in err[0]), err
     assert all((tmp_path / n).read_text() == "kept\n"
-               for n in ("ov.csv", "r.csv", "rev.csv", "r_skipped.csv"))
+               for n in ("ov.csv", "r.csv", "rev.csv", "r_skipped.csv", "ref.csv"))
 
 
 @pytest.mark.parametrize("value", ["-3", "nan", "some"])

@@ -42,3 +42,23 @@ def test_export_training_labels(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="not gold labels"):
         export_training_labels(filled, gold / "labels.csv")
     assert not list(gold.iterdir())
+
+
+def test_a_label_is_the_cid_the_analyst_decided(tmp_path: Path) -> None:
+    """``accept`` labels the proposal the analyst saw, also with results matched again since;
+    an analyst_cid with a note beside it is refused, as review apply refuses it."""
+    from _review_data import rid
+
+    from smelter_match.errors import ReviewError
+
+    results = make_results()
+    review = write_review(results, None)
+    aida = rid(results, "Aida Chem")
+    rematched = results.copy()
+    rematched.loc[rematched["row_id"] == aida, "cid"] = "CID000015"
+    labels = export_training_labels(fill(review, {aida: ("accept", "", "")}), None,
+                                    results=rematched)
+    assert labels.set_index("row_id").loc[aida, "label"] == "CID000019"
+    hedged = fill(review, {aida: ("other", "maybe CID000015", "")})
+    with pytest.raises(ReviewError, match="not a CID alone"):
+        export_training_labels(hedged, None)

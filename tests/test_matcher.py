@@ -104,10 +104,16 @@ def test_values_python_calls_equal_but_that_read_differently_are_not_merged(
 
 
 @pytest.mark.parametrize("options", [{"max_candidates": 0}, {"top_k": -1}, {"top_k": 1.5},
-                                     {"cache_size": -1}, {"workers": 0}, {"overrides": 5}])
+                                     {"cache_size": -1}, {"workers": 0}, {"overrides": 5},
+                                     {"model": 5}])
 def test_bad_matcher_options_are_refused_when_it_is_built(full_reference, options: dict) -> None:
     with pytest.raises(InputError):
         Matcher(full_reference, **options)
+
+
+def test_numpy_whole_numbers_are_whole_numbers(full_reference) -> None:  # noqa: ANN001
+    m = Matcher(full_reference, workers=np.int64(1), top_k=np.int32(3))
+    assert (m.workers, m.top_k) == (1, 3) and type(m.top_k) is int
 
 
 @pytest.mark.parametrize("reference", ["/path/to/rmi", None])
@@ -129,6 +135,15 @@ def test_bad_column_arguments_and_cells_are_clear(matcher: Matcher) -> None:
     two = pd.DataFrame([[1, "Minsur"]], columns=pd.MultiIndex.from_tuples([("a", "x"), ("a", "y")]))
     with pytest.raises(InputError, match="is 2 columns of the input"):
         matcher.match(two, name="a")
+
+
+@pytest.mark.parametrize("metal", ["N/A", "-", "unknown", "TBD", "?"])
+def test_a_metal_cell_that_says_nothing_is_no_metal_reported(matcher: Matcher, metal: str) -> None:
+    """ "N/A" is no metal reported (decided as a blank metal), not another metal (reviewed)."""
+    blank, said = matcher.match_one("Minsur"), matcher.match_one("Minsur", metal=metal)
+    assert (said.decision, said.cid, said.flags) == (blank.decision, blank.cid, blank.flags)
+    assert said.decision == "match" and "metal_unrecognised" not in said.flags
+    assert "metal_unrecognised" in matcher.match_one("Minsur", metal="Cobalt").flags
 
 
 def test_match_one_reports_the_query_as_text(matcher: Matcher) -> None:

@@ -19,6 +19,7 @@ import smelter_match.parallel as parallel
 from smelter_match import Matcher
 from smelter_match.errors import SmelterMatchError
 from smelter_match.evaluation import load_gold
+from smelter_match.index import NameIndex
 from smelter_match.parallel import (
     MIN_FORKED_QUERIES,
     MIN_FORKED_STEP,
@@ -148,10 +149,15 @@ def test_the_matcher_forks_its_steps_and_answers_as_in_one_process(full_referenc
         return fresh(self, todo, workers)
 
     monkeypatch.setattr(Matcher, "_decide_fresh", decide_fresh)
+    prepared: list[int] = []
+    prepare = NameIndex.prepare
+    monkeypatch.setattr(NameIndex, "prepare",
+                        lambda self, workers=1: prepared.append(workers) or prepare(self, workers))
     seen: list[int] = []
     m = Matcher(full_reference, workers=2)
     two = m.match(gold[cols], *cols, progress=seen.append)
     pd.testing.assert_frame_equal(one, two)
+    assert prepared == [2]   # the on-first-use state built once, before forking
     assert len(seen) > 10 and seen == sorted(seen) and seen[-1] == len(gold)
     pids = {int(p.name) for p in tmp_path.iterdir()}
     assert len(pids) == 2 and os.getpid() in pids     # a forked child and this process

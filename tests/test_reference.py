@@ -343,6 +343,13 @@ def test_a_file_given_twice_or_copied_counts_once(rmi_dir: Path, tmp_path: Path,
     assert load_reference(tmp_path / "copies").version.stamp == alone.stamp
 
 
+def test_sources_may_be_any_iterable_of_paths(rmi_dir: Path) -> None:
+    """A generator (``Path.glob``) is read once and loaded, not used up by a check and then
+    replaced by the default reference."""
+    one = rmi_dir / "cmrt" / "RMI_CMRT_6.4.xlsx"
+    assert load_reference(p for p in [one]).version == load_reference([one]).version
+
+
 @pytest.mark.parametrize("sources", [(5,), (None,), ("x.JSON.GZ", "y.xlsx")])
 def test_sources_that_are_no_reference_files_are_a_clear_error(sources: tuple) -> None:
     with pytest.raises(ReferenceLoadError, match="not a path|loaded alone"):

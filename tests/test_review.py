@@ -565,7 +565,8 @@ def test_a_name_column_given_at_match_time_keys_the_override_beside_a_recognised
     """Read with --name-col Facility and --country-col "Facility Location", an input whose
     recognised "Smelter Name" and "Smelter Country" columns hold something else: the override is
     the facility's name and country, as the review shows them (the row's own cells), not the
-    recognised columns'. A name the analyst edited in the review keys only that name."""
+    recognised columns'. A name the analyst edited in the review is refused: the decision is
+    about the name as the supplier wrote it (case and spacing aside)."""
     results = make_results()
     results.insert(1, "Facility", results["Smelter Name"])
     results.insert(2, "Facility Location", results["Smelter Country"])
@@ -577,9 +578,12 @@ def test_a_name_column_given_at_match_time_keys_the_override_beside_a_recognised
                                    decided_at=WHEN)
     assert overrides[["reported_name", "country"]].values.tolist() == [["Aida Chem", "JP"]]
     edited = fill(review, {aida: ("accept", "", "")})
-    edited.loc[edited["row_id"] == aida, "reported_name"] = "Aida Chemical (fixed)"
+    edited.loc[edited["row_id"] == aida, "reported_name"] = "AIDA  chem"   # as Excel may leave it
     _, overrides, _ = apply_review(edited, results, reference, decided_at=WHEN)
-    assert overrides["reported_name"].tolist() == ["Aida Chemical (fixed)"]
+    assert overrides["reported_name"].tolist() == ["AIDA  chem"]
+    edited.loc[edited["row_id"] == aida, "reported_name"] = "Aida Chemical (fixed)"
+    with pytest.raises(ReviewError, match="not what the supplier wrote in this row"):
+        apply_review(edited, results, reference, decided_at=WHEN)
 
 
 def test_results_with_bad_row_ids_are_rejected() -> None:

@@ -144,11 +144,13 @@ STDOUT = "-"
 
 
 def check_outputs(outputs: dict[str, str | None], *, inputs: Sequence[str] = (),
-                  csv_only: Sequence[str] = (), workbook_ok: Sequence[str] = ()) -> None:
+                  csv_only: Sequence[str] = (), workbook_ok: Sequence[str] = (),
+                  kept: Sequence[str] = ()) -> None:
     """Refuse, before any work is done, output paths that cannot or must not be written.
 
     ``outputs``: what -> path (None when not asked for). Each path must be new or a writable file
-    in an existing folder, not one of the ``inputs`` (files or folders given as input), and not
+    in an existing folder, not one of the ``inputs`` (files or folders given as input), nor one
+    of the files ``kept`` (the reference's: a folder among them may hold outputs), and not
     another output's path. ``-`` (standard output) is allowed for at most one output, and only for
     CSV. Outputs in ``csv_only`` are refused with an Excel name (they are written as CSV); those in
     ``workbook_ok`` may end in ``.xlsx``.
@@ -164,6 +166,7 @@ def check_outputs(outputs: dict[str, str | None], *, inputs: Sequence[str] = (),
         raise InputError(f"only one output can go to standard output ('-'), not the "
                          f"{' and the '.join(to_stdout)}")
     inputs_resolved = {Path(p).expanduser().resolve() for p in inputs}
+    kept_resolved = {Path(p).expanduser().resolve() for p in kept}
     seen: dict[Path, str] = {}
     for what, path in given.items():
         if path == STDOUT:
@@ -185,7 +188,7 @@ def check_outputs(outputs: dict[str, str | None], *, inputs: Sequence[str] = (),
                                                                                  os.W_OK)):
             raise InputError(f"{path}: cannot write the {what}: permission denied")
         into_folder = parent in inputs_resolved and suffix in (".csv", ".xlsx", ".xlsm", ".xls")
-        if resolved in inputs_resolved or into_folder:
+        if resolved in inputs_resolved or into_folder or resolved in kept_resolved:
             raise InputError(f"{path}: the {what} would be written over (or into) an input; "
                              f"choose another name or folder")
         if resolved in seen:

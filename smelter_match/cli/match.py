@@ -222,7 +222,7 @@ def run_match(args: argparse.Namespace) -> int:
                    "list of skipped files": str(skipped_to) if skipped_to else None},
                   inputs=[*args.inputs, *filter(None, [args.overrides, args.model])],
                   csv_only=("results", "annex", "list of skipped files"),
-                  workbook_ok=("review file",))
+                  workbook_ok=("review file",), kept=getattr(args, "reference", None) or ())
     tables, skipped = _read(args)
     overrides = load_overrides(args.overrides) if args.overrides else None
     ref = get_reference(args, recorded=recorded_references(overrides) if overrides is not None

@@ -51,7 +51,7 @@ def run_review_apply(args: argparse.Namespace) -> int:
     from smelter_match.cli._report import apply_summary
     from smelter_match.io.safe_csv import read_safe_csv, write_csv
     from smelter_match.labels import check_labels_path, export_training_labels
-    from smelter_match.overrides import merge_overrides, override_key
+    from smelter_match.overrides import merge_overrides, now_utc, override_key
     from smelter_match.results import result_column
     from smelter_match.review import apply_review
 
@@ -60,7 +60,7 @@ def run_review_apply(args: argparse.Namespace) -> int:
                "training labels": args.export_labels}
     csv_only = ("updated results", *outputs)
     check_outputs({"updated results": target, **outputs}, inputs=[args.review_file],
-                  csv_only=csv_only)
+                  csv_only=csv_only, kept=getattr(args, "reference", None) or ())
     check_outputs(outputs, inputs=[args.results], csv_only=csv_only)   # only -o may replace it
     if args.export_labels:
         check_labels_path(args.export_labels)
@@ -73,7 +73,9 @@ def run_review_apply(args: argparse.Namespace) -> int:
     result_column(results, "decision")   # not a results file: say so before asking for a reference
     stamps = recorded_stamps(results, result_column(results, "reference_version", required=False))
     ref = get_reference(args, recorded=stamps, recorded_in=args.results, recorded_first=True)
-    updated, overrides, report = apply_review(args.review_file, results, ref)
+    decided_at = now_utc()
+    updated, overrides, report = apply_review(args.review_file, results, ref,
+                                              decided_at=decided_at)
     # everything is read and checked (the override file too) before any file is written
     labels = export_training_labels(args.review_file, None, results=updated) \
         if args.export_labels else None
@@ -94,7 +96,8 @@ def run_review_apply(args: argparse.Namespace) -> int:
             f"gold: {', '.join(other)}" if other else "")
         note(args, f"Saved {plural(report['overrides'], 'decision')} to {args.overrides}{extra}.")
         keys = {override_key(n) for n in conflicts}
-        for r in merged[merged["key"].isin(keys)].itertuples(index=False):
+        earlier = merged["key"].isin(keys) & (merged["decided_at"] != decided_at)
+        for r in merged[earlier].itertuples(index=False):
             note(args, f"Note: the earlier override for {r.reported_name!r} "
                        f"({r.metal or 'any metal'}, {r.country or 'any country'}: "
                        f"{r.cid or r.verdict}) still applies; edit {args.overrides} if this "
