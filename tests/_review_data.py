@@ -76,6 +76,19 @@ def make_results() -> pd.DataFrame:
     return df
 
 
+def one_name_twice() -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """Results where "Aida Chem" (Gold, Japan) is reported on two rows, their review, and the
+    two rows' ids (for reviews that answer one name two ways)."""
+    from smelter_match.review import write_review
+
+    results = make_results()
+    results.loc[results["Smelter Name"] == "Tungsten guys", ["Smelter Name", "Metal", "metal"]] = [
+        "Aida Chem", "Gold", "Gold"]
+    results["row_id"] = make_row_ids(results)
+    review = write_review(results, None)
+    return results, review, review.loc[review["reported_name"] == "Aida Chem", "row_id"].tolist()
+
+
 def rid(results: pd.DataFrame, name: str) -> str:
     return results.loc[results["Smelter Name"] == name, "row_id"].iloc[0]
 

@@ -9,12 +9,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from _review_data import analyst_answers, fill, make_results
+from _review_data import analyst_answers, fill, make_results, one_name_twice
 
 from smelter_match import cli
 from smelter_match.io.safe_csv import write_csv
 from smelter_match.overrides import OVERRIDE_COLUMNS, save_overrides
-from smelter_match.results import make_row_ids
 from smelter_match.review import write_review
 
 SEED_ROWS = {  # rows as Data I/O's suppliers typed them (from ../shared/seeds)
@@ -124,12 +123,7 @@ def test_review_apply_says_when_an_earlier_override_stays_despite_a_conflicting_
         tmp_path: Path, reference_args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     """A review that answers a name two ways makes no override for it; an override an earlier
     review saved for it stays in force, and review apply says so."""
-    results = make_results()
-    results.loc[results["Smelter Name"] == "Tungsten guys", ["Smelter Name", "Metal", "metal"]] = [
-        "Aida Chem", "Gold", "Gold"]
-    results["row_id"] = make_row_ids(results)
-    review = write_review(results, None)
-    ids = review.loc[review["reported_name"] == "Aida Chem", "row_id"].tolist()
+    results, review, ids = one_name_twice()
     res, rev, ov = tmp_path / "results.csv", tmp_path / "review.csv", tmp_path / "ov.csv"
     write_csv(results, res)
     write_csv(fill(review, {ids[0]: ("accept", "", ""), ids[1]: ("other", "CID002708", "")}), rev)

@@ -12,7 +12,18 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from _review_data import AIDA, INJECTION, STAMP, WHEN, _cands, analyst_answers, fill, make_results, rid
+from _review_data import (
+    AIDA,
+    INJECTION,
+    STAMP,
+    WHEN,
+    _cands,
+    analyst_answers,
+    fill,
+    make_results,
+    one_name_twice,
+    rid,
+)
 
 from smelter_match.annex import build_annex
 from smelter_match.cids import parse_cid
@@ -476,12 +487,7 @@ def test_apply_review_tolerates_excel_saved_file(tmp_path: Path, reference: Refe
 
 
 def test_override_conflicts_left_out(reference: Reference) -> None:
-    results = make_results()
-    results.loc[results["Smelter Name"] == "Tungsten guys", ["Smelter Name", "Metal", "metal"]] = [
-        "Aida Chem", "Gold", "Gold"]
-    results["row_id"] = make_row_ids(results)
-    review = write_review(results, None)
-    ids = review.loc[review["reported_name"] == "Aida Chem", "row_id"].tolist()
+    results, review, ids = one_name_twice()
     assert len(ids) == 2
     filled = fill(review, {ids[0]: ("accept", "", ""), ids[1]: ("other", "CID002708", "")})
     _, overrides, report = apply_review(filled, results, reference, decided_at=WHEN)
