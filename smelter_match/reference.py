@@ -185,7 +185,12 @@ def load_reference(*sources: str | Path | Iterable[str | Path], use_cache: bool 
     """Load and merge RMI reference files (files or folders) into one :class:`Reference`.
 
     With no argument, uses ``SMELTER_MATCH_REFERENCE`` (paths separated by ``os.pathsep``), else the
-    last ``smelter-match reference import``. A compiled file (``*.json.gz``) is loaded directly.
+    last ``smelter-match reference import``. A compiled file (``*.json.gz``) is loaded directly,
+    and alone. A file given twice, or a byte-identical copy of one, counts once.
+
+    Raises:
+        ReferenceLoadError: a source is no path, a path is missing or no RMI file, a compiled
+            file is given with others, or no smelter list is among the files.
     """
     flat: list[str | Path] = []
     for s in sources:
