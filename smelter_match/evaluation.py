@@ -54,6 +54,8 @@ def load_gold(path: str | Path) -> pd.DataFrame:
     missing = [c for c in ("reported_name", "label") if c not in g.columns]
     if missing:
         raise InputError(f"{path}: not a labels file: column(s) {', '.join(missing)} missing")
+    if g.empty:
+        raise InputError(f"{path}: the labels file has a header but no labelled row")
     for ours, theirs in (("reported_metal", "metal"), ("reported_country", "country")):
         if ours not in g.columns:
             g[ours] = g[theirs] if theirs in g.columns else ""
@@ -68,7 +70,11 @@ def load_gold(path: str | Path) -> pd.DataFrame:
         if label.upper() == "NO_MATCH":
             truth.append(frozenset())
         elif label.upper() == "AMBIGUOUS":
-            truth.append(frozenset(c for c in (parse_cid(x) for x in cands.split(";")) if c))
+            acceptable = frozenset(c for c in (parse_cid(x) for x in cands.split(";")) if c)
+            if not acceptable:   # else it would be scored as NO_MATCH, silently
+                raise InputError(f"{path}: row {line}: label AMBIGUOUS needs its acceptable CIDs "
+                                 "in candidate_cids (CID...;CID...)")
+            truth.append(acceptable)
         else:
             cid = parse_cid(label)
             if not cid:
@@ -226,12 +232,14 @@ def _error_table(rows: pd.DataFrame) -> str:
 
 
 def _markdown(title: str, how: str, overall: dict, per_metal: dict, errors: pd.DataFrame,
-              scored: pd.DataFrame | None = None) -> str:
+              scored: pd.DataFrame | None = None, fresh: dict | None = None) -> str:
     keys = list(REPORT_KEYS)
     fmt = lambda v: f"{v:.3f}" if isinstance(v, float) else str(v)  # noqa: E731
     lines = [f"# {title}", "", how, "", "| subset | " + " | ".join(keys) + " |",
              "|" + "---|" * (len(keys) + 1)]
-    for name, m in [("all", overall), *per_metal.items()]:
+    subsets = [("all", overall), *([("not in training", fresh)] if fresh else []),
+               *per_metal.items()]
+    for name, m in subsets:
         lines.append(f"| {name} | " + " | ".join(fmt(m.get(k, float("nan"))) for k in keys) + " |")
     lines += ["", "automation_rate: rows decided without review (match or no_match) / rows; "
               "auto_match_rate: rows auto-matched / rows."]
@@ -262,12 +270,50 @@ def _has_tabulate() -> bool:
         return False
 
 
-def evaluate_model(matcher: Matcher, gold_path: str) -> dict:
-    """Evaluate a fixed model on a gold file it was not trained or tuned on."""
-    scored = score_gold(matcher, load_gold(gold_path))
-    return {"how": ("Scored by the shipped model, which was not trained or tuned on this file."),
-            "overall": metrics(scored), "per_metal": metrics_by_metal(scored), "errors": error_rows(scored),
-            "scored": scored}
+def evaluate_model(matcher: Matcher, gold_path: str, *, model_name: str = "the shipped model",
+                   trained_with: list[str] | None = None) -> dict:
+    """Evaluate a fixed model on a gold file, and say how many of its rows repeat a row of the
+    model's training labels (``trained_with``, the label files its metadata names: the same
+    name, case and spacing aside, and metal), whose figures are not held out; the figures of
+    the other rows are given apart (``overall_not_in_training``). Files of ``trained_with``
+    that are not found are named as not compared.
+
+    Raises:
+        InputError: every row repeats a training row (no figure would be held out).
+    """
+    gold = load_gold(gold_path)
+    seen: set[tuple[str, str]] = set()
+    found, missing = [], []
+    for path in trained_with or []:
+        if Path(path).is_file():
+            t = load_gold(path)
+            seen |= set(zip(map(_row_key, t["reported_name"]), t["metal_inferred"]))
+            found.append(Path(path).name)
+        else:
+            missing.append(str(path))
+    repeated = [(k, m) in seen for k, m in zip(map(_row_key, gold["reported_name"]),
+                                               gold["metal_inferred"])]
+    if repeated and all(repeated):
+        raise InputError(f"{gold_path}: every row repeats a row {model_name} was trained on "
+                         f"({', '.join(found)}); use evaluate --heldout for an honest figure")
+    scored = score_gold(matcher, gold)
+    how = f"Scored by {model_name}."
+    if found:
+        how += (f" {sum(repeated):,} of {len(gold):,} rows repeat a row of its training labels "
+                f"({', '.join(found)}: the same name and metal), so their figures are not held "
+                "out; `overall_not_in_training` has the others'.")
+    if missing:
+        how += f" Not compared with its training labels {', '.join(missing)} (not found here)."
+    fresh = scored[[not r for r in repeated]]
+    return {"how": how, "overall": metrics(scored),
+            "overall_not_in_training": metrics(fresh) if found else None,
+            "per_metal": metrics_by_metal(scored), "errors": error_rows(scored), "scored": scored}
+
+
+def _row_key(name: object) -> str:
+    """A labelled row's name as compared with the training labels: case, accents, punctuation
+    and spacing aside (``normalize_name(...).folded``)."""
+    return normalize_name(name).folded
 
 
 def write_evaluation(result: dict, title: str, out_prefix: str) -> str:
@@ -275,7 +321,7 @@ def write_evaluation(result: dict, title: str, out_prefix: str) -> str:
 
     Path(out_prefix).parent.mkdir(parents=True, exist_ok=True)
     md = _markdown(title, result["how"], result["overall"], result["per_metal"], result["errors"],
-                   result.get("scored"))
+                   result.get("scored"), result.get("overall_not_in_training"))
     payload = {k: v for k, v in result.items() if k not in ("errors", "scored")}
     payload["n_errors"] = int(len(result["errors"]))
     Path(out_prefix + ".json").write_text(json.dumps(payload, indent=1, sort_keys=True) + "\n")

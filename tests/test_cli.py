@@ -130,6 +130,8 @@ def test_review_apply_on_a_file_that_is_not_results_says_so(
     ["match", "x.csv", "--skip-bad-files", "-o", "r.csv", "--annex", "r_skipped.csv"],
     ["match", "x.csv", "-r", "ref.csv", "-o", "ref.csv"],
     ["review", "apply", "rev.csv", "--results", "r.csv", "-r", "ref.csv", "--annex", "ref.csv"],
+    ["train", "--labels", "r.csv", "-o", "r.csv"],
+    ["train", "--gold", "ov.csv", "-o", "ov.csv"],
 ])
 def test_an_output_may_not_overwrite_an_input(argv: list[str], tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch,

@@ -10,9 +10,11 @@ import pytest
 from _scored_data import library_scored
 from _support import GOLD_DIR
 
+from smelter_match.errors import InputError
 from smelter_match.evaluation import (
     equivalent_cids,
     error_rows,
+    evaluate_model,
     load_gold,
     metrics,
     metrics_by_metal,
@@ -74,3 +76,34 @@ def test_evaluation_report_separates_safe_reviews_from_errors(tmp_path: Path) ->
     assert len(pd.read_csv(tmp_path / "evaluation_x_errors.csv")) == 5
 
 
+
+
+def test_a_labels_file_without_rows_or_with_bare_ambiguous_labels_is_refused(
+        tmp_path: Path) -> None:
+    (tmp_path / "empty.csv").write_text("reported_name,label\n")
+    with pytest.raises(InputError, match="no labelled row"):
+        load_gold(tmp_path / "empty.csv")
+    (tmp_path / "amb.csv").write_text("reported_name,label\nKemet Blue Powder,AMBIGUOUS\n")
+    with pytest.raises(InputError, match="row 2: label AMBIGUOUS needs its acceptable CIDs"):
+        load_gold(tmp_path / "amb.csv")
+
+
+def test_an_evaluation_says_which_rows_repeat_the_models_training_rows(
+        tmp_path: Path, exports_reference) -> None:  # noqa: ANN001
+    """A file's rows that repeat a training row (same name, case and spacing aside, and metal)
+    are counted and their figures given apart; a file made only of them is refused."""
+    from smelter_match import Matcher
+
+    train = tmp_path / "train.csv"
+    train.write_text("reported_name,reported_metal,label\nAida Chemical Industries,Gold,"
+                     "CID000019\nAdvanced Chemical Company,Gold,CID000015\n")
+    gold = tmp_path / "gold.csv"
+    gold.write_text("reported_name,reported_metal,label\nAIDA  chemical industries,Gold,"
+                    "CID000019\nAsahi Pretec Corp.,Gold,CID000082\n")
+    m = Matcher(exports_reference, workers=1)
+    result = evaluate_model(m, str(gold), trained_with=[str(train), str(tmp_path / "gone.csv")])
+    assert "1 of 2 rows repeat a row of its training labels (train.csv" in result["how"]
+    assert "Not compared with its training labels" in result["how"]
+    assert result["overall"]["rows"] == 2 and result["overall_not_in_training"]["rows"] == 1
+    with pytest.raises(InputError, match="every row repeats a row"):
+        evaluate_model(m, str(train), trained_with=[str(train)])

@@ -6,7 +6,14 @@ import argparse
 import json
 from pathlib import Path
 
-from smelter_match.cli._common import CommonOptions, format_table, get_reference, note, out
+from smelter_match.cli._common import (
+    CommonOptions,
+    check_outputs,
+    format_table,
+    get_reference,
+    note,
+    out,
+)
 from smelter_match.errors import InputError
 
 SHIPPED_MODEL = Path(__file__).resolve().parent.parent / "models" / "default.json"
@@ -48,7 +55,9 @@ def _gold_frames(paths: list[str]):  # noqa: ANN202 - pandas.DataFrame
 
     for path in paths:
         if not Path(path).is_file():
-            raise InputError(f"{path}: no such gold file")
+            hint = (" (the default is the repository's: run from its top folder, or give --gold "
+                    "FILE or --no-gold)" if path in DEFAULT_GOLD else "")
+            raise InputError(f"{path}: no such gold file{hint}")
     frames = [load_gold(p) for p in paths]
     return pd.concat(frames, ignore_index=True) if frames else None
 
@@ -62,6 +71,8 @@ def run_train(args: argparse.Namespace) -> int:
     from smelter_match.training import train
 
     golds = [] if args.no_gold else list(args.gold or DEFAULT_GOLD)
+    check_outputs({"model": args.output}, inputs=[*golds, *(args.labels or [])],
+                  kept=getattr(args, "reference", None) or ())
     if args.folds < 3:
         raise InputError("--folds must be at least 3")
     if not 0 <= args.holdout < 1:
@@ -74,7 +85,11 @@ def run_train(args: argparse.Namespace) -> int:
 
         cut = [zlib.crc32(str(g).encode()) % 1000 < args.holdout * 1000 for g in own["group"]]
         held, own = own[cut].reset_index(drop=True), own[[not c for c in cut]]
-    frames = [f for f in (_gold_frames(golds), own) if f is not None and len(f)]
+    gold = _gold_frames(golds)
+    if held is not None and len(held) and gold is not None:
+        # the kept-out facilities stay out of training whole: their gold rows too
+        gold = gold[~gold["group"].isin(set(held["group"]))]
+    frames = [f for f in (gold, own) if f is not None and len(f)]
     labels = pd.concat(frames, ignore_index=True) if frames else None
     before = None
     if held is not None and len(held):
@@ -86,7 +101,9 @@ def run_train(args: argparse.Namespace) -> int:
         after = metrics(score_gold(Matcher(reference, model), held))
         keys = ("rows", "top1_accuracy", "auto_decisions_right", "automation_rate",
                 "matchable_no_match_rate", "no_match_recall")
-        out(f"On {len(held)} of your labelled rows kept out of training (whole facilities):")
+        out(f"On {len(held)} of your labelled rows kept out of this training (whole facilities, "
+            f"their gold rows too); 'before' is {args.model or 'the shipped model'}, whose "
+            "training may have included them (the shipped model's: every Data I/O gold row):")
         out(format_table(pd.DataFrame([{"model": "before", **{k: _fmt(before[k]) for k in keys}},
                                        {"model": "after", **{k: _fmt(after[k]) for k in keys}}])))
     t = model.thresholds
@@ -147,11 +164,12 @@ def run_evaluate(args: argparse.Namespace) -> int:
         raise InputError(f"{args.gold}: no such gold file")
     ref = get_reference(args)
     model = Model.load(args.model)
-    trained_on = {Path(str(p)).name for p in model.metadata.get("trained_with", {}).get("labels", [])}
-    if Path(args.gold).name in trained_on:
-        raise InputError(f"the model was trained on {Path(args.gold).name}; use --heldout for an "
-                         "honest figure")
-    result = evaluate_model(Matcher(ref, model), args.gold)
+    # the rows it was trained on are compared by name and metal, not by file name
+    result = evaluate_model(Matcher(ref, model), args.gold,
+                            model_name=f"the model {args.model}" if args.model else
+                            "the shipped model",
+                            trained_with=[str(p) for p in model.metadata.get(
+                                "trained_with", {}).get("labels", [])])
     out(write_evaluation(result, f"Evaluation on {Path(args.gold).name}",
                          str(Path(args.out) / f"evaluation_{Path(args.gold).stem}")))
     return 0
