@@ -6,14 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from smelter_match.cli._common import (
-    CommonOptions,
-    check_outputs,
-    format_table,
-    get_reference,
-    note,
-    out,
-)
+from smelter_match.cli._common import CommonOptions, check_outputs, format_table, get_reference, note, out
 from smelter_match.errors import InputError
 
 SHIPPED_MODEL = Path(__file__).resolve().parent.parent / "models" / "default.json"
