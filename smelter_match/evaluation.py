@@ -90,6 +90,20 @@ def load_gold(path: str | Path) -> pd.DataFrame:
     return g
 
 
+def unknown_label_cids(gold: pd.DataFrame, reference: Reference, where: str) -> str:
+    """A warning ("" when none) about labels naming a CID the reference does not have (a typo,
+    or a facility only another reference lists, as the shipped gold sets' removed facilities are
+    in the RMI export alone): such a row counts as one no candidate can answer."""
+    known = set(reference.facilities["cid"])
+    bad = [(rid, c) for rid, truth in zip(gold["row_id"], gold["truth"]) for c in sorted(truth)
+           if c not in known]
+    if not bad:
+        return ""
+    return (f"{where}: {len(bad)} label(s) name a CID this reference does not have (first: row "
+            f"{bad[0][0]}, {bad[0][1]}; reference {reference.version.stamp}): rows no candidate "
+            "can answer")
+
+
 def score_queries(matcher: Matcher, queries: pd.DataFrame) -> pd.DataFrame:
     """Run the real matcher on labelled queries; one row each with the correctness columns.
 
@@ -282,6 +296,7 @@ def evaluate_model(matcher: Matcher, gold_path: str, *, model_name: str = "the s
         InputError: every row repeats a training row (no figure would be held out).
     """
     gold = load_gold(gold_path)
+    unknown = unknown_label_cids(gold, matcher.reference, Path(gold_path).name)
     seen: set[tuple[str, str]] = set()
     found, missing = [], []
     for path in trained_with or []:
@@ -304,6 +319,8 @@ def evaluate_model(matcher: Matcher, gold_path: str, *, model_name: str = "the s
                 "out; `overall_not_in_training` has the others'.")
     if missing:
         how += f" Not compared with its training labels {', '.join(missing)} (not found here)."
+    if unknown:
+        how += f" In {unknown}."
     fresh = scored[[not r for r in repeated]]
     return {"how": how, "overall": metrics(scored),
             "overall_not_in_training": metrics(fresh) if found else None,

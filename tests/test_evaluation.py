@@ -107,3 +107,16 @@ def test_an_evaluation_says_which_rows_repeat_the_models_training_rows(
     assert result["overall"]["rows"] == 2 and result["overall_not_in_training"]["rows"] == 1
     with pytest.raises(InputError, match="every row repeats a row"):
         evaluate_model(m, str(train), trained_with=[str(train)])
+
+
+def test_labels_naming_a_cid_the_reference_lacks_are_said(tmp_path: Path,
+                                                          exports_reference) -> None:  # noqa: ANN001
+    """A typo, or a facility only another reference lists: said, not refused (the shipped gold
+    sets name removed facilities that only the CMRT lists carry)."""
+    from smelter_match import Matcher
+
+    (tmp_path / "g.csv").write_text("reported_name,reported_metal,label\nX,Gold,CID999999\n"
+                                    "Aida,Gold,CID000019\n")
+    how = evaluate_model(Matcher(exports_reference, workers=1), str(tmp_path / "g.csv"))["how"]
+    assert "In g.csv: 1 label(s) name a CID this reference does not have (first: row g:2, " \
+           "CID999999" in how

@@ -59,7 +59,7 @@ def run_train(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from smelter_match.classify import Model
-    from smelter_match.evaluation import metrics, score_gold
+    from smelter_match.evaluation import metrics, score_gold, unknown_label_cids
     from smelter_match.matcher import Matcher
     from smelter_match.training import train
 
@@ -71,14 +71,16 @@ def run_train(args: argparse.Namespace) -> int:
     if not 0 <= args.holdout < 1:
         raise InputError("--holdout must be a share from 0 to below 1")
     reference = get_reference(args)
-    own = _gold_frames(list(args.labels or []))
+    own, gold = _gold_frames(list(args.labels or [])), _gold_frames(golds)
+    for frame, where in ((own, "--labels"), (gold, "--gold")):
+        if frame is not None and (warning := unknown_label_cids(frame, reference, where)):
+            note(args, f"train: {warning}")
     held = None
     if own is not None and args.holdout > 0:
         import zlib
 
         cut = [zlib.crc32(str(g).encode()) % 1000 < args.holdout * 1000 for g in own["group"]]
         held, own = own[cut].reset_index(drop=True), own[[not c for c in cut]]
-    gold = _gold_frames(golds)
     if held is not None and len(held) and gold is not None:
         # the kept-out facilities stay out of training whole: their gold rows too
         gold = gold[~gold["group"].isin(set(held["group"]))]
