@@ -18,6 +18,7 @@ import pandas as pd
 from smelter_match.errors import InputError
 from smelter_match.matcher import Matcher
 from smelter_match.normalize import normalize_name
+from smelter_match.overrides import override_key
 from smelter_match.reference import Reference
 
 
@@ -302,11 +303,11 @@ def evaluate_model(matcher: Matcher, gold_path: str, *, model_name: str = "the s
     for path in trained_with or []:
         if Path(path).is_file():
             t = load_gold(path)
-            seen |= set(zip(map(_row_key, t["reported_name"]), t["metal_inferred"]))
+            seen |= set(zip(map(override_key, t["reported_name"]), t["metal_inferred"]))
             found.append(Path(path).name)
         else:
             missing.append(str(path))
-    repeated = [(k, m) in seen for k, m in zip(map(_row_key, gold["reported_name"]),
+    repeated = [(k, m) in seen for k, m in zip(map(override_key, gold["reported_name"]),
                                                gold["metal_inferred"])]
     if repeated and all(repeated):
         raise InputError(f"{gold_path}: every row repeats a row {model_name} was trained on "
@@ -326,11 +327,6 @@ def evaluate_model(matcher: Matcher, gold_path: str, *, model_name: str = "the s
             "overall_not_in_training": metrics(fresh) if found else None,
             "per_metal": metrics_by_metal(scored), "errors": error_rows(scored), "scored": scored}
 
-
-def _row_key(name: object) -> str:
-    """A labelled row's name as compared with the training labels: case, accents, punctuation
-    and spacing aside (``normalize_name(...).folded``)."""
-    return normalize_name(name).folded
 
 
 def write_evaluation(result: dict, title: str, out_prefix: str) -> str:

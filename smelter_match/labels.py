@@ -27,7 +27,6 @@ LABEL_COLUMNS: tuple[str, ...] = (
 NO_MATCH_LABEL = "NO_MATCH"
 
 
-
 def _inside_gold(path: Path) -> bool:
     parts = [x.casefold() for x in path.resolve().parts]
     pairs = zip(parts, parts[1:], strict=False)
@@ -92,10 +91,7 @@ def export_training_labels(review_df: pd.DataFrame | str | Path, path: str | Pat
                 label = parse_cid(rec.get("proposed_cid")) or ""
             label = label or parse_cid(fallback[3]) or ""
             if not label:
-                raise ReviewError(
-                    f"review row {line} (row_id {clean_text(rec.get('row_id'))}): verdict {verdict} "
-                    f"but no CID to label it with"
-                )
+                raise ReviewError(f"{where}: verdict {verdict} but no CID to label it with")
         rows.append({
             "row_id": clean_text(rec.get("row_id")),
             "reported_name": unneutralise(clean_text(rec.get("reported_name"))) or fallback[0],
