@@ -4,7 +4,8 @@ Like Annex A of Inogen's 2020 Form SD: metal, RMI standard name, country, RMAP s
 how many suppliers and rows reported the facility. RMAP status uses the filing wording:
 ``Conformant``, ``Active`` or ``Unknown``, where **Unknown means "on neither the RMI Conformant nor
 the Active list"** (the facility's status cannot be determined from RMI data) - it does not mean
-non-conformant.
+non-conformant - and ``Not checked`` means no RMAP list was among the reference files. Rows
+still to review are not in it: they enter when an analyst decides them (``review apply``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import pandas as pd
 
 from smelter_match.io.safe_csv import write_csv
 from smelter_match.io.tables import clean_text
-from smelter_match.reference import Reference
+from smelter_match.reference import NOT_CHECKED, Reference
 from smelter_match.results import (
     column_text,
     facility_flags,
@@ -30,7 +31,14 @@ ANNEX_COLUMNS: tuple[str, ...] = (
 
 
 def _status_word(status: str) -> str:
-    return status if status in ("Conformant", "Active") else "Unknown"
+    return status if status in ("Conformant", "Active", NOT_CHECKED) else "Unknown"
+
+
+def left_to_review(results: pd.DataFrame) -> int:
+    """Rows still decided ``review``: the annex lists ``match`` rows only, so the facilities
+    these may be are not in it until an analyst decides them (``review apply``)."""
+    col = result_column(results, "decision")
+    return sum(clean_text(v) == "review" for v in results[col].tolist())
 
 
 def build_annex(results: pd.DataFrame, reference: Reference | None = None) -> pd.DataFrame:
@@ -43,12 +51,15 @@ def build_annex(results: pd.DataFrame, reference: Reference | None = None) -> pd
 
     ``rmap_status`` is ``Conformant``, ``Active`` or ``Unknown``; **Unknown means the facility is
     on neither the RMI Conformant nor the Active list** (as in Inogen's filing: its status cannot be
-    determined), not that it failed an audit.
+    determined), not that it failed an audit; ``Not checked`` when the reference has no RMAP list
+    (a CMRT workbook alone: load RMI's conformant and active lists with it).
 
     With ``reference``, name, country and status come from it (current data) and flags say
-    ``removed_cid`` (+ ``removed=<date>`` and ``successor=<CID>``) for facilities RMI removed, or
-    ``not_in_reference``. Without it, the results' own values and removal flags are used. Sorted
-    by metal, then name, then CID.
+    ``removed_cid`` (+ ``removed=<date>`` and ``successor=<CID>``) for facilities RMI removed,
+    ``not_in_latest_list`` for facilities the newest smelter list among the reference files does
+    not carry (a filing may list only facilities on RMI's current list), or
+    ``not_in_reference``. Without it, the results' own values and removal flags are used.
+    ``review`` rows are not in it (:func:`left_to_review`). Sorted by metal, then name, then CID.
     """
     col = {n: result_column(results, n) for n in
            ("cid", "standard_name", "metal", "country", "rmap_status", "decision", "flags")}
@@ -94,6 +105,8 @@ def build_annex(results: pd.DataFrame, reference: Reference | None = None) -> pd
                 flags = facility_flags(fac)
                 if fac.get("removed") and fac.get("removed_date"):
                     flags.insert(1, f"removed={fac['removed_date']}")
+                if not fac.get("removed") and not fac.get("in_latest_list", True):
+                    flags.append("not_in_latest_list")
         rows.append({
             "metal": metal, "smelter_name": name, "country": country,
             "rmap_status": _status_word(status), "cid": cid, "suppliers": len(g["suppliers"]),

@@ -19,6 +19,12 @@ class ReferenceLoadError(SmelterMatchError):
     """A reference source cannot be loaded, or no reference was provided."""
 
 
+class ReferenceWarning(UserWarning):
+    """Something about the reference files a user should know (an undated list, old-format IDs
+    no file maps to CIDs, no RMAP list); the reference loads. The command line prints these as
+    notes."""
+
+
 class ModelError(SmelterMatchError):
     """A model file is missing, malformed or incompatible with this version."""
 

@@ -26,19 +26,31 @@ import gzip
 import hashlib
 import json
 import os
+import warnings
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from smelter_match.errors import ReferenceLoadError
-from smelter_match.sources import SourceData, expand_paths, file_sha256, read_source
+from smelter_match.errors import ReferenceLoadError, ReferenceWarning
+from smelter_match.sources import (
+    SourceData,
+    date_from_path,
+    expand_paths,
+    file_sha256,
+    read_source,
+)
 
 #: Bump when the merge logic or the cached layout changes: old caches are then ignored.
 SCHEMA_VERSION = 1
-#: In the cache key, not the stamp: bump when compiled files change (2: normaliser, 3: stamp).
-CACHE_LAYOUT = 3
+#: In the cache key, not the stamp: bump when compiled files change (2: normaliser, 3: stamp,
+#: 4: notes, RMAP status from each list's newest copy).
+CACHE_LAYOUT = 4
+#: ``rmap_status`` of every facility when no RMAP list is among the reference files (a CMRT
+#: workbook alone): whether a facility is conformant was not checked, which "" (on neither
+#: list) would misstate.
+NOT_CHECKED = "Not checked"
 
 FACILITY_COLUMNS = [
     "cid", "metal", "standard_name", "country", "country_code", "state_province", "city",
@@ -85,6 +97,9 @@ class Reference:
     names: pd.DataFrame
     revisions: pd.DataFrame
     version: ReferenceVersion
+    #: what a user should know about the files read (an undated list, unmapped old IDs, no RMAP
+    #: list); :func:`load_reference` also issues each as a :class:`ReferenceWarning`
+    notes: tuple[str, ...] = ()
     _by_key: dict = field(default_factory=dict, repr=False)
 
     def facility(self, cid: str, metal: str | None = None) -> dict | None:
@@ -128,6 +143,7 @@ class Reference:
             "facilities": self.facilities.to_dict("records"),
             "names": self.names.to_dict("records"),
             "revisions": self.revisions.to_dict("records"),
+            "notes": list(self.notes),
         }
 
     @classmethod
@@ -146,6 +162,7 @@ class Reference:
             names,
             pd.DataFrame(data["revisions"], columns=REVISION_COLUMNS),
             version,
+            tuple(data.get("notes", ())),
         )
 
     def save(self, path: str | Path) -> None:
@@ -216,14 +233,15 @@ def load_reference(*sources: str | Path | Iterable[str | Path], use_cache: bool 
              if not (p.resolve() in seen or seen.add(p.resolve()))]
     # The cache key covers every file found (the sources among them are known only once read)
     # and this code's version; the stamp covers the sources alone (see _content_hash)
-    files_hash = _content_hash(file_sha256(p) for p in paths)
+    # (with the dates the paths give: the same files in an undated folder merge differently)
+    files_hash = _content_hash(f"{file_sha256(p)}@{date_from_path(p) or ''}" for p in paths)
     key = hashlib.sha256(f"{files_hash}:{_normaliser_fingerprint()}:{CACHE_LAYOUT}".encode())
     cached = cache_dir() / "compiled" / f"{key.hexdigest()[:32]}.json.gz"
     if use_cache and cached.exists():
         try:
             ref = Reference.load_compiled(cached)
             _remember(ref, sources=paths)
-            return ref
+            return _warned(ref)
         except ReferenceLoadError:
             pass  # stale or damaged: rebuild below
     explicit = {str(Path(p).expanduser()) for p in flat if Path(p).expanduser().is_file()}
@@ -246,6 +264,13 @@ def load_reference(*sources: str | Path | Iterable[str | Path], use_cache: bool 
         with contextlib.suppress(OSError):  # a read-only cache dir only costs speed
             ref.save(cached)
         _remember(ref, sources=paths)
+    return _warned(ref)
+
+
+def _warned(ref: Reference) -> Reference:
+    """Issue each of the reference's notes as a :class:`ReferenceWarning`."""
+    for n in ref.notes:
+        warnings.warn(n, ReferenceWarning, stacklevel=3)
     return ref
 
 
@@ -443,17 +468,25 @@ def merge_sources(data: list[SourceData], content_hash: str) -> Reference:
             if r.standard_name:
                 obs.append((r.cid, r.metal, r.standard_name, True, d.label,
                             rank_of(d, r.revision_date), r.country, "", ""))
-    statuses: dict[tuple[str, str], tuple[str, str]] = {}
-    for d in data:
-        if d.kind in ("active", "conformant"):
-            for r in d.rows.itertuples(index=False):
-                prev = statuses.get((r.cid, r.metal))
-                # Conformant wins over Active when a facility is on both lists
-                if not (d.kind == "active" and prev and prev[0] == "Conformant"):
-                    statuses[(r.cid, r.metal)] = (d.kind.title(), r.last_audit_date)
-                if r.standard_name:
-                    obs.append((r.cid, r.metal, r.standard_name, True, d.label, rank_of(d),
-                                r.country, r.city, r.state_province))
+    # RMAP status: of each list (conformant, active) only the newest copy counts (a facility
+    # that left the conformant list is not conformant because an older copy lists it); a
+    # facility on both lists takes the newer one's status, Conformant at the same date.
+    rmap = [d for d in data if d.kind in ("active", "conformant")]
+    newest_of = {k: max((d.list_date for d in rmap if d.kind == k), default="")
+                 for k in ("active", "conformant")}
+    statuses: dict[tuple[str, str], tuple[str, str, tuple[str, bool]]] = {}
+    for d in rmap:
+        for r in d.rows.itertuples(index=False):
+            if r.standard_name:
+                obs.append((r.cid, r.metal, r.standard_name, True, d.label, rank_of(d),
+                            r.country, r.city, r.state_province))
+            if d.list_date != newest_of[d.kind]:
+                continue   # an older copy of the list: superseded
+            when = (d.list_date, d.kind == "conformant")
+            prev = statuses.get((r.cid, r.metal))
+            if prev is None or when > prev[2]:
+                statuses[(r.cid, r.metal)] = (d.kind.title(), r.last_audit_date, when)
+    notes = _source_notes(data, old_to_cid)
 
     o = pd.DataFrame(obs, columns=["cid", "metal", "name", "is_standard", "label", "rank",
                                    "country", "city", "state_province"])
@@ -483,9 +516,11 @@ def merge_sources(data: list[SourceData], content_hash: str) -> Reference:
     seen = o.groupby(["cid", "metal"])["label"].agg(lambda s: _ordered_labels(s, order))
     newest_list = max((order[d.label] for d in data if d.kind in ("lookup", "legacy")), default=-1)
     newest_label = next((d.label for d in data if order[d.label] == newest_list), "")
+    newest_date = next((d.list_date for d in data if order[d.label] == newest_list), "")
 
     removed = _removals(revisions)
     last_rev = _last_revisions(revisions)
+    checked = bool(rmap)
 
     rows = []
     for (cid, metal) in sorted(set(zip(o.cid, o.metal))):
@@ -495,16 +530,22 @@ def merge_sources(data: list[SourceData], content_hash: str) -> Reference:
         if (cid, metal) in latest_city.index:
             city = latest_city.loc[(cid, metal), "city"]
             state = latest_city.loc[(cid, metal), "state_province"]
-        status, audit = statuses.get((cid, metal), ("", ""))
+        status, audit, _ = statuses.get((cid, metal), ("" if checked else NOT_CHECKED, "", None))
         rem = removed.get((cid, metal))
         versions = seen.get((cid, metal), "")
+        listed = newest_label in versions.split("; ")
+        if rem is not None and listed and newest_date > rem[0]:
+            # the newest smelter list, dated after the removal, carries the facility: RMI's
+            # 2026-08-22 list has six whose last revision is a removal (five Conformant or
+            # Active; the log lacks their return). Not removed; ``last_revision`` keeps it.
+            rem = None
         rows.append({
             "cid": cid, "metal": metal, "standard_name": name, "country": country,
             "country_code": normalize_country(country) or "", "state_province": state,
             "city": city, "rmap_status": status, "last_audit_date": audit,
             "removed": rem is not None, "removed_date": rem[0] if rem else "",
             "removed_reason": rem[1] if rem else "", "successors": rem[2] if rem else "",
-            "in_latest_list": newest_label in versions.split("; "),
+            "in_latest_list": listed,
             "last_revision": last_rev.get((cid, metal), ""), "versions": versions,
         })
     facilities = pd.DataFrame(rows, columns=FACILITY_COLUMNS)
@@ -534,7 +575,29 @@ def merge_sources(data: list[SourceData], content_hash: str) -> Reference:
     tv = templates[-1].template_version if templates else ""
     list_date = max((d.list_date for d in data if d.list_date), default="")
     version = ReferenceVersion(files, tv or "", list_date, content_hash)
-    return Reference(facilities, names, revisions, version)
+    return Reference(facilities, names, revisions, version, notes)
+
+
+def _source_notes(data: list[SourceData], old_to_cid: dict[tuple[str, str], str]) -> tuple[str, ...]:
+    """What a user should know about the files read: lists without a date (ordered as the
+    oldest, so an undated copy of RMI's newest list loses to an older CMRT), old-format IDs no
+    file maps to CIDs (their names are not used), and no RMAP list (no status is known)."""
+    notes = []
+    for d in data:
+        if not d.list_date and d.kind != "legacy":
+            notes.append(f"{d.path}: its list date is unknown (RMI's exports carry none; name the "
+                         "file or its folder with the date, e.g. exports-2026-08-22): it is "
+                         "ordered as the oldest list")
+        if d.kind == "legacy":
+            lost = [o for m, o, c in zip(d.rows.metal, d.rows.old_id, d.rows.cid)
+                    if not c and o and (m, o) not in old_to_cid]
+            if lost and not old_to_cid:
+                notes.append(f"{d.path}: {len(lost)} names have only old-format IDs, which no "
+                             "file maps to CIDs, and are not used; load CMRT 3.01 with it")
+    if not any(d.kind in ("active", "conformant") for d in data):
+        notes.append("no RMAP list (RMI's conformant or active facilities) among the files: "
+                     f"every facility's rmap_status is '{NOT_CHECKED}'")
+    return tuple(notes)
 
 
 def _ordered_labels(labels: pd.Series, order: dict[str, int]) -> str:

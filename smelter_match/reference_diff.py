@@ -15,22 +15,24 @@ def diff_references(old: Reference, new: Reference) -> pd.DataFrame:
     """What changed from ``old`` to ``new``: facilities added, removed, renamed, moved, re-statused.
 
     Returns one row per change: change, cid, metal, old, new. "removed" covers both facilities
-    that disappeared from the list and those newly marked removed in the revision log. A CID that
-    only the new side knows, and only as a removed facility (history from the revision log), is not
-    a change. "moved" needs a different country (compared by ISO code) or two different known
-    cities; a location that is merely unknown on one side is not a move. Status changes are
-    reported only when both sides include an RMAP (conformant / active) list.
+    that disappeared from the list and those newly marked removed in the revision log;
+    "reinstated" a facility removed on the old side and not on the new (RMI's "Returned to
+    operations"). "added" is a CID only the new side knows that its newest smelter list carries
+    (one known only from the revision log's history or an RMAP list is not a change). "moved"
+    needs a different country (compared by ISO code) or two different known cities; a location
+    that is merely unknown on one side is not a move. Status changes are reported only when both
+    sides include the same RMAP lists (conformant, active): a list one side lacks would read as
+    every facility on it changing status.
     """
     a = old.facilities.set_index(["cid", "metal"])
     b = new.facilities.set_index(["cid", "metal"])
-    both_have_rmap = all(
-        any(f.get("kind") in ("conformant", "active") for f in r.version.files) for r in (old, new)
-    )
+    lists = [{f.get("kind") for f in r.version.files} & {"conformant", "active"} for r in (old, new)]
+    both_have_rmap = bool(lists[0]) and lists[0] == lists[1]
     rows = []
     for key in sorted(set(a.index) | set(b.index)):
         cid, metal = key
         if key not in a.index:
-            if not b.loc[key, "removed"]:
+            if not b.loc[key, "removed"] and b.loc[key, "in_latest_list"]:
                 rows.append(("added", cid, metal, "", b.loc[key, "standard_name"]))
             continue
         if key not in b.index:
@@ -40,6 +42,9 @@ def diff_references(old: Reference, new: Reference) -> pd.DataFrame:
         if not x["removed"] and y["removed"]:
             rows.append(("removed", cid, metal, x["standard_name"],
                          f"{y['removed_date']} {y['removed_reason']}".strip()))
+        if x["removed"] and not y["removed"]:
+            rows.append(("reinstated", cid, metal, f"removed {x['removed_date']}".strip(),
+                         y["last_revision"] or y["standard_name"]))
         if x["in_latest_list"] and not y["in_latest_list"] and not y["removed"]:
             rows.append(("dropped_from_list", cid, metal, x["standard_name"], ""))
         if x["standard_name"] != y["standard_name"]:

@@ -17,6 +17,7 @@ Recognised kinds:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 from collections.abc import Iterable, Sequence
@@ -273,7 +274,7 @@ def _parse_status(rows: list[list[str]]) -> tuple[str, pd.DataFrame] | None:
         metal = _metal(_cell(row, 0))
         cid = _cell(row, c_cid)
         if metal and is_cid(cid):
-            audit = _cell(row, c_audit)[:10]
+            audit = iso_date(_cell(row, c_audit))
             # region is "City, State" (or just one of them)
             city, _, state = _cell(row, c_region).partition(",")
             out.append([metal, cid, _cell(row, c_name), _cell(row, c_country), audit,
@@ -296,11 +297,30 @@ def _parse_revisions(rows: list[list[str]]) -> pd.DataFrame | None:
         if not metal or not is_cid(cid):
             continue
         refs = ";".join(x for x in dict.fromkeys(find_cids(details)) if x != cid)
-        out.append([metal, cid, name, country, basis, details, rdate[:10], adate[:10], refs])
+        out.append([metal, cid, name, country, basis, details, iso_date(rdate), iso_date(adate),
+                    refs])
     return pd.DataFrame(out, columns=REVISION_COLUMNS)
 
 
-def _date_from_path(path: Path) -> str | None:
+_US_DATE_RE = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\b")
+
+
+def iso_date(text: str) -> str:
+    """A date cell as ISO text ("2026-08-04"): a date cell reads as ISO already; RMI's exports
+    style their dates MM/dd/yyyy, which a copy saved from Excel as CSV keeps as text
+    ("08/04/2026"), and ordered as text such dates put 2019 after 2026. Other text is kept (cut
+    to 10 characters)."""
+    m = _US_DATE_RE.match(text)
+    if m:
+        month, day, year = (int(g) for g in m.groups())
+        with contextlib.suppress(ValueError):
+            return datetime(year, month, day).date().isoformat()
+    return text.strip()[:10]
+
+
+def date_from_path(path: str | Path) -> str | None:
+    """The ISO date a file's path names (``exports-2026-08-22/CMRT.xml``): RMI's exports carry
+    their list date only in their file or folder name."""
     m = _ISO_DATE_RE.search(str(path))
     return m.group(1) if m else None
 
@@ -321,7 +341,7 @@ def read_source(path: str | Path) -> SourceData:
         if rows is None or rows.empty:
             raise ReferenceLoadError(f"{p}: 'Smelter Look-up' tab has no smelter rows")
         label = f"CMRT {version}" if version else f"CMRT {p.stem}"
-        return SourceData(str(p), "lookup", label, list_date or _date_from_path(p) or "", digest,
+        return SourceData(str(p), "lookup", label, list_date or date_from_path(p) or "", digest,
                           rows, template_version=version)
     if "Standard Smelter Names" in sheets:
         rows = _parse_legacy(sheets)
@@ -336,7 +356,7 @@ def read_source(path: str | Path) -> SourceData:
     for name, rows_ in sheets.items():
         if name == "Revision":
             continue
-        when = _date_from_path(p) or _date_from_path(Path(name)) or ""
+        when = date_from_path(p) or date_from_path(Path(name)) or ""
         # Most specific header first: the four exports share Metal / Smelter ID / name columns.
         revs = _parse_revisions(rows_)
         if revs is not None:

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from _review_data import make_results
 
-from smelter_match.annex import ANNEX_COLUMNS, build_annex, write_annex
-from smelter_match.reference import Reference
+from smelter_match.annex import ANNEX_COLUMNS, build_annex, left_to_review, write_annex
+from smelter_match.errors import ReferenceWarning
+from smelter_match.reference import NOT_CHECKED, Reference, load_reference
 
 
 @pytest.fixture
@@ -89,3 +90,28 @@ def test_annex_file_bom_neutralised_deterministic(tmp_path: Path, reference: Ref
     assert (tmp_path / "c.csv").read_bytes() == (tmp_path / "d.csv").read_bytes()
 
 
+
+
+def test_annex_flags_facilities_off_the_newest_list_and_says_not_checked(
+        reference: Reference, rmi_exports_dir: Path) -> None:
+    results = make_results()
+    # CID000211 (Tantalum) is on RMI's conformant list of 2026-08-22 but not its smelter list
+    results.loc[results["Smelter Name"] == "Advanced Chemical Co", ["cid", "metal"]] = \
+        ["CID000211", "Tantalum"]
+    annex = build_annex(results, reference).set_index("cid")
+    assert annex.loc["CID000211", "flags"] == "not_in_latest_list"
+    assert annex.loc["CID000211", "rmap_status"] == "Conformant"
+    # a reference without RMAP lists cannot say a facility is on neither list
+    with pytest.warns(ReferenceWarning):
+        bare = load_reference(rmi_exports_dir / "CMRT.xml", rmi_exports_dir / "REVISIONS.xml",
+                              use_cache=False)
+    assert set(build_annex(make_results(), bare)["rmap_status"]) == {NOT_CHECKED}
+
+
+def test_rows_left_to_review_are_counted(reference: Reference) -> None:
+    results = make_results()
+    waiting = int((results["decision"] == "review").sum())
+    assert waiting and left_to_review(results) == waiting
+    assert not set(build_annex(results, reference)["cid"]) & set(
+        results.loc[results["decision"] == "review", "cid"]) - set(
+        results.loc[results["decision"] == "match", "cid"])

@@ -19,9 +19,9 @@ import pytest
 
 from smelter_match import cli
 from smelter_match import reference as reference_module
-from smelter_match.errors import ReferenceLoadError
+from smelter_match.errors import ReferenceLoadError, ReferenceWarning
 from smelter_match.normalize import normalize_country
-from smelter_match.reference import Reference, load_reference
+from smelter_match.reference import NOT_CHECKED, Reference, load_reference
 
 pytestmark = pytest.mark.slow
 
@@ -200,8 +200,11 @@ def test_removed_set_and_last_revision(full_reference, derived) -> None:
     }
     fac = full_reference.facilities
     ours = _pairs(fac[fac["removed"]])
-    assert ours == derived_removed
-    assert len(ours) == 173
+    # but six the newest smelter list (2026-08-22) carries after their removal
+    relisted = _pairs(fac[fac["in_latest_list"]]) & derived_removed
+    assert len(relisted) == 6
+    assert ours == derived_removed - relisted
+    assert len(ours) == 167
     merged = ref.merge(fac, on=["cid", "metal"], suffixes=("_d", ""))
     assert (merged["last_revision_d"] == merged["last_revision"]).all()
 
@@ -252,7 +255,7 @@ def test_ambiguous_names_cover_derived(full_reference, derived) -> None:
 
 def test_reference_summary(full_reference) -> None:
     s = full_reference.summary()
-    assert s["facilities"] == 547 and s["removed"] == 173 and s["current"] == 347
+    assert s["facilities"] == 547 and s["removed"] == 167 and s["current"] == 347
 
 
 # ------------------------------------------------------------------------------------------------
@@ -447,12 +450,12 @@ def test_cli_import_then_info_uses_default(fresh_cache: Path, rmi_exports_dir: P
     out = capsys.readouterr().out
     assert "Saved as the default reference" in out
     assert (fresh_cache / "default_reference.json.gz").is_file()
-    assert re.search(r"Total\s+538\s+347\s+173\s+234\s+8", out), out
+    assert re.search(r"Total\s+538\s+347\s+167\s+234\s+8", out), out
 
     assert cli.main(["reference", "info"]) == 0
     out = capsys.readouterr().out
     assert "RMI export 2026-08-22" in out
-    assert re.search(r"Total\s+538\s+347\s+173\s+234\s+8", out), out
+    assert re.search(r"Total\s+538\s+347\s+167\s+234\s+8", out), out
     assert "Ambiguous names" in out
 
     assert cli.main(["-q", "reference", "import", str(rmi_exports_dir)]) == 0
@@ -467,7 +470,7 @@ def test_cli_info_with_reference(full_reference, rmi_dir: Path, rmi_exports_dir:
     out = capsys.readouterr().out
     assert full_reference.version.stamp in out
     assert re.search(r"Gold\s+225\s+", out)
-    assert re.search(r"Total\s+547\s+347\s+173\s+234\s+8", out), out
+    assert re.search(r"Total\s+547\s+347\s+167\s+234\s+8", out), out
     assert "Names: 1327" in out
     # --reference also works before the command name; --json gives the same counts
     assert cli.main(["--reference", str(rmi_exports_dir), "reference", "info", "--json"]) == 0
@@ -525,3 +528,80 @@ def test_the_stamp_counts_the_rmi_files_only(rmi_exports_dir: Path, tmp_path: Pa
     with_notes = load_reference(folder)
     assert with_notes.version.stamp == alone.version.stamp
     assert [f["name"] for f in with_notes.version.files] == ["CMRT.xml"]
+
+
+# ------------------------------------------------------------------------------------------------
+# what a filing relies on: status from the newest lists, removals, notes
+
+
+def _without_rows(xml: Path, dst: Path, cids: set[str]) -> None:
+    """A copy of a SpreadsheetML export without the rows naming ``cids``."""
+    text = xml.read_text(encoding="utf-8-sig")
+    for m in reversed(list(re.finditer(r"<Row>.*?</Row>\s*", text, re.S))):
+        if any(f">{c}<" in m.group(0) for c in cids):
+            text = text[:m.start()] + text[m.end():]
+    dst.write_text(text, encoding="utf-8")
+
+
+def test_rmap_status_comes_from_the_newest_copy_of_each_list(rmi_exports_dir: Path,
+                                                             tmp_path: Path) -> None:
+    # a conformant list of 2026-09-30 that no longer has CID000015 (conformant on 2026-08-22):
+    # the older copy does not keep it conformant, whatever the order the files are given in
+    later = tmp_path / "rmap-2026-09-30"
+    later.mkdir()
+    _without_rows(rmi_exports_dir / "CONFORMANT.xml", later / "CONFORMANT.xml", {"CID000015"})
+    before = load_reference(rmi_exports_dir, use_cache=False)
+    assert before.facility("CID000015", "Gold")["rmap_status"] == "Conformant"
+    for sources in ((rmi_exports_dir, later), (later, rmi_exports_dir)):
+        ref = load_reference(*sources, use_cache=False)
+        assert ref.facility("CID000015", "Gold")["rmap_status"] == ""
+        unchanged = ref.facilities["cid"] != "CID000015"
+        assert ref.facilities[unchanged]["rmap_status"].tolist() == \
+            before.facilities[before.facilities["cid"] != "CID000015"]["rmap_status"].tolist()
+
+
+def test_a_facility_the_newest_list_carries_after_its_removal_is_not_removed(
+        full_reference) -> None:
+    # RMI's 2026-08-22 smelter list carries six facilities whose last revision is a removal
+    fac = full_reference.facility("CID003380", "Tin")   # PT Masbro Alam Stania, Active
+    assert not fac["removed"] and fac["in_latest_list"] and fac["rmap_status"] == "Active"
+    assert fac["last_revision"].startswith("2025-02-19 Removed")
+    f = full_reference.facilities
+    assert not (f["removed"] & f["in_latest_list"]).any()
+    # removed since and on the conformant list only (not the smelter list): still removed
+    assert full_reference.facility("CID001758", "Tin")["removed"]
+
+
+def test_without_an_rmap_list_the_status_is_not_checked(rmi_exports_dir: Path) -> None:
+    with pytest.warns(ReferenceWarning, match="no RMAP list"):
+        ref = load_reference(rmi_exports_dir / "CMRT.xml", use_cache=False)
+    assert set(ref.facilities["rmap_status"]) == {NOT_CHECKED}
+    assert any("no RMAP list" in n for n in ref.notes)
+
+
+def test_an_undated_export_is_noted_and_cached_apart_from_a_dated_copy(
+        rmi_exports_dir: Path, tmp_path: Path, fresh_cache: Path) -> None:
+    undated = tmp_path / "exports"
+    undated.mkdir()
+    for name in ("CMRT.xml", "REVISIONS.xml"):
+        shutil.copy(rmi_exports_dir / name, undated / name)
+    with pytest.warns(ReferenceWarning, match="list date is unknown"):
+        a = load_reference(undated)
+    assert a.facility("CID000113", "Gold") is not None
+    b = load_reference(rmi_exports_dir / "CMRT.xml", rmi_exports_dir / "REVISIONS.xml")
+    assert not b.notes or all("list date" not in n for n in b.notes)
+    assert [f["list_date"] for f in b.version.files if f["kind"] == "lookup"] == ["2026-08-22"]
+
+
+def test_203a_without_301_is_noted(rmi_dir: Path) -> None:
+    cmrt = rmi_dir / "cmrt"
+    with pytest.warns(ReferenceWarning, match="old-format IDs"):
+        load_reference(cmrt / "RMI_CMRT_6.01_zh-display.xlsx", cmrt / "EICC_GeSI_CMRT_2.03a.xlsx",
+                       use_cache=False)
+
+
+def test_cli_prints_reference_notes_once(rmi_exports_dir: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["-r", str(rmi_exports_dir / "CMRT.xml"), "reference", "info"]) == 0
+    err = capsys.readouterr().err
+    assert err.count("note: no RMAP list") == 1 and "Warning" not in err

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from smelter_match import cli
-from smelter_match.reference import load_reference
+from smelter_match.reference import Reference, load_reference
 from smelter_match.reference_diff import diff_references
 
 pytestmark = pytest.mark.slow
@@ -71,3 +71,27 @@ def test_cli_diff_table_and_csv(rmi_dir: Path, rmi_exports_dir: Path, tmp_path: 
                      "--new", str(rmi_exports_dir / "CMRT.xml"),
                      "--new", str(rmi_exports_dir / "REVISIONS.xml")]) == 0
     assert "Agosi AG" in capsys.readouterr().out
+
+
+def test_diff_reports_reinstated_facilities_and_compares_status_only_between_like_lists(
+        rmi_exports_dir: Path) -> None:
+    e = rmi_exports_dir
+    old = load_reference(e / "CMRT.xml", e / "CONFORMANT.xml")
+    new = load_reference(e / "CMRT.xml", e / "CONFORMANT.xml", e / "ACTIVE.xml")
+    assert diff_references(old, new).empty   # the active list on one side only is no change
+    # a facility removed on the old side and not on the new is a change an analyst must see
+    a = old.facilities.copy()
+    key = (a["cid"] == "CID000313") & (a["metal"] == "Tin")
+    a.loc[key, ["removed", "removed_date"]] = [True, "2019-10-15"]
+    old_removed = Reference(a, old.names, old.revisions, old.version)
+    d = diff_references(old_removed, old)
+    assert d[["change", "cid"]].values.tolist() == [["reinstated", "CID000313"]]
+    assert d.iloc[0]["old"] == "removed 2019-10-15"
+
+
+def test_added_means_on_the_new_smelter_list(diff_601_2026: pd.DataFrame,
+                                             rmi_exports_dir: Path) -> None:
+    new = load_reference(rmi_exports_dir)
+    added = diff_601_2026[diff_601_2026["change"] == "added"]
+    on_list = set(new.facilities.loc[new.facilities["in_latest_list"], "cid"])
+    assert set(added["cid"]) <= on_list

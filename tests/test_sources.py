@@ -14,7 +14,13 @@ from _support import encrypted_ooxml
 from smelter_match import cli
 from smelter_match.errors import ReferenceLoadError
 from smelter_match.reference import load_reference
-from smelter_match.sources import LOOKUP_COLUMNS, REVISION_COLUMNS, expand_paths, read_source
+from smelter_match.sources import (
+    LOOKUP_COLUMNS,
+    REVISION_COLUMNS,
+    expand_paths,
+    iso_date,
+    read_source,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -129,3 +135,27 @@ def test_bad_file_cli_exit_2(bad_file: Path, capsys: pytest.CaptureFixture[str])
     assert captured.out == ""
 
 
+
+
+@pytest.mark.parametrize(("text", "iso"), [
+    ("2026-08-04", "2026-08-04"), ("2026-08-04 00:00:00", "2026-08-04"),
+    ("08/04/2026", "2026-08-04"), ("8/4/2019", "2019-08-04"), ("13/04/2026", "13/04/2026"),
+    ("", "")])
+def test_dates_as_rmi_styles_them_read_as_iso(text: str, iso: str) -> None:
+    assert iso_date(text) == iso
+
+
+def test_a_revision_log_saved_as_csv_with_us_dates_orders_by_date(tmp_path: Path) -> None:
+    # RMI styles the export's dates MM/dd/yyyy; Excel's CSV keeps that text. Ordered as text,
+    # "02/02/2026" (re-added) came before "10/15/2019" (removed): the facility read as removed.
+    log = tmp_path / "revisions-2026-08-22.csv"
+    log.write_text(
+        "Metal,Smelter ID,Standard Smelter Name,Country,Basis for Revision,Details,"
+        "Revision Date,Smelter Added Date\n"
+        "Tin,CID000313,PT Premium Tin Indonesia,INDONESIA,Removed,No longer operating,"
+        "10/15/2019,01/01/2013\n"
+        "Tin,CID000313,PT Premium Tin Indonesia,INDONESIA,Added,Returned to operations,"
+        "02/02/2026,01/01/2013\n", encoding="utf-8")
+    revs = read_source(log).rows
+    assert revs["revision_date"].tolist() == ["2019-10-15", "2026-02-02"]
+    assert revs["added_date"].tolist() == ["2013-01-01", "2013-01-01"]

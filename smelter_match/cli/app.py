@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 
 # submodules by their full names: importing them through the package would make this module
@@ -22,7 +23,7 @@ import smelter_match.cli.reference as reference
 import smelter_match.cli.review as review
 from smelter_match import __version__
 from smelter_match.cli._common import EXIT_ERROR, PROG, CommonOptions, common_options
-from smelter_match.errors import SmelterMatchError
+from smelter_match.errors import ReferenceWarning, SmelterMatchError
 
 #: Adds one command (or command group) to the top-level subparsers.
 CommandAdder = Callable[[argparse._SubParsersAction, CommonOptions], None]
@@ -56,6 +57,23 @@ def _one_line(exc: BaseException) -> str:
     return text or type(exc).__name__
 
 
+def _notes_for_reference_warnings(args: argparse.Namespace) -> None:
+    """Print what the reference's loader warns about (:class:`ReferenceWarning`) as notes on
+    stderr, once per message, silenced by ``--quiet``; other warnings as Python shows them."""
+    shown = warnings.showwarning
+    said: set[str] = set()
+
+    def show(message, category, *rest, **kw) -> None:  # noqa: ANN001
+        if not issubclass(category, ReferenceWarning):
+            shown(message, category, *rest, **kw)
+        elif not getattr(args, "quiet", False) and str(message) not in said:
+            said.add(str(message))
+            print(f"note: {message}", file=sys.stderr)
+
+    warnings.simplefilter("always", ReferenceWarning)
+    warnings.showwarning = show
+
+
 def _silence_stdout() -> None:
     # stdout was closed by the reader (e.g. `| head`): stop Python complaining at exit.
     try:
@@ -73,7 +91,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # usage error (2) or --help / --version (0)
         return exc.code if isinstance(exc.code, int) else EXIT_ERROR
     try:
-        return args.func(args)
+        with warnings.catch_warnings():
+            _notes_for_reference_warnings(args)
+            return args.func(args)
     except SystemExit as exc:  # parser.error() raised inside a handler
         return exc.code if isinstance(exc.code, int) else EXIT_ERROR
     except BrokenPipeError:

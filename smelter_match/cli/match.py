@@ -206,7 +206,7 @@ def _match_tables(matcher, tables: list, progress: Callable[[int], None]) -> pd.
 
 
 def run_match(args: argparse.Namespace) -> int:
-    from smelter_match.annex import build_annex, write_annex
+    from smelter_match.annex import build_annex, left_to_review, write_annex
     from smelter_match.cli._report import match_summary
     from smelter_match.io.safe_csv import write_csv
     from smelter_match.io.xlsx import is_workbook_path
@@ -263,7 +263,10 @@ def run_match(args: argparse.Namespace) -> int:
     if args.annex:
         annex = build_annex(results, ref)
         write_annex(annex, sys.stdout if args.annex == STDOUT else args.annex)
-        written.append(f"{args.annex} ({plural(len(annex), 'facility', 'facilities')})")
+        waiting = left_to_review(results)
+        written.append(f"{args.annex} ({plural(len(annex), 'facility', 'facilities')}"
+                       + (f"; the {plural(waiting, 'row')} to review enter it once decided "
+                          f"with 'review apply'" if waiting else "") + ")")
     for line in match_summary(results, files=len(tables), seconds=time.time() - t0,
                               stamp=ref.version.stamp, skipped=len(skipped)):
         note(args, line)

@@ -85,7 +85,8 @@ def run_reference_info(args: argparse.Namespace) -> int:
 
 
 #: Order of change kinds in ``reference diff`` output.
-CHANGE_ORDER = ["added", "removed", "dropped_from_list", "renamed", "moved", "status"]
+CHANGE_ORDER = ["added", "removed", "reinstated", "dropped_from_list", "renamed", "moved",
+                "status"]
 
 
 def run_reference_diff(args: argparse.Namespace) -> int:

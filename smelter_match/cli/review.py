@@ -47,7 +47,7 @@ def add_parser(sub: argparse._SubParsersAction, common: CommonOptions) -> None:
 
 
 def run_review_apply(args: argparse.Namespace) -> int:
-    from smelter_match.annex import build_annex
+    from smelter_match.annex import build_annex, left_to_review
     from smelter_match.cli._report import apply_summary
     from smelter_match.io.safe_csv import read_safe_csv, write_csv
     from smelter_match.labels import check_labels_path, export_training_labels
@@ -103,7 +103,9 @@ def run_review_apply(args: argparse.Namespace) -> int:
                        f"{r.cid or r.verdict}) still applies; edit {args.overrides} if this "
                        f"review means it no longer does.")
     if args.annex:
-        note(args, f"Wrote {args.annex}.")
+        waiting = left_to_review(updated)
+        note(args, f"Wrote {args.annex}" + (f" ({plural(waiting, 'row')} still to review are not "
+                                            "in it)" if waiting else "") + ".")
     if args.export_labels:
         note(args, f"Wrote training labels to {args.export_labels}.")
     return 0
