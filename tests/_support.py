@@ -29,3 +29,36 @@ def encrypted_ooxml(path: Path) -> Path:
     entry = "EncryptedPackage".encode("utf-16-le").ljust(64, b"\x00") + b"\x00" * 64
     path.write_bytes(header + entry + b"\x00" * 1024)
     return path
+
+
+def with_cached_values(path: Path, sheet: str, values: dict[str, str]) -> Path:
+    """Give formula cells of a workbook openpyxl saved (no cached values) the values Excel
+    would cache when saving (``{"B7": "Gold"}``), by editing the sheet's XML in place."""
+    import html
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        items = [(i, z.read(i.filename)) for i in z.infolist()]
+        book = z.read("xl/workbook.xml").decode()
+        rels = z.read("xl/_rels/workbook.xml.rels").decode()
+    rid = re.search(rf'<sheet name="{re.escape(sheet)}"[^>]*r:id="(rId\d+)"', book).group(1)
+    target = re.search(rf'<Relationship[^>]*Id="{rid}"[^>]*Target="([^"]+)"', rels)
+    if target is None:   # attributes in the other order
+        target = re.search(rf'<Relationship[^>]*Target="([^"]+)"[^>]*Id="{rid}"', rels)
+    part = "xl/" + target.group(1).lstrip("/").removeprefix("xl/")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info, data in items:
+            if info.filename == part:
+                text = data.decode()
+                for coord, value in values.items():
+                    cell = re.compile(rf'<c r="{coord}"([^>]*?)(?: t="[a-z]+")?([^>]*)>'
+                                      r'<f>(.*?)</f>(?:<v\s*/>|<v>.*?</v>)?</c>')
+                    m = cell.search(text)
+                    assert m, coord
+                    text = (text[:m.start()] + f'<c r="{coord}"{m.group(1)}{m.group(2)} t="str">'
+                            f'<f>{m.group(3)}</f><v>{html.escape(value, quote=False)}</v></c>'
+                            + text[m.end():])
+                data = text.encode()
+            dst.writestr(info, data)
+    return path

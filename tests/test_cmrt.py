@@ -9,6 +9,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from _support import with_cached_values
 from _tables_data import make_xlsx, one_line
 
 from smelter_match.errors import InputError
@@ -191,3 +192,19 @@ def test_column_overrides_are_ignored_for_cmrt(supplier_cmrt: Path) -> None:
     assert t.kind == "cmrt" and t.name_col == "reported_name"
 
 
+
+
+def test_rows_a_supplier_filled_with_formulas_are_read(make_cmrt: Callable[..., Path]) -> None:
+    # Metal and Look-up linked to the supplier's own sheet, as Excel saves them (cached values):
+    # the row was silently dropped, as only typed cells counted
+    path = make_cmrt("RMI_CMRT_6.4.xlsx", {
+        5: {"B": "Gold", "C": "Asahi Refining Canada Ltd."},
+        7: {"B": "='Our list'!A1", "C": "='Our list'!B1"},
+        8: {"B": "Tin", "C": "Smelter not listed", "D": '=UPPER("yunnan tin")'}})
+    with_cached_values(path, "Smelter List", {"B7": "Gold", "C7": "Metalor Technologies S.A.",
+                                              "D8": "YUNNAN TIN"})
+    t = read_input(path)
+    assert t.row_numbers == [5, 7, 8]
+    assert t.frame["reported_name"].tolist() == ["Asahi Refining Canada Ltd.",
+                                                "Metalor Technologies S.A.", "YUNNAN TIN"]
+    assert t.frame["Metal"].tolist() == ["Gold", "Gold", "Tin"]

@@ -322,8 +322,9 @@ def _read_cmrt_parts(
 def read_cmrt_rows(path: str | Path) -> CmrtRows:
     """Read the supplier-filled rows of a CMRT workbook's "Smelter List" tab.
 
-    A row counts as filled in when the supplier typed (not a template formula) at least one of
-    Metal, Smelter Look-up, Smelter Name or a smelter ID. ``reported_name`` is the Smelter Name if
+    A row counts as filled in when at least one of Metal, Smelter Look-up, Smelter Name or a
+    smelter ID has a value: typed, or a formula's cached value (the template's own formulas
+    cache nothing on rows nobody filled; a supplier's formula linking to their own sheet does). ``reported_name`` is the Smelter Name if
     given, else the Smelter Look-up value, except the look-up choices "Smelter not listed" and
     "Smelter not yet identified", which are not names (then ``reported_name`` is ""). The
     "Smelter Identification Number" column is the supplier's entry in the ID input column (A in
@@ -364,7 +365,10 @@ def read_cmrt_rows(path: str | Path) -> CmrtRows:
         def typed(key: str, entry: dict[str, tuple[str, bool]] = entry) -> bool:
             return entry.get(key, ("", False))[1]
 
-        if not any(typed(k) for k in ("Metal", "Smelter Look-up", "Smelter Name", *id_keys)):
+        # a supplier's own formula ("='Our list'!B7") counts by its cached value: the
+        # template's formulas cache "" (or 0, #N/A: read as "") on rows nobody filled
+        if not any(typed(k) or text(k) for k in ("Metal", "Smelter Look-up", "Smelter Name",
+                                                 *id_keys)):
             continue
         lookup = text("Smelter Look-up")
         name = text("Smelter Name")
