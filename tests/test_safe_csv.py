@@ -116,3 +116,16 @@ def test_a_write_error_names_the_file(tmp_path: Path, monkeypatch: pytest.Monkey
     with pytest.raises(OSError, match="No space left") as exc:
         write_csv(pd.DataFrame({"a": [1]}), tmp_path / "out.csv")
     assert exc.value.filename == str(tmp_path / "out.csv")
+
+
+def test_text_after_a_semicolon_cannot_start_a_formula(tmp_path: Path) -> None:
+    """Excel set to a ";" list separator (European locales) splits every line at ";", quoted or
+    not: the text after one is a cell of its own, so it is neutralised like a cell's start."""
+    names = ["Foo Refining;=cmd|' /C calc'!A0;", 'A; "+1', "Tin; Tungsten", "a;-b"]
+    write_csv(pd.DataFrame({"name": names}), tmp_path / "a.csv")
+    raw = (tmp_path / "a.csv").read_text(encoding="utf-8-sig")
+    for line in raw.splitlines()[1:]:
+        for part in line.split(";")[1:]:
+            assert not part.lstrip(' "').startswith(FORMULA_PREFIXES), line
+    assert "Tin; Tungsten" in raw
+    assert read_safe_csv(tmp_path / "a.csv")["name"].tolist() == [n.strip() for n in names]

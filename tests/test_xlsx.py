@@ -106,3 +106,11 @@ def test_errors_and_names(tmp_path: Path) -> None:
         read_analyst_file(empty, what="review file")
     with pytest.raises(InputError, match="not found"):
         read_analyst_file(tmp_path / "nope.xlsx")
+
+
+def test_control_characters_xml_cannot_hold_are_written_as_spaces(tmp_path: Path) -> None:
+    # a vertical tab pasted from Word: openpyxl refused the whole workbook (a traceback)
+    frame = pd.DataFrame({"name": ["Metalor Tech\x0bnologies", "A\x01B", "\x1f=1+1"]})
+    write_workbook(tmp_path / "t.xlsx", [SheetSpec("Data", frame)])
+    back = read_workbook_frame(tmp_path / "t.xlsx")
+    assert back["name"].tolist() == ["Metalor Tech nologies", "A B", "=1+1"]

@@ -17,6 +17,7 @@ encoding and shows non-Latin names (Chinese, Cyrillic, accented Latin) correctly
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
@@ -46,14 +47,23 @@ def neutralise(value: T) -> T | str:
 
 
 def _neutralise_cell(value: Any) -> Any:
-    """:func:`neutralise`, and a carriage return inside the text written as a line feed: the
+    """:func:`neutralise` (also of the text after each ``;``, see :data:`_AFTER_SEMICOLON`),
+    and a carriage return inside the text written as a line feed: the
     csv module quotes a cell for the line feed it ends rows with, not for a carriage return,
     which Excel reads as the end of the row (the rest of the cell would start a row of its own,
     formula prefixes unchecked). Excel itself keeps a line break inside a cell as a line feed."""
     if not isinstance(value, str):
         return value
     value = neutralise(value)
+    if ";" in value:
+        value = _AFTER_SEMICOLON.sub(r";\1'", value)
     return value.replace("\r\n", "\n").replace("\r", "\n") if "\r" in value else value
+
+
+#: A formula prefix right after a semicolon (spaces or a quote between): Excel set to a ``;``
+#: list separator (German, French, Dutch ... locales) splits a line at every ``;``, quoted or
+#: not, so the text after one starts a cell of its own ("Foo;=cmd|' /C calc'!A0").
+_AFTER_SEMICOLON = re.compile(r';([\s"]*)(?=[=+\-@])')
 
 
 def write_csv(df: pd.DataFrame, path: str | Path | TextIO) -> None:
@@ -88,10 +98,16 @@ def write_csv(df: pd.DataFrame, path: str | Path | TextIO) -> None:
 
 
 def unneutralise(value: str) -> str:
-    """Undo :func:`neutralise`: ``'=x`` -> ``=x`` (any other text is returned unchanged)."""
+    """Undo :func:`write_csv`'s neutralising: ``'=x`` -> ``=x``, ``a;'=b`` -> ``a;=b`` (any
+    other text is returned unchanged)."""
+    if ";" in value:
+        value = _NEUTRALISED_AFTER_SEMICOLON.sub(r";\1", value)
     if len(value) > 1 and value[0] == "'" and value[1:].startswith(FORMULA_PREFIXES):
         return value[1:]
     return value
+
+
+_NEUTRALISED_AFTER_SEMICOLON = re.compile(r";([\s\"]*)'(?=[=+\-@])")
 
 
 def read_safe_csv(path: str | Path, *, what: str = "file") -> pd.DataFrame:

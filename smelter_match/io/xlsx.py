@@ -135,7 +135,12 @@ def _fill_sheet(ws, spec: SheetSpec) -> None:  # noqa: ANN001 - openpyxl Workshe
 
 
 def _set(cell, text: str) -> None:  # noqa: ANN001 - openpyxl Cell
-    """Store ``text`` as a string cell, never a formula (see the module docstring)."""
+    """Store ``text`` as a string cell, never a formula (see the module docstring). Control
+    characters XML cannot hold (a vertical tab pasted from Word) are written as spaces, as the
+    name keys read them: openpyxl refused the whole workbook."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    text = ILLEGAL_CHARACTERS_RE.sub(" ", text)
     cell.value = text
     cell.data_type = "s"
     if text.startswith(FORMULA_PREFIXES):
