@@ -117,3 +117,24 @@ def test_csv_cell_over_the_csv_module_limit(tmp_path: Path) -> None:
     assert read_csv_rows(path)[1] == [big, "Tin"]
     table = read_input(path)
     assert table.name_col == "Smelter Name" and table.frame["Metal"].tolist() == ["Tin", "Gold"]
+
+
+def test_a_formatted_cell_far_away_does_not_stretch_the_sheet(tmp_path: Path) -> None:
+    # Excel's "used range": a bold empty cell at A200000 and a blank at XFD1 made every row of
+    # 200,000 x 16,384 cells be created to be read (minutes, gigabytes)
+    import openpyxl
+    from openpyxl.styles import Font
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Smelter Name", "Metal"])
+    ws.append(["Metalor", "Gold"])
+    ws.merge_cells("A3:A4")
+    ws["A3"] = "Asahi"
+    ws["B3"], ws["B4"] = "Gold", "Tin"
+    ws["A200000"].font = Font(bold=True)
+    ws["XFD1"] = " "
+    wb.save(tmp_path / "w.xlsx")
+    (sheet,) = read_sheets(tmp_path / "w.xlsx", merged=True)
+    assert sheet.rows == [["Smelter Name", "Metal"], ["Metalor", "Gold"], ["Asahi", "Gold"],
+                          ["Asahi", "Tin"]]

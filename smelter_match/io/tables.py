@@ -392,26 +392,25 @@ def _xlsx_sheets(path: Path, only: Collection[str] | None, merged: bool) -> list
 
 
 def _xlsx_rows_merged(ws: Any) -> list[list[str]]:
-    max_row, max_col = ws.max_row, ws.max_column
-    fill: dict[tuple[int, int], Any] = {}
+    """The sheet's rows as text, merged ranges filled with their top-left value, up to the last
+    row and column that hold text: a formatted or blank cell far away (Excel's "used range", a
+    bold cell at F1048576) made ``max_row`` a million rows, each cell created to be read."""
+    def text(cell: Any) -> str:
+        return "" if cell.data_type == "e" else cell_text(cell.value)  # e: cached #N/A ...
+
+    held = {key: t for key, cell in ws._cells.items() if (t := text(cell)).strip()}
     for rng in ws.merged_cells.ranges:
-        top_left = ws.cell(rng.min_row, rng.min_col)
-        value = None if top_left.data_type == "e" else top_left.value
-        for r in range(rng.min_row, min(rng.max_row, max_row) + 1):
-            for c in range(rng.min_col, min(rng.max_col, max_col) + 1):
-                fill[(r, c)] = value
-    rows = []
-    for r_idx, row in enumerate(ws.iter_rows(min_row=1, max_row=max_row, max_col=max_col), 1):
-        cells = []
-        for c_idx, cell in enumerate(row, start=1):
-            if (r_idx, c_idx) in fill:
-                value = fill[(r_idx, c_idx)]
-            elif cell.data_type == "e":  # cached error such as #N/A
-                value = None
-            else:
-                value = cell.value
-            cells.append(cell_text(value))
-        rows.append(cells)
+        top_left = held.get((rng.min_row, rng.min_col), "")
+        if not top_left:
+            continue
+        for r in range(rng.min_row, rng.max_row + 1):
+            for c in range(rng.min_col, rng.max_col + 1):
+                held[(r, c)] = top_left
+    max_row = max((r for r, _ in held), default=0)
+    max_col = max((c for _, c in held), default=0)
+    rows = [[""] * max_col for _ in range(max_row)]
+    for (r, c), t in held.items():
+        rows[r - 1][c - 1] = t
     return rows
 
 
