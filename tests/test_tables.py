@@ -138,3 +138,9 @@ def test_a_formatted_cell_far_away_does_not_stretch_the_sheet(tmp_path: Path) ->
     (sheet,) = read_sheets(tmp_path / "w.xlsx", merged=True)
     assert sheet.rows == [["Smelter Name", "Metal"], ["Metalor", "Gold"], ["Asahi", "Gold"],
                           ["Asahi", "Tin"]]
+
+
+def test_excels_sep_line_names_the_delimiter(tmp_path: Path) -> None:
+    path = tmp_path / "s.csv"
+    path.write_text("sep=;\nSmelter Name;Metal\nMetalor, S.A.;Gold\n", encoding="utf-8")
+    assert read_csv_rows(path) == [["Smelter Name", "Metal"], ["Metalor, S.A.", "Gold"]]

@@ -308,12 +308,19 @@ def sniff_delimiter(text: str) -> str:
     return best
 
 
+_SEP_LINE = re.compile(r"\A\ufeff?sep=(.)[ \t]*(?:\r\n|\r|\n)", re.IGNORECASE)
+
+
 def read_csv_rows(path: str | Path) -> list[list[str]]:
     """The records of a CSV file as lists of text (decoded and delimiter-sniffed)."""
     p = Path(path)
     _check_file(p)
     text = decode_text(_read_bytes(p), p)
-    delim = sniff_delimiter(text)
+    hint = _SEP_LINE.match(text)
+    if hint:   # Excel's "sep=;" first line names the delimiter; Excel shows it as no row
+        text, delim = text[hint.end():], hint.group(1)
+    else:
+        delim = sniff_delimiter(text)
     rows: list[list[str]] = []
     try:
         with _no_field_limit():
