@@ -101,3 +101,10 @@ def test_not_a_review_workbook(tmp_path: Path, exports_reference: Reference) -> 
     write_workbook(path, [SheetSpec("Sheet", pd.DataFrame({"a": ["1"]}))])
     with pytest.raises(ReviewError, match="not a review file"):
         apply_review(path, make_results(), exports_reference)
+
+
+def test_guide_names_every_review_column() -> None:
+    guide = review_guide()
+    named = " / ".join(guide.loc[guide["topic"] == "column", "what"])
+    for col in review_columns():
+        assert col in named or col.rstrip("0123456789").startswith("cand"), col
