@@ -408,16 +408,23 @@ class NameIndex:
             self._build_next_char()
 
     def sole_name(self, key: str, metal: str | None) -> int | None:
-        """The first name row with normalised ``key`` among the names of ``metal`` (of every
-        metal when ``metal`` is None), if all such names belong to one facility (None when none
-        does, or several facilities share it)."""
+        """The name row with normalised ``key`` among the names of ``metal`` (of every metal
+        when ``metal`` is None), if all such names belong to one facility (None when none does,
+        or several facilities share it): its current standard name if that is one of them, else a
+        former one, else the first ("Asaka Riken Co Ltd", a former name, and "Asaka Riken Co.,
+        Ltd.", the current one, share a key: the reason says "exact RMI standard name")."""
         if metal:
             rows = self.by_key.get((key, metal), [])
         else:
             rows = sorted(r for m in self.metals for r in self.by_key.get((key, m), ()))
         if not rows or any(self.fac[r] != self.fac[rows[0]] for r in rows[1:]):
             return None
-        return rows[0]
+        return min(rows, key=self.name_preference)
+
+    def name_preference(self, row: int) -> tuple[bool, bool, int]:
+        """Sort key of name rows of equal fit: the current standard name first, then a former
+        one, then the rest, each in row order."""
+        return (not self.kind_current[row], not self.kind_former[row], row)
 
     def fuzzy_neighbours(self, tokens: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
         """Reference tokens within Indel similarity >= 80 of each token (ids, similarities 0-100).

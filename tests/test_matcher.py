@@ -262,3 +262,23 @@ def test_matching_a_name_imports_neither_scipy_nor_scikit_learn(exports_referenc
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     cid, _, loaded = out.stdout.strip().partition(" ")
     assert cid.startswith("CID") and loaded == "[]"
+
+
+def test_a_name_rmi_moved_to_another_facility_proposes_its_bearer(matcher: Matcher) -> None:
+    # "KEMET Blue Powder" is the current name of CID002568 and a former name of CID000963, which
+    # RMI removed for it; "Metalor Technologies S.A." is CID001153's name and a former name of
+    # the Hong Kong plant. Both stay in review (RMI gives the name to two facilities), proposing
+    # the facility that bears the name now.
+    r = matcher.match_one("KEMET Blue Powder", metal="Tantalum")
+    assert (r.cid, r.decision) == ("CID002568", "review")
+    assert "exact RMI standard name" in r.reason
+    r = matcher.match_one("Metalor Technologies S.A.", metal="Gold")
+    assert (r.cid, r.decision) == ("CID001153", "review")
+
+
+def test_a_former_name_spelt_like_the_current_one_is_the_current_name(matcher: Matcher) -> None:
+    # "Asaka Riken Co Ltd" (former) and "Asaka Riken Co., Ltd." (current) share a key
+    r = matcher.match_one("Asaka Riken Co., Ltd.", metal="Gold", country="JAPAN")
+    assert r.cid == "CID000090" and r.reason.startswith("exact RMI standard name")
+    r = matcher.match_one("Asaka Riken Co., Ltd", metal="Gold", country="CHINA")
+    assert "former" not in r.reason
