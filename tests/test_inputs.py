@@ -129,10 +129,10 @@ def test_csv_row_numbers_with_blank_lines_and_multiline_cells(tmp_path: Path) ->
 
 
 def test_csv_ragged_rows_and_duplicate_headers(tmp_path: Path) -> None:
-    path = write_text(tmp_path / "in.csv", "name,name,\nA,B\nC,D,E,F\n")
+    path = write_text(tmp_path / "in.csv", "name,note,note,\nA,B\nC,D,E,F,G\n")
     t = read_table(path)
-    assert list(t.frame.columns) == ["name", "name.1", "column_3", "column_4"]
-    assert t.frame.iloc[0].tolist() == ["A", "B", "", ""]
+    assert list(t.frame.columns) == ["name", "note", "note.1", "column_4", "column_5"]
+    assert t.frame.iloc[0].tolist() == ["A", "B", "", "", ""]
     assert t.name_col == "name"
 
 
@@ -414,3 +414,13 @@ def test_read_inputs_can_skip_bad_files(tmp_path: Path) -> None:
     assert "no smelter name column" in skipped[1][1]
     assert skipped[2][1] == "file or folder not found"
     assert all("\n" not in why for _, why in skipped)
+
+
+def test_two_columns_with_a_role_header_are_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "dup.csv"
+    path.write_text("Smelter Name,Metal,metal \nATAkulche,Gold,Tin\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"2 columns are headed 'Metal' \(columns 2, 3\)"):
+        read_input(path)
+    # a repeated header no role reads stays, de-duplicated
+    path.write_text("Smelter Name,Note,Note\nATAkulche,a,b\n", encoding="utf-8")
+    assert read_input(path).frame.columns.tolist() == ["Smelter Name", "Note", "Note.1"]

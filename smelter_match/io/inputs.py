@@ -221,6 +221,15 @@ def _build_table(
     columns = _unique_headers(header)
     frame = pd.DataFrame(data, columns=columns, dtype=object)
     roles = find_columns(columns, source=where, **overrides)
+    for role, col in roles.items():
+        if col is None:
+            continue
+        base = header[columns.index(col)].strip().casefold()
+        same = [i + 1 for i, h in enumerate(header) if h.strip().casefold() == base]
+        if len(same) > 1:   # pandas would read the second as "Metal.1", never looked at
+            raise InputError(f"{where}: {len(same)} columns are headed {col!r} (columns "
+                             f"{', '.join(map(str, same))}): which one holds the {role} is not "
+                             "clear; rename or delete the others")
     name_col = roles["name"]
     assert name_col is not None  # find_columns raises otherwise
     return InputTable(
