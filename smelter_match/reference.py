@@ -35,11 +35,15 @@ import pandas as pd
 
 from smelter_match.errors import ReferenceLoadError, ReferenceWarning
 from smelter_match.sources import (
+    NOT_CHECKED,
     SourceData,
     date_from_path,
     expand_paths,
     file_sha256,
+    last_revisions,
     read_source,
+    removals,
+    source_notes,
 )
 
 #: Bump when the merge logic or the cached layout changes: old caches are then ignored.
@@ -47,10 +51,6 @@ SCHEMA_VERSION = 1
 #: In the cache key, not the stamp: bump when compiled files change (2: normaliser, 3: stamp,
 #: 4: notes, RMAP status from each list's newest copy).
 CACHE_LAYOUT = 4
-#: ``rmap_status`` of every facility when no RMAP list is among the reference files (a CMRT
-#: workbook alone): whether a facility is conformant was not checked, which "" (on neither
-#: list) would misstate.
-NOT_CHECKED = "Not checked"
 
 FACILITY_COLUMNS = [
     "cid", "metal", "standard_name", "country", "country_code", "state_province", "city",
@@ -486,7 +486,7 @@ def merge_sources(data: list[SourceData], content_hash: str) -> Reference:
             prev = statuses.get((r.cid, r.metal))
             if prev is None or when > prev[2]:
                 statuses[(r.cid, r.metal)] = (d.kind.title(), r.last_audit_date, when)
-    notes = _source_notes(data, old_to_cid)
+    notes = source_notes(data, old_to_cid)
 
     o = pd.DataFrame(obs, columns=["cid", "metal", "name", "is_standard", "label", "rank",
                                    "country", "city", "state_province"])
@@ -518,8 +518,8 @@ def merge_sources(data: list[SourceData], content_hash: str) -> Reference:
     newest_label = next((d.label for d in data if order[d.label] == newest_list), "")
     newest_date = next((d.list_date for d in data if order[d.label] == newest_list), "")
 
-    removed = _removals(revisions)
-    last_rev = _last_revisions(revisions)
+    removed = removals(revisions)
+    last_rev = last_revisions(revisions)
     checked = bool(rmap)
 
     rows = []
@@ -578,48 +578,5 @@ def merge_sources(data: list[SourceData], content_hash: str) -> Reference:
     return Reference(facilities, names, revisions, version, notes)
 
 
-def _source_notes(data: list[SourceData], old_to_cid: dict[tuple[str, str], str]) -> tuple[str, ...]:
-    """What a user should know about the files read: lists without a date (ordered as the
-    oldest, so an undated copy of RMI's newest list loses to an older CMRT), old-format IDs no
-    file maps to CIDs (their names are not used), and no RMAP list (no status is known)."""
-    notes = []
-    for d in data:
-        if not d.list_date and d.kind != "legacy":
-            notes.append(f"{d.path}: its list date is unknown (RMI's exports carry none; name the "
-                         "file or its folder with the date, e.g. exports-2026-08-22): it is "
-                         "ordered as the oldest list")
-        if d.kind == "legacy":
-            lost = [o for m, o, c in zip(d.rows.metal, d.rows.old_id, d.rows.cid)
-                    if not c and o and (m, o) not in old_to_cid]
-            if lost and not old_to_cid:
-                notes.append(f"{d.path}: {len(lost)} names have only old-format IDs, which no "
-                             "file maps to CIDs, and are not used; load CMRT 3.01 with it")
-    if not any(d.kind in ("active", "conformant") for d in data):
-        notes.append("no RMAP list (RMI's conformant or active facilities) among the files: "
-                     f"every facility's rmap_status is '{NOT_CHECKED}'")
-    return tuple(notes)
-
-
 def _ordered_labels(labels: pd.Series, order: dict[str, int]) -> str:
     return "; ".join(sorted(set(labels), key=lambda x: (order.get(x, -1), x)))
-
-
-def _removals(rev: pd.DataFrame) -> dict[tuple[str, str], tuple[str, str, str]]:
-    """(cid, metal) -> (date, reason, successors) when the facility's latest add/remove is a removal."""
-    out: dict[tuple[str, str], tuple[str, str, str]] = {}
-    ev = rev[rev["basis"].str.lower().isin(["removed", "added"])].sort_values(
-        ["revision_date", "basis"], kind="stable"
-    )
-    for r in ev.itertuples(index=False):
-        if r.basis.lower() == "removed":
-            out[(r.cid, r.metal)] = (r.revision_date, r.details, r.referenced_cids)
-        else:
-            out.pop((r.cid, r.metal), None)
-    return out
-
-
-def _last_revisions(rev: pd.DataFrame) -> dict[tuple[str, str], str]:
-    out: dict[tuple[str, str], str] = {}
-    for r in rev.sort_values("revision_date", kind="stable").itertuples(index=False):
-        out[(r.cid, r.metal)] = f"{r.revision_date} {r.basis}: {r.details}".strip()
-    return out

@@ -374,3 +374,55 @@ def read_source(path: str | Path) -> SourceData:
         f"{p}: not a recognised RMI reference file (expected a CMRT workbook with a 'Smelter Look-up' "
         "tab, a legacy CMRT, or an RMI export: smelter reference, conformant, active or revisions)"
     )
+
+
+# ------------------------------------------------------------------------------------------------
+# what the files say, for the merge (smelter_match.reference.merge_sources)
+
+#: ``rmap_status`` of every facility when no RMAP list is among the reference files (a CMRT
+#: workbook alone): whether a facility is conformant was not checked, which "" (on neither
+#: list) would misstate.
+NOT_CHECKED = "Not checked"
+
+
+def source_notes(data: list[SourceData], old_to_cid: dict[tuple[str, str], str]) -> tuple[str, ...]:
+    """What a user should know about the files read: lists without a date (ordered as the
+    oldest, so an undated copy of RMI's newest list loses to an older CMRT), old-format IDs no
+    file maps to CIDs (their names are not used), and no RMAP list (no status is known)."""
+    notes = []
+    for d in data:
+        if not d.list_date and d.kind != "legacy":
+            notes.append(f"{d.path}: its list date is unknown (RMI's exports carry none; name the "
+                         "file or its folder with the date, e.g. exports-2026-08-22): it is "
+                         "ordered as the oldest list")
+        if d.kind == "legacy":
+            lost = [o for m, o, c in zip(d.rows.metal, d.rows.old_id, d.rows.cid)
+                    if not c and o and (m, o) not in old_to_cid]
+            if lost and not old_to_cid:
+                notes.append(f"{d.path}: {len(lost)} names have only old-format IDs, which no "
+                             "file maps to CIDs, and are not used; load CMRT 3.01 with it")
+    if not any(d.kind in ("active", "conformant") for d in data):
+        notes.append("no RMAP list (RMI's conformant or active facilities) among the files: "
+                     f"every facility's rmap_status is '{NOT_CHECKED}'")
+    return tuple(notes)
+
+
+def removals(rev: pd.DataFrame) -> dict[tuple[str, str], tuple[str, str, str]]:
+    """(cid, metal) -> (date, reason, successors) when the facility's latest add/remove is a removal."""
+    out: dict[tuple[str, str], tuple[str, str, str]] = {}
+    ev = rev[rev["basis"].str.lower().isin(["removed", "added"])].sort_values(
+        ["revision_date", "basis"], kind="stable"
+    )
+    for r in ev.itertuples(index=False):
+        if r.basis.lower() == "removed":
+            out[(r.cid, r.metal)] = (r.revision_date, r.details, r.referenced_cids)
+        else:
+            out.pop((r.cid, r.metal), None)
+    return out
+
+
+def last_revisions(rev: pd.DataFrame) -> dict[tuple[str, str], str]:
+    out: dict[tuple[str, str], str] = {}
+    for r in rev.sort_values("revision_date", kind="stable").itertuples(index=False):
+        out[(r.cid, r.metal)] = f"{r.revision_date} {r.basis}: {r.details}".strip()
+    return out

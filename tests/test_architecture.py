@@ -18,7 +18,8 @@ TESTED_MODULES = ("normalize", "metals", "cids", "sources", "reference", "refere
                   "blocking", "compare", "classify", "query_features", "noise", "synthetic",
                   "transfer", "xlsx", "review_book", "readings", "placeholders", "rules", "decide",
                   "explain", "matcher", "parallel", "overrides", "review", "labels", "annex",
-                  "training", "evaluation", "spark", "inputs", "cmrt", "tables", "safe_csv", "cli")
+                  "training", "evaluation", "spark", "inputs", "cmrt", "tables", "safe_csv", "cli",
+                  "results", "sparse")
 
 
 def _module_name(path: Path) -> str:

@@ -324,13 +324,14 @@ def read_cmrt_rows(path: str | Path) -> CmrtRows:
 
     A row counts as filled in when at least one of Metal, Smelter Look-up, Smelter Name or a
     smelter ID has a value: typed, or a formula's cached value (the template's own formulas
-    cache nothing on rows nobody filled; a supplier's formula linking to their own sheet does). ``reported_name`` is the Smelter Name if
-    given, else the Smelter Look-up value, except the look-up choices "Smelter not listed" and
-    "Smelter not yet identified", which are not names (then ``reported_name`` is ""). The
-    "Smelter Identification Number" column is the supplier's entry in the ID input column (A in
-    6.x) when given, else the "Smelter Identification" column. The company comes from the
-    Declaration tab. 6.x workbooks use :data:`CMRT6_LAYOUT`; other versions derive the layout from
-    the template's language tab or cached header cells.
+    cache nothing on rows nobody filled; a supplier's formula linking to their own sheet
+    does). ``reported_name`` is the Smelter Name if given, else the Smelter Look-up value,
+    except the look-up choices "Smelter not listed" and "Smelter not yet identified", which are
+    not names (then ``reported_name`` is ""). The "Smelter Identification Number" column is the
+    supplier's entry in the ID input column (A in 6.x) when given, else the "Smelter
+    Identification" column. The company comes from the Declaration tab. 6.x workbooks use
+    :data:`CMRT6_LAYOUT`; other versions derive the layout from the template's language tab or
+    cached header cells.
 
     Raises:
         InputError: not a readable workbook, encrypted, no Smelter List tab, unknown layout, or
