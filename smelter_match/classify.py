@@ -323,8 +323,11 @@ class Model:
         try:
             text = model_text() if path is None else Path(path).read_text(encoding="utf-8")
         except FileNotFoundError:
-            raise ModelError(f"model file not found: {path or 'shipped default'}; run "
-                             "'smelter-match train'") from None
+            if path is not None:   # a path given: most often a typo, not a missing training
+                raise ModelError(f"{path}: no such model file (a model is the JSON file "
+                                 "'smelter-match train -o' writes)") from None
+            raise ModelError("the shipped model file is missing from the installed package; "
+                             "reinstall smelter-match, or run 'smelter-match train'") from None
         except (OSError, UnicodeDecodeError) as exc:
             raise ModelError(f"{path}: cannot read the model file ({exc})") from None
         try:

@@ -40,6 +40,8 @@ def test_shipped_model_roundtrip_and_bad_files(tmp_path: Path) -> None:
         with pytest.raises(ModelError, match=match):
             Model.load(p)
     p.write_bytes(b"PK\x03\x04\xff\xfe not a model")   # a workbook given as the model
+    with pytest.raises(ModelError, match="no such model file"):   # a typo: no "run train"
+        Model.load(tmp_path / "nosuch.json")
     with pytest.raises(ModelError, match="cannot read the model file"):
         Model.load(p)
 
