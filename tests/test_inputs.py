@@ -424,3 +424,15 @@ def test_two_columns_with_a_role_header_are_an_error(tmp_path: Path) -> None:
     # a repeated header no role reads stays, de-duplicated
     path.write_text("Smelter Name,Note,Note\nATAkulche,a,b\n", encoding="utf-8")
     assert read_input(path).frame.columns.tolist() == ["Smelter Name", "Note", "Note.1"]
+
+
+def test_a_skipped_workbooks_reason_names_its_sheet_not_the_file_again(tmp_path: Path) -> None:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.active.title = "Empty"
+    wb.save(tmp_path / "e.xlsx")
+    skipped: list[tuple[str, str]] = []
+    read_inputs([tmp_path / "e.xlsx"], on_bad_file=lambda p, why: skipped.append((p, why)))
+    assert skipped[0][1].startswith("(sheet 'Empty'): no rows")
+    assert str(tmp_path) not in skipped[0][1]

@@ -387,7 +387,9 @@ def read_inputs(paths: str | Path | Iterable[str | Path], *,
 def _reason(exc: BaseException, path: str | Path) -> str:
     """The error's message without the leading file name (the report names the file)."""
     text = " ".join(str(exc).split())
-    for prefix in (f"{path}: ", f"{Path(path)}: "):   # "folder/" is written "folder" by Path
-        if text.startswith(prefix):
-            return text[len(prefix):]
+    for name in (f"{path}", f"{Path(path)}"):   # "folder/" is written "folder" by Path
+        if text.startswith(f"{name}: "):
+            return text[len(name) + 2:]
+        if text.startswith(f"{name} (sheet "):   # "... (sheet 'Empty'): no rows"
+            return text[len(name) + 1:]
     return text
