@@ -47,7 +47,7 @@ from smelter_match.sources import (
 )
 
 #: Bump when the merge logic or the cached layout changes: old caches are then ignored.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2   # 2: RMAP status from each list's newest copy, relisted removals, notes
 #: In the cache key, not the stamp: bump when compiled files change (2: normaliser, 3: stamp,
 #: 4: notes, RMAP status from each list's newest copy).
 CACHE_LAYOUT = 4
@@ -257,9 +257,12 @@ def load_reference(*sources: str | Path | Iterable[str | Path], use_cache: bool 
         raise ReferenceLoadError(
             "no smelter list among the reference files: give a CMRT workbook or the RMI CMRT export"
         )
-    shas: set[str] = set()
-    data = [d for d in data if not (d.sha256 in shas or shas.add(d.sha256))]   # a copy counts once
-    ref = merge_sources(data, _content_hash(d.sha256 for d in data))
+    # a copy counts once; a copy its path dates otherwise (an export in an undated folder) is
+    # another list, and both the stamp and the merge say so, whatever order they were given in
+    seen_as: set[tuple[str, str]] = set()
+    data = [d for d in data if not ((d.sha256, d.list_date) in seen_as
+                                    or seen_as.add((d.sha256, d.list_date)))]
+    ref = merge_sources(data, _content_hash(f"{d.sha256}@{d.list_date}" for d in data))
     if use_cache:
         with contextlib.suppress(OSError):  # a read-only cache dir only costs speed
             ref.save(cached)
@@ -276,7 +279,9 @@ def _warned(ref: Reference) -> Reference:
 
 def _content_hash(sha256s: Iterable[str]) -> str:
     """Hash of file contents, whatever their paths or order (of the RMI files read: the stamp,
-    which the review round trip compares; notes or tables beside them do not change it)."""
+    which the review round trip compares; notes or tables beside them do not change it). Each
+    file counts with the list date it was read with (RMI's exports are dated by their path:
+    the same bytes in an undated folder merge differently, so they must not share a stamp)."""
     return hashlib.sha256(json.dumps([SCHEMA_VERSION, sorted(sha256s)]).encode()).hexdigest()
 
 

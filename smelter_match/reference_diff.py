@@ -17,8 +17,10 @@ def diff_references(old: Reference, new: Reference) -> pd.DataFrame:
     Returns one row per change: change, cid, metal, old, new. "removed" covers both facilities
     that disappeared from the list and those newly marked removed in the revision log;
     "reinstated" a facility removed on the old side and not on the new (RMI's "Returned to
-    operations"). "added" is a CID only the new side knows that its newest smelter list carries
-    (one known only from the revision log's history or an RMAP list is not a change). "moved"
+    operations"; only when the new side has a revision log, without which nothing reads as
+    removed). "added" is a facility the new side's newest smelter list carries and the old
+    side's did not (one known only from the revision log's history or an RMAP list is not
+    added). "moved"
     needs a different country (compared by ISO code) or two different known cities; a location
     that is merely unknown on one side is not a move. Status changes are reported only when both
     sides include the same RMAP lists (conformant, active): a list one side lacks would read as
@@ -26,8 +28,10 @@ def diff_references(old: Reference, new: Reference) -> pd.DataFrame:
     """
     a = old.facilities.set_index(["cid", "metal"])
     b = new.facilities.set_index(["cid", "metal"])
-    lists = [{f.get("kind") for f in r.version.files} & {"conformant", "active"} for r in (old, new)]
+    kinds = [{f.get("kind") for f in r.version.files} for r in (old, new)]
+    lists = [k & {"conformant", "active"} for k in kinds]
     both_have_rmap = bool(lists[0]) and lists[0] == lists[1]
+    new_has_log = "revisions" in kinds[1]   # without it no facility reads as removed
     rows = []
     for key in sorted(set(a.index) | set(b.index)):
         cid, metal = key
@@ -42,9 +46,13 @@ def diff_references(old: Reference, new: Reference) -> pd.DataFrame:
         if not x["removed"] and y["removed"]:
             rows.append(("removed", cid, metal, x["standard_name"],
                          f"{y['removed_date']} {y['removed_reason']}".strip()))
-        if x["removed"] and not y["removed"]:
+        reinstated = x["removed"] and not y["removed"] and new_has_log
+        if reinstated:
             rows.append(("reinstated", cid, metal, f"removed {x['removed_date']}".strip(),
                          y["last_revision"] or y["standard_name"]))
+        elif not x["in_latest_list"] and y["in_latest_list"] and not y["removed"]:
+            # known to the old side (from an RMAP list or an older smelter list), new on the list
+            rows.append(("added", cid, metal, "", y["standard_name"]))
         if x["in_latest_list"] and not y["in_latest_list"] and not y["removed"]:
             rows.append(("dropped_from_list", cid, metal, x["standard_name"], ""))
         if x["standard_name"] != y["standard_name"]:

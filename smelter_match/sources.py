@@ -321,8 +321,8 @@ def iso_date(text: str) -> str:
 def date_from_path(path: str | Path) -> str | None:
     """The ISO date a file's path names (``exports-2026-08-22/CMRT.xml``): RMI's exports carry
     their list date only in their file or folder name."""
-    m = _ISO_DATE_RE.search(str(path))
-    return m.group(1) if m else None
+    found = _ISO_DATE_RE.findall(str(path))   # the one nearest the file: its name, its folder
+    return found[-1] if found else None
 
 
 def read_source(path: str | Path) -> SourceData:
@@ -391,16 +391,19 @@ def source_notes(data: list[SourceData], old_to_cid: dict[tuple[str, str], str])
     file maps to CIDs (their names are not used), and no RMAP list (no status is known)."""
     notes = []
     for d in data:
+        # (named by file name and kind: the notes are cached with the merge, whose key is
+        # the files' contents and dates, not where they were found)
         if not d.list_date and d.kind != "legacy":
-            notes.append(f"{d.path}: its list date is unknown (RMI's exports carry none; name the "
-                         "file or its folder with the date, e.g. exports-2026-08-22): it is "
-                         "ordered as the oldest list")
+            notes.append(f"{Path(d.path).name} ({d.label}): its list date is unknown (RMI's "
+                         "exports carry none; name the file or its folder with the date, e.g. "
+                         "exports-2026-08-22): it is ordered as the oldest list")
         if d.kind == "legacy":
             lost = [o for m, o, c in zip(d.rows.metal, d.rows.old_id, d.rows.cid)
                     if not c and o and (m, o) not in old_to_cid]
             if lost and not old_to_cid:
-                notes.append(f"{d.path}: {len(lost)} names have only old-format IDs, which no "
-                             "file maps to CIDs, and are not used; load CMRT 3.01 with it")
+                notes.append(f"{Path(d.path).name} ({d.label}): {len(lost)} names have only "
+                             "old-format IDs, which no file maps to CIDs, and are not used; "
+                             "load CMRT 3.01 with it")
     if not any(d.kind in ("active", "conformant") for d in data):
         notes.append("no RMAP list (RMI's conformant or active facilities) among the files: "
                      f"every facility's rmap_status is '{NOT_CHECKED}'")

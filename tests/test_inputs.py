@@ -419,8 +419,14 @@ def test_read_inputs_can_skip_bad_files(tmp_path: Path) -> None:
 def test_two_columns_with_a_role_header_are_an_error(tmp_path: Path) -> None:
     path = tmp_path / "dup.csv"
     path.write_text("Smelter Name,Metal,metal \nATAkulche,Gold,Tin\n", encoding="utf-8")
-    with pytest.raises(InputError, match=r"2 columns are headed 'Metal' \(columns 2, 3\)"):
+    with pytest.raises(InputError, match=r"2 columns are headed as the metal \(columns 2 "
+                                         r"\('Metal'\), 3 \('metal'\)\).*--metal-col"):
         read_input(path)
+    # headers the role matcher reads alike count alike; a column the user chose is clear
+    path.write_text("Smelter Name,Metal (*),METAL:\nATAkulche,Gold,Tin\n", encoding="utf-8")
+    with pytest.raises(InputError, match="headed as the metal"):
+        read_input(path)
+    assert read_table(path, metal_col="METAL:").metal_col == "METAL:"
     # a repeated header no role reads stays, de-duplicated
     path.write_text("Smelter Name,Note,Note\nATAkulche,a,b\n", encoding="utf-8")
     assert read_input(path).frame.columns.tolist() == ["Smelter Name", "Note", "Note.1"]

@@ -585,12 +585,28 @@ def test_an_undated_export_is_noted_and_cached_apart_from_a_dated_copy(
     undated.mkdir()
     for name in ("CMRT.xml", "REVISIONS.xml"):
         shutil.copy(rmi_exports_dir / name, undated / name)
-    with pytest.warns(ReferenceWarning, match="list date is unknown"):
+    with pytest.warns(ReferenceWarning, match=r"^CMRT.xml \(RMI export\): its list date is"):
         a = load_reference(undated)
     assert a.facility("CID000113", "Gold") is not None
     b = load_reference(rmi_exports_dir / "CMRT.xml", rmi_exports_dir / "REVISIONS.xml")
     assert not b.notes or all("list date" not in n for n in b.notes)
     assert [f["list_date"] for f in b.version.files if f["kind"] == "lookup"] == ["2026-08-22"]
+    # the same bytes read with another date are another list: another stamp, and both copies
+    # given together merge alike whatever their order
+    assert a.version.stamp != b.version.stamp
+    dated = rmi_exports_dir / "CMRT.xml"
+    one = load_reference(dated, undated / "CMRT.xml", use_cache=False)
+    two = load_reference(undated / "CMRT.xml", dated, use_cache=False)
+    assert one.version.stamp == two.version.stamp
+    assert one.facilities.equals(two.facilities)
+
+
+def test_a_path_dates_a_file_by_the_date_nearest_it(tmp_path: Path) -> None:
+    from smelter_match.sources import date_from_path
+
+    assert date_from_path("/filings/2026-01-15-sd/exports-2026-08-22/CMRT.xml") == "2026-08-22"
+    assert date_from_path("/x/CMRT-2026-09-30.xml") == "2026-09-30"
+    assert date_from_path("/x/CMRT.xml") is None
 
 
 def test_203a_without_301_is_noted(rmi_dir: Path) -> None:
@@ -605,3 +621,9 @@ def test_cli_prints_reference_notes_once(rmi_exports_dir: Path,
     assert cli.main(["-r", str(rmi_exports_dir / "CMRT.xml"), "reference", "info"]) == 0
     err = capsys.readouterr().err
     assert err.count("note: no RMAP list") == 1 and "Warning" not in err
+    # both sides of a diff say it: once
+    cmrt = str(rmi_exports_dir / "CMRT.xml")
+    assert cli.main(["reference", "diff", cmrt, cmrt]) == 0
+    assert capsys.readouterr().err.count("note: no RMAP list") == 1
+    assert cli.main(["-q", "reference", "diff", cmrt, cmrt]) == 0
+    assert "note:" not in capsys.readouterr().err

@@ -76,8 +76,9 @@ def test_cli_diff_table_and_csv(rmi_dir: Path, rmi_exports_dir: Path, tmp_path: 
 def test_diff_reports_reinstated_facilities_and_compares_status_only_between_like_lists(
         rmi_exports_dir: Path) -> None:
     e = rmi_exports_dir
-    old = load_reference(e / "CMRT.xml", e / "CONFORMANT.xml")
-    new = load_reference(e / "CMRT.xml", e / "CONFORMANT.xml", e / "ACTIVE.xml")
+    old = load_reference(e / "CMRT.xml", e / "REVISIONS.xml", e / "CONFORMANT.xml")
+    new = load_reference(e / "CMRT.xml", e / "REVISIONS.xml", e / "CONFORMANT.xml",
+                         e / "ACTIVE.xml")
     assert diff_references(old, new).empty   # the active list on one side only is no change
     # a facility removed on the old side and not on the new is a change an analyst must see
     a = old.facilities.copy()
@@ -87,6 +88,20 @@ def test_diff_reports_reinstated_facilities_and_compares_status_only_between_lik
     d = diff_references(old_removed, old)
     assert d[["change", "cid"]].values.tolist() == [["reinstated", "CID000313"]]
     assert d.iloc[0]["old"] == "removed 2019-10-15"
+    # ... if the new side can tell: without a revision log nothing reads as removed there
+    no_log = load_reference(e / "CMRT.xml", e / "CONFORMANT.xml")
+    assert "reinstated" not in set(diff_references(old_removed, no_log)["change"])
+
+
+def test_a_facility_new_on_the_smelter_list_is_added_though_the_old_side_knew_it(
+        rmi_dir: Path, rmi_exports_dir: Path) -> None:
+    # the old side knew CID003380 from the active list, not from its smelter list (CMRT 6.5)
+    e, c = rmi_exports_dir, rmi_dir / "cmrt" / "RMI_CMRT_6.5_zh-display.xlsx"
+    old = load_reference(c, e / "CONFORMANT.xml", e / "ACTIVE.xml")
+    new = load_reference(c, e / "CMRT.xml", e / "CONFORMANT.xml", e / "ACTIVE.xml")
+    assert not old.facility("CID003380", "Tin")["in_latest_list"]
+    assert _change(diff_references(old, new), "added", "CID003380")["new"] == \
+        "PT Masbro Alam Stania"
 
 
 def test_added_means_on_the_new_smelter_list(diff_601_2026: pd.DataFrame,

@@ -222,14 +222,15 @@ def _build_table(
     frame = pd.DataFrame(data, columns=columns, dtype=object)
     roles = find_columns(columns, source=where, **overrides)
     for role, col in roles.items():
-        if col is None:
-            continue
-        base = header[columns.index(col)].strip().casefold()
-        same = [i + 1 for i, h in enumerate(header) if h.strip().casefold() == base]
-        if len(same) > 1:   # pandas would read the second as "Metal.1", never looked at
-            raise InputError(f"{where}: {len(same)} columns are headed {col!r} (columns "
-                             f"{', '.join(map(str, same))}): which one holds the {role} is not "
-                             "clear; rename or delete the others")
+        if col is None or overrides.get(f"{role}_col") is not None:
+            continue   # (a column the user chose is clear)
+        key = header_key(header[columns.index(col)])   # as written, before "Metal.1"
+        same = [i + 1 for i, h in enumerate(header) if header_key(h) == key]
+        if len(same) > 1:   # the second ("Metal.1", "METAL:") would never be looked at
+            headed = ", ".join(f"{j} ({header[j - 1].strip()!r})" for j in same)
+            raise InputError(f"{where}: {len(same)} columns are headed as the {role} (columns "
+                             f"{headed}): which one holds it is not clear; rename or delete the "
+                             f"others, or choose one with {_OVERRIDE_FLAGS[role]}")
     name_col = roles["name"]
     assert name_col is not None  # find_columns raises otherwise
     return InputTable(
