@@ -31,7 +31,7 @@ from functools import lru_cache
 import numpy as np
 from rapidfuzz import fuzz
 
-from smelter_match._resources import data_csv, data_lines
+from smelter_match._resources import data_csv
 from smelter_match.compare import NAME_AGREEMENT
 from smelter_match.index import NameIndex, abbreviates, ocr_fold
 from smelter_match.normalize import (
@@ -73,7 +73,6 @@ QUERY_FEATURES: tuple[str, ...] = (
     "digit_share",            # share of digits in the key
     "generic_share",          # share of key words that are generic (metal, group, industry ...)
     "has_legal_form",         # the name carried a legal form (Co., Ltd., GmbH ...)
-    "person_name",            # the name is two or three words, each a person's name
     "metal_unknown",          # no metal reported
 )
 _NO_CANDIDATE = -10.0
@@ -84,8 +83,6 @@ GENERIC_OTHER_LANGUAGES: frozenset[str] = frozenset(
 #: Words ``known_unexplained`` does not count: a country (the country features weigh it) and a
 #: generic word in another language (a supplier's translation).
 _NOT_COUNTED = COUNTRY_WORDS | GENERIC_OTHER_LANGUAGES
-#: Family and given names common in supplier lists (``person_names.txt``), as OCR reads them.
-PERSON_WORDS: frozenset[str] = frozenset(ocr_fold(w) for w in data_lines("vocab", "person_names.txt"))
 
 
 #: Words shorter than this are not translated (``translated_words``): a pinyin syllable "Xi" or
@@ -309,7 +306,7 @@ def unrelated(Q: np.ndarray) -> np.ndarray:
 
 #: The query features :func:`_name_facts` returns, in its order.
 _FACTS = ("distinct_tokens", "nonsmelter_words", "smelting_words", "n_tokens", "key_length",
-          "digit_share", "generic_share", "has_legal_form", "person_name")
+          "digit_share", "generic_share", "has_legal_form")
 
 
 @lru_cache(maxsize=200_000)
@@ -319,13 +316,9 @@ def _name_facts(nn: NormalizedName) -> tuple:
     distinct = [t for t in dict.fromkeys(tokens) if t not in GENERIC_WORDS]
     generic = sum(t in GENERIC_WORDS for t in tokens)
     folded = [t for t in nn.folded.split() if t not in STOP_WORDS]
-    # a person's name typed where a facility belongs ("Wang Ting", "Maria Smith"): two or
-    # three words, each a common family or given name, and nothing else ("Wei Liang Tungsten
-    # Co., Ltd." has a metal word; RMI's "Morris and Watson" is settled by its exact name)
-    person = 2 <= len(tokens) <= 3 and all(ocr_fold(t) in PERSON_WORDS for t in tokens)
     return (len(distinct), sum(t in NON_SMELTER_WORDS for t in tokens), generic, len(tokens),
             len(nn.compact), sum(map(nn.compact.count, "0123456789")) / max(len(nn.compact), 1),
-            generic / max(len(tokens), 1), float(len(folded) > len(tokens)), float(person))
+            generic / max(len(tokens), 1), float(len(folded) > len(tokens)))
 
 
 @lru_cache(maxsize=200_000)

@@ -84,7 +84,7 @@ SMELTER_INCREASING = ("top_logit", "logit_margin", "has_candidate", "top_ratio",
                       "top_acronym", "top_cosine", "top_country_agree", "translated_words")
 SMELTER_DECREASING = ("top_rare_missing", "top_cand_extra", "other_metal_gain",
                       "nonsmelter_unexplained", "top_country_disagree", "distinct_unexplained",
-                      "known_unexplained", "person_name")
+                      "known_unexplained")
 
 
 @dataclass(frozen=True)

@@ -193,15 +193,3 @@ def test_of_candidates_reading_the_name_alike_the_current_bearer_comes_first() -
     worse = np.array([[1.0, 1.0], [0.9, 1.0], [0.9, 1.0]])
     r = rank_candidates(query, 1, same, logit, np.arange(3), np.zeros(3, bool), worse, current)
     assert r.rows(0).tolist() == [0, 1, 2]
-
-
-@pytest.mark.parametrize(("name", "person"), [
-    ("Wang Ting", 1.0), ("MARIA SMITH", 1.0), ("Zhao Smith Ltd.", 1.0), ("Chen Wei Li", 1.0),
-    ("Wei Liang Tungsten Co., Ltd.", 0.0), ("Li", 0.0), ("Jiangxi Nanshan", 0.0),
-    ("Wang Ting Wei Chen", 0.0)])
-def test_person_name_fact(name: str, person: float) -> None:
-    """A person's name typed where a facility belongs: two or three words, each a common
-    family or given name (``vocab/person_names.txt``), nothing else."""
-    from smelter_match.query_features import _FACTS, _name_facts
-
-    assert _name_facts(normalize_name(name))[_FACTS.index("person_name")] == person
