@@ -341,15 +341,11 @@ def compute_features(
         X[:, _COL[f]] = best[:, j]
     X[:, _COL["rare_missing"]] = np.minimum.reduceat(np.minimum(missing[inv], 1.0), starts)
     X[:, _COL["cand_extra"]] = np.minimum.reduceat(np.minimum(extra[inv], 1.0), starts)
-    # the best-matching name of each candidate: the name with the highest combined similarity;
-    # of equal ones the current standard name, then a former one (a former name spelt like the
-    # current one, "Asaka Riken Co Ltd", is no reason to say "former"), then the first
+    # the best-matching name of each candidate: first name with the highest combined similarity
     combined = (per_name[:, _SIM["ratio"]] + per_name[:, _SIM["token_set"]]
                 + per_name[:, _SIM["compact_ratio"]] + per_name[:, _SIM["rare_overlap"]])
     top = np.maximum.reduceat(combined, starts)
-    pref = np.where(combined == top[owner],
-                    2 * ni.kind_current[name_row] + ni.kind_former[name_row], -1)
-    is_top = np.flatnonzero(pref == np.maximum.reduceat(pref, starts)[owner])
+    is_top = np.flatnonzero(combined == top[owner])
     first = is_top[run_starts_mask(owner[is_top])]
     best_name = name_row[first]
 

@@ -210,7 +210,7 @@ def decide_reported_cid(why: str, metal: str, metal_text: str, reported_cid: str
                     tuple(flags), 0.0)
 
 
-def _reason(x: np.ndarray, reading: int = 0) -> str:
+def _reason(x: np.ndarray, reading: int = 0, current: bool = False) -> str:
     """How the name compares with the candidate, in words. "exact" only when the name is one of
     the candidate's names. The exact lookup also hits through initials ("LAM" for "Lianyou
     Advanced Materials", "Nohon Material Corporatiin" whose initials are Navoi's alias "NMC") and
@@ -220,7 +220,9 @@ def _reason(x: np.ndarray, reading: int = 0) -> str:
     one of them ("Asahi Refining" for "Asahi Refining USA Inc.") is "exact ... but for a
     bracketed part or country": the analyst sees that the two are not the same text; a name
     that is the RMI name's acronym (in brackets or not, "AMMC") is "acronym of an RMI name".
-    ``reading``: the code of :mod:`smelter_match.readings` the name reads as the candidate by."""
+    ``reading``: the code of :mod:`smelter_match.readings` the name reads as the candidate by;
+    ``current``: the name is the candidate's current standard name once normalised (its best
+    reading may be a former name spelt alike, "Asaka Riken Co Ltd": the features say "former")."""
     near = max(x[_COL["ratio"]], x[_COL["compact_ratio"]]) >= 0.9
     whole = max(x[_COL["ratio"]], x[_COL["compact_ratio"]]) >= 1.0
     identical = whole or x[_COL["variant_best"]] >= 1.0
@@ -233,7 +235,7 @@ def _reason(x: np.ndarray, reading: int = 0) -> str:
             # Metallurgical Complex (AMMC)"): the name is not the standard name but for a part
             what = "acronym of an RMI name"
         else:
-            what = ("exact RMI standard name" if x[_COL["kind_current"]] else
+            what = ("exact RMI standard name" if x[_COL["kind_current"]] or current else
                     "exact former RMI standard name" if x[_COL["kind_former"]] else
                     "exact RMI alias")
             if not whole:   # equal once a bracketed part or a trailing country is left out
@@ -338,6 +340,7 @@ def decide_many(
     top_k: int = 5,
     same_key: np.ndarray | None = None,
     unrelated: np.ndarray | None = None,
+    query_keys: list[str] | None = None,
 ) -> list[Decision]:
     """Decide a batch of queries: the rules run on arrays (:func:`~smelter_match.rules.rule_facts`,
     :func:`no_match_evidence`), and only the output, one :class:`Decision` per query, is built
@@ -349,7 +352,10 @@ def decide_many(
     metal's best first (indexes into ``fac_rows``, ``scores`` and ``X``); ``same_key``: per
     candidate row, whether the name is exactly its best-matching RMI name; ``unrelated``: per
     query, whether its best candidate explains none of its own words
-    (:func:`smelter_match.query_features.unrelated`).
+    (:func:`smelter_match.query_features.unrelated`); ``query_keys``: per query, its normalised
+    key, compared with ``fac["current_key"]`` (each facility's current standard name's key):
+    a name that is RMI's current name of a facility is said to be its standard name, and a
+    name RMI gives to several facilities, reviewed, proposes the one that bears it now.
     """
     n = len(metals)
     facts = rule_facts(ranking, fac_rows, X, same_key, metals, reported_cids, fac["cid"],
@@ -398,6 +404,8 @@ def decide_many(
                if len(X) else [False] * n, facts.country_choice.tolist(),
                facts.shared_part.tolist(), facts.exact_other.tolist(), disputed.tolist())
     ambiguous = facts.ambiguous.tolist()
+    current_key = fac.get("current_key")
+    keys = query_keys if query_keys is not None and current_key is not None else [None] * n
     out = []
     for i, (has_i, f_i, p_i, s_i, ev, is_match, sev, other, read, contra, amb, choice, part,
             exact_o, dispute) in enumerate(zip(*columns)):
@@ -417,6 +425,16 @@ def decide_many(
             out.append(Decision("", "", metal or "", "", "", 0.0, "no_match", reason + elsewhere,
                                 top, tuple(flags), s_i))
             continue
+        r_best = int(facts.best[i])
+        if ambiguous[i] and not is_match and keys[i] and current_key[f_i] != keys[i]:
+            # the pair head cannot tell two facilities that share a name apart ("KEMET Blue
+            # Powder": CID002568's name, and a former name of CID000963, removed for it): the
+            # one that bears the name now is the one to propose (the row stays in review)
+            bearer = next((int(r) for r in ranking.order[a:a + ranking.n_same[i]]
+                           if current_key[fac_rows[r]] == keys[i]), -1)
+            if bearer >= 0:
+                r_best, f_i, p_i = bearer, int(fac_rows[bearer]), float(scores[bearer])
+                top = ((f_i, p_i), *[c for c in top if c[0] != f_i])[:max(shown[i], 1)]
         name = fac["standard_name"][f_i]
         if ev:
             # with a better fit under another metal, every band's own words (a non-smelter
@@ -447,7 +465,7 @@ def decide_many(
                 flags.append(f"{flag}={fac['cid'][c]}")
                 other_name = fac["standard_name"][c]
             others.append(other_name)
-        how = _reason(X[facts.best[i]], read)
+        how = _reason(X[r_best], read, bool(keys[i]) and current_key[f_i] == keys[i])
         if is_match:
             reason = how + elsewhere
         else:
@@ -478,6 +496,7 @@ def decide(
     top_k: int = 5,
     same_key: np.ndarray | None = None,
     unrelated: bool = False,
+    query_key: str | None = None,
 ) -> Decision:
     """:func:`decide_many` for one query. ``rows``: its candidate rows of the reported metal,
     best first (indexes into ``fac_rows``, ``scores`` and ``X``); ``other_rows``: its
@@ -486,4 +505,5 @@ def decide(
                       np.concatenate([rows, other_rows]).astype(np.int64), np.array([len(rows)]))
     return decide_many([metal], [metal_text], [reported_cid], ranking, fac_rows, scores, X, fac,
                        cid_metals, np.array([smelter_score]), [nonsmelter_kind], thresholds,
-                       top_k, same_key, np.array([unrelated]))[0]
+                       top_k, same_key, np.array([unrelated]),
+                       None if query_key is None else [query_key])[0]

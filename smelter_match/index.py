@@ -293,7 +293,10 @@ class NameIndex:
         #: each facility's CID as its rank in sorted CID order: ties broken by CID with an integer
         #: sort, which releases the GIL (a sort of CID strings compares Python objects)
         self.fac_cid_rank = np.unique(self.fac_cid, return_inverse=True)[1].ravel().astype(np.int64)
-        self.fac_removed = fac["removed"].to_numpy(dtype=bool)
+        # the pair feature "removed" reads the revision log as the model was trained on it: a
+        # facility RMI's newest list carries again after a logged removal still counts (its
+        # results and annex rows are not flagged removed: ``Reference.facilities``)
+        self.fac_removed = fac["removed_in_log"].to_numpy(dtype=bool)
         self.kind_current = np.array([k == "current_standard_name" for k in self.kind], dtype=bool)
         self.kind_former = np.array([k == "former_standard_name" for k in self.kind], dtype=bool)
         self.ambiguous_arr = np.array(self.ambiguous, dtype=bool)
@@ -410,21 +413,16 @@ class NameIndex:
     def sole_name(self, key: str, metal: str | None) -> int | None:
         """The name row with normalised ``key`` among the names of ``metal`` (of every metal
         when ``metal`` is None), if all such names belong to one facility (None when none does,
-        or several facilities share it): its current standard name if that is one of them, else a
-        former one, else the first ("Asaka Riken Co Ltd", a former name, and "Asaka Riken Co.,
-        Ltd.", the current one, share a key: the reason says "exact RMI standard name")."""
+        or several facilities share it): its current standard name if that is one of them, else
+        the first ("Asaka Riken Co Ltd", a former name, and "Asaka Riken Co., Ltd.", the current
+        one, share a key: the reason says "exact RMI standard name", as the full search's does)."""
         if metal:
             rows = self.by_key.get((key, metal), [])
         else:
             rows = sorted(r for m in self.metals for r in self.by_key.get((key, m), ()))
         if not rows or any(self.fac[r] != self.fac[rows[0]] for r in rows[1:]):
             return None
-        return min(rows, key=self.name_preference)
-
-    def name_preference(self, row: int) -> tuple[bool, bool, int]:
-        """Sort key of name rows of equal fit: the current standard name first, then a former
-        one, then the rest, each in row order."""
-        return (not self.kind_current[row], not self.kind_former[row], row)
+        return next((r for r in rows if self.kind_current[r]), rows[0])
 
     def fuzzy_neighbours(self, tokens: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
         """Reference tokens within Indel similarity >= 80 of each token (ids, similarities 0-100).

@@ -140,6 +140,8 @@ class Matcher:
         self._fac = {c: f[c].to_numpy(dtype=object) for c in
                      ("cid", "metal", "standard_name", "country", "rmap_status", "successors")}
         self._fac["removed"] = f["removed"].to_numpy(dtype=bool)
+        self._fac["current_key"] = np.array([normalize_name(n).key for n in f["standard_name"]],
+                                            dtype=object)
         #: CID -> the metals this reference lists it under (decide checks reported CIDs against it)
         self.cid_metals: dict[str, list[str]] = {}
         for c, m in zip(f["cid"], f["metal"]):
@@ -407,7 +409,7 @@ class Matcher:
                               [q[4] or None for q in qs], scored.ranking, scored.cands.fac,
                               scored.pair, scored.X, self._fac, self.cid_metals, scored.smelter,
                               scored.kinds, self.model.thresholds, self.top_k, scored.same_key,
-                              unrelated(scored.Q))
+                              unrelated(scored.Q), [nn.key for nn in nns])
         self._explain(scored, decided)
         out.update(zip(qs, decided))
         return out
@@ -420,6 +422,13 @@ class Matcher:
         pair, smelter = self.model.pair, self.model.smelter
         with_pair = scored.ranking.n_same[todo] > 0
         best = scored.ranking.order[scored.ranking.starts[todo][with_pair]]
+        # a proposal decide put before the best (the current bearer of a shared name) is the
+        # candidate whose score is explained
+        for j, i in enumerate(np.asarray(todo)[with_pair].tolist()):
+            shown = decided[i].candidates
+            if shown and scored.cands.fac[best[j]] != shown[0][0]:
+                best[j] = next(r for r in scored.ranking.rows(i)
+                               if scored.cands.fac[r] == shown[0][0])
         why = explain_many(pair.features, smelter.features, pair.contributions(scored.X[best]),
                            with_pair, smelter.contributions(scored.Q[todo]),
                            [decided[i].score for i in todo],
@@ -527,7 +536,7 @@ class Matcher:
         d = decide(metal or None, q[2], q[4] or None, rows, scored.ranking.other(0),
                    scored.cands.fac, scored.pair, scored.X, self._fac, self.cid_metals,
                    float(scored.smelter[0]), scored.kinds[0], self.model.thresholds, self.top_k,
-                   scored.same_key, bool(unrelated(scored.Q)[0]))
+                   scored.same_key, bool(unrelated(scored.Q)[0]), nn.key)
         explanation = explain(self.model.pair, self.model.smelter,
                               scored.X[rows[0]] if len(rows) else None, scored.Q[0],
                               d.score, d.smelter_score)

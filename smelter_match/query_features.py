@@ -180,19 +180,15 @@ class Ranking:
 
 def rank_candidates(query: np.ndarray, n_queries: int, same: np.ndarray, logit: np.ndarray,
                     cid: np.ndarray, agree: np.ndarray | None = None,
-                    names: np.ndarray | None = None,
-                    current: np.ndarray | None = None) -> Ranking:
+                    names: np.ndarray | None = None) -> Ranking:
     """Order candidate rows: by query, reported metal first, then pair log-odds (ties by CID;
     ``cid``: the CIDs or their ranks in sorted order, ``NameIndex.fac_cid_rank``).
 
-    With ``names`` (per row: its name agreement, ``compare.NAME_AGREEMENT``), candidates that
-    read the name exactly as well as the best come first when ``agree`` (per row: the reported
-    CID is this candidate's) or, next, ``current`` (per row: the name it reads is its current
-    standard name) says so. The pair head cannot tell two facilities that share a name apart,
-    and may rank the other one first ("Metalor Technologies S.A." is RMI's name of CID001153 and
-    a former name of CID001149; "KEMET Blue Powder" the current name of CID002568 and a former
-    name of CID000963, which RMI removed for it): the supplier's CID can, and otherwise the
-    facility that bears the name now is the one to propose."""
+    ``agree`` (per row: the reported CID is this candidate's) with ``names`` (per row: its name
+    agreement, ``compare.NAME_AGREEMENT``): a candidate of the reported CID that reads the name
+    exactly as well as the best comes first. The pair head cannot tell two facilities that
+    share a name apart, and may rank the other one first ("Metalor Technologies S.A." is RMI's
+    name of CID001153 and a former name of CID001149); the supplier's CID can."""
     key = np.round(logit, 9)
     order = np.lexsort((cid, -key, ~same, query))
     starts = np.searchsorted(query[order], np.arange(n_queries + 1))
@@ -201,22 +197,15 @@ def rank_candidates(query: np.ndarray, n_queries: int, same: np.ndarray, logit: 
     cum = np.r_[0, np.cumsum(same[order], dtype=np.int64)]
     n_same = cum[starts[1:]] - cum[starts[:-1]]
     ranking = Ranking(starts, order, n_same)
-    if names is None or (agree is None or not agree.any()) and (current is None
-                                                                 or not current.any()):
+    if agree is None or names is None or not agree.any():
         return ranking
     best = ranking.best()[query]
     b = np.maximum(best, 0)
-    tied = same & (best >= 0) & np.all(names == names[b], axis=1)
-    promote = np.zeros(len(query), dtype=np.int64)
-    if agree is not None:
-        promote += 2 * (tied & agree)
-    if current is not None:
-        promote += tied & current
-    # only candidates that outrank the best move (the order must not depend on the batch)
-    promote = np.where(promote > promote[b], promote, 0)
-    if not promote.any():
+    twin = agree & same & (best >= 0) & (b != np.arange(len(query))) & np.all(
+        names == names[b], axis=1)
+    if not twin.any():
         return ranking
-    order = np.lexsort((cid, -key, -promote, ~same, query))
+    order = np.lexsort((cid, -np.where(twin, np.inf, key), ~same, query))
     return Ranking(starts, order, n_same)
 
 
@@ -236,8 +225,7 @@ def query_features(norms: list[NormalizedName], metals: list[str | None], query:
         np.zeros(0, dtype=bool)
     ranking = rank_candidates(query, n, same, logit, ni.fac_cid_rank[fac],
                               X[:, col["cid_agree"]] != 0,
-                              X[:, [col[f] for f in NAME_AGREEMENT]],
-                              X[:, col["kind_current"]] != 0)
+                              X[:, [col[f] for f in NAME_AGREEMENT]])
     Q = np.zeros((n, len(QUERY_FEATURES)))
     qc = {f: j for j, f in enumerate(QUERY_FEATURES)}
     first = ranking.starts[:-1]

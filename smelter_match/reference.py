@@ -55,7 +55,7 @@ CACHE_LAYOUT = 4
 FACILITY_COLUMNS = [
     "cid", "metal", "standard_name", "country", "country_code", "state_province", "city",
     "rmap_status", "last_audit_date", "removed", "removed_date", "removed_reason", "successors",
-    "in_latest_list", "last_revision", "versions",
+    "in_latest_list", "last_revision", "versions", "removed_in_log",
 ]
 NAME_COLUMNS = ["cid", "metal", "name", "kind", "versions", "key", "ambiguous", "also_maps_to"]
 REVISION_COLUMNS = [
@@ -539,6 +539,7 @@ def merge_sources(data: list[SourceData], content_hash: str) -> Reference:
         rem = removed.get((cid, metal))
         versions = seen.get((cid, metal), "")
         listed = newest_label in versions.split("; ")
+        in_log = rem is not None   # the log's last add/remove is a removal (a model feature)
         if rem is not None and listed and newest_date > rem[0]:
             # the newest smelter list, dated after the removal, carries the facility: RMI's
             # 2026-08-22 list has six whose last revision is a removal (five Conformant or
@@ -550,7 +551,7 @@ def merge_sources(data: list[SourceData], content_hash: str) -> Reference:
             "city": city, "rmap_status": status, "last_audit_date": audit,
             "removed": rem is not None, "removed_date": rem[0] if rem else "",
             "removed_reason": rem[1] if rem else "", "successors": rem[2] if rem else "",
-            "in_latest_list": listed,
+            "in_latest_list": listed, "removed_in_log": in_log,
             "last_revision": last_rev.get((cid, metal), ""), "versions": versions,
         })
     facilities = pd.DataFrame(rows, columns=FACILITY_COLUMNS)

@@ -173,23 +173,3 @@ def test_words_the_candidate_has_in_another_language(name: str, candidate: str,
     """``translated_words``: a supplier's translation of a generic word, the one difference
     between a romanised name and a near miss ("Zinc" for "Tin")."""
     assert translated_words(normalize_name(name), normalize_name(candidate)) == translated
-
-
-def test_of_candidates_reading_the_name_alike_the_current_bearer_comes_first() -> None:
-    """Two facilities read the name equally well (one has it as its current standard name,
-    the other as a former one): the current bearer is proposed whatever the log-odds, but a
-    candidate reading the name better is not overtaken, and the reported CID still comes first."""
-    from smelter_match.query_features import rank_candidates
-
-    query, same = np.zeros(3, dtype=np.int64), np.ones(3, bool)
-    logit = np.array([2.0, 1.5, 1.0])
-    names = np.array([[1.0, 1.0], [1.0, 1.0], [0.9, 1.0]])
-    current = np.array([False, True, True])
-    r = rank_candidates(query, 1, same, logit, np.arange(3), np.zeros(3, bool), names, current)
-    assert r.rows(0).tolist() == [1, 0, 2]
-    agree = np.array([True, False, False])
-    r = rank_candidates(query, 1, same, logit, np.arange(3), agree, names, current)
-    assert r.rows(0).tolist() == [0, 1, 2]
-    worse = np.array([[1.0, 1.0], [0.9, 1.0], [0.9, 1.0]])
-    r = rank_candidates(query, 1, same, logit, np.arange(3), np.zeros(3, bool), worse, current)
-    assert r.rows(0).tolist() == [0, 1, 2]
