@@ -424,11 +424,12 @@ class Matcher:
         best = scored.ranking.order[scored.ranking.starts[todo][with_pair]]
         # a proposal decide put before the best (the current bearer of a shared name) is the
         # candidate whose score is explained
-        for j, i in enumerate(np.asarray(todo)[with_pair].tolist()):
-            shown = decided[i].candidates
-            if shown and scored.cands.fac[best[j]] != shown[0][0]:
-                best[j] = next(r for r in scored.ranking.rows(i)
-                               if scored.cands.fac[r] == shown[0][0])
+        paired = np.asarray(todo)[with_pair]
+        proposed = np.array([decided[i].candidates[0][0] if decided[i].candidates else -1
+                             for i in paired.tolist()], dtype=np.int64)
+        for j in np.flatnonzero((proposed >= 0) & (scored.cands.fac[best] != proposed)).tolist():
+            best[j] = next(r for r in scored.ranking.rows(int(paired[j]))
+                           if scored.cands.fac[r] == proposed[j])
         why = explain_many(pair.features, smelter.features, pair.contributions(scored.X[best]),
                            with_pair, smelter.contributions(scored.Q[todo]),
                            [decided[i].score for i in todo],

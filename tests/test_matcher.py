@@ -272,6 +272,8 @@ def test_a_name_rmi_moved_to_another_facility_proposes_its_bearer(matcher: Match
     r = matcher.match_one("KEMET Blue Powder", metal="Tantalum")
     assert (r.cid, r.decision) == ("CID002568", "review")
     assert "exact RMI standard name" in r.reason
+    assert r.candidates[0].cid == "CID002568"
+    assert f"score {r.score:.2f}:" in r.explanation   # it explains the proposal's score
     r = matcher.match_one("Metalor Technologies S.A.", metal="Gold")
     assert (r.cid, r.decision) == ("CID001153", "review")
 
