@@ -296,7 +296,8 @@ class NameIndex:
         # the pair feature "removed" reads the revision log as the model was trained on it: a
         # facility RMI's newest list carries again after a logged removal still counts (its
         # results and annex rows are not flagged removed: ``Reference.facilities``)
-        self.fac_removed = fac["removed_in_log"].to_numpy(dtype=bool)
+        logged = "removed_in_log" if "removed_in_log" in fac else "removed"   # (a hand-made table)
+        self.fac_removed = fac[logged].to_numpy(dtype=bool)
         self.kind_current = np.array([k == "current_standard_name" for k in self.kind], dtype=bool)
         self.kind_former = np.array([k == "former_standard_name" for k in self.kind], dtype=bool)
         self.ambiguous_arr = np.array(self.ambiguous, dtype=bool)
