@@ -172,3 +172,18 @@ def test_damaged_words_read_the_word_they_were() -> None:
     assert reader.read("unknwon") == "unknown"      # a typing slip
     assert reader.read("dmelter") is None           # not a slip word
     assert reader.read("unkn") is None              # too short to read as damaged
+
+
+def test_the_removed_feature_reads_the_log(index: NameIndex, exports_reference) -> None:
+    """``removed`` as the revision log says it (the model was trained so): a facility RMI's
+    newest list carries again after a logged removal counts as removed there, not in results;
+    a facilities table made by hand without the column reads ``removed``."""
+    from smelter_match.reference import Reference
+
+    f = index.reference.facilities
+    assert (index.fac_removed == f["removed_in_log"].to_numpy()).all()
+    assert (f["removed_in_log"] & ~f["removed"]).sum() == 6
+    ref = exports_reference
+    bare = Reference(ref.facilities.drop(columns="removed_in_log"), ref.names, ref.revisions,
+                     ref.version)
+    assert (NameIndex(bare).fac_removed == ref.facilities["removed"].to_numpy()).all()
