@@ -208,3 +208,21 @@ def test_rows_a_supplier_filled_with_formulas_are_read(make_cmrt: Callable[..., 
     assert t.frame["reported_name"].tolist() == ["Asahi Refining Canada Ltd.",
                                                 "Metalor Technologies S.A.", "YUNNAN TIN"]
     assert t.frame["Metal"].tolist() == ["Gold", "Gold", "Tin"]
+
+
+def test_a_name_merged_over_two_rows_is_read_on_both(cmrt_dir: Path, tmp_path: Path) -> None:
+    # a supplier merged one smelter name over two metal rows: Excel shows it on both, and plain
+    # tables are read so; the CMRT reader (read-only) gave the second row an empty name
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        wb = openpyxl.load_workbook(cmrt_dir / "RMI_CMRT_6.4.xlsx")
+    ws = wb["Smelter List"]
+    for r, metal in ((9, "Tin"), (10, "Tungsten")):
+        ws[f"B{r}"], ws[f"C{r}"] = metal, "Smelter not listed"
+    ws["D9"] = "Global Tungsten & Powders Corp."
+    ws.merge_cells("D9:D10")
+    wb.save(tmp_path / "merged.xlsx")
+    t = read_input(tmp_path / "merged.xlsx")
+    assert t.row_numbers == [9, 10]
+    assert t.frame["reported_name"].tolist() == ["Global Tungsten & Powders Corp."] * 2
+    assert t.frame["Metal"].tolist() == ["Tin", "Tungsten"]

@@ -315,8 +315,44 @@ def _read_cmrt_parts(
             f"layout; export the Smelter List tab to CSV and read that instead"
         )
     company = _company(wb_f, wb_v, version)
-    cells = _cmrt_cells(ws_f, ws_v, layout)
+    cells = _fill_merged(_cmrt_cells(ws_f, ws_v, layout), _merged_ranges(ws_f), layout)
     return version, layout, company, cells, ws_f.title
+
+
+_MERGE_CELL = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+[0-9]+:[A-Z]+[0-9]+)"')
+
+
+def _merged_ranges(ws: Any) -> list[tuple[int, int, int, int]]:
+    """The merged ranges of a read-only worksheet as (min_col, min_row, max_col, max_row):
+    openpyxl's read-only mode does not parse them, so they are read from the sheet's part of the
+    file (none when the workbook does not expose it)."""
+    from openpyxl.utils.cell import range_boundaries
+
+    archive, part = getattr(ws.parent, "_archive", None), getattr(ws, "_worksheet_path", None)
+    if archive is None or part is None:
+        return []
+    with archive.open(part) as fh:
+        xml = fh.read()
+    return [range_boundaries(m.decode()) for m in _MERGE_CELL.findall(xml)]
+
+
+def _fill_merged(cells: list[tuple[int, dict[str, tuple[str, bool]]]],
+                 ranges: list[tuple[int, int, int, int]],
+                 layout: CmrtLayout) -> list[tuple[int, dict[str, tuple[str, bool]]]]:
+    """Every cell of a merged range in a layout column shows its top-left value, as Excel shows
+    it (a supplier merging one smelter name over two metal rows) and as plain tables are read."""
+    by_row = dict(cells)
+    for min_col, min_row, max_col, max_row in ranges:
+        if max_row <= min_row or min_row not in by_row:
+            continue
+        for name, col in layout.columns.items():
+            if col != min_col or max_col < col:
+                continue
+            top = by_row[min_row].get(name, ("", False))
+            for r in range(min_row + 1, max_row + 1):
+                if r in by_row and not by_row[r].get(name, ("", False))[0]:
+                    by_row[r][name] = top
+    return cells
 
 
 def read_cmrt_rows(path: str | Path) -> CmrtRows:
