@@ -397,11 +397,10 @@ def source_notes(data: list[SourceData], old_to_cid: dict[tuple[str, str], str])
             notes.append(f"{Path(d.path).name} ({d.label}): its list date is unknown (RMI's "
                          "exports carry none; name the file or its folder with the date, e.g. "
                          "exports-2026-08-22): it is ordered as the oldest list")
-        if d.kind == "legacy":
-            lost = [o for m, o, c in zip(d.rows.metal, d.rows.old_id, d.rows.cid)
-                    if not c and o and (m, o) not in old_to_cid]
-            if lost and not old_to_cid:
-                notes.append(f"{Path(d.path).name} ({d.label}): {len(lost)} names have only "
+        if d.kind == "legacy" and not old_to_cid:   # (no file maps old IDs: 2.03a alone)
+            lost = sum(bool(o) and not c for o, c in zip(d.rows.old_id, d.rows.cid))
+            if lost:
+                notes.append(f"{Path(d.path).name} ({d.label}): {lost} names have only "
                              "old-format IDs, which no file maps to CIDs, and are not used; "
                              "load CMRT 3.01 with it")
     if not any(d.kind in ("active", "conformant") for d in data):
@@ -425,6 +424,7 @@ def removals(rev: pd.DataFrame) -> dict[tuple[str, str], tuple[str, str, str]]:
 
 
 def last_revisions(rev: pd.DataFrame) -> dict[tuple[str, str], str]:
+    """(cid, metal) -> its newest revision as "<date> <basis>: <details>"."""
     out: dict[tuple[str, str], str] = {}
     for r in rev.sort_values("revision_date", kind="stable").itertuples(index=False):
         out[(r.cid, r.metal)] = f"{r.revision_date} {r.basis}: {r.details}".strip()
