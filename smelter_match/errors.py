@@ -19,10 +19,19 @@ class ReferenceLoadError(SmelterMatchError):
     """A reference source cannot be loaded, or no reference was provided."""
 
 
-class ReferenceWarning(UserWarning):
+class SmelterMatchWarning(UserWarning):
+    """Something a user should know that does not stop the work. The command line prints these
+    as notes on stderr (once each, silenced by ``--quiet``)."""
+
+
+class ReferenceWarning(SmelterMatchWarning):
     """Something about the reference files a user should know (an undated list, old-format IDs
-    no file maps to CIDs, no RMAP list); the reference loads. The command line prints these as
-    notes."""
+    no file maps to CIDs, no RMAP list); the reference loads."""
+
+
+class InputWarning(SmelterMatchWarning):
+    """Something about an input file a user should know (CSV rows with more cells than the
+    header: a delimiter inside a name not in quotes?); the rows are read."""
 
 
 class ModelError(SmelterMatchError):

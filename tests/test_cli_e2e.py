@@ -255,3 +255,20 @@ def test_threads_option_reaches_the_matcher(tmp_path: Path, reference_args: list
     assert cli.main(["match", str(src), *reference_args, "-o", str(tmp_path / "r.csv"),
                      "--quiet", *extra]) == 0
     assert made == [processes]
+
+
+def test_a_csv_row_wider_than_the_header_is_matched_with_a_note(
+        tmp_path: Path, reference_args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """An unquoted comma in a name shifts the row's cells: the row is still read and written
+    (every input row comes out), and the command says which rows to check, once; -q silences it."""
+    src = tmp_path / "in.csv"
+    src.write_text("Smelter Name,Metal,Country\nMinsur,Tin,Peru\n"
+                   "Metalor Technologies, SA,Gold,Switzerland\n")
+    out = tmp_path / "r.csv"
+    assert cli.main(["match", str(src), *reference_args, "-o", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert err.count("note: ") >= 1 and err.count("more cells than the header's 3 (rows 3)") == 1
+    assert "Warning" not in err
+    assert _read(out)["Smelter Name"].tolist() == ["Minsur", "Metalor Technologies"]
+    assert cli.main(["-q", "match", str(src), *reference_args, "-o", str(out)]) == 0
+    assert "more cells" not in capsys.readouterr().err

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import warnings
 from pathlib import Path
 
 import openpyxl
@@ -11,7 +12,7 @@ import pytest
 from _support import encrypted_ooxml
 from _tables_data import make_xlsx, one_line, write_bytes, write_text
 
-from smelter_match.errors import InputError
+from smelter_match.errors import InputError, InputWarning
 from smelter_match.io.inputs import InputTable, find_columns, read_input, read_inputs, read_table
 
 # --------------------------------------------------------------------------------------------
@@ -130,10 +131,22 @@ def test_csv_row_numbers_with_blank_lines_and_multiline_cells(tmp_path: Path) ->
 
 def test_csv_ragged_rows_and_duplicate_headers(tmp_path: Path) -> None:
     path = write_text(tmp_path / "in.csv", "name,note,note,\nA,B\nC,D,E,F,G\n")
-    t = read_table(path)
+    with pytest.warns(InputWarning, match=r"in.csv: 1 row\(s\) have more cells than the "
+                                          r"header's 4 \(rows 3\): a delimiter inside a name"):
+        t = read_table(path)
     assert list(t.frame.columns) == ["name", "note", "note.1", "column_4", "column_5"]
     assert t.frame.iloc[0].tolist() == ["A", "B", "", "", ""]
     assert t.name_col == "name"
+
+
+def test_csv_rows_no_wider_than_the_header_say_nothing(tmp_path: Path) -> None:
+    """Short rows, and cells beyond the header that are empty (a trailing delimiter), are
+    ordinary: no note."""
+    path = write_text(tmp_path / "in.csv", "name,metal\nA\nB,Gold,,\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", InputWarning)
+        t = read_table(path)
+    assert t.frame["name"].tolist() == ["A", "B"]
 
 
 def test_csv_very_long_cell(tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ import smelter_match.cli.reference as reference
 import smelter_match.cli.review as review
 from smelter_match import __version__
 from smelter_match.cli._common import EXIT_ERROR, PROG, CommonOptions, common_options
-from smelter_match.errors import ReferenceWarning, SmelterMatchError
+from smelter_match.errors import SmelterMatchError, SmelterMatchWarning
 
 #: Adds one command (or command group) to the top-level subparsers.
 CommandAdder = Callable[[argparse._SubParsersAction, CommonOptions], None]
@@ -57,20 +57,21 @@ def _one_line(exc: BaseException) -> str:
     return text or type(exc).__name__
 
 
-def _notes_for_reference_warnings(args: argparse.Namespace) -> None:
-    """Print what the reference's loader warns about (:class:`ReferenceWarning`) as notes on
-    stderr, once per message, silenced by ``--quiet``; other warnings as Python shows them."""
+def _notes_for_warnings(args: argparse.Namespace) -> None:
+    """Print what the library warns about (:class:`SmelterMatchWarning`: the reference's loader,
+    the input readers) as notes on stderr, once per message, silenced by ``--quiet``; other
+    warnings as Python shows them."""
     shown = warnings.showwarning
     said: set[str] = set()
 
     def show(message, category, *rest, **kw) -> None:  # noqa: ANN001
-        if not issubclass(category, ReferenceWarning):
+        if not issubclass(category, SmelterMatchWarning):
             shown(message, category, *rest, **kw)
         elif not getattr(args, "quiet", False) and str(message) not in said:
             said.add(str(message))
             print(f"note: {message}", file=sys.stderr)
 
-    warnings.simplefilter("always", ReferenceWarning)
+    warnings.simplefilter("always", SmelterMatchWarning)
     warnings.showwarning = show
 
 
@@ -92,7 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else EXIT_ERROR
     try:
         with warnings.catch_warnings():
-            _notes_for_reference_warnings(args)
+            _notes_for_warnings(args)
             return args.func(args)
     except SystemExit as exc:  # parser.error() raised inside a handler
         return exc.code if isinstance(exc.code, int) else EXIT_ERROR

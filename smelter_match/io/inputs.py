@@ -37,6 +37,7 @@ naming the file.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,7 +46,7 @@ from typing import Any
 import pandas as pd
 
 from smelter_match._resources import data_csv
-from smelter_match.errors import InputError
+from smelter_match.errors import InputError, InputWarning
 from smelter_match.io import tables
 from smelter_match.io.cmrt import is_cmrt, read_cmrt_rows
 from smelter_match.io.tables import EXCEL_SUFFIXES, header_key
@@ -207,6 +208,8 @@ def _build_table(
         raise InputError(f"{where}: no rows, the file is empty")
     if not data:
         raise InputError(f"{where}: no rows, only a header line")
+    if kind == "csv":
+        _note_ragged_rows(where, len(header), data, numbers)
     # widen the header for data cells beyond it; drop trailing empty header-only columns
     width = max(len(header), *(len(r) for r in data))
     header += [""] * (width - len(header))
@@ -245,6 +248,22 @@ def _build_table(
         row_numbers=numbers,
         sheet=sheet,
     )
+
+
+def _note_ragged_rows(where: str, width: int, data: list[list[str]], numbers: list[int]) -> None:
+    """Warn (:class:`InputWarning`) about CSV rows holding text beyond the header's columns.
+
+    Spreadsheets write every record of a CSV file with as many cells as the header, so such a
+    row most often has a delimiter inside a name written without quotes ("Metalor Technologies,
+    SA,Gold,Switzerland"): its cells are read in order, which shifts the metal and country over
+    by one. The rows are still read (extra cells as ``column_<n>``), and the note says which."""
+    ragged = [n for n, r in zip(numbers, data) if any(c.strip() for c in r[width:])]
+    if ragged:
+        shown = ", ".join(map(str, ragged[:10])) + (", ..." if len(ragged) > 10 else "")
+        warnings.warn(f"{where}: {len(ragged)} row(s) have more cells than the header's {width} "
+                      f"(rows {shown}): a delimiter inside a name not in quotes? Their cells are "
+                      "read in order, the extra ones as column_<n>; check their name, metal and "
+                      "country", InputWarning, stacklevel=4)
 
 
 def _pick_sheet(
