@@ -83,6 +83,24 @@ def test_cmrt_placeholder_declaration_company(make_cmrt: Callable[..., Path]) ->
     assert t.row_numbers == [8]
 
 
+def test_cmrt_company_typed_as_text_starting_with_equals(make_cmrt: Callable[..., Path],
+                                                         tmp_path: Path) -> None:
+    """A company name typed as text that starts with "=" (Excel keeps it as text after a leading
+    apostrophe) is the company; a formula in the cell without a cached value is none."""
+    import openpyxl
+
+    path = make_cmrt("RMI_CMRT_6.4.xlsx", {5: {"B": "Tin", "D": "Minsur"}}, company="x")
+    wb = openpyxl.load_workbook(path)
+    cell = wb["Declaration"]["D8"]
+    cell.value = "=ABC Corp"
+    cell.data_type = "s"     # typed text, not a formula
+    wb.save(tmp_path / "typed.xlsx")
+    assert read_cmrt(tmp_path / "typed.xlsx").company == "=ABC Corp"
+    cell.value = "=Sheet9!A1"      # a formula: openpyxl saves no cached value
+    wb.save(tmp_path / "formula.xlsx")
+    assert read_cmrt(tmp_path / "formula.xlsx").company is None
+
+
 def test_cmrt_unknown_version_uses_language_tab_layout(make_cmrt: Callable[..., Path]) -> None:
     # a future template: version 7.0 in the Revision tab -> layout derived from the "L" tab
     path = make_cmrt(

@@ -250,8 +250,9 @@ def _company(wb_formulas: Any, wb_values: Any, version: str | None) -> str | Non
 
 
 def _clean_company(value: Any) -> str | None:
-    if value is None or isinstance(value, str) and value.startswith("="):
-        return None
+    """The company as text, or None when blank. ``value`` comes from the cached-values view: a
+    formula there is its cached result (None without one), so text starting with "=" was typed
+    as text ("=ABC Corp", entered with a leading apostrophe) and is the company's name."""
     text = cell_text(value).strip()
     return text or None
 
