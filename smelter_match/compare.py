@@ -352,11 +352,11 @@ def compute_features(
     X[:, _COL["exact"]] = cands.exact
     X[:, _COL["cosine"]] = cands.cosine
     f, qi = cands.fac, cands.query
-    fac_country = ni.fac_country[f]
     q_country = np.array([c or "" for c in countries], dtype=object)[qi]
     both = (q_country != "") & ni.has_country[f]
-    X[:, _COL["country_agree"]] = both & (q_country == fac_country)
-    X[:, _COL["country_disagree"]] = both & (q_country != fac_country)
+    agrees = ni.country_agrees(f, q_country)
+    X[:, _COL["country_agree"]] = both & agrees
+    X[:, _COL["country_disagree"]] = both & ~agrees
     q_metal = np.array([m or "" for m in metals], dtype=object)[qi]
     X[:, _COL["metal_unknown"]] = q_metal == ""
     X[:, _COL["metal_agree"]] = (q_metal != "") & (q_metal == ni.fac_metal[f])

@@ -153,7 +153,7 @@ def exact_lookup(metal: str | None, reported_cid: str | None, country: str,
     if r is None or ni.ambiguous_arr[r]:
         return None
     f = int(ni.fac[r])
-    if country and ni.has_country[f] and country != ni.fac_country[f]:
+    if country and ni.has_country[f] and not ni.country_agrees(f, country):
         return None
     if contradicts(reported_cid, ni.fac_cid[f], cid_metals):
         return None
