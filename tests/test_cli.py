@@ -229,3 +229,26 @@ def test_plural_and_summary_words() -> None:
     assert "  a.csv: 1 row, 1 matched" in lines and "  b.csv: 1 row, 1 to review" in lines
     assert lines[-1] == "Most common flags: ambiguous_name on 1 row."
     assert not any("{" in line for line in lines)
+
+
+def test_train_holdout_keeps_whole_facilities_and_their_gold_rows_out() -> None:
+    """``train --holdout``: the kept-out share is whole facilities, the same ones whatever the
+    rows' order, and their gold rows leave training too; 0 keeps nothing out."""
+    import pandas as pd
+
+    from smelter_match.cli.model import split_holdout
+
+    own = pd.DataFrame({"group": [f"CID{i:06d}" for i in range(200) for _ in range(2)],
+                        "name": [f"n{i}" for i in range(400)]})
+    gold = pd.DataFrame({"group": ["CID000001", "CID000002", "CID000150", "NO_MATCH:x"],
+                         "name": ["g1", "g2", "g3", "g4"]})
+    held, labels = split_holdout(own, gold, 0.2)
+    kept = set(held["group"])
+    assert 20 <= len(kept) <= 60 and len(held) == 2 * len(kept)      # whole facilities
+    assert not kept & set(labels["group"])                           # gold rows of them too
+    assert len(labels) == len(own) - len(held) + (~gold["group"].isin(kept)).sum()
+    held2, _ = split_holdout(own.iloc[::-1], gold, 0.2)
+    assert set(held2["group"]) == kept                               # not the file's order
+    none, everything = split_holdout(own, gold, 0)
+    assert none is None and len(everything) == len(own) + len(gold)
+    assert split_holdout(None, gold, 0.2)[1]["name"].tolist() == gold["name"].tolist()

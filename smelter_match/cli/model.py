@@ -55,6 +55,26 @@ def _gold_frames(paths: list[str]):  # noqa: ANN202 - pandas.DataFrame
     return pd.concat(frames, ignore_index=True) if frames else None
 
 
+def split_holdout(own, gold, share: float):  # noqa: ANN001, ANN201 - pandas.DataFrame or None
+    """(the user's labelled rows kept out of training, every row that trains) for ``train
+    --holdout``: whole facilities (``group``) are kept out, chosen by a hash of the group (the
+    same rows every run, whatever the file's order), and so are their gold rows; ``share`` 0
+    keeps nothing out."""
+    import zlib
+
+    import pandas as pd
+
+    held = None
+    if own is not None and share > 0:
+        cut = [zlib.crc32(str(g).encode()) % 1000 < share * 1000 for g in own["group"]]
+        held, own = own[cut].reset_index(drop=True), own[[not c for c in cut]]
+    if held is not None and len(held) and gold is not None:
+        # the kept-out facilities stay out of training whole: their gold rows too
+        gold = gold[~gold["group"].isin(set(held["group"]))]
+    frames = [f for f in (gold, own) if f is not None and len(f)]
+    return held, (pd.concat(frames, ignore_index=True) if frames else None)
+
+
 def run_train(args: argparse.Namespace) -> int:
     import pandas as pd
 
@@ -75,17 +95,7 @@ def run_train(args: argparse.Namespace) -> int:
     for frame, where in ((own, "--labels"), (gold, "--gold")):
         if frame is not None and (warning := unknown_label_cids(frame, reference, where)):
             note(args, f"train: {warning}")
-    held = None
-    if own is not None and args.holdout > 0:
-        import zlib
-
-        cut = [zlib.crc32(str(g).encode()) % 1000 < args.holdout * 1000 for g in own["group"]]
-        held, own = own[cut].reset_index(drop=True), own[[not c for c in cut]]
-    if held is not None and len(held) and gold is not None:
-        # the kept-out facilities stay out of training whole: their gold rows too
-        gold = gold[~gold["group"].isin(set(held["group"]))]
-    frames = [f for f in (gold, own) if f is not None and len(f)]
-    labels = pd.concat(frames, ignore_index=True) if frames else None
+    held, labels = split_holdout(own, gold, args.holdout)
     before = None
     if held is not None and len(held):
         before = metrics(score_gold(Matcher(reference, Model.load(args.model)), held))
