@@ -36,6 +36,7 @@ from benchmarks.gold import GOLD_DIR
 from smelter_match import normalize as nz
 from smelter_match.evaluation import equivalent_cids, load_gold
 from smelter_match.reference import load_reference
+from smelter_match.transliterate import to_ascii
 
 DEFAULT_REFERENCE = ["../shared/rmi/cmrt", "../shared/rmi/exports-2026-08-22"]
 
@@ -86,7 +87,7 @@ def rigour_key(text: str, suffix_forms: dict, prefix_forms: dict, ends_only: boo
     case); ``ends_only`` keeps only those at the start or end of the name, as the shipped
     normaliser does with cleanco's terms.
     """
-    ascii_text = nz._to_ascii(text)
+    ascii_text = to_ascii(text)
     spans = _org_type_spans(ascii_text)
     if ends_only:
         stripped = ascii_text

@@ -40,7 +40,8 @@ _METAL_FUZZY_MARGIN = 10.0
 def normalize_metal(text: object) -> str | None:
     """One of ``METALS`` for a metal as written ("Au", "Wolfram", "Tin (Sn)", "Tungstem") or None.
 
-    Exact alias (``metals.csv``), then the single metal named by the words ("tantalum powder"),
+    Exact alias (``metals.csv``), then words that are all aliases of one metal ("锡 Sn"), then
+    the single metal named by the words ("tantalum powder"),
     then a conservative typo match: ratio >= 85 to an alias of one metal and at least 10 points
     clear of every other metal ("rantalum", "Gol"; not "zinc", "golden"). Never raises.
     """
@@ -51,6 +52,10 @@ def normalize_metal(text: object) -> str | None:
         metal = _METAL_ALIASES.get(f)
         if metal is not None:
             return metal
+        # every word an alias of one metal, short ones too: "锡 Sn" (xi sn), "钨 (W)" (wu w)
+        every = {_METAL_ALIASES.get(t) for t in f.split()}
+        if len(every) == 1 and None not in every:
+            return every.pop()
         named = {_METAL_TOKEN_ALIASES[t] for t in f.split() if t in _METAL_TOKEN_ALIASES}
         if named:
             return named.pop() if len(named) == 1 else None

@@ -40,10 +40,10 @@ from functools import lru_cache
 import pycountry
 from cleanco import prepare_default_terms
 from rapidfuzz.distance import OSA
-from unidecode import unidecode
 
 from smelter_match._resources import data_csv, data_lines
 from smelter_match.io.tables import cell_text
+from smelter_match.transliterate import drop_invisible, to_ascii
 
 __all__ = [
     "COUNTRY_WORDS", "GENERIC_WORDS", "LEGAL_FORM_WORDS", "METAL_WORDS", "STOP_WORDS",
@@ -84,55 +84,9 @@ def _vocab_pairs(name: str, first: str, second: str) -> list[tuple[str, str]]:
 
 
 # --------------------------------------------------------------------------------------------
-# Step 1: unicode -> ASCII, with homoglyph repair
+# Step 1: unicode -> ASCII (``smelter_match.transliterate``)
 
-# Letters drawn like a Latin letter (homoglyphs.csv names them by Unicode name).
-_HOMOGLYPHS: dict[str, str] = {
-    unicodedata.lookup(name): latin
-    for name, latin in _vocab_pairs("homoglyphs.csv", "unicode_name", "latin")
-}
-_HOMOGLYPH_TABLE = str.maketrans(_HOMOGLYPHS)
-# Greek, Greek Extended, Cyrillic, Cyrillic Supplement.
-_CYR_GREEK_RE = re.compile("[\u0370-\u03ff\u1f00-\u1fff\u0400-\u052f]")
 _LATIN_LETTER_RE = re.compile("[A-Za-z\u00c0-\u024f\u1e00-\u1eff]")
-_NONSPACE_RE = re.compile(r"\S+")
-
-
-def _fix_homoglyphs(s: str) -> str:
-    """Map Cyrillic/Greek lookalikes to Latin where the writer evidently meant Latin.
-
-    Per whitespace token: a token mixing Latin and Cyrillic/Greek letters is Latin with intruders;
-    a token made only of lookalikes ("ТАР", "ОАО") is Latin if the text is mostly Latin or has no
-    Cyrillic/Greek letter without a Latin twin (then nothing shows it is really Cyrillic). Any other
-    token ("Уралэлектромедь") is genuinely Cyrillic/Greek and left for unidecode.
-    """
-    foreign = [c for c in _CYR_GREEK_RE.findall(s) if c.isalpha()]
-    if not foreign:
-        return s
-    latin = len(_LATIN_LETTER_RE.findall(s))
-    text_is_latinish = latin > len(foreign) or all(c in _HOMOGLYPHS for c in foreign)
-
-    def repair(m: re.Match[str]) -> str:
-        tok = m.group()
-        tok_foreign = [c for c in _CYR_GREEK_RE.findall(tok) if c.isalpha()]
-        if not tok_foreign:
-            return tok
-        if _LATIN_LETTER_RE.search(tok) or (text_is_latinish and all(c in _HOMOGLYPHS for c in tok_foreign)):
-            return tok.translate(_HOMOGLYPH_TABLE)
-        return tok
-
-    return _NONSPACE_RE.sub(repair, s)
-
-
-def _to_ascii(text: str) -> str:
-    """NFKC, homoglyph repair and unidecode; ASCII input is returned as is (the common case)."""
-    if text.isascii():
-        return text
-    try:
-        s = unicodedata.normalize("NFKC", text)
-        return unidecode(_fix_homoglyphs(s))
-    except Exception:  # lone surrogates and the like: keep what is plainly ASCII
-        return text.encode("ascii", "ignore").decode("ascii")
 
 
 # --------------------------------------------------------------------------------------------
@@ -239,7 +193,7 @@ def fold(text: str) -> str:
     """
     if not isinstance(text, str):
         text = cell_text(text)
-    return " ".join(_fold_ascii_tokens(_to_ascii(text)))
+    return " ".join(_fold_ascii_tokens(to_ascii(text)))
 
 
 # --------------------------------------------------------------------------------------------
@@ -431,8 +385,22 @@ def _bracket_parts(s: str) -> tuple[str, list[str]]:
 # normalize_name
 
 
+#: A row number typed before the name ("1. ", "12) ", "#3 ", "4:", "5<tab>"): not part of it.
+#: Digits without such a mark stay ("8853 S.p.A.", "5D Production OU" are RMI names).
+_ENUMERATOR_RE = re.compile(r"^\s*(?:#\s*\d{1,4}(?![0-9A-Za-z])[.):]?|\d{1,4}\s*[.):](?![0-9])"
+                            r"|\d{1,4}\t)\s*")
+
+
+def _without_row_number(ascii_text: str) -> str:
+    """The name without a leading row number (:data:`_ENUMERATOR_RE`), when a letter follows."""
+    m = _ENUMERATOR_RE.match(ascii_text)
+    if m and _LATIN_LETTER_RE.search(ascii_text, m.end()):
+        return ascii_text[m.end():]
+    return ascii_text
+
+
 def _build(text: str) -> NormalizedName:
-    ascii_text = _to_ascii(text)
+    ascii_text = _without_row_number(to_ascii(text))
     folded_tokens = _fold_ascii_tokens(ascii_text)
     key_toks = _key_tokens(folded_tokens)
     key = " ".join(key_toks)
@@ -547,12 +515,24 @@ def _build_country_tables() -> tuple[dict[str, str], dict[str, str], frozenset[s
                 add(value, c.alpha_2, override=False)
     aliases = set()
     for alias, code in _vocab_pairs("country_aliases.csv", "alias", "iso2"):
-        add(alias, code.upper(), override=True)
-        aliases.add(fold(alias))
+        if alias.isascii():
+            add(alias, code.upper(), override=True)
+            aliases.add(fold(alias))
     return exact, {k: v for k, v in unordered.items() if v}, frozenset(aliases)
 
 
+def _script_key(text: str) -> str:
+    return unicodedata.normalize("NFKC", drop_invisible(text)).strip(" ()（）").casefold()
+
+
 _COUNTRY_EXACT, _COUNTRY_UNORDERED, _COUNTRY_ALIASES = _build_country_tables()
+#: Country names in other scripts (``country_aliases.csv``), compared as written: "中国" -> CN.
+_COUNTRY_SCRIPT: dict[str, str] = {_script_key(a): c.upper() for a, c in
+                                   _vocab_pairs("country_aliases.csv", "alias", "iso2")
+                                   if not a.isascii()}
+#: The curated country aliases that are one word ("USA", "UK", "PRC"), short ones too
+#: (``COUNTRY_WORDS`` keeps the words of four letters or more of every country name).
+COUNTRY_ALIAS_WORDS: frozenset[str] = frozenset(a for a in _COUNTRY_ALIASES if " " not in a)
 #: The most words a country name has as written ("lao people s democratic republic").
 _COUNTRY_MAX_WORDS = max(len(k.split()) for k in _COUNTRY_EXACT)
 #: Every word of a country name or alias (any of them can end one: word order is free).
@@ -575,7 +555,12 @@ def normalize_country(text: object) -> str | None:
     are accepted. Blank, "-", "N/A" and anything unrecognised give None. Never raises.
     """
     try:
-        f = fold(cell_text(text))
+        raw = cell_text(text)
+        if not raw.isascii():
+            code = _COUNTRY_SCRIPT.get(_script_key(raw))
+            if code is not None:
+                return code
+        f = fold(raw)
         if f in _COUNTRY_NULLS:
             return None
         return _folded_country_code(f)

@@ -14,8 +14,9 @@ from _support import ROOT
 PACKAGE = ROOT / "smelter_match"
 MAX_LINES = 600
 #: Stage and workflow modules, each with its own test file tests/test_<name>.py.
-TESTED_MODULES = ("normalize", "metals", "cids", "sources", "reference", "reference_diff", "index",
-                  "blocking", "compare", "classify", "query_features", "noise", "synthetic",
+TESTED_MODULES = ("transliterate", "normalize", "metals", "cids", "sources", "reference",
+                  "reference_diff", "index", "blocking", "compare", "classify", "query_features",
+                  "noise", "synthetic",
                   "transfer", "xlsx", "review_book", "readings", "placeholders", "rules", "decide",
                   "explain", "matcher", "parallel", "overrides", "review", "labels", "annex",
                   "training", "evaluation", "spark", "inputs", "cmrt", "tables", "safe_csv", "cli",

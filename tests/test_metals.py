@@ -46,6 +46,10 @@ from smelter_match.metals import METALS, normalize_metal
         ("钽", "Tantalum"), ("鉭", "Tantalum"), ("タンタル", "Tantalum"), ("탄탈륨", "Tantalum"),
         ("钨", "Tungsten"), ("鎢", "Tungsten"), ("タングステン", "Tungsten"), ("텅스텐", "Tungsten"),
         ("Tungsténio", "Tungsten"),
+        # words that are all one metal's, short ones too; tantalum written with niobium
+        ("锡 Sn", "Tin"), ("钨 (W)", "Tungsten"), ("锡（Sn）", "Tin"), ("スズ", "Tin"),
+        ("Ta/Nb", "Tantalum"), ("Nb-Ta", "Tantalum"), ("Tantalum/Niobium", "Tantalum"),
+        ("Go\u200bld", "Gold"),
     ],
 )
 def test_normalize_metal(text: str, metal: str) -> None:
@@ -66,6 +70,9 @@ def test_normalize_metal(text: str, metal: str) -> None:
         "gum",      # not a typo of 금's romanisation
         "铜",       # copper
         "Tin/Tungsten",
+        "Au/Ag",
+        "W or Sn",
+        "Nb",
         "Guiu",
         "x",
         None,

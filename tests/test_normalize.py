@@ -114,6 +114,17 @@ def test_fold(text: str, folded: str) -> None:
     assert normalize_name(text).folded == folded
 
 
+@pytest.mark.parametrize("typed", ["1. ", "12) ", "#3 ", "4:", "5\t", "1.", " 2 . "])
+def test_a_row_number_before_the_name_is_not_part_of_it(typed: str) -> None:
+    assert normalize_name(f"{typed}Metalor Technologies S.A.").key == "metalor technologies"
+
+
+@pytest.mark.parametrize("name", ["8853 S.p.A.", "5D Production OU", "1.5N Plus", "1.", "#1"])
+def test_digits_that_are_the_name_stay(name: str) -> None:
+    """RMI names that begin with digits keep them; a row number alone is not removed either."""
+    assert normalize_name(name).key.split()[0][0].isdigit(), name
+
+
 def test_homoglyphs_in_latin_context() -> None:
     cyrillic_tap = "\u0422\u0410\u0420"  # the seed's "ТАР": Cyrillic TE, A, ER
     assert normalize_name(cyrillic_tap).key == "tap"  # not unidecode's "tar"
@@ -437,6 +448,12 @@ def test_generic_and_stop_words_exposed() -> None:
         ("CN", "CN"),
         ("chn", "CN"),
         ("ＣＨＩＮＡ", "CN"),
+        ("Ch\u200bina", "CN"),
+        # other scripts, compared as written
+        ("中国", "CN"), ("中國", "CN"), ("（中国）", "CN"), ("日本", "JP"), ("한국", "KR"),
+        ("台灣", "TW"), ("香港", "HK"), ("Россия", "RU"), ("ประเทศไทย", "TH"),
+        ("Nederland", "NL"), ("Chine", "CN"), ("S. Korea", "KR"), ("Czech Rep.", "CZ"),
+        ("Hong Kong SAR, China", "HK"), ("Congo (DRC)", "CD"),
     ],
 )
 def test_normalize_country(text: str, code: str) -> None:
@@ -705,6 +722,16 @@ def test_strip_legal_forms_keeps_a_contiguous_non_empty_part(tokens: list[str]) 
     n = len(out)
     assert any(tuple(tokens[i : i + n]) == out for i in range(len(tokens) - n + 1))
     assert strip_legal_forms(out) == out
+
+
+def test_country_names_in_other_scripts_add_no_country_words() -> None:
+    """"中国" is matched as written: its romanisation ("Zhong Guo") is words of company names,
+    not a country, and no such word joins the country words that features leave aside."""
+    from smelter_match.normalize import COUNTRY_ALIAS_WORDS, COUNTRY_WORDS
+
+    assert normalize_country("Zhong Guo") is None
+    assert not {"zhong", "guo", "ri", "ben", "xiang", "gang"} & (COUNTRY_WORDS | COUNTRY_ALIAS_WORDS)
+    assert {"usa", "uk", "prc"} <= COUNTRY_ALIAS_WORDS
 
 
 @PROPS

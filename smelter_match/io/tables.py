@@ -72,9 +72,19 @@ def cell_text(value: Any, *, strip: bool = False) -> str:
     return text.strip() if strip else text
 
 
+#: Excel's escape of a character in a cell's XML ("_x000D_" for a carriage return, "_x005F_" for
+#: "_"): openpyxl, and so pandas.read_excel, leave it in the text ("Valcambi_x000D_\nSA").
+_OOXML_ESCAPE_RE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def _unescape(m: re.Match[str]) -> str:
+    return chr(int(m.group(1), 16))
+
+
 def _cell_text(value: Any) -> str:
     """
-    None, NaN (of any numeric type), pandas NA/NaT -> ""; text unchanged (not stripped);
+    None, NaN (of any numeric type), pandas NA/NaT -> ""; text unchanged (not stripped) but for
+    Excel's escapes of characters (``_x000D_``: a carriage return, as Excel shows it);
     booleans TRUE/FALSE; floats that are whole numbers without ".0" ("2763", not "2763.0"); other
     floats as Python writes them; datetimes as ISO dates ("2024-04-26", with " HH:MM:SS" when
     the time is not midnight); dates and times ISO; bytes decoded as UTF-8; numpy scalars like
@@ -83,7 +93,7 @@ def _cell_text(value: Any) -> str:
     if value is None or type(value).__name__ in ("NAType", "NaTType"):
         return ""
     if isinstance(value, str):
-        return value
+        return _OOXML_ESCAPE_RE.sub(_unescape, value) if "_x" in value else value
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if hasattr(value, "item") and type(value).__module__ == "numpy":
