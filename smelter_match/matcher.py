@@ -531,7 +531,15 @@ class Matcher:
             flags = tuple(f"override_other_country={c}" for c in countries)
             why = (f"analyst override decided for {'/'.join(countries)}, this row says "
                    f"{q[3] or 'no country'}")
-        # the model's own answer, sent to a person
+        # the model's own answer (the exact lookup's, as the row would get without the
+        # override), sent to a person
+        r = exact_lookup(q[1], q[4], q[3], nn, self.index, self.cid_metals, q[2]) \
+            if self.model.exact is not None else None
+        if r is not None:
+            d = decide_exact(r, q[1], q[2], q[4], q[3], nn, self.index, self._fac,
+                             self.cid_metals, self.model.exact)
+            return replace(d, decision="review", reason=f"{why}; model: {d.reason}",
+                           flags=(*d.flags, *flags))
         scored = self.score([q], [nn])
         rows = scored.ranking.rows(0)
         d = decide(metal or None, q[2], q[4] or None, rows, scored.ranking.other(0),

@@ -230,6 +230,21 @@ def test_matcher_applies_an_override_only_where_the_analyst_decided(
     assert "override" not in out[f].iloc[3]
 
 
+def test_an_override_not_applied_gives_the_rows_own_answer_for_review(reference: Reference) -> None:
+    """An override made for another country leaves the row the answer it gets without any
+    override (the exact lookup's, for an exact RMI name: its probabilities, one candidate), sent
+    to review with the flag; only the decision, reason and flags differ."""
+    q = ("Abington Reldan Metals, LLC", "Gold", "UNITED STATES OF AMERICA")
+    ov = pd.DataFrame([_override(q[0], "CID002708", country="AQ")])
+    plain = Matcher(reference).match_one(*q)
+    held = Matcher(reference, overrides=ov).match_one(*q)
+    assert plain.decision == "match" and held.decision == "review"
+    assert "override_other_country=AQ" in held.flags
+    assert held.reason == f"analyst override decided for AQ, this row says US; model: {plain.reason}"
+    assert (held.cid, held.score, held.smelter_score, held.candidates) == (
+        plain.cid, plain.score, plain.smelter_score, plain.candidates)
+
+
 def test_override_to_a_cid_the_reference_lacks_goes_to_review(reference: Reference) -> None:
     """Never silently ignored: a CID not in the reference for the row's metal is flagged."""
     ov = pd.DataFrame([_override("Abington Reldan Metals", "CID001070", metal="")])  # a Tin CID
