@@ -24,6 +24,8 @@ _COL = {f: j for j, f in enumerate(FEATURES)}
 
 
 _NAME_COLS = [_COL[f] for f in NAME_AGREEMENT]
+#: What says a candidate holds the name as exactly as another: an exact hit, the best variant.
+_SHARED_COLS = [_COL["exact"], _COL["variant_best"]]
 
 
 def contradicts(reported_cid: str | None, cid: str, cid_metals: dict[str, list[str]]) -> bool:
@@ -77,8 +79,9 @@ def rule_facts(ranking: Ranking, fac_rows: np.ndarray, X: np.ndarray,
       (``other_metal``): the differences might be the metal's name changing.
     - ``ambiguous``: the best candidate's best-matching name belongs to several facilities of the
       metal, and neither a reported CID nor the reported country tells which: no country agrees,
-      or another candidate with the same name agreement is in the reported country too ("Aurubis
-      AG, Hamburg" is two gold CIDs in Germany).
+      or another candidate whose best-matching name is shared too, as exact a hit (``exact``,
+      ``variant_best`` at least the best's), is in the reported country too ("Aurubis AG,
+      Hamburg" is two gold CIDs in Germany).
     - ``several_names``: no metal reported and the name is exactly RMI's name of the best
       candidate and of a facility of another metal ("Dowa").
     - ``other_metal``: a metal was reported and a candidate of another metal has the name (or a
@@ -148,8 +151,12 @@ def rule_facts(ranking: Ranking, fac_rows: np.ndarray, X: np.ndarray,
     key_later = later & key[order]
     sure = key_best & (~of_best("ambiguous_name") | of_best("cid_agree")) & \
         ~of_best("country_disagree") & ~contradicted & (metal_given | ~_any_per(owner, key_later, n))
-    twin = later & (X[order, _COL["country_agree"]] != 0) & np.all(
-        X[np.ix_(order, _NAME_COLS)] == xb[np.ix_(owner, _NAME_COLS)], axis=1)
+    # another holder of a shared name in the reported country whose name is as exact a hit as
+    # the best's (its other names may fit the rest of the text differently: "Zhao Yuan Gold Mine
+    # (China)", "Zhao Yuan Jin Kuang（中国）")
+    twin = later & (X[order, _COL["country_agree"]] != 0) & (
+        X[order, _COL["ambiguous_name"]] != 0) & np.all(
+        X[np.ix_(order, _SHARED_COLS)] >= xb[np.ix_(owner, _SHARED_COLS)], axis=1)
     ambiguous = of_best("ambiguous_name") & ~of_best("cid_agree") & (
         ~of_best("country_agree") | _any_per(owner, twin, n))
     several_names = ~metal_given & key_best & _any_per(

@@ -284,3 +284,35 @@ def test_a_former_name_spelt_like_the_current_one_is_the_current_name(matcher: M
     assert r.cid == "CID000090" and r.reason.startswith("exact RMI standard name")
     r = matcher.match_one("Asaka Riken Co., Ltd", metal="Gold", country="CHINA")
     assert "former" not in r.reason
+
+
+@pytest.mark.parametrize(("name", "metal", "country", "cid"), [
+    # found by an audit of harmless edits to RMI's own names (2026-12-07): each was no_match,
+    # a confident match to another facility, or reviewed
+    ("Ca\u200bbot Corporation (USA)", "Tantalum", "United States", "CID000564"),
+    ("Geib Refining Corporation, USA", "Gold", "United States", "CID002459"),
+    ("1. TT, Indonesia", "Tin", "Indonesia", "CID001477"),
+    ("1. Shandong Zhaojin Group Co., Ltd., China", "Gold", "China", "CID001622"),
+    ("Valcambi_x000D_\nSA - Switzerland", "Gold", "Switzerland", "CID002003"),
+    ("Valcambi SA", "Go\u200bld", "Switzerland", "CID002003"),
+    ("Valcambi SA", "Gold", "Sch\u200bweiz", "CID002003"),
+])
+def test_harmless_edits_of_an_rmi_name_keep_its_match(matcher: Matcher, name: str, metal: str,
+                                                      country: str, cid: str) -> None:
+    """A zero-width space, Excel's escaped carriage return, a row number and a country written
+    after the name (", USA" too) are not the name's words."""
+    r = matcher.match_one(name, metal, country)
+    assert (r.decision, r.cid) == ("match", cid), r
+
+
+@pytest.mark.parametrize("name", ["Zhao Yuan Gold Mine (China)", "Zhao Yuan Gold Mine",
+                                  "1. CV DS Jaya Abadi", "Aurubis_x000D_\nAG, Hamburg"])
+def test_a_shared_name_stays_ambiguous_with_a_country_or_row_number(matcher: Matcher,
+                                                                    name: str) -> None:
+    """RMI gives these names to two facilities of one country: a country written after the name,
+    a row number or an escape must not let one holder win ("Zhao Yuan Gold Mine (China)" was
+    matched: the other holder's other names fit "China" differently)."""
+    r = matcher.match_one(name, "Tin" if "Jaya" in name else "Gold",
+                          "Indonesia" if "Jaya" in name else "Germany" if "Aurubis" in name
+                          else "China")
+    assert r.decision == "review" and "ambiguous_name" in r.flags, r
