@@ -399,8 +399,22 @@ def _without_row_number(ascii_text: str) -> str:
     return ascii_text
 
 
+_SCRIPT_BRACKET_RE = re.compile(r"[（(]([^()（）]+)[)）]")
+
+
+def _script_countries_named(text: str) -> str:
+    """A bracketed country in another script named as ISO does ("（日本）" -> "(Japan)"): its
+    romanisation ("Ri Ben") would read as words of the name, where "(Japan)" is a place."""
+    def name(m: re.Match[str]) -> str:
+        code = _COUNTRY_SCRIPT.get(_script_key(m.group(1)))
+        return f" ({pycountry.countries.get(alpha_2=code).name})" if code else m.group()
+
+    return _SCRIPT_BRACKET_RE.sub(name, text)
+
+
 def _build(text: str) -> NormalizedName:
-    ascii_text = _without_row_number(to_ascii(text))
+    raw = text if text.isascii() else _script_countries_named(text)
+    ascii_text = _without_row_number(to_ascii(raw))
     folded_tokens = _fold_ascii_tokens(ascii_text)
     key_toks = _key_tokens(folded_tokens)
     key = " ".join(key_toks)

@@ -724,6 +724,15 @@ def test_strip_legal_forms_keeps_a_contiguous_non_empty_part(tokens: list[str]) 
     assert strip_legal_forms(out) == out
 
 
+def test_a_bracketed_country_in_another_script_is_a_place() -> None:
+    """"（日本）" after a name is read as "(Japan)": a place, a variant without it, not the words
+    "Ri Ben"."""
+    n = normalize_name("Aida Chemical Industries Co., Ltd.（日本）")
+    assert n.key == normalize_name("Aida Chemical Industries Co., Ltd. (Japan)").key
+    assert "aida chemical industries" in n.variants and "ri" not in n.tokens
+    assert normalize_name("中国黄金").key == "zhong guo huang jin"     # not bracketed: a name
+
+
 def test_country_names_in_other_scripts_add_no_country_words() -> None:
     """"中国" is matched as written: its romanisation ("Zhong Guo") is words of company names,
     not a country, and no such word joins the country words that features leave aside."""
