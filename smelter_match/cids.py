@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from smelter_match.io.tables import cell_text
+from smelter_match.transliterate import drop_invisible
 
 __all__ = ["CID_PATTERN", "find_cids", "is_cid", "parse_cid"]
 
@@ -40,7 +41,7 @@ def parse_cid(value: object, *, alone: bool = False) -> str | None:
     text naming one "CID..." ("CID002763 (Metalor)"). Anything else ("ABC", "1AUS046", a number
     of seven digits, "CID000873 or CID002180?") is not a CID.
     """
-    text = " ".join(cell_text(value).split())
+    text = " ".join(drop_invisible(cell_text(value)).split())
     if not text:
         return ""
     m = _CID_CELL_RE.match(text)

@@ -50,8 +50,8 @@ FEATURES: tuple[str, ...] = (
     "rare_missing",     # IDF mass of query tokens absent from the candidate (normalised)
     "cand_extra",       # IDF mass of candidate tokens absent from the query (normalised)
     "cosine",           # TF-IDF character n-gram cosine (from blocking)
-    "country_agree",    # 1 if the reported country equals the facility's
-    "country_disagree", # 1 if both are known and differ
+    "country_agree",    # 1 if the reported country is the facility's (NameIndex.country_agrees)
+    "country_disagree", # 1 if both are known and it is not
     "metal_agree",      # 1 if the reported metal equals the facility's
     "metal_unknown",    # 1 if no metal was reported
     "kind_current",     # best-matching name is the current standard name

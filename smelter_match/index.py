@@ -287,11 +287,12 @@ class NameIndex:
         self.sorted_compact = [self.norm[i].compact for i in order]
 
     def country_agrees(self, f, country):  # noqa: ANN001, ANN201
-        """The reported country (ISO code, not blank) is facility ``f``'s: its country or, for a
-        facility in a part of a country (:func:`_country_also`), the other of the two.
+        """The reported country (an ISO code; blank agrees with nothing) is facility ``f``'s: its
+        country or, for a facility in a part of a country (:func:`_country_also`), the other of
+        the two.
         Elementwise on arrays as on scalars; the one rule every comparison of countries uses."""
         also = self.fac_country_also[f]
-        return (self.fac_country[f] == country) | ((also != "") & (also == country))
+        return (country != "") & ((self.fac_country[f] == country) | (also == country))
 
     def _build_arrays(self, n_facilities: int) -> None:
         """Flat numpy views used by the vectorised compare stage (see :mod:`smelter_match.compare`)."""

@@ -43,7 +43,7 @@ from rapidfuzz.distance import OSA
 
 from smelter_match._resources import data_csv, data_lines
 from smelter_match.io.tables import cell_text
-from smelter_match.transliterate import drop_invisible, to_ascii
+from smelter_match.transliterate import LATIN_LETTER_RE, drop_invisible, to_ascii
 
 __all__ = [
     "COUNTRY_WORDS", "GENERIC_WORDS", "LEGAL_FORM_WORDS", "METAL_WORDS", "STOP_WORDS",
@@ -84,13 +84,7 @@ def _vocab_pairs(name: str, first: str, second: str) -> list[tuple[str, str]]:
 
 
 # --------------------------------------------------------------------------------------------
-# Step 1: unicode -> ASCII (``smelter_match.transliterate``)
-
-_LATIN_LETTER_RE = re.compile("[A-Za-z\u00c0-\u024f\u1e00-\u1eff]")
-
-
-# --------------------------------------------------------------------------------------------
-# Step 2: fold
+# Step 2: fold (step 1, any text to ASCII, is ``smelter_match.transliterate``)
 
 _AND_TABLE = str.maketrans({"&": " and ", "+": " and "})
 _APOSTROPHE_TABLE = str.maketrans({"'": None, "`": None})
@@ -394,7 +388,7 @@ _ENUMERATOR_RE = re.compile(r"^\s*(?:#\s*\d{1,4}(?![0-9A-Za-z])[.):]?|\d{1,4}\s*
 def _without_row_number(ascii_text: str) -> str:
     """The name without a leading row number (:data:`_ENUMERATOR_RE`), when a letter follows."""
     m = _ENUMERATOR_RE.match(ascii_text)
-    if m and _LATIN_LETTER_RE.search(ascii_text, m.end()):
+    if m and LATIN_LETTER_RE.search(ascii_text, m.end()):
         return ascii_text[m.end():]
     return ascii_text
 
@@ -407,7 +401,10 @@ def _script_countries_named(text: str) -> str:
     romanisation ("Ri Ben") would read as words of the name, where "(Japan)" is a place."""
     def name(m: re.Match[str]) -> str:
         code = _COUNTRY_SCRIPT.get(_script_key(m.group(1)))
-        return f" ({pycountry.countries.get(alpha_2=code).name})" if code else m.group()
+        if not code:
+            return m.group()
+        c = pycountry.countries.get(alpha_2=code)
+        return f" ({getattr(c, 'common_name', None) or c.name})"
 
     return _SCRIPT_BRACKET_RE.sub(name, text)
 
@@ -529,21 +526,28 @@ def _build_country_tables() -> tuple[dict[str, str], dict[str, str], frozenset[s
                 add(value, c.alpha_2, override=False)
     aliases = set()
     for alias, code in _vocab_pairs("country_aliases.csv", "alias", "iso2"):
-        if alias.isascii():
+        if not _other_script(alias):
             add(alias, code.upper(), override=True)
             aliases.add(fold(alias))
     return exact, {k: v for k, v in unordered.items() if v}, frozenset(aliases)
 
 
+def _other_script(text: str) -> bool:
+    """``text`` has a letter outside the Latin script ("中国", "Россия"; not "Perú")."""
+    return not text.isascii() and any(c.isalpha() and ord(c) > 0x24F and not
+                                      0x1E00 <= ord(c) <= 0x1EFF for c in text)
+
+
 def _script_key(text: str) -> str:
-    return unicodedata.normalize("NFKC", drop_invisible(text)).strip(" ()（）").casefold()
+    return unicodedata.normalize("NFKC", drop_invisible(text)).strip(" \t\r\n()（）").casefold()
 
 
 _COUNTRY_EXACT, _COUNTRY_UNORDERED, _COUNTRY_ALIASES = _build_country_tables()
 #: Country names in other scripts (``country_aliases.csv``), compared as written: "中国" -> CN.
 _COUNTRY_SCRIPT: dict[str, str] = {_script_key(a): c.upper() for a, c in
                                    _vocab_pairs("country_aliases.csv", "alias", "iso2")
-                                   if not a.isascii()}
+                                   if _other_script(a)}
+_NON_ASCII_RUN_RE = re.compile(r"[^\x00-\x7f]+")
 #: The curated country aliases that are one word ("USA", "UK", "PRC"), short ones too
 #: (``COUNTRY_WORDS`` keeps the words of four letters or more of every country name).
 COUNTRY_ALIAS_WORDS: frozenset[str] = frozenset(a for a in _COUNTRY_ALIASES if " " not in a)
@@ -569,11 +573,16 @@ def normalize_country(text: object) -> str | None:
     are accepted. Blank, "-", "N/A" and anything unrecognised give None. Never raises.
     """
     try:
-        raw = cell_text(text)
-        if not raw.isascii():
+        raw = unicodedata.normalize("NFKC", cell_text(text))    # full-width letters are Latin
+        if _other_script(raw):
             code = _COUNTRY_SCRIPT.get(_script_key(raw))
             if code is not None:
                 return code
+            # written in two languages ("中国 China", "China（中国）"): both halves must agree
+            latin = _folded_country_code(fold(_NON_ASCII_RUN_RE.sub(" ", raw)))
+            other = {_COUNTRY_SCRIPT.get(_script_key(t)) for t in _NON_ASCII_RUN_RE.findall(raw)
+                     if _script_key(t)}
+            return latin if latin is not None and other == {latin} else None
         f = fold(raw)
         if f in _COUNTRY_NULLS:
             return None

@@ -27,7 +27,8 @@ Columns (:data:`OVERRIDE_COLUMNS`), in this order:
     ``smelter-match match --overrides FILE`` uses it when no other reference is given).
 ``key``
     The name as normalised for lookup: ``normalize_name(reported_name).folded`` - case, accents,
-    punctuation and spacing do not matter, but every word counts, the legal form included
+    punctuation, spacing, invisible characters and a row number typed before the name ("1. ")
+    do not matter, but every word counts, the legal form included
     ("Metalor Technologies S.A." and "Metalor Technologies Ltd." are different names). Always
     recomputed when the file is read, so hand edits of ``reported_name`` cannot leave a stale key.
 

@@ -303,11 +303,15 @@ def _with_name_keys(names: pd.DataFrame) -> pd.DataFrame:
 
 
 def _normaliser_fingerprint() -> str:
-    """Hash of the normaliser's code and vocabularies: compiled keys depend on them."""
-    from smelter_match import normalize
+    """Hash of the normaliser's code (every step: cell text, transliteration, keys) and
+    vocabularies: compiled keys depend on them."""
+    from smelter_match import normalize, transliterate
     from smelter_match._resources import data_path
+    from smelter_match.io import tables
 
-    h = hashlib.sha256(Path(normalize.__file__).read_bytes())
+    h = hashlib.sha256()
+    for module in (tables, transliterate, normalize):
+        h.update(Path(module.__file__).read_bytes())
     folder = data_path("vocab", "stopwords.txt").parent
     for f in sorted(folder.glob("*")):
         if f.is_file():

@@ -15,7 +15,7 @@ from unidecode import unidecode
 
 from smelter_match._resources import data_csv
 
-__all__ = ["drop_invisible", "to_ascii"]
+__all__ = ["LATIN_LETTER_RE", "drop_invisible", "to_ascii"]
 
 
 # Letters drawn like a Latin letter (homoglyphs.csv names them by Unicode name).
@@ -27,7 +27,8 @@ _HOMOGLYPHS: dict[str, str] = {
 _HOMOGLYPH_TABLE = str.maketrans(_HOMOGLYPHS)
 # Greek, Greek Extended, Cyrillic, Cyrillic Supplement.
 _CYR_GREEK_RE = re.compile("[\u0370-\u03ff\u1f00-\u1fff\u0400-\u052f]")
-_LATIN_LETTER_RE = re.compile("[A-Za-z\u00c0-\u024f\u1e00-\u1eff]")
+#: A Latin letter, accented ones included.
+LATIN_LETTER_RE = re.compile("[A-Za-z\u00c0-\u024f\u1e00-\u1eff]")
 _NONSPACE_RE = re.compile(r"\S+")
 
 
@@ -42,7 +43,7 @@ def _fix_homoglyphs(s: str) -> str:
     foreign = [c for c in _CYR_GREEK_RE.findall(s) if c.isalpha()]
     if not foreign:
         return s
-    latin = len(_LATIN_LETTER_RE.findall(s))
+    latin = len(LATIN_LETTER_RE.findall(s))
     text_is_latinish = latin > len(foreign) or all(c in _HOMOGLYPHS for c in foreign)
 
     def repair(m: re.Match[str]) -> str:
@@ -50,7 +51,7 @@ def _fix_homoglyphs(s: str) -> str:
         tok_foreign = [c for c in _CYR_GREEK_RE.findall(tok) if c.isalpha()]
         if not tok_foreign:
             return tok
-        if _LATIN_LETTER_RE.search(tok) or (text_is_latinish and all(c in _HOMOGLYPHS for c in tok_foreign)):
+        if LATIN_LETTER_RE.search(tok) or (text_is_latinish and all(c in _HOMOGLYPHS for c in tok_foreign)):
             return tok.translate(_HOMOGLYPH_TABLE)
         return tok
 

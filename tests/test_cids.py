@@ -11,6 +11,8 @@ from smelter_match.cids import find_cids, is_cid, parse_cid
     ("", ""), (None, ""), (float("nan"), ""), ("ABC", None), ("1AUS046", None),
     ("12345678", None), ("CID", None), ("CID000873 or CID002180?", None),
     ("CID000873 (cid 873)", "CID000873"),
+    # invisible characters pasted with the ID are not part of it (a soft hyphen read "CID00")
+    ("CID\u200b002763", "CID002763"), ("CID00\u00ad2763", "CID002763"), ("\ufeff2763", "CID002763"),
 ])
 def test_parse_cid_is_the_one_rule(typed: object, cid: str | None) -> None:
     assert parse_cid(typed) == cid

@@ -202,7 +202,7 @@ def test_a_facility_in_hong_kong_agrees_with_hong_kong_and_china(index: NameInde
         assert index.country_agrees(f, "HK") and index.country_agrees(f, "CN")
         assert not index.country_agrees(f, "CH")
     assert index.country_agrees(mainland, "CN") and not index.country_agrees(mainland, "HK")
-    assert not index.country_agrees(mainland, "")
+    assert not index.country_agrees(mainland, "") and not index.country_agrees(hk, "")
     got = index.country_agrees(np.array([hk, sar, mainland]), np.array(["CN", "HK", "HK"], dtype=object))
     assert got.tolist() == [True, True, False]
     # no facility of another country is given a second one

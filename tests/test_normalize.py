@@ -20,6 +20,8 @@ from unidecode import unidecode
 from smelter_match._resources import data_path
 from smelter_match.metals import METALS, normalize_metal
 from smelter_match.normalize import (
+    _ENUMERATOR_RE,
+    _SCRIPT_BRACKET_RE,
     GENERIC_WORDS,
     STOP_WORDS,
     NormalizedName,
@@ -28,6 +30,7 @@ from smelter_match.normalize import (
     normalize_name,
     strip_legal_forms,
 )
+from smelter_match.transliterate import to_ascii
 
 SEED = SEEDS_DIR / "dataio_form_sd_2020.txt"
 REFERENCE = DERIVED_DIR / "reference.csv"
@@ -681,9 +684,11 @@ def test_fields_are_consistent(text: str) -> None:
     assert len(set(n.variants)) == len(n.variants)
     assert all(KEY_CHARS.match(v) and v for v in n.variants[1:])
     assert (n.acronym == "") or (len(n.acronym) >= 2 and n.acronym.isalnum())
-    # the folded text, but for a row number before the name (and a bracketed country in
-    # another script, named as ISO does)
-    assert fold(text) == n.folded or fold(text).endswith(" " + n.folded) or not text.isascii()
+    # the folded text, but for a row number before the name and a bracketed country in
+    # another script (named as ISO does)
+    numbered = _ENUMERATOR_RE.match(to_ascii(text)) is not None
+    named = _SCRIPT_BRACKET_RE.search(text) is not None
+    assert fold(text) == n.folded or (numbered and fold(text).endswith(" " + n.folded)) or named
 
 
 @PROPS
@@ -733,6 +738,15 @@ def test_a_bracketed_country_in_another_script_is_a_place() -> None:
     assert n.key == normalize_name("Aida Chemical Industries Co., Ltd. (Japan)").key
     assert "aida chemical industries" in n.variants and "ri" not in n.tokens
     assert normalize_name("中国黄金").key == "zhong guo huang jin"     # not bracketed: a name
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("中国 China", "CN"), ("China（中国）", "CN"), ("中国\n", "CN"), ("Ｃｈｉｎａ 中国", "CN"),
+    ("China 日本", None), ("Perú", "PE"), ("香港特别行政区", "HK"), ("Macau SAR", "MO"),
+])
+def test_a_country_written_in_two_languages_counts_when_both_agree(text: str, code: str | None
+                                                                    ) -> None:
+    assert normalize_country(text) == code
 
 
 def test_country_names_in_other_scripts_add_no_country_words() -> None:

@@ -366,6 +366,23 @@ def test_a_reference_variable_naming_nothing_is_an_error_not_a_recursion(
         load_reference()
 
 
+def test_the_cache_follows_every_step_of_normalisation(monkeypatch: pytest.MonkeyPatch,
+                                                       tmp_path: Path) -> None:
+    """Compiled keys come from cell text, transliteration and the normaliser: a change to any
+    of their files is another fingerprint (a stale cached ``ambiguous`` flag could let the exact
+    lookup match a shared name)."""
+    from smelter_match import normalize, transliterate
+    from smelter_match.io import tables
+
+    before = reference_module._normaliser_fingerprint()
+    for module in (tables, transliterate, normalize):
+        copy = tmp_path / Path(module.__file__).name
+        copy.write_bytes(Path(module.__file__).read_bytes() + b"\n# changed\n")
+        monkeypatch.setattr(module, "__file__", str(copy))
+        assert reference_module._normaliser_fingerprint() != before, module.__name__
+        monkeypatch.undo()
+
+
 def test_stamp_names_the_data_not_the_code(rmi_exports_dir: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """A new normaliser rebuilds the cache but keeps the reference's content hash (its stamp)."""

@@ -36,6 +36,8 @@ from smelter_match.io.tables import (
     (dt.date(2020, 5, 19), "2020-05-19"), (b"Cendres + M\xc3\xa9taux", "Cendres + Métaux"),
     # Excel's escapes, which openpyxl leaves in the text: a carriage return, an escaped "_"
     ("Valcambi_x000D_\nSA", "Valcambi\r\nSA"), ("_x005F_x000D_", "_x000D_"), ("a_xZZZZ_b", "a_xZZZZ_b"),
+    # characters no cell can hold stay as written (they could not be written out again)
+    ("Minsur_xD83D_", "Minsur_xD83D_"), ("Minsur_xFFFE_", "Minsur_xFFFE_"), ("a_x0001_", "a_x0001_"),
 ])
 def test_cell_text_is_the_one_rule(value: object, text: str) -> None:
     assert cell_text(value) == text

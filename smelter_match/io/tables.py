@@ -78,7 +78,12 @@ _OOXML_ESCAPE_RE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 
 
 def _unescape(m: re.Match[str]) -> str:
-    return chr(int(m.group(1), 16))
+    """The escaped character, when a cell's XML may hold it (a tab, line break or printable
+    character); anything else (a lone surrogate, U+FFFE) stays as written: it could not be
+    written out again."""
+    c = int(m.group(1), 16)
+    ok = c in (0x9, 0xA, 0xD) or 0x20 <= c <= 0xD7FF or 0xE000 <= c <= 0xFFFD
+    return chr(c) if ok else m.group()
 
 
 def _cell_text(value: Any) -> str:
