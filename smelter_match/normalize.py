@@ -380,9 +380,10 @@ def _bracket_parts(s: str) -> tuple[str, list[str]]:
 
 
 #: A row number typed before the name ("1. ", "12) ", "#3 ", "4:", "5<tab>"): not part of it.
-#: Digits without such a mark stay ("8853 S.p.A.", "5D Production OU" are RMI names).
-_ENUMERATOR_RE = re.compile(r"^\s*(?:#\s*\d{1,4}(?![0-9A-Za-z])[.):]?|\d{1,4}\s*[.):](?![0-9])"
-                            r"|\d{1,4}\t)\s*")
+#: Digits without such a mark stay ("8853 S.p.A.", "5D Production OU" are RMI names), and so
+#: does a digit before dotted initials ("5.P.T. spol. s r.o.": OCR's "5" for "S").
+_ENUMERATOR_RE = re.compile(r"^\s*(?:#\s*\d{1,4}(?![0-9A-Za-z])[.):]?"
+                            r"|\d{1,4}\s*[.):](?![0-9]|[A-Za-z]\.)|\d{1,4}\t)\s*")
 
 
 def _without_row_number(ascii_text: str) -> str:

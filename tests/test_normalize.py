@@ -122,7 +122,8 @@ def test_a_row_number_before_the_name_is_not_part_of_it(typed: str) -> None:
     assert normalize_name(f"{typed}Metalor Technologies S.A.").key == "metalor technologies"
 
 
-@pytest.mark.parametrize("name", ["8853 S.p.A.", "5D Production OU", "1.5N Plus", "1.", "#1"])
+@pytest.mark.parametrize("name", ["8853 S.p.A.", "5D Production OU", "1.5N Plus", "1.", "#1",
+                                  "5.P.T. spol. s r.o."])
 def test_digits_that_are_the_name_stay(name: str) -> None:
     """RMI names that begin with digits keep them; a row number alone is not removed either."""
     assert normalize_name(name).key.split()[0][0].isdigit(), name
