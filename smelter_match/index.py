@@ -21,13 +21,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA, Levenshtein
 
 from smelter_match._resources import data_csv
-from smelter_match.normalize import (
-    GENERIC_WORDS,
-    LEGAL_FORM_WORDS,
-    NormalizedName,
-    normalize_country,
-    normalize_name,
-)
+from smelter_match.normalize import GENERIC_WORDS, LEGAL_FORM_WORDS, NormalizedName, normalize_name
 from smelter_match.reference import Reference
 from smelter_match.sparse import Csr
 
@@ -207,21 +201,6 @@ def _tfidf(rows: np.ndarray, ids: np.ndarray, n_rows: int, n_cols: int,
 
 
 
-#: Territories that are part of a country (``country_parts.csv``: Hong Kong and Macao in China).
-_COUNTRY_PARTS = {r["part"].upper(): r["whole"].upper() for r in data_csv("vocab", "country_parts.csv")}
-
-
-def _country_also(code: str, state_province: object) -> str:
-    """The other country code a facility's location agrees with, or "": the whole for a facility
-    listed under a part (HONG KONG: also CN), the part for one listed under the whole in that part
-    (CHINA, province "Hong Kong SAR": also HK). RMI writes such a facility either way, and so do
-    suppliers: "Heraeus Metals Hong Kong Ltd." reported from CHINA is not a country that differs."""
-    if code in _COUNTRY_PARTS:
-        return _COUNTRY_PARTS[code]
-    part = normalize_country(state_province) if isinstance(state_province, str) else None
-    return part if part and _COUNTRY_PARTS.get(part) == code else ""
-
-
 class NameIndex:
     """Searchable view of a Reference's names, built once per Reference (~0.2 s).
 
@@ -287,12 +266,10 @@ class NameIndex:
         self.sorted_compact = [self.norm[i].compact for i in order]
 
     def country_agrees(self, f, country):  # noqa: ANN001, ANN201
-        """The reported country (an ISO code; blank agrees with nothing) is facility ``f``'s: its
-        country or, for a facility in a part of a country (:func:`_country_also`), the other of
-        the two.
-        Elementwise on arrays as on scalars; the one rule every comparison of countries uses."""
-        also = self.fac_country_also[f]
-        return (country != "") & ((self.fac_country[f] == country) | (also == country))
+        """The reported country (an ISO code; blank agrees with nothing) is facility ``f``'s.
+        Elementwise on arrays as on scalars; the one rule every comparison of a reported
+        country with a facility's uses (the pair features, the exact lookup)."""
+        return (country != "") & (self.fac_country[f] == country)
 
     def _build_arrays(self, n_facilities: int) -> None:
         """Flat numpy views used by the vectorised compare stage (see :mod:`smelter_match.compare`)."""
@@ -318,9 +295,6 @@ class NameIndex:
         fac = self.reference.facilities
         self.fac_country = fac["country_code"].to_numpy(dtype=object)
         self.has_country = np.array([bool(c) for c in self.fac_country], dtype=bool)
-        states = fac["state_province"] if "state_province" in fac else [""] * len(fac)
-        self.fac_country_also = np.array([_country_also(c, s) for c, s in
-                                          zip(self.fac_country, states)], dtype=object)
         self.fac_metal = fac["metal"].to_numpy(dtype=object)
         self.fac_cid = fac["cid"].to_numpy(dtype=object)
         #: each facility's CID as its rank in sorted CID order: ties broken by CID with an integer

@@ -549,9 +549,6 @@ _COUNTRY_SCRIPT: dict[str, str] = {_script_key(a): c.upper() for a, c in
                                    _vocab_pairs("country_aliases.csv", "alias", "iso2")
                                    if _other_script(a)}
 _NON_ASCII_RUN_RE = re.compile(r"[^\x00-\x7f]+")
-#: The curated country aliases that are one word ("USA", "UK", "PRC"), short ones too
-#: (``COUNTRY_WORDS`` keeps the words of four letters or more of every country name).
-COUNTRY_ALIAS_WORDS: frozenset[str] = frozenset(a for a in _COUNTRY_ALIASES if " " not in a)
 #: The most words a country name has as written ("lao people s democratic republic").
 _COUNTRY_MAX_WORDS = max(len(k.split()) for k in _COUNTRY_EXACT)
 #: Every word of a country name or alias (any of them can end one: word order is free).

@@ -35,7 +35,6 @@ from smelter_match._resources import data_csv
 from smelter_match.compare import NAME_AGREEMENT
 from smelter_match.index import NameIndex, abbreviates, ocr_fold
 from smelter_match.normalize import (
-    COUNTRY_ALIAS_WORDS,
     COUNTRY_WORDS,
     GENERIC_WORDS,
     METAL_WORDS,
@@ -81,9 +80,9 @@ _NO_CANDIDATE = -10.0
 #: "Fundicion" for Smelting, "Kogyo" for Industry; some are RMI's distinctive words too, "Timah").
 GENERIC_OTHER_LANGUAGES: frozenset[str] = frozenset(
     t for r in data_csv("vocab", "romanisations.csv") for t in fold(r["written_as"]).split())
-#: Words ``known_unexplained`` does not count: a country (the country features weigh it; "USA"
-#: too, short as it is) and a generic word in another language (a supplier's translation).
-_NOT_COUNTED = COUNTRY_WORDS | COUNTRY_ALIAS_WORDS | GENERIC_OTHER_LANGUAGES
+#: Words ``known_unexplained`` does not count: a country (the country features weigh it) and a
+#: generic word in another language (a supplier's translation).
+_NOT_COUNTED = COUNTRY_WORDS | GENERIC_OTHER_LANGUAGES
 
 
 #: Words shorter than this are not translated (``translated_words``): a pinyin syllable "Xi" or

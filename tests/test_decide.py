@@ -445,27 +445,6 @@ def test_a_reported_country_choice_through_the_matcher(matcher: Matcher) -> None
         assert r.decision == "match" and r.standard_name == "Global Advanced Metals"
 
 
-def test_a_hong_kong_refinery_reported_from_china_or_hong_kong(matcher: Matcher) -> None:
-    """Hong Kong is in China: RMI's Hong Kong refineries (one listed under HONG KONG, one under
-    CHINA, "Hong Kong SAR") are matched as the exact names they are from either country, with
-    no "country differs"; the country still tells RMI's two facilities named "Metalor
-    Technologies Ltd" apart (the Hong Kong one, not the Swiss one), and a mainland facility
-    reported from Hong Kong is still a country that differs."""
-    for name, cid in (("Heraeus Metals Hong Kong Ltd.", "CID000707"),
-                      ("Metalor Technologies (Hong Kong) Ltd.", "CID001149")):
-        for country in ("CHINA", "Hong Kong", "HK", "Hong Kong SAR"):
-            r = matcher.match_one(name, metal="Gold", country=country)
-            assert (r.decision, r.cid) == ("match", cid), (name, country, r)
-            assert "country agrees" in r.reason, r.reason
-    r = matcher.match_one("Metalor Technologies Ltd", metal="Gold", country="Hong Kong")
-    assert (r.decision, r.cid) == ("match", "CID001149"), r
-    r = matcher.match_one("Metalor Technologies Ltd", metal="Gold", country="Switzerland")
-    assert r.cid == "CID001153", r
-    r = matcher.match_one("Shandong Zhaojin Gold & Silver Refinery Co., Ltd.", metal="Gold",
-                          country="Hong Kong")
-    assert "country differs" in r.reason, r.reason
-
-
 def test_no_metal_and_a_close_runner_up_of_another_metal_is_reviewed() -> None:
     fac = {**FAC, "metal": np.array(["Gold", "Tin"], dtype=object)}
     X = np.zeros((2, len(FEATURES)))
