@@ -200,7 +200,6 @@ def _tfidf(rows: np.ndarray, ids: np.ndarray, n_rows: int, n_cols: int,
     return Csr(indptr.astype(np.int64), c.astype(np.int64), w / norm[r], n_cols), idf
 
 
-
 class NameIndex:
     """Searchable view of a Reference's names, built once per Reference (~0.2 s).
 

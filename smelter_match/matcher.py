@@ -387,11 +387,8 @@ class Matcher:
         search = []
         for q, nn in zip(todo, norms):
             special = self._special(q, nn)
-            if special is None and self.model.exact is not None:
-                r = exact_lookup(q[1], q[4], q[3], nn, self.index, self.cid_metals, q[2])
-                if r is not None:
-                    special = decide_exact(r, q[1], q[2], q[4], q[3], nn, self.index,
-                                           self._fac, self.cid_metals, self.model.exact)
+            if special is None:
+                special = self._exact(q, nn)
             if special is not None:
                 out[q] = special
             else:
@@ -480,6 +477,15 @@ class Matcher:
         return decide_reported_cid(why, q[1], q[2], q[4] or None, self._fac, self._fac_row,
                                    self.cid_metals)
 
+    def _exact(self, q: Query, nn: NormalizedName) -> Decision | None:
+        """The first pass's answer (:func:`~smelter_match.decide.exact_lookup`), or None when
+        the name needs the search (or the model has no lookup probabilities)."""
+        if self.model.exact is None:
+            return None
+        r = exact_lookup(q[1], q[4], q[3], nn, self.index, self.cid_metals, q[2])
+        return None if r is None else decide_exact(r, q[1], q[2], q[4], q[3], nn, self.index,
+                                                   self._fac, self.cid_metals, self.model.exact)
+
     def _special(self, q: Query, nn) -> Decision | None:  # noqa: ANN001
         """Answers that need no search: empty names, placeholders, cells without letters (each
         ``review`` instead when the row's reported CID is a facility of the reference), analyst
@@ -533,11 +539,8 @@ class Matcher:
                    f"{q[3] or 'no country'}")
         # the model's own answer (the exact lookup's, as the row would get without the
         # override), sent to a person
-        r = exact_lookup(q[1], q[4], q[3], nn, self.index, self.cid_metals, q[2]) \
-            if self.model.exact is not None else None
-        if r is not None:
-            d = decide_exact(r, q[1], q[2], q[4], q[3], nn, self.index, self._fac,
-                             self.cid_metals, self.model.exact)
+        d = self._exact(q, nn)
+        if d is not None:
             return replace(d, decision="review", reason=f"{why}; model: {d.reason}",
                            flags=(*d.flags, *flags))
         scored = self.score([q], [nn])
