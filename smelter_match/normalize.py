@@ -572,18 +572,19 @@ def normalize_country(text: object) -> str | None:
     """
     try:
         raw = unicodedata.normalize("NFKC", cell_text(text))    # full-width letters are Latin
-        if _other_script(raw):
-            code = _COUNTRY_SCRIPT.get(_script_key(raw))
-            if code is not None:
-                return code
+        other_script = _other_script(raw)
+        if other_script and (code := _COUNTRY_SCRIPT.get(_script_key(raw))) is not None:
+            return code
+        f = fold(raw)      # a Cyrillic lookalike in "Сhina" is repaired here
+        if f in _COUNTRY_NULLS:
+            return None
+        code = _folded_country_code(f)
+        if code is None and other_script:
             # written in two languages ("中国 China", "China（中国）"): both halves must agree
             latin = _folded_country_code(fold(_NON_ASCII_RUN_RE.sub(" ", raw)))
             other = {_COUNTRY_SCRIPT.get(_script_key(t)) for t in _NON_ASCII_RUN_RE.findall(raw)
                      if _script_key(t)}
-            return latin if latin is not None and other == {latin} else None
-        f = fold(raw)
-        if f in _COUNTRY_NULLS:
-            return None
-        return _folded_country_code(f)
+            code = latin if latin is not None and other == {latin} else None
+        return code
     except Exception:  # pragma: no cover - defensive: inputs are arbitrary
         return None

@@ -744,6 +744,7 @@ def test_a_bracketed_country_in_another_script_is_a_place() -> None:
 @pytest.mark.parametrize(("text", "code"), [
     ("中国 China", "CN"), ("China（中国）", "CN"), ("中国\n", "CN"), ("Ｃｈｉｎａ 中国", "CN"),
     ("China 日本", None), ("Perú", "PE"), ("香港特别行政区", "HK"), ("Macau SAR", "MO"),
+    ("\u0421hina", "CN"), ("\u0422\u0410\u0406WAN", "TW"),    # Cyrillic lookalikes in Latin text
 ])
 def test_a_country_written_in_two_languages_counts_when_both_agree(text: str, code: str | None
                                                                     ) -> None:
