@@ -9,7 +9,10 @@ no query state. Its n-gram matrices are :class:`~smelter_match.sparse.Csr`, plai
 from __future__ import annotations
 
 import bisect
+import contextlib
 import functools
+import hashlib
+import json
 import math
 import re
 import threading
@@ -21,6 +24,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA, Levenshtein
 
 from smelter_match._resources import data_csv
+from smelter_match.cache import cache_dir, code_fingerprint, normaliser_fingerprint, read_json, write_json
 from smelter_match.normalize import GENERIC_WORDS, LEGAL_FORM_WORDS, NormalizedName, normalize_name
 from smelter_match.reference import Reference
 from smelter_match.sparse import Csr
@@ -210,12 +214,14 @@ class NameIndex:
     def __init__(self, reference: Reference):
         self.reference = reference
         fac = reference.facilities.reset_index(drop=True)
-        fac_pos = {(c, m): i for i, (c, m) in enumerate(zip(fac["cid"], fac["metal"]))}
-        names = reference.names
+        fac_cols = [fac[c].tolist() for c in ("cid", "metal")]
+        fac_pos = {(c, m): i for i, (c, m) in enumerate(zip(*fac_cols))}
+        cols = [reference.names[c].tolist() for c in ("cid", "metal", "name", "kind", "ambiguous")]
+        self._store = _Store(reference.use_cache, cols[:3], fac_cols)
+        forms = self._store.forms
         rows = []
-        for cid, metal, name, kind, amb in zip(names["cid"], names["metal"], names["name"],
-                                               names["kind"], names["ambiguous"]):
-            n = normalize_name(name)
+        for cid, metal, name, kind, amb in zip(*cols):
+            n = forms.get(name) or normalize_name(name)
             if n.key and (cid, metal) in fac_pos:
                 rows.append((cid, metal, name, kind, n, fac_pos[(cid, metal)], bool(amb)))
         self.cid = np.array([r[0] for r in rows], dtype=object)
@@ -324,7 +330,8 @@ class NameIndex:
         mass = np.bincount(rows, weights=self.token_w[self.name_tok_ids], minlength=len(norm))
         self.name_mass = np.where(mass > 0, mass, 1.0)
         self.fuzzy_cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        self._gap_cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}   # edit_gaps, per text
+        # edit_gaps, per text (all four from the user cache, else each built on first use)
+        self._gap_cache: dict[str, tuple[np.ndarray, np.ndarray]] = self._store.gaps(len(norm))
         self._gap_lock = threading.Lock()
         self._metal_code = np.unique(self.metal.astype(str), return_inverse=True)[1].ravel()
         self.abbrev_cache: dict[str, np.ndarray] = {}
@@ -392,30 +399,38 @@ class NameIndex:
 
         A name ``d`` Levenshtein edits from name row ``r`` is at least ``gap - d`` from every
         other facility's names (the triangle inequality), so with ``gap >= 2 * d + 2`` it is
-        nearer ``r`` than any other facility by two edits or more. Every row's gap is computed
-        when any is first asked for (~70 ms a text on one core; ``workers``: rapidfuzz's) and
-        kept: a few rows at a time cost ``match_one`` ~0.6 ms more at the 99th percentile."""
+        nearer ``r`` than any other facility by two edits or more. Every row's gap of every
+        text is computed when any is first asked for (~25 ms a text on one core; ``workers``:
+        rapidfuzz's) and kept, also in the user cache for later processes with this reference:
+        a few rows at a time cost ``match_one`` ~0.6 ms more at the 99th percentile."""
         with self._gap_lock:
             if text not in self._gap_cache:
+                # every text at once, and kept for later processes (the user cache)
                 cap = 2 * MAX_SLIPS + 3
-                texts = self.slip_arr[text].tolist()
-                dist = process.cdist(texts, texts, scorer=Levenshtein.distance, dtype=np.int32,
-                                     score_cutoff=cap - 1, workers=workers)   # further: cap
-                dist[self.fac[:, None] == self.fac[None, :]] = cap   # the facility's own names
                 same_metal = self._metal_code[:, None] == self._metal_code[None, :]
-                self._gap_cache[text] = (np.where(same_metal, dist, cap).min(axis=1),
-                                         dist.min(axis=1))
+                for t in SLIP_TEXTS:
+                    texts = self.slip_arr[t].tolist()
+                    dist = process.cdist(texts, texts, scorer=Levenshtein.distance,
+                                         dtype=np.int32, score_cutoff=cap - 1,
+                                         workers=workers)   # further: cap
+                    dist[self.fac[:, None] == self.fac[None, :]] = cap   # the facility's own names
+                    self._gap_cache[t] = (np.where(same_metal, dist, cap).min(axis=1),
+                                          dist.min(axis=1))
+                self._store.save(self.norm, self._gap_cache)
         gap_metal, gap_any = self._gap_cache[text]
         return gap_metal[rows], gap_any[rows]
 
     def prepare(self, workers: int = 1) -> None:
         """Build now what is otherwise built on first use (~0.3 s, mostly :meth:`edit_gaps`):
         before forking workers, which then share it instead of each building it again."""
-        for text in SLIP_TEXTS:
-            self.edit_gaps(text, np.zeros(0, dtype=np.int64), workers)
+        self.edit_gaps(SLIP_TEXTS[0], np.zeros(0, dtype=np.int64), workers)
         _ = self._slip_sorted, self.core_arr, self.token_rows
         if self._next_char is None:
             self._build_next_char()
+
+    def normalized(self, name: str) -> NormalizedName:
+        """A reference name's normalised forms (kept in the user cache with the index's)."""
+        return self._store.forms.get(name) or normalize_name(name)
 
     def sole_name(self, key: str, metal: str | None) -> int | None:
         """The name row with normalised ``key`` among the names of ``metal`` (of every metal
@@ -524,6 +539,47 @@ class NameIndex:
         if w is None:
             return self.max_idf * (0.3 if damaged_weak_word(token) else 1.0)
         return w * 0.3 if token in GENERIC_WORDS else w
+
+
+class _Store:
+    """What a :class:`NameIndex` keeps in the user cache (:mod:`smelter_match.cache`): its
+    names' normalised forms and edit gaps (:meth:`NameIndex.edit_gaps`), about 0.1 s of a new
+    process's first search. Keyed by the reference's names, their facilities and the code that
+    computes both; a missing or unreadable entry is computed again (and then written)."""
+
+    def __init__(self, use_cache: bool, names: list[list], facilities: list[list]) -> None:
+        self.forms: dict[str, NormalizedName] = {}
+        self.path = None
+        self._gaps: dict = {}
+        if not use_cache:
+            return
+        import sys
+
+        code = code_fingerprint([sys.modules[__name__]]) + normaliser_fingerprint()
+        key = hashlib.sha256(json.dumps([code, names, facilities]).encode()).hexdigest()[:32]
+        self.path = cache_dir() / "index" / f"{key}.json"
+        data = read_json(self.path)
+        with contextlib.suppress(TypeError, ValueError, KeyError, AttributeError):
+            self.forms = {name: NormalizedName(name, folded, key, tuple(tokens), compact, acronym,
+                                               tuple(variants))
+                          for name, (folded, key, tokens, compact, acronym, variants)
+                          in data["forms"].items()}
+            self._gaps = {t: tuple(np.asarray(a, dtype=np.int32) for a in data["gaps"][t])
+                          for t in SLIP_TEXTS}
+
+    def gaps(self, n_rows: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """The stored edit gaps, if there are all of them for ``n_rows`` name rows; else {}."""
+        ok = len(self._gaps) == len(SLIP_TEXTS) and all(
+            len(a) == n_rows for pair in self._gaps.values() for a in pair)
+        return dict(self._gaps) if ok else {}
+
+    def save(self, norm: list[NormalizedName], gaps: dict[str, tuple[np.ndarray, np.ndarray]]
+             ) -> None:
+        if self.path is not None:
+            write_json(self.path, {
+                "forms": {n.original: [n.folded, n.key, n.tokens, n.compact, n.acronym,
+                                       n.variants] for n in norm},
+                "gaps": {t: [a.tolist() for a in pair] for t, pair in gaps.items()}})
 
 
 def variants_csr(norm: list[NormalizedName]) -> tuple[np.ndarray, np.ndarray]:

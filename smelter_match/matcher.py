@@ -140,7 +140,8 @@ class Matcher:
         self._fac = {c: f[c].to_numpy(dtype=object) for c in
                      ("cid", "metal", "standard_name", "country", "rmap_status", "successors")}
         self._fac["removed"] = f["removed"].to_numpy(dtype=bool)
-        self._fac["current_key"] = np.array([normalize_name(n).key for n in f["standard_name"]],
+        self._fac["current_key"] = np.array([self.index.normalized(n).key
+                                             for n in self._fac["standard_name"].tolist()],
                                             dtype=object)
         #: CID -> the metals this reference lists it under (decide checks reported CIDs against it)
         self.cid_metals: dict[str, list[str]] = {}

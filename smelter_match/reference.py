@@ -33,13 +33,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from smelter_match.cache import ENV_CACHE, cache_dir, file_hashes  # noqa: F401 (re-exported)
+from smelter_match.cache import normaliser_fingerprint as _normaliser_fingerprint
 from smelter_match.errors import ReferenceLoadError, ReferenceWarning
 from smelter_match.sources import (
     NOT_CHECKED,
     SourceData,
     date_from_path,
     expand_paths,
-    file_sha256,
     last_revisions,
     read_source,
     removals,
@@ -63,7 +64,6 @@ REVISION_COLUMNS = [
     "referenced_cids",
 ]
 ENV_REFERENCE = "SMELTER_MATCH_REFERENCE"
-ENV_CACHE = "SMELTER_MATCH_CACHE_DIR"
 
 
 @dataclass(frozen=True)
@@ -101,6 +101,9 @@ class Reference:
     #: list); :func:`load_reference` also issues each as a :class:`ReferenceWarning`
     notes: tuple[str, ...] = ()
     _by_key: dict = field(default_factory=dict, repr=False)
+    #: whether work derived from it may be kept in and read from the user cache (the name
+    #: index's, :mod:`smelter_match.cache`); False when loaded with ``use_cache=False``
+    use_cache: bool = field(default=True, compare=False, repr=False)
 
     def facility(self, cid: str, metal: str | None = None) -> dict | None:
         """The facility row for a CID (of a metal, if given) as a dict, or None."""
@@ -188,16 +191,6 @@ class Reference:
 # Loading with a cache
 # ------------------------------------------------------------------------------------------------
 
-def cache_dir() -> Path:
-    """Directory for compiled references (``SMELTER_MATCH_CACHE_DIR`` or the user cache dir)."""
-    env = os.environ.get(ENV_CACHE)
-    if env:
-        return Path(env)
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("smelter_match"))
-
-
 def load_reference(*sources: str | Path | Iterable[str | Path], use_cache: bool = True) -> Reference:
     """Load and merge RMI reference files (files or folders) into one :class:`Reference`.
 
@@ -225,6 +218,7 @@ def load_reference(*sources: str | Path | Iterable[str | Path], use_cache: bool 
                                  "merged with other files; give it, or the RMI files it was made of")
     if compiled:
         ref = Reference.load_compiled(flat[0])
+        ref.use_cache = use_cache
         if use_cache:
             _remember(ref, compiled=flat[0])
         return ref
@@ -234,7 +228,8 @@ def load_reference(*sources: str | Path | Iterable[str | Path], use_cache: bool 
     # The cache key covers every file found (the sources among them are known only once read)
     # and this code's version; the stamp covers the sources alone (see _content_hash)
     # (with the dates the paths give: the same files in an undated folder merge differently)
-    files_hash = _content_hash(f"{file_sha256(p)}@{date_from_path(p) or ''}" for p in paths)
+    files_hash = _content_hash(f"{digest}@{date_from_path(p) or ''}"
+                               for p, digest in zip(paths, file_hashes(paths, use_cache)))
     key = hashlib.sha256(f"{files_hash}:{_normaliser_fingerprint()}:{CACHE_LAYOUT}".encode())
     cached = cache_dir() / "compiled" / f"{key.hexdigest()[:32]}.json.gz"
     if use_cache and cached.exists():
@@ -263,6 +258,7 @@ def load_reference(*sources: str | Path | Iterable[str | Path], use_cache: bool 
     data = [d for d in data if not ((d.sha256, d.list_date) in seen_as
                                     or seen_as.add((d.sha256, d.list_date)))]
     ref = merge_sources(data, _content_hash(f"{d.sha256}@{d.list_date}" for d in data))
+    ref.use_cache = use_cache
     if use_cache:
         with contextlib.suppress(OSError):  # a read-only cache dir only costs speed
             ref.save(cached)
@@ -300,23 +296,6 @@ def _with_name_keys(names: pd.DataFrame) -> pd.DataFrame:
     names["also_maps_to"] = also
     names["ambiguous"] = names["also_maps_to"] != ""
     return names
-
-
-def _normaliser_fingerprint() -> str:
-    """Hash of the normaliser's code (every step: cell text, transliteration, keys) and
-    vocabularies: compiled keys depend on them."""
-    from smelter_match import normalize, transliterate
-    from smelter_match._resources import data_path
-    from smelter_match.io import tables
-
-    h = hashlib.sha256()
-    for module in (tables, transliterate, normalize):
-        h.update(Path(module.__file__).read_bytes())
-    folder = data_path("vocab", "stopwords.txt").parent
-    for f in sorted(folder.glob("*")):
-        if f.is_file():
-            h.update(f.name.encode() + f.read_bytes())
-    return h.hexdigest()[:16]
 
 
 def import_reference(*sources: str | Path) -> tuple[Reference, Path]:

@@ -1,0 +1,135 @@
+"""The user cache (``smelter_match.cache``): work a new process finds done, and never a stale
+or damaged entry taken for a result."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from smelter_match import cache, sources
+from smelter_match.index import SLIP_TEXTS, NameIndex
+from smelter_match.matcher import Matcher
+from smelter_match.reference import load_reference
+
+
+@pytest.fixture()
+def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("SMELTER_MATCH_CACHE_DIR", str(folder))
+    return folder
+
+
+def _counting_sha(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    read: list[Path] = []
+    real = sources.file_sha256
+    monkeypatch.setattr(sources, "file_sha256", lambda p: read.append(p) or real(p))
+    return read
+
+
+def test_file_hashes_are_read_once_and_again_when_the_file_changes(
+        cache_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file's content hash is remembered by its identity (path, size, inode, times): the
+    second call reads no file; a changed file (same size) is hashed again; ``use_cache=False``
+    neither reads nor writes the memo."""
+    a, b = tmp_path / "a.xml", tmp_path / "b.xml"
+    a.write_bytes(b"first")
+    b.write_bytes(b"second")
+    read = _counting_sha(monkeypatch)
+    want = [hashlib.sha256(p.read_bytes()).hexdigest() for p in (a, b)]
+    assert cache.file_hashes([a, b]) == want and len(read) == 2
+    assert cache.file_hashes([a, b]) == want and len(read) == 2   # remembered
+    a.write_bytes(b"FIRST")                                        # same size, new content
+    assert cache.file_hashes([a, b]) == [hashlib.sha256(b"FIRST").hexdigest(), want[1]]
+    assert read[2:] == [a]
+    (cache_dir / "file_hashes.json").unlink()
+    assert cache.file_hashes([b], use_cache=False) == [want[1]]
+    assert not (cache_dir / "file_hashes.json").exists()
+
+
+def test_a_damaged_memo_of_file_hashes_is_read_as_none(cache_dir: Path, tmp_path: Path) -> None:
+    f = tmp_path / "a.xml"
+    f.write_bytes(b"text")
+    cache_dir.mkdir()
+    for damaged in ("{not json", "[1, 2]", json.dumps({str(f.resolve()): "x"})):
+        (cache_dir / "file_hashes.json").write_text(damaged)
+        assert cache.file_hashes([f]) == [hashlib.sha256(b"text").hexdigest()]
+
+
+def test_a_reference_loaded_again_hashes_no_file(cache_dir: Path, rmi_exports_dir: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    first = load_reference(rmi_exports_dir)
+    read = _counting_sha(monkeypatch)
+    again = load_reference(rmi_exports_dir)
+    assert read == [] and again.version == first.version
+
+
+def _index_files(folder: Path) -> list[Path]:
+    return sorted((folder / "index").glob("*.json"))
+
+
+def test_the_name_index_keeps_its_costly_parts_for_the_next_process(
+        cache_dir: Path, rmi_exports_dir: Path) -> None:
+    """The first search writes the index's normalised names and edit gaps to the cache; an index
+    built later from it has the same names and gaps (values and types) without computing them,
+    and the matcher's answers are the same as without any cache."""
+    ref = load_reference(rmi_exports_dir)
+    built = NameIndex(ref)
+    assert _index_files(cache_dir) == []          # nothing searched yet
+    rows = np.arange(len(built.norm))
+    gaps = {t: built.edit_gaps(t, rows) for t in SLIP_TEXTS}
+    (stored,) = _index_files(cache_dir)
+    again = NameIndex(ref)
+    assert again._store.forms and set(again._gap_cache) == set(SLIP_TEXTS)   # read, not built
+    assert again.norm == built.norm
+    for t in SLIP_TEXTS:
+        for mine, theirs in zip(again.edit_gaps(t, rows), gaps[t]):
+            assert mine.dtype == theirs.dtype and (mine == theirs).all()
+    assert _index_files(cache_dir) == [stored]
+
+    names = pd.DataFrame({"name": ["Metalor Technologics SA", "Umicorc", "ATAkulche",
+                                   "Jiang Xi Copper", "Bank of China", "Kemet Blue Powder"]})
+    uncached = load_reference(rmi_exports_dir, use_cache=False)
+    want = Matcher(uncached).match(names)
+    pd.testing.assert_frame_equal(Matcher(ref).match(names), want)
+
+
+def test_a_damaged_or_foreign_index_entry_is_computed_again(
+        cache_dir: Path, rmi_exports_dir: Path) -> None:
+    """A truncated entry, or one of another shape, is not read: the index computes its parts
+    (the same as ever) and writes the entry again."""
+    ref = load_reference(rmi_exports_dir)
+    index = NameIndex(ref)
+    want = index.edit_gaps("compact", np.arange(len(index.norm)))
+    (path,) = _index_files(cache_dir)
+    good = path.read_text()
+    for damaged in (good[: len(good) // 2], json.dumps({"forms": {"x": [1]}, "gaps": {}}),
+                    json.dumps({"forms": {}, "gaps": {t: [[0], [0]] for t in SLIP_TEXTS}})):
+        path.write_text(damaged)
+        fresh = NameIndex(ref)
+        assert fresh.norm == index.norm
+        got = fresh.edit_gaps("compact", np.arange(len(index.norm)))
+        assert all((a == b).all() for a, b in zip(got, want))
+        assert json.loads(path.read_text()) == json.loads(good)
+
+
+def test_the_index_entry_follows_the_names_and_is_not_written_without_the_cache(
+        cache_dir: Path, rmi_exports_dir: Path) -> None:
+    """Another list of names is another entry; a reference loaded with ``use_cache=False``
+    neither reads nor writes one."""
+    ref = load_reference(rmi_exports_dir)
+    NameIndex(ref).prepare()
+    (first,) = _index_files(cache_dir)
+    ref.names = ref.names.iloc[1:].reset_index(drop=True)
+    NameIndex(ref).prepare()
+    assert len(_index_files(cache_dir)) == 2
+    for f in _index_files(cache_dir):
+        f.unlink()
+    uncached = load_reference(rmi_exports_dir, use_cache=False)
+    index = NameIndex(uncached)
+    index.prepare()
+    assert _index_files(cache_dir) == [] and index._store.forms == {}
