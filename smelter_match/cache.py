@@ -103,7 +103,8 @@ def file_hashes(paths: Sequence[Path], use_cache: bool = True) -> list[str]:
         if ident is not None:
             memo[key], changed = [*ident, digest], True
     if use_cache and changed:
-        write_json(memo_path, memo)
+        # files since deleted are forgotten (the memo is read on every load)
+        write_json(memo_path, {k: v for k, v in memo.items() if os.path.exists(k)})
     return out
 
 

@@ -46,8 +46,14 @@ def test_file_hashes_are_read_once_and_again_when_the_file_changes(
     a.write_bytes(b"FIRST")                                        # same size, new content
     assert cache.file_hashes([a, b]) == [hashlib.sha256(b"FIRST").hexdigest(), want[1]]
     assert read[2:] == [a]
+    c = tmp_path / "c.xml"                                         # a deleted file is forgotten
+    c.write_bytes(b"third")
+    b.unlink()
+    cache.file_hashes([c])
+    assert set(json.loads((cache_dir / "file_hashes.json").read_text())) == {
+        str(a.resolve()), str(c.resolve())}
     (cache_dir / "file_hashes.json").unlink()
-    assert cache.file_hashes([b], use_cache=False) == [want[1]]
+    assert cache.file_hashes([c], use_cache=False) == [hashlib.sha256(b"third").hexdigest()]
     assert not (cache_dir / "file_hashes.json").exists()
 
 
