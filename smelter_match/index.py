@@ -9,12 +9,10 @@ no query state. Its n-gram matrices are :class:`~smelter_match.sparse.Csr`, plai
 from __future__ import annotations
 
 import bisect
-import contextlib
 import functools
-import hashlib
-import json
 import math
 import re
+import sys
 import threading
 from collections import defaultdict
 
@@ -24,7 +22,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA, Levenshtein
 
 from smelter_match._resources import data_csv
-from smelter_match.cache import cache_dir, code_fingerprint, normaliser_fingerprint, read_json, write_json
+from smelter_match.cache import IndexStore
 from smelter_match.normalize import GENERIC_WORDS, LEGAL_FORM_WORDS, NormalizedName, normalize_name
 from smelter_match.reference import Reference
 from smelter_match.sparse import Csr
@@ -217,7 +215,8 @@ class NameIndex:
         fac_cols = [fac[c].tolist() for c in ("cid", "metal")]
         fac_pos = {(c, m): i for i, (c, m) in enumerate(zip(*fac_cols))}
         cols = [reference.names[c].tolist() for c in ("cid", "metal", "name", "kind", "ambiguous")]
-        self._store = _Store(reference.use_cache, cols[:3], fac_cols)
+        self._store = IndexStore(reference.use_cache, [sys.modules[__name__]], cols[:3], fac_cols,
+                                 SLIP_TEXTS, 2 * MAX_SLIPS + 3)
         forms = self._store.forms
         rows = []
         for cid, metal, name, kind, amb in zip(*cols):
@@ -539,47 +538,6 @@ class NameIndex:
         if w is None:
             return self.max_idf * (0.3 if damaged_weak_word(token) else 1.0)
         return w * 0.3 if token in GENERIC_WORDS else w
-
-
-class _Store:
-    """What a :class:`NameIndex` keeps in the user cache (:mod:`smelter_match.cache`): its
-    names' normalised forms and edit gaps (:meth:`NameIndex.edit_gaps`), about 0.1 s of a new
-    process's first search. Keyed by the reference's names, their facilities and the code that
-    computes both; a missing or unreadable entry is computed again (and then written)."""
-
-    def __init__(self, use_cache: bool, names: list[list], facilities: list[list]) -> None:
-        self.forms: dict[str, NormalizedName] = {}
-        self.path = None
-        self._gaps: dict = {}
-        if not use_cache:
-            return
-        import sys
-
-        code = code_fingerprint([sys.modules[__name__]]) + normaliser_fingerprint()
-        key = hashlib.sha256(json.dumps([code, names, facilities]).encode()).hexdigest()[:32]
-        self.path = cache_dir() / "index" / f"{key}.json"
-        data = read_json(self.path)
-        with contextlib.suppress(TypeError, ValueError, KeyError, AttributeError):
-            self.forms = {name: NormalizedName(name, folded, key, tuple(tokens), compact, acronym,
-                                               tuple(variants))
-                          for name, (folded, key, tokens, compact, acronym, variants)
-                          in data["forms"].items()}
-            self._gaps = {t: tuple(np.asarray(a, dtype=np.int32) for a in data["gaps"][t])
-                          for t in SLIP_TEXTS}
-
-    def gaps(self, n_rows: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        """The stored edit gaps, if there are all of them for ``n_rows`` name rows; else {}."""
-        ok = len(self._gaps) == len(SLIP_TEXTS) and all(
-            len(a) == n_rows for pair in self._gaps.values() for a in pair)
-        return dict(self._gaps) if ok else {}
-
-    def save(self, norm: list[NormalizedName], gaps: dict[str, tuple[np.ndarray, np.ndarray]]
-             ) -> None:
-        if self.path is not None:
-            write_json(self.path, {
-                "forms": {n.original: [n.folded, n.key, n.tokens, n.compact, n.acronym,
-                                       n.variants] for n in norm},
-                "gaps": {t: [a.tolist() for a in pair] for t, pair in gaps.items()}})
 
 
 def variants_csr(norm: list[NormalizedName]) -> tuple[np.ndarray, np.ndarray]:

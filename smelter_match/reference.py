@@ -34,6 +34,7 @@ from pathlib import Path
 import pandas as pd
 
 from smelter_match.cache import ENV_CACHE, cache_dir, file_hashes  # noqa: F401 (re-exported)
+from smelter_match.cache import exists as _exists
 from smelter_match.cache import normaliser_fingerprint as _normaliser_fingerprint
 from smelter_match.errors import ReferenceLoadError, ReferenceWarning
 from smelter_match.sources import (
@@ -174,7 +175,7 @@ class Reference:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(path.suffix + ".tmp")
         with gzip.open(tmp, "wt", encoding="utf-8") as fh:
-            json.dump(self.to_json_dict(), fh, ensure_ascii=False, separators=(",", ":"))
+            json.dump(self.to_json_dict(), fh, ensure_ascii=True, separators=(",", ":"))
         os.replace(tmp, path)
 
     @classmethod
@@ -211,7 +212,7 @@ def load_reference(*sources: str | Path | Iterable[str | Path], use_cache: bool 
                 raise ReferenceLoadError(f"not a path to RMI reference files: {x!r}")
             flat.append(x)
     if not flat:
-        return default_reference()
+        return default_reference(use_cache)
     compiled = [p for p in flat if str(p).lower().endswith(".json.gz")]
     if compiled and len(flat) > 1:
         raise ReferenceLoadError(f"{compiled[0]}: a compiled reference is loaded alone, not "
@@ -232,7 +233,7 @@ def load_reference(*sources: str | Path | Iterable[str | Path], use_cache: bool 
                                for p, digest in zip(paths, file_hashes(paths, use_cache)))
     key = hashlib.sha256(f"{files_hash}:{_normaliser_fingerprint()}:{CACHE_LAYOUT}".encode())
     cached = cache_dir() / "compiled" / f"{key.hexdigest()[:32]}.json.gz"
-    if use_cache and cached.exists():
+    if use_cache and _exists(cached):
         try:
             ref = Reference.load_compiled(cached)
             _remember(ref, sources=paths)
@@ -384,21 +385,24 @@ def reference_for_stamp(stamp: str) -> Reference:
 
 def has_default_reference() -> bool:
     """Whether :func:`default_reference` has one to give (the variable is set, or an import)."""
-    return bool(os.environ.get(ENV_REFERENCE)) or (cache_dir() / "default_reference.json.gz").exists()
+    return bool(os.environ.get(ENV_REFERENCE)) or _exists(cache_dir() / "default_reference.json.gz")
 
 
-def default_reference() -> Reference:
-    """``SMELTER_MATCH_REFERENCE`` if set, else the last imported reference, else a clear error."""
+def default_reference(use_cache: bool = True) -> Reference:
+    """``SMELTER_MATCH_REFERENCE`` if set, else the last imported reference, else a clear error
+    (``use_cache``: as for :func:`load_reference`)."""
     env = os.environ.get(ENV_REFERENCE)
     if env:
         paths = [p for p in env.split(os.pathsep) if p.strip()]
         if not paths:
             raise ReferenceLoadError(f"{ENV_REFERENCE} is set but names no file or folder: "
                                      f"{env!r}")
-        return load_reference(*paths)
+        return load_reference(*paths, use_cache=use_cache)
     imported = cache_dir() / "default_reference.json.gz"
-    if imported.exists():
-        return Reference.load_compiled(imported)
+    if _exists(imported):
+        ref = Reference.load_compiled(imported)
+        ref.use_cache = use_cache
+        return ref
     raise ReferenceLoadError(
         "no RMI reference given: pass --reference PATH (a CMRT workbook, RMI export or folder), set "
         f"{ENV_REFERENCE}, or run 'smelter-match reference import PATH' once"

@@ -358,7 +358,8 @@ def _payload(reference: Reference, model: Model | str | Path | None,
         ov = {"columns": [str(c) for c in overrides.columns],
               "rows": [[_json_cell(v) for v in r]
                        for r in overrides.itertuples(index=False, name=None)]}
-    doc = {"reference": reference.to_json_dict(), "model": model.to_dict(), "overrides": ov}
+    doc = {"reference": reference.to_json_dict(), "model": model.to_dict(), "overrides": ov,
+           "use_cache": reference.use_cache}
     text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
     return gzip.compress(text.encode("utf-8"), compresslevel=6, mtime=0)
 
@@ -417,8 +418,9 @@ def _matcher_for(key: str, state: Any) -> Matcher:
         overrides = (pd.DataFrame(ov["rows"], columns=ov["columns"], dtype=object)
                      if ov is not None else None)
         # one thread per Python worker (steps, rapidfuzz, forests): Spark runs one worker per core
-        m = Matcher(Reference.from_json_dict(doc["reference"]), Model.from_dict(doc["model"]),
-                    overrides, workers=1)
+        reference = Reference.from_json_dict(doc["reference"])
+        reference.use_cache = doc.get("use_cache", True)   # as the driver's (the index's cache)
+        m = Matcher(reference, Model.from_dict(doc["model"]), overrides, workers=1)
         _MATCHERS[key] = m
         _BUILDS[key] = _BUILDS.get(key, 0) + 1
         while len(_MATCHERS) > MAX_CACHED_MATCHERS:

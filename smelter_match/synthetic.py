@@ -166,7 +166,8 @@ def reduced_reference(ref: Reference, rng: random.Random, hide_facilities: float
                   if c not in hidden_cids and i not in hidden_alias]
     keep_fac = [c not in hidden_cids for c in fac["cid"]]
     reduced = Reference(fac[keep_fac].reset_index(drop=True),
-                        names.iloc[keep_names].reset_index(drop=True), ref.revisions, ref.version)
+                        names.iloc[keep_names].reset_index(drop=True), ref.revisions, ref.version,
+                        use_cache=False)   # one run's: nothing of it kept in the user cache
     return reduced, hidden_fac, names.iloc[sorted(hidden_alias)]
 
 

@@ -169,7 +169,7 @@ def without_cids(ref: Reference, cids: set[str]) -> Reference:
     fac, names = ref.facilities, ref.names
     return Reference(fac[~fac["cid"].isin(cids)].reset_index(drop=True),
                      names[~names["cid"].isin(cids)].reset_index(drop=True), ref.revisions,
-                     ref.version)
+                     ref.version, use_cache=False)   # one run's: not kept in the user cache
 
 
 # --------------------------------------------------------------------------------------------

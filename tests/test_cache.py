@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import random
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +38,7 @@ def test_file_hashes_are_read_once_and_again_when_the_file_changes(
     """A file's content hash is remembered by its identity (path, size, inode, times): the
     second call reads no file; a changed file (same size) is hashed again; ``use_cache=False``
     neither reads nor writes the memo."""
+    monkeypatch.setattr(cache, "RACY_NS", -10**12)   # (the racy rule has its own test)
     a, b = tmp_path / "a.xml", tmp_path / "b.xml"
     a.write_bytes(b"first")
     b.write_bytes(b"second")
@@ -57,17 +60,42 @@ def test_file_hashes_are_read_once_and_again_when_the_file_changes(
     assert not (cache_dir / "file_hashes.json").exists()
 
 
+def test_a_hash_remembered_too_soon_after_a_change_is_not_trusted(
+        cache_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """git's "racily clean" files: a file changed within :data:`RACY_NS` of being hashed may
+    change again without its times showing it (2-second timestamps): it is hashed again until
+    its last change is older than that. Here an in-place edit keeps size, inode and both times
+    (as a coarse clock would): still seen."""
+    f = tmp_path / "CMRT.xml"
+    f.write_bytes(b"Metalor")
+    read = _counting_sha(monkeypatch)
+    ident = cache._identity(str(f.resolve()))
+    cache.file_hashes([f])
+    f.write_bytes(b"Metalox")
+    monkeypatch.setattr(cache, "_identity", lambda _path: ident)   # a coarse clock's times
+    assert cache.file_hashes([f]) == [hashlib.sha256(b"Metalox").hexdigest()]
+    assert len(read) == 2
+    monkeypatch.setattr(cache, "RACY_NS", -10**12)                # long after the change
+    assert cache.file_hashes([f]) == [hashlib.sha256(b"Metalox").hexdigest()]
+    assert len(read) == 2
+
+
 def test_a_damaged_memo_of_file_hashes_is_read_as_none(cache_dir: Path, tmp_path: Path) -> None:
     f = tmp_path / "a.xml"
     f.write_bytes(b"text")
     cache_dir.mkdir()
-    for damaged in ("{not json", "[1, 2]", json.dumps({str(f.resolve()): "x"})):
+    st = f.stat()
+    ident = [st.st_size, st.st_ino, st.st_mtime_ns, st.st_ctime_ns]
+    for damaged in ("{not json", "[1, 2]", json.dumps({str(f.resolve()): "x"}), "[" * 100_000,
+                    json.dumps({str(f.resolve()): [*ident, "late", "x"]}),
+                    json.dumps({str(f.resolve()): [*ident, 2**62]})):
         (cache_dir / "file_hashes.json").write_text(damaged)
         assert cache.file_hashes([f]) == [hashlib.sha256(b"text").hexdigest()]
 
 
 def test_a_reference_loaded_again_hashes_no_file(cache_dir: Path, rmi_exports_dir: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cache, "RACY_NS", -10**12)   # (the files may have been copied just now)
     first = load_reference(rmi_exports_dir)
     read = _counting_sha(monkeypatch)
     again = load_reference(rmi_exports_dir)
@@ -113,20 +141,36 @@ def test_a_damaged_or_foreign_index_entry_is_computed_again(
     want = index.edit_gaps("compact", np.arange(len(index.norm)))
     (path,) = _index_files(cache_dir)
     good = path.read_text()
-    for damaged in (good[: len(good) // 2], json.dumps({"forms": {"x": [1]}, "gaps": {}}),
-                    json.dumps({"forms": {}, "gaps": {t: [[0], [0]] for t in SLIP_TEXTS}})):
+    entry = json.loads(good)
+    name, form = next(iter(entry["forms"].items()))
+    n = len(entry["gaps"]["compact"][0])
+
+    def changed(forms: dict | None = None, **gaps: list) -> str:
+        return json.dumps({"forms": forms if forms is not None else entry["forms"],
+                           "gaps": {**entry["gaps"], **gaps}})
+
+    for damaged in (good[: len(good) // 2], "[" * 100_000, "[]",
+                    json.dumps({"forms": {"x": [1]}, "gaps": {}}),
+                    json.dumps({"forms": {}, "gaps": {t: [[0], [0]] for t in SLIP_TEXTS}}),
+                    changed({**entry["forms"], name: [form[0], 7, *form[2:]]}),
+                    changed({**entry["forms"], name: [*form[:2], "one two", *form[3:]]}),
+                    changed({**entry["forms"], name: [*form[:5], []]}),
+                    changed(compact=[[2**40] * n, [0] * n]), changed(compact=[[0] * n] * 3),
+                    changed(compact=[[-1] * n, [0] * n]), changed(compact=[[0.5] * n, [0] * n]),
+                    changed(compact=[[[0]] * n, [0] * n]), changed(compact=[[0] * n])):
         path.write_text(damaged)
         fresh = NameIndex(ref)
         assert fresh.norm == index.norm
         got = fresh.edit_gaps("compact", np.arange(len(index.norm)))
         assert all((a == b).all() for a, b in zip(got, want))
-        assert json.loads(path.read_text()) == json.loads(good)
+        assert json.loads(path.read_text()) == entry, damaged[:80]
 
 
 def test_the_index_entry_follows_the_names_and_is_not_written_without_the_cache(
         cache_dir: Path, rmi_exports_dir: Path) -> None:
     """Another list of names is another entry; a reference loaded with ``use_cache=False``
-    neither reads nor writes one."""
+    neither reads nor writes one, nor do the references derived from one for a single run
+    (held-out folds) or the default reference asked for without the cache."""
     ref = load_reference(rmi_exports_dir)
     NameIndex(ref).prepare()
     (first,) = _index_files(cache_dir)
@@ -139,3 +183,57 @@ def test_the_index_entry_follows_the_names_and_is_not_written_without_the_cache(
     index = NameIndex(uncached)
     index.prepare()
     assert _index_files(cache_dir) == [] and index._store.forms == {}
+    from smelter_match.synthetic import reduced_reference
+    from smelter_match.training import without_cids
+
+    ref = load_reference(rmi_exports_dir)
+    cids = set(ref.facilities["cid"][:3])
+    for derived in (without_cids(ref, cids), reduced_reference(ref, random.Random(0), 0.1, 0.1)[0]):
+        NameIndex(derived).prepare()
+    assert _index_files(cache_dir) == []
+    from smelter_match.reference import import_reference
+
+    import_reference(rmi_exports_dir)
+    index = NameIndex(load_reference(use_cache=False))
+    index.prepare()
+    assert _index_files(cache_dir) == []
+
+
+def test_the_newest_index_entries_are_kept(cache_dir: Path, rmi_exports_dir: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each reference (and code version) has an entry; only the newest ``INDEX_ENTRIES`` stay
+    (reading one makes it new again), and an interrupted write's temporary file goes after an
+    hour."""
+    monkeypatch.setattr(cache, "INDEX_ENTRIES", 2)
+    ref = load_reference(rmi_exports_dir)
+    NameIndex(ref).prepare()
+    (first,) = _index_files(cache_dir)
+    old = cache_dir / "index" / "x.json.123.tmp"
+    old.write_text("{")
+    os.utime(old, (0, 0))
+    os.utime(first, (1, 1))
+    NameIndex(ref)                       # read: used now
+    for _ in (1, 2):
+        ref.names = ref.names.iloc[1:].reset_index(drop=True)
+        NameIndex(ref).prepare()
+    files = _index_files(cache_dir)
+    assert len(files) == 2 and first not in files and not old.exists()
+
+
+def test_a_file_name_that_is_not_utf8_is_loaded_and_cached(cache_dir: Path, tmp_path: Path,
+                                                           rmi_exports_dir: Path) -> None:
+    """A Latin-1 file name on Linux (a surrogate in Python) is cached as well as any."""
+    import shutil
+
+    folder = tmp_path / "exports-2026-08-22"
+    folder.mkdir()
+    odd = os.fsdecode(bytes(folder) + b"/CMRT_M\xe4rz.xml")
+    shutil.copy(rmi_exports_dir / "CMRT.xml", odd)
+    first = load_reference(odd)
+    again = load_reference(odd)
+    assert again.version == first.version and list((cache_dir / "compiled").glob("*.json.gz"))
+
+
+def test_the_cache_dir_may_be_given_from_home(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SMELTER_MATCH_CACHE_DIR", "~/sm-cache")
+    assert cache.cache_dir() == Path.home() / "sm-cache"
