@@ -183,6 +183,9 @@ def main(argv: list[str] | None = None) -> int:
 
     log("loading the reference (this also warms the cache the cold-start runs use)")
     reference = load_reference(*ref_paths)
+    from smelter_match.index import NameIndex
+
+    NameIndex(reference).prepare()   # the name index's part of the user cache, warm as well
     gold, gold_note = load_gold_sets()
     results: dict = {"meta": {
         "mode": "quick" if args.quick else "full", "methods": methods, "sizes": sizes,
