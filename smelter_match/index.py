@@ -1,9 +1,10 @@
 """The searchable view of a reference's names, shared by blocking, compare and decide.
 
-:class:`NameIndex` is built once per :class:`~smelter_match.reference.Reference` (~0.2 s): every
-reference name normalised, its facility row, exact-key lookups, token IDF weights, a character
-n-gram TF-IDF matrix, and flat numpy arrays (CSR layouts) that the vectorised stages read. It holds
-no query state. Its n-gram matrices are :class:`~smelter_match.sparse.Csr`, plain numpy arrays.
+:class:`NameIndex` is built once per :class:`~smelter_match.reference.Reference` (~0.06 s; ~0.04 s
+with the user cache's entry, :class:`~smelter_match.cache.IndexStore`): every reference name
+normalised, its facility row, exact-key lookups, token IDF weights, a character n-gram TF-IDF
+matrix, and flat numpy arrays (CSR layouts) that the vectorised stages read. It holds no query
+state. Its n-gram matrices are :class:`~smelter_match.sparse.Csr`, plain numpy arrays.
 """
 
 from __future__ import annotations
@@ -203,7 +204,7 @@ def _tfidf(rows: np.ndarray, ids: np.ndarray, n_rows: int, n_cols: int,
 
 
 class NameIndex:
-    """Searchable view of a Reference's names, built once per Reference (~0.2 s).
+    """Searchable view of a Reference's names, built once per Reference.
 
     Rows are reference names (one per (cid, metal, name) with a non-empty key); ``fac`` maps each
     name row to its facility row in ``reference.facilities``.
@@ -420,8 +421,9 @@ class NameIndex:
         return gap_metal[rows], gap_any[rows]
 
     def prepare(self, workers: int = 1) -> None:
-        """Build now what is otherwise built on first use (~0.3 s, mostly :meth:`edit_gaps`):
-        before forking workers, which then share it instead of each building it again."""
+        """Build now what is otherwise built on first use (~0.3 s, mostly :meth:`edit_gaps`,
+        ~0.02 s when the user cache has this reference's entry): before forking workers, which
+        then share it instead of each building it again."""
         self.edit_gaps(SLIP_TEXTS[0], np.zeros(0, dtype=np.int64), workers)
         _ = self._slip_sorted, self.core_arr, self.token_rows
         if self._next_char is None:
