@@ -181,8 +181,9 @@ def write_review(
                        for x in column_text(sub, meta_column(sub, "source_row"))],
         "supplier_company": column_text(sub, meta_column(sub, "supplier_company")),
     }
-    for role, name in REPORTED_COLUMNS.items():
-        out[name] = coalesce(sub, roles[role])
+    for role, name in REPORTED_COLUMNS.items():   # (the column of each row's whole file)
+        reported = coalesce(results, roles[role])
+        out[name] = [reported[i] for i in picked]
     if not blind:
         out["decision"] = column_text(sub, col["decision"])
         for src, dst in (("cid", "proposed_cid"), ("standard_name", "proposed_name"),
@@ -367,10 +368,12 @@ def apply_review(
       Each override records the row's reported country (ISO code; blank when unknown), so it is
       not forced onto the same name from another country, and the reference's stamp.
     - ``report``: ``{"rows", "accept", "other", "not_a_smelter", "unsure", "not_reviewed",
-      "changed", "overrides", "override_conflicts", "override_other_metal", "changes"}`` -
-      counts, the names left out of the overrides because one review gave them different
-      answers, or because their row reported a metal other than the four (a CID decided for
-      "Copper" is no override for any metal), and one dict per changed
+      "changed", "overrides", "override_conflicts", "override_other_metal",
+      "override_nameless", "changes"}`` - counts, the names left out of the overrides because
+      one review gave them different answers, or because their row reported a metal other than
+      the four (no decision on a "Copper" row is an override for any metal: "not a smelter" of
+      copper is not of gold), the row ids whose row has no reported name (an override for ""
+      would decide every row without one), and one dict per changed
       row (row_id, source_file, source_row, reported_name, verdict, before, after; before/after
       read like ``"review CID000019"``).
 
@@ -492,7 +495,7 @@ def apply_review(
     stamp = reference.version.stamp
     changed = 0
     changes: list[dict] = []
-    override_rows, other_metal = [], []
+    override_rows, other_metal, nameless = [], [], []
     where = {"file": column_text(res, meta_column(res, "source_file")),
              "row": column_text(res, meta_column(res, "source_row"))}
     for rid in sorted(decided, key=lambda r: pos[r]):
@@ -526,11 +529,14 @@ def apply_review(
             if stamp_col:
                 updates[stamp_col] = stamp
             country = reported(i, "country", d["reported_country"])
-            if d["other_metal"] and new_cid:   # no override for any metal from a "Copper" row
-                other_metal.append(reported(i, "name", d["reported_name"]))
+            name = reported(i, "name", d["reported_name"])
+            if d["other_metal"]:   # no override for any metal from a "Copper" row, of any verdict
+                other_metal.append(name)
+            elif not name:         # (an override for "" would decide every row without a name)
+                nameless.append(rid)
             else:
                 override_rows.append({
-                    "reported_name": reported(i, "name", d["reported_name"]),
+                    "reported_name": name,
                     "metal": d["metal"], "country": normalize_country(country) or "",
                     "cid": new_cid, "verdict": verdict, "comment": d["comment"],
                     "reference_version": stamp})
@@ -551,5 +557,6 @@ def apply_review(
         decisions, decided_at=decided_at or now_utc(), source=source)
     report = {"rows": len(rev), **counts, "changed": changed, "overrides": len(overrides),
               "override_conflicts": conflicts, "override_other_metal": sorted(set(other_metal)),
+              "override_nameless": nameless,
               "changes": changes}
     return res, overrides, report

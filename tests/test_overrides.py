@@ -310,3 +310,29 @@ def test_a_decision_on_a_row_of_another_metal_gives_no_override_for_any_metal(
                                               results, reference, decided_at=WHEN)
     assert updated.loc[at, "cid"].iloc[0] == "CID000019"
     assert overrides.empty and report["override_other_metal"] == ["Aida Chem"]
+    # nor "not a smelter": of a copper smelter it is not of the same name's gold refinery
+    updated, overrides, report = apply_review(fill(review, {aida: ("not_a_smelter", "", "")}),
+                                              results, reference, decided_at=WHEN)
+    assert updated.loc[at, "decision"].iloc[0] == "no_match"
+    assert overrides.empty and report["override_other_metal"] == ["Aida Chem"]
+
+
+def test_a_row_without_a_name_is_reviewed_as_such_and_gives_no_override(
+        reference: Reference) -> None:
+    """A plain table with "Smelter Look-up" beside "Smelter Name": the matcher read the name
+    column, so a row whose name is empty shows no name in the review (not the look-up's text,
+    which another row's override would then be keyed on), and a decision on it updates the row
+    but is no override (one for "" would decide every row without a name)."""
+    rows = pd.DataFrame({"Smelter Look-up": ["Metalor Technologies S.A."] * 2,
+                         "Smelter Name": ["", "Metalor Technologies S.A."],
+                         "Metal": ["Gold", "Gold"], "Country": ["Switzerland"] * 2})
+    results = Matcher(reference).match(rows, name="Smelter Name", metal="Metal",
+                                       country="Country")
+    results.insert(0, "row_id", ["r000000000001", "r000000000002"])
+    review = write_review(results, None, include_no_match=2)
+    assert review["reported_name"].tolist()[:1] == [""]
+    updated, overrides, report = apply_review(
+        fill(review, {"r000000000001": ("other", "CID001153", "")}), results, reference,
+        decided_at=WHEN)
+    assert updated["cid"].tolist()[0] == "CID001153"
+    assert overrides.empty and report["override_nameless"] == ["r000000000001"]

@@ -212,7 +212,8 @@ def test_round_trip_through_files(tmp_path: Path, reference: Reference) -> None:
     changes = report.pop("changes")
     assert report == {"rows": len(review), "accept": 1, "other": 1, "not_a_smelter": 1,
                       "unsure": 1, "not_reviewed": 1, "changed": 3, "overrides": 3,
-                      "override_conflicts": [], "override_other_metal": []}
+                      "override_conflicts": [], "override_other_metal": [],
+                          "override_nameless": []}
     # what changed, row by row, in results order (for the CLI to print)
     assert [(c["reported_name"], c["before"], c["after"], c["verdict"]) for c in changes] == [
         ("Aida Chem", "review CID000019", "match CID000019", "accept"),

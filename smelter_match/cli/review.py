@@ -93,7 +93,9 @@ def run_review_apply(args: argparse.Namespace) -> int:
         extra = (f"; left out, as one review answered them differently: {', '.join(conflicts)}"
                  if conflicts else "") + (
             f"; left out, as their rows report a metal other than tin, tantalum, tungsten or "
-            f"gold: {', '.join(other)}" if other else "")
+            f"gold: {', '.join(other)}" if other else "") + (
+            f"; left out, as their rows report no name: row_id "
+            f"{', '.join(report['override_nameless'])}" if report["override_nameless"] else "")
         note(args, f"Saved {plural(report['overrides'], 'decision')} to {args.overrides}{extra}.")
         keys = {override_key(n) for n in conflicts}
         earlier = merged["key"].isin(keys) & (merged["decided_at"] != decided_at)
