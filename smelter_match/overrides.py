@@ -61,7 +61,13 @@ import pandas as pd
 
 from smelter_match.cids import parse_cid
 from smelter_match.errors import InputError
-from smelter_match.io.safe_csv import read_safe_csv, sheet_lines, unneutralise, write_csv
+from smelter_match.io.safe_csv import (
+    read_safe_csv,
+    refuse_duplicate_columns,
+    sheet_lines,
+    unneutralise,
+    write_csv,
+)
 from smelter_match.io.tables import clean_text
 from smelter_match.metals import METALS, normalize_metal
 from smelter_match.normalize import normalize_country, normalize_name
@@ -127,6 +133,7 @@ def _empty_overrides() -> pd.DataFrame:
 
 def _clean_overrides(df: pd.DataFrame, where: str) -> pd.DataFrame:
     """Validate and canonicalise override rows; recompute ``key`` (rows numbered as in Excel)."""
+    refuse_duplicate_columns(df, OVERRIDE_COLUMNS, where)
     missing = [c for c in ("reported_name", "cid", "verdict") if c not in df.columns]
     if missing:
         raise InputError(

@@ -49,7 +49,12 @@ import pandas as pd
 
 from smelter_match.cids import parse_cid
 from smelter_match.errors import InputError, ReviewError
-from smelter_match.io.safe_csv import sheet_lines, unneutralise, write_csv
+from smelter_match.io.safe_csv import (
+    refuse_duplicate_columns,
+    sheet_lines,
+    unneutralise,
+    write_csv,
+)
 from smelter_match.io.tables import clean_text
 from smelter_match.io.xlsx import is_workbook_path, read_analyst_file
 from smelter_match.metals import normalize_metal
@@ -252,6 +257,8 @@ def read_review(path: str | Path) -> pd.DataFrame:
 
 
 def _check_review(review: pd.DataFrame, where: str) -> pd.DataFrame:
+    refuse_duplicate_columns(review, ("row_id", *ANALYST_COLUMNS, "reported_name",
+                                      "reported_country", "proposed_cid", "proposed_metal"), where)
     missing = [c for c in ("row_id", "analyst_verdict") if c not in review.columns]
     if missing:
         raise ReviewError(

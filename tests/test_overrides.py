@@ -336,3 +336,12 @@ def test_a_row_without_a_name_is_reviewed_as_such_and_gives_no_override(
         decided_at=WHEN)
     assert updated["cid"].tolist()[0] == "CID001153"
     assert overrides.empty and report["override_nameless"] == ["r000000000001"]
+
+
+def test_an_override_file_with_a_column_twice_is_refused(tmp_path: Path) -> None:
+    """Which of two "cid" columns an analyst meant cannot be told: a one-line error."""
+    path = tmp_path / "ov.csv"
+    path.write_text("reported_name,metal,country,cid,verdict,cid\n"
+                    "Aida Chem,Gold,JP,CID000019,match,CID000103\n", encoding="utf-8")
+    with pytest.raises(InputError, match="column 'cid' appears 2 times"):
+        load_overrides(path)

@@ -450,6 +450,17 @@ def test_apply_review_rejects_non_review_file_and_conflicting_duplicates(
     blank_id.loc[blank_id["row_id"] == aida, "row_id"] = ""
     with pytest.raises(ReviewError, match="row_id is empty"):
         apply_review(blank_id, results, reference)
+    # a column the analyst copied: which copy holds the answer cannot be told (was: the answers
+    # dropped, or a traceback for a copied row_id); a copied column the tool does not read is fine
+    filled = fill(review, {aida: ("accept", "", "")})
+    for copied in ("analyst_verdict", "row_id"):
+        twice = pd.concat([filled, filled[[copied]]], axis=1)
+        twice.to_csv(tmp_path / "twice.csv", index=False)
+        for given in (twice, tmp_path / "twice.csv"):
+            with pytest.raises(InputError, match=f"column '{copied}' appears 2 times"):
+                apply_review(given, results, reference)
+    notes = pd.concat([filled, filled[["supplier_company"]]], axis=1)
+    assert apply_review(notes, results, reference, decided_at=WHEN)[2]["accept"] == 1
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx"])

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import csv
 import re
+from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
@@ -26,8 +28,8 @@ import pandas as pd
 from smelter_match.errors import InputError
 from smelter_match.io.tables import read_csv_rows
 
-__all__ = ["FORMULA_PREFIXES", "neutralise", "read_safe_csv", "sheet_lines", "text_frame",
-           "unneutralise", "write_csv"]
+__all__ = ["FORMULA_PREFIXES", "neutralise", "read_safe_csv", "refuse_duplicate_columns",
+           "sheet_lines", "text_frame", "unneutralise", "write_csv"]
 
 #: First characters that make a spreadsheet treat a cell as a formula (OWASP CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -153,3 +155,14 @@ def sheet_lines(df: pd.DataFrame) -> list[int]:
     lines = df.attrs.get("lines")
     return list(lines) if lines is not None and len(lines) == len(df) else \
         list(range(2, len(df) + 2))
+
+
+def refuse_duplicate_columns(frame: pd.DataFrame, read: Iterable[str], where: str) -> None:
+    """Raise :class:`InputError` when a column the caller reads (``read``) is in ``frame`` twice
+    (an analyst copied a column: which of the two holds the answer cannot be told; columns the
+    caller does not read may repeat)."""
+    counts = Counter(map(str, frame.columns))
+    twice = [c for c in dict.fromkeys(read) if counts[c] > 1]
+    if twice:
+        raise InputError(f"{where}: column {twice[0]!r} appears {counts[twice[0]]} times; keep "
+                         "one (which one holds the answer cannot be told)")
