@@ -373,7 +373,9 @@ def apply_review(
       the analyst decided the name without one; its CID may be of any metal), stamped
       ``decided_at`` (default: now) and ``source``. Save them with ``save_overrides``.
       Each override records the row's reported country (ISO code; blank when unknown), so it is
-      not forced onto the same name from another country, and the reference's stamp.
+      not forced onto the same name from another country, and the reference's stamp; the
+      review's ``reported_country``, like its ``reported_name``, must be one of the row's own
+      cells (an edited country would move or widen the decision).
     - ``report``: ``{"rows", "accept", "other", "not_a_smelter", "unsure", "not_reviewed",
       "changed", "overrides", "override_conflicts", "override_other_metal",
       "override_nameless", "changes"}`` - counts, the names left out of the overrides because
@@ -387,10 +389,10 @@ def apply_review(
     Every filled row is checked before anything is changed; the first problem raises
     :class:`~smelter_match.errors.ReviewError` naming the review row (spreadsheet line) and
     row_id: row ids not in the results (the review belongs to other results; the count is given),
-    unknown verdicts, ``other`` without ``analyst_cid``, a CID not in the reference for the row's
-    metal, ``accept`` without any CID (a no_match row, or a blind review), ``not_a_smelter`` or
-    ``unsure`` with a CID, a CID given without a verdict, or one row_id given two different
-    answers.
+    unknown verdicts, an edited ``reported_name`` or ``reported_country``, ``other`` without
+    ``analyst_cid``, a CID not in the reference for the row's metal, ``accept`` without any CID
+    (a no_match row, or a blind review), ``not_a_smelter`` or ``unsure`` with a CID, a CID given
+    without a verdict, or one row_id given two different answers.
     """
     where_file = str(review) if not isinstance(review, pd.DataFrame) else "review"
     if isinstance(review, pd.DataFrame):
@@ -458,6 +460,13 @@ def apply_review(
             raise ReviewError(f"{where}: reported_name {seen!r} is not what the supplier wrote "
                               "in this row (edited?); a decision is saved for the name as written: "
                               "undo the edit (a correction goes in analyst_comment)")
+        seen_country = clean_text(rec.get("reported_country"))
+        if seen_country and not any(
+                override_key(res[c].iloc[i]) == override_key(seen_country) for c in own):
+            raise ReviewError(f"{where}: reported_country {seen_country!r} is not what the "
+                              "supplier wrote in this row (edited?); a decision is saved for the "
+                              "country as reported: undo the edit (a correction goes in "
+                              "analyst_comment)")
         metal = _reported_metal(res, i, col, reported_metal)
         decision: dict = {"verdict": verdict, "i": i, "metal": metal,
                           "other_metal": "metal_unrecognised" in parse_flags(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -602,6 +603,13 @@ def test_a_name_column_given_at_match_time_keys_the_override_beside_a_recognised
     edited.loc[edited["row_id"] == aida, "reported_name"] = "Aida Chemical (fixed)"
     with pytest.raises(ReviewError, match="not what the supplier wrote in this row"):
         apply_review(edited, results, reference, decided_at=WHEN)
+    # the country too: an edited one would move the decision ("Switzerland") or widen it to
+    # every country (an unrecognised "Japan (Tokyo)" is a blank country)
+    for country in ("Switzerland", "Japan (Tokyo)"):
+        moved = fill(review, {aida: ("accept", "", "")})
+        moved.loc[moved["row_id"] == aida, "reported_country"] = country
+        with pytest.raises(ReviewError, match=re.escape(f"reported_country {country!r} is not")):
+            apply_review(moved, results, reference, decided_at=WHEN)
 
 
 def test_results_with_bad_row_ids_are_rejected() -> None:
