@@ -68,7 +68,7 @@ from smelter_match.io.safe_csv import (
     unneutralise,
     write_csv,
 )
-from smelter_match.io.tables import clean_text
+from smelter_match.io.tables import cell_text, clean_text
 from smelter_match.metals import METALS, normalize_metal
 from smelter_match.normalize import normalize_country, normalize_name
 
@@ -111,8 +111,10 @@ def _canonical_metal(value: object) -> str:
 
 def override_key(name: object) -> str:
     """The lookup key of a reported name: normalised (case, accents, punctuation, spacing), every
-    word kept, the legal form included (``normalize_name(name).folded``)."""
-    return normalize_name(name).folded
+    word kept, the legal form included (``normalize_name(name).folded``), of the name read as a
+    cell (:func:`~smelter_match.io.tables.cell_text`: Excel's "_x000D_" is the character it
+    escapes, in the results as in the review the analyst saw)."""
+    return normalize_name(cell_text(name)).folded
 
 
 def _canonical_country(value: object) -> str | None:

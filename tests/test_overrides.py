@@ -345,3 +345,20 @@ def test_an_override_file_with_a_column_twice_is_refused(tmp_path: Path) -> None
                     "Aida Chem,Gold,JP,CID000019,match,CID000103\n", encoding="utf-8")
     with pytest.raises(InputError, match="column 'cid' appears 2 times"):
         load_overrides(path)
+
+
+def test_a_name_with_an_excel_escape_keeps_its_decision(reference: Reference) -> None:
+    """A supplier cell holding Excel's escape "_x000D_" (as openpyxl leaves it) is the same name
+    in the results, in the review the analyst saw (where it reads as the character) and in the
+    override key: the decision is applied and then honoured (was: "edited?", whole review
+    refused)."""
+    rows = pd.DataFrame({"name": ["Kunshan_x000D_Metals Refinery"], "metal": ["Gold"],
+                         "country": ["China"]})
+    results = Matcher(reference).match(rows, name="name", metal="metal", country="country")
+    review = write_review(results, None, include_no_match=1)
+    review["analyst_verdict"] = "not_a_smelter"
+    _, overrides, _ = apply_review(review, results, reference, decided_at=WHEN)
+    again = Matcher(reference, overrides=overrides).match(rows, name="name", metal="metal",
+                                                         country="country")
+    assert again["decision"].tolist() == ["no_match"]
+    assert "analyst_override" in again["flags"].iloc[0]
