@@ -84,6 +84,7 @@ __all__ = [
     "override_key",
     "overrides_from_decisions",
     "recorded_references",
+    "replaced_overrides",
     "save_overrides",
 ]
 
@@ -255,6 +256,21 @@ def merge_overrides(df: pd.DataFrame, path: str | Path) -> pd.DataFrame:
     parts.append(new)
     return _newest_per_key(pd.concat([x for x in parts if not x.empty] or [new],
                                      ignore_index=True))
+
+
+def replaced_overrides(path: str | Path, merged: pd.DataFrame) -> list[tuple[pd.Series, pd.Series]]:
+    """(before, after) rows of the override file at ``path`` whose answer (CID or verdict) the
+    ``merged`` overrides (:func:`merge_overrides`) change: a newer review decides the name
+    otherwise, or an older review applied again replaces a later decision. Told to the user
+    (``review apply``), as either may be a mistake."""
+    p = Path(path)
+    if not p.exists():
+        return []
+    before = load_overrides(p).set_index(list(_IDENTITY), drop=False)
+    after = merged.set_index(list(_IDENTITY), drop=False)
+    return [(before.loc[k], after.loc[k]) for k in before.index.intersection(after.index)
+            if (before.loc[k, "cid"], before.loc[k, "verdict"]) !=
+            (after.loc[k, "cid"], after.loc[k, "verdict"])]
 
 
 @dataclass(frozen=True)

@@ -139,6 +139,30 @@ def test_review_apply_says_when_an_earlier_override_stays_despite_a_conflicting_
     assert "the earlier override for 'Aida Chem' (Gold, JP: CID000019) still applies" in said
 
 
+def test_review_apply_says_when_it_replaces_an_earlier_decision(
+        tmp_path: Path, reference_args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """A review that decides a name otherwise than the override file (a newer answer, or an
+    older review applied again) replaces it, and review apply says so: either may be a
+    mistake the analyst should see."""
+    results, review, ids = one_name_twice()
+    res, rev, ov = tmp_path / "results.csv", tmp_path / "review.csv", tmp_path / "ov.csv"
+    write_csv(results, res)
+    write_csv(fill(review, {ids[0]: ("other", "CID002708", "")}), rev)
+    earlier = pd.DataFrame([{"reported_name": "Aida Chem", "metal": "Gold", "country": "JP",
+                             "cid": "CID000019", "verdict": "accept", "comment": "",
+                             "decided_at": "2026-01-01T00:00:00Z", "source": "test",
+                             "reference_version": ""}])
+    save_overrides(earlier, ov)
+    assert cli.main(["review", "apply", str(rev), "--results", str(res), *reference_args,
+                     "--overrides", str(ov)]) == 0
+    said = capsys.readouterr().err
+    assert ("the override for 'Aida Chem' (Gold, JP) was CID000019 (decided "
+            "2026-01-01T00:00:00Z) and is now CID002708") in said
+    assert cli.main(["review", "apply", str(rev), "--results", str(res), *reference_args,
+                     "--overrides", str(ov)]) == 0
+    assert "was CID" not in capsys.readouterr().err   # the same review again replaces nothing
+
+
 @pytest.mark.parametrize("header", ["row_id,match_row_id,Smelter Name",
                                     "Smelter Name,cid,match_cid"])
 def test_an_input_with_a_column_and_its_match_twin_is_refused_in_one_line(

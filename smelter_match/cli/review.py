@@ -51,7 +51,12 @@ def run_review_apply(args: argparse.Namespace) -> int:
     from smelter_match.cli._report import apply_summary
     from smelter_match.io.safe_csv import read_safe_csv, write_csv
     from smelter_match.labels import check_labels_path, export_training_labels
-    from smelter_match.overrides import merge_overrides, now_utc, override_key
+    from smelter_match.overrides import (
+        merge_overrides,
+        now_utc,
+        override_key,
+        replaced_overrides,
+    )
     from smelter_match.results import result_column
     from smelter_match.review import apply_review
 
@@ -80,6 +85,7 @@ def run_review_apply(args: argparse.Namespace) -> int:
     labels = export_training_labels(args.review_file, None, results=updated) \
         if args.export_labels else None
     merged = merge_overrides(overrides, args.overrides) if args.overrides else None
+    replaced = replaced_overrides(args.overrides, merged) if args.overrides else []
     annex = build_annex(updated, ref) if args.annex else None
     write_csv(updated, target)
     for frame, path in ((annex, args.annex), (merged, args.overrides),
@@ -97,6 +103,11 @@ def run_review_apply(args: argparse.Namespace) -> int:
             f"; left out, as their rows report no name: row_id "
             f"{', '.join(report['override_nameless'])}" if report["override_nameless"] else "")
         note(args, f"Saved {plural(report['overrides'], 'decision')} to {args.overrides}{extra}.")
+        for was, now in replaced:
+            note(args, f"Note: the override for {now.reported_name!r} ({now.metal or 'any metal'}"
+                       f", {now.country or 'any country'}) was {was.cid or was.verdict} (decided "
+                       f"{was.decided_at}) and is now {now.cid or now.verdict} (decided "
+                       f"{now.decided_at}).")
         keys = {override_key(n) for n in conflicts}
         earlier = merged["key"].isin(keys) & (merged["decided_at"] != decided_at)
         for r in merged[earlier].itertuples(index=False):
