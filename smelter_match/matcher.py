@@ -39,7 +39,7 @@ from smelter_match.index import NameIndex
 from smelter_match.io.tables import cell_text
 from smelter_match.metals import normalize_metal
 from smelter_match.normalize import NormalizedName, normalize_country, normalize_name
-from smelter_match.overrides import OverrideIndex
+from smelter_match.overrides import OverrideIndex, text_key
 from smelter_match.parallel import run_steps, step_size, threads_for, use_processes
 from smelter_match.placeholders import no_letters, placeholder_text
 from smelter_match.query_features import Ranking, query_features, unrelated
@@ -501,7 +501,8 @@ class Matcher:
             return self._by_reported_cid(q, "no name") or Decision(
                 "", "", metal, "", "", 0.0, "no_match", "empty name", (), (), 0.0)
         # an analyst's decision comes first, even on a text the placeholder rule would decide
-        hit = self._overrides.lookup(nn.folded, metal, q[3])
+        hit = self._overrides.lookup(text_key(q[0]), metal, q[3]) if len(self._overrides) \
+            else None
         if hit is None:
             if placeholder_text(nn):
                 return self._by_reported_cid(q, "placeholder text") or Decision(

@@ -26,7 +26,8 @@ Columns (:data:`OVERRIDE_COLUMNS`), in this order:
     The stamp of the RMI reference the decision was checked against (``review apply`` fills it;
     ``smelter-match match --overrides FILE`` uses it when no other reference is given).
 ``key``
-    The name as normalised for lookup: ``normalize_name(reported_name).folded`` - case, accents,
+    The name as normalised for lookup (:func:`override_key`): ``normalize_name(reported_name).folded``,
+    with its Chinese, Japanese or Korean characters as written after it - case, accents,
     punctuation, spacing, invisible characters and a row number typed before the name ("1. ")
     do not matter, but every word counts, the legal form included
     ("Metalor Technologies S.A." and "Metalor Technologies Ltd." are different names). Always
@@ -54,6 +55,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,6 +84,7 @@ __all__ = [
     "merge_overrides",
     "now_utc",
     "override_key",
+    "text_key",
     "overrides_from_decisions",
     "recorded_references",
     "replaced_overrides",
@@ -114,8 +117,24 @@ def override_key(name: object) -> str:
     """The lookup key of a reported name: normalised (case, accents, punctuation, spacing), every
     word kept, the legal form included (``normalize_name(name).folded``), of the name read as a
     cell (:func:`~smelter_match.io.tables.cell_text`: Excel's "_x000D_" is the character it
-    escapes, in the results as in the review the analyst saw)."""
-    return normalize_name(cell_text(name)).folded
+    escapes, in the results as in the review the analyst saw), and its Chinese, Japanese or
+    Korean characters as written (:data:`_READ_ALIKE_RE`)."""
+    return text_key(cell_text(name))
+
+
+def text_key(text: str) -> str:
+    """:func:`override_key` of a cell's text (the matcher's query names are read as cells
+    already: reading one twice would decode an escaped escape, "_x005F_x000D_", twice)."""
+    folded = normalize_name(text).folded
+    own = "".join(_READ_ALIKE_RE.findall(unicodedata.normalize("NFKC", text)))
+    return f"{folded} {own}" if own else folded
+
+
+#: Letters of the scripts whose transliteration reads different names alike (Chinese characters
+#: of one pinyin: "郴州金利冶炼厂" and "郴州金力冶炼厂" are two companies; kana, hangul): kept in an
+#: override key beside their reading, so that a decision is not widened to a name read alike.
+_READ_ALIKE_RE = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
+                            "\uf900-\ufaff]+")
 
 
 def _canonical_country(value: object) -> str | None:
@@ -164,7 +183,7 @@ def _clean_overrides(df: pd.DataFrame, where: str) -> pd.DataFrame:
             raise InputError(f"{where}: row {line}: verdict not_a_smelter with cid {cid}")
         if verdict != "not_a_smelter" and not cid:
             raise InputError(f"{where}: row {line}: verdict {verdict} needs a cid")
-        key = override_key(name)
+        key = text_key(name)
         if not key:
             raise InputError(
                 f"{where}: row {line}: reported_name {name!r} has no letters or digits"
@@ -347,7 +366,7 @@ def find_override(overrides: pd.DataFrame | OverrideIndex, name: object, metal: 
     """The override row that applies to a reported name, metal and country as typed, or None
     (see :class:`OverrideIndex`)."""
     index = overrides if isinstance(overrides, OverrideIndex) else OverrideIndex(overrides)
-    return index.find(override_key(clean_text(name)), _canonical_metal(metal),
+    return index.find(text_key(clean_text(name)), _canonical_metal(metal),
                       _canonical_country(country) or "")
 
 
@@ -380,7 +399,7 @@ def overrides_from_decisions(
         if verdict not in OVERRIDE_VERDICTS:
             continue
         name = clean_text(rec.get("reported_name"))
-        key = override_key(name) if name else ""
+        key = text_key(name) if name else ""
         if not key:
             continue
         metal = _canonical_metal(rec.get("metal"))

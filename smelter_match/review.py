@@ -59,7 +59,7 @@ from smelter_match.io.tables import clean_text
 from smelter_match.io.xlsx import is_workbook_path, read_analyst_file
 from smelter_match.metals import normalize_metal
 from smelter_match.normalize import normalize_country
-from smelter_match.overrides import now_utc, override_key, overrides_from_decisions
+from smelter_match.overrides import now_utc, override_key, overrides_from_decisions, text_key
 from smelter_match.reference import Reference
 from smelter_match.results import (
     META_COLUMNS,
@@ -456,13 +456,13 @@ def apply_review(
             continue
         i = pos[rid]
         seen = clean_text(rec.get("reported_name"))
-        if seen and not any(override_key(res[c].iloc[i]) == override_key(seen) for c in own):
+        if seen and not any(override_key(res[c].iloc[i]) == text_key(seen) for c in own):
             raise ReviewError(f"{where}: reported_name {seen!r} is not what the supplier wrote "
                               "in this row (edited?); a decision is saved for the name as written: "
                               "undo the edit (a correction goes in analyst_comment)")
         seen_country = clean_text(rec.get("reported_country"))
         if seen_country and not any(
-                override_key(res[c].iloc[i]) == override_key(seen_country) for c in own):
+                override_key(res[c].iloc[i]) == text_key(seen_country) for c in own):
             raise ReviewError(f"{where}: reported_country {seen_country!r} is not what the "
                               "supplier wrote in this row (edited?); a decision is saved for the "
                               "country as reported: undo the edit (a correction goes in "

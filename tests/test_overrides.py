@@ -167,6 +167,15 @@ def _override(name: str, cid: str, verdict: str = "other", *, metal: str = "Gold
             "reference_version": "list 2026-08-22 #abc"}
 
 
+def test_override_key_keeps_chinese_characters_read_alike_apart() -> None:
+    """Three smelters whose names read alike in pinyin ("jin li") are three keys; the same
+    characters with other spacing or in full-width punctuation are one."""
+    keys = {override_key(n) for n in ("郴州金利冶炼厂", "郴州金力冶炼厂", "郴州锦利冶炼厂")}
+    assert len(keys) == 3
+    assert override_key("郴州金利冶炼厂（有限公司）") == override_key("郴州金利冶炼厂 (有限公司)")
+    assert override_key("Metalor Technologies S.A.") == "metalor technologies sa"
+
+
 def test_override_key_keeps_the_legal_form() -> None:
     assert override_key("Metalor Technologies S.A.") == override_key("METALOR TECHNOLOGIES SA")
     assert override_key("Metalor Technologies S.A.") != override_key("Metalor Technologies Ltd.")
@@ -362,3 +371,16 @@ def test_a_name_with_an_excel_escape_keeps_its_decision(reference: Reference) ->
                                                          country="country")
     assert again["decision"].tolist() == ["no_match"]
     assert "analyst_override" in again["flags"].iloc[0]
+
+
+def test_an_override_for_a_chinese_name_is_not_widened_to_one_read_alike(
+        reference: Reference) -> None:
+    """The matcher looks overrides up by the same key the file holds: a decision for
+    "郴州金利冶炼厂" forces that name, not "郴州金力冶炼厂" (another company, the same pinyin)."""
+    ov = pd.DataFrame([_override("郴州金利冶炼厂", "", "not_a_smelter", metal="Tin",
+                                 country="")])
+    m = Matcher(reference, overrides=ov)
+    assert "analyst_override" in m.match_one("郴州金利冶炼厂", metal="Tin").flags
+    assert "analyst_override" not in m.match_one("郴州金力冶炼厂", metal="Tin").flags
+    assert find_override(ov, "郴州金利冶炼厂", "Tin") is not None
+    assert find_override(ov, "郴州金力冶炼厂", "Tin") is None

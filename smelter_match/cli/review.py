@@ -54,8 +54,8 @@ def run_review_apply(args: argparse.Namespace) -> int:
     from smelter_match.overrides import (
         merge_overrides,
         now_utc,
-        override_key,
         replaced_overrides,
+        text_key,
     )
     from smelter_match.results import result_column
     from smelter_match.review import apply_review
@@ -108,7 +108,7 @@ def run_review_apply(args: argparse.Namespace) -> int:
                        f", {now.country or 'any country'}) was {was.cid or was.verdict} (decided "
                        f"{was.decided_at}) and is now {now.cid or now.verdict} (decided "
                        f"{now.decided_at}).")
-        keys = {override_key(n) for n in conflicts}
+        keys = {text_key(n) for n in conflicts}
         earlier = merged["key"].isin(keys) & (merged["decided_at"] != decided_at)
         for r in merged[earlier].itertuples(index=False):
             note(args, f"Note: the earlier override for {r.reported_name!r} "
