@@ -363,7 +363,8 @@ def apply_review(
       reported CID) and the decided facility's removed/successor flags: the flags about the
       matcher's answer and its doubts (other candidates, overrides) are dropped; and
       ``reference_version`` is the reference's stamp.
-      ``unsure`` rows stay ``review`` with that reason and flag; blank verdicts are left alone.
+      ``unsure`` rows are ``review`` with that reason and flag (a sampled ``no_match`` row
+      too: one a person doubts is not thrown away); blank verdicts are left alone.
     - ``overrides``: override rows (see :mod:`smelter_match.overrides`) for the accept, other and
       not_a_smelter decisions, keyed by the reported name (the review file's
       ``reported_name``, as the analyst saw it, which must be one of the row's own cells, case
@@ -520,8 +521,9 @@ def apply_review(
         before = (clean_text(res[col["cid"]].iloc[i]), clean_text(res[col["decision"]].iloc[i]))
         flags = clean_text(res[col["flags"]].iloc[i])
         updates: dict[str, object] = {col["reason"]: f"analyst review: {verdict}"}
-        if verdict == "unsure":
-            updates[col["flags"]] = _add_flag(flags, "analyst_reviewed")
+        if verdict == "unsure":   # also a spot-checked no_match row: one a person doubts is
+            updates[col["flags"]] = _add_flag(flags, "analyst_reviewed")   # not thrown away
+            updates[col["decision"]] = "review"
         else:
             fac = d["facility"]
             new_cid = d["cid"]

@@ -296,3 +296,18 @@ def test_a_csv_row_wider_than_the_header_is_matched_with_a_note(
     assert _read(out)["Smelter Name"].tolist() == ["Minsur", "Metalor Technologies"]
     assert cli.main(["-q", "match", str(src), *reference_args, "-o", str(out)]) == 0
     assert "more cells" not in capsys.readouterr().err
+
+
+def test_review_apply_leaves_the_inputs_cells_as_they_were(
+        tmp_path: Path, reference_args: list[str]) -> None:
+    """The updated results keep the input's cells as written (a part number "  0042 " was
+    stripped to "0042"): only the matcher's columns of decided rows change."""
+    results = make_results()
+    results.insert(1, "Part", "  0042 ")
+    res, rev, out = tmp_path / "results.csv", tmp_path / "review.csv", tmp_path / "out.csv"
+    write_csv(results, res)
+    write_csv(fill(write_review(results, None), analyst_answers(results)), rev)
+    assert cli.main(["review", "apply", str(rev), "--results", str(res), *reference_args,
+                     "-o", str(out)]) == 0
+    updated = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert (updated["Part"] == "  0042 ").all()

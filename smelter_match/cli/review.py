@@ -74,7 +74,8 @@ def run_review_apply(args: argparse.Namespace) -> int:
 
         raise InputError("review apply writes files only; '-' (standard output) is not an "
                          "output here")
-    results = read_safe_csv(args.results, what="results file")
+    # the input's columns go back out as they were (leading zeros, spaces: not stripped)
+    results = read_safe_csv(args.results, what="results file", strip=False)
     result_column(results, "decision")   # not a results file: say so before asking for a reference
     stamps = recorded_stamps(results, result_column(results, "reference_version", required=False))
     ref = get_reference(args, recorded=stamps, recorded_in=args.results, recorded_first=True)

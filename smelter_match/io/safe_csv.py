@@ -112,8 +112,9 @@ def unneutralise(value: str) -> str:
 _NEUTRALISED_AFTER_SEMICOLON = re.compile(r";([\s\"]*)'(?=[=+\-@])")
 
 
-def read_safe_csv(path: str | Path, *, what: str = "file") -> pd.DataFrame:
-    """Read a CSV an analyst may have edited in Excel: every cell as stripped text ("" for blank).
+def read_safe_csv(path: str | Path, *, what: str = "file", strip: bool = True) -> pd.DataFrame:
+    """Read a CSV an analyst may have edited in Excel: every cell as stripped text ("" for blank;
+    ``strip=False``: as written, for a file whose cells go back out, such as results).
 
     The encoding is UTF-8 (with or without BOM), else cp1252 (Excel's "CSV" on Windows); the
     delimiter is sniffed among comma, semicolon (European Excel) and tab. Cells neutralised by
@@ -123,10 +124,10 @@ def read_safe_csv(path: str | Path, *, what: str = "file") -> pd.DataFrame:
         InputError: the file is missing, unreadable or empty (``what`` names it then).
     """
     p = Path(path)
-    return text_frame(read_csv_rows(p), str(p), what)
+    return text_frame(read_csv_rows(p), str(p), what, strip)
 
 
-def text_frame(rows: list[list[str]], where: str, what: str) -> pd.DataFrame:
+def text_frame(rows: list[list[str]], where: str, what: str, strip: bool = True) -> pd.DataFrame:
     """The rows of a sheet or CSV as a frame of stripped, un-neutralised text: the first
     non-blank row is the header (trailing blank header cells dropped), blank rows are skipped.
     ``attrs["lines"]`` holds each row's line in the sheet (:func:`sheet_lines`), so that errors
@@ -142,9 +143,10 @@ def text_frame(rows: list[list[str]], where: str, what: str) -> pd.DataFrame:
     while header and not header[-1].strip():
         header.pop()
     width = len(header)
-    body = [[unneutralise(c.strip()) for c in (r + [""] * (width - len(r)))[:width]]
+    body = [[unneutralise(c.strip() if strip else c) for c in (r + [""] * (width - len(r)))[:width]]
             for _, r in numbered[1:]]
-    frame = pd.DataFrame(body, columns=[unneutralise(h.strip()) for h in header], dtype=object)
+    frame = pd.DataFrame(body, columns=[unneutralise(h.strip() if strip else h) for h in header],
+                         dtype=object)
     frame.attrs["lines"] = [n for n, _ in numbered[1:]]
     return frame
 
