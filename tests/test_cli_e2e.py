@@ -119,19 +119,28 @@ def test_review_apply_writes_nothing_when_a_file_it_reads_is_bad(
     assert not (tmp_path / "annex.csv").exists() and not (tmp_path / "labels.csv").exists()
 
 
-def test_review_apply_says_when_an_earlier_override_stays_despite_a_conflicting_review(
-        tmp_path: Path, reference_args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
-    """A review that answers a name two ways makes no override for it; an override an earlier
-    review saved for it stays in force, and review apply says so."""
+def _aida_decided_earlier(tmp_path: Path, answers: dict[int, tuple[str, str, str]]
+                          ) -> tuple[Path, Path, Path]:
+    """Results and a review of "Aida Chem" reported twice (answers by its rows' positions), and
+    an override file in which an earlier review decided it CID000019 (Gold, JP)."""
     results, review, ids = one_name_twice()
     res, rev, ov = tmp_path / "results.csv", tmp_path / "review.csv", tmp_path / "ov.csv"
     write_csv(results, res)
-    write_csv(fill(review, {ids[0]: ("accept", "", ""), ids[1]: ("other", "CID002708", "")}), rev)
+    write_csv(fill(review, {ids[k]: a for k, a in answers.items()}), rev)
     earlier = pd.DataFrame([{"reported_name": "Aida Chem", "metal": "Gold", "country": "JP",
                              "cid": "CID000019", "verdict": "accept", "comment": "",
                              "decided_at": "2026-01-01T00:00:00Z", "source": "test",
                              "reference_version": ""}])
     save_overrides(earlier, ov)
+    return res, rev, ov
+
+
+def test_review_apply_says_when_an_earlier_override_stays_despite_a_conflicting_review(
+        tmp_path: Path, reference_args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """A review that answers a name two ways makes no override for it; an override an earlier
+    review saved for it stays in force, and review apply says so."""
+    res, rev, ov = _aida_decided_earlier(tmp_path, {0: ("accept", "", ""),
+                                                    1: ("other", "CID002708", "")})
     assert cli.main(["review", "apply", str(rev), "--results", str(res), *reference_args,
                      "--overrides", str(ov)]) == 0
     said = capsys.readouterr().err
@@ -144,15 +153,7 @@ def test_review_apply_says_when_it_replaces_an_earlier_decision(
     """A review that decides a name otherwise than the override file (a newer answer, or an
     older review applied again) replaces it, and review apply says so: either may be a
     mistake the analyst should see."""
-    results, review, ids = one_name_twice()
-    res, rev, ov = tmp_path / "results.csv", tmp_path / "review.csv", tmp_path / "ov.csv"
-    write_csv(results, res)
-    write_csv(fill(review, {ids[0]: ("other", "CID002708", "")}), rev)
-    earlier = pd.DataFrame([{"reported_name": "Aida Chem", "metal": "Gold", "country": "JP",
-                             "cid": "CID000019", "verdict": "accept", "comment": "",
-                             "decided_at": "2026-01-01T00:00:00Z", "source": "test",
-                             "reference_version": ""}])
-    save_overrides(earlier, ov)
+    res, rev, ov = _aida_decided_earlier(tmp_path, {0: ("other", "CID002708", "")})
     assert cli.main(["review", "apply", str(rev), "--results", str(res), *reference_args,
                      "--overrides", str(ov)]) == 0
     said = capsys.readouterr().err
