@@ -37,11 +37,10 @@ from smelter_match.errors import InputError
 from smelter_match.explain import explain, explain_many
 from smelter_match.index import NameIndex
 from smelter_match.io.tables import cell_text
-from smelter_match.metals import normalize_metal
 from smelter_match.normalize import NormalizedName, normalize_country, normalize_name
 from smelter_match.overrides import OverrideIndex, text_key
 from smelter_match.parallel import run_steps, step_size, threads_for, use_processes
-from smelter_match.placeholders import no_letters, placeholder_text
+from smelter_match.placeholders import no_letters, placeholder_text, read_metal
 from smelter_match.query_features import Ranking, query_features, unrelated
 from smelter_match.readings import place_words, same_name
 from smelter_match.reference import Reference
@@ -253,18 +252,7 @@ class Matcher:
         return out
 
     def _query(self, name: object, metal: object, country: object, cid: object) -> Query:
-        return (cell_text(name), *self._metal(metal), self._country(country), self._cid(cid))
-
-    def _metal(self, v: object) -> tuple[str, str]:
-        """(one of the four or "", the text as reported; "" when it says nothing: "N/A", "-",
-        "unknown" are no metal reported, not another metal)."""
-        metal_text = cell_text(v).strip()
-        metal = normalize_metal(metal_text) or ""
-        if not metal and metal_text:
-            nn = normalize_name(metal_text)
-            if not nn.key or placeholder_text(nn):
-                metal_text = ""
-        return metal, metal_text
+        return (cell_text(name), *read_metal(metal), self._country(country), self._cid(cid))
 
     def _country(self, v: object) -> str:
         return normalize_country(cell_text(v)) or ""
@@ -301,7 +289,7 @@ class Matcher:
         pos: dict[Query, int] = {}
         remap = np.empty(len(first), dtype=np.int64)
         # normalise each column's distinct values once, then assemble the distinct combinations
-        parsers = (cell_text, self._metal, self._country, self._cid)
+        parsers = (cell_text, read_metal, self._country, self._cid)
         parsed = []
         for (codes, values), parse in zip(columns, parsers):
             table = [parse(v) for v in values]

@@ -118,7 +118,7 @@ def override_key(name: object) -> str:
     word kept, the legal form included (``normalize_name(name).folded``), of the name read as a
     cell (:func:`~smelter_match.io.tables.cell_text`: Excel's "_x000D_" is the character it
     escapes, in the results as in the review the analyst saw), and its Chinese, Japanese or
-    Korean characters as written (:data:`_READ_ALIKE_RE`)."""
+    Korean letters as written (:data:`_READ_ALIKE_FROM`)."""
     return text_key(cell_text(name))
 
 
@@ -126,15 +126,17 @@ def text_key(text: str) -> str:
     """:func:`override_key` of a cell's text (the matcher's query names are read as cells
     already: reading one twice would decode an escaped escape, "_x005F_x000D_", twice)."""
     folded = normalize_name(text).folded
-    own = "".join(_READ_ALIKE_RE.findall(unicodedata.normalize("NFKC", text)))
+    own = "".join(c for c in unicodedata.normalize("NFKC", text)
+                  if c >= _READ_ALIKE_FROM and c.isalpha())
     return f"{folded} {own}" if own else folded
 
 
-#: Letters of the scripts whose transliteration reads different names alike (Chinese characters
-#: of one pinyin: "郴州金利冶炼厂" and "郴州金力冶炼厂" are two companies; kana, hangul): kept in an
-#: override key beside their reading, so that a decision is not widened to a name read alike.
-_READ_ALIKE_RE = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
-                            "\uf900-\ufaff]+")
+#: From here on, after NFKC, letters are of the scripts whose transliteration reads different
+#: names alike (Chinese characters of one pinyin: "郴州金利冶炼厂" and "郴州金力冶炼厂" are two
+#: companies; kana, hangul, "々", the CJK extensions): kept in an override key beside their
+#: reading, so that a decision is not widened to a name read alike (punctuation such as "・" is
+#: no letter, and full-width Latin is Latin after NFKC).
+_READ_ALIKE_FROM = "\u3000"
 
 
 def _canonical_country(value: object) -> str | None:
@@ -288,8 +290,8 @@ def replaced_overrides(path: str | Path, merged: pd.DataFrame) -> list[tuple[pd.
     before = load_overrides(p).set_index(list(_IDENTITY), drop=False)
     after = merged.set_index(list(_IDENTITY), drop=False)
     return [(before.loc[k], after.loc[k]) for k in before.index.intersection(after.index)
-            if (before.loc[k, "cid"], before.loc[k, "verdict"]) !=
-            (after.loc[k, "cid"], after.loc[k, "verdict"])]
+            if (before.loc[k, "cid"], before.loc[k, "verdict"] == "not_a_smelter") !=
+            (after.loc[k, "cid"], after.loc[k, "verdict"] == "not_a_smelter")]
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from smelter_match._resources import data_csv, data_lines
 from smelter_match.index import DamagedWords, NameIndex
+from smelter_match.io.tables import cell_text
+from smelter_match.metals import normalize_metal
 from smelter_match.normalize import GENERIC_WORDS, NormalizedName, normalize_country, normalize_name
 
 __all__ = ["PLACEHOLDERS", "no_letters", "placeholder_text"]
@@ -85,3 +87,16 @@ def no_letters(nn: NormalizedName, ni: NameIndex) -> bool:
     # "&" and "+" read as "and")
     return bool(nn.key) and not any(c.isalpha() for c in nn.original) and not any(
         (nn.key, m) in ni.by_key for m in ni.metals)
+
+
+def read_metal(v: object) -> tuple[str, str]:
+    """A reported metal cell: (one of the four or "", the text as reported; "" when it says
+    nothing: "N/A", "-", "unknown" are no metal reported, not another metal). A row with text
+    here but none of the four reports another metal ("Copper")."""
+    metal_text = cell_text(v).strip()
+    metal = normalize_metal(metal_text) or ""
+    if not metal and metal_text:
+        nn = normalize_name(metal_text)
+        if not nn.key or placeholder_text(nn):
+            metal_text = ""
+    return metal, metal_text

@@ -241,20 +241,23 @@ def input_roles(results: pd.DataFrame,
 
 
 def coalesce(results: pd.DataFrame, cols: list[str]) -> list[str]:
-    """Per row, the text of a role (:func:`input_roles`) in the column the matcher read it from:
-    of ``cols`` (in order of preference), the first that has text in any row of the row's input
-    file (``source_file``; the whole frame without it), as the matcher takes the first such
-    column a file has. Results concatenated from files with different headers thus read each
-    file's own column; a row whose cell there is empty reads "" (not another column of its
-    file: "Smelter Look-up" beside an empty "Smelter Name" is not the name that was matched)."""
-    texts = {c: [clean_text(v) for v in results[c].tolist()] for c in cols}
-    files = column_text(results, meta_column(results, "source_file"))
-    chosen: dict[str, str] = {}
-    for c in cols:
-        for f, v in zip(files, texts[c], strict=True):
-            if v and f not in chosen:
-                chosen[f] = c
-    return [texts[chosen[f]][i] if f in chosen else "" for i, f in enumerate(files)]
+    """Per row, the first of ``cols`` (a role's columns, :func:`input_roles`) with text: results
+    concatenated from inputs with different headers read each row's own. A row the matcher read
+    no name for (its column empty beside a filled "Smelter Look-up") reads the other column's
+    text here: :func:`read_no_name` tells such rows."""
+    out = [""] * len(results)
+    for c in reversed(cols):
+        vals = [clean_text(v) for v in results[c].tolist()]
+        out = [v or o for v, o in zip(vals, out, strict=True)]
+    return out
+
+
+def read_no_name(reason: object) -> bool:
+    """Whether a results row's ``reason`` says the matcher read no name in it ("empty name"; "no
+    name, but the reported CID is ...'s"): what the review shows for it is not what was matched,
+    and no decision on it is an override (one for "" would decide every row without a name)."""
+    text = clean_text(reason)
+    return text == "empty name" or text.startswith("no name,")
 
 
 def make_row_ids(df: pd.DataFrame, *, name_col: str | None = None) -> pd.Series:

@@ -60,6 +60,7 @@ from smelter_match.io.xlsx import is_workbook_path, read_analyst_file
 from smelter_match.metals import normalize_metal
 from smelter_match.normalize import normalize_country
 from smelter_match.overrides import now_utc, override_key, overrides_from_decisions, text_key
+from smelter_match.placeholders import read_metal
 from smelter_match.reference import Reference
 from smelter_match.results import (
     META_COLUMNS,
@@ -73,6 +74,7 @@ from smelter_match.results import (
     own_columns,
     parse_candidates,
     parse_flags,
+    read_no_name,
     result_column,
     result_columns,
     row_ids,
@@ -186,9 +188,11 @@ def write_review(
                        for x in column_text(sub, meta_column(sub, "source_row"))],
         "supplier_company": column_text(sub, meta_column(sub, "supplier_company")),
     }
-    for role, name in REPORTED_COLUMNS.items():   # (the column of each row's whole file)
-        reported = coalesce(results, roles[role])
-        out[name] = [reported[i] for i in picked]
+    for role, name in REPORTED_COLUMNS.items():
+        out[name] = coalesce(sub, roles[role])
+    # a row the matcher read no name in shows none (not a "Smelter Look-up" beside it)
+    out["reported_name"] = ["" if read_no_name(r) else n for n, r in zip(
+        out["reported_name"], column_text(sub, col["reason"]), strict=True)]
     if not blind:
         out["decision"] = column_text(sub, col["decision"])
         for src, dst in (("cid", "proposed_cid"), ("standard_name", "proposed_name"),
@@ -419,7 +423,12 @@ def apply_review(
     own = own_columns(res)
 
     def reported(i: int, role: str, seen: str) -> str:
-        return seen or found[role][i]
+        return seen or ("" if role in shown else found[role][i])
+
+    # a review that shows the reported name or country says what the analyst decided on: an
+    # empty cell there is a row without one, not a cue to read another column of the results
+    shown = {r for r in ("name", "country") if f"reported_{r}" in rev.columns}
+    reasons = column_text(res, col["reason"])
 
     rev_ids = [clean_text(v) for v in rev["row_id"].tolist()]
     lines = sheet_lines(rev)
@@ -471,7 +480,8 @@ def apply_review(
         metal = _reported_metal(res, i, col, reported_metal)
         decision: dict = {"verdict": verdict, "i": i, "metal": metal,
                           "other_metal": "metal_unrecognised" in parse_flags(
-                              res[col["flags"]].iloc[i]),
+                              res[col["flags"]].iloc[i]) or bool(read_metal(reported_metal[i])[1]
+                                                                 and not metal),
                           "comment": clean_text(rec.get("analyst_comment")),
                           "reported_name": clean_text(rec.get("reported_name")),
                           "reported_country": clean_text(rec.get("reported_country"))}
@@ -521,9 +531,10 @@ def apply_review(
         before = (clean_text(res[col["cid"]].iloc[i]), clean_text(res[col["decision"]].iloc[i]))
         flags = clean_text(res[col["flags"]].iloc[i])
         updates: dict[str, object] = {col["reason"]: f"analyst review: {verdict}"}
-        if verdict == "unsure":   # also a spot-checked no_match row: one a person doubts is
-            updates[col["flags"]] = _add_flag(flags, "analyst_reviewed")   # not thrown away
-            updates[col["decision"]] = "review"
+        if verdict == "unsure":
+            updates[col["flags"]] = _add_flag(flags, "analyst_reviewed")
+            if before[1] == "no_match":   # a spot-checked one a person doubts is not thrown away
+                updates[col["decision"]] = "review"
         else:
             fac = d["facility"]
             new_cid = d["cid"]
@@ -547,7 +558,7 @@ def apply_review(
             if stamp_col:
                 updates[stamp_col] = stamp
             country = reported(i, "country", d["reported_country"])
-            name = reported(i, "name", d["reported_name"])
+            name = "" if read_no_name(reasons[i]) else reported(i, "name", d["reported_name"])
             if d["other_metal"]:   # no override for any metal from a "Copper" row, of any verdict
                 other_metal.append(name)
             elif not name:         # (an override for "" would decide every row without a name)

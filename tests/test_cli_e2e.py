@@ -119,16 +119,16 @@ def test_review_apply_writes_nothing_when_a_file_it_reads_is_bad(
     assert not (tmp_path / "annex.csv").exists() and not (tmp_path / "labels.csv").exists()
 
 
-def _aida_decided_earlier(tmp_path: Path, answers: dict[int, tuple[str, str, str]]
-                          ) -> tuple[Path, Path, Path]:
+def _aida_decided_earlier(tmp_path: Path, answers: dict[int, tuple[str, str, str]],
+                          verdict: str = "accept") -> tuple[Path, Path, Path]:
     """Results and a review of "Aida Chem" reported twice (answers by its rows' positions), and
-    an override file in which an earlier review decided it CID000019 (Gold, JP)."""
+    an override file in which an earlier decision (``verdict``) made it CID000019 (Gold, JP)."""
     results, review, ids = one_name_twice()
     res, rev, ov = tmp_path / "results.csv", tmp_path / "review.csv", tmp_path / "ov.csv"
     write_csv(results, res)
     write_csv(fill(review, {ids[k]: a for k, a in answers.items()}), rev)
     earlier = pd.DataFrame([{"reported_name": "Aida Chem", "metal": "Gold", "country": "JP",
-                             "cid": "CID000019", "verdict": "accept", "comment": "",
+                             "cid": "CID000019", "verdict": verdict, "comment": "",
                              "decided_at": "2026-01-01T00:00:00Z", "source": "test",
                              "reference_version": ""}])
     save_overrides(earlier, ov)
@@ -162,6 +162,13 @@ def test_review_apply_says_when_it_replaces_an_earlier_decision(
     assert cli.main(["review", "apply", str(rev), "--results", str(res), *reference_args,
                      "--overrides", str(ov)]) == 0
     assert "was CID" not in capsys.readouterr().err   # the same review again replaces nothing
+    # an answer given with another verdict word (a hand-written "match", a review's "accept")
+    # is no replacement
+    (tmp_path / "again").mkdir()
+    res, rev, ov = _aida_decided_earlier(tmp_path / "again", {0: ("accept", "", "")}, "match")
+    assert cli.main(["review", "apply", str(rev), "--results", str(res), *reference_args,
+                     "--overrides", str(ov)]) == 0
+    assert "was CID" not in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("header", ["row_id,match_row_id,Smelter Name",
@@ -312,3 +319,8 @@ def test_review_apply_leaves_the_inputs_cells_as_they_were(
                      "-o", str(out)]) == 0
     updated = pd.read_csv(out, dtype=str, keep_default_na=False)
     assert (updated["Part"] == "  0042 ").all()
+    # a header padded with spaces (an editor's) is still the column it names
+    text = res.read_text(encoding="utf-8-sig").replace(",decision,", ",decision ,", 1)
+    res.write_text(text, encoding="utf-8-sig")
+    assert cli.main(["review", "apply", str(rev), "--results", str(res), *reference_args,
+                     "-o", str(out)]) == 0

@@ -176,6 +176,14 @@ def test_override_key_keeps_chinese_characters_read_alike_apart() -> None:
     assert override_key("Metalor Technologies S.A.") == "metalor technologies sa"
 
 
+def test_override_key_keeps_cjk_letters_not_their_punctuation() -> None:
+    """Only letters count as written: "・" is punctuation (it does not matter, as in Latin
+    names), "々" repeats the character before it (it does), and so do the CJK extensions."""
+    assert override_key("三菱マテリアル・直島製錬所") == override_key("三菱マテリアル 直島製錬所")
+    assert override_key("佐々木金属") != override_key("佐木金属")
+    assert override_key("𠮷野金属") != override_key("吉野金属")
+
+
 def test_override_key_keeps_the_legal_form() -> None:
     assert override_key("Metalor Technologies S.A.") == override_key("METALOR TECHNOLOGIES SA")
     assert override_key("Metalor Technologies S.A.") != override_key("Metalor Technologies Ltd.")
@@ -324,6 +332,37 @@ def test_a_decision_on_a_row_of_another_metal_gives_no_override_for_any_metal(
                                               results, reference, decided_at=WHEN)
     assert updated.loc[at, "decision"].iloc[0] == "no_match"
     assert overrides.empty and report["override_other_metal"] == ["Aida Chem"]
+
+
+def test_a_row_reporting_another_metal_gives_no_override_also_when_decided_without_a_search(
+        reference: Reference) -> None:
+    """A name the matcher decides without a search (a placeholder: no flags on its row) reported
+    as "Copper" gives no override either (it was one for every metal: the same placeholder's
+    Gold row with a reported CID went from review to no_match)."""
+    rows = pd.DataFrame({"name": ["Unknown"], "metal": ["Copper"], "country": ["China"]})
+    results = Matcher(reference).match(rows, name="name", metal="metal", country="country")
+    results.insert(0, "row_id", ["r000000000001"])
+    review = write_review(results, None, include_no_match=1)
+    _, overrides, report = apply_review(fill(review, {"r000000000001": ("not_a_smelter", "", "")}),
+                                        results, reference, decided_at=WHEN)
+    assert overrides.empty and report["override_other_metal"] == ["Unknown"]
+
+
+def test_a_blank_reported_name_in_the_review_is_no_name(reference: Reference) -> None:
+    """A review shows the name the matcher read (``--name-col``): a row whose cell there is
+    blank is decided without a name, and its decision is no override for another column's text
+    (was: the recognised "Smelter Name" beside it, text the analyst never saw)."""
+    rows = pd.DataFrame({"Supplier smelter": ["", "Aida Chemical Industries Co., Ltd."],
+                         "Smelter Name": ["Zzyzx Refining Works", "Aida"],
+                         "Metal": ["Gold", "Gold"]})
+    results = Matcher(reference).match(rows, name="Supplier smelter", metal="Metal")
+    results.insert(0, "row_id", ["r000000000001", "r000000000002"])
+    review = write_review(results, None, include_no_match=2,
+                          input_columns={"name": "Supplier smelter"})
+    assert review.loc[review["row_id"] == "r000000000001", "reported_name"].tolist() == [""]
+    _, overrides, report = apply_review(fill(review, {"r000000000001": ("not_a_smelter", "", "")}),
+                                        results, reference, decided_at=WHEN)
+    assert overrides.empty and report["override_nameless"] == ["r000000000001"]
 
 
 def test_a_row_without_a_name_is_reviewed_as_such_and_gives_no_override(

@@ -18,6 +18,7 @@ from smelter_match.results import (
     own_columns,
     parse_candidates,
     parse_flags,
+    read_no_name,
     removal_flags,
     result_column,
     tool_column_name,
@@ -57,16 +58,12 @@ def test_input_roles_and_row_ids() -> None:
                             "Metal": ["Gold", "Gold"], "cid": ["", ""], "decision": ["", ""]})
     roles = input_roles(results)
     assert set(roles["name"]) == {"Smelter Name", "reported_name"}
-    # per row its file's column: of those with text in a row of the file, the first in order of
-    # preference (results concatenated from two layouts; one frame without ``source_file``)
-    assert coalesce(results.assign(source_file=["a.csv", "b.xlsx"]), roles["name"]) == [
-        "Metalor", "Asahi"]
-    assert coalesce(results, roles["name"]) == ["", "Asahi"]
-    # a file's empty name is not filled from its other name column (the matcher read the first)
-    lookup = pd.DataFrame({"Smelter Look-up": ["Metalor Technologies S.A."] * 2,
-                           "Smelter Name": ["", "Metalor Technologies S.A."],
-                           "source_file": ["a.csv", "a.csv"]})
-    assert coalesce(lookup, input_roles(lookup)["name"]) == ["", "Metalor Technologies S.A."]
+    # per row the first of them that is not empty (results concatenated from several layouts)
+    assert coalesce(results, roles["name"]) == ["Metalor", "Asahi"]
+    # ... which for a row the matcher read no name in is another column's: its reason says so
+    assert [read_no_name(r) for r in ("empty name", "no name, but the reported CID is X's: is "
+                                      "it?", "exact RMI standard name", "")] == [
+        True, True, False, False]
     assert roles["metal"] == ["Metal"]
     assert column_text(results, "Smelter Name") == ["Metalor", ""]
     assert column_text(results, "nowhere") == ["", ""]

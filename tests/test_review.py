@@ -358,10 +358,16 @@ def test_apply_review_on_sampled_no_match_row(reference: Reference) -> None:
     updated, _, _ = apply_review(fill(review, {row: ("other", "CID002708", "")}), results,
                                  reference, decided_at=WHEN)
     assert updated.set_index("row_id").loc[row, "cid"] == "CID002708"
-    # a no_match row the analyst is unsure about is not left thrown away: review
+    # a no_match row the analyst is unsure about is not left thrown away: review; a match row
+    # (a review written with other rows, an analyst's doubt) stays what it was
     updated, overrides, _ = apply_review(fill(review, {row: ("unsure", "", "")}), results,
                                          reference, decided_at=WHEN)
     assert updated.set_index("row_id").loc[row, "decision"] == "review" and overrides.empty
+    matched = results.index[results["decision"] == "match"][0]
+    doubt = pd.DataFrame({"row_id": [results.loc[matched, "row_id"]],
+                          "analyst_verdict": ["unsure"]})
+    updated, _, _ = apply_review(doubt, results, reference, decided_at=WHEN)
+    assert updated.loc[matched, "decision"] == "match"
 
 
 def test_apply_review_works_without_row_id_column(reference: Reference) -> None:

@@ -114,7 +114,8 @@ _NEUTRALISED_AFTER_SEMICOLON = re.compile(r";([\s\"]*)'(?=[=+\-@])")
 
 def read_safe_csv(path: str | Path, *, what: str = "file", strip: bool = True) -> pd.DataFrame:
     """Read a CSV an analyst may have edited in Excel: every cell as stripped text ("" for blank;
-    ``strip=False``: as written, for a file whose cells go back out, such as results).
+    ``strip=False``: cells as written, for a file whose cells go back out, such as results;
+    headers are stripped either way).
 
     The encoding is UTF-8 (with or without BOM), else cp1252 (Excel's "CSV" on Windows); the
     delimiter is sniffed among comma, semicolon (European Excel) and tab. Cells neutralised by
@@ -145,8 +146,7 @@ def text_frame(rows: list[list[str]], where: str, what: str, strip: bool = True)
     width = len(header)
     body = [[unneutralise(c.strip() if strip else c) for c in (r + [""] * (width - len(r)))[:width]]
             for _, r in numbered[1:]]
-    frame = pd.DataFrame(body, columns=[unneutralise(h.strip() if strip else h) for h in header],
-                         dtype=object)
+    frame = pd.DataFrame(body, columns=[unneutralise(h.strip()) for h in header], dtype=object)
     frame.attrs["lines"] = [n for n, _ in numbered[1:]]
     return frame
 
