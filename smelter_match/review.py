@@ -423,12 +423,9 @@ def apply_review(
     own = own_columns(res)
 
     def reported(i: int, role: str, seen: str) -> str:
-        return seen or ("" if role in shown else found[role][i])
+        return seen or found[role][i]   # (a row the analyst added to the review: its row_id)
 
-    # a review that shows the reported name or country says what the analyst decided on: an
-    # empty cell there is a row without one, not a cue to read another column of the results
-    shown = {r for r in ("name", "country") if f"reported_{r}" in rev.columns}
-    reasons = column_text(res, col["reason"])
+    reasons = column_text(res, col["reason"])   # read_no_name: the matcher read no name
 
     rev_ids = [clean_text(v) for v in rev["row_id"].tolist()]
     lines = sheet_lines(rev)
