@@ -462,18 +462,15 @@ def apply_review(
             counts["not_reviewed"] += 1
             continue
         i = pos[rid]
-        seen = clean_text(rec.get("reported_name"))
-        if seen and not any(override_key(res[c].iloc[i]) == text_key(seen) for c in own):
-            raise ReviewError(f"{where}: reported_name {seen!r} is not what the supplier wrote "
-                              "in this row (edited?); a decision is saved for the name as written: "
-                              "undo the edit (a correction goes in analyst_comment)")
-        seen_country = clean_text(rec.get("reported_country"))
-        if seen_country and not any(
-                override_key(res[c].iloc[i]) == text_key(seen_country) for c in own):
-            raise ReviewError(f"{where}: reported_country {seen_country!r} is not what the "
-                              "supplier wrote in this row (edited?); a decision is saved for the "
-                              "country as reported: undo the edit (a correction goes in "
-                              "analyst_comment)")
+        # what the analyst saw is what the supplier wrote: an edited name or country would move
+        # or widen the decision (case and spacing aside)
+        for role in ("name", "country"):
+            seen = clean_text(rec.get(f"reported_{role}"))
+            if seen and not any(override_key(res[c].iloc[i]) == text_key(seen) for c in own):
+                raise ReviewError(f"{where}: reported_{role} {seen!r} is not what the supplier "
+                                  f"wrote in this row (edited?); a decision is saved for the "
+                                  f"{role} as reported: undo the edit (a correction goes in "
+                                  "analyst_comment)")
         metal = _reported_metal(res, i, col, reported_metal)
         decision: dict = {"verdict": verdict, "i": i, "metal": metal,
                           "other_metal": "metal_unrecognised" in parse_flags(
