@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from smelter_match.errors import InputError
-from smelter_match.io.inputs import COLUMN_SYNONYMS
+from smelter_match.io.columns import COLUMN_SYNONYMS
 from smelter_match.io.tables import clean_text, header_key
 
 #: Columns the matcher appends to every input row, in this order.

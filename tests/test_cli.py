@@ -33,6 +33,23 @@ def test_cli_help_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["reference", "diff", "--help"]) == 0
 
 
+def test_cli_help_and_usage_errors_import_no_pandas() -> None:
+    """``--help`` and a usage error answer at once: parsing imports neither pandas nor numpy (the
+    package's names are imported when first used), and the lazily imported names still work."""
+    code = ("import sys\n"
+            "from smelter_match.cli import main\n"
+            "codes = [main(['--help']), main(['match']), main(['review', 'apply', '--help'])]\n"
+            "print(codes, sorted(m for m in ('pandas', 'numpy') if m in sys.modules))\n"
+            "import smelter_match\n"
+            "print(smelter_match.Matcher.__name__, 'load_reference' in dir(smelter_match))\n"
+            "try:\n    smelter_match.nonexistent\nexcept AttributeError as e:\n    print(e)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                          check=True)
+    lines = done.stdout.strip().splitlines()
+    assert lines[-3:] == ["[0, 2, 0] []", "Matcher True",
+                          "module 'smelter_match' has no attribute 'nonexistent'"]
+
+
 def test_cli_keyboard_interrupt_and_oserror(monkeypatch: pytest.MonkeyPatch,
                                             capsys: pytest.CaptureFixture[str]) -> None:
     def interrupted(args):  # noqa: ANN001, ANN202

@@ -12,9 +12,10 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-import pandas as pd
+if TYPE_CHECKING:   # the command line imports pandas only for a command that runs
+    import pandas as pd
 
 PROG = "smelter-match"
 EXIT_OK = 0

@@ -7,8 +7,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from smelter_match.cli._common import (
     STDOUT,
@@ -19,6 +18,9 @@ from smelter_match.cli._common import (
     plural,
 )
 from smelter_match.errors import InputError
+
+if TYPE_CHECKING:   # imported by the handlers: usage errors and --help cost no pandas import
+    import pandas as pd
 
 DESCRIPTION = """\
 Match the smelters in supplier files against the RMI reference and write one results row per
@@ -52,7 +54,7 @@ examples:
 
 
 def _synonym_lines() -> str:
-    from smelter_match.io.inputs import COLUMN_SYNONYMS
+    from smelter_match.io.columns import COLUMN_SYNONYMS
 
     width = max(len(role) for role in COLUMN_SYNONYMS) + 1
     return "".join(f"  {role + ':':<{width}} {', '.join(names)}\n"
@@ -174,6 +176,8 @@ def _match_tables(matcher, tables: list, progress: Callable[[int], None]) -> pd.
     """Match every table and put the results together: the tool's columns named alike for all
     tables (``match_<name>`` when any input has a column ``<name>``), provenance first, then the
     inputs' columns (in order of first appearance), then the matcher's."""
+    import pandas as pd
+
     from smelter_match.results import META_COLUMNS, RESULT_COLUMNS, RESULT_PREFIX, tool_column_name
 
     taken = list(dict.fromkeys(str(c) for t in tables for c in t.frame.columns))
@@ -206,6 +210,8 @@ def _match_tables(matcher, tables: list, progress: Callable[[int], None]) -> pd.
 
 
 def run_match(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     from smelter_match.annex import build_annex, left_to_review, write_annex
     from smelter_match.cli._report import match_summary
     from smelter_match.io.safe_csv import write_csv

@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 
-import pandas as pd
-
 from smelter_match.cli._common import (
     EXIT_OK,
     CommonOptions,
@@ -91,6 +89,8 @@ CHANGE_ORDER = ["added", "removed", "reinstated", "dropped_from_list", "renamed"
 
 def run_reference_diff(args: argparse.Namespace) -> int:
     """Print (and optionally write) the changes from the OLD to the NEW reference."""
+    import pandas as pd
+
     from smelter_match.reference import load_reference
     from smelter_match.reference_diff import diff_references
 
@@ -163,6 +163,8 @@ def _summary_dict(ref) -> dict:  # noqa: ANN001 - Reference
 
 
 def _print_summary(ref) -> None:  # noqa: ANN001 - Reference
+    import pandas as pd
+
     s = _summary_dict(ref)
     out(f"Reference {s['version']}")
     out(f"Template version: {s['template_version'] or '-'}   list date: {s['list_date'] or '-'}")

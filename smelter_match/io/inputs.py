@@ -45,10 +45,10 @@ from typing import Any
 
 import pandas as pd
 
-from smelter_match._resources import data_csv
 from smelter_match.errors import InputError, InputWarning
 from smelter_match.io import tables
 from smelter_match.io.cmrt import is_cmrt, read_cmrt_rows
+from smelter_match.io.columns import COLUMN_SYNONYMS
 from smelter_match.io.tables import EXCEL_SUFFIXES, header_key
 
 __all__ = [
@@ -58,17 +58,6 @@ __all__ = [
 
 #: File suffixes picked up when a folder is given to :func:`read_inputs`.
 INPUT_SUFFIXES = (".csv", *EXCEL_SUFFIXES)
-
-ROLES = ("name", "metal", "country", "cid")
-
-
-def _column_synonyms() -> dict[str, tuple[str, ...]]:
-    rows = data_csv("vocab", "column_synonyms.csv")
-    return {role: tuple(r["column"] for r in rows if r["role"] == role) for role in ROLES}
-
-
-#: Column names recognised for each role, in order of preference (compared by ``header_key``).
-COLUMN_SYNONYMS: dict[str, tuple[str, ...]] = _column_synonyms()
 
 _OVERRIDE_FLAGS = {"name": "--name-col", "metal": "--metal-col", "country": "--country-col",
                    "cid": "--cid-col"}
