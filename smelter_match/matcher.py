@@ -32,6 +32,7 @@ from smelter_match.decide import (
     decide_many,
     decide_reported_cid,
     exact_lookup,
+    query_flags,
 )
 from smelter_match.errors import InputError
 from smelter_match.explain import explain, explain_many
@@ -507,14 +508,17 @@ class Matcher:
             flags = ("override_for_no_metal",)
             why = f"analyst override to {ov['cid']} decided without a metal, this row says {q[2]}"
         elif ov is not None:
+            # the flags about what the supplier reported stay, as ``review apply`` keeps them
+            reported = tuple(query_flags(metal or None, q[2], q[4] or None, self.cid_metals))
             if ov["verdict"] == "not_a_smelter":
                 return Decision("", "", metal, "", "", 1.0, "no_match",
-                                "analyst override: not a smelter", (), ("analyst_override",), 0.0)
+                                "analyst override: not a smelter", (),
+                                (*reported, "analyst_override"), 0.0)
             cid = ov["cid"]
             f = self._fac_row.get((cid, metal)) if metal else next(
                 (r for (c, _), r in self._fac_row.items() if c == cid), None)
             if f is not None:
-                flags = ["analyst_override",
+                flags = [*reported, "analyst_override",
                          *removal_flags(self._fac["removed"][f], self._fac["successors"][f])]
                 return Decision(cid, self._fac["standard_name"][f], self._fac["metal"][f],
                                 self._fac["country"][f], self._fac["rmap_status"][f], 1.0,

@@ -295,6 +295,21 @@ def test_an_override_outranks_the_exact_lookup(reference: Reference) -> None:
     assert (out.decision, out.cid) == ("no_match", "") and "analyst_override" in out.flags
 
 
+def test_a_forced_answer_keeps_the_flags_about_what_the_supplier_reported(
+        reference: Reference) -> None:
+    """An override decided without a metal forces a row without one, and a reported CID
+    unknown to the reference: the row still says so (``metal_missing``,
+    ``reported_cid_unknown``), as ``review apply`` keeps those flags on the rows it decides."""
+    name = "Abington Reldan Metals"
+    for verdict, cid in (("other", "CID002708"), ("not_a_smelter", "")):
+        ov = pd.DataFrame([_override(name, cid, verdict, metal="")])
+        out = Matcher(reference, overrides=ov).match_one(name, reported_cid="CID999999")
+        assert out.cid == cid and "analyst_override" in out.flags
+        assert {"metal_missing", "reported_cid_unknown"} <= set(out.flags)
+    out = Matcher(reference, overrides=ov).match_one(name, metal="Gold")
+    assert out.flags == ("analyst_override",)
+
+
 def test_an_override_for_any_metal_is_not_forced_onto_another_metal(reference: Reference) -> None:
     """An override decided on a row without a metal is for any of the four; a row reporting
     another metal ("Cobalt") is sent to review, flagged, not matched to the 3TG facility. Its
