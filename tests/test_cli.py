@@ -105,7 +105,7 @@ def test_cli_subprocess_no_traceback(tmp_path: Path) -> None:
 
 
 def test_match_help_describes_input_columns_and_examples(capsys: pytest.CaptureFixture[str]) -> None:
-    from smelter_match.io.inputs import COLUMN_SYNONYMS
+    from smelter_match.io.columns import COLUMN_SYNONYMS
 
     assert cli.main(["match", "--help"]) == 0
     text = capsys.readouterr().out
