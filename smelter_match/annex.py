@@ -4,7 +4,8 @@ Like Annex A of Inogen's 2020 Form SD: metal, RMI standard name, country, RMAP s
 how many suppliers and rows reported the facility. RMAP status uses the filing wording:
 ``Conformant``, ``Active`` or ``Unknown``, where **Unknown means "on neither the RMI Conformant nor
 the Active list"** (the facility's status cannot be determined from RMI data) - it does not mean
-non-conformant - and ``Not checked`` means no RMAP list was among the reference files. Rows
+non-conformant - and ``Not checked`` means no RMAP list was among the reference files (or only
+one of the two, which does not list the facility). Rows
 still to review are not in it: they enter when an analyst decides them (``review apply``).
 """
 
@@ -52,7 +53,8 @@ def build_annex(results: pd.DataFrame, reference: Reference | None = None) -> pd
     ``rmap_status`` is ``Conformant``, ``Active`` or ``Unknown``; **Unknown means the facility is
     on neither the RMI Conformant nor the Active list** (as in Inogen's filing: its status cannot be
     determined), not that it failed an audit; ``Not checked`` when the reference has no RMAP list
-    (a CMRT workbook alone: load RMI's conformant and active lists with it).
+    (a CMRT workbook alone: load RMI's conformant and active lists with it), or only one of the
+    two lists and the facility is not on it.
 
     With ``reference``, name, country and status come from it (current data) and flags say
     ``removed_cid`` (+ ``removed=<date>`` and ``successor=<CID>``) for facilities RMI removed,

@@ -512,7 +512,8 @@ def merge_sources(data: list[SourceData], content_hash: str) -> Reference:
 
     removed = removals(revisions)
     last_rev = last_revisions(revisions)
-    checked = bool(rmap)
+    # with one of the two lists alone, a facility not on it may be on the other: not checked
+    neither = "" if {d.kind for d in rmap} == {"active", "conformant"} else NOT_CHECKED
 
     rows = []
     for (cid, metal) in sorted(set(zip(o.cid, o.metal))):
@@ -522,7 +523,7 @@ def merge_sources(data: list[SourceData], content_hash: str) -> Reference:
         if (cid, metal) in latest_city.index:
             city = latest_city.loc[(cid, metal), "city"]
             state = latest_city.loc[(cid, metal), "state_province"]
-        status, audit, _ = statuses.get((cid, metal), ("" if checked else NOT_CHECKED, "", None))
+        status, audit, _ = statuses.get((cid, metal), (neither, "", None))
         rem = removed.get((cid, metal))
         versions = seen.get((cid, metal), "")
         listed = newest_label in versions.split("; ")

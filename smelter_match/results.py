@@ -22,7 +22,8 @@ RESULT_COLUMNS: tuple[str, ...] = (
     "standard_name",      # RMI standard name of ``cid``
     "metal",              # metal of ``cid`` (or the parsed reported metal when no_match)
     "country",            # RMI country of ``cid``
-    "rmap_status",        # Conformant | Active | "" (on neither list) | Not checked (no list)
+    "rmap_status",        # Conformant | Active | "" (on neither list) | Not checked (no list,
+    #                       or one of the two without the facility)
     "score",              # P(the best candidate is the facility | the name is an RMI facility)
     "smelter_score",      # P(the name denotes an RMI facility at all)
     "decision",           # match | review | no_match

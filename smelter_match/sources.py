@@ -380,8 +380,8 @@ def read_source(path: str | Path) -> SourceData:
 # what the files say, for the merge (smelter_match.reference.merge_sources)
 
 #: ``rmap_status`` of every facility when no RMAP list is among the reference files (a CMRT
-#: workbook alone): whether a facility is conformant was not checked, which "" (on neither
-#: list) would misstate.
+#: workbook alone), and of a facility not on the one list loaded when the other is missing:
+#: whether it is conformant was not checked, which "" (on neither list) would misstate.
 NOT_CHECKED = "Not checked"
 
 
@@ -403,9 +403,16 @@ def source_notes(data: list[SourceData], old_to_cid: dict[tuple[str, str], str])
                 notes.append(f"{Path(d.path).name} ({d.label}): {lost} names have only "
                              "old-format IDs, which no file maps to CIDs, and are not used; "
                              "load CMRT 3.01 with it")
-    if not any(d.kind in ("active", "conformant") for d in data):
+    rmap = {d.kind for d in data} & {"active", "conformant"}
+    if not rmap:
         notes.append("no RMAP list (RMI's conformant or active facilities) among the files: "
                      f"every facility's rmap_status is '{NOT_CHECKED}'")
+    elif len(rmap) == 1:
+        (kind,) = rmap
+        other = ({"active", "conformant"} - rmap).pop()
+        notes.append(f"RMI's {kind} facilities list is among the files but not its {other} list: "
+                     f"a facility not on the {kind} list may be on the other, so its rmap_status "
+                     f"is '{NOT_CHECKED}' (load both lists)")
     return tuple(notes)
 
 

@@ -598,6 +598,21 @@ def test_without_an_rmap_list_the_status_is_not_checked(rmi_exports_dir: Path) -
     assert any("no RMAP list" in n for n in ref.notes)
 
 
+@pytest.mark.parametrize(("loaded", "missing"), [("CONFORMANT", "active"), ("ACTIVE", "conformant")])
+def test_with_one_rmap_list_a_facility_not_on_it_is_not_checked(
+        rmi_exports_dir: Path, full_reference: Reference, loaded: str, missing: str) -> None:
+    """With RMI's conformant list alone, an Active facility is not "" (on neither list, the
+    annex's Unknown): it may be on the list not loaded (found by an audit of the annex)."""
+    with pytest.warns(ReferenceWarning, match=f"not its {missing} list"):
+        ref = load_reference(rmi_exports_dir / "CMRT.xml", rmi_exports_dir / f"{loaded}.xml",
+                             use_cache=False)
+    full = full_reference.facilities.set_index(["cid", "metal"])["rmap_status"]
+    one = ref.facilities.set_index(["cid", "metal"])["rmap_status"]
+    kept = loaded.title()
+    assert (one[full == kept] == kept).all() and (full == kept).any()
+    assert set(one[full != kept]) == {NOT_CHECKED} and (full == missing.title()).any()
+
+
 def test_an_undated_export_is_noted_and_cached_apart_from_a_dated_copy(
         rmi_exports_dir: Path, tmp_path: Path, fresh_cache: Path) -> None:
     undated = tmp_path / "exports"
