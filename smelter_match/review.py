@@ -367,8 +367,10 @@ def apply_review(
       reported CID) and the decided facility's removed/successor flags: the flags about the
       matcher's answer and its doubts (other candidates, overrides) are dropped; and
       ``reference_version`` is the reference's stamp.
-      ``unsure`` rows are ``review`` with that reason and flag (a sampled ``no_match`` row
-      too: one a person doubts is not thrown away); blank verdicts are left alone.
+      ``unsure`` rows are ``review`` with that reason and flag, whatever they were (a sampled
+      ``no_match`` row: one a person doubts is not thrown away; a ``match`` row, matched again
+      since or added by its ``row_id``: one a person doubts is not filed); blank verdicts are
+      left alone.
     - ``overrides``: override rows (see :mod:`smelter_match.overrides`) for the accept, other and
       not_a_smelter decisions, keyed by the reported name (the review file's
       ``reported_name``, as the analyst saw it, which must be one of the row's own cells, case
@@ -527,8 +529,9 @@ def apply_review(
         updates: dict[str, object] = {col["reason"]: f"analyst review: {verdict}"}
         if verdict == "unsure":
             updates[col["flags"]] = _add_flag(flags, "analyst_reviewed")
-            if before[1] == "no_match":   # a spot-checked one a person doubts is not thrown away
-                updates[col["decision"]] = "review"
+            # whatever the results say now (a spot-checked no_match is not thrown away; a row
+            # matched since, by an override, or added by its row_id does not stay in the annex)
+            updates[col["decision"]] = "review"
         else:
             fac = d["facility"]
             new_cid = d["cid"]

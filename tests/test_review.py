@@ -358,8 +358,8 @@ def test_apply_review_on_sampled_no_match_row(reference: Reference) -> None:
     updated, _, _ = apply_review(fill(review, {row: ("other", "CID002708", "")}), results,
                                  reference, decided_at=WHEN)
     assert updated.set_index("row_id").loc[row, "cid"] == "CID002708"
-    # a no_match row the analyst is unsure about is not left thrown away: review; a match row
-    # (a review written with other rows, an analyst's doubt) stays what it was
+    # a no_match row the analyst is unsure about is not left thrown away: review; nor is a
+    # match row (matched again since the review, or added by its row_id) left to be filed
     updated, overrides, _ = apply_review(fill(review, {row: ("unsure", "", "")}), results,
                                          reference, decided_at=WHEN)
     assert updated.set_index("row_id").loc[row, "decision"] == "review" and overrides.empty
@@ -367,7 +367,8 @@ def test_apply_review_on_sampled_no_match_row(reference: Reference) -> None:
     doubt = pd.DataFrame({"row_id": [results.loc[matched, "row_id"]],
                           "analyst_verdict": ["unsure"]})
     updated, _, _ = apply_review(doubt, results, reference, decided_at=WHEN)
-    assert updated.loc[matched, "decision"] == "match"
+    assert updated.loc[matched, "decision"] == "review"
+    assert updated.loc[matched, "reason"] == "analyst review: unsure"
 
 
 def test_apply_review_works_without_row_id_column(reference: Reference) -> None:
