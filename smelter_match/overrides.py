@@ -389,9 +389,10 @@ def overrides_from_decisions(
 
     ``decisions`` has columns reported_name, metal, cid, verdict, comment and optionally country
     and reference_version (one row per decided review row; ``unsure`` rows are ignored). Rows
-    without a usable name are skipped. When one review gives different answers for the same
-    (key, metal, country), no override is made for it and the name is returned among the
-    conflicts, since an override would be wrong for one of the rows.
+    without a usable name, or with a country not read as one, are skipped. When one review
+    gives different answers for the same (key, metal, country), no override is made for it and
+    the name is returned among the conflicts, since an override would be wrong for one of the
+    rows.
     """
     stamp = decided_at or now_utc()
     by_key: dict[tuple[str, str, str], dict] = {}
@@ -405,7 +406,9 @@ def overrides_from_decisions(
         if not key:
             continue
         metal = _canonical_metal(rec.get("metal"))
-        country = _canonical_country(rec.get("country")) or ""
+        country = _canonical_country(rec.get("country"))
+        if country is None:   # not read as a country: one for any country would widen it
+            continue
         row = {
             "reported_name": name, "metal": metal, "country": country,
             "cid": clean_text(rec.get("cid")), "verdict": verdict,

@@ -385,11 +385,13 @@ def apply_review(
       cells (an edited country would move or widen the decision).
     - ``report``: ``{"rows", "accept", "other", "not_a_smelter", "unsure", "not_reviewed",
       "changed", "overrides", "override_conflicts", "override_other_metal",
-      "override_nameless", "changes"}`` - counts, the names left out of the overrides because
-      one review gave them different answers, or because their row reported a metal other than
-      the four (no decision on a "Copper" row is an override for any metal: "not a smelter" of
-      copper is not of gold), the row ids whose row has no reported name (an override for ""
-      would decide every row without one), and one dict per changed
+      "override_nameless", "override_unread_country", "changes"}`` - counts, the names left out
+      of the overrides because one review gave them different answers, or because their row
+      reported a metal other than the four (no decision on a "Copper" row is an override for any
+      metal: "not a smelter" of copper is not of gold), the row ids whose row has no reported
+      name (an override for "" would decide every row without one), the names whose row reported
+      a country that is not read as one ("Jiangsu, China": an override for any country would
+      decide the name reported from every country), and one dict per changed
       row (row_id, source_file, source_row, reported_name, verdict, before, after; before/after
       read like ``"review CID000019"``).
 
@@ -518,7 +520,7 @@ def apply_review(
     stamp = reference.version.stamp
     changed = 0
     changes: list[dict] = []
-    override_rows, other_metal, nameless = [], [], []
+    override_rows, other_metal, nameless, unread_country = [], [], [], []
     where = {"file": column_text(res, meta_column(res, "source_file")),
              "row": column_text(res, meta_column(res, "source_row"))}
     for rid in sorted(decided, key=lambda r: pos[r]):
@@ -560,6 +562,8 @@ def apply_review(
                 other_metal.append(name)
             elif not name:         # (an override for "" would decide every row without a name)
                 nameless.append(rid)
+            elif clean_text(country) and not normalize_country(country):
+                unread_country.append(name)   # (one for any country would widen the decision)
             else:
                 override_rows.append({
                     "reported_name": name,
@@ -583,6 +587,6 @@ def apply_review(
         decisions, decided_at=decided_at or now_utc(), source=source)
     report = {"rows": len(rev), **counts, "changed": changed, "overrides": len(overrides),
               "override_conflicts": conflicts, "override_other_metal": sorted(set(other_metal)),
-              "override_nameless": nameless,
+              "override_nameless": nameless, "override_unread_country": sorted(set(unread_country)),
               "changes": changes}
     return res, overrides, report

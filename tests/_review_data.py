@@ -34,7 +34,7 @@ ROWS = [
     ("Advanced Chemical Co", "Gold", "USA", "", "Acme Corp", "a.xlsx", 5, ACC, "match", ""),
     ("Aida Chem", "Gold", "Japan", "", "Acme Corp", "a.xlsx", 6, AIDA, "review", ""),
     ("Abington | Reldan", "Gold", "USA", "", "Beta Ltd", "b.csv", 2, ABI, "review", ""),
-    (INJECTION, "Gold", "-1+1", "", "=cmd|' /C calc'!A0", "b.csv", 3, ACC, "review", ""),
+    (INJECTION, "Gold", "-Japan", "", "=cmd|' /C calc'!A0", "b.csv", 3, ACC, "review", ""),
     ("ACME Trading", "Gold", "", "", "Beta Ltd", "b.csv", 4, None, "no_match", ""),
     ("Unknown", "Tin", "", "", "Beta Ltd", "b.csv", 5, None, "no_match", ""),
     ("China Tin", "Tin", "China", "", "Gamma", "c.xlsx", 9, CHT, "review", ""),

@@ -349,6 +349,22 @@ def test_a_decision_on_a_row_of_another_metal_gives_no_override_for_any_metal(
     assert overrides.empty and report["override_other_metal"] == ["Aida Chem"]
 
 
+def test_a_decision_on_a_row_whose_country_is_not_read_gives_no_override_for_every_country(
+        reference: Reference) -> None:
+    """A row reporting "Jiangsu, China" (not read as a country) decided to a CID updates the
+    row, but its override would be for any country and force the name reported from Brazil
+    (found by an audit of the round trip): left out, named in the report."""
+    results = make_results()
+    at = results["Smelter Name"] == "Aida Chem"
+    results.loc[at, "Smelter Country"] = "Jiangsu, China"
+    aida = results.loc[at, "row_id"].iloc[0]
+    review = write_review(results, None)
+    updated, overrides, report = apply_review(fill(review, {aida: ("other", "CID000019", "")}),
+                                              results, reference, decided_at=WHEN)
+    assert updated.loc[at, "cid"].iloc[0] == "CID000019"
+    assert overrides.empty and report["override_unread_country"] == ["Aida Chem"]
+
+
 def test_a_row_reporting_another_metal_gives_no_override_also_when_decided_without_a_search(
         reference: Reference) -> None:
     """A name the matcher decides without a search (a placeholder: no flags on its row) reported

@@ -175,7 +175,7 @@ def test_review_file_is_bom_utf8_neutralised_and_deterministic(tmp_path: Path) -
     assert raw.startswith(codecs.BOM_UTF8)
     assert raw == b.read_bytes()
     text = raw.decode("utf-8-sig")
-    assert "'=HYPERLINK" in text and "'=cmd|" in text and "'-1+1" in text
+    assert "'=HYPERLINK" in text and "'=cmd|" in text and "'-Japan" in text
     assert ",=" not in text and "\n=" not in text
     # read back: the neutralised cells are restored to their text
     back = read_review(a)
@@ -214,7 +214,7 @@ def test_round_trip_through_files(tmp_path: Path, reference: Reference) -> None:
     assert report == {"rows": len(review), "accept": 1, "other": 1, "not_a_smelter": 1,
                       "unsure": 1, "not_reviewed": 1, "changed": 3, "overrides": 3,
                       "override_conflicts": [], "override_other_metal": [],
-                          "override_nameless": []}
+                          "override_nameless": [], "override_unread_country": []}
     # what changed, row by row, in results order (for the CLI to print)
     assert [(c["reported_name"], c["before"], c["after"], c["verdict"]) for c in changes] == [
         ("Aida Chem", "review CID000019", "match CID000019", "accept"),
@@ -264,9 +264,9 @@ def test_round_trip_through_files(tmp_path: Path, reference: Reference) -> None:
     assert (overrides["decided_at"] == WHEN).all()
     assert (overrides["source"] == "analyst_review").all()
     assert (overrides["metal"] == "Gold").all()
-    # the country the analyst saw (ISO code; "-1+1" is no country) and the reference checked
+    # the country the analyst saw (ISO code; "-Japan" read as Japan) and the reference checked
     assert o.loc["Aida Chem", "country"] == "JP" and o.loc["Abington | Reldan", "country"] == "US"
-    assert o.loc[INJECTION, "country"] == ""
+    assert o.loc[INJECTION, "country"] == "JP"
     assert (overrides["reference_version"] == reference.version.stamp).all()
     assert find_override(overrides, "AIDA CHEM.", "gold")["cid"] == "CID000019"
     assert find_override(overrides, "Aida Chem", "gold", "JAPAN")["cid"] == "CID000019"

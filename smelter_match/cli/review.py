@@ -102,7 +102,10 @@ def run_review_apply(args: argparse.Namespace) -> int:
             f"; left out, as their rows report a metal other than tin, tantalum, tungsten or "
             f"gold: {', '.join(other)}" if other else "") + (
             f"; left out, as their rows report no name: row_id "
-            f"{', '.join(report['override_nameless'])}" if report["override_nameless"] else "")
+            f"{', '.join(report['override_nameless'])}" if report["override_nameless"] else "") + (
+            "; left out, as their rows report a country not read as one (decide them again "
+            f"there): {', '.join(report['override_unread_country'])}"
+            if report["override_unread_country"] else "")
         note(args, f"Saved {plural(report['overrides'], 'decision')} to {args.overrides}{extra}.")
         for was, now in replaced:
             note(args, f"Note: the override for {now.reported_name!r} ({now.metal or 'any metal'}"
