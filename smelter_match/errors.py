@@ -15,8 +15,20 @@ class InputError(SmelterMatchError):
     """An input file or table cannot be read: missing, unreadable, empty or without needed columns."""
 
 
+class DamagedFileError(InputError):
+    """A file of a kind the tool reads whose container cannot be read: a workbook or XML file
+    cut short or corrupt, a password-protected workbook. Unlike a readable file of another
+    kind, never skipped as "not an RMI file" among the reference files."""
+
+
 class ReferenceLoadError(SmelterMatchError):
     """A reference source cannot be loaded, or no reference was provided."""
+
+
+class DamagedReferenceError(ReferenceLoadError):
+    """A reference file that cannot be read (see :class:`DamagedFileError`): loading stops,
+    also when the file was found in a folder (an RMI list half downloaded would otherwise be
+    left out without a word)."""
 
 
 class SmelterMatchWarning(UserWarning):

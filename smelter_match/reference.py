@@ -36,7 +36,7 @@ import pandas as pd
 from smelter_match.cache import ENV_CACHE, cache_dir, file_hashes  # noqa: F401 (re-exported)
 from smelter_match.cache import exists as _exists
 from smelter_match.cache import normaliser_fingerprint as _normaliser_fingerprint
-from smelter_match.errors import ReferenceLoadError, ReferenceWarning
+from smelter_match.errors import DamagedReferenceError, ReferenceLoadError, ReferenceWarning
 from smelter_match.sources import (
     NOT_CHECKED,
     SourceData,
@@ -51,8 +51,9 @@ from smelter_match.sources import (
 #: Bump when the merge logic or the cached layout changes: old caches are then ignored.
 SCHEMA_VERSION = 2   # 2: RMAP status from each list's newest copy, relisted removals, notes
 #: In the cache key, not the stamp: bump when compiled files change (2: normaliser, 3: stamp,
-#: 4: notes, RMAP status from each list's newest copy).
-CACHE_LAYOUT = 4
+#: 4: notes, RMAP status from each list's newest copy; 5: a damaged file stops the load, one
+#: RMAP list alone leaves the facilities not on it 'Not checked').
+CACHE_LAYOUT = 5
 
 FACILITY_COLUMNS = [
     "cid", "metal", "standard_name", "country", "country_code", "state_province", "city",
@@ -245,6 +246,8 @@ def load_reference(*sources: str | Path | Iterable[str | Path], use_cache: bool 
     for p in paths:
         try:
             data.append(read_source(p))
+        except DamagedReferenceError:
+            raise   # never skipped: an RMI list cut short would go missing without a word
         except ReferenceLoadError:
             if str(p) in explicit:
                 raise

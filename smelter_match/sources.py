@@ -28,7 +28,7 @@ from pathlib import Path
 import pandas as pd
 
 from smelter_match.cids import find_cids, is_cid
-from smelter_match.errors import InputError, ReferenceLoadError
+from smelter_match.errors import DamagedFileError, DamagedReferenceError, InputError, ReferenceLoadError
 from smelter_match.io import tables
 from smelter_match.io.tables import header_key
 
@@ -100,6 +100,9 @@ def read_sheets(path: Path) -> dict[str, list[list[str]]]:
     """
     try:
         sheets = tables.read_sheets(path, only=_REFERENCE_TABS)
+    except DamagedFileError as exc:
+        raise DamagedReferenceError(f"{exc}; a damaged file among the reference files (a download "
+                                    "cut short?): replace it, or move it out of the folder") from None
     except InputError as exc:
         raise ReferenceLoadError(str(exc)) from None
     return {sh.name: [[c.strip() for c in row] for row in sh.rows] for sh in sheets}

@@ -547,6 +547,29 @@ def test_the_stamp_counts_the_rmi_files_only(rmi_exports_dir: Path, tmp_path: Pa
     assert [f["name"] for f in with_notes.version.files] == ["CMRT.xml"]
 
 
+
+@pytest.mark.parametrize("damaged", ["REVISIONS.xml", "list.xlsx"])
+def test_a_damaged_file_in_a_reference_folder_stops_the_load(
+        rmi_exports_dir: Path, tmp_path: Path, fresh_cache: Path, damaged: str) -> None:
+    """A revision log cut short by a download (not well-formed XML) or a corrupt workbook
+    inside a folder was skipped as "not an RMI file": removed facilities then went into a
+    filing unflagged, and the cache of that load then let the same files named one by one load
+    without an error (found by an audit of the reference loading). It stops the load, named,
+    every time."""
+    folder = tmp_path / "exports-2026-08-22"
+    folder.mkdir()
+    for f in ("CMRT.xml", "CONFORMANT.xml", "ACTIVE.xml"):
+        shutil.copyfile(rmi_exports_dir / f, folder / f)
+    (folder / "notes.csv").write_text("what,who\nchecked the list,me\n", encoding="utf-8")
+    load_reference(folder)    # other files of the folder are skipped
+    whole = (rmi_exports_dir / "REVISIONS.xml").read_bytes() if damaged.endswith(".xml") \
+        else b"PK\x03\x04" + b"\0" * 200
+    (folder / damaged).write_bytes(whole[:200_000])
+    for _ in range(2):
+        with pytest.raises(ReferenceLoadError, match=f"{damaged}: cannot .*damaged file"):
+            load_reference(folder)
+
+
 # ------------------------------------------------------------------------------------------------
 # what a filing relies on: status from the newest lists, removals, notes
 

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from smelter_match.errors import InputError
+from smelter_match.errors import DamagedFileError, InputError
 
 __all__ = [
     "EXCEL_SUFFIXES",
@@ -161,7 +161,7 @@ def _read_bytes(path: Path) -> bytes:
 
 
 def _encrypted(path: Path) -> InputError:
-    return InputError(f"{path}: workbook is password-protected (encrypted); open it in Excel, "
+    return DamagedFileError(f"{path}: workbook is password-protected (encrypted); open it in Excel, "
                       f"remove the password and save it again")
 
 
@@ -379,7 +379,7 @@ def open_workbook(path: Path, **kwargs: Any) -> Any:
     except InputError:
         raise
     except Exception as exc:  # zipfile.BadZipFile, KeyError, InvalidFileException, XML errors
-        raise InputError(f"{path}: cannot be read as an Excel workbook "
+        raise DamagedFileError(f"{path}: cannot be read as an Excel workbook "
                          f"({type(exc).__name__}: {exc})") from None
 
 
@@ -446,7 +446,7 @@ def _open_xls(path: Path, formatting_info: bool) -> Any:
     except Exception as exc:
         if "encrypt" in str(exc).lower():
             raise _encrypted(path) from None
-        raise InputError(f"{path}: cannot be read as an Excel workbook "
+        raise DamagedFileError(f"{path}: cannot be read as an Excel workbook "
                          f"({type(exc).__name__}: {exc})") from None
 
 
@@ -498,7 +498,7 @@ def _spreadsheetml_sheets(path: Path, only: Collection[str] | None) -> list[Shee
     try:
         root = ET.parse(path).getroot()
     except ET.ParseError as exc:
-        raise InputError(f"{path}: cannot be read as XML ({exc})") from None
+        raise DamagedFileError(f"{path}: cannot be read as XML ({exc})") from None
     if root.tag != tag("Workbook"):
         raise InputError(f"{path}: XML file is not an Excel 2003 SpreadsheetML workbook")
     worksheets = list(root.iter(tag("Worksheet")))
@@ -544,7 +544,7 @@ def read_sheets(path: str | Path, *, only: Collection[str] | None = None,
     except InputError:
         raise
     except Exception as exc:  # third-party readers raise many types on corrupt files
-        raise InputError(f"{p}: cannot read file ({type(exc).__name__}: {exc})") from None
+        raise DamagedFileError(f"{p}: cannot read file ({type(exc).__name__}: {exc})") from None
 
 
 def sheet_list(path: str | Path) -> list[tuple[str, bool]]:
