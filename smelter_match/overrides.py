@@ -70,7 +70,7 @@ from smelter_match.io.safe_csv import (
     unneutralise,
     write_csv,
 )
-from smelter_match.io.tables import cell_text, clean_text
+from smelter_match.io.tables import cell_text, clean_text, escape_cell_text
 from smelter_match.metals import METALS, normalize_metal
 from smelter_match.normalize import normalize_country, normalize_name
 
@@ -199,7 +199,7 @@ def _clean_overrides(df: pd.DataFrame, where: str) -> pd.DataFrame:
             raise InputError(f"{where}: row {line}: country {clean_text(rec.get('country'))!r} is "
                              f"not a country (write e.g. CH or Switzerland; blank = any country)")
         rows.append({
-            "reported_name": name,
+            "reported_name": escape_cell_text(name),   # (as a cell: read once when saved again)
             "metal": metal,
             "country": country,
             "cid": cid,
@@ -410,7 +410,7 @@ def overrides_from_decisions(
         if country is None:   # not read as a country: one for any country would widen it
             continue
         row = {
-            "reported_name": name, "metal": metal, "country": country,
+            "reported_name": escape_cell_text(name), "metal": metal, "country": country,
             "cid": clean_text(rec.get("cid")), "verdict": verdict,
             "comment": clean_text(rec.get("comment")), "decided_at": stamp, "source": source,
             "reference_version": clean_text(rec.get("reference_version")), "key": key,

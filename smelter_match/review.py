@@ -55,7 +55,7 @@ from smelter_match.io.safe_csv import (
     unneutralise,
     write_csv,
 )
-from smelter_match.io.tables import clean_text
+from smelter_match.io.tables import clean_text, escape_cell_text
 from smelter_match.io.xlsx import is_workbook_path, read_analyst_file
 from smelter_match.metals import normalize_metal
 from smelter_match.normalize import normalize_country
@@ -193,6 +193,8 @@ def write_review(
     # a row the matcher read no name in shows none (not a "Smelter Look-up" beside it)
     out["reported_name"] = ["" if read_no_name(r) else n for n, r in zip(
         out["reported_name"], column_text(sub, col["reason"]), strict=True)]
+    for name in ("supplier_company", *REPORTED_COLUMNS.values()):   # (read as cells again)
+        out[name] = [escape_cell_text(t) for t in out[name]]
     if not blind:
         out["decision"] = column_text(sub, col["decision"])
         for src, dst in (("cid", "proposed_cid"), ("standard_name", "proposed_name"),
@@ -566,7 +568,7 @@ def apply_review(
                 unread_country.append(name)   # (one for any country would widen the decision)
             else:
                 override_rows.append({
-                    "reported_name": name,
+                    "reported_name": escape_cell_text(name),   # (read once more as a cell)
                     "metal": d["metal"], "country": normalize_country(country) or "",
                     "cid": new_cid, "verdict": verdict, "comment": d["comment"],
                     "reference_version": stamp})

@@ -9,6 +9,8 @@ import pandas as pd
 import pytest
 from _review_data import EXPLANATION, INJECTION, WHEN, analyst_answers, make_results, rid
 
+from smelter_match import Matcher
+from smelter_match.overrides import save_overrides
 from smelter_match.reference import Reference
 from smelter_match.review import apply_review, read_review, review_columns, write_review
 from smelter_match.review_book import (
@@ -56,6 +58,42 @@ def test_review_workbook_layout(tmp_path: Path) -> None:
     # identical input, identical bytes
     write_review(results.copy(), tmp_path / "again.xlsx")
     assert (tmp_path / "again.xlsx").read_bytes() == path.read_bytes()
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
+def test_a_name_holding_an_escape_as_text_comes_back_as_written(
+        tmp_path: Path, exports_reference: Reference, suffix: str) -> None:
+    """A supplier cell "Kemet Blue_x005F_x000D_ Powder" (Excel's way of writing the text
+    "_x000D_") is the name "Kemet Blue_x000D_ Powder": the review shows it so (in the workbook as
+    Excel writes it) and reads it back once, not twice as a carriage return, which refused the
+    whole review as edited (found by an audit of the review files)."""
+    results = make_results()
+    at = results["Smelter Name"] == "Aida Chem"
+    results.loc[at, "Smelter Name"] = "Kemet Blue_x005F_x000D_ Powder"
+    aida = results.loc[at, "row_id"].iloc[0]
+    path = tmp_path / f"review{suffix}"
+    write_review(results, path)
+    if suffix == ".xlsx":
+        wb = openpyxl.load_workbook(path)
+        ws = wb[REVIEW_SHEET]
+        header = [c.value for c in ws[1]]
+        row = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value == aida)
+        assert ws.cell(row, header.index("reported_name") + 1).value == \
+            "Kemet Blue_x005F_x000D_ Powder"   # Excel shows "Kemet Blue_x000D_ Powder"
+        ws.cell(row, header.index("analyst_verdict") + 1).value = "not_a_smelter"
+        wb.save(path)
+    else:
+        review = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        review.loc[review["row_id"] == aida, "analyst_verdict"] = "not_a_smelter"
+        review.to_csv(path, index=False)
+    updated, overrides, _ = apply_review(path, results, exports_reference, decided_at=WHEN)
+    assert updated.loc[at, "decision"].iloc[0] == "no_match"
+    # the override holds the name as a cell holds it, and decides the name next time
+    assert overrides["reported_name"].tolist() == ["Kemet Blue_x005F_x000D_ Powder"]
+    save_overrides(overrides, tmp_path / "ov.csv")
+    out = Matcher(exports_reference, overrides=tmp_path / "ov.csv").match_one(
+        "Kemet Blue_x005F_x000D_ Powder", metal="Gold")
+    assert out.decision == "no_match" and "analyst_override" in out.flags
 
 
 def test_filled_workbook_is_applied(tmp_path: Path, exports_reference: Reference) -> None:

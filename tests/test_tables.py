@@ -18,6 +18,7 @@ from smelter_match.io.inputs import read_input
 from smelter_match.io.tables import (
     cell_text,
     clean_text,
+    escape_cell_text,
     expand_paths,
     file_format,
     header_key,
@@ -41,6 +42,12 @@ from smelter_match.io.tables import (
 ])
 def test_cell_text_is_the_one_rule(value: object, text: str) -> None:
     assert cell_text(value) == text
+
+
+@pytest.mark.parametrize("text", ["_x000D_", "_x005F_x000D_", "a_x005F_b_x0041_", "_x_x000D_x",
+                                  "Minsur_xD83D_", "plain", "Valcambi\r\nSA"])
+def test_escape_cell_text_is_what_cell_text_reads_back(text: str) -> None:
+    assert cell_text(escape_cell_text(text)) == text
 
 
 def test_clean_text_strips() -> None:

@@ -40,6 +40,7 @@ __all__ = [
     "cell_text",
     "clean_text",
     "decode_text",
+    "escape_cell_text",
     "expand_paths",
     "file_format",
     "header_key",
@@ -75,6 +76,17 @@ def cell_text(value: Any, *, strip: bool = False) -> str:
 #: Excel's escape of a character in a cell's XML ("_x000D_" for a carriage return, "_x005F_" for
 #: "_"): openpyxl, and so pandas.read_excel, leave it in the text ("Valcambi_x000D_\nSA").
 _OOXML_ESCAPE_RE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+#: An underscore that starts what :data:`_OOXML_ESCAPE_RE` would read as an escape.
+_ESCAPE_START_RE = re.compile(r"_(?=x[0-9A-Fa-f]{4}_)")
+
+
+def escape_cell_text(text: str) -> str:
+    """The cell that :func:`cell_text` reads as ``text``: a literal "_x000D_" is written as Excel
+    writes it, "_x005F_x000D_". For text the rule has decoded (a reported name) going back into a
+    file the tool reads again (a review): decoded twice, it was refused as edited."""
+    return _ESCAPE_START_RE.sub("_x005F_", text) if "_x" in text else text
 
 
 def _unescape(m: re.Match[str]) -> str:

@@ -111,8 +111,8 @@ def _fill_sheet(ws, spec: SheetSpec) -> None:  # noqa: ANN001 - openpyxl Workshe
                 cell.value = float(value) if isinstance(value, float) else int(value)
                 if name in spec.number_formats:
                     cell.number_format = spec.number_formats[name]
-            else:
-                _set(cell, tables.cell_text(value))
+            else:   # text as it is: a cell's own text, escapes included, is what Excel shows
+                _set(cell, value if isinstance(value, str) else tables.cell_text(value))
             if name in spec.highlight:
                 cell.fill = todo_fill
             if name in spec.wrap:
@@ -185,7 +185,9 @@ def write_workbook(path: str | Path, sheets: Sequence[SheetSpec]) -> None:
 
 def read_workbook_frame(path: str | Path, *, sheet: str | None = None,
                         what: str = "workbook") -> pd.DataFrame:
-    """A sheet of a workbook as text (header = first non-empty row; blank rows skipped).
+    """A sheet of a workbook as text (header = first non-empty row; blank rows skipped), each
+    cell as :func:`~smelter_match.io.tables.cell_text` reads it (a literal "_x000D_" as Excel
+    writes it, "_x005F_x000D_", as in a CSV of the same table).
 
     ``sheet``: the sheet of that name when the workbook has it, else the first visible sheet.
 
@@ -197,7 +199,9 @@ def read_workbook_frame(path: str | Path, *, sheet: str | None = None,
     chosen = next((s for s in found if s.name == sheet), None) if sheet else None
     if chosen is None:
         chosen = next((s for s in found if s.visible), found[0])
-    return text_frame(chosen.rows, f"{p} (sheet {chosen.name!r})", what)
+    # cells as a CSV gives them (Excel's escapes kept, as cell_text reads them once at use)
+    rows = [[tables.escape_cell_text(c) for c in row] for row in chosen.rows]
+    return text_frame(rows, f"{p} (sheet {chosen.name!r})", what)
 
 
 def read_analyst_file(path: str | Path, *, sheet: str | None = None,
