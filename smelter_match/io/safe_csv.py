@@ -49,7 +49,8 @@ def neutralise(value: T) -> T | str:
 
 
 def _neutralise_cell(value: Any) -> Any:
-    """:func:`neutralise` (also of the text after each ``;``, see :data:`_AFTER_SEMICOLON`),
+    """:func:`neutralise` (also of the text after each ``;`` or line break, see
+    :data:`_AFTER_BREAK`),
     and a carriage return inside the text written as a line feed: the
     csv module quotes a cell for the line feed it ends rows with, not for a carriage return,
     which Excel reads as the end of the row (the rest of the cell would start a row of its own,
@@ -57,15 +58,19 @@ def _neutralise_cell(value: Any) -> Any:
     if not isinstance(value, str):
         return value
     value = neutralise(value)
-    if ";" in value:
-        value = _AFTER_SEMICOLON.sub(r";\1'", value)
-    return value.replace("\r\n", "\n").replace("\r", "\n") if "\r" in value else value
+    if "\r" in value:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    if ";" in value or "\n" in value:
+        value = _AFTER_BREAK.sub(r"\1\2'", value)
+    return value
 
 
-#: A formula prefix right after a semicolon (spaces or a quote between): Excel set to a ``;``
-#: list separator (German, French, Dutch ... locales) splits a line at every ``;``, quoted or
-#: not, so the text after one starts a cell of its own ("Foo;=cmd|' /C calc'!A0").
-_AFTER_SEMICOLON = re.compile(r';([\s"]*)(?=[=+\-@])')
+#: A formula prefix right after a semicolon or a line break (spaces or a quote between): Excel
+#: set to a ``;`` list separator (German, French, Dutch ... locales) splits a line at every
+#: ``;``, quoted or not, so the text after one starts a cell of its own ("Foo;=cmd|' /C
+#: calc'!A0"), and a quote that does not open its cell there is text, so a line break inside a
+#: quoted cell ends the row and the text after it starts one ("Foo\n=cmd|...").
+_AFTER_BREAK = re.compile(r'([;\n])([ \t"]*)(?=[=+\-@])')
 
 
 def write_csv(df: pd.DataFrame, path: str | Path | TextIO) -> None:
@@ -100,16 +105,17 @@ def write_csv(df: pd.DataFrame, path: str | Path | TextIO) -> None:
 
 
 def unneutralise(value: str) -> str:
-    """Undo :func:`write_csv`'s neutralising: ``'=x`` -> ``=x``, ``a;'=b`` -> ``a;=b`` (any
-    other text is returned unchanged)."""
-    if ";" in value:
-        value = _NEUTRALISED_AFTER_SEMICOLON.sub(r";\1", value)
-    if len(value) > 1 and value[0] == "'" and value[1:].startswith(FORMULA_PREFIXES):
+    """Undo :func:`write_csv`'s neutralising: ``'=x`` -> ``=x``, ``a;'=b`` -> ``a;=b``,
+    ``a\\n'=b`` -> ``a\\n=b`` (any other text is returned unchanged)."""
+    if ";" in value or "\n" in value:
+        value = _NEUTRALISED_AFTER_BREAK.sub(r"\1\2", value)
+    # (a carriage return is written as a line feed: "\rX" went out as "'\nX")
+    if len(value) > 1 and value[0] == "'" and value[1:].startswith((*FORMULA_PREFIXES, "\n")):
         return value[1:]
     return value
 
 
-_NEUTRALISED_AFTER_SEMICOLON = re.compile(r";([\s\"]*)'(?=[=+\-@])")
+_NEUTRALISED_AFTER_BREAK = re.compile(r"([;\n])([ \t\"]*)'(?=[=+\-@])")
 
 
 def read_safe_csv(path: str | Path, *, what: str = "file", strip: bool = True) -> pd.DataFrame:
