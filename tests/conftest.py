@@ -108,7 +108,7 @@ SUPPLIER_ROWS = {
     9: {"B": "Tantalum", "C": "Ulba Metallurgical Plant JSC", "D": "ULBA", "E": "KAZAKHSTAN"},
     # not yet identified, no name: not a name
     11: {"B": "Tungsten", "C": "Smelter not yet identified"},
-    # only a comment and a country: not a filled-in smelter row
+    # only a comment and a country: a row the supplier wrote (its smelters are elsewhere?)
     13: {"E": "CHINA", "Q": "see attached"},
     # far below the template's formula rows
     2600: {"B": "Gold", "D": "Late Row Refinery"},

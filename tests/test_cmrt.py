@@ -26,7 +26,7 @@ def test_cmrt_rows_order_company_and_row_numbers(supplier_cmrt: Path) -> None:
     assert t.template_version == "6.4"
     assert t.sheet == "Smelter List"
     assert t.source == str(supplier_cmrt)
-    assert t.row_numbers == [5, 6, 7, 9, 11, 2600]  # no template rows, no comment-only row
+    assert t.row_numbers == [5, 6, 7, 9, 11, 13, 2600]  # no template rows; a comment-only row
     assert list(t.frame.columns) == list(CMRT_FRAME_COLUMNS)
     assert (t.name_col, t.metal_col, t.country_col, t.cid_col) == (
         "reported_name",
@@ -41,9 +41,11 @@ def test_cmrt_rows_order_company_and_row_numbers(supplier_cmrt: Path) -> None:
         "",
         "ULBA",
         "",
+        "",
         "Late Row Refinery",
     ]
-    assert f["Metal"].tolist() == ["Gold", "Tin", "", "Tantalum", "Tungsten", "Gold"]
+    assert f["Metal"].tolist() == ["Gold", "Tin", "", "Tantalum", "Tungsten", "", "Gold"]
+    assert f["Comments"].tolist()[5] == "see attached"
     assert f["Smelter Look-up"].tolist()[:2] == ["Asahi Pretec Corp.", "Smelter not listed"]
     assert f["Smelter Country"].tolist()[:2] == ["JAPAN", "SWITZERLAND"]
     assert f["Smelter Identification Number"].tolist()[:3] == ["", "CID000189", "CID002763"]
@@ -244,3 +246,22 @@ def test_a_name_merged_over_two_rows_is_read_on_both(cmrt_dir: Path, tmp_path: P
     assert t.row_numbers == [9, 10]
     assert t.frame["reported_name"].tolist() == ["Global Tungsten & Powders Corp."] * 2
     assert t.frame["Metal"].tolist() == ["Tin", "Tungsten"]
+
+
+def test_every_row_a_supplier_wrote_comes_with_every_column(make_cmrt: Callable[..., Path]) -> None:
+    """Columns K-P (contact, next steps, mines, recycled or scrap) come out with the others,
+    and a row holding only a mine and "recycled: Yes" is a row too: it was dropped without a
+    word (found by an audit of the CMRT inputs)."""
+    path = make_cmrt("RMI_CMRT_6.4.xlsx", {
+        5: {"B": "Tin", "C": "Smelter not listed", "D": "Contact Row Smelter", "K": "Mr X",
+            "L": "x@example.com", "M": "audit", "N": "Mine A", "O": "BOLIVIA", "P": "No"},
+        7: {"N": "Bisie mine", "P": "Yes"},
+    })
+    t = read_input(path)
+    assert t.row_numbers == [5, 7]
+    first = t.frame.iloc[0]
+    assert (first["Smelter Contact Name"], first["Smelter Contact Email"],
+            first["Proposed next steps"], first["Name of Mine(s)"],
+            first["Location (Country) of Mine(s)"], first["100% recycled or scrap"]) == (
+        "Mr X", "x@example.com", "audit", "Mine A", "BOLIVIA", "No")
+    assert (t.frame.iloc[1]["reported_name"], t.frame.iloc[1]["100% recycled or scrap"]) == ("", "Yes")

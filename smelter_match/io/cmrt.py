@@ -97,6 +97,12 @@ CMRT_FRAME_COLUMNS = (
     "Smelter Street",
     "Smelter City",
     "Smelter Facility Location: State / Province",
+    "Smelter Contact Name",
+    "Smelter Contact Email",
+    "Proposed next steps",
+    "Name of Mine(s)",
+    "Location (Country) of Mine(s)",
+    "100% recycled or scrap",
     "Comments",
     "reported_name",
 )
@@ -359,10 +365,10 @@ def _fill_merged(cells: list[tuple[int, dict[str, tuple[str, bool]]]],
 def read_cmrt_rows(path: str | Path) -> CmrtRows:
     """Read the supplier-filled rows of a CMRT workbook's "Smelter List" tab.
 
-    A row counts as filled in when at least one of Metal, Smelter Look-up, Smelter Name or a
-    smelter ID has a value: typed, or a formula's cached value (the template's own formulas
-    cache nothing on rows nobody filled; a supplier's formula linking to their own sheet
-    does). ``reported_name`` is the Smelter Name if given, else the Smelter Look-up value,
+    A row counts as filled in when any of its columns has a value (a comment, a mine or a
+    country alone too: every row a supplier wrote comes out): typed, or a formula's cached value
+    (the template's own formulas cache nothing on rows nobody filled; a supplier's formula
+    linking to their own sheet does). ``reported_name`` is the Smelter Name if given, else the Smelter Look-up value,
     except the look-up choices "Smelter not listed" and "Smelter not yet identified", which are
     not names (then ``reported_name`` is ""). The "Smelter Identification Number" column is the
     supplier's entry in the ID input column (A in 6.x) when given, else the "Smelter
@@ -395,6 +401,7 @@ def read_cmrt_rows(path: str | Path) -> CmrtRows:
     records: list[dict[str, str]] = []
     numbers: list[int] = []
     id_keys = ("Smelter Identification Number Input Column", "Smelter Identification")
+    layout_keys = tuple(layout.columns)   # any entry: a comment alone is a row too
     for rownum, entry in cells:
 
         def text(key: str, entry: dict[str, tuple[str, bool]] = entry) -> str:
@@ -405,8 +412,7 @@ def read_cmrt_rows(path: str | Path) -> CmrtRows:
 
         # a supplier's own formula ("='Our list'!B7") counts by its cached value: the
         # template's formulas cache "" (or 0, #N/A: read as "") on rows nobody filled
-        if not any(typed(k) or text(k) for k in ("Metal", "Smelter Look-up", "Smelter Name",
-                                                 *id_keys)):
+        if not any(typed(k) or text(k) for k in layout_keys):
             continue
         lookup = text("Smelter Look-up")
         name = text("Smelter Name")
