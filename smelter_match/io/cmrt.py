@@ -365,12 +365,12 @@ def _fill_merged(cells: list[tuple[int, dict[str, tuple[str, bool]]]],
 def read_cmrt_rows(path: str | Path) -> CmrtRows:
     """Read the supplier-filled rows of a CMRT workbook's "Smelter List" tab.
 
-    A row counts as filled in when any of its columns has a value (a comment, a mine or a
-    country alone too: every row a supplier wrote comes out): typed, or a formula's cached value
-    (the template's own formulas cache nothing on rows nobody filled; a supplier's formula
-    linking to their own sheet does). ``reported_name`` is the Smelter Name if given, else the Smelter Look-up value,
-    except the look-up choices "Smelter not listed" and "Smelter not yet identified", which are
-    not names (then ``reported_name`` is ""). The "Smelter Identification Number" column is the
+    A row counts as filled in when any of its columns has a value (a comment, a mine or a country
+    alone too: every row a supplier wrote comes out): typed, or a formula's cached value (the
+    template's own formulas cache nothing on rows nobody filled; a supplier's formula linking to
+    their own sheet does). ``reported_name`` is the Smelter Name if given, else the Smelter Look-up
+    value, except the look-up choices "Smelter not listed" and "Smelter not yet identified", which
+    are not names (then ``reported_name`` is ""). The "Smelter Identification Number" column is the
     supplier's entry in the ID input column (A in 6.x) when given, else the "Smelter
     Identification" column. The company comes from the Declaration tab. 6.x workbooks use
     :data:`CMRT6_LAYOUT`; other versions derive the layout from the template's language tab or
