@@ -14,8 +14,11 @@ from smelter_match.reference import Reference
 def diff_references(old: Reference, new: Reference) -> pd.DataFrame:
     """What changed from ``old`` to ``new``: facilities added, removed, renamed, moved, re-statused.
 
-    Returns one row per change: change, cid, metal, old, new. "removed" covers both facilities
-    that disappeared from the list and those newly marked removed in the revision log;
+    Returns one row per change: change, cid, metal, old, new. "removed" is a facility the new
+    side's revision log marks removed that the old side did not (without a log of its own: that
+    its newest list carried); "dropped_from_list" one the old side's newest list carried and
+    the new side's does not, without a logged removal (also when the new side does not know
+    the CID at all);
     "reinstated" a facility removed on the old side and not on the new (RMI's "Returned to
     operations"; only when the new side has a revision log, without which nothing reads as
     removed). "added" is a facility the new side's newest smelter list carries and the old
@@ -32,6 +35,7 @@ def diff_references(old: Reference, new: Reference) -> pd.DataFrame:
     lists = [k & {"conformant", "active"} for k in kinds]
     both_have_rmap = bool(lists[0]) and lists[0] == lists[1]
     new_has_log = "revisions" in kinds[1]   # without it no facility reads as removed
+    old_has_log = "revisions" in kinds[0]
     rows = []
     for key in sorted(set(a.index) | set(b.index)):
         cid, metal = key
@@ -40,10 +44,14 @@ def diff_references(old: Reference, new: Reference) -> pd.DataFrame:
                 rows.append(("added", cid, metal, "", b.loc[key, "standard_name"]))
             continue
         if key not in b.index:
-            rows.append(("removed", cid, metal, a.loc[key, "standard_name"], ""))
+            if a.loc[key, "in_latest_list"] and not a.loc[key, "removed"]:
+                # on the old list, unknown to the new side: gone without a logged removal
+                rows.append(("dropped_from_list", cid, metal, a.loc[key, "standard_name"], ""))
             continue
         x, y = a.loc[key], b.loc[key]
-        if not x["removed"] and y["removed"]:
+        # without a log of its own, the old side knows a removal only by the list's silence: one
+        # the new log dates before the old list (absent from it) is no change between the two
+        if not x["removed"] and y["removed"] and (old_has_log or x["in_latest_list"]):
             rows.append(("removed", cid, metal, x["standard_name"],
                          f"{y['removed_date']} {y['removed_reason']}".strip()))
         reinstated = x["removed"] and not y["removed"] and new_has_log

@@ -110,3 +110,20 @@ def test_added_means_on_the_new_smelter_list(diff_601_2026: pd.DataFrame,
     added = diff_601_2026[diff_601_2026["change"] == "added"]
     on_list = set(new.facilities.loc[new.facilities["in_latest_list"], "cid"])
     assert set(added["cid"]) <= on_list
+
+
+def test_removed_means_on_the_old_list_and_removed_since(rmi_dir: Path, full_reference) -> None:  # noqa: ANN001
+    """Old side: every CMRT (no revision log); new side: the same with RMI's 2026 exports.
+    "removed" counted every facility the new log marks removed, also those removed years
+    before the old list and absent from it (107 against ~24; found by an audit); a facility of
+    the old list the new side does not know at all is "dropped_from_list", as one it knows."""
+    old = load_reference(rmi_dir / "cmrt")
+    diff = diff_references(old, full_reference)
+    removed = diff[diff["change"] == "removed"]
+    on_old_list = old.facilities.set_index(["cid", "metal"])["in_latest_list"]
+    assert len(removed) and all(on_old_list[(c, m)] for c, m in zip(removed["cid"], removed["metal"]))
+    assert not ((diff["change"] == "removed") & (diff["new"] == "")).any()
+    gone = diff_references(load_reference(rmi_dir / "cmrt" / "RMI_CMRT_6.01_zh-display.xlsx"),
+                           load_reference(rmi_dir / "exports-2026-08-22"))
+    assert not ((gone["change"] == "removed") & (gone["new"] == "")).any()
+    assert {"CID000651", "CID002459"} <= set(gone.loc[gone["change"] == "dropped_from_list", "cid"])
