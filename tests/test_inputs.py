@@ -379,6 +379,18 @@ def test_read_inputs_expands_folders(tmp_path: Path, supplier_cmrt: Path) -> Non
     assert all(isinstance(t, InputTable) for t in tables)
 
 
+def test_a_file_given_twice_is_read_once(tmp_path: Path) -> None:
+    """"a.csv a.csv", or a file and its folder: the rows came out twice, doubling the annex's
+    counts (found by an audit); a copy under another name is another supplier's file."""
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    a = write_text(folder / "a.csv", "name\nFoo\n")
+    write_text(folder / "copy.csv", "name\nFoo\n")
+    with pytest.warns(InputWarning, match="given more than once"):
+        tables = read_inputs([a, folder, str(folder / ".." / "inbox" / "a.csv")])
+    assert [Path(t.source).name for t in tables] == ["a.csv", "copy.csv"]
+
+
 def test_read_inputs_single_path_and_overrides(tmp_path: Path) -> None:
     path = write_text(tmp_path / "x.csv", "Supplier Smelter\nFoo\n")
     (table,) = read_inputs(path, name_col="Supplier Smelter")

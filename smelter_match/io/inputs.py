@@ -361,7 +361,9 @@ def read_inputs(paths: str | Path | Iterable[str | Path], *,
     """Read every input: files as given, folders expanded to their .csv/.xlsx/.xlsm/.xls files.
 
     Folders are not searched recursively; their files are read in name order, skipping Excel lock
-    files ("~$...") and hidden files.
+    files ("~$...") and hidden files. A file given more than once (by the same path or another,
+    or through its folder) is read once, where it first comes, with an :class:`InputWarning`;
+    copies of a file under other names are other inputs.
 
     ``on_bad_file``: by default the first file that cannot be read raises. With a callback, such a
     file (or a given path that does not exist) is skipped instead and reported as
@@ -373,6 +375,7 @@ def read_inputs(paths: str | Path | Iterable[str | Path], *,
     if isinstance(paths, str | Path):
         paths = [paths]
     out: list[InputTable] = []
+    seen: set[Path] = set()
     for given in paths:
         p = Path(given)
         try:
@@ -384,6 +387,11 @@ def read_inputs(paths: str | Path | Iterable[str | Path], *,
             continue
         for f in files:
             where = given if f == p else f
+            if f.resolve() in seen:   # a file given twice (also through its folder): read once
+                warnings.warn(f"{where}: given more than once; its rows are read once",
+                              InputWarning, stacklevel=2)
+                continue
+            seen.add(f.resolve())
             try:
                 out.append(read_input(where, **overrides))
             except (InputError, OSError) as exc:
