@@ -14,7 +14,7 @@ import pandas as pd
 from smelter_match.cids import parse_cid
 from smelter_match.errors import InputError, ReviewError
 from smelter_match.io.safe_csv import sheet_lines, unneutralise, write_csv
-from smelter_match.io.tables import clean_text
+from smelter_match.io.tables import clean_text, escape_cell_text
 from smelter_match.results import coalesce, column_text, input_roles, result_column, row_ids
 from smelter_match.review import normalise_verdict, read_review
 
@@ -94,12 +94,15 @@ def export_training_labels(review_df: pd.DataFrame | str | Path, path: str | Pat
                 raise ReviewError(f"{where}: verdict {verdict} but no CID to label it with")
         rows.append({
             "row_id": clean_text(rec.get("row_id")),
-            "reported_name": unneutralise(clean_text(rec.get("reported_name"))) or fallback[0],
+            # text as a cell holds it (Excel's escapes: read once when the file is read)
+            "reported_name": escape_cell_text(
+                unneutralise(clean_text(rec.get("reported_name"))) or fallback[0]),
             "metal": clean_text(rec.get("reported_metal")) or fallback[1],
-            "country": unneutralise(clean_text(rec.get("reported_country"))) or fallback[2],
+            "country": escape_cell_text(
+                unneutralise(clean_text(rec.get("reported_country"))) or fallback[2]),
             "label": label,
             "source": source,
-            "comment": unneutralise(clean_text(rec.get("analyst_comment"))),
+            "comment": escape_cell_text(unneutralise(clean_text(rec.get("analyst_comment")))),
         })
     out = pd.DataFrame(rows, columns=list(LABEL_COLUMNS), dtype=object)
     out = out.sort_values("row_id", kind="stable").reset_index(drop=True)

@@ -503,7 +503,11 @@ class Matcher:
                     0.0)
             return None
         ov = hit.row
-        if ov is not None and ov["verdict"] != "not_a_smelter" and q[2] and not metal:
+        if ov is not None and ov["verdict"] == "unsure":
+            # an analyst doubted the answer: the model's, never automatic until decided
+            flags = ("analyst_unsure",)
+            why = "an analyst was unsure about this name"
+        elif ov is not None and ov["verdict"] != "not_a_smelter" and q[2] and not metal:
             # an any-metal override is not a CID for a metal other than the four ("Cobalt")
             flags = ("override_for_no_metal",)
             why = f"analyst override to {ov['cid']} decided without a metal, this row says {q[2]}"

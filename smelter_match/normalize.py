@@ -47,7 +47,7 @@ from smelter_match.transliterate import LATIN_LETTER_RE, drop_invisible, to_asci
 
 __all__ = [
     "COUNTRY_WORDS", "GENERIC_WORDS", "LEGAL_FORM_WORDS", "METAL_WORDS", "STOP_WORDS",
-    "NormalizedName", "fold", "normalize_country", "normalize_name",
+    "NormalizedName", "country_is_blank", "fold", "normalize_country", "normalize_name",
     "strip_legal_forms",
 ]
 
@@ -493,6 +493,11 @@ def normalize_name(text: object) -> NormalizedName:
 _COUNTRY_NULLS = frozenset({"", "na", "n a", "none", "null", "nan", "unknown", "tbd",
                             "not available", "not applicable"})
 _COUNTRY_FILLER = frozenset({"the", "of", "and"})
+
+
+def country_is_blank(text: object) -> bool:
+    """Whether a country cell says no country: blank, "-", "N/A", "unknown" (not "Jiangsu")."""
+    return fold(unicodedata.normalize("NFKC", cell_text(text))) in _COUNTRY_NULLS
 
 
 def _country_sorted_key(folded: str) -> str:

@@ -15,11 +15,12 @@ Columns (:data:`OVERRIDE_COLUMNS`), in this order:
     The country the analyst's row reported, as an ISO 3166 alpha-2 code (any spelling is accepted
     and canonicalised when the file is read); blank means "from any country".
 ``cid``
-    The RMI smelter ID; blank when ``verdict`` is ``not_a_smelter``.
+    The RMI smelter ID; blank when ``verdict`` is ``not_a_smelter`` or ``unsure``.
 ``verdict``
     ``accept`` / ``other`` (from a review: the analyst confirmed the proposal / chose another CID),
-    ``match`` (hand-written: this name is this CID) or ``not_a_smelter`` (the name is not a 3TG
-    smelter or refiner: a trader, a mine, a metal, a placeholder such as "unknown").
+    ``match`` (hand-written: this name is this CID), ``not_a_smelter`` (the name is not a 3TG
+    smelter or refiner: a trader, a mine, a metal, a placeholder such as "unknown") or
+    ``unsure`` (an analyst doubted the answer: the name stays in review until decided).
 ``comment``, ``decided_at`` (ISO 8601 UTC, e.g. ``2026-08-23T09:15:00Z``), ``source``
     Free text, when and where the decision was made (``analyst_review`` for review files).
 ``reference_version``
@@ -44,7 +45,8 @@ An applicable row with a ``cid`` forces that CID (decision ``match``, flag ``ana
 unless the reference has no such facility for the row's metal (then ``review`` with flag
 ``override_cid_not_in_reference=<CID>``) or the row reports a metal other than the four and the
 override has none (``review``, flag ``override_for_no_metal``); a ``not_a_smelter`` row forces
-``no_match``. A metal other than the four 3TG metals is refused when the file is read (it never
+``no_match``; an ``unsure`` row gives the row the matcher's own answer as ``review`` (flag
+``analyst_unsure``). A metal other than the four 3TG metals is refused when the file is read (it never
 widens into an any-metal override). One (key, metal, country) has at most one row: when a file
 is saved, the newest ``decided_at`` wins (:func:`save_overrides`).
 
@@ -72,7 +74,7 @@ from smelter_match.io.safe_csv import (
 )
 from smelter_match.io.tables import cell_text, clean_text, escape_cell_text
 from smelter_match.metals import METALS, normalize_metal
-from smelter_match.normalize import normalize_country, normalize_name
+from smelter_match.normalize import country_is_blank, normalize_country, normalize_name
 
 __all__ = [
     "OVERRIDE_COLUMNS",
@@ -95,8 +97,9 @@ OVERRIDE_COLUMNS: tuple[str, ...] = (
     "reported_name", "metal", "country", "cid", "verdict", "comment", "decided_at", "source",
     "reference_version", "key",
 )
-#: Verdicts an override row may carry; all but ``not_a_smelter`` need a CID.
-OVERRIDE_VERDICTS: tuple[str, ...] = ("accept", "other", "match", "not_a_smelter")
+#: Verdicts an override row may carry; all but ``not_a_smelter`` and ``unsure`` need a CID.
+OVERRIDE_VERDICTS: tuple[str, ...] = ("accept", "other", "match", "not_a_smelter", "unsure")
+_NO_CID_VERDICTS = ("not_a_smelter", "unsure")
 #: One override per (key, metal, country).
 _IDENTITY = ["key", "metal", "country"]
 
@@ -140,11 +143,16 @@ _READ_ALIKE_FROM = "\u3000"
 
 
 def _canonical_country(value: object) -> str | None:
-    """ISO alpha-2 code of a country as typed; "" for blank; None when not recognised."""
-    text = clean_text(value)
-    if not text:
-        return ""
-    return normalize_country(text)
+    """ISO alpha-2 code of a country as typed; "" for blank ("N/A" too); None when not
+    recognised."""
+    return "" if country_is_blank(value) else normalize_country(value)
+
+
+def _answer(row: dict | pd.Series) -> tuple[str, str]:
+    """What an override answers: a CID (accept, other and match alike), not a smelter, or
+    unsure (keep the name in review)."""
+    verdict = row["verdict"] if row["verdict"] in _NO_CID_VERDICTS else "match"
+    return verdict, row["cid"]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -181,9 +189,9 @@ def _clean_overrides(df: pd.DataFrame, where: str) -> pd.DataFrame:
             )
         if cid is None:
             raise InputError(f"{where}: row {line}: {clean_text(rec.get('cid'))!r} is not a CID")
-        if verdict == "not_a_smelter" and cid:
-            raise InputError(f"{where}: row {line}: verdict not_a_smelter with cid {cid}")
-        if verdict != "not_a_smelter" and not cid:
+        if verdict in _NO_CID_VERDICTS and cid:
+            raise InputError(f"{where}: row {line}: verdict {verdict} with cid {cid}")
+        if verdict not in _NO_CID_VERDICTS and not cid:
             raise InputError(f"{where}: row {line}: verdict {verdict} needs a cid")
         key = text_key(name)
         if not key:
@@ -204,7 +212,7 @@ def _clean_overrides(df: pd.DataFrame, where: str) -> pd.DataFrame:
             "country": country,
             "cid": cid,
             "verdict": verdict,
-            "comment": unneutralise(clean_text(rec.get("comment"))),
+            "comment": escape_cell_text(unneutralise(clean_text(rec.get("comment")))),
             "decided_at": clean_text(rec.get("decided_at")),
             "source": unneutralise(clean_text(rec.get("source"))),
             "reference_version": clean_text(rec.get("reference_version")),
@@ -290,8 +298,7 @@ def replaced_overrides(path: str | Path, merged: pd.DataFrame) -> list[tuple[pd.
     before = load_overrides(p).set_index(list(_IDENTITY), drop=False)
     after = merged.set_index(list(_IDENTITY), drop=False)
     return [(before.loc[k], after.loc[k]) for k in before.index.intersection(after.index)
-            if (before.loc[k, "cid"], before.loc[k, "verdict"] == "not_a_smelter") !=
-            (after.loc[k, "cid"], after.loc[k, "verdict"] == "not_a_smelter")]
+            if _answer(before.loc[k]) != _answer(after.loc[k])]
 
 
 @dataclass(frozen=True)
@@ -351,7 +358,7 @@ class OverrideIndex:
         if not country:
             # the row's country is unknown: the analysts' decisions apply if they agree
             found = [r for by_country in levels for r in by_country.values()]
-            answers = {(r["verdict"] == "not_a_smelter", r["cid"]) for r in found}
+            answers = {_answer(r) for r in found}
             if len(answers) == 1:
                 return OverrideHit(found[0])
             return OverrideHit(None, tuple(found))
@@ -388,7 +395,7 @@ def overrides_from_decisions(
     """Build override rows from review decisions; returns (overrides, conflicting names).
 
     ``decisions`` has columns reported_name, metal, cid, verdict, comment and optionally country
-    and reference_version (one row per decided review row; ``unsure`` rows are ignored). Rows
+    and reference_version (one row per decided review row, ``unsure`` ones too). Rows
     without a usable name, or with a country not read as one, are skipped. When one review
     gives different answers for the same (key, metal, country), no override is made for it and
     the name is returned among the conflicts, since an override would be wrong for one of the
@@ -412,12 +419,13 @@ def overrides_from_decisions(
         row = {
             "reported_name": escape_cell_text(name), "metal": metal, "country": country,
             "cid": clean_text(rec.get("cid")), "verdict": verdict,
-            "comment": clean_text(rec.get("comment")), "decided_at": stamp, "source": source,
+            "comment": escape_cell_text(clean_text(rec.get("comment"))), "decided_at": stamp,
+            "source": source,
             "reference_version": clean_text(rec.get("reference_version")), "key": key,
         }
         ident = (key, metal, country)
         prev = by_key.get(ident)
-        if prev is not None and prev["cid"] != row["cid"]:
+        if prev is not None and _answer(prev) != _answer(row):
             conflicts[ident] = name
         elif prev is None:
             by_key[ident] = row

@@ -58,7 +58,7 @@ from smelter_match.io.safe_csv import (
 from smelter_match.io.tables import clean_text, escape_cell_text
 from smelter_match.io.xlsx import is_workbook_path, read_analyst_file
 from smelter_match.metals import normalize_metal
-from smelter_match.normalize import normalize_country
+from smelter_match.normalize import country_is_blank, normalize_country
 from smelter_match.overrides import now_utc, override_key, overrides_from_decisions, text_key
 from smelter_match.placeholders import read_metal
 from smelter_match.reference import Reference
@@ -408,7 +408,8 @@ def apply_review(
     where_file = str(review) if not isinstance(review, pd.DataFrame) else "review"
     if isinstance(review, pd.DataFrame):
         rev = _check_review(review.copy(), where_file)
-        rev = rev.map(lambda v: unneutralise(clean_text(v)))
+        # as a file gives it: text as the cells hold it (escapes are read once, at use)
+        rev = rev.map(lambda v: unneutralise(v.strip() if isinstance(v, str) else clean_text(v)))
     else:
         rev = read_review(review)
     blind = "proposed_cid" not in rev.columns
@@ -538,13 +539,12 @@ def apply_review(
             updates[col["decision"]] = "review"
         else:
             fac = d["facility"]
-            new_cid = d["cid"]
             if fac is not None:
                 flags = _add_flag(flags, "analyst_reviewed", decided=True)
                 for f in facility_flags(fac):
                     flags = _add_flag(flags, f)
                 updates.update({
-                    col["cid"]: new_cid, col["standard_name"]: fac["standard_name"],
+                    col["cid"]: d["cid"], col["standard_name"]: fac["standard_name"],
                     col["metal"]: fac["metal"], col["country"]: fac["country"],
                     col["rmap_status"]: fac["rmap_status"], col["decision"]: "match",
                     col["score"]: 1.0, col["flags"]: flags,
@@ -558,20 +558,22 @@ def apply_review(
                 })
             if stamp_col:
                 updates[stamp_col] = stamp
-            country = reported(i, "country", d["reported_country"])
-            name = "" if read_no_name(reasons[i]) else reported(i, "name", d["reported_name"])
-            if d["other_metal"]:   # no override for any metal from a "Copper" row, of any verdict
-                other_metal.append(name)
-            elif not name:         # (an override for "" would decide every row without a name)
-                nameless.append(rid)
-            elif clean_text(country) and not normalize_country(country):
-                unread_country.append(name)   # (one for any country would widen the decision)
-            else:
-                override_rows.append({
-                    "reported_name": escape_cell_text(name),   # (read once more as a cell)
-                    "metal": d["metal"], "country": normalize_country(country) or "",
-                    "cid": new_cid, "verdict": verdict, "comment": d["comment"],
-                    "reference_version": stamp})
+        # every verdict is kept for next time, unsure too (the name then stays in review)
+        country = reported(i, "country", d["reported_country"])
+        name = "" if read_no_name(reasons[i]) else reported(i, "name", d["reported_name"])
+        if d["other_metal"]:   # no override for any metal from a "Copper" row, of any verdict
+            other_metal.append(name)
+        elif not name:         # (an override for "" would decide every row without a name)
+            nameless.append(rid)
+        elif not country_is_blank(country) and not normalize_country(country):
+            unread_country.append(name)   # (one for any country would widen the decision)
+        else:
+            override_rows.append({
+                "reported_name": escape_cell_text(name),   # (read once more as a cell)
+                "metal": d["metal"], "country": normalize_country(country) or "",
+                "cid": d.get("cid", ""), "verdict": verdict,
+                "comment": escape_cell_text(d["comment"]),
+                "reference_version": stamp})
         for c, v in updates.items():
             _set_cell(res, i, c, v)
         after = (clean_text(res[col["cid"]].iloc[i]), clean_text(res[col["decision"]].iloc[i]))

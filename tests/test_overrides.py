@@ -67,7 +67,7 @@ def test_save_overrides_merges_newest_wins_deterministically(tmp_path: Path,
                            "verdict": "match", "decided_at": "2026-09-01T00:00:00Z",
                            "source": "hand, any country"}])
     merged = save_overrides(newer, path)
-    assert len(merged) == 4
+    assert len(merged) == 5   # (the four of the review, "unsure" too, and the any-country one)
     assert find_override(merged, "Aida Chem", "Gold", "JP")["source"] == "hand"
     assert find_override(merged, "Aida Chem", "Gold")["source"] == "hand, any country"
     assert find_override(merged, "Aida Chem", "Gold", "China")["source"] == "hand, any country"
@@ -454,3 +454,47 @@ def test_an_override_for_a_chinese_name_is_not_widened_to_one_read_alike(
     assert "analyst_override" not in m.match_one("郴州金力冶炼厂", metal="Tin").flags
     assert find_override(ov, "郴州金利冶炼厂", "Tin") is not None
     assert find_override(ov, "郴州金力冶炼厂", "Tin") is None
+
+
+def test_an_unsure_override_keeps_the_name_in_review(tmp_path: Path, reference: Reference) -> None:
+    """'unsure' is a decision too: saved, it keeps the name in review with the model's own
+    answer, also where the model (or an earlier override) would decide it automatically; it
+    replaces an earlier answer for the same name (found by a review: an unsure on a row an
+    override had matched lasted until the next run, which filed the facility again)."""
+    name = "Abington Reldan Metals, LLC"
+    plain = Matcher(reference).match_one(name, metal="Gold")
+    assert plain.decision == "match"
+    path = tmp_path / "ov.csv"
+    save_overrides(pd.DataFrame([_override(name, "CID002708")]), path)
+    save_overrides(pd.DataFrame([_override(name, "", "unsure", when="2026-09-01T00:00:00Z")]),
+                   path)
+    assert load_overrides(path)["verdict"].tolist() == ["unsure"]
+    out = Matcher(reference, overrides=path).match_one(name, metal="Gold")
+    assert (out.decision, out.cid) == ("review", plain.cid)
+    assert out.flags == ("analyst_unsure",)
+    assert out.reason == f"an analyst was unsure about this name; model: {plain.reason}"
+    pd.DataFrame([_override(name, "CID002708", "unsure")]).to_csv(tmp_path / "bad.csv",
+                                                                  index=False)
+    with pytest.raises(InputError, match="verdict unsure with cid"):
+        load_overrides(tmp_path / "bad.csv")
+
+
+def test_a_placeholder_country_is_no_country_for_an_override(tmp_path: Path,
+                                                             reference: Reference) -> None:
+    """A row whose country says none ("N/A", "-", "unknown") gives an override for any country,
+    as before; only a country text not read as one ("Jiangsu, China") gives none (found by a
+    review of that rule)."""
+    results = make_results()
+    at = results["Smelter Name"] == "Aida Chem"
+    aida = results.loc[at, "row_id"].iloc[0]
+    for blank in ("N/A", "-", "unknown"):
+        results.loc[at, "Smelter Country"] = blank
+        _, overrides, report = apply_review(
+            fill(write_review(results, None), {aida: ("accept", "", "see _x005F_x000D_")}),
+            results, reference, decided_at=WHEN)
+        assert overrides[["reported_name", "country"]].values.tolist() == [["Aida Chem", ""]]
+        assert report["override_unread_country"] == []
+    # a comment holding the text "_x000D_" is read once, saved and read back as it is
+    assert overrides["comment"].tolist() == ["see _x005F_x000D_"]
+    save_overrides(overrides, tmp_path / "ov.csv")
+    assert load_overrides(tmp_path / "ov.csv")["comment"].tolist() == ["see _x005F_x000D_"]

@@ -212,7 +212,7 @@ def test_round_trip_through_files(tmp_path: Path, reference: Reference) -> None:
                                               decided_at=WHEN)
     changes = report.pop("changes")
     assert report == {"rows": len(review), "accept": 1, "other": 1, "not_a_smelter": 1,
-                      "unsure": 1, "not_reviewed": 1, "changed": 3, "overrides": 3,
+                      "unsure": 1, "not_reviewed": 1, "changed": 3, "overrides": 4,
                       "override_conflicts": [], "override_other_metal": [],
                           "override_nameless": [], "override_unread_country": []}
     # what changed, row by row, in results order (for the CLI to print)
@@ -253,17 +253,19 @@ def test_round_trip_through_files(tmp_path: Path, reference: Reference) -> None:
     untouched = results["decision"] != "review"
     pd.testing.assert_frame_equal(updated[untouched], results[untouched])
 
-    # overrides: keyed names, decided metal and CID, not for unsure/blank rows
+    # overrides: keyed names, decided metal and CID, unsure kept (no CID), not for blank rows
     assert overrides.columns.tolist() == list(OVERRIDE_COLUMNS)
     o = overrides.set_index("reported_name")
-    assert set(o.index) == {"Aida Chem", "Abington | Reldan", INJECTION}
+    assert set(o.index) == {"Aida Chem", "Abington | Reldan", INJECTION, "China Tin"}
+    assert (o.loc["China Tin", "verdict"], o.loc["China Tin", "cid"]) == ("unsure", "")
     assert o.loc["Abington | Reldan", "cid"] == "CID000015"
     assert o.loc["Abington | Reldan", "verdict"] == "other"
     assert o.loc[INJECTION, "verdict"] == "not_a_smelter" and o.loc[INJECTION, "cid"] == ""
     assert o.loc[INJECTION, "comment"] == "=junk"
     assert (overrides["decided_at"] == WHEN).all()
     assert (overrides["source"] == "analyst_review").all()
-    assert (overrides["metal"] == "Gold").all()
+    assert o["metal"].to_dict() == {"Aida Chem": "Gold", "Abington | Reldan": "Gold",
+                                    INJECTION: "Gold", "China Tin": "Tin"}
     # the country the analyst saw (ISO code; "-Japan" read as Japan) and the reference checked
     assert o.loc["Aida Chem", "country"] == "JP" and o.loc["Abington | Reldan", "country"] == "US"
     assert o.loc[INJECTION, "country"] == "JP"
@@ -362,7 +364,8 @@ def test_apply_review_on_sampled_no_match_row(reference: Reference) -> None:
     # match row (matched again since the review, or added by its row_id) left to be filed
     updated, overrides, _ = apply_review(fill(review, {row: ("unsure", "", "")}), results,
                                          reference, decided_at=WHEN)
-    assert updated.set_index("row_id").loc[row, "decision"] == "review" and overrides.empty
+    assert updated.set_index("row_id").loc[row, "decision"] == "review"
+    assert overrides["verdict"].tolist() == ["unsure"]   # (kept in review next time too)
     matched = results.index[results["decision"] == "match"][0]
     doubt = pd.DataFrame({"row_id": [results.loc[matched, "row_id"]],
                           "analyst_verdict": ["unsure"]})

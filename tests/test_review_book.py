@@ -121,7 +121,7 @@ def test_filled_workbook_is_applied(tmp_path: Path, exports_reference: Reference
     u = updated.set_index("row_id")
     assert u.loc[rid(results, "Abington | Reldan"), "cid"] == "CID000015"
     assert u.loc[rid(results, INJECTION), "decision"] == "no_match"
-    assert len(overrides) == 3
+    assert len(overrides) == 4   # (accept, other, not_a_smelter, unsure)
 
 
 def test_blind_workbook_has_no_scores_or_explanation(tmp_path: Path) -> None:

@@ -16,8 +16,9 @@ from smelter_match.cli._common import (
 DESCRIPTION = """\
 Apply a filled review file (the .xlsx workbook or CSV written by 'match --review') to the
 results it was made from: accepted and corrected rows become matches, not_a_smelter rows
-no_match, unsure rows stay in review. Prints what changed. With --overrides the decisions are
-saved for next time (the same name, metal and country then resolve automatically); with
+no_match, unsure rows become review. Prints what changed. With --overrides the decisions are
+saved for next time (the same name, metal and country then resolve automatically, or stay in
+review when the analyst was unsure); with
 --export-labels they are also written as training labels for 'smelter-match train --labels'.
 
 The reference is the one that produced the results (recorded in their reference_version
