@@ -94,7 +94,7 @@ def test_a_carriage_return_inside_a_cell_cannot_start_a_row(tmp_path: Path) -> N
     assert "\r" not in raw
     assert raw == 'name,n\n"Metalor\n\'=2+3",1\n"A\nB",2\n"\'\n\'=1+1",3\n'
     back = read_safe_csv(tmp_path / "a.csv", strip=False)
-    assert back["name"].tolist() == ["Metalor\n=2+3", "A\nB", "\n=1+1"]
+    assert back["name"].tolist() == ["Metalor\n=2+3", "A\nB", "'\n=1+1"]
     assert len(back) == 3
 
 

@@ -109,8 +109,9 @@ def unneutralise(value: str) -> str:
     ``a\\n'=b`` -> ``a\\n=b`` (any other text is returned unchanged)."""
     if ";" in value or "\n" in value:
         value = _NEUTRALISED_AFTER_BREAK.sub(r"\1\2", value)
-    # (a carriage return is written as a line feed: "\rX" went out as "'\nX")
-    if len(value) > 1 and value[0] == "'" and value[1:].startswith((*FORMULA_PREFIXES, "\n")):
+    # (a leading carriage return, written as a line feed, comes back as "'\nX": a supplier's
+    # own "'\nX" cannot be told from it, and it stays as written)
+    if len(value) > 1 and value[0] == "'" and value[1:].startswith(FORMULA_PREFIXES):
         return value[1:]
     return value
 
