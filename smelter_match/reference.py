@@ -45,6 +45,7 @@ from smelter_match.sources import (
     last_revisions,
     read_source,
     removals,
+    rmap_lists_note,
     source_notes,
 )
 
@@ -162,13 +163,16 @@ class Reference:
         if data.get("normaliser") != _normaliser_fingerprint():
             # keyed by another version's normaliser (a compiled file outlives upgrades)
             names = _with_name_keys(names)
-        return cls(
-            pd.DataFrame(data["facilities"], columns=FACILITY_COLUMNS),
-            names,
-            pd.DataFrame(data["revisions"], columns=REVISION_COLUMNS),
-            version,
-            tuple(data.get("notes", ())),
-        )
+        facilities = pd.DataFrame(data["facilities"], columns=FACILITY_COLUMNS)
+        notes = tuple(data.get("notes", ()))
+        note = rmap_lists_note({f.get("kind", "") for f in version.files})
+        if note and note not in notes:
+            # compiled before one RMAP list alone left the facilities not on it 'Not checked'
+            # (same files, same stamp: the same merge as a new load)
+            facilities["rmap_status"] = facilities["rmap_status"].replace("", NOT_CHECKED)
+            notes += (note,)
+        return cls(facilities, names, pd.DataFrame(data["revisions"], columns=REVISION_COLUMNS),
+                   version, notes)
 
     def save(self, path: str | Path) -> None:
         """Write the compiled reference (gzip JSON)."""

@@ -333,8 +333,9 @@ def read_source(path: str | Path) -> SourceData:
     p = Path(path)
     if not p.exists():
         raise ReferenceLoadError(f"{p}: no such file")
-    if p.stat().st_size == 0:
-        raise ReferenceLoadError(f"{p}: file is empty")
+    if p.stat().st_size == 0:   # (a download cut short at nothing: never skipped in a folder)
+        raise DamagedReferenceError(f"{p}: file is empty; a damaged file among the reference "
+                                    "files: replace it, or move it out of the folder")
     sheets = read_sheets(p)
     digest = file_sha256(p)
     version, list_date = _template_version(sheets)
@@ -406,17 +407,23 @@ def source_notes(data: list[SourceData], old_to_cid: dict[tuple[str, str], str])
                 notes.append(f"{Path(d.path).name} ({d.label}): {lost} names have only "
                              "old-format IDs, which no file maps to CIDs, and are not used; "
                              "load CMRT 3.01 with it")
-    rmap = {d.kind for d in data} & {"active", "conformant"}
+    rmap_note = rmap_lists_note({d.kind for d in data})
+    return tuple(notes) + ((rmap_note,) if rmap_note else ())
+
+
+def rmap_lists_note(kinds: set[str]) -> str | None:
+    """What a user should know when the files (of these kinds) lack one or both RMAP lists."""
+    rmap = kinds & {"active", "conformant"}
     if not rmap:
-        notes.append("no RMAP list (RMI's conformant or active facilities) among the files: "
-                     f"every facility's rmap_status is '{NOT_CHECKED}'")
-    elif len(rmap) == 1:
+        return ("no RMAP list (RMI's conformant or active facilities) among the files: "
+                f"every facility's rmap_status is '{NOT_CHECKED}'")
+    if len(rmap) == 1:
         (kind,) = rmap
         other = ({"active", "conformant"} - rmap).pop()
-        notes.append(f"RMI's {kind} facilities list is among the files but not its {other} list: "
-                     f"a facility not on the {kind} list may be on the other, so its rmap_status "
-                     f"is '{NOT_CHECKED}' (load both lists)")
-    return tuple(notes)
+        return (f"RMI's {kind} facilities list is among the files but not its {other} list: "
+                f"a facility not on the {kind} list may be on the other, so its rmap_status "
+                f"is '{NOT_CHECKED}' (load both lists)")
+    return None
 
 
 def removals(rev: pd.DataFrame) -> dict[tuple[str, str], tuple[str, str, str]]:

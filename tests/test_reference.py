@@ -548,7 +548,7 @@ def test_the_stamp_counts_the_rmi_files_only(rmi_exports_dir: Path, tmp_path: Pa
 
 
 
-@pytest.mark.parametrize("damaged", ["REVISIONS.xml", "list.xlsx"])
+@pytest.mark.parametrize("damaged", ["REVISIONS.xml", "list.xlsx", "empty.xml"])
 def test_a_damaged_file_in_a_reference_folder_stops_the_load(
         rmi_exports_dir: Path, tmp_path: Path, fresh_cache: Path, damaged: str) -> None:
     """A revision log cut short by a download (not well-formed XML) or a corrupt workbook
@@ -562,11 +562,11 @@ def test_a_damaged_file_in_a_reference_folder_stops_the_load(
         shutil.copyfile(rmi_exports_dir / f, folder / f)
     (folder / "notes.csv").write_text("what,who\nchecked the list,me\n", encoding="utf-8")
     load_reference(folder)    # other files of the folder are skipped
-    whole = (rmi_exports_dir / "REVISIONS.xml").read_bytes() if damaged.endswith(".xml") \
-        else b"PK\x03\x04" + b"\0" * 200
+    whole = b"" if damaged == "empty.xml" else (rmi_exports_dir / "REVISIONS.xml").read_bytes() \
+        if damaged.endswith(".xml") else b"PK\x03\x04" + b"\0" * 200
     (folder / damaged).write_bytes(whole[:200_000])
     for _ in range(2):
-        with pytest.raises(ReferenceLoadError, match=f"{damaged}: cannot .*damaged file"):
+        with pytest.raises(ReferenceLoadError, match=f"{damaged}: .*damaged file"):
             load_reference(folder)
 
 
@@ -634,6 +634,14 @@ def test_with_one_rmap_list_a_facility_not_on_it_is_not_checked(
     kept = loaded.title()
     assert (one[full == kept] == kept).all() and (full == kept).any()
     assert set(one[full != kept]) == {NOT_CHECKED} and (full == missing.title()).any()
+    # a compiled file of the same files made before (statuses "", no note) reads the same
+    old = ref.to_json_dict()
+    old["notes"] = [n for n in old["notes"] if "not its" not in n]
+    for f in old["facilities"]:
+        f["rmap_status"] = f["rmap_status"].replace(NOT_CHECKED, "")
+    again = Reference.from_json_dict(old)
+    pd.testing.assert_frame_equal(again.facilities, ref.facilities)
+    assert again.notes == ref.notes and again.version.stamp == ref.version.stamp
 
 
 def test_an_undated_export_is_noted_and_cached_apart_from_a_dated_copy(
