@@ -157,6 +157,27 @@ def test_a_2x_cmrt_is_read_by_its_cached_headers(cmrt_dir: Path, tmp_path: Path)
     assert t.frame[t.country_col].tolist()[0] == "GERMANY"
 
 
+def test_a_2x_cmrt_gives_its_contact_and_mine_columns_and_rows(cmrt_dir: Path,
+                                                              tmp_path: Path) -> None:
+    """2.03a words its columns "Smelter Facility Contact Name", "Name of Mine(s) or if recycled
+    or scrap sourced, ...": read as the 6.x columns, and a row with only a mine is a row (found
+    by a review: only 6.x templates gave them)."""
+    path = Path(shutil.copy(cmrt_dir / "EICC_GeSI_CMRT_2.03a.xlsx", tmp_path / "old.xlsx"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        wb = openpyxl.load_workbook(path)
+    ws = wb["Smelter List"]
+    ws["J5"], ws["M5"], ws["M10"], ws["N10"], ws["O11"] = ("Jane Doe", "Mine A", "Mine B",
+                                                           "PERU", "only a comment")
+    wb.save(path)
+    t = read_cmrt(path)
+    assert t.row_numbers == [5, 6, 7, 8, 10, 11]
+    f = t.frame
+    assert (f["Smelter Contact Name"][0], f["Name of Mine(s)"][0]) == ("Jane Doe", "Mine A")
+    assert (f["Name of Mine(s)"][4], f["Location (Country) of Mine(s)"][4]) == ("Mine B", "PERU")
+    assert f["Comments"][5] == "only a comment"
+
+
 def test_blank_template_has_no_rows(cmrt_dir: Path, tmp_path: Path) -> None:
     path = Path(shutil.copy(cmrt_dir / "RMI_CMRT_6.4.xlsx", tmp_path / "blank.xlsx"))
     with pytest.raises(InputError, match="no smelter rows filled in") as exc:
