@@ -16,7 +16,7 @@ import csv
 from importlib.resources import files
 from pathlib import Path
 
-__all__ = ["data_csv", "data_lines", "data_path", "model_text"]
+__all__ = ["data_csv", "data_lines", "data_path", "find_recorded", "model_text", "recorded_path"]
 
 _REPO_DATA = Path(__file__).resolve().parent.parent / "reference_data"
 
@@ -54,3 +54,29 @@ def data_csv(folder: str, name: str) -> list[dict[str, str]]:
 def model_text(name: str = "default.json") -> str:
     """Text of a model file shipped in ``smelter_match/models``."""
     return (files("smelter_match") / "models" / name).read_text(encoding="utf-8")
+
+
+def recorded_path(path: str | Path) -> str:
+    """How a model records a file it was trained on: one of the package's own data files by its
+    place (``reference_data/gold/dataio_2020.csv``, found again from any folder and in an
+    installed package), any other file by its absolute path."""
+    p = Path(path).resolve()
+    installed = Path(str(files("smelter_match").joinpath("_reference_data")))
+    for root in (_REPO_DATA, installed):
+        if p.is_relative_to(root.resolve()):
+            return "/".join(("reference_data", *p.relative_to(root.resolve()).parts))
+    return str(p)
+
+
+def find_recorded(recorded: str) -> Path | None:
+    """The file a model's record names (:func:`recorded_path`; older models recorded paths as
+    typed, relative to where training ran), or None when it is not here."""
+    p = Path(recorded)
+    if p.is_file():
+        return p
+    if len(p.parts) == 3 and p.parts[0] == "reference_data":
+        try:
+            return data_path(p.parts[1], p.parts[2])
+        except FileNotFoundError:
+            return None
+    return None

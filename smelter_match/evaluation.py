@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from smelter_match._resources import find_recorded
 from smelter_match.errors import InputError
 from smelter_match.matcher import Matcher
 from smelter_match.normalize import normalize_name
@@ -291,22 +292,27 @@ def evaluate_model(matcher: Matcher, gold_path: str, *, model_name: str = "the s
     model's training labels (``trained_with``, the label files its metadata names: the same
     name, case and spacing aside, and metal), whose figures are not held out; the figures of
     the other rows are given apart (``overall_not_in_training``). Files of ``trained_with``
-    that are not found are named as not compared.
+    are found as the model recorded them (:func:`~smelter_match._resources.find_recorded`).
 
     Raises:
-        InputError: every row repeats a training row (no figure would be held out).
+        InputError: every row repeats a training row (no figure would be held out), or a file
+            of ``trained_with`` is not here (the figures could not be told held out or not).
     """
     gold = load_gold(gold_path)
     unknown = unknown_label_cids(gold, matcher.reference, Path(gold_path).name)
     seen: set[tuple[str, str]] = set()
     found, missing = [], []
     for path in trained_with or []:
-        if Path(path).is_file():
-            t = load_gold(path)
+        if (file := find_recorded(path)) is not None:
+            t = load_gold(file)
             seen |= set(zip(map(override_key, t["reported_name"]), t["metal_inferred"]))
-            found.append(Path(path).name)
+            found.append(file.name)
         else:
             missing.append(str(path))
+    if missing:
+        raise InputError(f"{model_name} was trained on {', '.join(missing)}, not found here: "
+                         "the gold rows it was trained on cannot be told from the others; run "
+                         "where those files are, or use evaluate --heldout")
     repeated = [(k, m) in seen for k, m in zip(map(override_key, gold["reported_name"]),
                                                gold["metal_inferred"])]
     if repeated and all(repeated):
@@ -318,8 +324,6 @@ def evaluate_model(matcher: Matcher, gold_path: str, *, model_name: str = "the s
         how += (f" {sum(repeated):,} of {len(gold):,} rows repeat a row of its training labels "
                 f"({', '.join(found)}: the same name and metal), so their figures are not held "
                 "out; `overall_not_in_training` has the others'.")
-    if missing:
-        how += f" Not compared with its training labels {', '.join(missing)} (not found here)."
     if unknown:
         how += f" In {unknown}."
     fresh = scored[[not r for r in repeated]]

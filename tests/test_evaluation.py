@@ -101,12 +101,30 @@ def test_an_evaluation_says_which_rows_repeat_the_models_training_rows(
     gold.write_text("reported_name,reported_metal,label\nAIDA  chemical industries,Gold,"
                     "CID000019\nAsahi Pretec Corp.,Gold,CID000082\n")
     m = Matcher(exports_reference, workers=1)
-    result = evaluate_model(m, str(gold), trained_with=[str(train), str(tmp_path / "gone.csv")])
+    result = evaluate_model(m, str(gold), trained_with=[str(train)])
     assert "1 of 2 rows repeat a row of its training labels (train.csv" in result["how"]
-    assert "Not compared with its training labels" in result["how"]
     assert result["overall"]["rows"] == 2 and result["overall_not_in_training"]["rows"] == 1
     with pytest.raises(InputError, match="every row repeats a row"):
         evaluate_model(m, str(train), trained_with=[str(train)])
+    # a training file not here: its rows cannot be told apart, so no figure is given (it was a
+    # note, and run from another folder the shipped model's figures counted its training rows)
+    with pytest.raises(InputError, match="gone.csv, not found here"):
+        evaluate_model(m, str(gold), trained_with=[str(train), str(tmp_path / "gone.csv")])
+
+
+def test_the_shipped_models_training_labels_are_found_from_any_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shipped model records its labels as reference_data/gold/...: found from any folder
+    (in a checkout, and in an installed package, which carries them); a model trained now
+    records the package's files so, and other files by their absolute path."""
+    from smelter_match._resources import find_recorded, recorded_path
+    from smelter_match.classify import Model
+
+    labels = Model.load(None).metadata["trained_with"]["labels"]
+    monkeypatch.chdir(tmp_path)
+    assert labels and all(find_recorded(p) is not None for p in labels)
+    assert recorded_path(find_recorded(labels[0])) == labels[0]
+    assert recorded_path("mine.csv") == str(tmp_path / "mine.csv")
 
 
 def test_labels_naming_a_cid_the_reference_lacks_are_said(tmp_path: Path,

@@ -6,6 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
+from smelter_match._resources import recorded_path
 from smelter_match.cli._common import CommonOptions, check_outputs, format_table, get_reference, note, out
 from smelter_match.errors import InputError
 
@@ -101,7 +102,7 @@ def run_train(args: argparse.Namespace) -> int:
         before = metrics(score_gold(Matcher(reference, Model.load(args.model)), held))
     model = train(reference, labels, args.output, kind=args.kind, folds=args.folds,
                   log=lambda s: note(args, f"train: {s}"),
-                  sources=golds + list(args.labels or []))
+                  sources=[recorded_path(p) for p in [*golds, *(args.labels or [])]])
     if before is not None:
         after = metrics(score_gold(Matcher(reference, model), held))
         keys = ("rows", "top1_accuracy", "auto_decisions_right", "automation_rate",
