@@ -138,3 +138,26 @@ def test_labels_naming_a_cid_the_reference_lacks_are_said(tmp_path: Path,
     how = evaluate_model(Matcher(exports_reference, workers=1), str(tmp_path / "g.csv"))["how"]
     assert "In g.csv: 1 label(s) name a CID this reference does not have (first: row g:2, " \
            "CID999999" in how
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (["--folds", "0"], "not a whole number from 3 to 20"),
+    (["--folds", "1"], "not a whole number from 3 to 20"),
+    (["--train-gold", "dataio"], "--train-gold 'dataio' is not the name of one of the gold files"),
+    (["--out", "FILE"], "not a folder"),
+])
+def test_a_bad_heldout_argument_is_said_before_any_work(
+        args: list[str], said: str, tmp_path: Path, rmi_exports_dir: Path,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """--folds 0 gave a traceback, a --train-gold naming no gold file trained without gold
+    without a word, and an --out that is a file failed after the protocol's minutes (found by
+    an audit): each is one line before the protocol starts."""
+    import smelter_match.transfer as transfer
+    from smelter_match import cli
+
+    monkeypatch.setattr(transfer, "heldout_evaluation", lambda *a, **k: pytest.fail("ran"))
+    (tmp_path / "FILE").write_text("x")
+    args = [str(tmp_path / a) if a == "FILE" else a for a in args]
+    assert cli.main(["evaluate", "--heldout", "-r", str(rmi_exports_dir), *args]) == 2
+    err = capsys.readouterr().err
+    assert said in err and "Traceback" not in err

@@ -6,12 +6,23 @@ import argparse
 import json
 from pathlib import Path
 
-from smelter_match._resources import recorded_path
+from smelter_match._resources import find_recorded, recorded_path
 from smelter_match.cli._common import CommonOptions, check_outputs, format_table, get_reference, note, out
 from smelter_match.errors import InputError
 
 SHIPPED_MODEL = Path(__file__).resolve().parent.parent / "models" / "default.json"
 DEFAULT_GOLD = ("reference_data/gold/dataio_2020.csv",)
+
+
+def _folds(text: str) -> int:
+    """--folds: CID-group folds, 3 to 20 (fewer leave too little to validate on; more only cost)."""
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if not 3 <= n <= 20:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number from 3 to 20")
+    return n
 
 
 def add_train_parser(sub: argparse._SubParsersAction, common: CommonOptions) -> None:
@@ -35,7 +46,7 @@ def add_train_parser(sub: argparse._SubParsersAction, common: CommonOptions) -> 
     p.add_argument("--model", help="the model to compare with (default: the shipped model)")
     p.add_argument("--kind", choices=("trees", "logistic"), default="trees",
                    help="model class of both heads (default: trees, with monotonic constraints)")
-    p.add_argument("--folds", type=int, default=5,
+    p.add_argument("--folds", type=_folds, default=5,
                    help="CID-group folds for out-of-fold calibration and thresholds (default 5)")
     p.add_argument("-o", "--output", default=str(SHIPPED_MODEL), metavar="JSON",
                    help="where to write the model (default: the shipped model of this install)")
@@ -87,8 +98,6 @@ def run_train(args: argparse.Namespace) -> int:
     golds = [] if args.no_gold else list(args.gold or DEFAULT_GOLD)
     check_outputs({"model": args.output}, inputs=[*golds, *(args.labels or [])],
                   kept=getattr(args, "reference", None) or ())
-    if args.folds < 3:
-        raise InputError("--folds must be at least 3")
     if not 0 <= args.holdout < 1:
         raise InputError("--holdout must be a share from 0 to below 1")
     reference = get_reference(args)
@@ -146,12 +155,13 @@ def add_evaluate_parser(sub: argparse._SubParsersAction, common: CommonOptions) 
     p.add_argument("--heldout-gold", action="append", metavar="CSV",
                    help="gold CSVs scored in the held-out protocol (default: both shipped sets)")
     p.add_argument("--train-gold", default="dataio_2020", metavar="NAME",
-                   help="which of them joins training, by file stem (default dataio_2020)")
+                   help="which of them joins training, by file stem (default dataio_2020; "
+                        "'' for none)")
     p.add_argument("--held-out-family", default="ocr", metavar="FAMILY",
                    help="noise family left out of training (default ocr)")
     p.add_argument("--kind", choices=("trees", "logistic"), default="trees",
                    help="model class for --heldout (default trees)")
-    p.add_argument("--folds", type=int, default=5, help="CID-group folds (default 5)")
+    p.add_argument("--folds", type=_folds, default=5, help="CID-group folds (default 5)")
     p.add_argument("--out", default="benchmarks/results",
                    help="folder for the JSON / Markdown / CSV / PNG reports")
     p.set_defaults(func=run_evaluate)
@@ -195,18 +205,24 @@ def _run_heldout(args: argparse.Namespace) -> int:
     if args.held_out_family not in FAMILIES:
         raise InputError(f"--held-out-family {args.held_out_family!r} is not one of "
                          f"{', '.join(FAMILIES)}")
-    paths = args.heldout_gold or ["reference_data/gold/dataio_2020.csv",
-                                  "reference_data/gold/inogen_2020.csv"]
+    paths = args.heldout_gold or [  # (the shipped sets, found from any folder)
+        str(find_recorded(f"reference_data/gold/{n}.csv") or f"reference_data/gold/{n}.csv")
+        for n in ("dataio_2020", "inogen_2020")]
     for path in paths:
         if not Path(path).is_file():
             raise InputError(f"{path}: no such gold file")
+    if args.train_gold and args.train_gold not in {Path(p).stem for p in paths}:
+        raise InputError(f"--train-gold {args.train_gold!r} is not the name of one of the gold "
+                         f"files ({', '.join(Path(p).stem for p in paths)}); '' for none")
+    folder = Path(args.out)   # checked before the protocol's minutes, not after
+    if folder.exists() and not folder.is_dir():
+        raise InputError(f"--out {folder}: not a folder")
+    folder.mkdir(parents=True, exist_ok=True)
     gold = {Path(p).stem: load_gold(p) for p in paths}
     scored = heldout_evaluation(get_reference(args), gold, train_gold=args.train_gold,
                                 held_out=args.held_out_family, kind=args.kind, folds=args.folds,
                                 log=lambda s: note(args, f"evaluate: {s}"))
     table = summary(scored)
-    folder = Path(args.out)
-    folder.mkdir(parents=True, exist_ok=True)
     stem = f"heldout_{args.kind}"
     md = report_markdown(table, args.held_out_family,
                          f"{args.kind}, {args.folds} CID-group folds, "
