@@ -49,10 +49,13 @@ def load_gold(path: str | Path) -> pd.DataFrame:
         InputError: the file is missing, or lacks reported_name or label.
     """
     from smelter_match.cids import parse_cid
-    from smelter_match.io.safe_csv import read_safe_csv, sheet_lines
+    from smelter_match.io.safe_csv import read_safe_csv, refuse_duplicate_columns, sheet_lines
     from smelter_match.metals import normalize_metal
 
     g = read_safe_csv(path, what="labels file")
+    refuse_duplicate_columns(g, ("reported_name", "label", "candidate_cids", "reported_metal",
+                                 "metal", "reported_country", "country", "metal_inferred",
+                                 "row_id"), str(path))
     missing = [c for c in ("reported_name", "label") if c not in g.columns]
     if missing:
         raise InputError(f"{path}: not a labels file: column(s) {', '.join(missing)} missing")

@@ -161,3 +161,12 @@ def test_a_bad_heldout_argument_is_said_before_any_work(
     assert cli.main(["evaluate", "--heldout", "-r", str(rmi_exports_dir), *args]) == 2
     err = capsys.readouterr().err
     assert said in err and "Traceback" not in err
+
+
+def test_a_labels_file_with_a_column_twice_is_refused(tmp_path: Path) -> None:
+    """A repeated "reported_name" gave a traceback, a repeated "label" a false error about row 2
+    (found by an audit)."""
+    for header in ("reported_name,label,reported_name", "reported_name,label,label"):
+        (tmp_path / "l.csv").write_text(f"{header}\nValcambi SA,CID002003,x\n")
+        with pytest.raises(InputError, match="appears 2 times"):
+            load_gold(tmp_path / "l.csv")
