@@ -277,7 +277,8 @@ class Matcher:
                 continue
             try:
                 codes, values = pd.factorize(df[c], use_na_sentinel=False)
-            except TypeError:   # unhashable cells (a list, a dict): read as text, as match_one does
+            except (TypeError, NotImplementedError):   # unhashable cells (a list, a dict, an
+                # Arrow list): read as text, as match_one does
                 codes, values = pd.factorize(df[c].map(cell_text), use_na_sentinel=False)
             if df[c].dtype == object and any(map(_may_hide_a_bool, values)):
                 # True == 1 == 1.0 to pandas' hashing, but they read "TRUE" and "1"

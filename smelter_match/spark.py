@@ -144,16 +144,26 @@ def match_spark(spark_df: SparkDataFrame, reference: Reference, *, name: str = "
     if not (hasattr(spark_df, "mapInPandas") and hasattr(spark_df, "sparkSession")):
         raise InputError("match_spark() expects a pyspark.sql.DataFrame; for pandas use "
                          "Matcher.match")
-    if partitions is not None and (not isinstance(partitions, int) or partitions < 1):
+    if partitions is not None and (isinstance(partitions, bool) or not isinstance(partitions, int)
+                                   or partitions < 1):
         raise InputError(f"partitions must be a positive whole number, not {partitions!r}")
+    if not isinstance(reference, Reference):
+        raise InputError("match_spark() needs a Reference (smelter_match.load_reference(...)), "
+                         f"not {type(reference).__name__}")
+    if not isinstance(name, str):
+        raise InputError(f"match_spark() needs the name column's name (text), not {name!r}")
     from pyspark.sql import functions as F
 
     columns = list(spark_df.columns)
+    types = {f.name: f.dataType.typeName() for f in spark_df.schema.fields}
     for label, col in (("name", name), ("metal", metal), ("country", country),
                        ("reported_cid", reported_cid)):
-        if col is not None and col not in columns:
+        if col is not None and (not isinstance(col, str) or col not in columns):
             raise InputError(f"column {col!r} ({label}) not in input; columns are: "
                              f"{', '.join(columns)}")
+        if col is not None and types.get(col) in ("array", "map"):
+            raise InputError(f"column {col!r} ({label}) holds {types[col]}s, not text: give a "
+                             "column of names (e.g. one element of it)")
     spark = spark_df.sparkSession
     case_sensitive = str(spark.conf.get("spark.sql.caseSensitive", "false")).lower() == "true"
     schema = result_schema(spark_df.schema, case_sensitive=case_sensitive)

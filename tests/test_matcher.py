@@ -128,6 +128,13 @@ def test_bad_column_arguments_and_cells_are_clear(matcher: Matcher) -> None:
     out = matcher.match(df, name="n", metal="metal")
     assert out["decision"].iloc[2] == "match" and len(out) == 3
     assert out["reason"].iloc[0] == matcher.match_one(["x"], metal="Tin").reason
+    # so is a numpy array (a list column read from Parquet) or an Arrow list: they crashed
+    arrays = pd.DataFrame({"n": [np.array(["x"]), np.array(["Minsur"])], "metal": ["Tin"] * 2})
+    assert matcher.match(arrays, name="n", metal="metal")["reason"].iloc[0] == \
+        out["reason"].iloc[0]
+    pa = pytest.importorskip("pyarrow")
+    arrow = arrays.assign(n=pd.Series([["x"], ["Minsur"]], dtype=pd.ArrowDtype(pa.list_(pa.string()))))
+    assert len(matcher.match(arrow, name="n", metal="metal")) == 2
     with pytest.raises(InputError, match="needs the name column"):
         matcher.match(df, name=None)  # type: ignore[arg-type]
     with pytest.raises(InputError, match="not in input"):

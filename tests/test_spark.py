@@ -147,6 +147,24 @@ def test_missing_column_fails_on_the_driver(spark: SparkSession, reference: Any)
         match_spark(pd.DataFrame({"name": ["x"]}), reference)  # type: ignore[arg-type]
 
 
+def test_bad_arguments_are_one_line_errors_on_the_driver(spark: SparkSession,
+                                                         reference: Any) -> None:
+    """Each gave a Spark or Py4J traceback, some only when the job ran (found by an audit)."""
+    from pyspark.sql import functions as F
+
+    sdf = spark.createDataFrame([("x", ["a", "b"], {"k": "v"})], "name string, arr array<string>, "
+                                "kv map<string,string>")
+    for kwargs, said in (({"name": None}, "name column's name"),
+                         ({"name": F.col("name")}, "name column's name"),
+                         ({"partitions": True}, "positive whole number"),
+                         ({"name": "arr"}, "holds arrays, not text"),
+                         ({"name": "name", "country": "kv"}, "holds maps, not text")):
+        with pytest.raises(InputError, match=said):
+            match_spark(sdf, reference, **kwargs)
+    with pytest.raises(InputError, match="needs a Reference"):
+        match_spark(sdf, "ref.json.gz")  # type: ignore[arg-type]
+
+
 # ------------------------------------------------------------------------------------------------
 # Equality with pandas
 # ------------------------------------------------------------------------------------------------

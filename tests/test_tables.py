@@ -34,7 +34,8 @@ from smelter_match.io.tables import (
     (pd.NaT, ""), ("  Gold ", "  Gold "), (2763.0, "2763"), (0.5, "0.5"), (12, "12"),
     (True, "TRUE"), (False, "FALSE"), (np.int64(7), "7"), (np.float64(3.0), "3"),
     (dt.datetime(2024, 4, 26), "2024-04-26"), (dt.datetime(2024, 4, 26, 9, 5), "2024-04-26 09:05:00"),
-    (dt.date(2020, 5, 19), "2020-05-19"), (b"Cendres + M\xc3\xa9taux", "Cendres + Métaux"),
+    (dt.date(2020, 5, 19), "2020-05-19"), (np.array(["a", "b"]), "['a', 'b']"),
+    (b"Cendres + M\xc3\xa9taux", "Cendres + Métaux"),
     # Excel's escapes, which openpyxl leaves in the text: a carriage return, an escaped "_"
     ("Valcambi_x000D_\nSA", "Valcambi\r\nSA"), ("_x005F_x000D_", "_x000D_"), ("a_xZZZZ_b", "a_xZZZZ_b"),
     # characters no cell can hold stay as written (they could not be written out again)

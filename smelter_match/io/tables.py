@@ -114,7 +114,8 @@ def _cell_text(value: Any) -> str:
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if hasattr(value, "item") and type(value).__module__ == "numpy":
-        return _cell_text(value.item())
+        # a scalar as its Python value; an array (a list column read from Parquet) as a list
+        return _cell_text(value.item() if getattr(value, "ndim", 0) == 0 else value.tolist())
     if isinstance(value, float):
         if value != value:  # NaN
             return ""
