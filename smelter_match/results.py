@@ -99,7 +99,8 @@ def tool_column_name(name: str, taken: Iterable[object]) -> str:
         InputError: the input has both ``name`` and ``match_<name>`` (no name is left that
             keeps the input's columns as they are and the results readable by name).
     """
-    taken = {str(c) for c in taken}
+    # a tuple label (MultiIndex columns) takes its first level: pandas adds "cid" as ("cid", "")
+    taken = {str(c[0] if isinstance(c, tuple) and c else c) for c in taken}
     if name not in taken:
         return name
     if RESULT_PREFIX + name in taken:

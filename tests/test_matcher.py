@@ -122,6 +122,18 @@ def test_a_matcher_needs_a_loaded_reference(reference: object) -> None:
         Matcher(reference)  # type: ignore[arg-type]
 
 
+def test_a_result_column_never_takes_a_multiindex_inputs_label(matcher: Matcher) -> None:
+    """With MultiIndex columns pandas adds "cid" as ("cid", ""): an input's own ("cid", "") was
+    then given twice, and one ("score", "x") shared its top level with the score (found by an
+    audit); both are "match_<name>" now."""
+    d = pd.DataFrame([["Valcambi SA", "Gold", "x"]])
+    d.columns = pd.MultiIndex.from_tuples([("a", "name"), ("cid", ""), ("score", "x")])
+    out = matcher.match(d, name=("a", "name"))
+    tops = [c[0] for c in out.columns]
+    assert len(set(out.columns)) == len(out.columns) and len(set(tops)) == len(tops)
+    assert {"match_cid", "match_score"} <= set(tops) and out[("cid", "")].iloc[0] == "Gold"
+
+
 def test_bad_column_arguments_and_cells_are_clear(matcher: Matcher) -> None:
     df = pd.DataFrame({"n": [["x"], {"a": 1}, "Minsur"], "metal": ["Tin"] * 3})
     # an unhashable cell is read as its text, as match_one reads it
