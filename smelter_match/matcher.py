@@ -191,6 +191,8 @@ class Matcher:
             if col is not None and not isinstance(df[col], pd.Series):
                 raise InputError(f"column {col!r} ({label}) is {df[col].shape[1]} columns of the "
                                  "input (a top-level name of several): give one column")
+        if progress is not None and not callable(progress):
+            raise InputError(f"progress must be a function of the rows done, not {progress!r}")
         targets = {c: tool_column_name(c, df.columns) for c in RESULT_COLUMNS}   # before any work
         queries, row_q = self._queries(df, name, metal, country, reported_cid)
         rows_of = np.bincount(row_q, minlength=len(queries))

@@ -149,6 +149,8 @@ def test_bad_column_arguments_and_cells_are_clear(matcher: Matcher) -> None:
     assert len(matcher.match(arrow, name="n", metal="metal")) == 2
     with pytest.raises(InputError, match="needs the name column"):
         matcher.match(df, name=None)  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="progress must be a function"):   # (after the work)
+        matcher.match(df, name="n", progress=5)  # type: ignore[arg-type]
     with pytest.raises(InputError, match="not in input"):
         matcher.match(df, name=["n"])  # type: ignore[arg-type]
     two = pd.DataFrame([[1, "Minsur"]], columns=pd.MultiIndex.from_tuples([("a", "x"), ("a", "y")]))

@@ -53,16 +53,14 @@ def add_train_parser(sub: argparse._SubParsersAction, common: CommonOptions) -> 
     p.set_defaults(func=run_train)
 
 
-def _gold_frames(paths: list[str]):  # noqa: ANN202 - pandas.DataFrame
+def _gold_frames(paths: list[str], what: str = "gold file"):  # noqa: ANN202 - pandas.DataFrame
     import pandas as pd
 
     from smelter_match.evaluation import load_gold
 
     for path in paths:
         if not Path(path).is_file():
-            hint = (" (the default is the repository's: run from its top folder, or give --gold "
-                    "FILE or --no-gold)" if path in DEFAULT_GOLD else "")
-            raise InputError(f"{path}: no such gold file{hint}")
+            raise InputError(f"{path}: no such {what}")
     frames = [load_gold(p) for p in paths]
     return pd.concat(frames, ignore_index=True) if frames else None
 
@@ -95,13 +93,15 @@ def run_train(args: argparse.Namespace) -> int:
     from smelter_match.matcher import Matcher
     from smelter_match.training import train
 
-    golds = [] if args.no_gold else list(args.gold or DEFAULT_GOLD)
+    # (the shipped gold set by its place in the package's data: found from any folder)
+    golds = [] if args.no_gold else list(args.gold or [str(find_recorded(p) or p)
+                                                       for p in DEFAULT_GOLD])
     check_outputs({"model": args.output}, inputs=[*golds, *(args.labels or [])],
                   kept=getattr(args, "reference", None) or ())
     if not 0 <= args.holdout < 1:
         raise InputError("--holdout must be a share from 0 to below 1")
     reference = get_reference(args)
-    own, gold = _gold_frames(list(args.labels or [])), _gold_frames(golds)
+    own, gold = _gold_frames(list(args.labels or []), "labels file"), _gold_frames(golds)
     for frame, where in ((own, "--labels"), (gold, "--gold")):
         if frame is not None and (warning := unknown_label_cids(frame, reference, where)):
             note(args, f"train: {warning}")
