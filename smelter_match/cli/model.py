@@ -109,6 +109,9 @@ def run_train(args: argparse.Namespace) -> int:
     before = None
     if held is not None and len(held):
         before = metrics(score_gold(Matcher(reference, Model.load(args.model)), held))
+    elif held is not None:
+        note(args, f"train: --holdout {args.holdout:g} keeps none of your {len(own)} labelled "
+                   "rows out (the share is of whole facilities): no before/after table")
     model = train(reference, labels, args.output, kind=args.kind, folds=args.folds,
                   log=lambda s: note(args, f"train: {s}"),
                   sources=[recorded_path(p) for p in [*golds, *(args.labels or [])]])
@@ -116,9 +119,11 @@ def run_train(args: argparse.Namespace) -> int:
         after = metrics(score_gold(Matcher(reference, model), held))
         keys = ("rows", "top1_accuracy", "auto_decisions_right", "automation_rate",
                 "matchable_no_match_rate", "no_match_recall")
-        out(f"On {len(held)} of your labelled rows kept out of this training (whole facilities, "
-            f"their gold rows too); 'before' is {args.model or 'the shipped model'}, whose "
-            "training may have included them (the shipped model's: every Data I/O gold row):")
+        out(f"On {len(held)} of your labelled rows kept out of this training (with every "
+            "labelled and gold row of their facilities; the facilities' RMI names still give "
+            "synthetic training queries, unlike evaluate --heldout's folds); 'before' is "
+            f"{args.model or 'the shipped model'}, whose training may have included them (the "
+            "shipped model's: every Data I/O gold row):")
         out(format_table(pd.DataFrame([{"model": "before", **{k: _fmt(before[k]) for k in keys}},
                                        {"model": "after", **{k: _fmt(after[k]) for k in keys}}])))
     t = model.thresholds
