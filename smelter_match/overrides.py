@@ -62,6 +62,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import pycountry
 
 from smelter_match.cids import parse_cid
 from smelter_match.errors import InputError
@@ -144,8 +145,12 @@ _READ_ALIKE_FROM = "\u3000"
 
 def _canonical_country(value: object) -> str | None:
     """ISO alpha-2 code of a country as typed; "" for blank ("N/A" too); None when not
-    recognised."""
-    return "" if country_is_blank(value) else normalize_country(value)
+    recognised. A code as the file holds it is that country ("NA" is Namibia here, where a
+    supplier's "NA" is no country)."""
+    text = clean_text(value)
+    if len(text) == 2 and text.isupper() and pycountry.countries.get(alpha_2=text) is not None:
+        return text
+    return "" if country_is_blank(text) else normalize_country(text)
 
 
 def _answer(row: dict | pd.Series) -> tuple[str, str]:

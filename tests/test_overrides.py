@@ -498,3 +498,23 @@ def test_a_placeholder_country_is_no_country_for_an_override(tmp_path: Path,
     assert overrides["comment"].tolist() == ["see _x005F_x000D_"]
     save_overrides(overrides, tmp_path / "ov.csv")
     assert load_overrides(tmp_path / "ov.csv")["comment"].tolist() == ["see _x005F_x000D_"]
+
+
+def test_a_decision_from_namibia_is_for_namibia(tmp_path: Path, reference: Reference) -> None:
+    """Namibia's code is "NA", which a supplier's cell means as "N/A": a decision on a row from
+    Namibia was saved as "NA" and read back as no country, an override for every country (it
+    then decided the name from China and Germany `no_match`; found by a review)."""
+    results = make_results()
+    at = results["Smelter Name"] == "Aida Chem"
+    results.loc[at, "Smelter Country"] = "Namibia"
+    aida = results.loc[at, "row_id"].iloc[0]
+    _, overrides, _ = apply_review(fill(write_review(results, None),
+                                        {aida: ("not_a_smelter", "", "")}),
+                                   results, reference, decided_at=WHEN)
+    assert overrides["country"].tolist() == ["NA"]
+    save_overrides(overrides, tmp_path / "ov.csv")
+    assert load_overrides(tmp_path / "ov.csv")["country"].tolist() == ["NA"]
+    matcher = Matcher(reference, overrides=tmp_path / "ov.csv")
+    assert matcher.match_one("Aida Chem", "Gold", "Namibia").decision == "no_match"
+    other = matcher.match_one("Aida Chem", "Gold", "China")
+    assert other.decision == "review" and "override_other_country=NA" in other.flags
