@@ -290,7 +290,7 @@ def _has_tabulate() -> bool:
 
 
 def evaluate_model(matcher: Matcher, gold_path: str, *, model_name: str = "the shipped model",
-                   trained_with: list[str] | None = None) -> dict:
+                   trained_with: list[str] | None = None, unchecked: bool = False) -> dict:
     """Evaluate a fixed model on a gold file, and say how many of its rows repeat a row of the
     model's training labels (``trained_with``, the label files its metadata names: the same
     name, case and spacing aside, and metal), whose figures are not held out; the figures of
@@ -299,7 +299,8 @@ def evaluate_model(matcher: Matcher, gold_path: str, *, model_name: str = "the s
 
     Raises:
         InputError: every row repeats a training row (no figure would be held out), or a file
-            of ``trained_with`` is not here (the figures could not be told held out or not).
+            of ``trained_with`` is not here (the figures could not be told held out or not;
+            ``unchecked`` scores anyway, and the report says so).
     """
     gold = load_gold(gold_path)
     unknown = unknown_label_cids(gold, matcher.reference, Path(gold_path).name)
@@ -312,10 +313,10 @@ def evaluate_model(matcher: Matcher, gold_path: str, *, model_name: str = "the s
             found.append(file.name)
         else:
             missing.append(str(path))
-    if missing:
+    if missing and not unchecked:
         raise InputError(f"{model_name} was trained on {', '.join(missing)}, not found here: "
                          "the gold rows it was trained on cannot be told from the others; run "
-                         "where those files are, or use evaluate --heldout")
+                         "where those files are, or score anyway with --unchecked")
     repeated = [(k, m) in seen for k, m in zip(map(override_key, gold["reported_name"]),
                                                gold["metal_inferred"])]
     if repeated and all(repeated):
@@ -327,6 +328,9 @@ def evaluate_model(matcher: Matcher, gold_path: str, *, model_name: str = "the s
         how += (f" {sum(repeated):,} of {len(gold):,} rows repeat a row of its training labels "
                 f"({', '.join(found)}: the same name and metal), so their figures are not held "
                 "out; `overall_not_in_training` has the others'.")
+    if missing:
+        how += (f" NOT HELD OUT for certain: its training labels {', '.join(missing)} are not "
+                "here, so rows it was trained on may be counted (--unchecked).")
     if unknown:
         how += f" In {unknown}."
     fresh = scored[[not r for r in repeated]]

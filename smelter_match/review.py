@@ -373,8 +373,8 @@ def apply_review(
       ``no_match`` row: one a person doubts is not thrown away; a ``match`` row, matched again
       since or added by its ``row_id``: one a person doubts is not filed); blank verdicts are
       left alone.
-    - ``overrides``: override rows (see :mod:`smelter_match.overrides`) for the accept, other and
-      not_a_smelter decisions, keyed by the reported name (the review file's
+    - ``overrides``: override rows (see :mod:`smelter_match.overrides`) for the decisions (an
+      unsure one without a CID: the name stays in review), keyed by the reported name (the review file's
       ``reported_name``, as the analyst saw it, which must be one of the row's own cells, case
       and spacing aside; else the results' input column recognised by its header) and the
       metal the supplier reported (not the

@@ -13,7 +13,7 @@ from _review_data import analyst_answers, fill, make_results, one_name_twice
 
 from smelter_match import cli
 from smelter_match.io.safe_csv import write_csv
-from smelter_match.overrides import OVERRIDE_COLUMNS, save_overrides
+from smelter_match.overrides import OVERRIDE_COLUMNS, load_overrides, save_overrides
 from smelter_match.review import write_review
 
 SEED_ROWS = {  # rows as Data I/O's suppliers typed them (from ../shared/seeds)
@@ -324,3 +324,19 @@ def test_review_apply_leaves_the_inputs_cells_as_they_were(
     res.write_text(text, encoding="utf-8-sig")
     assert cli.main(["review", "apply", str(rev), "--results", str(res), *reference_args,
                      "-o", str(out)]) == 0
+
+
+def test_review_apply_says_which_decisions_an_unsure_answer_leaves_in_force(
+        tmp_path: Path, reference_args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """An unsure answer (Gold, Japan) is saved beside an earlier decision made for the name from
+    any country, which still decides the name's rows from other countries: review apply says so
+    (found by a review: nothing told the analyst)."""
+    res, rev, ov = _aida_decided_earlier(tmp_path, {0: ("unsure", "", "")})
+    earlier = load_overrides(ov).assign(country="")
+    ov.unlink()
+    save_overrides(earlier, ov)
+    assert cli.main(["review", "apply", str(rev), "--results", str(res), *reference_args,
+                     "--overrides", str(ov)]) == 0
+    said = " ".join(capsys.readouterr().err.split())
+    assert "'Aida Chem' is still CID000019 for Gold, any country" in said
+    assert sorted(load_overrides(ov)["verdict"]) == ["accept", "unsure"]

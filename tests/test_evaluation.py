@@ -110,6 +110,9 @@ def test_an_evaluation_says_which_rows_repeat_the_models_training_rows(
     # note, and run from another folder the shipped model's figures counted its training rows)
     with pytest.raises(InputError, match="gone.csv, not found here"):
         evaluate_model(m, str(gold), trained_with=[str(train), str(tmp_path / "gone.csv")])
+    anyway = evaluate_model(m, str(gold), trained_with=[str(tmp_path / "gone.csv")],
+                            unchecked=True)
+    assert "NOT HELD OUT for certain" in anyway["how"] and anyway["overall"]["rows"] == 2
 
 
 def test_the_shipped_models_training_labels_are_found_from_any_folder(

@@ -120,6 +120,14 @@ def run_review_apply(args: argparse.Namespace) -> int:
                        f"({r.metal or 'any metal'}, {r.country or 'any country'}: "
                        f"{r.cid or r.verdict}) still applies; edit {args.overrides} if this "
                        f"review means it no longer does.")
+        # an unsure answer does not undo a decision made for a metal or a country of its own
+        doubted = set(overrides.loc[overrides["verdict"] == "unsure", "key"])
+        for r in merged[merged["key"].isin(doubted) & (merged["verdict"] != "unsure")].itertuples(
+                index=False):
+            note(args, f"Note: {r.reported_name!r} is still {r.cid or r.verdict} for "
+                       f"{r.metal or 'any metal'}, {r.country or 'any country'} (decided "
+                       f"{r.decided_at} for those rows): the unsure answer covers the name's "
+                       f"other rows; edit {args.overrides} if it should cover these too.")
     if args.annex:
         waiting = left_to_review(updated)
         note(args, f"Wrote {args.annex}" + (f" ({plural(waiting, 'row')} still to review are not "
