@@ -328,24 +328,31 @@ def test_an_override_for_any_metal_is_not_forced_onto_another_metal(reference: R
     assert (out.decision, out.cid) == ("no_match", "")
 
 
+def _decide_aida(reference: Reference, cells: dict[str, str],
+                 answer: tuple[str, str, str]) -> tuple[pd.Series, pd.DataFrame, dict]:
+    """The review's "Aida Chem" row with ``cells`` edited into its results, decided ``answer``:
+    (its updated results row, the overrides, the report)."""
+    results = make_results()
+    at = results["Smelter Name"] == "Aida Chem"
+    for col, value in cells.items():
+        results.loc[at, col] = value
+    aida = results.loc[at, "row_id"].iloc[0]
+    updated, overrides, report = apply_review(fill(write_review(results, None), {aida: answer}),
+                                              results, reference, decided_at=WHEN)
+    return updated[at].iloc[0], overrides, report
+
+
 def test_a_decision_on_a_row_of_another_metal_gives_no_override_for_any_metal(
         reference: Reference) -> None:
     """A row reporting "Copper" decided to a CID updates the row; its override would be for
     any metal (the file holds the four or none) and is left out, named in the report."""
-    results = make_results()
-    at = results["Smelter Name"] == "Aida Chem"
-    results.loc[at, ["Metal", "metal", "flags"]] = ["Copper", "Copper",
-                                                    "metal_unrecognised;metal_missing"]
-    aida = results.loc[at, "row_id"].iloc[0]
-    review = write_review(results, None)
-    updated, overrides, report = apply_review(fill(review, {aida: ("other", "CID000019", "")}),
-                                              results, reference, decided_at=WHEN)
-    assert updated.loc[at, "cid"].iloc[0] == "CID000019"
+    copper = {"Metal": "Copper", "metal": "Copper", "flags": "metal_unrecognised;metal_missing"}
+    row, overrides, report = _decide_aida(reference, copper, ("other", "CID000019", ""))
+    assert row["cid"] == "CID000019"
     assert overrides.empty and report["override_other_metal"] == ["Aida Chem"]
     # nor "not a smelter": of a copper smelter it is not of the same name's gold refinery
-    updated, overrides, report = apply_review(fill(review, {aida: ("not_a_smelter", "", "")}),
-                                              results, reference, decided_at=WHEN)
-    assert updated.loc[at, "decision"].iloc[0] == "no_match"
+    row, overrides, report = _decide_aida(reference, copper, ("not_a_smelter", "", ""))
+    assert row["decision"] == "no_match"
     assert overrides.empty and report["override_other_metal"] == ["Aida Chem"]
 
 
@@ -354,14 +361,9 @@ def test_a_decision_on_a_row_whose_country_is_not_read_gives_no_override_for_eve
     """A row reporting "Jiangsu, China" (not read as a country) decided to a CID updates the
     row, but its override would be for any country and force the name reported from Brazil
     (found by an audit of the round trip): left out, named in the report."""
-    results = make_results()
-    at = results["Smelter Name"] == "Aida Chem"
-    results.loc[at, "Smelter Country"] = "Jiangsu, China"
-    aida = results.loc[at, "row_id"].iloc[0]
-    review = write_review(results, None)
-    updated, overrides, report = apply_review(fill(review, {aida: ("other", "CID000019", "")}),
-                                              results, reference, decided_at=WHEN)
-    assert updated.loc[at, "cid"].iloc[0] == "CID000019"
+    row, overrides, report = _decide_aida(reference, {"Smelter Country": "Jiangsu, China"},
+                                          ("other", "CID000019", ""))
+    assert row["cid"] == "CID000019"
     assert overrides.empty and report["override_unread_country"] == ["Aida Chem"]
 
 
@@ -484,14 +486,9 @@ def test_a_placeholder_country_is_no_country_for_an_override(tmp_path: Path,
     """A row whose country says none ("N/A", "-", "unknown") gives an override for any country,
     as before; only a country text not read as one ("Jiangsu, China") gives none (found by a
     review of that rule)."""
-    results = make_results()
-    at = results["Smelter Name"] == "Aida Chem"
-    aida = results.loc[at, "row_id"].iloc[0]
     for blank in ("N/A", "-", "unknown"):
-        results.loc[at, "Smelter Country"] = blank
-        _, overrides, report = apply_review(
-            fill(write_review(results, None), {aida: ("accept", "", "see _x005F_x000D_")}),
-            results, reference, decided_at=WHEN)
+        _, overrides, report = _decide_aida(reference, {"Smelter Country": blank},
+                                            ("accept", "", "see _x005F_x000D_"))
         assert overrides[["reported_name", "country"]].values.tolist() == [["Aida Chem", ""]]
         assert report["override_unread_country"] == []
     # a comment holding the text "_x000D_" is read once, saved and read back as it is
@@ -504,13 +501,8 @@ def test_a_decision_from_namibia_is_for_namibia(tmp_path: Path, reference: Refer
     """Namibia's code is "NA", which a supplier's cell means as "N/A": a decision on a row from
     Namibia was saved as "NA" and read back as no country, an override for every country (it
     then decided the name from China and Germany `no_match`; found by a review)."""
-    results = make_results()
-    at = results["Smelter Name"] == "Aida Chem"
-    results.loc[at, "Smelter Country"] = "Namibia"
-    aida = results.loc[at, "row_id"].iloc[0]
-    _, overrides, _ = apply_review(fill(write_review(results, None),
-                                        {aida: ("not_a_smelter", "", "")}),
-                                   results, reference, decided_at=WHEN)
+    _, overrides, _ = _decide_aida(reference, {"Smelter Country": "Namibia"},
+                                   ("not_a_smelter", "", ""))
     assert overrides["country"].tolist() == ["NA"]
     save_overrides(overrides, tmp_path / "ov.csv")
     assert load_overrides(tmp_path / "ov.csv")["country"].tolist() == ["NA"]
