@@ -20,7 +20,7 @@ TESTED_MODULES = ("transliterate", "normalize", "metals", "cids", "sources", "re
                   "transfer", "xlsx", "review_book", "readings", "placeholders", "rules", "decide",
                   "explain", "matcher", "parallel", "overrides", "review", "labels", "annex",
                   "training", "evaluation", "spark", "inputs", "cmrt", "tables", "safe_csv", "cli",
-                  "results", "sparse")
+                  "results", "sparse", "columns")
 
 
 def _module_name(path: Path) -> str:

@@ -10,7 +10,6 @@ from smelter_match._resources import find_recorded, recorded_path
 from smelter_match.cli._common import CommonOptions, check_outputs, format_table, get_reference, note, out
 from smelter_match.errors import InputError
 
-SHIPPED_MODEL = Path(__file__).resolve().parent.parent / "models" / "default.json"
 DEFAULT_GOLD = ("reference_data/gold/dataio_2020.csv",)
 
 
@@ -48,8 +47,10 @@ def add_train_parser(sub: argparse._SubParsersAction, common: CommonOptions) -> 
                    help="model class of both heads (default: trees, with monotonic constraints)")
     p.add_argument("--folds", type=_folds, default=5,
                    help="CID-group folds for out-of-fold calibration and thresholds (default 5)")
-    p.add_argument("-o", "--output", default=str(SHIPPED_MODEL), metavar="JSON",
-                   help="where to write the model (default: the shipped model of this install)")
+    p.add_argument("-o", "--output", required=True, metavar="JSON",
+                   help="where to write the model (then 'match --model JSON' uses it); no "
+                        "default: the shipped model, which every run uses, is "
+                        "smelter_match/models/default.json")
     p.set_defaults(func=run_train)
 
 
