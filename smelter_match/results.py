@@ -230,10 +230,11 @@ def input_roles(results: pd.DataFrame,
     for role in REPORTED_COLUMNS:
         given = (input_columns or {}).get(role)
         cols: list[str] = []
-        if given:
-            if given not in own:
+        if given:   # (then the columns headed alike in other inputs: "HÜTTE" for "Hütte")
+            cols = [c for c in own if c == given]
+            cols += [c for c in own if header_key(c) == header_key(given) and c not in cols]
+            if not cols:
                 raise InputError(f"results have no input column {given!r} (for the {role})")
-            cols.append(given)
         synonyms = _ROLE_ORDER.get(role, COLUMN_SYNONYMS[role])
         for syn in synonyms:
             key = header_key(syn)

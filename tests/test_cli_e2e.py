@@ -12,7 +12,7 @@ import pytest
 from _review_data import analyst_answers, fill, make_results, one_name_twice
 
 from smelter_match import cli
-from smelter_match.io.safe_csv import write_csv
+from smelter_match.io.safe_csv import read_safe_csv, write_csv
 from smelter_match.overrides import OVERRIDE_COLUMNS, load_overrides, save_overrides
 from smelter_match.review import write_review
 
@@ -340,3 +340,26 @@ def test_review_apply_says_which_decisions_an_unsure_answer_leaves_in_force(
     said = " ".join(capsys.readouterr().err.split())
     assert "'Aida Chem' is still CID000019 for Gold, any country" in said
     assert sorted(load_overrides(ov)["verdict"]) == ["accept", "unsure"]
+
+
+def test_a_mixed_batchs_review_shows_each_files_own_name(
+        tmp_path: Path, reference_args: list[str]) -> None:
+    """The review showed every row's name from the first file's name column: a later file's
+    "Smelter Look-up" ("Smelter not listed") instead of the "Smelter Name" the matcher read,
+    and an override was then keyed on "Smelter not listed" (found by an audit). With
+    --name-col, a second file's column headed alike ("HÜTTE") is read too."""
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.csv").write_text("Metal,Smelter Look-up\nGold,Asahi Refining\n")
+    (tmp_path / "in" / "b.csv").write_text("Metal,Smelter Look-up,Smelter Name\n"
+                                            "Gold,Smelter not listed,Asahi Refinng\n")
+    rv = tmp_path / "rv.csv"
+    assert cli.main(["-q", "match", str(tmp_path / "in"), *reference_args, "--review", str(rv),
+                     "--review-no-match", "1", "-o", str(tmp_path / "out.csv")]) == 0
+    assert read_safe_csv(rv)["reported_name"].tolist() == ["Asahi Refining", "Asahi Refinng"]
+    (tmp_path / "h").mkdir()
+    (tmp_path / "h" / "a.csv").write_text("Hütte,Metal\nAsahi Refining,Gold\n")
+    (tmp_path / "h" / "b.csv").write_text("HÜTTE,Metal\nAsahi Refinng,Gold\n")
+    assert cli.main(["-q", "match", str(tmp_path / "h"), *reference_args, "--name-col", "Hütte",
+                     "--review", str(rv), "--review-no-match", "1",
+                     "-o", str(tmp_path / "out2.csv")]) == 0
+    assert read_safe_csv(rv)["reported_name"].tolist() == ["Asahi Refining", "Asahi Refinng"]

@@ -254,11 +254,13 @@ def run_match(args: argparse.Namespace) -> int:
             written.append(f"{skipped_to} ({plural(len(skipped), 'skipped file')})")
     if args.review:
         n = args.review_no_match
+        # the columns named on the command line; any other is found per row as the matcher
+        # found it, by the synonyms' order (a first file's column would win in a later file
+        # whose name is elsewhere: its "Smelter Look-up" saying "Smelter not listed")
         review = write_review(results, None, include_no_match=int(n) if n >= 1 else n,
-                              blind=args.blind, input_columns={"name": tables[0].name_col,
-                                                               "metal": tables[0].metal_col,
-                                                               "country": tables[0].country_col,
-                                                               "cid": tables[0].cid_col})
+                              blind=args.blind, input_columns={
+                                  "name": args.name_col, "metal": args.metal_col,
+                                  "country": args.country_col, "cid": args.cid_col})
         if args.review == STDOUT:
             write_csv(review, sys.stdout)
         elif is_workbook_path(args.review):
