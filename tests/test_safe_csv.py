@@ -145,3 +145,26 @@ def test_text_after_a_line_break_in_a_cell_cannot_start_a_formula(tmp_path: Path
     assert "two\nlines" in raw
     back = read_safe_csv(tmp_path / "a.csv", strip=False)["name"].tolist()
     assert back == [n.replace("\r\n", "\n") for n in names]
+
+
+def test_an_interrupted_write_leaves_the_old_file_whole(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C while writing results cut them short, in place: a file that reads as whole, or,
+    for review apply writing over its results, the results lost (found by an audit). The new
+    file replaces the old one only once written; nothing else is left beside it."""
+    path = tmp_path / "results.csv"
+    write_csv(pd.DataFrame({"name": ["old"] * 3}), path)
+    path.chmod(0o640)
+    before = path.read_bytes()
+
+    def cut_short(self, target, **kw):  # noqa: ANN001, ANN202
+        Path(target).write_text("name\npart")
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as m:
+        m.setattr(pd.DataFrame, "to_csv", cut_short)
+        with pytest.raises(KeyboardInterrupt):
+            write_csv(pd.DataFrame({"name": ["new"] * 9}), path)
+    assert path.read_bytes() == before and [p.name for p in tmp_path.iterdir()] == ["results.csv"]
+    write_csv(pd.DataFrame({"name": ["new"]}), path)
+    assert read_safe_csv(path)["name"].tolist() == ["new"] and path.stat().st_mode & 0o777 == 0o640

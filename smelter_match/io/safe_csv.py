@@ -16,10 +16,14 @@ encoding and shows non-Latin names (Chinese, Cyrillic, accented Latin) correctly
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import os
 import re
+import shutil
+import tempfile
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
@@ -29,7 +33,7 @@ from smelter_match.errors import InputError
 from smelter_match.io.tables import read_csv_rows
 
 __all__ = ["FORMULA_PREFIXES", "neutralise", "read_safe_csv", "refuse_duplicate_columns",
-           "sheet_lines", "text_frame", "unneutralise", "write_csv"]
+           "replaced_whole", "sheet_lines", "text_frame", "unneutralise", "write_csv"]
 
 #: First characters that make a spreadsheet treat a cell as a formula (OWASP CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -90,18 +94,49 @@ def write_csv(df: pd.DataFrame, path: str | Path | TextIO) -> None:
     out.columns = [_neutralise_cell(str(c)) for c in out.columns]
     stream = hasattr(path, "write")
     try:
-        out.to_csv(
-            path if stream else Path(path),  # type: ignore[arg-type]
-            index=False,
-            encoding=None if stream else "utf-8-sig",
-            lineterminator="\n",
-            quoting=csv.QUOTE_MINIMAL,
-            na_rep="",
-        )
-    except OSError as exc:   # a full disk says which file it could not write
-        if stream or exc.filename or exc.errno is None:
+        with contextlib.nullcontext(path) if stream else replaced_whole(path) as target:
+            out.to_csv(
+                target,  # type: ignore[arg-type]
+                index=False,
+                encoding=None if stream else "utf-8-sig",
+                lineterminator="\n",
+                quoting=csv.QUOTE_MINIMAL,
+                na_rep="",
+            )
+    except OSError as exc:   # a full disk says which file it could not write (not the temp)
+        if stream or exc.errno is None:
             raise
         raise OSError(exc.errno, exc.strerror, str(path)) from None
+
+
+@contextlib.contextmanager
+def replaced_whole(path: str | Path) -> Iterator[Path]:
+    """A temporary file beside ``path`` to write; when the block ends without an error it
+    replaces ``path`` at once (an interrupted or failed write leaves the old file, or none,
+    never one cut short that reads as whole), with the old file's permissions or the usual
+    ones."""
+    path = Path(path)
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        if path.exists():
+            shutil.copymode(path, tmp)
+        else:
+            os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it (Linux); else the usual 022."""
+    with contextlib.suppress(OSError, ValueError), open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    return 0o022
 
 
 def unneutralise(value: str) -> str:

@@ -33,7 +33,7 @@ import pandas as pd
 
 from smelter_match.errors import InputError
 from smelter_match.io import tables
-from smelter_match.io.safe_csv import FORMULA_PREFIXES, read_safe_csv, text_frame
+from smelter_match.io.safe_csv import FORMULA_PREFIXES, read_safe_csv, replaced_whole, text_frame
 
 __all__ = ["SheetSpec", "is_workbook_path", "read_analyst_file", "read_workbook_frame",
            "write_workbook"]
@@ -180,7 +180,8 @@ def write_workbook(path: str | Path, sheets: Sequence[SheetSpec]) -> None:
     wb.properties.created = wb.properties.modified = _FIXED_TIME
     buf = io.BytesIO()
     wb.save(buf)
-    Path(path).write_bytes(_deterministic(buf.getvalue()))
+    with replaced_whole(path) as tmp:   # (never a workbook cut short)
+        tmp.write_bytes(_deterministic(buf.getvalue()))
 
 
 def read_workbook_frame(path: str | Path, *, sheet: str | None = None,
