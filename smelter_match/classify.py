@@ -314,8 +314,12 @@ class Model:
             raise ModelError(f"malformed model file ({type(exc).__name__}: {exc})") from None
 
     def save(self, path: str | Path) -> None:
-        Path(path).write_text(json.dumps(self.to_dict(), indent=None, sort_keys=True) + "\n",
-                              encoding="utf-8")
+        """Write the model file (whole or not at all: see ``safe_csv.replaced_whole``)."""
+        from smelter_match.io.safe_csv import replaced_whole
+
+        with replaced_whole(path) as tmp:
+            tmp.write_text(json.dumps(self.to_dict(), indent=None, sort_keys=True) + "\n",
+                           encoding="utf-8")
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> Model:
