@@ -331,8 +331,8 @@ def date_from_path(path: str | Path) -> str | None:
 def read_source(path: str | Path) -> SourceData:
     """Read one reference file; raise :class:`ReferenceLoadError` if it is not a recognised source."""
     p = Path(path)
-    if not p.exists():
-        raise ReferenceLoadError(f"{p}: no such file")
+    if not p.exists():   # (found in a folder: a broken link, never skipped unseen)
+        raise DamagedReferenceError(f"{p}: no such file (a broken link?)")
     if p.stat().st_size == 0:   # (a download cut short at nothing: never skipped in a folder)
         raise DamagedReferenceError(f"{p}: file is empty; a damaged file among the reference "
                                     "files: replace it, or move it out of the folder")

@@ -21,6 +21,7 @@ from smelter_match.cli._common import CommonOptions, out
     [], ["bogus"], ["reference"], ["reference", "import"], ["reference", "diff", "only-old"],
     ["reference", "diff", "a", "b", "--limit", "many"],
     ["train", "--labels", "labels.csv"],   # no -o: it wrote over the shipped model
+    ["match", "a.csv", "-o", "r.csv", "--review", "v.csv", "--review-no-match", "inf"],
 ])
 def test_cli_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(argv) == 2

@@ -262,8 +262,7 @@ def test_stdout_skip_bad_files_own_row_id_and_big_cells(
     # every file bad: a clear error
     assert cli.main(["match", str(folder / "c.xlsx"), *reference_args, "-o", str(out),
                      "--skip-bad-files"]) == 2
-    assert "the input file could not be read (see above); nothing to match" in \
-        capsys.readouterr().err
+    assert "the input file could not be read (see above; listed in " in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(("extra", "processes"), [([], True), (["--threads"], False)])
@@ -363,3 +362,19 @@ def test_a_mixed_batchs_review_shows_each_files_own_name(
                      "--review", str(rv), "--review-no-match", "1",
                      "-o", str(tmp_path / "out2.csv")]) == 0
     assert read_safe_csv(rv)["reported_name"].tolist() == ["Asahi Refining", "Asahi Refinng"]
+
+
+def test_skipped_files_are_listed_also_when_none_could_be_read_and_a_broken_link_is_one(
+        tmp_path: Path, reference_args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """With every file bad, no <results>_skipped.csv was written; a broken link in an input
+    folder was left out without a word (found by an audit)."""
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "empty.csv").write_text("")
+    (tmp_path / "in" / "gone.csv").symlink_to(tmp_path / "nowhere.csv")
+    out = tmp_path / "r.csv"
+    assert cli.main(["match", str(tmp_path / "in"), *reference_args, "--skip-bad-files",
+                     "-o", str(out)]) == 2
+    assert "listed in" in capsys.readouterr().err
+    skipped = read_safe_csv(tmp_path / "r_skipped.csv")
+    assert [Path(f).name for f in skipped["file"]] == ["empty.csv", "gone.csv"]
+    assert not out.exists()

@@ -66,7 +66,7 @@ def _how_many(text: str) -> float:
         n = float(text)
     except ValueError:
         n = -1.0
-    if n >= 0 and n == n:
+    if 0 <= n < float("inf"):   # (not NaN, not infinite: 1 or more is a count)
         return n
     raise argparse.ArgumentTypeError(f"{text!r} is not a count of rows (0, 1, 2, ...) nor a "
                                      "fraction (0.1)")
@@ -168,7 +168,16 @@ def _read(args: argparse.Namespace) -> tuple[list, list[tuple[str, str]]]:
     if not tables:
         what = ("the input file could not be read" if len(skipped) == 1 else
                 f"none of the {len(skipped):,} input files could be read")
-        raise InputError(f"{what} (see above); nothing to match")
+        report = _skipped_report(args.output) if skipped else None
+        where = "see above"
+        if report is not None:   # the list of skipped files, as after any run that skipped some
+            import pandas as pd
+
+            from smelter_match.io.safe_csv import write_csv
+
+            write_csv(pd.DataFrame(skipped, columns=["file", "reason"], dtype=object), report)
+            where += f"; listed in {report}"
+        raise InputError(f"{what} ({where}); nothing to match")
     return tables, skipped
 
 

@@ -193,7 +193,8 @@ def _build_table(
     where = f"{path}" + (f" (sheet {sheet!r})" if sheet is not None else "")
     if header is None:
         if sheet is not None:
-            raise InputError(f"{where}: no rows, the sheet is empty; pick another with --sheet")
+            raise InputError(f"{where}: no rows, the sheet is empty (of a workbook the first "
+                             "visible sheet is read: move the list there)")
         raise InputError(f"{where}: no rows, the file is empty")
     if not data:
         raise InputError(f"{where}: no rows, only a header line")

@@ -223,8 +223,9 @@ def expand_paths(paths: str | Path | Iterable[str | Path], *, suffixes: Collecti
             out.append(p)
             continue
         children = p.rglob("*") if recursive else p.iterdir()
-        found = sorted(c for c in children if c.is_file() and c.suffix.lower() in wanted
-                       and not c.name.startswith(("~$", ".")))
+        # (a broken link is listed too: reading it says so, instead of skipping it unseen)
+        found = sorted(c for c in children if (c.is_file() or c.is_symlink() and not c.exists())
+                       and c.suffix.lower() in wanted and not c.name.startswith(("~$", ".")))
         if not found:
             raise InputError(f"{p}: folder contains no {what} ({', '.join(sorted(wanted))})")
         out.extend(found)
