@@ -378,3 +378,17 @@ def test_skipped_files_are_listed_also_when_none_could_be_read_and_a_broken_link
     skipped = read_safe_csv(tmp_path / "r_skipped.csv")
     assert [Path(f).name for f in skipped["file"]] == ["empty.csv", "gone.csv"]
     assert not out.exists()
+
+
+def test_two_files_whose_columns_clash_are_named(tmp_path: Path, reference_args: list[str],
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """One file with its own "cid", another with "match_cid": each matches alone, together the
+    results cannot hold both and the matcher's; the error named neither file (found by an
+    audit of batches)."""
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.csv").write_text("Smelter Name,cid\nMinsur,\n")
+    (tmp_path / "in" / "b.csv").write_text("Smelter Name,match_cid\nMinsur,old\n")
+    assert cli.main(["match", str(tmp_path / "in"), *reference_args,
+                     "-o", str(tmp_path / "r.csv")]) == 2
+    err = capsys.readouterr().err
+    assert "a.csv has a column 'cid' and" in err and "b.csv one 'match_cid'" in err

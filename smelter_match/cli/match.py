@@ -190,6 +190,13 @@ def _match_tables(matcher, tables: list, progress: Callable[[int], None]) -> pd.
     from smelter_match.results import META_COLUMNS, RESULT_COLUMNS, RESULT_PREFIX, tool_column_name
 
     taken = list(dict.fromkeys(str(c) for t in tables for c in t.frame.columns))
+    for c in (*META_COLUMNS, *RESULT_COLUMNS):   # two files may clash where each alone does not
+        holders = [[t.source for t in tables if name in map(str, t.frame.columns)]
+                   for name in (c, RESULT_PREFIX + c)]
+        if all(holders):
+            raise InputError(f"{holders[0][0]} has a column {c!r} and {holders[1][0]} one "
+                             f"{RESULT_PREFIX + c!r}: the results of both cannot keep both and "
+                             "add the matcher's; rename one, or match the files apart")
     meta = {m: tool_column_name(m, taken) for m in META_COLUMNS}
     result_names = [tool_column_name(c, taken) for c in RESULT_COLUMNS]
     parts, done = [], 0
