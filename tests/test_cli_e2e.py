@@ -392,3 +392,15 @@ def test_two_files_whose_columns_clash_are_named(tmp_path: Path, reference_args:
                      "-o", str(tmp_path / "r.csv")]) == 2
     err = capsys.readouterr().err
     assert "a.csv has a column 'cid' and" in err and "b.csv one 'match_cid'" in err
+
+
+def test_files_asked_for_are_written_though_the_reader_of_standard_output_stops(
+        tmp_path: Path, reference_args: list[str]) -> None:
+    """`match ... -o - --review rv.csv | head -1`: the review was never written (the results
+    went first, and the closed pipe ended the run; found by an audit). The files go first."""
+    rows = "".join(f"Asahi Refining {i},Gold\n" for i in range(3000))
+    (tmp_path / "in.csv").write_text("Smelter Name,Metal\n" + rows)
+    cmd = " ".join([sys.executable, "-m", "smelter_match", "-q", "match", str(tmp_path / "in.csv"),
+                    *reference_args, "-o", "-", "--review", str(tmp_path / "rv.csv"), "| head -1"])
+    subprocess.run(cmd, shell=True, check=False, capture_output=True, cwd=tmp_path)
+    assert "reported_name" in read_safe_csv(tmp_path / "rv.csv").columns

@@ -261,8 +261,19 @@ def run_match(args: argparse.Namespace) -> int:
     taken = [str(c) for t in tables for c in t.frame.columns]
     results.insert(0, tool_column_name("row_id", taken), make_row_ids(results).values)
 
+    # files first, the one output to standard output last: a reader that stops early
+    # (`| head`) then costs none of the files asked for
+    last: list[Callable[[], None]] = []
+
+    def put(write: Callable[[], None], dest: str | None) -> None:
+        if dest == STDOUT:
+            last.append(write)
+        else:
+            write()
+
     written = []
-    write_csv(results, sys.stdout if args.output == STDOUT else args.output)
+    put(lambda: write_csv(results, sys.stdout if args.output == STDOUT else args.output),
+        args.output)
     written.append("results to standard output" if args.output == STDOUT else args.output)
     if skipped_to is not None:
         write_csv(pd.DataFrame(skipped, columns=["file", "reason"], dtype=object), skipped_to)
@@ -278,7 +289,7 @@ def run_match(args: argparse.Namespace) -> int:
                                   "name": args.name_col, "metal": args.metal_col,
                                   "country": args.country_col, "cid": args.cid_col})
         if args.review == STDOUT:
-            write_csv(review, sys.stdout)
+            put(lambda: write_csv(review, sys.stdout), STDOUT)
         elif is_workbook_path(args.review):
             write_review_workbook(review, args.review)
         else:
@@ -286,11 +297,14 @@ def run_match(args: argparse.Namespace) -> int:
         written.append(f"{args.review} ({plural(len(review), 'row')} to review)")
     if args.annex:
         annex = build_annex(results, ref)
-        write_annex(annex, sys.stdout if args.annex == STDOUT else args.annex)
+        put(lambda: write_annex(annex, sys.stdout if args.annex == STDOUT else args.annex),
+            args.annex)
         waiting = left_to_review(results)
         written.append(f"{args.annex} ({plural(len(annex), 'facility', 'facilities')}"
                        + (f"; the {plural(waiting, 'row')} to review enter it once decided "
                           f"with 'review apply'" if waiting else "") + ")")
+    for write in last:
+        write()
     for line in match_summary(results, files=len(tables), seconds=time.time() - t0,
                               stamp=ref.version.stamp, skipped=len(skipped)):
         note(args, line)
