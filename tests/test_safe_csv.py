@@ -168,3 +168,15 @@ def test_an_interrupted_write_leaves_the_old_file_whole(tmp_path: Path,
     assert path.read_bytes() == before and [p.name for p in tmp_path.iterdir()] == ["results.csv"]
     write_csv(pd.DataFrame({"name": ["new"]}), path)
     assert read_safe_csv(path)["name"].tolist() == ["new"] and path.stat().st_mode & 0o777 == 0o640
+
+
+def test_a_link_is_written_through_and_a_device_as_it_is(tmp_path: Path) -> None:
+    """Writing whole must not replace a link by a file (a results file linked into a shared
+    folder), nor try to replace /dev/stdout."""
+    (tmp_path / "shared").mkdir()
+    real = tmp_path / "shared" / "results.csv"
+    link = tmp_path / "results.csv"
+    link.symlink_to(real)
+    write_csv(pd.DataFrame({"name": ["x"]}), link)
+    assert link.is_symlink() and read_safe_csv(real)["name"].tolist() == ["x"]
+    write_csv(pd.DataFrame({"name": ["x"]}), "/dev/null")

@@ -114,8 +114,12 @@ def replaced_whole(path: str | Path) -> Iterator[Path]:
     """A temporary file beside ``path`` to write; when the block ends without an error it
     replaces ``path`` at once (an interrupted or failed write leaves the old file, or none,
     never one cut short that reads as whole), with the old file's permissions or the usual
-    ones."""
-    path = Path(path)
+    ones. A link is followed (the file it names is replaced, not the link); a device or a pipe
+    (``/dev/stdout``) is written as it is."""
+    path = Path(os.path.realpath(path))
+    if path.exists() and not path.is_file():
+        yield path
+        return
     fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     tmp = Path(name)
