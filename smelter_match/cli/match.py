@@ -153,6 +153,15 @@ def _skipped_report(output: str) -> Path | None:
     return p.with_name(f"{p.stem}_skipped.csv")
 
 
+def _write_skipped(skipped: list[tuple[str, str]], path: Path) -> None:
+    """The list of skipped files, a row each: file, reason."""
+    import pandas as pd
+
+    from smelter_match.io.safe_csv import write_csv
+
+    write_csv(pd.DataFrame(skipped, columns=["file", "reason"], dtype=object), path)
+
+
 def _read(args: argparse.Namespace) -> tuple[list, list[tuple[str, str]]]:
     from smelter_match.io.inputs import read_inputs
 
@@ -171,11 +180,7 @@ def _read(args: argparse.Namespace) -> tuple[list, list[tuple[str, str]]]:
         report = _skipped_report(args.output) if skipped else None
         where = "see above"
         if report is not None:   # the list of skipped files, as after any run that skipped some
-            import pandas as pd
-
-            from smelter_match.io.safe_csv import write_csv
-
-            write_csv(pd.DataFrame(skipped, columns=["file", "reason"], dtype=object), report)
+            _write_skipped(skipped, report)
             where += f"; listed in {report}"
         raise InputError(f"{what} ({where}); nothing to match")
     return tables, skipped
@@ -226,7 +231,6 @@ def _match_tables(matcher, tables: list, progress: Callable[[int], None]) -> pd.
 
 
 def run_match(args: argparse.Namespace) -> int:
-    import pandas as pd
 
     from smelter_match.annex import build_annex, left_to_review, write_annex
     from smelter_match.cli._report import match_summary
@@ -276,7 +280,7 @@ def run_match(args: argparse.Namespace) -> int:
         args.output)
     written.append("results to standard output" if args.output == STDOUT else args.output)
     if skipped_to is not None:
-        write_csv(pd.DataFrame(skipped, columns=["file", "reason"], dtype=object), skipped_to)
+        _write_skipped(skipped, skipped_to)
         if skipped:
             written.append(f"{skipped_to} ({plural(len(skipped), 'skipped file')})")
     if args.review:
