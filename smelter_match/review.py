@@ -23,18 +23,15 @@ explaining the verdicts); any other path a CSV. Both are read back by :func:`rea
 ``analyst_comment`` free text kept in the override file. ``vocab/review_guide.csv`` explains them
 to the analyst (the workbook's second sheet).
 
-**Blind review** (``blind=True``) leaves out everything that could anchor the reviewer: the
-proposed CID and name, the matcher's decision, scores, reason text and flags; the candidates are
-listed in a deterministic shuffled order. ``accept`` then needs ``analyst_cid`` (the reviewer never
-saw a proposal).
+**Blind review** (``blind=True``) shows no proposal, decision, score, reason or flag, and the
+candidates in a deterministic shuffled order; ``accept`` then needs ``analyst_cid``.
 
 **Row ids.** Every results row has a ``row_id``: a short hash of (source_file, source_row,
 reported name) (:func:`smelter_match.results.make_row_ids`). The CLI stores it in results files
 (as ``match_row_id`` when an input has its own ``row_id`` column); :func:`apply_review` uses it to
 find the rows of a review file in the results, so the analyst may sort, filter or delete rows.
 
-All files an analyst opens are formula-injection safe (:mod:`smelter_match.io.safe_csv`,
-:mod:`smelter_match.io.xlsx`) and depend only on their inputs: the same inputs give identical bytes.
+Files analysts open are formula-injection safe and deterministic (``io.safe_csv``, ``io.xlsx``).
 """
 
 from __future__ import annotations
@@ -42,7 +39,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -124,9 +121,8 @@ def _no_match_count(include: int | float, available: int) -> int:
         if include <= 1:
             return min(available, math.ceil(include * available))
         if not include.is_integer():
-            raise InputError(
-                f"include_no_match must be a count or a fraction between 0 and 1, not {include}"
-            )
+            raise InputError(f"include_no_match must be a count or a fraction between 0 and 1, "
+                             f"not {include}")
     return min(available, int(include))
 
 
@@ -139,6 +135,7 @@ def write_review(
     seed: int = 0,
     top_k: int = 5,
     input_columns: Mapping[str, str | None] | None = None,
+    reported: Mapping[str, Sequence[object]] | None = None,
 ) -> pd.DataFrame:
     """Write the rows an analyst must review to ``path`` (if given); return the review DataFrame.
 
@@ -157,6 +154,9 @@ def write_review(
 
     ``blind=True`` leaves out decision, proposal, scores, reason, explanation and flags and shuffles the
     candidates deterministically (by seed and row_id).
+
+    Reported name, metal, country, CID: ``reported`` (per role, the cell the matcher read on each
+    row), else the first with text per row of the ``input_columns`` given and the synonyms'.
 
     Raises:
         InputError: results lack the matcher's columns or a recognisable name column (give
@@ -178,7 +178,8 @@ def write_review(
     sub_ids = [ids[i] for i in picked]
 
     roles = input_roles(results, input_columns)
-    if not roles["name"]:   # an analyst cannot review, nor an override key, a row without it
+    reported = reported or {}
+    if not roles["name"] and "name" not in reported:   # (no review, nor override key, without it)
         raise InputError("the results have no column recognised as the reported name; give it "
                          "as input_columns={'name': ...} (the column match() read the names from)")
     out: dict[str, list] = {
@@ -189,7 +190,9 @@ def write_review(
         "supplier_company": column_text(sub, meta_column(sub, "supplier_company")),
     }
     for role, name in REPORTED_COLUMNS.items():
-        out[name] = coalesce(sub, roles[role])
+        read = reported.get(role)
+        out[name] = ([clean_text(read[i]) for i in picked] if read is not None
+                     else coalesce(sub, roles[role]))
     # a row the matcher read no name in shows none (not a "Smelter Look-up" beside it)
     out["reported_name"] = ["" if read_no_name(r) else n for n, r in zip(
         out["reported_name"], column_text(sub, col["reason"]), strict=True)]

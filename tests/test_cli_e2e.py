@@ -404,3 +404,23 @@ def test_files_asked_for_are_written_though_the_reader_of_standard_output_stops(
                     *reference_args, "-o", "-", "--review", str(tmp_path / "rv.csv"), "| head -1"])
     subprocess.run(cmd, shell=True, check=False, capture_output=True, cwd=tmp_path)
     assert "reported_name" in read_safe_csv(tmp_path / "rv.csv").columns
+
+
+def test_the_review_shows_the_cell_each_file_was_matched_by(
+        tmp_path: Path, reference_args: list[str], supplier_cmrt: Path) -> None:
+    """A plain file with its own "reported_name" column beside "Smelter Name" (the review read
+    the former), and --name-col with a CMRT only (no review, exit 2) or beside a list whose
+    column it names (the CMRT's "Smelter not listed" shown and keyed): each row shows the cell
+    the matcher read (found by a review of the first fix)."""
+    (tmp_path / "both.csv").write_text("Smelter Name,reported_name,Metal\n"
+                                       "Asahi Refinng,internal note x,Gold\n")
+    rv = tmp_path / "rv.csv"
+    assert cli.main(["-q", "match", str(tmp_path / "both.csv"), *reference_args, "--review",
+                     str(rv), "--review-no-match", "1", "-o", str(tmp_path / "o1.csv")]) == 0
+    assert read_safe_csv(rv)["reported_name"].tolist() == ["Asahi Refinng"]
+    assert cli.main(["-q", "match", str(supplier_cmrt), *reference_args, "--name-col", "Hütte",
+                     "--review", str(rv), "--review-no-match", "1",
+                     "-o", str(tmp_path / "o2.csv")]) == 0
+    cmrt = read_safe_csv(rv)
+    assert "Late Row Refinery" in set(cmrt["reported_name"])
+    assert "Smelter not listed" not in set(cmrt["reported_name"])

@@ -153,6 +153,12 @@ def _skipped_report(output: str) -> Path | None:
     return p.with_name(f"{p.stem}_skipped.csv")
 
 
+def _cells(table, role_col: str) -> list:  # noqa: ANN001 - InputTable
+    """A table's cells of the column it was read by for a role (``name_col``...), "" if none."""
+    col = getattr(table, role_col)
+    return table.frame[col].tolist() if col else [""] * len(table.frame)
+
+
 def _write_skipped(skipped: list[tuple[str, str]], path: Path) -> None:
     """The list of skipped files, a row each: file, reason."""
     import pandas as pd
@@ -285,13 +291,12 @@ def run_match(args: argparse.Namespace) -> int:
             written.append(f"{skipped_to} ({plural(len(skipped), 'skipped file')})")
     if args.review:
         n = args.review_no_match
-        # the columns named on the command line; any other is found per row as the matcher
-        # found it, by the synonyms' order (a first file's column would win in a later file
-        # whose name is elsewhere: its "Smelter Look-up" saying "Smelter not listed")
+        # each row as the matcher read it, from its own file's columns (the first file's name
+        # column was tried first: a later file's "Smelter Look-up" saying "Smelter not listed")
+        reported = {role: [v for t in tables for v in _cells(t, f"{role}_col")]
+                    for role in ("name", "metal", "country", "cid")}
         review = write_review(results, None, include_no_match=int(n) if n >= 1 else n,
-                              blind=args.blind, input_columns={
-                                  "name": args.name_col, "metal": args.metal_col,
-                                  "country": args.country_col, "cid": args.cid_col})
+                              blind=args.blind, reported=reported)
         if args.review == STDOUT:
             put(lambda: write_csv(review, sys.stdout), STDOUT)
         elif is_workbook_path(args.review):
