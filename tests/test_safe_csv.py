@@ -180,3 +180,17 @@ def test_a_link_is_written_through_and_a_device_as_it_is(tmp_path: Path) -> None
     write_csv(pd.DataFrame({"name": ["x"]}), link)
     assert link.is_symlink() and read_safe_csv(real)["name"].tolist() == ["x"]
     write_csv(pd.DataFrame({"name": ["x"]}), "/dev/null")
+
+
+def test_a_hard_linked_file_is_written_in_place_and_a_home_path_expanded(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Replacing a file with other hard links would split them; "~/r.csv" failed after the work
+    (the temp file's folder was not expanded; found by a review)."""
+    one, two = tmp_path / "one.csv", tmp_path / "two.csv"
+    write_csv(pd.DataFrame({"name": ["old"]}), one)
+    two.hardlink_to(one)
+    write_csv(pd.DataFrame({"name": ["new"]}), one)
+    assert read_safe_csv(two)["name"].tolist() == ["new"]
+    monkeypatch.setenv("HOME", str(tmp_path))
+    write_csv(pd.DataFrame({"name": ["x"]}), "~/home.csv")
+    assert (tmp_path / "home.csv").is_file()

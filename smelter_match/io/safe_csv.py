@@ -114,10 +114,11 @@ def replaced_whole(path: str | Path) -> Iterator[Path]:
     """A temporary file beside ``path`` to write; when the block ends without an error it
     replaces ``path`` at once (an interrupted or failed write leaves the old file, or none,
     never one cut short that reads as whole), with the old file's permissions or the usual
-    ones. A link is followed (the file it names is replaced, not the link); a device or a pipe
-    (``/dev/stdout``) is written as it is."""
-    path = Path(os.path.realpath(path))
-    if path.exists() and not path.is_file():
+    ones (and owner, where allowed). A link is followed (the file it names is replaced, not the
+    link); a device, a pipe (``/dev/stdout``) or a file with other hard links is written as it
+    is."""
+    path = Path(os.path.realpath(os.path.expanduser(path)))
+    if path.exists() and (not path.is_file() or path.stat().st_nlink > 1):
         yield path
         return
     fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -127,6 +128,9 @@ def replaced_whole(path: str | Path) -> Iterator[Path]:
         yield tmp
         if path.exists():
             shutil.copymode(path, tmp)
+            st = path.stat()
+            with contextlib.suppress(OSError):   # (only root may give a file away)
+                os.chown(tmp, st.st_uid, st.st_gid)
         else:
             os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
