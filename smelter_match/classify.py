@@ -164,7 +164,7 @@ class Scorer:
             raise ModelError(f"{head}: unknown scorer kind {d.get('kind')!r}")
         if list(d["features"]) != list(features):
             raise ModelError(f"{head}: model was trained with a different feature set; retrain it "
-                             "with 'smelter-match train'")
+                             "with 'smelter-match train -o FILE'")
         return cls(d["kind"], list(d["features"]), d["params"], tuple(d["calibration"]))
 
 
@@ -298,7 +298,7 @@ class Model:
             if d.get("format") != MODEL_FORMAT:
                 raise ModelError(f"model format {d.get('format')!r} is not supported "
                                  f"(this version reads format {MODEL_FORMAT}); retrain it with "
-                                 "'smelter-match train'")
+                                 "'smelter-match train -o FILE'")
             t = d["thresholds"]
             return cls(Scorer.from_dict(d["pair"], FEATURES, "pair"),
                        Scorer.from_dict(d["smelter"], QUERY_FEATURES, "smelter"),
@@ -331,7 +331,7 @@ class Model:
                 raise ModelError(f"{path}: no such model file (a model is the JSON file "
                                  "'smelter-match train -o' writes)") from None
             raise ModelError("the shipped model file is missing from the installed package; "
-                             "reinstall smelter-match, or run 'smelter-match train'") from None
+                             "reinstall smelter-match") from None
         except (OSError, UnicodeDecodeError) as exc:
             raise ModelError(f"{path}: cannot read the model file ({exc})") from None
         try:
