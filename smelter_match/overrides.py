@@ -58,6 +58,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 import unicodedata
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,7 +66,7 @@ import pandas as pd
 import pycountry
 
 from smelter_match.cids import parse_cid
-from smelter_match.errors import InputError
+from smelter_match.errors import InputError, InputWarning
 from smelter_match.io.safe_csv import (
     read_safe_csv,
     refuse_duplicate_columns,
@@ -73,9 +74,9 @@ from smelter_match.io.safe_csv import (
     unneutralise,
     write_csv,
 )
-from smelter_match.io.tables import cell_text, clean_text, escape_cell_text
+from smelter_match.io.tables import cell_text, clean_text, escape_cell_text, header_key
 from smelter_match.metals import METALS, normalize_metal
-from smelter_match.normalize import country_is_blank, normalize_country, normalize_name
+from smelter_match.normalize import normalize_country, normalize_name
 
 __all__ = [
     "OVERRIDE_COLUMNS",
@@ -144,13 +145,14 @@ _READ_ALIKE_FROM = "\u3000"
 
 
 def _canonical_country(value: object) -> str | None:
-    """ISO alpha-2 code of a country as typed; "" for blank ("N/A" too); None when not
-    recognised. A code as the file holds it is that country ("NA" is Namibia here, where a
-    supplier's "NA" is no country)."""
+    """ISO alpha-2 code of a country as typed; "" for blank; None when not recognised (a
+    placeholder such as "N/A" too). A code as the file holds it is that country ("NA" is
+    Namibia here, where a supplier's "NA" is no country)."""
     text = clean_text(value)
     if len(text) == 2 and text.isupper() and pycountry.countries.get(alpha_2=text) is not None:
         return text
-    return "" if country_is_blank(text) else normalize_country(text)
+    # only a blank cell is any country ("N/A" is refused, as in the metal column)
+    return "" if not text else normalize_country(text)
 
 
 def _answer(row: dict | pd.Series) -> tuple[str, str]:
@@ -169,9 +171,17 @@ def _empty_overrides() -> pd.DataFrame:
 
 
 def _clean_overrides(df: pd.DataFrame, where: str) -> pd.DataFrame:
-    """Validate and canonicalise override rows; recompute ``key`` (rows numbered as in Excel)."""
+    """Validate and canonicalise override rows; recompute ``key`` (rows numbered as in Excel).
+    Headers are read as the input tables' are ("Metal" is ``metal``); a file without a metal
+    column is refused (every decision in it would be for any metal), one without a country
+    column (written before it existed) is read as any country, with a note."""
+    ours = {header_key(c): c for c in OVERRIDE_COLUMNS}
+    df = df.rename(columns=lambda c: ours.get(header_key(c), c))
     refuse_duplicate_columns(df, OVERRIDE_COLUMNS, where)
-    missing = [c for c in ("reported_name", "cid", "verdict") if c not in df.columns]
+    missing = [c for c in ("reported_name", "metal", "cid", "verdict") if c not in df.columns]
+    if "country" not in df.columns and len(df):
+        warnings.warn(f"{where}: the override file has no country column: every decision in it "
+                      "applies to the name reported from any country", InputWarning, stacklevel=3)
     if missing:
         raise InputError(
             f"{where}: override file lacks column(s) {', '.join(missing)}; expected "
@@ -234,13 +244,37 @@ def _newest_per_key(df: pd.DataFrame) -> pd.DataFrame:
     if df.empty:
         return _empty_overrides()
     out = df.reset_index(drop=True).copy()
-    out["_when"] = pd.to_datetime(out["decided_at"], utc=True, errors="coerce", format="mixed")
+    out["_when"] = [_when(v) for v in out["decided_at"]]
     out["_order"] = range(len(out))
     # undated rows count as oldest (NaT first)
     out = out.sort_values(["_when", "_order"], kind="stable", na_position="first")
+    for _, group in out.groupby(_IDENTITY, sort=False):
+        last = group.iloc[-1]
+        tied = [r for _, r in group.iloc[:-1].iterrows() if _answer(r) != _answer(last)
+                and (r["_when"] == last["_when"] or pd.isna(r["_when"]) and pd.isna(last["_when"]))]
+        if tied:   # which of two answers is the analyst's latest cannot be told: never guessed
+            first = tied[0]["cid"] or tied[0]["verdict"]
+            raise InputError(
+                f"overrides: {last['reported_name']!r} ({last['metal'] or 'any metal'}, "
+                f"{last['country'] or 'any country'}) is answered {first} and "
+                f"{last['cid'] or last['verdict']}, dated alike "
+                f"({last['decided_at'] or 'undated'}): delete the one that no longer holds")
     out = out.groupby(_IDENTITY, sort=False).tail(1)
     out = out.sort_values(["metal", "key", "country", "reported_name", "cid"], kind="stable")
     return out[list(OVERRIDE_COLUMNS)].reset_index(drop=True)
+
+
+def _when(value: object) -> pd.Timestamp:
+    """A decision's date: ISO 8601 as the tool writes it, or a date Excel rewrote when it reads
+    the same day-first and month-first ("25/11/2026 14:05"); NaT (the oldest) for one it does
+    not ("03/12/2026": 3 December or 12 March?) and for none."""
+    text = clean_text(value)
+    iso = pd.to_datetime(text, utc=True, errors="coerce", format="ISO8601")
+    if not pd.isna(iso) or not text:
+        return iso
+    readings = {pd.to_datetime(text, utc=True, errors="coerce", dayfirst=d, format="mixed")
+                for d in (True, False)}
+    return readings.pop() if len(readings) == 1 else pd.NaT
 
 
 def load_overrides(path: str | Path) -> pd.DataFrame:

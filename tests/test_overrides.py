@@ -10,7 +10,7 @@ import pytest
 from _review_data import INJECTION, WHEN, analyst_answers, fill, make_results
 
 from smelter_match import Matcher
-from smelter_match.errors import InputError
+from smelter_match.errors import InputError, InputWarning
 from smelter_match.overrides import (
     OVERRIDE_COLUMNS,
     OverrideIndex,
@@ -510,3 +510,55 @@ def test_a_decision_from_namibia_is_for_namibia(tmp_path: Path, reference: Refer
     assert matcher.match_one("Aida Chem", "Gold", "Namibia").decision == "no_match"
     other = matcher.match_one("Aida Chem", "Gold", "China")
     assert other.decision == "review" and "override_other_country=NA" in other.flags
+
+
+def _hand_edited(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "hand.csv"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_date_excel_rewrote_day_first_never_beats_a_newer_decision(tmp_path: Path) -> None:
+    """Excel in a European locale rewrites "2026-08-12T10:00:00Z" as "12/08/2026 10:00", which
+    was read as 8 December and beat a decision made in between (found by an audit). A date that
+    reads two ways counts as the oldest; one that reads one way ("25/11/2026") is that day."""
+    path = _hand_edited(tmp_path, "reported_name,metal,country,cid,verdict,decided_at\n"
+                        "Gejiu Yunxi Group Corp.,Tin,CN,CID001908,accept,12/08/2026 10:00\n")
+    newer = pd.DataFrame([_override("Gejiu Yunxi Group Corp.", "", "not_a_smelter", metal="Tin",
+                                    country="CN", when="2026-11-01T00:00:00Z")])
+    assert save_overrides(newer, path)["verdict"].tolist() == ["not_a_smelter"]
+    path = _hand_edited(tmp_path, "reported_name,metal,country,cid,verdict,decided_at\n"
+                        "Gejiu Yunxi Group Corp.,Tin,CN,CID001908,accept,25/11/2026 10:00\n")
+    assert save_overrides(newer, path)["verdict"].tolist() == ["accept"]
+
+
+def test_a_metal_or_country_column_headed_otherwise_or_gone_never_widens(tmp_path: Path) -> None:
+    """"Metal" and "Country" (as Excel users type them) were not read: every decision became one
+    for any metal and any country, and review apply wrote that back (found by an audit).
+    Headers are read as input tables' are; a file without a metal column is refused, one
+    without a country column read as any country with a note."""
+    body = "Bank of China,Gold,CN,,not_a_smelter,2026-12-07T11:46:53Z\n"
+    loaded = load_overrides(_hand_edited(tmp_path, "Reported Name,Metal,Country,CID,Verdict,"
+                                                   "Decided At\n" + body))
+    assert loaded[["metal", "country"]].values.tolist() == [["Gold", "CN"]]
+    with pytest.raises(InputError, match="lacks column.*metal"):
+        load_overrides(_hand_edited(tmp_path, "reported_name,country,cid,verdict\n"
+                                              "Bank of China,CN,,not_a_smelter\n"))
+    with pytest.warns(InputWarning, match="no country column"):
+        load_overrides(_hand_edited(tmp_path, "reported_name,metal,cid,verdict\n"
+                                              "Bank of China,Gold,,not_a_smelter\n"))
+
+
+def test_two_answers_of_one_date_are_refused_and_a_placeholder_country_too(
+        tmp_path: Path) -> None:
+    """A row copied and answered otherwise, its date kept: which answer held depended on the
+    rows' order (found by an audit); "N/A" in the country column meant any country, where the
+    metal column refuses it."""
+    same = "2026-12-07T11:46:53Z"
+    with pytest.raises(InputError, match="dated alike"):
+        load_overrides(_hand_edited(tmp_path, "reported_name,metal,country,cid,verdict,decided_at\n"
+                                    f"Gejiu Yunxi Group Corp.,Tin,CN,CID001908,accept,{same}\n"
+                                    f"GEJIU YUNXI GROUP CORP,Tin,China,,not_a_smelter,{same}\n"))
+    with pytest.raises(InputError, match="'N/A' is not a country"):
+        load_overrides(_hand_edited(tmp_path, "reported_name,metal,country,cid,verdict\n"
+                                              "Gejiu Yunxi Group Corp.,Tin,N/A,CID001908,accept\n"))
