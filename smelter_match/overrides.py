@@ -104,6 +104,8 @@ OVERRIDE_VERDICTS: tuple[str, ...] = ("accept", "other", "match", "not_a_smelter
 _NO_CID_VERDICTS = ("not_a_smelter", "unsure")
 #: One override per (key, metal, country).
 _IDENTITY = ["key", "metal", "country"]
+#: Columns the merge works with, never written.
+_WORK_COLUMNS = ("_when", "_order")
 
 
 def now_utc() -> str:
@@ -187,6 +189,8 @@ def _clean_overrides(df: pd.DataFrame, where: str) -> pd.DataFrame:
             f"{where}: override file lacks column(s) {', '.join(missing)}; expected "
             f"{', '.join(OVERRIDE_COLUMNS[:-1])}"
         )
+    # columns of the analyst's own are kept as written (a note, a ticket number)
+    extras = [c for c in df.columns if c not in OVERRIDE_COLUMNS and c not in _WORK_COLUMNS]
     rows = []
     for line, rec in zip(sheet_lines(df), df.to_dict("records")):
         name = unneutralise(clean_text(rec.get("reported_name")))
@@ -232,10 +236,11 @@ def _clean_overrides(df: pd.DataFrame, where: str) -> pd.DataFrame:
             "source": unneutralise(clean_text(rec.get("source"))),
             "reference_version": clean_text(rec.get("reference_version")),
             "key": key,
+            **{c: escape_cell_text(unneutralise(clean_text(rec.get(c)))) for c in extras},
         })
     if not rows:
         return _empty_overrides()
-    return pd.DataFrame(rows, columns=list(OVERRIDE_COLUMNS), dtype=object)
+    return pd.DataFrame(rows, columns=[*OVERRIDE_COLUMNS, *extras], dtype=object)
 
 
 def _newest_per_key(df: pd.DataFrame) -> pd.DataFrame:
@@ -261,7 +266,9 @@ def _newest_per_key(df: pd.DataFrame) -> pd.DataFrame:
                 f"({last['decided_at'] or 'undated'}): delete the one that no longer holds")
     out = out.groupby(_IDENTITY, sort=False).tail(1)
     out = out.sort_values(["metal", "key", "country", "reported_name", "cid"], kind="stable")
-    return out[list(OVERRIDE_COLUMNS)].reset_index(drop=True)
+    extras = [c for c in out.columns if c not in OVERRIDE_COLUMNS and c not in _WORK_COLUMNS]
+    out[extras] = out[extras].fillna("")   # (rows of a review, beside the analyst's own column)
+    return out[[*OVERRIDE_COLUMNS, *extras]].reset_index(drop=True)
 
 
 def _when(value: object) -> pd.Timestamp:

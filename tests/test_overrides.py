@@ -562,3 +562,14 @@ def test_two_answers_of_one_date_are_refused_and_a_placeholder_country_too(
     with pytest.raises(InputError, match="'N/A' is not a country"):
         load_overrides(_hand_edited(tmp_path, "reported_name,metal,country,cid,verdict\n"
                                               "Gejiu Yunxi Group Corp.,Tin,N/A,CID001908,accept\n"))
+
+
+def test_a_column_of_the_analysts_own_survives_saving(tmp_path: Path) -> None:
+    """"my_notes" ("ticket 4711") was dropped when review apply saved the file (found by an
+    audit); it is kept, blank on the rows a review adds."""
+    path = _hand_edited(tmp_path, "reported_name,metal,country,cid,verdict,decided_at,my_notes\n"
+                        "Bank of China,Gold,CN,,not_a_smelter,2026-12-07T11:46:53Z,ticket 4711\n")
+    merged = save_overrides(pd.DataFrame([_override("Aida Chem", "CID000019")]), path)
+    assert merged.columns.tolist() == [*OVERRIDE_COLUMNS, "my_notes"]
+    again = load_overrides(path).set_index("reported_name")["my_notes"].to_dict()
+    assert again == {"Bank of China": "ticket 4711", "Aida Chem": ""}
