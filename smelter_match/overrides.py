@@ -189,8 +189,7 @@ def _clean_overrides(df: pd.DataFrame, where: str) -> pd.DataFrame:
             f"{where}: override file lacks column(s) {', '.join(missing)}; expected "
             f"{', '.join(OVERRIDE_COLUMNS[:-1])}"
         )
-    # columns of the analyst's own are kept as written (a note, a ticket number)
-    extras = [c for c in df.columns if c not in OVERRIDE_COLUMNS and c not in _WORK_COLUMNS]
+    extras = _own_columns(df)   # kept as written (a note, a ticket number)
     rows = []
     for line, rec in zip(sheet_lines(df), df.to_dict("records")):
         name = unneutralise(clean_text(rec.get("reported_name")))
@@ -266,9 +265,14 @@ def _newest_per_key(df: pd.DataFrame) -> pd.DataFrame:
                 f"({last['decided_at'] or 'undated'}): delete the one that no longer holds")
     out = out.groupby(_IDENTITY, sort=False).tail(1)
     out = out.sort_values(["metal", "key", "country", "reported_name", "cid"], kind="stable")
-    extras = [c for c in out.columns if c not in OVERRIDE_COLUMNS and c not in _WORK_COLUMNS]
+    extras = _own_columns(out)
     out[extras] = out[extras].fillna("")   # (rows of a review, beside the analyst's own column)
     return out[[*OVERRIDE_COLUMNS, *extras]].reset_index(drop=True)
+
+
+def _own_columns(df: pd.DataFrame) -> list[str]:
+    """The columns an analyst added to an override file (neither the tool's nor the merge's)."""
+    return [c for c in df.columns if c not in OVERRIDE_COLUMNS and c not in _WORK_COLUMNS]
 
 
 def _when(value: object) -> pd.Timestamp:
@@ -429,8 +433,7 @@ def recorded_references(overrides: pd.DataFrame) -> list[str]:
     """The reference stamps recorded in override rows, newest decision first (distinct)."""
     if overrides.empty or "reference_version" not in overrides.columns:
         return []
-    df = overrides.assign(_when=pd.to_datetime(overrides["decided_at"], utc=True,
-                                               errors="coerce", format="mixed"))
+    df = overrides.assign(_when=[_when(v) for v in overrides["decided_at"]])
     df = df.sort_values("_when", kind="stable", ascending=False, na_position="last")
     return list(dict.fromkeys(s for s in df["reference_version"].map(clean_text) if s))
 
