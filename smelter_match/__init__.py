@@ -26,7 +26,8 @@ if TYPE_CHECKING:
     from smelter_match.overrides import load_overrides, save_overrides
     from smelter_match.reference import Reference, load_reference
     from smelter_match.results import RESULT_COLUMNS, Candidate, MatchResult
-    from smelter_match.review import apply_review, write_review
+    from smelter_match.review import write_review
+    from smelter_match.review_apply import apply_review
 
 #: Where each public name lives. They are imported when first used, so that ``import
 #: smelter_match`` (and the command line's ``--help`` and usage errors) cost no pandas import.
@@ -35,7 +36,7 @@ _HOMES = {
     "read_cmrt": "io.inputs", "read_inputs": "io.inputs", "Matcher": "matcher",
     "load_overrides": "overrides", "save_overrides": "overrides", "Reference": "reference",
     "load_reference": "reference", "RESULT_COLUMNS": "results", "Candidate": "results",
-    "MatchResult": "results", "apply_review": "review", "write_review": "review",
+    "MatchResult": "results", "apply_review": "review_apply", "write_review": "review",
 }
 
 __version__ = "0.1.0"

@@ -1,4 +1,5 @@
-"""The analyst review round trip: the review file and applying a filled one (labels: labels.py).
+"""The review file an analyst fills: writing and reading it (applying a filled one: review_apply.py;
+labels: labels.py).
 
 The loop an analyst runs::
 
@@ -44,33 +45,22 @@ from pathlib import Path
 
 import pandas as pd
 
-from smelter_match.cids import parse_cid
 from smelter_match.errors import InputError, ReviewError
 from smelter_match.io.safe_csv import (
     refuse_duplicate_columns,
-    sheet_lines,
-    unneutralise,
     write_csv,
 )
 from smelter_match.io.tables import clean_text, escape_cell_text
 from smelter_match.io.xlsx import is_workbook_path, read_analyst_file
-from smelter_match.metals import normalize_metal
-from smelter_match.normalize import country_is_blank, normalize_country
-from smelter_match.overrides import now_utc, override_key, overrides_from_decisions, text_key
-from smelter_match.placeholders import read_metal
-from smelter_match.reference import Reference
 from smelter_match.results import (
     META_COLUMNS,
     REPORTED_COLUMNS,
     coalesce,
     column_text,
-    facility_flags,
     input_roles,
     meta_column,
     meta_columns,
-    own_columns,
     parse_candidates,
-    parse_flags,
     read_no_name,
     result_column,
     result_columns,
@@ -82,13 +72,6 @@ from smelter_match.review_book import (
     VERDICTS,
     write_review_workbook,
 )
-
-#: Flags about what the supplier reported, kept when an analyst decides a row; every other flag
-#: described the matcher's answer or its doubt (another candidate, the proposal's removal, an
-#: override not applied), which the analyst's decision replaces.
-_ROW_FLAGS = re.compile(r"^(metal_missing|metal_unrecognised|reported_cid_unknown|"
-                        r"reported_cid_other_metal=.*)$")
-
 
 # ------------------------------------------------------------------------------------------------
 # review files
@@ -261,11 +244,11 @@ def read_review(path: str | Path) -> pd.DataFrame:
         InputError: the file is missing, unreadable or empty.
         ReviewError: it lacks the ``row_id`` or ``analyst_verdict`` column.
     """
-    return _check_review(read_analyst_file(path, sheet=REVIEW_SHEET, what="review file"),
+    return check_review(read_analyst_file(path, sheet=REVIEW_SHEET, what="review file"),
                          str(path))
 
 
-def _check_review(review: pd.DataFrame, where: str) -> pd.DataFrame:
+def check_review(review: pd.DataFrame, where: str) -> pd.DataFrame:
     refuse_duplicate_columns(review, ("row_id", *ANALYST_COLUMNS, "reported_name",
                                       "reported_country", "proposed_cid", "proposed_metal"), where)
     missing = [c for c in ("row_id", "analyst_verdict") if c not in review.columns]
@@ -291,309 +274,3 @@ def normalise_verdict(value: object, *, line: int | None = None, row_id: str = "
     raise ReviewError(
         f"{where}analyst_verdict {raw!r} is not one of {', '.join(VERDICTS)} (or blank)"
     )
-
-
-def _facility_for(reference: Reference, cid: str, metal: str, where: str) -> dict:
-    if metal:
-        fac = reference.facility(cid, metal)
-        if fac is not None:
-            return fac
-        others = reference.metals_of(cid)
-        if others:
-            raise ReviewError(
-                f"{where}: {cid} is a {'/'.join(others)} facility in the reference, but the row "
-                f"is {metal}"
-            )
-        raise ReviewError(f"{where}: {cid} is not in the reference ({reference.version.stamp})")
-    metals = reference.metals_of(cid)
-    if len(metals) == 1:
-        return reference.facility(cid, metals[0])  # type: ignore[return-value]
-    if not metals:
-        raise ReviewError(f"{where}: {cid} is not in the reference ({reference.version.stamp})")
-    raise ReviewError(f"{where}: {cid} exists for {', '.join(metals)}; the row has no metal")
-
-
-def _metal_text(value: object) -> str:
-    metal = clean_text(value)
-    return (normalize_metal(metal) or metal) if metal else ""
-
-
-def _reported_metal(results: pd.DataFrame, i: int, col: dict[str, str], reported: list[str]) -> str:
-    """The metal the supplier reported ("" for none or another): the results' ``metal`` unless
-    the matcher's flags say none was (``metal_missing``, ``metal_unrecognised``), whatever the
-    input's metal column is called; not the metal of a proposal for a row without one."""
-    flags = parse_flags(results[col["flags"]].iloc[i])
-    if "metal_missing" in flags or "metal_unrecognised" in flags:
-        return ""
-    return _metal_text(results[col["metal"]].iloc[i]) or normalize_metal(reported[i]) or ""
-
-
-def _add_flag(flags: str, flag: str, *, decided: bool = False) -> str:
-    """``flags`` with ``flag`` added; ``decided`` (an analyst's answer replaces the matcher's):
-    only the flags about what the supplier reported are kept (:data:`_ROW_FLAGS`)."""
-    parts = parse_flags(flags)
-    if decided:
-        parts = [f for f in parts if _ROW_FLAGS.match(f)]
-    return ";".join(parts + ([flag] if flag not in parts else []))
-
-
-def _set_cell(df: pd.DataFrame, i: int, col: str, value: object) -> None:
-    """Set one cell, widening the column to object dtype when the value would not fit."""
-    series = df[col]
-    fits = (pd.api.types.is_object_dtype(series)
-            or (isinstance(value, float) and pd.api.types.is_float_dtype(series))
-            or (isinstance(value, str) and pd.api.types.is_string_dtype(series)))
-    if not fits:
-        df[col] = series.astype(object)
-    df.iloc[i, df.columns.get_loc(col)] = value
-
-
-def apply_review(
-    review: pd.DataFrame | str | Path,
-    results: pd.DataFrame,
-    reference: Reference,
-    *,
-    decided_at: str | None = None,
-    source: str = "analyst_review",
-    input_columns: Mapping[str, str | None] | None = None,
-) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
-    """Apply an analyst's filled review file to the results.
-
-    Returns ``(updated_results, overrides, report)``:
-
-    - ``updated_results``: a copy of ``results`` (same columns and order). Rows with verdict
-      accept/other become decision ``match`` with the decided CID (``accept``: the review's
-      ``proposed_cid``, what the analyst saw, also if the results were matched again since,
-      unless ``analyst_cid`` gives one); ``not_a_smelter`` rows become
-      ``no_match`` with an empty CID; for both, ``standard_name``/``metal``/``country``/
-      ``rmap_status`` are refreshed from ``reference``, ``score`` is 1.0 for matches (a person
-      confirmed it; unchanged for no_match), ``reason`` is ``"analyst review: <verdict>"``,
-      ``flags`` are ``analyst_reviewed``, the flags about what the supplier reported (metal,
-      reported CID) and the decided facility's removed/successor flags: the flags about the
-      matcher's answer and its doubts (other candidates, overrides) are dropped; and
-      ``reference_version`` is the reference's stamp.
-      ``unsure`` rows are ``review`` with that reason and flag, whatever they were (a sampled
-      ``no_match`` row: one a person doubts is not thrown away; a ``match`` row, matched again
-      since or added by its ``row_id``: one a person doubts is not filed); blank verdicts are
-      left alone.
-    - ``overrides``: override rows (see :mod:`smelter_match.overrides`) for the decisions (an
-      unsure one without a CID: the name stays in review), keyed by the reported name (the review file's
-      ``reported_name``, as the analyst saw it, which must be one of the row's own cells, case
-      and spacing aside; else the results' input column recognised by its header) and the
-      metal the supplier reported (not the
-      proposal's: a row reported without one gives a blank-metal override, for any metal, as
-      the analyst decided the name without one; its CID may be of any metal), stamped
-      ``decided_at`` (default: now) and ``source``. Save them with ``save_overrides``.
-      Each override records the row's reported country (ISO code; blank when unknown), so it is
-      not forced onto the same name from another country, and the reference's stamp; the
-      review's ``reported_country``, like its ``reported_name``, must be one of the row's own
-      cells (an edited country would move or widen the decision).
-    - ``report``: ``{"rows", "accept", "other", "not_a_smelter", "unsure", "not_reviewed",
-      "changed", "overrides", "override_conflicts", "override_other_metal",
-      "override_nameless", "override_unread_country", "changes"}`` - counts, the names left out
-      of the overrides because one review gave them different answers, or because their row
-      reported a metal other than the four (no decision on a "Copper" row is an override for any
-      metal: "not a smelter" of copper is not of gold), the row ids whose row has no reported
-      name (an override for "" would decide every row without one), the names whose row reported
-      a country that is not read as one ("Jiangsu, China": an override for any country would
-      decide the name reported from every country), and one dict per changed
-      row (row_id, source_file, source_row, reported_name, verdict, before, after; before/after
-      read like ``"review CID000019"``).
-
-    Every filled row is checked before anything is changed; the first problem raises
-    :class:`~smelter_match.errors.ReviewError` naming the review row (spreadsheet line) and
-    row_id: row ids not in the results (the review belongs to other results; the count is given),
-    unknown verdicts, an edited ``reported_name`` or ``reported_country``, ``other`` without
-    ``analyst_cid``, a CID not in the reference for the row's metal, ``accept`` without any CID
-    (a no_match row, or a blind review), ``not_a_smelter`` or ``unsure`` with a CID, a CID given
-    without a verdict, or one row_id given two different answers.
-    """
-    where_file = str(review) if not isinstance(review, pd.DataFrame) else "review"
-    if isinstance(review, pd.DataFrame):
-        rev = _check_review(review.copy(), where_file)
-        # as a file gives it: text as the cells hold it (escapes are read once, at use)
-        rev = rev.map(lambda v: unneutralise(v.strip() if isinstance(v, str) else clean_text(v)))
-    else:
-        rev = read_review(review)
-    blind = "proposed_cid" not in rev.columns
-
-    res = results.copy()
-    ids = row_ids(res)
-    pos = {rid: i for i, rid in enumerate(ids)}
-    col = {n: result_column(res, n) for n in
-           ("cid", "standard_name", "metal", "country", "rmap_status", "score", "decision",
-            "reason", "flags")}
-    stamp_col = result_column(res, "reference_version", required=False)
-    roles = input_roles(res, input_columns)
-    reported_metal = coalesce(res, roles["metal"])
-    # what the supplier reported, as the review shows it (written from the columns the match
-    # read, --name-col included; checked below to be one of the row's own cells), else as the
-    # input's column recognised by its header says (a review without it)
-    found = {r: coalesce(res, roles[r]) for r in ("name", "country")}
-    own = own_columns(res)
-
-    def reported(i: int, role: str, seen: str) -> str:
-        return seen or found[role][i]   # (a row the analyst added to the review: its row_id)
-
-    reasons = column_text(res, col["reason"])   # read_no_name: the matcher read no name
-
-    rev_ids = [clean_text(v) for v in rev["row_id"].tolist()]
-    lines = sheet_lines(rev)
-    bad = [(line, rid) for line, rid in zip(lines, rev_ids) if rid and rid not in pos]
-    if bad:
-        raise ReviewError(
-            f"{where_file}: {len(bad)} of {len(rev_ids)} review rows are not in these results "
-            f"(first: row_id {bad[0][1]!r} on review row {bad[0][0]}); was the review written "
-            f"from other results?"
-        )
-
-    counts = {v: 0 for v in VERDICTS}
-    counts["not_reviewed"] = 0
-    decided: dict[str, dict] = {}
-    for line, rec in zip(lines, rev.to_dict("records")):
-        rid = clean_text(rec.get("row_id"))
-        where = f"review row {line} (row_id {rid})"
-        verdict = normalise_verdict(rec.get("analyst_verdict"), line=line, row_id=rid)
-        raw_cid = clean_text(rec.get("analyst_cid"))
-        acid = parse_cid(raw_cid, alone=True)
-        if not rid:
-            if verdict or raw_cid:
-                raise ReviewError(f"review row {line}: analyst columns filled but row_id is empty")
-            continue
-        if acid is None:
-            raise ReviewError(f"{where}: analyst_cid {raw_cid!r} is not a CID alone (like "
-                              "CID002763); a note goes in analyst_comment")
-        if not verdict:
-            if acid:
-                raise ReviewError(
-                    f"{where}: analyst_cid {acid} given without analyst_verdict; set it to "
-                    f"other (or accept)"
-                )
-            counts["not_reviewed"] += 1
-            continue
-        i = pos[rid]
-        # what the analyst saw is what the supplier wrote: an edited name or country would move
-        # or widen the decision (case and spacing aside)
-        for role in ("name", "country"):
-            seen = clean_text(rec.get(f"reported_{role}"))
-            if seen and not any(override_key(res[c].iloc[i]) == text_key(seen) for c in own):
-                raise ReviewError(f"{where}: reported_{role} {seen!r} is not what the supplier "
-                                  f"wrote in this row (edited?); a decision is saved for the "
-                                  f"{role} as reported: undo the edit (a correction goes in "
-                                  "analyst_comment)")
-        metal = _reported_metal(res, i, col, reported_metal)
-        decision: dict = {"verdict": verdict, "i": i, "metal": metal,
-                          "other_metal": "metal_unrecognised" in parse_flags(
-                              res[col["flags"]].iloc[i]) or bool(read_metal(reported_metal[i])[1]
-                                                                 and not metal),
-                          "comment": clean_text(rec.get("analyst_comment")),
-                          "reported_name": clean_text(rec.get("reported_name")),
-                          "reported_country": clean_text(rec.get("reported_country"))}
-        if verdict == "accept":
-            # the proposal the analyst saw, not the results' CID now (matched again since?)
-            proposed = "" if blind else parse_cid(rec.get("proposed_cid")) or ""
-            cid = acid or proposed
-            if not cid:
-                why = ("a blind review shows no proposal" if blind
-                       else "there is no proposed CID")
-                raise ReviewError(
-                    f"{where}: accept needs analyst_cid here ({why}); or use not_a_smelter"
-                )
-            # accepting the proposal of a row without a metal accepts the proposal's metal too
-            of_metal = metal or (_metal_text(rec.get("proposed_metal")) if cid == proposed else "")
-            decision.update(cid=cid, facility=_facility_for(reference, cid, of_metal, where))
-        elif verdict == "other":
-            if not acid:
-                raise ReviewError(f"{where}: verdict other needs analyst_cid")
-            decision.update(cid=acid, facility=_facility_for(reference, acid, metal, where))
-        elif verdict == "not_a_smelter":
-            if acid:
-                raise ReviewError(
-                    f"{where}: verdict not_a_smelter but analyst_cid {acid} given; clear one"
-                )
-            decision.update(cid="", facility=None)
-        elif acid:   # unsure: a CID would be silently dropped
-            raise ReviewError(f"{where}: verdict unsure but analyst_cid {acid} given; set the "
-                              "verdict to other, or clear the CID (a note goes in analyst_comment)")
-        prev = decided.get(rid)
-        if prev is not None:
-            if (prev["verdict"], prev.get("cid")) != (verdict, decision.get("cid")):
-                raise ReviewError(f"{where}: row_id {rid} appears twice with different answers")
-            continue
-        decided[rid] = decision
-        counts[verdict] += 1
-
-    stamp = reference.version.stamp
-    changed = 0
-    changes: list[dict] = []
-    override_rows, other_metal, nameless, unread_country = [], [], [], []
-    where = {"file": column_text(res, meta_column(res, "source_file")),
-             "row": column_text(res, meta_column(res, "source_row"))}
-    for rid in sorted(decided, key=lambda r: pos[r]):
-        d = decided[rid]
-        i, verdict = d["i"], d["verdict"]
-        before = (clean_text(res[col["cid"]].iloc[i]), clean_text(res[col["decision"]].iloc[i]))
-        flags = clean_text(res[col["flags"]].iloc[i])
-        updates: dict[str, object] = {col["reason"]: f"analyst review: {verdict}"}
-        if verdict == "unsure":
-            updates[col["flags"]] = _add_flag(flags, "analyst_reviewed")
-            # whatever the results say now (a spot-checked no_match is not thrown away; a row
-            # matched since, by an override, or added by its row_id does not stay in the annex)
-            updates[col["decision"]] = "review"
-        else:
-            fac = d["facility"]
-            if fac is not None:
-                flags = _add_flag(flags, "analyst_reviewed", decided=True)
-                for f in facility_flags(fac):
-                    flags = _add_flag(flags, f)
-                updates.update({
-                    col["cid"]: d["cid"], col["standard_name"]: fac["standard_name"],
-                    col["metal"]: fac["metal"], col["country"]: fac["country"],
-                    col["rmap_status"]: fac["rmap_status"], col["decision"]: "match",
-                    col["score"]: 1.0, col["flags"]: flags,
-                })
-            else:
-                updates.update({
-                    col["cid"]: "", col["standard_name"]: "", col["country"]: "",
-                    col["rmap_status"]: "", col["decision"]: "no_match",
-                    col["metal"]: d["metal"],
-                    col["flags"]: _add_flag(flags, "analyst_reviewed", decided=True),
-                })
-            if stamp_col:
-                updates[stamp_col] = stamp
-        # every verdict is kept for next time, unsure too (the name then stays in review)
-        country = reported(i, "country", d["reported_country"])
-        name = "" if read_no_name(reasons[i]) else reported(i, "name", d["reported_name"])
-        if d["other_metal"]:   # no override for any metal from a "Copper" row, of any verdict
-            other_metal.append(name)
-        elif not name:         # (an override for "" would decide every row without a name)
-            nameless.append(rid)
-        elif not country_is_blank(country) and not normalize_country(country):
-            unread_country.append(name)   # (one for any country would widen the decision)
-        else:
-            override_rows.append({
-                "reported_name": escape_cell_text(name),   # (read once more as a cell)
-                "metal": d["metal"], "country": normalize_country(country) or "",
-                "cid": d.get("cid", ""), "verdict": verdict,
-                "comment": escape_cell_text(d["comment"]),
-                "reference_version": stamp})
-        for c, v in updates.items():
-            _set_cell(res, i, c, v)
-        after = (clean_text(res[col["cid"]].iloc[i]), clean_text(res[col["decision"]].iloc[i]))
-        if after != before:
-            changed += 1
-            changes.append({"row_id": rid, "source_file": where["file"][i],
-                            "source_row": where["row"][i],
-                            "reported_name": reported(i, "name", d["reported_name"]),
-                            "verdict": verdict, "before": " ".join(filter(None, before[::-1])),
-                            "after": " ".join(filter(None, after[::-1]))})
-
-    decisions = pd.DataFrame(override_rows, columns=["reported_name", "metal", "country", "cid",
-                                                     "verdict", "comment", "reference_version"])
-    overrides, conflicts = overrides_from_decisions(
-        decisions, decided_at=decided_at or now_utc(), source=source)
-    report = {"rows": len(rev), **counts, "changed": changed, "overrides": len(overrides),
-              "override_conflicts": conflicts, "override_other_metal": sorted(set(other_metal)),
-              "override_nameless": nameless, "override_unread_country": sorted(set(unread_country)),
-              "changes": changes}
-    return res, overrides, report

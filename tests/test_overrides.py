@@ -22,7 +22,8 @@ from smelter_match.overrides import (
 )
 from smelter_match.reference import Reference
 from smelter_match.results import result_column
-from smelter_match.review import apply_review, write_review
+from smelter_match.review import write_review
+from smelter_match.review_apply import apply_review
 
 
 @pytest.fixture

@@ -12,7 +12,8 @@ from _review_data import EXPLANATION, INJECTION, WHEN, analyst_answers, make_res
 from smelter_match import Matcher
 from smelter_match.overrides import save_overrides
 from smelter_match.reference import Reference
-from smelter_match.review import apply_review, read_review, review_columns, write_review
+from smelter_match.review import read_review, review_columns, write_review
+from smelter_match.review_apply import apply_review
 from smelter_match.review_book import (
     ANALYST_COLUMNS,
     GUIDE_SHEET,

@@ -59,7 +59,7 @@ def run_review_apply(args: argparse.Namespace) -> int:
         text_key,
     )
     from smelter_match.results import result_column
-    from smelter_match.review import apply_review
+    from smelter_match.review_apply import apply_review
 
     target = args.output or args.results
     outputs = {"annex": args.annex, "override file": args.overrides,
