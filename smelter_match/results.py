@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -263,29 +263,54 @@ def read_no_name(reason: object) -> bool:
     return text == "empty name" or text.startswith("no name,")
 
 
-def make_row_ids(df: pd.DataFrame, *, name_col: str | None = None) -> pd.Series:
+def make_row_ids(df: pd.DataFrame, *, name_col: str | None = None,
+                 names: Sequence[object] | None = None) -> pd.Series:
     """Stable row ids: ``r`` + 12 hex digits of SHA-256 over (source_file, source_row, name).
 
-    ``name_col`` is the reported-name column (default: found like :func:`input_roles`). Without
+    ``names`` are the names the matcher read, one per row (the CLI's, read by ``--name-col``);
+    else ``name_col``'s cells; else the name columns found like :func:`input_roles`. Without
     ``source_file``/``source_row`` columns the row's position (1-based) stands in for
     ``source_row``. Rows that would collide (the same file, row and name twice) get ``-2``,
     ``-3``, ... in order of appearance, so ids are unique. The ``r`` prefix keeps spreadsheets
     from reading an id like ``12e45`` as a number.
     """
-    n = len(df)
     names = (column_text(df, name_col) if name_col
-             else coalesce(df, input_roles(df)["name"]))
-    files = column_text(df, meta_column(df, "source_file"))
-    row_col = meta_column(df, "source_row")
-    rows = column_text(df, row_col) if row_col else [str(i + 1) for i in range(n)]
+             else coalesce(df, input_roles(df)["name"])) if names is None else [
+                 clean_text(v) for v in names]
+    if len(names) != len(df):
+        raise InputError(f"{len(names)} names for {len(df)} rows")
     seen: dict[str, int] = {}
     ids = []
-    for f, r, name in zip(files, rows, names, strict=True):
-        digest = hashlib.sha256("\x1f".join((f, r, name)).encode("utf-8")).hexdigest()[:12]
-        rid = "r" + digest
+    for (f, r), name in zip(_provenance(df), names, strict=True):
+        rid = _row_hash(f, r, name)
         seen[rid] = seen.get(rid, 0) + 1
         ids.append(rid if seen[rid] == 1 else f"{rid}-{seen[rid]}")
     return pd.Series(ids, index=df.index, name="row_id", dtype=object)
+
+
+def _provenance(df: pd.DataFrame) -> list[tuple[str, str]]:
+    """Per row, (source_file, source_row) as text; the row's position (1-based) without them."""
+    files = column_text(df, meta_column(df, "source_file"))
+    row_col = meta_column(df, "source_row")
+    rows = column_text(df, row_col) if row_col else [str(i + 1) for i in range(len(df))]
+    return list(zip(files, rows, strict=True))
+
+
+def _row_hash(file: str, row: str, name: str) -> str:
+    return "r" + hashlib.sha256("\x1f".join((file, row, name)).encode("utf-8")).hexdigest()[:12]
+
+
+def names_of_row_id(results: pd.DataFrame, i: int, row_id: str) -> list[str]:
+    """The texts among row ``i``'s own cells that its ``row_id`` was made of (:func:`make_row_ids`
+    hashes the name the matcher read with the row's file and line): which of several name
+    columns the matcher read, for a row a review names by its id alone. Empty for ids made
+    otherwise (by hand, or from another name)."""
+    file, row = _provenance(results.iloc[[i]])[0]
+    if meta_column(results, "source_row") is None:
+        row = str(i + 1)
+    base = row_id.split("-")[0]
+    texts = dict.fromkeys(clean_text(results[c].iloc[i]) for c in own_columns(results))
+    return [t for t in texts if t and _row_hash(file, row, t) == base]
 
 
 def row_ids(results: pd.DataFrame) -> list[str]:

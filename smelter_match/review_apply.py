@@ -31,6 +31,7 @@ from smelter_match.results import (
     facility_flags,
     input_roles,
     meta_column,
+    names_of_row_id,
     own_columns,
     parse_flags,
     read_no_name,
@@ -68,6 +69,32 @@ def _facility_for(reference: Reference, cid: str, metal: str, where: str) -> dic
     if not metals:
         raise ReviewError(f"{where}: {cid} is not in the reference ({reference.version.stamp})")
     raise ReviewError(f"{where}: {cid} exists for {', '.join(metals)}; the row has no metal")
+
+
+def _added_row_text(results: pd.DataFrame, i: int, rid: str, role: str,
+                    roles: Mapping[str, list[str]], *, given: bool, no_name: bool,
+                    where: str) -> str:
+    """The name or country the supplier reported in row ``i``, for a review row that shows none
+    (one the analyst added by its ``row_id``): the name the row's id was made of (the column the
+    matcher read, ``--name-col`` too), else the one text of the role's columns (the column given
+    as ``input_columns`` first).
+
+    Raises:
+        ReviewError: the row's columns for the role say different things and nothing tells which
+            one the matcher read (the decision would be saved for another name or country).
+    """
+    if role == "name":
+        if no_name:
+            return ""
+        by_id = names_of_row_id(results, i, rid)
+        if len(by_id) == 1:
+            return by_id[0]
+    texts = [t for t in (clean_text(results[c].iloc[i]) for c in roles[role]) if t]
+    if given or len({text_key(t) for t in texts}) <= 1:
+        return texts[0] if texts else ""
+    raise ReviewError(f"{where}: the row's {role} columns say different things "
+                      f"({', '.join(map(repr, dict.fromkeys(texts)))}); fill reported_{role} "
+                      "with the one the supplier's row is about")
 
 
 def _metal_text(value: object) -> str:
@@ -134,11 +161,12 @@ def apply_review(
       since or added by its ``row_id``: one a person doubts is not filed); blank verdicts are
       left alone.
     - ``overrides``: override rows (see :mod:`smelter_match.overrides`) for the decisions (an
-      unsure one without a CID: the name stays in review), keyed by the reported name (the review file's
-      ``reported_name``, as the analyst saw it, which must be one of the row's own cells, case
-      and spacing aside; else the results' input column recognised by its header) and the
-      metal the supplier reported (not the
-      proposal's: a row reported without one gives a blank-metal override, for any metal, as
+      unsure one without a CID: the name stays in review), keyed by the reported name (the
+      review file's ``reported_name``, as the analyst saw it, which must be one of the row's
+      own cells, case and spacing aside; for a row added by its ``row_id`` alone, the name the
+      id was made of, else the one text of the row's name columns: ``input_columns`` first,
+      then those recognised by their header; columns that disagree are an error asking for
+      ``reported_name``) and the metal the supplier reported (not the proposal's: a row reported without one gives a blank-metal override, for any metal, as
       the analyst decided the name without one; its CID may be of any metal), stamped
       ``decided_at`` (default: now) and ``source``. Save them with ``save_overrides``.
       Each override records the row's reported country (ISO code; blank when unknown), so it is
@@ -184,14 +212,9 @@ def apply_review(
     roles = input_roles(res, input_columns)
     reported_metal = coalesce(res, roles["metal"])
     # what the supplier reported, as the review shows it (written from the columns the match
-    # read, --name-col included; checked below to be one of the row's own cells), else as the
-    # input's column recognised by its header says (a review without it)
-    found = {r: coalesce(res, roles[r]) for r in ("name", "country")}
+    # read, --name-col included; checked below to be one of the row's own cells); for a row the
+    # analyst added by its row_id, as the row itself tells (_added_row_text)
     own = own_columns(res)
-
-    def reported(i: int, role: str, seen: str) -> str:
-        return seen or found[role][i]   # (a row the analyst added to the review: its row_id)
-
     reasons = column_text(res, col["reason"])   # read_no_name: the matcher read no name
 
     rev_ids = [clean_text(v) for v in rev["row_id"].tolist()]
@@ -238,14 +261,16 @@ def apply_review(
                                   f"wrote in this row (edited?); a decision is saved for the "
                                   f"{role} as reported: undo the edit (a correction goes in "
                                   "analyst_comment)")
+        shown = {role: clean_text(rec.get(f"reported_{role}")) or _added_row_text(
+            res, i, rid, role, roles, given=bool((input_columns or {}).get(role)),
+            no_name=read_no_name(reasons[i]), where=where) for role in ("name", "country")}
         metal = _reported_metal(res, i, col, reported_metal)
         decision: dict = {"verdict": verdict, "i": i, "metal": metal,
                           "other_metal": "metal_unrecognised" in parse_flags(
                               res[col["flags"]].iloc[i]) or bool(read_metal(reported_metal[i])[1]
                                                                  and not metal),
                           "comment": clean_text(rec.get("analyst_comment")),
-                          "reported_name": clean_text(rec.get("reported_name")),
-                          "reported_country": clean_text(rec.get("reported_country"))}
+                          "reported_name": shown["name"], "reported_country": shown["country"]}
         if verdict == "accept":
             # the proposal the analyst saw, not the results' CID now (matched again since?)
             proposed = "" if blind else parse_cid(rec.get("proposed_cid")) or ""
@@ -319,8 +344,8 @@ def apply_review(
             if stamp_col:
                 updates[stamp_col] = stamp
         # every verdict is kept for next time, unsure too (the name then stays in review)
-        country = reported(i, "country", d["reported_country"])
-        name = "" if read_no_name(reasons[i]) else reported(i, "name", d["reported_name"])
+        country = d["reported_country"]
+        name = "" if read_no_name(reasons[i]) else d["reported_name"]
         if d["other_metal"]:   # no override for any metal from a "Copper" row, of any verdict
             other_metal.append(name)
         elif not name:         # (an override for "" would decide every row without a name)
@@ -341,7 +366,7 @@ def apply_review(
             changed += 1
             changes.append({"row_id": rid, "source_file": where["file"][i],
                             "source_row": where["row"][i],
-                            "reported_name": reported(i, "name", d["reported_name"]),
+                            "reported_name": d["reported_name"],
                             "verdict": verdict, "before": " ".join(filter(None, before[::-1])),
                             "after": " ".join(filter(None, after[::-1]))})
 

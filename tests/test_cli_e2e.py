@@ -364,6 +364,26 @@ def test_a_mixed_batchs_review_shows_each_files_own_name(
     assert read_safe_csv(rv)["reported_name"].tolist() == ["Asahi Refining", "Asahi Refinng"]
 
 
+def test_a_row_added_to_a_review_by_its_row_id_is_decided_for_the_name_the_matcher_read(
+        tmp_path: Path, reference_args: list[str]) -> None:
+    """Matched with --name-col Facility beside a recognised "Smelter Name" column, a row the
+    analyst added to the review by its row_id alone was saved as an override for the "Smelter
+    Name" text (synonyms' order), not the name the matcher read (found in the thirty-ninth
+    session). The row's id is made of the name read, which tells the column."""
+    src = tmp_path / "in.csv"
+    src.write_text("Smelter Name,Facility,Metal,Country\nAcme Trading,Asahi Refining,Gold,JP\n"
+                   "Acme Trading,Asahi Refinng Ltd,Gold,JP\n")
+    out, rv, ov = tmp_path / "out.csv", tmp_path / "rv.csv", tmp_path / "ov.csv"
+    assert cli.main(["-q", "match", str(src), *reference_args, "--name-col", "Facility",
+                     "-o", str(out)]) == 0
+    results = read_safe_csv(out)
+    pd.DataFrame({"row_id": results["row_id"], "analyst_verdict": ["accept", "not_a_smelter"],
+                  "analyst_cid": [results["cid"][0], ""]}).to_csv(rv, index=False)
+    assert cli.main(["-q", "review", "apply", str(rv), "--results", str(out), *reference_args,
+                     "--overrides", str(ov)]) == 0
+    assert sorted(load_overrides(ov)["reported_name"]) == ["Asahi Refining", "Asahi Refinng Ltd"]
+
+
 def test_skipped_files_are_listed_also_when_none_could_be_read_and_a_broken_link_is_one(
         tmp_path: Path, reference_args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     """With every file bad, no <results>_skipped.csv was written; a broken link in an input

@@ -401,6 +401,31 @@ def test_decisions_on_a_row_without_a_metal_are_about_the_reported_row(
     assert overrides[["reported_name", "metal"]].values.tolist() == [["Aida Chem", "Gold"]]
 
 
+def test_a_row_added_by_its_row_id_whose_name_columns_disagree_is_asked_about(
+        reference: Reference) -> None:
+    """A row the analyst added by its row_id alone, in results whose two name columns say
+    different things and whose id does not tell which one was read (made elsewhere): asked for
+    reported_name, never saved for a guess; filling it (one of the row's cells) answers it,
+    as does the column given as input_columns. One name column: no question."""
+    results = make_results()
+    results.insert(1, "Smelter Look-up", "Acme Trading")
+    results["row_id"] = [f"x{i}" for i in range(len(results))]
+    aida = results.index[results["Smelter Name"] == "Aida Chem"][0]
+    added = pd.DataFrame({"row_id": [f"x{aida}"], "analyst_verdict": ["not_a_smelter"]})
+    with pytest.raises(ReviewError, match=r"name columns say different things \('Aida Chem', "
+                                          r"'Acme Trading'\); fill reported_name"):
+        apply_review(added, results, reference, decided_at=WHEN)
+    _, overrides, _ = apply_review(added.assign(reported_name="Acme Trading"), results,
+                                   reference, decided_at=WHEN)
+    assert overrides["reported_name"].tolist() == ["Acme Trading"]
+    _, overrides, _ = apply_review(added, results, reference, decided_at=WHEN,
+                                   input_columns={"name": "Smelter Look-up"})
+    assert overrides["reported_name"].tolist() == ["Acme Trading"]
+    _, overrides, _ = apply_review(added, results.drop(columns="Smelter Look-up"), reference,
+                                   decided_at=WHEN)
+    assert overrides["reported_name"].tolist() == ["Aida Chem"]
+
+
 def test_a_name_column_given_at_match_time_keys_the_override_beside_a_recognised_one(
         reference: Reference) -> None:
     """Read with --name-col Facility and --country-col "Facility Location", an input whose

@@ -268,8 +268,14 @@ def run_match(args: argparse.Namespace) -> int:
         progress.close()
     if not len(results):
         raise InputError("no rows to match in the given inputs")
+    # each row as the matcher read it, from its own file's columns (the first file's name
+    # column was tried first: a later file's "Smelter Look-up" saying "Smelter not listed");
+    # its id is made of the name read, which tells a review the column (--name-col)
+    reported = {role: [v for t in tables for v in _cells(t, f"{role}_col")]
+                for role in ("name", "metal", "country", "cid")}
     taken = [str(c) for t in tables for c in t.frame.columns]
-    results.insert(0, tool_column_name("row_id", taken), make_row_ids(results).values)
+    results.insert(0, tool_column_name("row_id", taken),
+                   make_row_ids(results, names=reported["name"]).values)
 
     # files first, the one output to standard output last: a reader that stops early
     # (`| head`) then costs none of the files asked for
@@ -291,10 +297,6 @@ def run_match(args: argparse.Namespace) -> int:
             written.append(f"{skipped_to} ({plural(len(skipped), 'skipped file')})")
     if args.review:
         n = args.review_no_match
-        # each row as the matcher read it, from its own file's columns (the first file's name
-        # column was tried first: a later file's "Smelter Look-up" saying "Smelter not listed")
-        reported = {role: [v for t in tables for v in _cells(t, f"{role}_col")]
-                    for role in ("name", "metal", "country", "cid")}
         review = write_review(results, None, include_no_match=int(n) if n >= 1 else n,
                               blind=args.blind, reported=reported)
         if args.review == STDOUT:
