@@ -165,7 +165,7 @@ class Method:
 @functools.lru_cache(maxsize=4096)
 def _country_code(text: str) -> str:
     """ISO code of a reported country ("" if unknown)."""
-    from smelter_match.normalize import normalize_country
+    from smelter_match.countries import normalize_country
 
     return (normalize_country(text) or "") if text else ""
 

@@ -74,10 +74,11 @@ def normaliser_fingerprint() -> str:
     and of the reader of its vocabularies, the vocabularies, the libraries it reads names
     through and the Unicode version of this Python (NFKC and ``isalpha`` change with it).
     Compiled keys depend on it."""
-    from smelter_match import _resources, normalize, transliterate
+    from smelter_match import _resources, countries, folding, normalize, transliterate
     from smelter_match.io import tables
 
-    return code_fingerprint((tables, transliterate, normalize, _resources), NORMALISER_PACKAGES,
+    return code_fingerprint((tables, transliterate, folding, countries, normalize, _resources),
+                            NORMALISER_PACKAGES,
                             [_resources.data_path("vocab", "stopwords.txt").parent],
                             [f"unicode {unicodedata.unidata_version}"])
 

@@ -20,6 +20,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import JaroWinkler
 
 from smelter_match.blocking import Candidates
+from smelter_match.folding import GENERIC_WORDS
 from smelter_match.index import (
     TOKEN_CODE,
     NameIndex,
@@ -28,7 +29,7 @@ from smelter_match.index import (
     sorted_key,
     variants_csr,
 )
-from smelter_match.normalize import GENERIC_WORDS, NormalizedName
+from smelter_match.normalize import NormalizedName
 from smelter_match.sparse import expand_csr as _expand
 from smelter_match.sparse import run_starts, run_starts_mask
 

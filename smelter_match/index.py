@@ -24,7 +24,8 @@ from rapidfuzz.distance import OSA, Levenshtein
 
 from smelter_match._resources import data_csv
 from smelter_match.cache import IndexStore
-from smelter_match.normalize import GENERIC_WORDS, LEGAL_FORM_WORDS, NormalizedName, normalize_name
+from smelter_match.folding import GENERIC_WORDS, LEGAL_FORM_WORDS
+from smelter_match.normalize import NormalizedName, normalize_name
 from smelter_match.reference import Reference
 from smelter_match.sparse import Csr
 

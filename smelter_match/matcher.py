@@ -25,6 +25,7 @@ from smelter_match.blocking import CandidateGenerator, Candidates
 from smelter_match.cids import parse_cid
 from smelter_match.classify import Model
 from smelter_match.compare import FEATURES, compute_features
+from smelter_match.countries import normalize_country
 from smelter_match.decide import (
     Decision,
     decide,
@@ -38,7 +39,7 @@ from smelter_match.errors import InputError
 from smelter_match.explain import explain, explain_many
 from smelter_match.index import NameIndex
 from smelter_match.io.tables import cell_text
-from smelter_match.normalize import NormalizedName, normalize_country, normalize_name
+from smelter_match.normalize import NormalizedName, normalize_name
 from smelter_match.overrides import OverrideIndex, text_key
 from smelter_match.parallel import run_steps, step_size, threads_for, use_processes
 from smelter_match.placeholders import no_letters, placeholder_text, read_metal

@@ -10,8 +10,8 @@ from __future__ import annotations
 from rapidfuzz import fuzz, process
 
 from smelter_match._resources import data_csv
+from smelter_match.folding import fold
 from smelter_match.io.tables import cell_text
-from smelter_match.normalize import fold
 
 __all__ = ["METALS", "normalize_metal"]
 

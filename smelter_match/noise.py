@@ -181,7 +181,8 @@ def _romanisation(s: str, rng: random.Random, m: NoiseModel) -> str | None:
 
 
 def _legal_form(s: str, rng: random.Random, m: NoiseModel) -> str | None:
-    from smelter_match.normalize import fold, normalize_name
+    from smelter_match.folding import fold
+    from smelter_match.normalize import normalize_name
 
     n = normalize_name(s)
     has_form = n.key != " ".join(x for x in fold(s).split() if x not in ("the", "of", "and"))

@@ -66,6 +66,7 @@ import pandas as pd
 import pycountry
 
 from smelter_match.cids import parse_cid
+from smelter_match.countries import normalize_country
 from smelter_match.errors import InputError, InputWarning
 from smelter_match.io.safe_csv import (
     read_safe_csv,
@@ -76,7 +77,7 @@ from smelter_match.io.safe_csv import (
 )
 from smelter_match.io.tables import cell_text, clean_text, escape_cell_text, header_key
 from smelter_match.metals import METALS, normalize_metal
-from smelter_match.normalize import normalize_country, normalize_name
+from smelter_match.normalize import normalize_name
 
 __all__ = [
     "OVERRIDE_COLUMNS",

@@ -11,10 +11,12 @@ and phrases are data (``vocab/placeholders.txt``,
 from __future__ import annotations
 
 from smelter_match._resources import data_csv, data_lines
+from smelter_match.countries import normalize_country
+from smelter_match.folding import GENERIC_WORDS
 from smelter_match.index import DamagedWords, NameIndex
 from smelter_match.io.tables import cell_text
 from smelter_match.metals import normalize_metal
-from smelter_match.normalize import GENERIC_WORDS, NormalizedName, normalize_country, normalize_name
+from smelter_match.normalize import NormalizedName, normalize_name
 
 __all__ = ["PLACEHOLDERS", "no_letters", "placeholder_text"]
 

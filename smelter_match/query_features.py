@@ -33,15 +33,10 @@ from rapidfuzz import fuzz
 
 from smelter_match._resources import data_csv
 from smelter_match.compare import NAME_AGREEMENT
+from smelter_match.countries import COUNTRY_WORDS
+from smelter_match.folding import GENERIC_WORDS, METAL_WORDS, STOP_WORDS, fold
 from smelter_match.index import NameIndex, abbreviates, ocr_fold
-from smelter_match.normalize import (
-    COUNTRY_WORDS,
-    GENERIC_WORDS,
-    METAL_WORDS,
-    STOP_WORDS,
-    NormalizedName,
-    fold,
-)
+from smelter_match.normalize import NormalizedName
 from smelter_match.readings import missing_words
 
 __all__ = ["NON_SMELTER_WORDS", "QUERY_FEATURES", "Ranking", "query_features", "unrelated"]

@@ -26,6 +26,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 from unidecode import unidecode
 
+from smelter_match.folding import GENERIC_WORDS, LEGAL_FORM_WORDS
 from smelter_match.index import (
     MAX_SLIPS,
     SLIP_DISTANCE,
@@ -38,7 +39,7 @@ from smelter_match.index import (
     ocr_fold,
     slip_text,
 )
-from smelter_match.normalize import GENERIC_WORDS, LEGAL_FORM_WORDS, NormalizedName
+from smelter_match.normalize import NormalizedName
 
 #: Reading codes per candidate row (:func:`same_name`): the name is its best-matching RMI name
 #: exactly or but for OCR-confusable characters (``SAME``), or but for a few typing slips with

@@ -422,7 +422,7 @@ def default_reference(use_cache: bool = True) -> Reference:
 
 def merge_sources(data: list[SourceData], content_hash: str) -> Reference:
     """Merge read sources into one Reference. Newer list dates win for names and locations."""
-    from smelter_match.normalize import normalize_country
+    from smelter_match.countries import normalize_country
 
     # Old to new; at the same date a smelter list outranks the RMAP lists, which outrank the
     # revision log (whose name column can hold the name *before* a correction).

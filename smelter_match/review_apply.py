@@ -17,11 +17,11 @@ from pathlib import Path
 import pandas as pd
 
 from smelter_match.cids import parse_cid
+from smelter_match.countries import country_is_blank, normalize_country
 from smelter_match.errors import ReviewError
 from smelter_match.io.safe_csv import sheet_lines, unneutralise
 from smelter_match.io.tables import clean_text, escape_cell_text
 from smelter_match.metals import normalize_metal
-from smelter_match.normalize import country_is_blank, normalize_country
 from smelter_match.overrides import now_utc, override_key, overrides_from_decisions, text_key
 from smelter_match.placeholders import read_metal
 from smelter_match.reference import Reference
@@ -166,8 +166,9 @@ def apply_review(
       own cells, case and spacing aside; for a row added by its ``row_id`` alone, the name the
       id was made of, else the one text of the row's name columns: ``input_columns`` first,
       then those recognised by their header; columns that disagree are an error asking for
-      ``reported_name``) and the metal the supplier reported (not the proposal's: a row reported without one gives a blank-metal override, for any metal, as
-      the analyst decided the name without one; its CID may be of any metal), stamped
+      ``reported_name``) and the metal the supplier reported (not the proposal's: a row
+      reported without one gives a blank-metal override, for any metal, as the analyst
+      decided the name without one; its CID may be of any metal), stamped
       ``decided_at`` (default: now) and ``source``. Save them with ``save_overrides``.
       Each override records the row's reported country (ISO code; blank when unknown), so it is
       not forced onto the same name from another country, and the reference's stamp; the

@@ -31,9 +31,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from smelter_match.countries import normalize_country
+from smelter_match.folding import LEGAL_FORM_WORDS
 from smelter_match.metals import METALS
 from smelter_match.noise import load_noise_model, near_miss_name, noisy, non_smelter_names
-from smelter_match.normalize import LEGAL_FORM_WORDS, normalize_country, normalize_name
+from smelter_match.normalize import normalize_name
 from smelter_match.reference import Reference
 
 __all__ = ["QUERY_COLUMNS", "Mix", "TRAINING_MIX", "VALIDATION_MIX", "cid_groups", "group_folds",

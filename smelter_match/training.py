@@ -42,11 +42,12 @@ from smelter_match.classify import (
     fit_scorer,
 )
 from smelter_match.compare import FEATURES
+from smelter_match.countries import normalize_country
 from smelter_match.decide import close_runner_up_of_another_metal, exact_lookup
 from smelter_match.evaluation import equivalent_cids
 from smelter_match.matcher import Matcher
 from smelter_match.metals import normalize_metal
-from smelter_match.normalize import normalize_country, normalize_name
+from smelter_match.normalize import normalize_name
 from smelter_match.placeholders import no_letters, placeholder_text
 from smelter_match.query_features import QUERY_FEATURES, unrelated
 from smelter_match.reference import Reference

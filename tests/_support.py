@@ -6,6 +6,7 @@ root, or wherever ``SMELTER_MATCH_SHARED`` points.
 
 from __future__ import annotations
 
+import csv
 import os
 from pathlib import Path
 
@@ -62,3 +63,22 @@ def with_cached_values(path: Path, sheet: str, values: dict[str, str]) -> Path:
                 data = text.encode()
             dst.writestr(info, data)
     return path
+
+
+#: The Data I/O filing the project was created from (its smelter table, as text).
+SEED = SEEDS_DIR / "dataio_form_sd_2020.txt"
+
+
+def distinct_values(path: Path, column: str) -> set[str]:
+    """The distinct cells of one column of a CSV file."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        return {row[column] for row in csv.DictReader(fh)}
+
+
+def seed_table_rows() -> list[list[str]]:
+    """The rows of the seed filing's smelter table, split at tabs (name, country, metal; cells
+    the PDF conversion moved make some rows shorter)."""
+    lines = SEED.read_text(encoding="utf-8").splitlines()
+    start = next(i for i, ln in enumerate(lines) if ln.startswith("Smelter Name\t"))
+    end = next(i for i, ln in enumerate(lines) if i > start and ln.startswith("Caution Concerning"))
+    return [[f.strip() for f in ln.split("\t")] for ln in lines[start + 1 : end]]

@@ -14,11 +14,12 @@ from _support import ROOT
 PACKAGE = ROOT / "smelter_match"
 MAX_LINES = 600
 #: Stage and workflow modules, each with its own test file tests/test_<name>.py.
-TESTED_MODULES = ("transliterate", "normalize", "metals", "cids", "sources", "reference", "cache",
+TESTED_MODULES = ("transliterate", "folding", "countries", "normalize", "metals", "cids", "sources",
+                  "reference", "cache",
                   "reference_diff", "index", "blocking", "compare", "classify", "query_features",
                   "noise", "synthetic",
                   "transfer", "xlsx", "review_book", "readings", "placeholders", "rules", "decide",
-                  "explain", "matcher", "parallel", "overrides", "review", "labels", "annex",
+                  "explain", "matcher", "parallel", "overrides", "review", "review_apply", "labels", "annex",
                   "training", "evaluation", "spark", "inputs", "cmrt", "tables", "safe_csv", "cli",
                   "results", "sparse", "columns")
 

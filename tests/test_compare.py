@@ -21,8 +21,9 @@ from smelter_match import Matcher
 from smelter_match.classify import Model
 from smelter_match.compare import FEATURES, compute_features
 from smelter_match.evaluation import load_gold
+from smelter_match.folding import GENERIC_WORDS
 from smelter_match.index import abbreviates, distinct_text, ocr_fold
-from smelter_match.normalize import GENERIC_WORDS, normalize_name
+from smelter_match.normalize import normalize_name
 
 COL = {f: j for j, f in enumerate(FEATURES)}
 NAME_FEATURES = ("ratio", "token_sort", "token_set", "partial", "jaro_winkler", "compact_ratio",

@@ -1,38 +1,28 @@
-"""Tests for smelter_match.normalize: worked examples from the seed and the RMI reference, then
-hypothesis properties (totality, idempotence, non-empty keys, invariants between the fields)."""
+"""Tests for smelter_match.normalize (names to keys): worked examples from the seed and the RMI
+reference, then hypothesis properties (totality, idempotence, non-empty keys, invariants between
+the fields). Folding and the vocabularies: test_folding.py; countries: test_countries.py."""
 
 from __future__ import annotations
 
-import csv
 import math
 import re
 import unicodedata
 from decimal import Decimal
-from pathlib import Path
 
 import pycountry
 import pytest
-from _support import DERIVED_DIR, SEEDS_DIR
+from _support import DERIVED_DIR, SEED, distinct_values, seed_table_rows
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from unidecode import unidecode
 
 from smelter_match._resources import data_path
+from smelter_match.countries import _SCRIPT_BRACKET_RE
+from smelter_match.folding import fold
 from smelter_match.metals import METALS, normalize_metal
-from smelter_match.normalize import (
-    _ENUMERATOR_RE,
-    _SCRIPT_BRACKET_RE,
-    GENERIC_WORDS,
-    STOP_WORDS,
-    NormalizedName,
-    fold,
-    normalize_country,
-    normalize_name,
-    strip_legal_forms,
-)
+from smelter_match.normalize import _ENUMERATOR_RE, NormalizedName, normalize_name
 from smelter_match.transliterate import to_ascii
 
-SEED = SEEDS_DIR / "dataio_form_sd_2020.txt"
 REFERENCE = DERIVED_DIR / "reference.csv"
 HISTORY = DERIVED_DIR / "reference_history.csv"
 ALIASES = DERIVED_DIR / "aliases.csv"
@@ -43,78 +33,6 @@ needs_shared = pytest.mark.skipif(not ALIASES.is_file(), reason="../shared/rmi n
 def key(text: str) -> str:
     return normalize_name(text).key
 
-
-# ---------------------------------------------------------------------------------------------
-# fold: transliteration, homoglyphs, glued words, punctuation
-
-
-@pytest.mark.parametrize(
-    ("text", "folded"),
-    [
-        ("ATAkulche", "ata kulche"),
-        ("ShangHai YueQiang Metal Products Co., LTD", "shang hai yue qiang metal products co ltd"),
-        ("HeeSung Metal Ltd.", "hee sung metal ltd"),
-        ("SungEel HiMetal Co., Ltd.", "sung eel hi metal co ltd"),
-        ("AUTraders and Refiners", "au traders and refiners"),
-        ("Dongguan CiEXPO Environmental", "dongguan ci expo environmental"),
-        ("DaeryongENC", "daeryong enc"),
-        ("HCStarck", "hc starck"),
-        ("NiihamaToyo Smelter&Refinery", "niihama toyo smelter and refinery"),
-        # all-caps acronyms, mixed-case legal forms and Mc-names are not split
-        ("AMMC CCR JSC", "ammc ccr jsc"),
-        ("SAXONIA Edelmetalle GmbH", "saxonia edelmetalle gmbh"),
-        ("Chimet SpA", "chimet spa"),
-        ("Foo KGaA", "foo kgaa"),
-        ("McDonald Metals", "mcdonald metals"),
-        ("McIntyre Metals", "mcintyre metals"),
-        ("eBay", "ebay"),
-        # OCR's capital I for "l" inside a word is "l", not a word boundary
-        ("MetaIor Technologies", "metalor technologies"),
-        ("GIobal Tungsten", "global tungsten"),
-        ("Nihon MateriaI Co", "nihon material co"),
-        ("unknown suppIier", "unknown supplier"),
-        # digits
-        (
-            "Emerald Jewel Industry India Limited (Unit 1)",
-            "emerald jewel industry india limited unit 1",
-        ),
-        ("Unit1", "unit 1"),
-        # ... but one digit between letters is a damaged letter (OCR), not a word boundary
-        ("Ma1aysia Smelting", "ma1aysia smelting"),
-        ("Republic Metals Corporatl0n", "republic metals corporatl0n"),
-        ("Kolyma Unit12", "kolyma unit 12"),
-        ("8853 S.p.A.", "8853 spa"),
-        ("5D Production OÜ", "5d production ou"),
-        # dotted abbreviations equal undotted ones
-        ("Argor-Heraeus S.A.", "argor heraeus sa"),
-        ("A.G.", "ag"),
-        ("H.C. Starck", "hc starck"),
-        ("Penoles S. A. de C. V.", "penoles sa de cv"),
-        ("U.S.A.", "usa"),
-        ("S. Izaguirre", "s izaguirre"),
-        # a digit OCR reads for a letter stays among dotted initials; numbers stay numbers
-        ("E.5.R. Electronics", "e5r electronics"),
-        ("Version 1.5.3", "version 1 5 3"),
-        ("A.1 Co", "a 1 co"),
-        # apostrophes join, & and + read as "and"
-        ("L'azurde Company For Jewelry", "lazurde company for jewelry"),
-        ("Sancus ZFS (L’Orfebre, SA)", "sancus zfs lorfebre sa"),
-        ("Jiangxi Minmetals Gao'an", "jiangxi minmetals gaoan"),
-        ("Heimerle + Meule GmbH", "heimerle and meule gmbh"),
-        ("F & X", "f and x"),
-        # transliteration, fullwidth forms
-        ("KOVOHUTĚ PŘÍBRAM NÁSTUPNICKÁ, A.S.", "kovohute pribram nastupnicka as"),
-        ("Feinhütte Halsbrücke GmbH", "feinhutte halsbrucke gmbh"),
-        ("Tanaka Electronics（Singapore）Pte.Ltd", "tanaka electronics singapore pte ltd"),
-        ("ＧＯＬＤ", "gold"),
-        ("Cendres + M?taux SA", "cendres and m taux sa"),
-        ("", ""),
-        ("  ---  ", ""),
-    ],
-)
-def test_fold(text: str, folded: str) -> None:
-    assert fold(text) == folded
-    assert normalize_name(text).folded == folded
 
 
 @pytest.mark.parametrize("typed", ["1. ", "12) ", "#3 ", "4:", "5\t", "1.", " 2 . "])
@@ -288,18 +206,6 @@ def test_compact_equates_split_and_glued_words(a: str, b: str) -> None:
     assert normalize_name(a).compact == normalize_name(b).compact
 
 
-def test_strip_legal_forms_directly() -> None:
-    assert strip_legal_forms(("foo", "gmbh", "and", "co", "kg")) == ("foo",)
-    assert strip_legal_forms(("pt", "foo", "tbk")) == ("foo",)
-    assert strip_legal_forms(("foo", "pt")) == ("foo", "pt")  # "PT" is a prefix-only form
-    assert strip_legal_forms(("co", "ltd")) == ("co",)
-    assert strip_legal_forms(("ltd",)) == ("ltd",)
-    assert strip_legal_forms(()) == ()
-    # pinyin syllables that cleanco lists as legal forms are kept
-    assert strip_legal_forms(("rui", "da")) == ("rui", "da")
-    assert strip_legal_forms(("chang", "sha")) == ("chang", "sha")
-
-
 # ---------------------------------------------------------------------------------------------
 # derived fields: tokens, compact, acronym, variants
 
@@ -386,170 +292,22 @@ def test_normalize_name_is_cached() -> None:
     assert normalize_name(text) is normalize_name(text)
 
 
-def test_generic_and_stop_words_exposed() -> None:
-    for word in (
-        "smelting",
-        "refinery",
-        "metals",
-        "mining",
-        "nonferrous",
-        "gold",
-        "tin",
-        "tantalum",
-        "tungsten",
-        "precious",
-        "group",
-        "industry",
-        "industrial",
-        "materials",
-    ):
-        assert word in GENERIC_WORDS
-    assert {"the", "of", "and"} <= STOP_WORDS
-    assert key("Gold Refinery of Zijin Mining Group") == "gold refinery zijin mining group"
-
-
-# ---------------------------------------------------------------------------------------------
-# countries
-
-
-@pytest.mark.parametrize(
-    ("text", "code"),
-    [
-        ("KOREA, REPUBLIC OF", "KR"),
-        ("KOREA (REPUBLIC OF)", "KR"),
-        ("South Korea", "KR"),
-        ("Republic of Korea", "KR"),
-        ("KOREA, DEMOCRATIC PEOPLE'S REPUBLIC OF", "KP"),
-        ("VIET NAM", "VN"),
-        ("VIETNAM", "VN"),
-        ("TAIWAN, PROVINCE OF CHINA", "TW"),
-        ("Taiwan", "TW"),
-        ("BOLIVIA (plurinational state of)", "BO"),
-        ("RUSSIAN FEDERATION", "RU"),
-        ("Russia", "RU"),
-        ("United States", "US"),
-        ("UNITED STATES OF AMERICA", "US"),
-        ("USA", "US"),
-        ("U.S.A.", "US"),
-        ("Columbia", "CO"),
-        ("UK", "GB"),
-        ("UNITED KINGDOM OF GREAT BRITAIN AND NORTHERN IRELAND", "GB"),
-        ("Hong Kong", "HK"),
-        ("Czech Republic", "CZ"),
-        ("CZECHIA", "CZ"),
-        ("Turkey", "TR"),
-        ("Türkiye", "TR"),
-        ("Iran", "IR"),
-        ("Tanzania", "TZ"),
-        ("TANZANIA, UNITED REPUBLIC OF", "TZ"),
-        ("Lao", "LA"),
-        ("LAO PEOPLE'S DEMOCRATIC REPUBLIC", "LA"),
-        ("Congo, Democratic Republic of the", "CD"),
-        ("Swaziland", "SZ"),
-        ("NORTH MACEDONIA, Republic", "MK"),
-        ("VENEZUELA (BOLIVARIAN REPUBLIC OF)", "VE"),
-        ("  china ", "CN"),
-        ("CN", "CN"),
-        ("chn", "CN"),
-        ("ＣＨＩＮＡ", "CN"),
-        ("Ch\u200bina", "CN"),
-        # other scripts, compared as written
-        ("中国", "CN"), ("中國", "CN"), ("（中国）", "CN"), ("日本", "JP"), ("한국", "KR"),
-        ("台灣", "TW"), ("香港", "HK"), ("Россия", "RU"), ("ประเทศไทย", "TH"),
-        ("Nederland", "NL"), ("Chine", "CN"), ("S. Korea", "KR"), ("Czech Rep.", "CZ"),
-        ("Hong Kong SAR, China", "HK"), ("Congo (DRC)", "CD"),
-    ],
-)
-def test_normalize_country(text: str, code: str) -> None:
-    assert normalize_country(text) == code
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "",
-        "-",
-        "  ",
-        "N/A",
-        "unknown",
-        "57.117.114",
-        "Guiu",
-        "INDONESIA INDONESIA",
-        None,
-        float("nan"),
-        3,
-    ],
-)
-def test_normalize_country_unknown(text: object) -> None:
-    assert normalize_country(text) is None
-
-
-def test_every_iso_country_name_parses() -> None:
-    for c in pycountry.countries:
-        assert normalize_country(getattr(c, "common_name", None) or c.name) == c.alpha_2
-
-
-def _distinct(path: Path, column: str) -> set[str]:
-    with path.open(encoding="utf-8", newline="") as fh:
-        return {row[column] for row in csv.DictReader(fh)}
-
-
-@needs_shared
-def test_every_reference_country_parses() -> None:
-    countries = _distinct(REFERENCE, "country") | _distinct(HISTORY, "country")
-    unparsed = sorted(c for c in countries if c.strip() and normalize_country(c) is None)
-    assert unparsed == []
-
-
-def _seed_table_rows() -> list[list[str]]:
-    lines = SEED.read_text(encoding="utf-8").splitlines()
-    start = next(i for i, ln in enumerate(lines) if ln.startswith("Smelter Name\t"))
-    end = next(i for i, ln in enumerate(lines) if i > start and ln.startswith("Caution Concerning"))
-    return [[f.strip() for f in ln.split("\t")] for ln in lines[start + 1 : end]]
-
-
-# Cells of the seed's country column that are not one country: empty/dash, a PDF page artefact
-# and two cells the PDF conversion glued together.
-SEED_NON_COUNTRIES = {
-    "",
-    "-",
-    "57.117.114",
-    "INDONESIA INDONESIA",
-    "BOLIVIA (plurinational state of) TAIWAN, PROVINCE OF CHINA",
-}
-
-
-@pytest.mark.skipif(not SEED.is_file(), reason="../shared/seeds not present")
-def test_every_seed_country_parses() -> None:
-    cells = set()
-    for fields in _seed_table_rows():
-        if len(fields) == 3:  # name, country, metal
-            cells.add(fields[1])
-        elif len(fields) == 2:  # country, metal (the name cell went elsewhere)
-            cells.add(fields[0])
-    countries = cells - SEED_NON_COUNTRIES
-    assert len(countries) > 50
-    assert sorted(c for c in countries if normalize_country(c) is None) == []
-    for junk in SEED_NON_COUNTRIES:
-        assert normalize_country(junk) is None
-
-
 @pytest.mark.skipif(not SEED.is_file(), reason="../shared/seeds not present")
 def test_seed_names_and_metals() -> None:
-    names = [f[0] for f in _seed_table_rows() if f and f[0]]
+    names = [f[0] for f in seed_table_rows() if f and f[0]]
     assert len(names) > 400
     for name in names:
         n = normalize_name(name)
         assert bool(n.key) == has_renderable_alnum(name), name  # "·····" rows give ""
         assert normalize_name(n.key).key == n.key, name
-    metal_cells = {f[-1] for f in _seed_table_rows() if len(f) >= 2 and f[-1]}
+    metal_cells = {f[-1] for f in seed_table_rows() if len(f) >= 2 and f[-1]}
     assert {normalize_metal(m) for m in metal_cells if normalize_metal(m)} == set(METALS)
     assert normalize_metal("rantalum") == "Tantalum"  # a metal cell in the seed
 
 
 @needs_shared
 def test_every_reference_name_normalises_stably() -> None:
-    names = _distinct(ALIASES, "alias") | _distinct(ALIASES, "standard_name")
+    names = distinct_values(ALIASES, "alias") | distinct_values(ALIASES, "standard_name")
     for name in names:
         n = normalize_name(name)
         assert bool(n.key) == has_renderable_alnum(name), name
@@ -717,21 +475,6 @@ def test_key_non_empty_iff_text_has_a_renderable_letter_or_digit(text: str) -> N
     assert bool(n.key) == bool(n.folded) == has_renderable_alnum(text)
 
 
-@PROPS
-@given(
-    st.lists(
-        st.sampled_from(["foo", "bar", "co", "ltd", "pt", "gmbh", "kg", "sa", "cv", "the"]),
-        max_size=6,
-    )
-)
-def test_strip_legal_forms_keeps_a_contiguous_non_empty_part(tokens: list[str]) -> None:
-    out = strip_legal_forms(tokens)
-    assert bool(out) == bool(tokens)
-    n = len(out)
-    assert any(tuple(tokens[i : i + n]) == out for i in range(len(tokens) - n + 1))
-    assert strip_legal_forms(out) == out
-
-
 def test_a_bracketed_country_in_another_script_is_a_place() -> None:
     """"（日本）" after a name is read as "(Japan)": a place, a variant without it, not the words
     "Ri Ben"."""
@@ -739,33 +482,6 @@ def test_a_bracketed_country_in_another_script_is_a_place() -> None:
     assert n.key == normalize_name("Aida Chemical Industries Co., Ltd. (Japan)").key
     assert "aida chemical industries" in n.variants and "ri" not in n.tokens
     assert normalize_name("中国黄金").key == "zhong guo huang jin"     # not bracketed: a name
-
-
-@pytest.mark.parametrize(("text", "code"), [
-    ("中国 China", "CN"), ("China（中国）", "CN"), ("中国\n", "CN"), ("Ｃｈｉｎａ 中国", "CN"),
-    ("China 日本", None), ("Perú", "PE"), ("香港特别行政区", "HK"), ("Macau SAR", "MO"),
-    ("\u0421hina", "CN"), ("\u0422\u0410\u0406WAN", "TW"),    # Cyrillic lookalikes in Latin text
-])
-def test_a_country_written_in_two_languages_counts_when_both_agree(text: str, code: str | None
-                                                                    ) -> None:
-    assert normalize_country(text) == code
-
-
-def test_country_names_in_other_scripts_add_no_country_words() -> None:
-    """"中国" is matched as written: its romanisation ("Zhong Guo") is words of company names,
-    not a country, and no such word joins the country words that features leave aside."""
-    from smelter_match.normalize import COUNTRY_WORDS
-
-    assert normalize_country("Zhong Guo") is None
-    assert not {"zhong", "guo", "ri", "ben", "xiang", "gang"} & COUNTRY_WORDS
-
-
-@PROPS
-@given(objects)
-def test_normalize_country_is_total(obj: object) -> None:
-    code = normalize_country(obj)
-    assert code is None or code in ALPHA_2
-
 
 
 def test_a_runaway_cell_is_read_up_to_its_first_thousand_characters() -> None:

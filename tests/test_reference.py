@@ -19,8 +19,8 @@ import pytest
 
 from smelter_match import cli
 from smelter_match import reference as reference_module
+from smelter_match.countries import normalize_country
 from smelter_match.errors import ReferenceLoadError, ReferenceWarning
-from smelter_match.normalize import normalize_country
 from smelter_match.reference import NOT_CHECKED, Reference, load_reference
 
 pytestmark = pytest.mark.slow

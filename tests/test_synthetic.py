@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from smelter_match.normalize import normalize_country, normalize_name
+from smelter_match.countries import normalize_country
+from smelter_match.normalize import normalize_name
 from smelter_match.synthetic import Mix, _where_not_who, cid_groups, group_folds, make_queries
 
 
