@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from smelter_match.blocking import CandidateGenerator, Candidates
-from smelter_match.cids import parse_cid
+from smelter_match.cids import cid_named, read_reported_cid
 from smelter_match.classify import Model
 from smelter_match.compare import FEATURES, compute_features
 from smelter_match.countries import normalize_country
@@ -56,7 +56,9 @@ from smelter_match.results import (
     tool_column_name,
 )
 
-Query = tuple[str, str, str, str, str]   # (name, metal, metal_text, country_code, reported_cid)
+#: (name, metal, metal_text, country_code, reported_cid, the reported CID cell when it is not
+#: read as one: read_reported_cid)
+Query = tuple[str, str, str, str, str, str]
 #: Distinct queries searched together: bounds the memory of the vectorised stages.
 QUERY_CHUNK = 2048
 
@@ -256,13 +258,13 @@ class Matcher:
         return out
 
     def _query(self, name: object, metal: object, country: object, cid: object) -> Query:
-        return (cell_text(name), *read_metal(metal), self._country(country), self._cid(cid))
+        return (cell_text(name), *read_metal(metal), self._country(country), *self._cid(cid))
 
     def _country(self, v: object) -> str:
         return normalize_country(cell_text(v)) or ""
 
-    def _cid(self, v: object) -> str:
-        return parse_cid(v) or ""
+    def _cid(self, v: object) -> tuple[str, str]:
+        return read_reported_cid(v)
 
     def _queries(self, df: pd.DataFrame, name: str, metal: str | None, country: str | None,
                  reported_cid: str | None) -> tuple[list[Query], np.ndarray]:
@@ -299,8 +301,8 @@ class Matcher:
         for (codes, values), parse in zip(columns, parsers):
             table = [parse(v) for v in values]
             parsed.append([table[i] for i in codes[first].tolist()])
-        for j, (nm, (metal, metal_text), ctry, cid) in enumerate(zip(*parsed)):
-            q = (nm, metal, metal_text, ctry, cid)
+        for j, (nm, (metal, metal_text), ctry, (cid, unread)) in enumerate(zip(*parsed)):
+            q = (nm, metal, metal_text, ctry, cid, unread)
             remap[j] = pos.setdefault(q, len(queries))
             if remap[j] == len(queries):
                 queries.append(q)
@@ -389,6 +391,13 @@ class Matcher:
                 search.append((q, nn))
         if search:   # at most QUERY_CHUNK queries (match() steps): memory follows the step
             out.update(self._search([q for q, _ in search], [nn for _, nn in search], workers))
+        for q in todo:
+            if q[5]:   # a reported CID not read as one is said, and a row with nothing else kept
+                d = out[q]
+                out[q] = replace(d, flags=(*d.flags, "reported_cid_unread"), **(
+                    {"decision": "review", "reason": f"no name, and the reported CID {q[5]!r} "
+                                                     "is not read as one: which facility?"}
+                    if d.reason == "empty name" else {}))
         return out
 
     def _search(self, qs: list[Query], nns: list[NormalizedName],
@@ -401,6 +410,14 @@ class Matcher:
                               scored.pair, scored.X, self._fac, self.cid_metals, scored.smelter,
                               scored.kinds, self.model.thresholds, self.top_k, scored.same_key,
                               unrelated(scored.Q), [nn.key for nn in nns])
+        for i, (q, d) in enumerate(zip(qs, decided, strict=True)):
+            # the supplier named an RMI facility by its ID: never thrown away (review, proposing
+            # it, with what the name said), as a row without a name is not
+            kept = self._by_reported_cid(q, d.reason) if d.decision == "no_match" and q[4] \
+                else None
+            if kept is not None:
+                decided[i] = replace(kept, candidates=d.candidates,
+                                     smelter_score=d.smelter_score)
         self._explain(scored, decided)
         out.update(zip(qs, decided))
         return out
@@ -497,6 +514,11 @@ class Matcher:
         hit = self._overrides.lookup(text_key(q[0]), metal, q[3]) if len(self._overrides) \
             else None
         if hit is None:
+            named = cid_named(q[0]) if q[4] in ("", cid_named(q[0])) else ""
+            d = self._by_reported_cid((*q[:4], named, q[5]), "") if named else None
+            if d is not None:   # a CID in the name cell ("CID002763") names the facility by it
+                return replace(d, reason=f"the name is {d.cid}, {d.standard_name}'s RMI ID: "
+                                         "is it?")
             if placeholder_text(nn):
                 return self._by_reported_cid(q, "placeholder text") or Decision(
                     "", "", metal, "", "", 0.0, "no_match", "not a smelter (placeholder text)",

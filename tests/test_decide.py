@@ -810,6 +810,37 @@ def test_a_row_with_only_a_reported_cid_goes_to_review_not_away(matcher: Matcher
     assert matcher.match_one("N/A", metal="Gold").reason == "not a smelter (placeholder text)"
 
 
+def test_a_reported_cid_of_the_reference_keeps_any_row_out_of_no_match(matcher: Matcher) -> None:
+    """A name the search throws away ("not a smelter", "no plausible candidate") reported with a
+    CID of the reference was no_match, the CID unsaid (found by an audit): the supplier named the
+    facility by its RMI ID, and a person decides (review, proposing it; the name's own verdict
+    in the reason). Without the CID the same names stay no_match."""
+    for name in ("Our supplier's smelter", "Deutsche Bank AG"):
+        assert matcher.match_one(name, metal="Tin").decision == "no_match"
+        r = matcher.match_one(name, metal="Tin", reported_cid="CID001182")
+        assert (r.decision, r.cid, r.standard_name, r.score) == ("review", "CID001182", "Minsur",
+                                                                0.0), r
+        assert r.reason.endswith(", but the reported CID is Minsur's: is it?"), r
+        assert r.reason.startswith(("not a smelter", "no plausible candidate")), r
+
+
+def test_a_cid_in_the_name_cell_or_an_unread_one_is_not_lost(matcher: Matcher) -> None:
+    """The name cell holding a CID ("CID001182") was searched as a name (review proposing an
+    unrelated facility); a reported-CID cell that is no CID ("1AUS046") was dropped without a
+    word, and a row with nothing else was no_match (found by an audit)."""
+    r = matcher.match_one("CID001182", metal="Tin")
+    assert (r.decision, r.cid, r.reason) == ("review", "CID001182",
+                                             "the name is CID001182, Minsur's RMI ID: is it?")
+    r = matcher.match_one("", metal="Tin", reported_cid="1AUS046")
+    assert (r.decision, r.cid, r.flags) == ("review", "", ("reported_cid_unread",))
+    assert r.reason == "no name, and the reported CID '1AUS046' is not read as one: which facility?"
+    r = matcher.match_one("Minsur", metal="Tin", reported_cid="1AUS046")
+    assert (r.decision, r.cid, r.flags) == ("match", "CID001182", ("reported_cid_unread",))
+    assert matcher.match_one("", metal="Tin", reported_cid="N/A").decision == "no_match"
+    r = matcher.match_one("", metal="Tin", reported_cid="CID-001182")
+    assert (r.decision, r.cid) == ("review", "CID001182")
+
+
 def test_a_metal_other_than_the_four_is_reviewed_never_matched(matcher: Matcher) -> None:
     # "Cobalt", "Palladium": the row is about another metal; the name is still searched (as with
     # no metal) and its facility proposed, but a person decides, also for an exact RMI name
