@@ -105,7 +105,9 @@ def normalize_country(text: object) -> str | None:
     """ISO 3166-1 alpha-2 code for a country as written ("KOREA, REPUBLIC OF" -> "KR"), else None.
 
     Case, accents, punctuation, "the/of/and" and word order do not matter; codes ("CN", "CHN")
-    are accepted. Blank, "-", "N/A" and anything unrecognised give None. Never raises.
+    are accepted; a province or city written beside the country is read past ("Jiangsu, China",
+    "Japan (Aizu)"), unless another part names another country ("Taiwan, China"). Blank, "-",
+    "N/A" and anything unrecognised give None. Never raises.
     """
     try:
         raw = unicodedata.normalize("NFKC", cell_text(text))    # full-width letters are Latin
@@ -122,9 +124,29 @@ def normalize_country(text: object) -> str | None:
             other = {_COUNTRY_SCRIPT.get(_script_key(t)) for t in _NON_ASCII_RUN_RE.findall(raw)
                      if _script_key(t)}
             code = latin if latin is not None and other == {latin} else None
-        return code
+        return code if code is not None else _country_of_parts(raw)
     except Exception:  # pragma: no cover - defensive: inputs are arbitrary
         return None
+
+
+#: What parts a country cell: "Jiangsu, China", "Japan (Aizu)", "China - Yunnan", "Peru / Lima".
+_PART_SEPARATOR_RE = re.compile(r"[,;/()（），、]|\s[-–]\s")
+
+
+def _country_of_parts(raw: str) -> str | None:
+    """The one country the parts of a cell name, with a province or city beside it ("Jiangsu,
+    China", "Japan (Aizu)"), when every part that names a country names the same one (not
+    "Taiwan, China", "USA / Mexico"). A part counts written out or as a listed alias, not as
+    a code ("Lima, PE": two letters are as often a province's)."""
+    codes = set()
+    for part in _PART_SEPARATOR_RE.split(raw):
+        code = _COUNTRY_SCRIPT.get(_script_key(part)) if _other_script(part) else None
+        f = fold(part)
+        if code is None and (len(f) >= 4 or f in _COUNTRY_ALIASES):
+            code = _folded_country_code(f)
+        if code is not None:
+            codes.add(code)
+    return codes.pop() if len(codes) == 1 else None
 
 _SCRIPT_BRACKET_RE = re.compile(r"[（(]([^()（）]+)[)）]")
 

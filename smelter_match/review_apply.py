@@ -181,7 +181,7 @@ def apply_review(
       reported a metal other than the four (no decision on a "Copper" row is an override for any
       metal: "not a smelter" of copper is not of gold), the row ids whose row has no reported
       name (an override for "" would decide every row without one), the names whose row reported
-      a country that is not read as one ("Jiangsu, China": an override for any country would
+      a country that is not read as one ("Jiangsu": an override for any country would
       decide the name reported from every country), and one dict per changed
       row (row_id, source_file, source_row, reported_name, verdict, before, after; before/after
       read like ``"review CID000019"``).

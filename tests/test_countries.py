@@ -94,6 +94,21 @@ def test_normalize_country_unknown(text: object) -> None:
     assert normalize_country(text) is None
 
 
+@pytest.mark.parametrize(("text", "code"), [
+    ("Jiangsu, China", "CN"), ("Fukushima, Japan", "JP"), ("Japan (Aizu)", "JP"),
+    ("China - Yunnan", "CN"), ("Peru / Lima", "PE"), ("Zhuzhou, Hunan, PRC", "CN"),
+    ("USA (California)", "US"), ("江苏省, 中国", "CN"), ("Korea, Republic of (South Korea)", "KR"),
+    # two countries, a code that may be a province's, no country at all: none
+    ("Taiwan, China", None), ("USA / Mexico", None), ("Lima, PE", None), ("Georgia, USA", None),
+    ("Guangdong", None), ("Jiangsu", None),
+])
+def test_a_province_or_city_beside_the_country_is_read_past(text: str, code: str | None) -> None:
+    """"Jiangsu, China" was no country: the matcher read the row as reported without one (a
+    supplier's "Fukushima, Japan" was then matched to a removed CID the bare "Japan" reviews:
+    found by an audit)."""
+    assert normalize_country(text) == code
+
+
 def test_every_iso_country_name_parses() -> None:
     for c in pycountry.countries:
         assert normalize_country(getattr(c, "common_name", None) or c.name) == c.alpha_2

@@ -359,13 +359,16 @@ def test_a_decision_on_a_row_of_another_metal_gives_no_override_for_any_metal(
 
 def test_a_decision_on_a_row_whose_country_is_not_read_gives_no_override_for_every_country(
         reference: Reference) -> None:
-    """A row reporting "Jiangsu, China" (not read as a country) decided to a CID updates the
-    row, but its override would be for any country and force the name reported from Brazil
-    (found by an audit of the round trip): left out, named in the report."""
-    row, overrides, report = _decide_aida(reference, {"Smelter Country": "Jiangsu, China"},
+    """A row reporting "Jiangsu" (not read as a country) decided to a CID updates the row, but
+    its override would be for any country and force the name reported from Brazil (found by
+    an audit of the round trip): left out, named in the report. "Jiangsu, China" is China's."""
+    row, overrides, report = _decide_aida(reference, {"Smelter Country": "Jiangsu"},
                                           ("other", "CID000019", ""))
     assert row["cid"] == "CID000019"
     assert overrides.empty and report["override_unread_country"] == ["Aida Chem"]
+    _, overrides, _ = _decide_aida(reference, {"Smelter Country": "Jiangsu, China"},
+                                   ("other", "CID000019", ""))
+    assert overrides["country"].tolist() == ["CN"]
 
 
 def test_a_row_reporting_another_metal_gives_no_override_also_when_decided_without_a_search(
@@ -485,7 +488,7 @@ def test_an_unsure_override_keeps_the_name_in_review(tmp_path: Path, reference: 
 def test_a_placeholder_country_is_no_country_for_an_override(tmp_path: Path,
                                                              reference: Reference) -> None:
     """A row whose country says none ("N/A", "-", "unknown") gives an override for any country,
-    as before; only a country text not read as one ("Jiangsu, China") gives none (found by a
+    as before; only a country text not read as one ("Jiangsu") gives none (found by a
     review of that rule)."""
     for blank in ("N/A", "-", "unknown"):
         _, overrides, report = _decide_aida(reference, {"Smelter Country": blank},

@@ -451,8 +451,8 @@ def test_a_name_column_given_at_match_time_keys_the_override_beside_a_recognised
     with pytest.raises(ReviewError, match="not what the supplier wrote in this row"):
         apply_review(edited, results, reference, decided_at=WHEN)
     # the country too: an edited one would move the decision ("Switzerland") or widen it to
-    # every country (an unrecognised "Japan (Tokyo)" is a blank country)
-    for country in ("Switzerland", "Japan (Tokyo)"):
+    # every country (an unrecognised "Japan Tokyo" would be no country)
+    for country in ("Switzerland", "Japan Tokyo"):
         moved = fill(review, {aida: ("accept", "", "")})
         moved.loc[moved["row_id"] == aida, "reported_country"] = country
         with pytest.raises(ReviewError, match=re.escape(f"reported_country {country!r} is not")):
