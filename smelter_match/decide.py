@@ -263,7 +263,7 @@ def _reason(x: np.ndarray, reading: int = 0, current: bool = False) -> str:
 
 def _doubt(several_metals: bool, ambiguous: bool, sure_which: bool, sure_facility: bool,
            there: str = "", also: str = "", exactly: str = "", off_metal: str = "",
-           reported: str = "") -> str:
+           reported: str = "", plain: bool = False) -> str:
     """Why a reviewed row was not matched, in the reason's words. When both heads were sure
     enough to match, the rule that reviewed it: the name fits facilities of several metals and
     none was reported (that rule applies only then), or RMI gives the name to several facilities
@@ -271,8 +271,9 @@ def _doubt(several_metals: bool, ambiguous: bool, sure_which: bool, sure_facilit
     another facility that fits the name as well (``there``, its name), or the name is part of
     another facility's name as well (``also``, its name), or it is exactly another facility's
     name or initials (``exactly``, its name), or the reported metal is none of the four
-    (``off_metal``, as reported), or the reported CID is another facility's (``reported``).
-    Otherwise the heads' doubt (whether the name is an RMI facility at all, or which facility
+    (``off_metal``, as reported), or the reported CID is another facility's (``reported``), or
+    the name is only a place or company forms (``plain``: ``names_no_business``). Otherwise the
+    heads' doubt (whether the name is an RMI facility at all, or which facility
     it is), with the shared name said too."""
     off = f"the reported metal {off_metal!r} is not tin, tantalum, tungsten or gold"
     cid_says = f"the reported CID {reported} is another facility"
@@ -290,6 +291,8 @@ def _doubt(several_metals: bool, ambiguous: bool, sure_which: bool, sure_facilit
         return f"the name is part of {also}'s name too: which one?"
     if exactly and sure_which and sure_facility:
         return f"the name is exactly {exactly}'s name or initials: which one?"
+    if plain and sure_which and sure_facility:
+        return "the name is only a place or a company form, not which business: which one?"
     doubt = "not sure" if sure_facility else "not sure it is an RMI facility"
     return doubt + ("; RMI gives this name to several facilities" if ambiguous else "") + (
         f"; the reported country is that of {there}" if there else "") + (
@@ -341,6 +344,7 @@ def decide_many(
     same_key: np.ndarray | None = None,
     unrelated: np.ndarray | None = None,
     query_keys: list[str] | None = None,
+    no_business: np.ndarray | None = None,
 ) -> list[Decision]:
     """Decide a batch of queries: the rules run on arrays (:func:`~smelter_match.rules.rule_facts`,
     :func:`no_match_evidence`), and only the output, one :class:`Decision` per query, is built
@@ -355,7 +359,9 @@ def decide_many(
     (:func:`smelter_match.query_features.unrelated`); ``query_keys``: per query, its normalised
     key, compared with ``fac["current_key"]`` (each facility's current standard name's key):
     a name that is RMI's current name of a facility is said to be its standard name, and a
-    name RMI gives to several facilities, reviewed, proposes the one that bears it now.
+    name RMI gives to several facilities, reviewed, proposes the one that bears it now;
+    ``no_business``: per query, whether the name is only a place or company forms
+    (:func:`~smelter_match.placeholders.names_no_business`), matched only as exactly an RMI name.
     """
     n = len(metals)
     facts = rule_facts(ranking, fac_rows, X, same_key, metals, reported_cids, fac["cid"],
@@ -372,6 +378,8 @@ def decide_many(
     match &= ~(facts.country_choice >= 0)   # nor when the country points to another that fits
     match &= ~(facts.shared_part >= 0)      # nor when the name is part of several names
     match &= ~(facts.exact_other >= 0)      # nor when another candidate reads it exactly
+    plain = np.zeros(n, dtype=bool) if no_business is None else np.asarray(no_business, bool)
+    match &= ~(plain & ~facts.sure)   # "Germany", "Corp.": a likeness to a name says nothing
     if len(scores):
         f, f2 = fac_rows[b], fac_rows[b2]
         no_metal = np.array([not m for m in metals], dtype=bool)
@@ -402,13 +410,14 @@ def decide_many(
                match.tolist(), several.tolist(), facts.other_metal.tolist(), facts.reading.tolist(),
                facts.contradicted.tolist(), (X[b, _COL["ambiguous_name"]] != 0).tolist()
                if len(X) else [False] * n, facts.country_choice.tolist(),
-               facts.shared_part.tolist(), facts.exact_other.tolist(), disputed.tolist())
+               facts.shared_part.tolist(), facts.exact_other.tolist(), disputed.tolist(),
+               plain.tolist())
     ambiguous = facts.ambiguous.tolist()
     current_key = fac.get("current_key")
     keys = query_keys if query_keys is not None and current_key is not None else [None] * n
     out = []
     for i, (has_i, f_i, p_i, s_i, ev, is_match, sev, other, read, contra, amb, choice, part,
-            exact_o, dispute) in enumerate(zip(*columns)):
+            exact_o, dispute, plain_i) in enumerate(zip(*columns)):
         metal = metals[i]
         flags = query_flags(metal, metal_texts[i], reported_cids[i], cid_metals)
         elsewhere = ""
@@ -470,7 +479,8 @@ def decide_many(
             reason = how + elsewhere
         else:
             doubt = _doubt(sev, ambiguous[i], p_i >= t.match, s_i >= t.smelter_match, *others,
-                           off_metal=off_metal[i], reported=reported_cids[i] if dispute else "")
+                           off_metal=off_metal[i], reported=reported_cids[i] if dispute else "",
+                           plain=plain_i)
             reason = (f"{'probably' if p_i >= 0.5 else 'perhaps'} {name}, {doubt} ({how})"
                       + elsewhere)
         out.append(Decision(fac["cid"][f_i], name, fac["metal"][f_i], fac["country"][f_i],

@@ -5,7 +5,8 @@ A gold CSV (``reference_data/gold/*.csv``, see its ``GUIDE.md``) holds hand-labe
 acceptable ones). :func:`score_gold` runs the real :class:`~smelter_match.Matcher` on such rows and
 adds the correctness columns every metric uses; :func:`metrics` turns them into the figures of
 ``smelter-match evaluate``; :func:`write_evaluation` writes the JSON / Markdown / error-list report.
-Nothing here trains: cross-validated figures come from :func:`smelter_match.training.evaluate_cv`.
+Nothing here trains: held-out (cross-validated) figures come from
+:func:`smelter_match.transfer.heldout_evaluation` (``smelter-match evaluate --heldout``).
 """
 
 from __future__ import annotations
@@ -256,7 +257,8 @@ def _markdown(title: str, how: str, overall: dict, per_metal: dict, errors: pd.D
     fmt = lambda v: f"{v:.3f}" if isinstance(v, float) else str(v)  # noqa: E731
     lines = [f"# {title}", "", how, "", "| subset | " + " | ".join(keys) + " |",
              "|" + "---|" * (len(keys) + 1)]
-    subsets = [("all", overall), *([("not in training", fresh)] if fresh else []),
+    subsets = [("all", overall),
+               *([("not repeating a training-label row", fresh)] if fresh else []),
                *per_metal.items()]
     for name, m in subsets:
         lines.append(f"| {name} | " + " | ".join(fmt(m.get(k, float("nan"))) for k in keys) + " |")
@@ -294,8 +296,15 @@ def evaluate_model(matcher: Matcher, gold_path: str, *, model_name: str = "the s
     """Evaluate a fixed model on a gold file, and say how many of its rows repeat a row of the
     model's training labels (``trained_with``, the label files its metadata names: the same
     name, case and spacing aside, and metal), whose figures are not held out; the figures of
-    the other rows are given apart (``overall_not_in_training``). Files of ``trained_with``
-    are found as the model recorded them (:func:`~smelter_match._resources.find_recorded`).
+    the other rows are given apart (``overall_not_in_training``, the report's row "not
+    repeating a training-label row"). Those other rows are not held out either when they are
+    RMI names: the synthetic training queries are made from the reference's own names (and an
+    RMI name written exactly is mostly settled by the exact lookup before any model runs). For
+    the Inogen annex, all 58 rows that do not repeat a Data I/O row are exact RMI names of their
+    labelled facility. Held-out figures: :func:`smelter_match.transfer.heldout_evaluation`.
+    The key name ``overall_not_in_training`` is kept for the JSON's readers. Files of
+    ``trained_with`` are found as the model recorded them
+    (:func:`~smelter_match._resources.find_recorded`).
 
     Raises:
         InputError: every row repeats a training row (no figure would be held out), or a file
@@ -327,7 +336,10 @@ def evaluate_model(matcher: Matcher, gold_path: str, *, model_name: str = "the s
     if found:
         how += (f" {sum(repeated):,} of {len(gold):,} rows repeat a row of its training labels "
                 f"({', '.join(found)}: the same name and metal), so their figures are not held "
-                "out; `overall_not_in_training` has the others'.")
+                "out; the row \"not repeating a training-label row\" (`overall_not_in_training`) "
+                "has the others', which are not held out either where they are RMI names (the "
+                "synthetic training queries are made from the reference's names; "
+                "`evaluate --heldout` gives held-out figures).")
     if missing:
         how += (f" NOT HELD OUT for certain: its training labels {', '.join(missing)} are not "
                 "here, so rows it was trained on may be counted (--unchecked).")

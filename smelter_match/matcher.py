@@ -42,7 +42,12 @@ from smelter_match.io.tables import cell_text
 from smelter_match.normalize import NormalizedName, normalize_name
 from smelter_match.overrides import OverrideIndex, text_key
 from smelter_match.parallel import run_steps, step_size, threads_for, use_processes
-from smelter_match.placeholders import no_letters, placeholder_text, read_metal
+from smelter_match.placeholders import (
+    names_no_business,
+    no_letters,
+    placeholder_text,
+    read_metal,
+)
 from smelter_match.query_features import Ranking, query_features, unrelated
 from smelter_match.readings import place_words, same_name
 from smelter_match.reference import Reference
@@ -364,6 +369,7 @@ class Matcher:
         if forked:   # what the searches build on first use, built once here and shared
             self.index.prepare(workers)
             place_words()
+            names_no_business(normalize_name("Hunan"))   # the provinces' names
         answers = run_steps(partial(self._decide_fresh, workers=1), todos, workers, forked,
                             "smelter_match") if workers > 1 else \
             ((j, self._decide_fresh(todo)) for j, todo in enumerate(todos))
@@ -409,7 +415,8 @@ class Matcher:
                               [q[4] or None for q in qs], scored.ranking, scored.cands.fac,
                               scored.pair, scored.X, self._fac, self.cid_metals, scored.smelter,
                               scored.kinds, self.model.thresholds, self.top_k, scored.same_key,
-                              unrelated(scored.Q), [nn.key for nn in nns])
+                              unrelated(scored.Q), [nn.key for nn in nns],
+                              np.array([names_no_business(nn) for nn in nns], dtype=bool))
         for i, (q, d) in enumerate(zip(qs, decided, strict=True)):
             # the supplier named an RMI facility by its ID: never thrown away (review, proposing
             # it, with what the name said), as a row without a name is not

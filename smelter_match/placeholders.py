@@ -11,14 +11,14 @@ and phrases are data (``vocab/placeholders.txt``,
 from __future__ import annotations
 
 from smelter_match._resources import data_csv, data_lines
-from smelter_match.countries import normalize_country
-from smelter_match.folding import GENERIC_WORDS
+from smelter_match.countries import is_place_name, normalize_country
+from smelter_match.folding import GENERIC_WORDS, LEGAL_FORM_WORDS
 from smelter_match.index import DamagedWords, NameIndex
 from smelter_match.io.tables import cell_text
 from smelter_match.metals import normalize_metal
 from smelter_match.normalize import NormalizedName, normalize_name
 
-__all__ = ["PLACEHOLDERS", "no_letters", "placeholder_text"]
+__all__ = ["PLACEHOLDERS", "names_no_business", "no_letters", "placeholder_text"]
 
 #: Normalised keys of texts that are not names at all ("Smelter not listed", "N/A", ...).
 PLACEHOLDERS: frozenset[str] = frozenset(
@@ -89,6 +89,19 @@ def no_letters(nn: NormalizedName, ni: NameIndex) -> bool:
     # "&" and "+" read as "and")
     return bool(nn.key) and not any(c.isalpha() for c in nn.original) and not any(
         (nn.key, m) in ni.by_key for m in ni.metals)
+
+
+def names_no_business(nn: NormalizedName) -> bool:
+    """Whether a name is only a place or only company forms and generic words ("Germany",
+    "Hunan Co., Ltd.", "Osaka", "Corp.", "有限公司", "Unit 1", "Gold Refinery"): it says where or
+    what kind of business, not which. Such a name is never matched on its likeness to an RMI
+    name ("Germany" was Heraeus Germany GmbH, "Tonga" Rui Da Hung's "Da Tong", "Unit 1" an
+    Indian refinery's unit), only as exactly one (:mod:`smelter_match.decide`)."""
+    if not nn.tokens:
+        return False
+    if all(t in GENERIC_WORDS or t in LEGAL_FORM_WORDS or t.isdigit() for t in nn.tokens):
+        return True
+    return is_place_name(nn.key) or is_place_name(nn.folded)
 
 
 def read_metal(v: object) -> tuple[str, str]:

@@ -19,8 +19,16 @@ Kinds of query (``kind``):
   its kind (:func:`smelter_match.noise.near_miss_name`: "PT Premium Zinc Indonesia"), which is
   no RMI name: another company a word away from a facility.
 
-Facilities are split by *CID group* (:func:`cid_groups`: CIDs linked by a successor or sharing a
-name), so that held-out figures never come from a facility whose names shaped the model.
+Facilities are split by *CID group* (:func:`cid_groups`: CIDs linked by a successor, sharing a
+normalised name, or sharing a name up to a bracketed part that is not a country, as sister plants
+"X (Unit 1)" / "X (Unit 3)" do), so that held-out figures never come from a facility whose names
+shaped the model.
+
+Countries: queries made from a facility's name (clean, noisy, hidden alias, hidden facility, near
+miss) get the facility's country, a blank one (``Mix.country_missing``) or now and then another;
+``wrong_metal`` and ``non_smelter`` queries always get a blank country, so no synthetic row of
+those two kinds has a country to agree or disagree with a candidate (``MODEL_CARD.md``, "Known
+weaknesses").
 """
 
 from __future__ import annotations
@@ -51,7 +59,9 @@ class Mix:
 
     ``clean``/``noisy`` are queries per facility; ``hide_facilities`` and ``hide_aliases`` the
     shares removed from the index; ``wrong_metal`` the share of facilities also reported under
-    another metal; ``metal_missing``/``country_missing`` how often suppliers leave them blank.
+    another metal; ``metal_missing``/``country_missing`` how often suppliers leave them blank
+    (applied to the queries made from a facility's name only: ``wrong_metal`` and
+    ``non_smelter`` queries never have a country, see :func:`make_queries`).
     """
 
     clean: float = 1.5
@@ -73,7 +83,9 @@ TRAINING_MIX = Mix(near_miss=1.0)
 #: some typed and damaged ones, a quarter not RMI facilities, as in the Data I/O 2020 list). No
 #: near misses: how often real lists hold them is unknown, and with them here (0.2 per facility)
 #: the threshold search gave up 2.6 points of the noise families' automatic decisions for 6 of
-#: 196 held-out near misses (MODEL_CARD, twenty-sixth session).
+#: 196 held-out near misses (MODEL_CARD, twenty-sixth session). A design choice made on held-out
+#: figures, so those figures are not untouched by it (MODEL_CARD, "How held out these figures
+#: are").
 VALIDATION_MIX = Mix(clean=8.0, noisy=4.0, hide_facilities=0.15, hidden_queries=4.0,
                      hide_aliases=0.15, wrong_metal=0.2, non_smelters=2.0)
 
@@ -253,6 +265,7 @@ def make_queries(ref: Reference, *, cids: set[str] | None = None, mix: Mix = TRA
         other = rng.choice([m for m in METALS if m != metal])
         name = rng.choice(names)
         if (normalize_name(name).key, other) not in reduced_keys:
+            # never a country (nor a blank metal): unlike the facility queries above
             add(name, other, "", frozenset(), "wrong_metal", groups.get(cid, cid), (), name)
     ref_keys = {normalize_name(n).key for n in ref.names["name"]}
     wanted = int(len(kept) * mix.non_smelters)
@@ -269,6 +282,7 @@ def make_queries(ref: Reference, *, cids: set[str] | None = None, mix: Mix = TRA
             fams = ()
         if normalize_name(name).key in ref_keys:
             continue
+        # one of the four metals or none, and never a country
         add(name, rng.choice([*METALS, ""]), "", frozenset(), "non_smelter",
             f"ns:{ns_kind}:{normalize_name(source).key}", fams, source)
         made += 1

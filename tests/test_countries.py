@@ -9,7 +9,7 @@ from _support import DERIVED_DIR, SEED, distinct_values, seed_table_rows
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from smelter_match.countries import COUNTRY_WORDS, normalize_country
+from smelter_match.countries import COUNTRY_WORDS, is_place_name, normalize_country
 
 REFERENCE = DERIVED_DIR / "reference.csv"
 HISTORY = DERIVED_DIR / "reference_history.csv"
@@ -167,3 +167,13 @@ def test_country_names_in_other_scripts_add_no_country_words() -> None:
 def test_normalize_country_is_total(obj: object) -> None:
     code = normalize_country(obj)
     assert code is None or code in ALPHA_2
+
+
+@pytest.mark.parametrize(("folded", "place"), [
+    ("germany", True), ("usa", True), ("hunan", True), ("hunan sheng", True),
+    ("jiangsu province", True), ("osaka fu", True), ("ningxia", True), ("guam", True),
+    ("tt", False), ("cn", False), ("minsur", False), ("yunnan tin", False), ("", False),
+])
+def test_a_place_is_a_country_or_a_province_with_or_without_its_kind(folded: str,
+                                                                       place: bool) -> None:
+    assert is_place_name(folded) is place

@@ -6,7 +6,7 @@ import pytest
 
 from smelter_match import Matcher
 from smelter_match.normalize import normalize_name
-from smelter_match.placeholders import no_letters, placeholder_text
+from smelter_match.placeholders import names_no_business, no_letters, placeholder_text
 
 
 @pytest.mark.parametrize("text", [
@@ -49,3 +49,30 @@ def test_a_cell_without_letters_names_no_facility_unless_rmi_has_it(full_referen
     r = matcher.match_one("853", metal="Gold")
     assert (r.decision, r.reason, r.candidates) == ("no_match", "not a name (no letters)", ())
     assert matcher.match_one("8853", metal="Gold").decision == "match"
+
+
+@pytest.mark.parametrize(("text", "plain"), [
+    ("Germany", True), ("United States", True), ("Tonga", True), ("Hunan", True),
+    ("Hunan Co., Ltd.", True), ("Jiangsu Province", True), ("Osaka", True), ("Corp.", True),
+    ("GmbH", True), ("有限公司", True), ("Unit 1", True), ("Gold Refinery", True),
+    # a name of its own, a code that is also a name, a province with a business word
+    ("Minsur", False), ("Asahi", False), ("TT", False), ("Yunnan Tin", False),
+    ("Jiangxi Copper", False), ("Meta Materials", False), ("", False),
+])
+def test_a_name_that_is_only_a_place_or_company_forms(text: str, plain: bool) -> None:
+    assert names_no_business(normalize_name(text)) is plain
+
+
+def test_a_place_or_company_form_alone_is_never_matched_on_likeness(full_reference) -> None:  # noqa: ANN001
+    """"Germany" was matched to Heraeus Germany GmbH at 0.96, "Tonga" to Rui Da Hung (RMI's "Da
+    Tong"), "Corp." to Asahi Metalfine, "Unit 1" to an Indian refinery's unit 1 (found by an
+    audit of the API): such a name says where or what kind, not which business. Reviewed, with
+    the candidate proposed; an RMI name that is such a text exactly still matches."""
+    m = Matcher(full_reference)
+    for name, metal in (("Germany", "Gold"), ("Tonga", "Tin"), ("Corp.", "Gold"),
+                        ("Unit 1", "Gold"), ("Hunan", "Tantalum"), ("United States", "Gold")):
+        r = m.match_one(name, metal=metal)
+        assert r.decision == "review" and r.cid, (name, r)
+        assert "the name is only a place or a company form" in r.reason, r
+    assert m.match_one("Industrial Refining Company", metal="Gold").decision == "match"
+    assert m.match_one("8853 S.p.A.", metal="Gold").decision == "match"

@@ -45,8 +45,10 @@ def add_parser(sub: argparse._SubParsersAction, common: CommonOptions) -> None:
         "diff", parents=[common.output],
         help="what changed between two RMI versions",
         description="Compare two references (each a file or folder; add more files to either "
-                    "side with --old / --new): facilities added, removed, renamed, moved, "
-                    "status changes.",
+                    "side with --old / --new): facilities added, removed, reinstated (removed "
+                    "on the old side, not on the new), dropped_from_list (on the old "
+                    "side's newest list, not on the new side's, with no logged removal), "
+                    "renamed, moved, status changes.",
     )
     diff.add_argument("old", nargs="?", metavar="OLD", help="older reference (file or folder)")
     diff.add_argument("new", nargs="?", metavar="NEW", help="newer reference (file or folder)")
