@@ -233,7 +233,17 @@ class Matcher:
 
     def match_one(self, name: str, metal: str | None = None, country: str | None = None,
                   reported_cid: str | None = None) -> MatchResult:
-        """Match a single reported name; returns a :class:`MatchResult` with its candidates."""
+        """Match a single reported name; returns a :class:`MatchResult` with its candidates.
+
+        Raises:
+            InputError: an argument holds many values (a Series, list, array: use ``match``).
+        """
+        for role, v in (("name", name), ("metal", metal), ("country", country),
+                        ("reported_cid", reported_cid)):
+            if isinstance(v, list | tuple | set | dict | np.ndarray | pd.Series | pd.DataFrame
+                          | pd.Index):
+                raise InputError(f"match_one takes one {role}, not a {type(v).__name__}: "
+                                 "match many with Matcher.match on a DataFrame")
         q = self._query(name, metal, country, reported_cid)
         d = self._decide_many([q])[q]
         cands = tuple(

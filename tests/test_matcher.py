@@ -175,6 +175,15 @@ def test_match_one_reports_the_query_as_text(matcher: Matcher) -> None:
     assert r.candidates and {r: 1}[matcher.match_one("Metalor Technologies", metal="Gold")] == 1
 
 
+def test_match_one_refuses_many_values(matcher: Matcher) -> None:
+    """match_one(df["name"]) matched the Series' printed form ("0    Minsur\ndtype: str") and
+    gave one answer for a whole column (found by an audit of the API)."""
+    for args in ((pd.Series(["Minsur"]),), (["Minsur"],), ("Minsur", pd.Series(["Tin", "Gold"])),
+                 ("Minsur", None, None, np.array(["CID001182"]))):
+        with pytest.raises(InputError, match="match_one takes one .*Matcher.match"):
+            matcher.match_one(*args)
+
+
 def test_missing_column_is_a_clear_error(matcher: Matcher) -> None:
     with pytest.raises(InputError, match="column 'nom'"):
         matcher.match(pd.DataFrame({"name": ["x"]}), name="nom")
