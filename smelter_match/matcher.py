@@ -22,10 +22,9 @@ import numpy as np
 import pandas as pd
 
 from smelter_match.blocking import CandidateGenerator, Candidates
-from smelter_match.cids import cid_named, read_reported_cid
+from smelter_match.cids import cid_named
 from smelter_match.classify import Model
 from smelter_match.compare import FEATURES, compute_features
-from smelter_match.countries import normalize_country
 from smelter_match.decide import (
     Decision,
     decide,
@@ -46,8 +45,8 @@ from smelter_match.placeholders import (
     names_no_business,
     no_letters,
     placeholder_text,
-    read_metal,
 )
+from smelter_match.queries import Query, distinct_queries, read_query
 from smelter_match.query_features import Ranking, query_features, unrelated
 from smelter_match.readings import place_words, same_name
 from smelter_match.reference import Reference
@@ -61,9 +60,6 @@ from smelter_match.results import (
     tool_column_name,
 )
 
-#: (name, metal, metal_text, country_code, reported_cid, the reported CID cell when it is not
-#: read as one: read_reported_cid)
-Query = tuple[str, str, str, str, str, str]
 #: Distinct queries searched together: bounds the memory of the vectorised stages.
 QUERY_CHUNK = 2048
 
@@ -79,13 +75,6 @@ def _row_column(values: np.ndarray) -> pd.api.extensions.ExtensionArray:
     if isinstance(dtype, pd.StringDtype) and dtype.storage != "python":
         typed = typed.astype(pd.StringDtype("python", na_value=dtype.na_value))
     return typed.array
-
-
-def _may_hide_a_bool(v: object) -> bool:
-    """A distinct value pandas may have merged a bool with (a bool, or a number equal to 0 or
-    1), so that the column is factorised again as text."""
-    return isinstance(v, (bool, np.bool_)) or (isinstance(v, (int, float, np.number))
-                                               and v in (0, 1))
 
 
 @dataclass
@@ -202,7 +191,7 @@ class Matcher:
         if progress is not None and not callable(progress):
             raise InputError(f"progress must be a function of the rows done, not {progress!r}")
         targets = {c: tool_column_name(c, df.columns) for c in RESULT_COLUMNS}   # before any work
-        queries, row_q = self._queries(df, name, metal, country, reported_cid)
+        queries, row_q = distinct_queries(df, name, metal, country, reported_cid)
         rows_of = np.bincount(row_q, minlength=len(queries))
         decided: list[Decision | None] = [None] * len(queries)
         order = sorted(range(len(queries)), key=lambda i: normalize_name(queries[i][0]).key)
@@ -244,7 +233,7 @@ class Matcher:
                           | pd.Index):
                 raise InputError(f"match_one takes one {role}, not a {type(v).__name__}: "
                                  "match many with Matcher.match on a DataFrame")
-        q = self._query(name, metal, country, reported_cid)
+        q = read_query(name, metal, country, reported_cid)
         d = self._decide_many([q])[q]
         cands = tuple(
             Candidate(self._fac["cid"][f], self._fac["metal"][f], self._fac["standard_name"][f],
@@ -271,57 +260,6 @@ class Matcher:
         out = np.empty(len(decided), dtype=object)
         out[:] = [getattr(d, c) for d in decided]
         return out
-
-    def _query(self, name: object, metal: object, country: object, cid: object) -> Query:
-        return (cell_text(name), *read_metal(metal), self._country(country), *self._cid(cid))
-
-    def _country(self, v: object) -> str:
-        return normalize_country(cell_text(v)) or ""
-
-    def _cid(self, v: object) -> tuple[str, str]:
-        return read_reported_cid(v)
-
-    def _queries(self, df: pd.DataFrame, name: str, metal: str | None, country: str | None,
-                 reported_cid: str | None) -> tuple[list[Query], np.ndarray]:
-        """Distinct queries of the frame and, per row, the position of its query.
-
-        Columns are factorised in C (pandas), so Python work is per distinct combination of
-        values, not per row.
-        """
-        n = len(df)
-        combined = np.zeros(n, dtype=np.int64)
-        columns = []
-        for c in (name, metal, country, reported_cid):
-            if c is None:
-                columns.append((np.zeros(n, dtype=np.int64), np.array([None], dtype=object)))
-                continue
-            try:
-                codes, values = pd.factorize(df[c], use_na_sentinel=False)
-            except (TypeError, NotImplementedError):   # unhashable cells (a list, a dict, an
-                # Arrow list): read as text, as match_one does
-                codes, values = pd.factorize(df[c].map(cell_text), use_na_sentinel=False)
-            if df[c].dtype == object and any(map(_may_hide_a_bool, values)):
-                # True == 1 == 1.0 to pandas' hashing, but they read "TRUE" and "1"
-                codes, values = pd.factorize(df[c].map(cell_text), use_na_sentinel=False)
-            columns.append((codes, np.asarray(values, dtype=object)))
-            # re-compress after each column so the packed code never overflows
-            combined = np.unique(combined * len(values) + codes, return_inverse=True)[1].ravel()
-        _, first, inv = np.unique(combined, return_index=True, return_inverse=True)
-        queries: list[Query] = []
-        pos: dict[Query, int] = {}
-        remap = np.empty(len(first), dtype=np.int64)
-        # normalise each column's distinct values once, then assemble the distinct combinations
-        parsers = (cell_text, read_metal, self._country, self._cid)
-        parsed = []
-        for (codes, values), parse in zip(columns, parsers):
-            table = [parse(v) for v in values]
-            parsed.append([table[i] for i in codes[first].tolist()])
-        for j, (nm, (metal, metal_text), ctry, (cid, unread)) in enumerate(zip(*parsed)):
-            q = (nm, metal, metal_text, ctry, cid, unread)
-            remap[j] = pos.setdefault(q, len(queries))
-            if remap[j] == len(queries):
-                queries.append(q)
-        return queries, remap[inv.ravel()]
 
     def _decide_many(self, queries: Iterable[Query]) -> dict[Query, Decision]:
         result, todo = self._cached(queries)

@@ -19,7 +19,8 @@ TESTED_MODULES = ("transliterate", "folding", "countries", "normalize", "metals"
                   "reference_diff", "index", "blocking", "compare", "classify", "query_features",
                   "noise", "synthetic",
                   "transfer", "xlsx", "review_book", "readings", "placeholders", "rules", "decide",
-                  "explain", "matcher", "parallel", "overrides", "review", "review_apply", "labels", "annex",
+                  "explain", "queries", "matcher", "parallel", "overrides", "review", "review_apply",
+                  "labels", "annex",
                   "training", "evaluation", "spark", "inputs", "cmrt", "tables", "safe_csv", "cli",
                   "results", "sparse", "columns")
 
