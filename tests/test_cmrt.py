@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import warnings
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest
 from _support import with_cached_values
 from _tables_data import make_xlsx, one_line
 
-from smelter_match.errors import InputError
+from smelter_match.errors import DamagedFileError, InputError
 from smelter_match.io.cmrt import CMRT6_LAYOUT, CMRT_FRAME_COLUMNS, _cmrt_version, _layout_from_language_tab
 from smelter_match.io.inputs import read_cmrt, read_input
 
@@ -220,6 +221,23 @@ def test_single_smelter_list_tab_is_a_plain_table(tmp_path: Path) -> None:
     )
     t = read_input(path)
     assert t.kind == "xlsx" and t.name_col == "Smelter Name" and t.metal_col == "Metal"
+
+
+def test_a_cmrt_with_a_damaged_sheet_is_a_one_line_error(supplier_cmrt: Path,
+                                                         tmp_path: Path) -> None:
+    """A sheet's XML cut short inside a CMRT (a broken download) gave a ParseError traceback,
+    also under --skip-bad-files (found by an audit of supplier files): the sheets are parsed
+    only while the rows are read. A plain workbook's damage was already a one-line error."""
+    damaged = tmp_path / "damaged.xlsx"
+    with zipfile.ZipFile(supplier_cmrt) as src, zipfile.ZipFile(damaged, "w") as dst:
+        sheets = [n for n in src.namelist() if n.startswith("xl/worksheets/sheet")]
+        biggest = max(sheets, key=lambda n: src.getinfo(n).file_size)
+        for item in src.infolist():
+            data = src.read(item.filename)
+            dst.writestr(item, data[: len(data) // 2] if item.filename == biggest else data)
+    with pytest.raises(DamagedFileError, match="a sheet is damaged") as exc:
+        read_input(damaged)
+    one_line(exc)
 
 
 def test_legacy_xls_cmrt_is_rejected(cmrt_dir: Path, tmp_path: Path) -> None:

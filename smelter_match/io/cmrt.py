@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from smelter_match.errors import InputError
+from smelter_match.errors import DamagedFileError, InputError
 from smelter_match.io.tables import cell_text, file_format, header_key, open_workbook
 
 __all__ = ["CMRT6_LAYOUT", "CMRT_FRAME_COLUMNS", "CmrtLayout", "CmrtRows", "is_cmrt",
@@ -406,6 +406,11 @@ def read_cmrt_rows(path: str | Path) -> CmrtRows:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # read-only sheets are parsed lazily, in here
             version, layout, company, cells, sheet_title = _read_cmrt_parts(p, wb_f, wb_v)
+    except InputError:
+        raise
+    except Exception as exc:  # a sheet's XML damaged (cut short, bytes flipped): read only now
+        raise DamagedFileError(f"{p}: cannot be read as an Excel workbook, a sheet is damaged "
+                               f"({type(exc).__name__}: {exc})") from None
     finally:
         wb_f.close()
         wb_v.close()
