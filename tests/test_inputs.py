@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import shutil
 import warnings
 from pathlib import Path
@@ -69,6 +70,43 @@ def test_csv_in_an_east_asian_code_page_is_read_not_garbled(tmp_path: Path, enco
     text = "Smelter Name,Metal\n" + "".join(f"{n},Gold\n" for n in names)
     t = read_table(write_bytes(tmp_path / "in.csv", text.encode(encoding)))
     assert t.frame["Smelter Name"].tolist() == names
+
+
+@pytest.mark.parametrize(("encoding", "names", "country"), [
+    # Excel's CSV on Russian and Greek Windows
+    ("cp1251", ["АО Уралэлектромедь", "ОАО Красцветмет", "Новосибирский завод"], "Россия"),
+    ("cp1253", ["Ελληνικός Χρυσός ΑΕ", "Μεταλλεία Κασσάνδρας", "Χαλκουργία"], "Ελλάδα"),
+])
+def test_csv_in_a_one_byte_code_page_of_another_script_is_read_not_garbled(
+        tmp_path: Path, encoding: str, names: list[str], country: str) -> None:
+    """Read as cp1252 they were "ÀÎ Óðàëýëåêòðîìåäü" (Krastsvetmet, an RMI refiner, then
+    no_match; found by an audit of supplier files). A text too short to tell Cyrillic from
+    Greek or Thai code pages is refused, never garbled."""
+    text = "Smelter Name;Metal;Country\r\n" + "".join(f"{n};Gold;{country}\r\n" for n in names)
+    t = read_table(write_bytes(tmp_path / "in.csv", text.encode(encoding)))
+    assert t.frame["Smelter Name"].tolist() == names
+    short = write_bytes(tmp_path / "short.csv", f"Smelter Name\r\n{names[1]}\r\n".encode(encoding))
+    try:
+        assert read_table(short).frame["Smelter Name"].tolist() == [names[1]]
+    except InputError as exc:
+        assert "reads about as well in" in str(exc)
+
+
+@pytest.mark.parametrize(("raw", "says"), [
+    # "copy a.csv+b.csv": an ASCII "CSV UTF-8" file's BOM, then cp1252 ("ï»¿Smelter ID" read)
+    (codecs.BOM_UTF8 + "Smelter ID,Smelter Name\r\nCID000113,Métaux SA\r\n".encode("cp1252"),
+     r"marked as UTF-8 text \(a BOM\), but not all of it is \(line 2, byte 0xE9\)"),
+    # mostly cp1252, one line pasted from a UTF-8 file ("Ã–gussa" read)
+    ("Smelter Name\r\nMétaux SA\r\nKöhler & Söhne\r\nFundição Metálica Ltda\r\n".encode("cp1252")
+     + "Ögussa Österreichische\r\n".encode(), "UTF-8's accented letters in text of another"),
+])
+def test_csv_mixing_encodings_either_way_is_refused(tmp_path: Path, raw: bytes, says: str) -> None:
+    with pytest.raises(InputError, match=says):
+        read_table(write_bytes(tmp_path / "in.csv", raw))
+    # a cp1252 text that has "Ã" before a plain letter is no UTF-8
+    ok = "Smelter Name\r\nSÃO JOÃO Metais\r\n".encode("cp1252")
+    assert read_table(write_bytes(tmp_path / "ok.csv", ok)).frame["Smelter Name"][0] == (
+        "SÃO JOÃO Metais")
 
 
 def test_csv_too_short_to_tell_its_code_page_is_refused(tmp_path: Path) -> None:

@@ -238,6 +238,10 @@ def expand_paths(paths: str | Path | Iterable[str | Path], *, suffixes: Collecti
 
 #: Legacy code pages of Chinese, Japanese and Korean Windows (what Excel's "CSV" writes there).
 _EAST_ASIAN = ("gb18030", "big5", "cp932", "euc_jp", "cp949")
+#: Windows' and DOS's one-byte code pages of other scripts, as Excel's "CSV" on Cyrillic, Greek,
+#: Hebrew, Arabic or Thai Windows writes them (read as cp1252, their names would be garbled:
+#: "ÀÎ Óðàëýëåêòðîìåäü" for "АО Уралэлектромедь").
+_OTHER_SCRIPTS = ("cp1251", "koi8_r", "cp866", "cp1253", "cp1255", "cp1256", "cp874")
 #: How much less garbled (charset-normalizer's "chaos") the best reading must be than any other
 #: to be taken: a text of a few characters reads about as well in two code pages, and a guess
 #: garbles it as silently as cp1252 would.
@@ -246,23 +250,29 @@ _CLEARLY = 0.05
 _WORD = re.compile(rb"[^\s,;\t\"']*[\x80-\xff][^\s,;\t\"']*")
 
 
+#: A UTF-8 letter of Latin-1's upper half ("Ö" is C3 96): in a cp1252 text, "Ã–" is hardly ever
+#: written.
+_UTF8_LATIN = re.compile(rb"[\xc2\xc3][\x80-\xbf]")
 #: A well-formed UTF-8 character of two to four bytes.
 _UTF8_CHAR = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|"
                         rb"[\xf0-\xf4][\x80-\xbf]{3}")
 
 
 def decode_text(raw: bytes, where: str | Path) -> str:
-    """Decode a text file: UTF-16 (BOM), UTF-8 (BOM or not), else a Chinese, Japanese or
-    Korean code page when the text is made of multi-byte characters, else cp1252, else latin-1.
+    """Decode a text file: UTF-16 (BOM), UTF-8 (BOM or not), else the code page of a script
+    other than Latin when the text is written in one, else cp1252, else latin-1.
 
     In a Western file the words with non-ASCII bytes have few of them ("Métaux", "Ürün"); in
-    GBK, Big5, Shift-JIS or EUC-KR most of their bytes are (two per character). Only then is the
-    code page detected (charset-normalizer, among those code pages): read as cp1252, such a
-    file's names would be silently garbled. A short text may read about as well in two code
-    pages (four bytes are two Chinese or two Korean characters): refused, with a hint, rather
-    than guessed. When none fits, cp1252 it is. A file that is mostly UTF-8 (twice as many of
-    its non-ASCII bytes make UTF-8 characters as do not) but not all of it mixes encodings, as when
-    lines from two files were pasted together: refused, since any one reading garbles part."""
+    GBK, Big5, Shift-JIS or EUC-KR most of their bytes are (two per character), as in Cyrillic,
+    Greek, Hebrew, Arabic or Thai one-byte code pages (one per letter). Only then is the code
+    page detected (charset-normalizer, among those code pages): read as cp1252, such a file's
+    names would be silently garbled. A short text may read about as well in two code pages
+    (four bytes are two Chinese or two Korean characters): refused, with a hint, rather than
+    guessed; so is such a text no code page reads. A file that mixes encodings, as when lines
+    from two files were pasted together, is refused, since any one reading garbles part: mostly
+    UTF-8 (twice as many of its non-ASCII bytes make UTF-8 characters as do not) but not all of
+    it; UTF-8's mark (a BOM) at its start and other bytes after; or another encoding with
+    UTF-8's accented letters in it (two or more: "Ã–gussa")."""
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return raw.decode("utf-16")
@@ -272,31 +282,45 @@ def decode_text(raw: bytes, where: str | Path) -> str:
         raise InputError(f"{where}: binary file, not a CSV text file")
     try:
         return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        bad = exc.start
+    except UnicodeDecodeError as exc:   # (its offsets count from after a BOM)
+        bad = exc.start + (len(codecs.BOM_UTF8) if raw.startswith(codecs.BOM_UTF8) else 0)
+
+    def mixed(how: str) -> InputError:
+        line = raw.count(b"\n", 0, bad) + 1
+        return InputError(f"{where}: {how} (line {line}, byte 0x{raw[bad]:02X}): it mixes "
+                          "encodings; save it as 'CSV UTF-8' and read it again")
+
+    if raw.startswith(codecs.BOM_UTF8):
+        raise mixed("marked as UTF-8 text (a BOM), but not all of it is")
     words = _WORD.findall(raw)
-    high = [sum(ch >= 0x80 for ch in w) for w in words]
+    per_word = [sum(ch >= 0x80 for ch in w) for w in words]
     # two characters at least in one word, and two thirds of those words' bytes non-ASCII
-    if max(high, default=0) >= 4 and 3 * sum(high) >= 2 * sum(map(len, words)):
+    other_script = max(per_word, default=0) >= 4 and 3 * sum(per_word) >= 2 * sum(
+        map(len, words))
+    if other_script:
         import charset_normalizer  # only for such files: its import costs start-up time
 
-        fits = list(charset_normalizer.from_bytes(raw, cp_isolation=list(_EAST_ASIAN)))
+        fits = list(charset_normalizer.from_bytes(
+            raw, cp_isolation=[*_EAST_ASIAN, *_OTHER_SCRIPTS]))
         if fits:
             least = min(m.chaos for m in fits)
             close = sorted(m.encoding for m in fits if m.chaos < least + _CLEARLY)
             if len(close) == 1:
                 return str(next(m for m in fits if m.chaos == least))
             raise InputError(
-                f"{where}: not UTF-8, and its Chinese, Japanese or Korean text reads about as "
-                f"well in {' and '.join(close)}: save the file as 'CSV UTF-8' (or as a "
+                f"{where}: not UTF-8, and its text in another script than Latin reads about "
+                f"as well in {' and '.join(close)}: save the file as 'CSV UTF-8' (or as a "
                 "workbook) and read it again")
     high = sum(b >= 0x80 for b in raw)   # (no code page fits:) mostly UTF-8, but not all?
     utf8 = sum(map(len, _UTF8_CHAR.findall(raw)))
     if utf8 >= 2 and utf8 >= 2 * (high - utf8):
-        line = raw.count(b"\n", 0, bad) + 1
-        raise InputError(f"{where}: mostly UTF-8 text, but not all of it (line {line}, byte "
-                         f"0x{raw[bad]:02X}): it mixes encodings; save it as 'CSV UTF-8' and "
-                         "read it again")
+        raise mixed("mostly UTF-8 text, but not all of it")
+    if len(_UTF8_LATIN.findall(raw)) >= 2:
+        raise mixed("UTF-8's accented letters in text of another encoding")
+    if other_script:
+        raise InputError(f"{where}: not UTF-8, and no code page reads its text in another "
+                         "script than Latin: save the file as 'CSV UTF-8' (or as a workbook) "
+                         "and read it again")
     try:
         return raw.decode("cp1252")
     except UnicodeDecodeError:
