@@ -109,6 +109,16 @@ def test_csv_mixing_encodings_either_way_is_refused(tmp_path: Path, raw: bytes, 
         "SÃO JOÃO Metais")
 
 
+def test_a_header_that_says_smelter_beats_a_bare_name_or_country(tmp_path: Path) -> None:
+    """A supplier's own "Country" (its head office) was read before "Smelter Country", and a
+    contact's "Name" before "Smelter": Asahi Refining reported from Canada was matched to
+    Asahi Refining USA, "country agrees" (found by an audit of supplier files)."""
+    path = write_text(tmp_path / "in.csv", "Supplier,Country,Name,Smelter,Smelter Country,Metal\n"
+                                           "Acme Inc.,USA,J. Doe,Asahi Refining,Canada,Gold\n")
+    t = read_input(path)
+    assert (t.name_col, t.country_col) == ("Smelter", "Smelter Country")
+
+
 def test_csv_too_short_to_tell_its_code_page_is_refused(tmp_path: Path) -> None:
     # four bytes: two Chinese characters in GBK, or two Korean ones in cp949
     path = write_bytes(tmp_path / "in.csv", "Smelter Name,Metal\n江西铜业,Gold\n".encode("gbk"))
