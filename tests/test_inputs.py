@@ -148,6 +148,22 @@ def test_csv_quote_never_closed_is_an_error_not_one_long_name(tmp_path: Path) ->
     assert read_table(last).frame["name"].tolist() == ["X", "Foo\nBar"]
 
 
+def test_csv_stray_quote_closed_lines_later_is_an_error_not_lost_rows(tmp_path: Path) -> None:
+    """A quote opened in one row and closed a few lines later made the rows between one name
+    cell: Aurubis and MSC never got a row, without a word (found by an audit of supplier
+    files). A cell over several lines that is a comment still reads."""
+    path = write_text(tmp_path / "in.csv",
+                      'Smelter Name,Metal,Country\r\n"Aurubis AG,Gold,Germany\r\n'
+                      "Malaysia Smelting Corporation (MSC),Tin,Malaysia\r\n"
+                      'Bank of China 4",Gold,China\r\nAsahi Refining USA Inc.,Gold,USA\r\n')
+    with pytest.raises(InputError, match=r"record 2 has a cell over several lines holding what "
+                                         r"reads as whole rows \('Aurubis AG,Gold,Germany'\)"):
+        read_table(path)
+    ok = write_text(tmp_path / "ok.csv", 'Smelter Name,Metal,Comment\r\n'
+                                         'Aurubis AG,Gold,"see the audit,\r\npage 2, line 4"\r\n')
+    assert read_table(ok).frame["Comment"].tolist() == ["see the audit,\r\npage 2, line 4"]
+
+
 def test_csv_utf16_tab_delimited_excel_unicode_text(tmp_path: Path) -> None:
     path = write_text(tmp_path / "in.txt", "Smelter Name\tMetal\r\n江西铜业\tGold\r\n", "utf-16")
     t = read_table(path)

@@ -386,10 +386,33 @@ def read_csv_rows(path: str | Path) -> list[list[str]]:
         if "end of data" in str(exc):
             raise InputError(f"{p}: a quote in record {len(rows)} is never closed, so every "
                              "line after it would be one cell; fix the quote") from None
-        if rows:
-            return rows   # lenient reading of other quirks ('"Foo" Inc' reads as 'Foo Inc')
-        raise InputError(f"{p}: malformed CSV ({exc})") from None
+        if not rows:
+            raise InputError(f"{p}: malformed CSV ({exc})") from None
+        # else a lenient reading of other quirks ('"Foo" Inc' reads as 'Foo Inc')
+    _refuse_swallowed_records(rows, delim, p)
     return rows
+
+
+def _refuse_swallowed_records(rows: list[list[str]], delim: str, path: Path) -> None:
+    """A stray quote closed some lines later makes those lines one cell: the rows in it are
+    lost without a word ('"Aurubis AG,Gold,Germany' ... 'Bank of China 4",Gold,China' is one
+    row). A cell whose lines split into as many fields as the header has (three or more) holds
+    such rows: refused, naming the record (a comment over several lines rarely has a delimiter
+    for every column on each line)."""
+    width = len(next((r for r in rows if any(c.strip() for c in r)), []))
+    if width < 3:
+        return
+    for number, row in enumerate(rows, 1):
+        for cell in row:
+            if "\n" not in cell and "\r" not in cell:
+                continue
+            lines = [ln for ln in re.split(r"\r\n|\r|\n", cell) if ln.strip()]
+            whole = [ln for ln in lines if len(next(csv.reader([ln], delimiter=delim))) == width]
+            if whole:
+                raise InputError(
+                    f"{path}: record {number} has a cell over several lines holding what reads "
+                    f"as whole rows ({whole[0][:60]!r}): a quote opened on one line and closed "
+                    "on another? Fix the quote")
 
 
 # --------------------------------------------------------------------------------------------
