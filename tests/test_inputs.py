@@ -436,7 +436,10 @@ def test_read_inputs_expands_folders(tmp_path: Path, supplier_cmrt: Path) -> Non
     (folder / "sub").mkdir()
     write_text(folder / "sub" / "c.csv", "name\nBar\n")
     extra = write_text(tmp_path / "single.csv", "Smelter Name\nBaz\n")
-    tables = read_inputs([folder, str(extra)])
+    # what a folder holds that is not read is named (a ".txt" list was left out unseen: found
+    # by an audit of supplier files); lock and hidden files are not
+    with pytest.warns(InputWarning, match=r"inbox: not read, .*: notes\.txt, sub/; give a file"):
+        tables = read_inputs([folder, str(extra)])
     assert [Path(t.source).name for t in tables] == ["a_supplier.xlsx", "b.csv", "single.csv"]
     assert [t.kind for t in tables] == ["cmrt", "csv", "csv"]
     assert tables[2].source == str(extra)  # path as given

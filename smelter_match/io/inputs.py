@@ -362,7 +362,8 @@ def read_inputs(paths: str | Path | Iterable[str | Path], *,
     """Read every input: files as given, folders expanded to their .csv/.xlsx/.xlsm/.xls files.
 
     Folders are not searched recursively; their files are read in name order, skipping Excel lock
-    files ("~$...") and hidden files. A file given more than once (by the same path or another,
+    files ("~$...") and hidden files; what else a folder holds is named in an
+    :class:`InputWarning`. A file given more than once (by the same path or another,
     or through its folder) is read once, where it first comes, with an :class:`InputWarning`;
     copies of a file under other names are other inputs.
 
@@ -386,6 +387,7 @@ def read_inputs(paths: str | Path | Iterable[str | Path], *,
                 raise
             on_bad_file(str(given), _reason(exc, given))
             continue
+        _note_left_out(p, files)
         for f in files:
             where = given if f == p else f
             if f.resolve() in seen:   # a file given twice (also through its folder): read once
@@ -400,6 +402,21 @@ def read_inputs(paths: str | Path | Iterable[str | Path], *,
                     raise
                 on_bad_file(str(where), _reason(exc, where))
     return out
+
+
+def _note_left_out(given: Path, files: list[Path]) -> None:
+    """A note naming what a folder holds that is not read (a ".txt" list, a file without a
+    suffix, an ".ods", a subfolder): such a supplier file would otherwise be left out unseen."""
+    if not given.is_dir():
+        return
+    taken = set(files)
+    left = sorted(c.name + ("/" if c.is_dir() else "") for c in given.expanduser().iterdir()
+                  if c not in taken and not c.name.startswith(("~$", ".")))
+    if left:
+        shown = ", ".join(left[:5]) + (f" and {len(left) - 5} more" if len(left) > 5 else "")
+        warnings.warn(f"{given}: not read, as only {', '.join(INPUT_SUFFIXES)} files of a folder "
+                      f"are (subfolders neither): {shown}; give a file by name to read it",
+                      InputWarning, stacklevel=3)
 
 
 def _reason(exc: BaseException, path: str | Path) -> str:
