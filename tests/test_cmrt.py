@@ -13,7 +13,7 @@ import pytest
 from _support import with_cached_values
 from _tables_data import make_xlsx, one_line
 
-from smelter_match.errors import DamagedFileError, InputError
+from smelter_match.errors import DamagedFileError, InputError, InputWarning
 from smelter_match.io.cmrt import CMRT6_LAYOUT, CMRT_FRAME_COLUMNS, _cmrt_version, _layout_from_language_tab
 from smelter_match.io.inputs import read_cmrt, read_input
 
@@ -238,6 +238,26 @@ def test_a_cmrt_with_a_damaged_sheet_is_a_one_line_error(supplier_cmrt: Path,
     with pytest.raises(DamagedFileError, match="a sheet is damaged") as exc:
         read_input(damaged)
     one_line(exc)
+
+
+def test_a_copied_smelter_list_tab_is_named_not_lost(make_cmrt: Callable[..., Path],
+                                                     tmp_path: Path) -> None:
+    """A supplier copied the Smelter List tab (Excel names it "Smelter List (2)") and filled
+    it: its rows were left out without a word (found by an audit of supplier files)."""
+    path = make_cmrt("RMI_CMRT_6.4.xlsx", {5: {"B": "Gold", "C": "Smelter not listed",
+                                               "D": "Aurubis AG"}})
+    wb = openpyxl.load_workbook(path)
+    wb.copy_worksheet(wb["Smelter List"]).title = "Smelter List (2)"
+    wb.save(tmp_path / "copied.xlsx")
+    with pytest.warns(InputWarning, match=r"tabs 'Smelter List \(2\)' are not read"):
+        assert read_input(tmp_path / "copied.xlsx").frame["reported_name"].tolist() == [
+            "Aurubis AG"]
+    empty = make_cmrt("RMI_CMRT_6.4.xlsx", {})
+    wb = openpyxl.load_workbook(empty)
+    wb.copy_worksheet(wb["Smelter List"]).title = "Smelter List (2)"
+    wb.save(tmp_path / "only_copy.xlsx")
+    with pytest.raises(InputError, match=r"no smelter rows .*'Smelter List \(2\)' are not read"):
+        read_input(tmp_path / "only_copy.xlsx")
 
 
 def test_legacy_xls_cmrt_is_rejected(cmrt_dir: Path, tmp_path: Path) -> None:

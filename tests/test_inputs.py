@@ -446,6 +446,22 @@ def test_read_inputs_expands_folders(tmp_path: Path, supplier_cmrt: Path) -> Non
     assert all(isinstance(t, InputTable) for t in tables)
 
 
+def test_other_sheets_holding_lists_are_named(tmp_path: Path) -> None:
+    """A supplier's "Tin" sheet beside its "Gold" one was left out without a word (found by an
+    audit of supplier files): only the first visible sheet is read, and a note names the
+    others that hold a list (not an instructions sheet)."""
+    path = make_xlsx(tmp_path / "lists.xlsx", {
+        "Gold": [["Smelter Name", "Metal"], ["Aurubis AG", "Gold"]],
+        "Tin": [["Smelter Name", "Metal"], ["Malaysia Smelting Corporation (MSC)", "Tin"]],
+        "Notes": [["Read me first"], ["These are our smelters"]]})
+    with pytest.warns(InputWarning, match=r"sheets 'Tin' hold lists too, not read"):
+        t = read_input(path)
+    assert t.frame["Smelter Name"].tolist() == ["Aurubis AG"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert read_input(path, sheet="Tin").frame["Metal"].tolist() == ["Tin"]
+
+
 def test_a_file_given_twice_is_read_once(tmp_path: Path) -> None:
     """"a.csv a.csv", or a file and its folder: the rows came out twice, doubling the annex's
     counts (found by an audit); a copy under another name is another supplier's file."""

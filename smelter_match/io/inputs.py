@@ -313,8 +313,31 @@ def read_table(
         (chosen,) = tables.read_sheets(p, only={name}, merged=True)
         table = _build_table(enumerate(chosen.rows, 1), path=p, kind="xlsx", sheet=name,
                              overrides=overrides)
+        if sheet is None:
+            _note_other_lists(p, [n for n, v in listed if v and n != name])
     table.source = str(path)
     return table
+
+
+def _note_other_lists(path: Path, others: list[str]) -> None:
+    """A note naming the workbook's other visible sheets that hold a list too (a header with a
+    smelter name column and a row under it): only the first visible sheet is read, and a
+    supplier's "Tin" sheet beside its "Gold" one was left out unseen."""
+    if not others:
+        return
+    lists = []
+    for other in tables.read_sheets(path, only=set(others)):
+        filled = [r for r in other.rows if any(c.strip() for c in r)]
+        try:
+            find_columns(filled[0])
+        except (IndexError, InputError):
+            continue
+        if len(filled) > 1:
+            lists.append(other.name)
+    if lists:
+        warnings.warn(f"{path}: sheets {', '.join(map(repr, lists))} hold lists too, not read: "
+                      "only the first visible sheet of a workbook is; save each as its own file "
+                      "(or read it with read_table(..., sheet=...))", InputWarning, stacklevel=4)
 
 
 # --------------------------------------------------------------------------------------------
@@ -331,7 +354,21 @@ def read_cmrt(path: str | Path) -> InputTable:
         InputError: not a readable workbook, encrypted, no Smelter List tab, unknown layout, or
             no supplier-filled rows.
     """
-    c = read_cmrt_rows(path)
+    # a supplier's copy of the tab ("Smelter List (2)"), filled too: only the tab is read
+    copies = [n for n, _ in tables.sheet_list(path)
+              if n.strip().casefold().startswith("smelter list")
+              and n.strip().casefold() != "smelter list"]
+    said = f"tabs {', '.join(map(repr, copies))} are not read"
+    try:
+        c = read_cmrt_rows(path)
+    except InputError as exc:
+        if copies and "no smelter rows" in str(exc):
+            raise InputError(f"{exc}; {said}: move their rows there") from None
+        raise
+    copies = [n for n in copies if n != c.sheet]
+    if copies:
+        warnings.warn(f"{path}: {said}: only the {c.sheet!r} tab of a CMRT is; move their rows "
+                      "there", InputWarning, stacklevel=3)
     return InputTable(frame=c.frame, name_col="reported_name", metal_col="Metal",
                       country_col="Smelter Country", cid_col="Smelter Identification Number",
                       source=str(path), kind="cmrt", company=c.company, row_numbers=c.row_numbers,
