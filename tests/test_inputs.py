@@ -446,6 +446,26 @@ def test_read_inputs_expands_folders(tmp_path: Path, supplier_cmrt: Path) -> Non
     assert all(isinstance(t, InputTable) for t in tables)
 
 
+def test_a_list_laid_out_like_a_cmrt_reads_the_look_up_where_the_name_is_empty(
+        tmp_path: Path) -> None:
+    """The Smelter List tab exported as CSV: a row picked from the drop-down alone (Smelter
+    Name empty) was read as having no name and decided no_match (found by an audit of supplier
+    files). It reads as a CMRT does, into reported_name; a list that needs no look-up is left
+    as it is."""
+    path = write_text(tmp_path / "in.csv",
+                      "Metal (*),Smelter Look-up (*),Smelter Name (1),Smelter Country (*)\r\n"
+                      "Gold,Asahi Pretec Corp.,,JAPAN\r\nGold,Smelter not listed,Foo Refinery,"
+                      "CHINA\r\nTin,Smelter not listed,,PERU\r\n")
+    t = read_input(path)
+    assert t.name_col == "reported_name"
+    assert t.frame["reported_name"].tolist() == ["Asahi Pretec Corp.", "Foo Refinery", ""]
+    assert t.frame["Smelter Name (1)"].tolist() == ["", "Foo Refinery", ""]   # as it was
+    plain = write_text(tmp_path / "plain.csv", "Smelter Look-up,Smelter Name\r\n"
+                                               "Smelter not listed,Foo Refinery\r\n")
+    t = read_input(plain)
+    assert t.name_col == "Smelter Name" and "reported_name" not in t.frame.columns
+
+
 def test_other_sheets_holding_lists_are_named(tmp_path: Path) -> None:
     """A supplier's "Tin" sheet beside its "Gold" one was left out without a word (found by an
     audit of supplier files): only the first visible sheet is read, and a note names the

@@ -145,7 +145,8 @@ _CMRT_HEADER_KEYS: dict[str, str] = {
 }
 
 _CMRT_TABS = ("revision", "declaration", "smelter list")
-_NOT_A_NAME = {"smelter not listed", "smelter not yet identified"}
+#: The look-up choices that are no name (the Smelter Name column then holds it, or nothing).
+LOOKUP_NOT_A_NAME = frozenset({"smelter not listed", "smelter not yet identified"})
 _VERSION_RE = re.compile(r"^\d+(\.\d+)?[a-z]?$")
 
 
@@ -433,7 +434,7 @@ def read_cmrt_rows(path: str | Path) -> CmrtRows:
             continue
         lookup = text("Smelter Look-up")
         name = text("Smelter Name")
-        if not name and lookup.casefold() not in _NOT_A_NAME:
+        if not name and lookup.casefold() not in LOOKUP_NOT_A_NAME:
             name = lookup
         rec = {col: text(col) for col in CMRT_FRAME_COLUMNS}
         rec["Smelter Identification Number"] = text(id_keys[0]) or text(id_keys[1])

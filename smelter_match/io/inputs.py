@@ -47,7 +47,7 @@ import pandas as pd
 
 from smelter_match.errors import InputError, InputWarning
 from smelter_match.io import tables
-from smelter_match.io.cmrt import is_cmrt, read_cmrt_rows
+from smelter_match.io.cmrt import LOOKUP_NOT_A_NAME, is_cmrt, read_cmrt_rows
 from smelter_match.io.columns import COLUMN_SYNONYMS
 from smelter_match.io.tables import EXCEL_SUFFIXES, header_key
 
@@ -226,6 +226,8 @@ def _build_table(
                              f"others, or choose one with {_OVERRIDE_FLAGS[role]}")
     name_col = roles["name"]
     assert name_col is not None  # find_columns raises otherwise
+    if overrides.get("name_col") is None:
+        name_col = _name_or_lookup(frame, name_col)
     return InputTable(
         frame=frame,
         name_col=name_col,
@@ -238,6 +240,24 @@ def _build_table(
         row_numbers=numbers,
         sheet=sheet,
     )
+
+
+def _name_or_lookup(frame: pd.DataFrame, name_col: str) -> str:
+    """A list laid out like a CMRT's Smelter List (a "Smelter Look-up" column beside "Smelter
+    Name") is read like one: a row's name is its Smelter Name, else its look-up choice unless
+    that is "Smelter not listed" (a row picked from the drop-down alone was read as having no
+    name). When a row needs it, the name read goes into a ``reported_name`` column, as a CMRT's
+    does, and that column is the name column; otherwise the table is left as it is."""
+    key = header_key("Smelter Look-up")
+    lookup = next((c for c in frame.columns if header_key(c) == key), None)
+    if lookup is None or lookup == name_col or "reported_name" in frame.columns:
+        return name_col
+    names = [n if n.strip() else ("" if look.strip().casefold() in LOOKUP_NOT_A_NAME else look)
+             for n, look in zip(frame[name_col], frame[lookup], strict=True)]
+    if names == frame[name_col].tolist():
+        return name_col
+    frame["reported_name"] = names
+    return "reported_name"
 
 
 def _note_ragged_rows(where: str, width: int, data: list[list[str]], numbers: list[int]) -> None:
