@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import shutil
 import warnings
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -162,6 +163,26 @@ def test_csv_stray_quote_closed_lines_later_is_an_error_not_lost_rows(tmp_path: 
     ok = write_text(tmp_path / "ok.csv", 'Smelter Name,Metal,Comment\r\n'
                                          'Aurubis AG,Gold,"see the audit,\r\npage 2, line 4"\r\n')
     assert read_table(ok).frame["Comment"].tolist() == ["see the audit,\r\npage 2, line 4"]
+
+
+def test_files_other_tools_write_are_read_or_named(tmp_path: Path) -> None:
+    """Found by an audit of supplier files: UTF-16 without its byte-order mark was "binary
+    file"; DOS's end-of-file mark (Ctrl-Z) became a row; an .ods file gave "KeyError: There is
+    no item named '[Content_Types].xml'"."""
+    for codec in ("utf-16-le", "utf-16-be"):
+        path = write_bytes(tmp_path / f"{codec}.csv", "Smelter Name,Metal\r\nMinsur,Tin\r\n"
+                           .encode(codec))
+        assert read_table(path).frame["Smelter Name"].tolist() == ["Minsur"]
+    path = write_bytes(tmp_path / "dos.csv", b"Smelter Name,Metal\r\nMinsur,Tin\r\n\x1a")
+    assert read_table(path).frame["Smelter Name"].tolist() == ["Minsur"]
+    ods = tmp_path / "list.ods"
+    with zipfile.ZipFile(ods, "w") as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        z.writestr("content.xml", "<office:document-content/>")
+    with pytest.raises(InputError, match=r"an OpenDocument spreadsheet \(\.ods\), which is not "
+                                         "read: save it as .xlsx or CSV") as exc:
+        read_input(ods)
+    one_line(exc)
 
 
 def test_csv_utf16_tab_delimited_excel_unicode_text(tmp_path: Path) -> None:

@@ -192,6 +192,9 @@ def file_format(path: str | Path) -> str:
     except OSError as exc:
         raise InputError(f"{p}: cannot be read ({exc.strerror or exc})") from None
     if head.startswith(_ZIP_MAGIC):
+        if b"application/vnd.oasis.opendocument" in head[:120]:   # its first entry: mimetype
+            raise InputError(f"{p}: an OpenDocument spreadsheet (.ods), which is not read: save "
+                             "it as .xlsx or CSV")
         return "xlsx"
     if head.startswith(_OLE2_MAGIC):
         if _ENCRYPTED_PACKAGE in _read_bytes(p):
@@ -279,6 +282,16 @@ def decode_text(raw: bytes, where: str | Path) -> str:
         except UnicodeDecodeError as exc:
             raise InputError(f"{where}: invalid UTF-16 text ({exc.reason})") from None
     if b"\x00" in raw:
+        # UTF-16 without its byte-order mark (written by a tool other than Excel): text of
+        # Latin letters has a NUL in every other byte, on one side only
+        odd, even = raw[1::2].count(0), raw[0::2].count(0)
+        half = len(raw) // 2 or 1
+        for nuls, other, codec in ((odd, even, "utf-16-le"), (even, odd, "utf-16-be")):
+            if nuls >= 0.3 * half and other <= 0.01 * half and len(raw) % 2 == 0:
+                try:
+                    return raw.decode(codec)
+                except UnicodeDecodeError:
+                    break
         raise InputError(f"{where}: binary file, not a CSV text file")
     try:
         return raw.decode("utf-8-sig")
@@ -368,7 +381,7 @@ def read_csv_rows(path: str | Path) -> list[list[str]]:
     """The records of a CSV file as lists of text (decoded and delimiter-sniffed)."""
     p = Path(path)
     _check_file(p)
-    text = decode_text(_read_bytes(p), p)
+    text = decode_text(_read_bytes(p), p).rstrip("\x1a")   # (DOS's end-of-file mark)
     hint = _SEP_LINE.match(text)
     if hint:   # Excel's "sep=;" first line names the delimiter; Excel shows it as no row
         text, delim = text[hint.end():], hint.group(1)
