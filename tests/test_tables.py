@@ -14,6 +14,7 @@ from _support import encrypted_ooxml
 from _tables_data import make_xlsx, write_bytes, write_text
 
 from smelter_match.errors import InputError
+from smelter_match.io.csv_text import sniff_delimiter
 from smelter_match.io.inputs import read_input
 from smelter_match.io.tables import (
     cell_text,
@@ -25,7 +26,6 @@ from smelter_match.io.tables import (
     read_csv_rows,
     read_sheets,
     sheet_list,
-    sniff_delimiter,
 )
 
 

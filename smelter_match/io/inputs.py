@@ -10,7 +10,7 @@ Three kinds of input are recognised:
 ``csv``
     A delimited text file. The encoding is detected (UTF-16 with BOM, UTF-8 with or without BOM,
     else a Chinese, Japanese or Korean code page for text made of such characters, else cp1252,
-    else latin-1: :func:`~smelter_match.io.tables.decode_text`) and the delimiter sniffed
+    else latin-1: :func:`~smelter_match.io.csv_text.decode_text`) and the delimiter sniffed
     (comma, semicolon or tab). Every cell is read as text, so leading zeros and IDs survive
     untouched.
 ``xlsx``
