@@ -35,7 +35,7 @@ MODEL_FORMAT = 2
 KINDS = ("logistic", "trees")
 _CHUNK = 512   # rows per vectorised walk of the forest (bounds each thread's memory to a few MB)
 #: The ``score`` under which a best candidate is not plausible, for a model file that does not
-#: say (trained before the threshold search chose it, see ``training.IMPLAUSIBLE_GRID``).
+#: say (trained before the threshold search chose it, see ``thresholds.IMPLAUSIBLE_GRID``).
 IMPLAUSIBLE = 0.05
 
 

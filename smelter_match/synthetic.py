@@ -25,10 +25,10 @@ normalised name, or sharing a name up to a bracketed part that is not a country,
 shaped the model.
 
 Countries: queries made from a facility's name (clean, noisy, hidden alias, hidden facility, near
-miss) get the facility's country, a blank one (``Mix.country_missing``) or now and then another;
-``wrong_metal`` and ``non_smelter`` queries always get a blank country, so no synthetic row of
-those two kinds has a country to agree or disagree with a candidate (``MODEL_CARD.md``, "Known
-weaknesses").
+miss, and ``wrong_metal``) get the facility's country, a blank one (``Mix.country_missing``) or
+now and then another; ``non_smelter`` queries a blank one as often, else any country RMI lists a
+facility in. (Until the fortieth session these two kinds never had a country, and the smelter
+head learnt that a country that agrees means a facility: ``MODEL_CARD.md``.)
 """
 
 from __future__ import annotations
@@ -60,8 +60,8 @@ class Mix:
     ``clean``/``noisy`` are queries per facility; ``hide_facilities`` and ``hide_aliases`` the
     shares removed from the index; ``wrong_metal`` the share of facilities also reported under
     another metal; ``metal_missing``/``country_missing`` how often suppliers leave them blank
-    (applied to the queries made from a facility's name only: ``wrong_metal`` and
-    ``non_smelter`` queries never have a country, see :func:`make_queries`).
+    (``metal_missing`` applied to the queries made from a facility's name only,
+    ``country_missing`` to every query, see :func:`make_queries`).
     """
 
     clean: float = 1.5
@@ -191,6 +191,12 @@ def _count(rng: random.Random, expected: float) -> int:
     return whole + (rng.random() < expected - whole)
 
 
+def no_facility_group(name: str) -> str:
+    """The group of a name that is no facility (a non-smelter, a gold NO_MATCH row): one per
+    normalised name, so that the same name is never on both sides of a split."""
+    return "no-facility:" + normalize_name(name).key
+
+
 def make_queries(ref: Reference, *, cids: set[str] | None = None, mix: Mix = TRAINING_MIX,
                  families: tuple[str, ...] | None = None, edits: int | None = None,
                  seed: int = 0, keep_non_smelter: Callable[[str], bool] | None = None
@@ -265,12 +271,13 @@ def make_queries(ref: Reference, *, cids: set[str] | None = None, mix: Mix = TRA
         other = rng.choice([m for m in METALS if m != metal])
         name = rng.choice(names)
         if (normalize_name(name).key, other) not in reduced_keys:
-            # never a country (nor a blank metal): unlike the facility queries above
-            add(name, other, "", frozenset(), "wrong_metal", groups.get(cid, cid), (), name)
+            # the facility's country, as a supplier writes it (never a blank metal)
+            add(name, other, country_text(cid, metal), frozenset(), "wrong_metal",
+                groups.get(cid, cid), (), name)
     ref_keys = {normalize_name(n).key for n in ref.names["name"]}
     wanted = int(len(kept) * mix.non_smelters)
     made = 0
-    for name, ns_kind in non_smelter_names(rng, wanted * 4, model):
+    for name, _kind in non_smelter_names(rng, wanted * 4, model):
         if made >= wanted:
             break
         if keep_non_smelter is not None and not keep_non_smelter(name):
@@ -282,9 +289,13 @@ def make_queries(ref: Reference, *, cids: set[str] | None = None, mix: Mix = TRA
             fams = ()
         if normalize_name(name).key in ref_keys:
             continue
-        # one of the four metals or none, and never a country
-        add(name, rng.choice([*METALS, ""]), "", frozenset(), "non_smelter",
-            f"ns:{ns_kind}:{normalize_name(source).key}", fams, source)
+        # one of the four metals or none, and a country as often as a facility query has one
+        # (a bank's or a trader's: any country RMI lists a facility in); without it, the
+        # smelter head learnt that a country means a facility (Data I/O's non-facilities all
+        # have one)
+        ctry = "" if rng.random() < mix.country_missing else rng.choice(all_countries)
+        add(name, rng.choice([*METALS, ""]), ctry, frozenset(), "non_smelter",
+            no_facility_group(source), fams, source)
         made += 1
     for (cid, metal), names in kept if mix.near_miss else ():
         for _ in range(_count(rng, mix.near_miss)):

@@ -21,7 +21,8 @@ TESTED_MODULES = ("transliterate", "folding", "countries", "normalize", "metals"
                   "transfer", "xlsx", "review_book", "readings", "placeholders", "rules", "decide",
                   "explain", "queries", "matcher", "parallel", "overrides", "review", "review_apply",
                   "labels", "annex",
-                  "training", "evaluation", "spark", "inputs", "cmrt", "tables", "csv_text",
+                  "training", "thresholds", "evaluation", "spark", "inputs", "cmrt", "tables",
+                  "csv_text",
                   "safe_csv", "cli",
                   "results", "sparse", "columns")
 
