@@ -67,6 +67,7 @@ import numpy as np
 
 from smelter_match.classify import ExactScores, Thresholds
 from smelter_match.compare import FEATURES, acronym_hit
+from smelter_match.metals import other_metal_said
 from smelter_match.normalize import NormalizedName
 from smelter_match.query_features import Ranking
 from smelter_match.readings import ABBREVIATED, SLIPS
@@ -275,7 +276,7 @@ def _doubt(several_metals: bool, ambiguous: bool, sure_which: bool, sure_facilit
     the name is only a place or company forms (``plain``: ``names_no_business``). Otherwise the
     heads' doubt (whether the name is an RMI facility at all, or which facility
     it is), with the shared name said too."""
-    off = f"the reported metal {off_metal!r} is not tin, tantalum, tungsten or gold"
+    off = other_metal_said(off_metal)
     cid_says = f"the reported CID {reported} is another facility"
     if off_metal and sure_which and sure_facility:
         return f"{off}: which metal?"

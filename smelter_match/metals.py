@@ -76,3 +76,18 @@ def normalize_metal(text: object) -> str | None:
         return None
     except Exception:  # pragma: no cover - defensive: inputs are arbitrary
         return None
+
+
+def other_metal_said(text: str) -> str:
+    """What a metal cell that is none of the four says, in a reason's words: "the reported metal
+    'Copper' is not tin, tantalum, tungsten or gold", or, for a cell naming several ("Tin,
+    Tungsten", "Sn/Pb"), which of the four it names (a reason saying "not tin" of "Tin, Tungsten"
+    was false)."""
+    words = fold(cell_text(text)).split()
+    named = sorted({m for m in (_METAL_ALIASES.get(t) or _METAL_TOKEN_ALIASES.get(t)
+                                for t in words) if m})
+    if len(named) > 1:
+        return f"the reported metal {text!r} names {' and '.join(m.lower() for m in named)}"
+    if named:
+        return f"the reported metal {text!r} names {named[0].lower()} and another metal"
+    return f"the reported metal {text!r} is not tin, tantalum, tungsten or gold"

@@ -39,7 +39,7 @@ from smelter_match.countries import (
 )
 from smelter_match.folding import GENERIC_WORDS, STOP_WORDS, fold_ascii_tokens, strip_legal
 from smelter_match.io.tables import cell_text
-from smelter_match.transliterate import LATIN_LETTER_RE, to_ascii
+from smelter_match.transliterate import LATIN_LETTER_RE, drop_invisible, to_ascii
 
 __all__ = ["NAME_CHARS", "NormalizedName", "normalize_name"]
 
@@ -209,9 +209,12 @@ def normalize_name(text: object) -> NormalizedName:
 
     ``None``/NaN/pandas NA give the empty name (``original == ""``); bytes are decoded as UTF-8;
     other non-str objects are normalised as ``str(obj)``, which is then ``original``. Only the
-    first :data:`NAME_CHARS` characters are read. Results are cached per string (200,000
-    entries).
+    first :data:`NAME_CHARS` characters are read, from the first visible one (a name after a
+    thousand spaces or zero-width characters was read as empty). Results are cached per string
+    (200,000 entries).
     """
     if type(text) is not str:
         text = cell_text(text)
-    return _build_cached(text[:NAME_CHARS] if len(text) > NAME_CHARS else text)
+    if len(text) > NAME_CHARS:
+        text = drop_invisible(text).lstrip()[:NAME_CHARS]
+    return _build_cached(text)

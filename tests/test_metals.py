@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from smelter_match.metals import METALS, normalize_metal
+from smelter_match.metals import METALS, normalize_metal, other_metal_said
 
 
 @pytest.mark.parametrize(
@@ -90,3 +90,14 @@ def test_normalize_metal_none(text: object) -> None:
 def test_normalize_metal_is_total(obj: object) -> None:
     metal = normalize_metal(obj)
     assert metal is None or metal in METALS
+
+
+@pytest.mark.parametrize(("cell", "said"), [
+    ("Copper", "the reported metal 'Copper' is not tin, tantalum, tungsten or gold"),
+    ("Tin, Tungsten", "the reported metal 'Tin, Tungsten' names tin and tungsten"),
+    ("Sn/Pb", "the reported metal 'Sn/Pb' names tin and another metal"),
+])
+def test_a_cell_naming_several_metals_is_said_as_it_is(cell: str, said: str) -> None:
+    """The reason said "'Tin, Tungsten' is not tin, tantalum, tungsten or gold" (found by an
+    audit of the API)."""
+    assert other_metal_said(cell) == said

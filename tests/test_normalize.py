@@ -492,4 +492,8 @@ def test_a_runaway_cell_is_read_up_to_its_first_thousand_characters() -> None:
     long = "Metalor Technologies SA " + "A" * 2_000_000
     nn = normalize_name(long)
     assert nn.original == long[:NAME_CHARS] and len(nn.key) <= NAME_CHARS
+    # read from the first visible character: a name after a thousand spaces or zero-width
+    # characters was read as empty (found by an audit of the API)
+    for pad in (" ", "\u200b"):
+        assert normalize_name(pad * NAME_CHARS + "Minsur").key == "minsur"
     assert nn.key.startswith("metalor technologies sa aaa")
