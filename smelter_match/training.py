@@ -301,9 +301,9 @@ class Trainer:
             self.log(text)
 
     def gold_fold(self) -> np.ndarray:
-        """The CID-group fold of each gold row (NO_MATCH rows as a non-smelter name of theirs is:
-    "Nihon Superior Co., Ltd." was a Data I/O NO_MATCH row of one fold and a training
-    non-smelter of the model that scored it)."""
+        """The CID-group fold of each gold row (NO_MATCH rows as a non-smelter name of theirs
+        is: "Nihon Superior Co., Ltd." was a Data I/O NO_MATCH row of one fold and a training
+        non-smelter of the model that scored it)."""
         if self.gold is None:
             return np.zeros(0, dtype=int)
         out = []

@@ -96,3 +96,15 @@ def test_near_misses_are_no_rmi_name(reference) -> None:  # noqa: ANN001
     keys = {normalize_name(n).key for n in reference.names["name"]}
     assert not any(normalize_name(n).key in keys for n in near["name"])
     assert (near["name"] != near["source_name"]).all()
+
+
+def test_non_facility_queries_carry_countries_as_facility_queries_do(reference) -> None:  # noqa: ANN001
+    """Non-smelter and wrong-metal queries never had a country, so the smelter head learnt that
+    a country means a facility (found by an audit of the claims; Data I/O's non-facilities all
+    have one): now as often as facility queries, the wrong-metal ones their facility's."""
+    _, q = make_queries(reference, mix=Mix(wrong_metal=0.5), seed=3)
+    for kind in ("non_smelter", "wrong_metal", "clean"):
+        share = (q.loc[q["kind"] == kind, "country"] != "").mean()
+        assert 0.5 < share < 0.8, (kind, share)
+    ns = q[q["kind"] == "non_smelter"]
+    assert ns["group"].str.startswith("no-facility:").all()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from _support import GOLD_DIR
 
 from smelter_match.thresholds import IMPLAUSIBLE_GRID
 from smelter_match.training import Trainer, without_cids
@@ -116,3 +117,17 @@ def test_the_threshold_search_counts_every_review_rule_as_blocked(full_reference
         assert blocked == (flag is not None), (name, r)
         if flag:
             assert r.decision == "review" and any(f.startswith(flag) for f in r.flags), r
+
+
+def test_a_gold_no_match_row_is_in_its_non_smelter_namesakes_fold(exports_reference) -> None:  # noqa: ANN001
+    """"Nihon Superior Co., Ltd." was a Data I/O NO_MATCH row scored in one fold and a
+    non-smelter training name of the model that scored it (two hashes; found by an audit of
+    the claims): one fold for a name, whichever list it comes from."""
+    from smelter_match.evaluation import load_gold
+    from smelter_match.training import _ns_fold
+
+    gold = load_gold(GOLD_DIR / "dataio_2020.csv")
+    t = Trainer(exports_reference, gold, kind="logistic", folds=5)
+    folds = t.gold_fold()
+    none = [i for i, truth in enumerate(t.gold["truth"]) if not truth]
+    assert none and all(folds[i] == _ns_fold(t.gold["name"].iloc[i], 5) for i in none)
