@@ -293,7 +293,7 @@ def _doubt(several_metals: bool, ambiguous: bool, sure_which: bool, sure_facilit
     if exactly and sure_which and sure_facility:
         return f"the name is exactly {exactly}'s name or initials: which one?"
     if plain and sure_which and sure_facility:
-        return "the name is only a place or a company form, not which business: which one?"
+        return "the name says where or what kind of business, not which: which one?"
     doubt = "not sure" if sure_facility else "not sure it is an RMI facility"
     return doubt + ("; RMI gives this name to several facilities" if ambiguous else "") + (
         f"; the reported country is that of {there}" if there else "") + (

@@ -93,12 +93,15 @@ def no_letters(nn: NormalizedName, ni: NameIndex) -> bool:
 
 def names_no_business(nn: NormalizedName) -> bool:
     """Whether a name is only a place or only company forms and generic words ("Germany",
-    "Hunan Co., Ltd.", "Osaka", "Corp.", "有限公司", "Unit 1", "Gold Refinery"): it says where or
-    what kind of business, not which. Such a name is never matched on its likeness to an RMI
-    name ("Germany" was Heraeus Germany GmbH, "Tonga" Rui Da Hung's "Da Tong", "Unit 1" an
-    Indian refinery's unit), only as exactly one (:mod:`smelter_match.decide`)."""
+    "Hunan Co., Ltd.", "Osaka", "Corp.", "有限公司", "Unit 1", "Gold Refinery"), or one or two
+    characters ("Do"): it says where or what kind of business, not which. Such a name is never
+    matched on its likeness to an RMI name ("Germany" was Heraeus Germany GmbH, "Tonga" Rui Da
+    Hung's "Da Tong", "Unit 1" an Indian refinery's unit), only as exactly one
+    (:mod:`smelter_match.decide`)."""
     if not nn.tokens:
         return False
+    if len(nn.compact) <= 2:   # "Do" was Do Sung Corporation at 0.96
+        return True
     if all(t in GENERIC_WORDS or t in LEGAL_FORM_WORDS or t.isdigit() for t in nn.tokens):
         return True
     return is_place_name(nn.key) or is_place_name(nn.folded)
