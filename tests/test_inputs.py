@@ -157,12 +157,15 @@ def test_csv_stray_quote_closed_lines_later_is_an_error_not_lost_rows(tmp_path: 
                       'Smelter Name,Metal,Country\r\n"Aurubis AG,Gold,Germany\r\n'
                       "Malaysia Smelting Corporation (MSC),Tin,Malaysia\r\n"
                       'Bank of China 4",Gold,China\r\nAsahi Refining USA Inc.,Gold,USA\r\n')
-    with pytest.raises(InputError, match=r"record 2 has a cell over several lines holding what "
-                                         r"reads as whole rows \('Aurubis AG,Gold,Germany'\)"):
+    with pytest.raises(InputError, match=r"row 2 has a cell over several lines holding what "
+                                         r"reads as a whole row \('Aurubis AG,Gold,Germany'\)"):
         read_table(path)
-    ok = write_text(tmp_path / "ok.csv", 'Smelter Name,Metal,Comment\r\n'
-                                         'Aurubis AG,Gold,"see the audit,\r\npage 2, line 4"\r\n')
-    assert read_table(ok).frame["Comment"].tolist() == ["see the audit,\r\npage 2, line 4"]
+    # an address over several lines, a comment: no metal among their fields, read as they are
+    ok = write_text(tmp_path / "ok.csv", 'Smelter Name,Metal,Address\r\n'
+                                         'Yunnan Tin,Tin,"No. 1 Jinhu Road\r\nGejiu City, Yunnan, '
+                                         'China"\r\nAurubis AG,Gold,"see the audit,\r\npage 2"\r\n')
+    assert read_table(ok).frame["Address"].tolist() == [
+        "No. 1 Jinhu Road\r\nGejiu City, Yunnan, China", "see the audit,\r\npage 2"]
 
 
 def test_files_other_tools_write_are_read_or_named(tmp_path: Path) -> None:

@@ -3,7 +3,7 @@
 :func:`decode_text` tells the encoding (UTF-16 and UTF-8 by their marks, UTF-8 by its bytes,
 code pages of other scripts by charset-normalizer, else cp1252) and refuses files that mix
 encodings; :func:`csv_records` reads the records with the delimiter Excel's "sep=" line names
-or :func:`sniff_delimiter` finds, and refuses quotes that would swallow rows. Files are read by
+or :func:`sniff_delimiter` finds, and refuses a quote never closed. Files are read by
 :func:`smelter_match.io.tables.read_csv_rows`.
 """
 
@@ -167,8 +167,8 @@ def csv_records(text: str, where: str | Path) -> list[list[str]]:
     else sniffed).
 
     Raises:
-        InputError: a quote never closed, or closed lines later around whole rows (the rows
-            would be lost without a word), or text that is no CSV at all.
+        InputError: a quote never closed (every line after it would be one cell), or text that
+            is no CSV at all.
     """
     hint = _SEP_LINE.match(text)
     if hint:   # Excel's "sep=;" first line names the delimiter; Excel shows it as no row
@@ -190,27 +190,4 @@ def csv_records(text: str, where: str | Path) -> list[list[str]]:
         if not rows:
             raise InputError(f"{where}: malformed CSV ({exc})") from None
         # else a lenient reading of other quirks ('"Foo" Inc' reads as 'Foo Inc')
-    _refuse_swallowed_records(rows, delim, where)
     return rows
-
-
-def _refuse_swallowed_records(rows: list[list[str]], delim: str, path: str | Path) -> None:
-    """A stray quote closed some lines later makes those lines one cell: the rows in it are
-    lost without a word ('"Aurubis AG,Gold,Germany' ... 'Bank of China 4",Gold,China' is one
-    row). A cell whose lines split into as many fields as the header has (three or more) holds
-    such rows: refused, naming the record (a comment over several lines rarely has a delimiter
-    for every column on each line)."""
-    width = len(next((r for r in rows if any(c.strip() for c in r)), []))
-    if width < 3:
-        return
-    for number, row in enumerate(rows, 1):
-        for cell in row:
-            if "\n" not in cell and "\r" not in cell:
-                continue
-            lines = [ln for ln in re.split(r"\r\n|\r|\n", cell) if ln.strip()]
-            whole = [ln for ln in lines if len(next(csv.reader([ln], delimiter=delim))) == width]
-            if whole:
-                raise InputError(
-                    f"{path}: record {number} has a cell over several lines holding what reads "
-                    f"as whole rows ({whole[0][:60]!r}): a quote opened on one line and closed "
-                    "on another? Fix the quote")

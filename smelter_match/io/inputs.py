@@ -50,6 +50,7 @@ from smelter_match.io import tables
 from smelter_match.io.cmrt import LOOKUP_NOT_A_NAME, is_cmrt, read_cmrt_rows
 from smelter_match.io.columns import COLUMN_SYNONYMS
 from smelter_match.io.tables import EXCEL_SUFFIXES, header_key
+from smelter_match.metals import normalize_metal
 
 __all__ = [
     "COLUMN_SYNONYMS", "INPUT_SUFFIXES", "InputTable", "find_columns", "read_cmrt", "read_input",
@@ -199,6 +200,7 @@ def _build_table(
     if not data:
         raise InputError(f"{where}: no rows, only a header line")
     if kind == "csv":
+        _refuse_swallowed_rows(where, len(header), data, numbers)
         _note_ragged_rows(where, len(header), data, numbers)
     # widen the header for data cells beyond it; drop trailing empty header-only columns
     width = max(len(header), *(len(r) for r in data))
@@ -258,6 +260,28 @@ def _name_or_lookup(frame: pd.DataFrame, name_col: str) -> str:
         return name_col
     frame["reported_name"] = names
     return "reported_name"
+
+
+def _refuse_swallowed_rows(where: str, width: int, data: list[list[str]],
+                           numbers: list[int]) -> None:
+    """A stray quote closed some lines later makes those lines one cell, and the rows in it are
+    lost without a word ('"Aurubis AG,Gold,Germany' ... 'Bank of China 4",Gold,China' is one
+    row). A cell whose lines include one that splits into as many fields as the header has
+    (three or more), one of them a metal, holds such rows: refused, naming the row. (An
+    address over several lines, "Gejiu City, Yunnan, China", has no metal.)"""
+    if width < 3:
+        return
+    for number, row in zip(numbers, data, strict=True):
+        for cell in row:
+            if "\n" not in cell and "\r" not in cell:
+                continue
+            for line in cell.splitlines():
+                if any(line.count(d) == width - 1 and any(normalize_metal(f) for f in
+                                                          line.split(d)) for d in ",;\t"):
+                    raise InputError(
+                        f"{where}: row {number} has a cell over several lines holding what "
+                        f"reads as a whole row ({line[:60]!r}): a quote opened on one line and "
+                        "closed on another? Fix the quote")
 
 
 def _note_ragged_rows(where: str, width: int, data: list[list[str]], numbers: list[int]) -> None:
