@@ -20,9 +20,10 @@ CID_PATTERN = re.compile(r"^CID\d{6}$")
 _CID_CANONICAL_RE = re.compile(r"CID\d{6}")
 # "CID002763", "cid 2763", "CID-002763", "CID:002763", "CID_002763", "CID #2763"
 _CID_CELL_RE = re.compile(r"^(?:CID\s*[-:_#.]?)?\s*0*(\d{1,6})$", re.IGNORECASE)
-# ... in text ("CID002763 (Metalor)"); not "CID00019O" (a letter for a digit: another number)
-_CID_IN_TEXT_RE = re.compile(r"(?<![A-Za-z0-9])CID\s*[-:_#.]?\s*0*(\d{1,6})(?![A-Za-z0-9])",
-                             re.IGNORECASE)
+# ... in text ("CID002763 (Metalor)"); not "CID00019O" (a letter for a digit: another number),
+# "CID 002 763" (digits apart: not CID000002) nor "CID-2763-A"
+_CID_IN_TEXT_RE = re.compile(r"(?<![A-Za-z0-9])CID\s*[-:_#.]?\s*0*(\d{1,6})(?![A-Za-z0-9])"
+                             r"(?!\s*[-_./]?\s*\d)(?![-_.][A-Za-z])", re.IGNORECASE)
 
 
 def find_cids(text: str) -> list[str]:

@@ -19,6 +19,8 @@ from smelter_match.cids import cid_named, find_cids, is_cid, parse_cid, read_rep
     ("\uff23\uff29\uff24\uff10\uff10\uff11\uff11\uff18\uff12", "CID001182"),
     # a letter for a digit is another number, not the CID before it (read as CID000019 before)
     ("CID00019O", None), ("CID0001O3", None), ("see CID00019O", None),
+    # digits apart are not the first group's number; a suffix is no CID (found by a review)
+    ("CID 002 763", None), ("CID-2763-A", None), ("CID002763 Metalor", "CID002763"),
 ])
 def test_parse_cid_is_the_one_rule(typed: object, cid: str | None) -> None:
     assert parse_cid(typed) == cid
