@@ -71,17 +71,25 @@ def _facility_for(reference: Reference, cid: str, metal: str, where: str) -> dic
     raise ReviewError(f"{where}: {cid} exists for {', '.join(metals)}; the row has no metal")
 
 
+#: Columns ``write_review`` fills on the rows it writes (a row the analyst added by its
+#: ``row_id`` has none of them; its reported_name and reported_country the analyst may fill).
+_WRITTEN = ("source_file", "source_row", "decision", "reported_metal", "reported_cid",
+            "cand1_cid")
+
+
 def _added_row_text(results: pd.DataFrame, i: int, rid: str, role: str,
-                    roles: Mapping[str, list[str]], *, given: bool, no_name: bool,
-                    where: str) -> str:
-    """The name or country the supplier reported in row ``i``, for a review row that shows none
-    (one the analyst added by its ``row_id``): the name the row's id was made of (the column the
-    matcher read, ``--name-col`` too), else the one text of the role's columns (the column given
-    as ``input_columns`` first).
+                    roles: Mapping[str, list[str]], own: list[str], *, given: bool,
+                    no_name: bool, where: str) -> str:
+    """The name or country the supplier reported in row ``i``, for a review row the analyst
+    added by its ``row_id``: the name the row's id was made of (the column the matcher read,
+    ``--name-col`` too), else the one text of the role's columns (the column given as
+    ``input_columns`` first).
 
     Raises:
         ReviewError: the row's columns for the role say different things and nothing tells which
-            one the matcher read (the decision would be saved for another name or country).
+            one the matcher read, or no column is recognised as the country but one of the row's
+            own cells reads as one ("Location": a country read with ``--country-col``): the
+            decision would be saved for another name or country, or for every country.
     """
     if role == "name":
         if no_name:
@@ -90,6 +98,16 @@ def _added_row_text(results: pd.DataFrame, i: int, rid: str, role: str,
         if len(by_id) == 1:
             return by_id[0]
     texts = [t for t in (clean_text(results[c].iloc[i]) for c in roles[role]) if t]
+    if role == "country" and not texts:
+        taken = {c for r in ("name", "metal", "cid") for c in roles[r]}
+        places = [(c, t) for c in own if c not in taken
+                  and normalize_country(t := clean_text(results[c].iloc[i]))]
+        if places:
+            c, t = places[0]
+            raise ReviewError(f"{where}: no column of the results is read as the country, but "
+                              f"{c!r} holds {t!r}: fill reported_country with the country the "
+                              "supplier's row reports (blank would decide the name for every "
+                              "country)")
     if given or len({text_key(t) for t in texts}) <= 1:
         return texts[0] if texts else ""
     raise ReviewError(f"{where}: the row's {role} columns say different things "
@@ -262,9 +280,14 @@ def apply_review(
                                   f"wrote in this row (edited?); a decision is saved for the "
                                   f"{role} as reported: undo the edit (a correction goes in "
                                   "analyst_comment)")
-        shown = {role: clean_text(rec.get(f"reported_{role}")) or _added_row_text(
-            res, i, rid, role, roles, given=bool((input_columns or {}).get(role)),
-            no_name=read_no_name(reasons[i]), where=where) for role in ("name", "country")}
+        # a row written by match shows what the matcher read (blank: nothing); a row the
+        # analyst added by its row_id alone shows nothing, and the results row tells
+        written = any(clean_text(rec.get(c)) for c in _WRITTEN)
+        shown = {role: clean_text(rec.get(f"reported_{role}")) or ("" if written else
+                 _added_row_text(res, i, rid, role, roles, own,
+                                 given=bool((input_columns or {}).get(role)),
+                                 no_name=read_no_name(reasons[i]), where=where))
+                 for role in ("name", "country")}
         metal = _reported_metal(res, i, col, reported_metal)
         decision: dict = {"verdict": verdict, "i": i, "metal": metal,
                           "other_metal": "metal_unrecognised" in parse_flags(

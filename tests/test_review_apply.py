@@ -426,6 +426,33 @@ def test_a_row_added_by_its_row_id_whose_name_columns_disagree_is_asked_about(
     assert overrides["reported_name"].tolist() == ["Aida Chem"]
 
 
+def test_a_country_read_by_an_unrecognised_column_is_asked_for_not_widened(
+        reference: Reference) -> None:
+    """Matched with --country-col Location, a row added by its row_id alone was saved as an
+    override for every country (no column read as the country); a row written by match that
+    shows no country (the matcher read none) took another column's country, or stopped the
+    whole apply when two of them disagreed (found by a review of this session's changes)."""
+    results = make_results().rename(columns={"Smelter Country": "Location"})
+    aida = results.index[results["Smelter Name"] == "Aida Chem"][0]
+    added = pd.DataFrame({"row_id": [results.loc[aida, "row_id"]],
+                          "analyst_verdict": ["not_a_smelter"]})
+    with pytest.raises(ReviewError, match=r"no column of the results is read as the country, "
+                                          r"but 'Location' holds 'Japan': fill reported_country"):
+        apply_review(added, results, reference, decided_at=WHEN)
+    _, overrides, _ = apply_review(added.assign(reported_country="Japan"), results, reference,
+                                   decided_at=WHEN)
+    assert overrides["country"].tolist() == ["JP"]
+    # written by match, no country read: none, whatever other columns say
+    results = make_results()
+    results["Smelter Country"] = ""
+    results["Country"], results["Country Location"] = "USA", "Mexico"
+    review = write_review(results, None, reported={"country": [""] * len(results)})
+    row = review.loc[review["reported_name"] == "Aida Chem", "row_id"].iloc[0]
+    _, overrides, _ = apply_review(fill(review, {row: ("not_a_smelter", "", "")}), results,
+                                   reference, decided_at=WHEN)
+    assert overrides["country"].tolist() == [""]
+
+
 def test_a_name_column_given_at_match_time_keys_the_override_beside_a_recognised_one(
         reference: Reference) -> None:
     """Read with --name-col Facility and --country-col "Facility Location", an input whose
