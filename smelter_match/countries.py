@@ -139,11 +139,14 @@ def _country_of_parts(raw: str) -> str | None:
     """The one country the parts of a cell name, with a province or city beside it ("Jiangsu,
     China", "Japan (Aizu)"), when every part that names a country names the same one (not
     "Taiwan, China", "USA / Mexico"). A part counts written out or as a listed alias, not as
-    a code ("Lima, PE": two letters are as often a province's)."""
+    a code, and a part of two letters reads none ("Lima, PE", "Lebanon, PA": two letters are as
+    often a province's or a state's)."""
     codes = set()
     for part in _PART_SEPARATOR_RE.split(raw):
         code = _COUNTRY_SCRIPT.get(_script_key(part)) if _other_script(part) else None
         f = fold(part)
+        if len(f) == 2 and code is None:   # "Lebanon, PA", "Peru, IN": a US state's code
+            return None
         if code is None and (len(f) >= 4 or f in _COUNTRY_ALIASES):
             code = _folded_country_code(f)
         if code is not None:

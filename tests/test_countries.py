@@ -101,6 +101,10 @@ def test_normalize_country_unknown(text: object) -> None:
     # two countries, a code that may be a province's, no country at all: none
     ("Taiwan, China", None), ("USA / Mexico", None), ("Lima, PE", None), ("Georgia, USA", None),
     ("Guangdong", None), ("Jiangsu", None),
+    # a US state's code beside a town that is also a country, Hong Kong beside China (found by
+    # a review of this session's changes)
+    ("Lebanon, PA", None), ("Peru, IN", None), ("China, ME", None), ("HKSAR, China", None),
+    ("HKSAR", "HK"),
 ])
 def test_a_province_or_city_beside_the_country_is_read_past(text: str, code: str | None) -> None:
     """"Jiangsu, China" was no country: the matcher read the row as reported without one (a
