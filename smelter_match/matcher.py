@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sized
 from dataclasses import dataclass, replace
 from functools import partial
 from numbers import Integral
@@ -229,8 +229,7 @@ class Matcher:
         """
         for role, v in (("name", name), ("metal", metal), ("country", country),
                         ("reported_cid", reported_cid)):
-            if isinstance(v, list | tuple | set | dict | np.ndarray | pd.Series | pd.DataFrame
-                          | pd.Index):
+            if isinstance(v, Iterable | Sized) and not isinstance(v, str | bytes):
                 raise InputError(f"match_one takes one {role}, not a {type(v).__name__}: "
                                  "match many with Matcher.match on a DataFrame")
         q = read_query(name, metal, country, reported_cid)

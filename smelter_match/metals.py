@@ -1,7 +1,7 @@
 """Metals as suppliers write them ("Au", "Wolfram", "Tin (Sn)", "Tungstem") -> one of ``METALS``.
 
 The aliases are a vocabulary file (``reference_data/vocab/metals.csv``); text is compared after
-:func:`smelter_match.normalize.fold`. Total: any input gives a metal or ``None``, never an
+:func:`smelter_match.folding.fold`. Total: any input gives a metal or ``None``, never an
 exception (cells come straight from spreadsheets).
 """
 

@@ -28,8 +28,9 @@ input row, in order, with the input's columns untouched and the answer appended 
 standard_name, score, decision match | review | no_match, reason, flags, ...).
 
 INPUT is any mix of:
-  - CSV files (UTF-8/UTF-16, Western Windows' cp1252, or a Chinese, Japanese or Korean code
-    page told from the text; comma, semicolon or tab separated),
+  - CSV files (UTF-8/UTF-16, Western Windows' cp1252, or a Chinese, Japanese, Korean,
+    Cyrillic, Greek, Hebrew, Arabic or Thai code page told from the text; comma, semicolon or
+    tab separated),
   - Excel tables (.xlsx, .xlsm, .xls: the first visible sheet, header on the first non-empty row),
   - supplier CMRT workbooks (any 6.x; their Smelter List and Declaration tabs are read),
   - folders of such files (not searched recursively).

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 import warnings
+import zipfile
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -407,9 +409,10 @@ def read_cmrt_rows(path: str | Path) -> CmrtRows:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # read-only sheets are parsed lazily, in here
             version, layout, company, cells, sheet_title = _read_cmrt_parts(p, wb_f, wb_v)
-    except InputError:
-        raise
-    except Exception as exc:  # a sheet's XML damaged (cut short, bytes flipped): read only now
+    except (ValueError, KeyError, SyntaxError, EOFError, OSError, zipfile.BadZipFile,
+            zlib.error) as exc:   # a sheet's XML damaged (cut short, bytes flipped): read now
+        if isinstance(exc, InputError):
+            raise
         raise DamagedFileError(f"{p}: cannot be read as an Excel workbook, a sheet is damaged "
                                f"({type(exc).__name__}: {exc})") from None
     finally:

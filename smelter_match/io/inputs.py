@@ -8,9 +8,10 @@ number an analyst sees when opening the source in Excel.
 Three kinds of input are recognised:
 
 ``csv``
-    A delimited text file. The encoding is detected (UTF-16 with BOM, UTF-8 with or without BOM,
-    else a Chinese, Japanese or Korean code page for text made of such characters, else cp1252,
-    else latin-1: :func:`~smelter_match.io.csv_text.decode_text`) and the delimiter sniffed
+    A delimited text file. The encoding is detected (UTF-16 with or without BOM, UTF-8 with or
+    without BOM, else a Chinese, Japanese, Korean, Cyrillic, Greek, Hebrew, Arabic or Thai code
+    page for text in such a script, else cp1252, else latin-1; mixed encodings refused:
+    :func:`~smelter_match.io.csv_text.decode_text`) and the delimiter sniffed
     (comma, semicolon or tab). Every cell is read as text, so leading zeros and IDs survive
     untouched.
 ``xlsx``
@@ -252,7 +253,8 @@ def _name_or_lookup(frame: pd.DataFrame, name_col: str) -> str:
     does, and that column is the name column; otherwise the table is left as it is."""
     key = header_key("Smelter Look-up")
     lookup = next((c for c in frame.columns if header_key(c) == key), None)
-    if lookup is None or lookup == name_col or "reported_name" in frame.columns:
+    if lookup is None or lookup == name_col or any(
+            header_key(c) == header_key("reported_name") for c in frame.columns):
         return name_col
     names = [n if n.strip() else ("" if look.strip().casefold() in LOOKUP_NOT_A_NAME else look)
              for n, look in zip(frame[name_col], frame[lookup], strict=True)]
@@ -363,6 +365,10 @@ def read_table(
     return table
 
 
+#: How many rows of another sheet are looked at for a list (its header and a row under it).
+_LOOK_ROWS = 50
+
+
 def _note_other_lists(path: Path, others: list[str]) -> None:
     """A note naming the workbook's other visible sheets that hold a list too (a header with a
     smelter name column and a row under it): only the first visible sheet is read, and a
@@ -370,7 +376,7 @@ def _note_other_lists(path: Path, others: list[str]) -> None:
     if not others:
         return
     lists = []
-    for other in tables.read_sheets(path, only=set(others)):
+    for other in tables.read_sheets(path, only=set(others), max_rows=_LOOK_ROWS):
         filled = [r for r in other.rows if any(c.strip() for c in r)]
         try:
             find_columns(filled[0])
@@ -399,8 +405,8 @@ def read_cmrt(path: str | Path) -> InputTable:
             no supplier-filled rows.
     """
     # a supplier's copy of the tab ("Smelter List (2)"), filled too: only the tab is read
-    copies = [n for n, _ in tables.sheet_list(path)
-              if n.strip().casefold().startswith("smelter list")
+    copies = [n for n, visible in tables.sheet_list(path)
+              if visible and n.strip().casefold().startswith("smelter list")
               and n.strip().casefold() != "smelter list"]
     said = f"tabs {', '.join(map(repr, copies))} are not read"
     try:

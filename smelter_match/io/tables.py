@@ -276,7 +276,8 @@ def _wanted(names: list[str], only: Collection[str] | None) -> list[str]:
     return [n for n in names if n in only]
 
 
-def _xlsx_sheets(path: Path, only: Collection[str] | None, merged: bool) -> list[Sheet]:
+def _xlsx_sheets(path: Path, only: Collection[str] | None, merged: bool,
+                 max_rows: int | None = None) -> list[Sheet]:
     """Sheets of a zip workbook (cached values; formulas without a cached value read as "").
 
     ``merged``: fill every cell of a merged range with its top-left value (needs the full, slower
@@ -292,7 +293,8 @@ def _xlsx_sheets(path: Path, only: Collection[str] | None, merged: bool) -> list
                 if merged:
                     rows = _xlsx_rows_merged(ws)
                 else:
-                    rows = [[cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
+                    rows = [[cell_text(v) for v in row]
+                            for row in ws.iter_rows(max_row=max_rows, values_only=True)]
                 out.append(Sheet(name, rows, getattr(ws, "sheet_state", "visible") == "visible"))
             return out
     finally:
@@ -410,23 +412,27 @@ def _spreadsheetml_sheets(path: Path, only: Collection[str] | None) -> list[Shee
 
 
 def read_sheets(path: str | Path, *, only: Collection[str] | None = None,
-                merged: bool = False) -> list[Sheet]:
+                merged: bool = False, max_rows: int | None = None) -> list[Sheet]:
     """Every sheet of a workbook, SpreadsheetML or CSV file (a CSV is one sheet named "csv").
 
     ``only``: read just the sheets of these names (when the file has any of them; all sheets
     otherwise). ``merged``: fill merged ranges of .xlsx sheets with their top-left value (slower;
-    .xls always does). Hidden sheets are included, with ``visible=False``.
+    .xls always does). ``max_rows``: the first rows of each sheet only (a look at a sheet; an
+    .xlsx sheet is then not read further). Hidden sheets are included, with ``visible=False``.
     """
     p = Path(path)
     fmt = file_format(p)
     try:
         if fmt == "xlsx":
-            return _xlsx_sheets(p, only, merged)
-        if fmt == "xls":
-            return _xls_sheets(p, only)
-        if fmt == "xml":
-            return _spreadsheetml_sheets(p, only)
-        return [Sheet("csv", read_csv_rows(p))]
+            sheets = _xlsx_sheets(p, only, merged and max_rows is None, max_rows)
+        elif fmt == "xls":
+            sheets = _xls_sheets(p, only)
+        elif fmt == "xml":
+            sheets = _spreadsheetml_sheets(p, only)
+        else:
+            sheets = [Sheet("csv", read_csv_rows(p))]
+        return [Sheet(sh.name, sh.rows[:max_rows], sh.visible) for sh in sheets] \
+            if max_rows is not None else sheets
     except InputError:
         raise
     except Exception as exc:  # third-party readers raise many types on corrupt files
