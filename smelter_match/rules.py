@@ -4,8 +4,10 @@ The decision (:func:`smelter_match.decide.decide_many`) and the threshold search
 (:func:`smelter_match.training.query_scores`) apply the same rules, so both read their facts
 here: whether the name is an exact hit of its best candidate (``sure``), whether RMI gives the
 best's name to several facilities, whether another candidate fits the reported country, shares
-the name as a part of its own, or reads the name exactly. Everything runs on arrays over a
-whole batch of queries; no Python call per candidate.
+the name as a part of its own, or reads the name exactly. (One rule reads the name alone,
+not the candidates: a name that is only a place or company forms,
+:func:`smelter_match.placeholders.names_no_business`; both apply it too.) Everything runs on
+arrays over a whole batch of queries; no Python call per candidate.
 """
 
 from __future__ import annotations

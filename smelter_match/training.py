@@ -47,7 +47,7 @@ from smelter_match.evaluation import equivalent_cids
 from smelter_match.matcher import Matcher
 from smelter_match.metals import normalize_metal
 from smelter_match.normalize import normalize_name
-from smelter_match.placeholders import no_letters, placeholder_text
+from smelter_match.placeholders import names_no_business, no_letters, placeholder_text
 from smelter_match.query_features import QUERY_FEATURES, unrelated
 from smelter_match.reference import Reference
 from smelter_match.rules import rule_facts
@@ -117,7 +117,7 @@ def featurize(reference: Reference, queries: pd.DataFrame, workers: int = -1,
               equivalents: dict[str, set[str]] | None = None) -> Data:
     """Blocking and comparison of labelled queries against ``reference``."""
     matcher = Matcher(reference, model=Model.untrained(), workers=workers)
-    qs = [(str(n), normalize_metal(m) or "", str(m), normalize_country(c) or "", "")
+    qs = [(str(n), normalize_metal(m) or "", str(m), normalize_country(c) or "", "", "")
           for n, m, c in zip(queries["name"], queries["metal"], queries["country"])]
     nns = [normalize_name(q[0]) for q in qs]
     cands, X, best_name = matcher.candidate_features(qs, nns)
@@ -227,7 +227,8 @@ def query_scores(d: Data, pair: Scorer, smelter: Scorer) -> pd.DataFrame:
     the decision rules settle whatever the scores (:mod:`smelter_match.rules`): ``sure``, an
     exact hit it matches; ``blocked``, a name it reviews whatever the scores (ambiguous, a
     reported country pointing to another candidate, a part of several names, a short name
-    another candidate reads exactly); ``second_raw`` and
+    another candidate reads exactly, a name that is only a place or company forms:
+    :func:`~smelter_match.placeholders.names_no_business`); ``second_raw`` and
     ``second_other_metal``, for its several-metals rule once the scores are calibrated. The
     decision's two rules on what a supplier reported beside the name (a metal other than the
     four, a reported CID of another facility: :func:`~smelter_match.decide.decide_many`) have
@@ -246,9 +247,10 @@ def query_scores(d: Data, pair: Scorer, smelter: Scorer) -> pd.DataFrame:
     other_metal = (second >= 0) & (fac_metal[np.maximum(second, 0)] != fac_metal[np.maximum(
         best, 0)]) if len(fac_metal) else np.zeros(len(best), dtype=bool)
     correct = [bool(h) and fac_cid[b] in ok for h, b, ok in zip(has, best, d.acceptable)]
-    blocked = facts.ambiguous | facts.several_names | (facts.country_choice >= 0) | (
-        facts.shared_part >= 0) | (facts.exact_other >= 0)
     sure = facts.sure
+    plain = np.array([names_no_business(nn) for nn in d.nns], dtype=bool)
+    blocked = facts.ambiguous | facts.several_names | (facts.country_choice >= 0) | (
+        facts.shared_part >= 0) | (facts.exact_other >= 0) | (plain & ~sure)
     kinds = [bool(k) for k in sc.kinds]
     first_pass = [exact_lookup(q[1], q[4], q[3], nn, index, cid_metals, q[2]) is not None
                   for q, nn in zip(d.qs, d.nns)]

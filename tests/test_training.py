@@ -94,7 +94,7 @@ def test_the_threshold_search_counts_every_review_rule_as_blocked(full_reference
     """``query_scores`` marks as ``blocked`` a name of each rule of ``rules.rule_facts`` that
     reviews whatever the scores (an ambiguous name, a reported country pointing to another
     candidate, a part of several facilities' names, a short name another candidate reads
-    exactly), so that the thresholds are chosen as the
+    exactly, a name that is only a place), so that the thresholds are chosen as the
     decision will apply them; a name RMI gives to one facility is not blocked. (The
     several-metals rule needs calibrated scores: ``calibrate`` adds it.)"""
     from smelter_match import Matcher
@@ -104,18 +104,21 @@ def test_the_threshold_search_counts_every_review_rule_as_blocked(full_reference
              ("Global Advanced Metals", "Tantalum", "Japan", "country_points_to="),
              ("Korea Co., Ltd.", "Gold", "", "name_part_of="),
              ("JRNM", "Tungsten", "", "name_exact_for="),
+             ("Germany", "Gold", "", "only a place"),
              ("Jiangxi Copper Co., Ltd.", "Gold", "China", None)]
     matcher = Matcher(full_reference)
     queries = pd.DataFrame({"name": [c[0] for c in cases], "metal": [c[1] for c in cases],
                             "country": [c[2] for c in cases], "truth": [frozenset()] * len(cases),
                             "kind": "gold", "families": [()] * len(cases),
-                            "group": list("abcde")})
+                            "group": list("abcdef")})
     model = matcher.model
     v = query_scores(featurize(full_reference, queries), model.pair, model.smelter)
     for (name, metal, country, flag), blocked in zip(cases, v["blocked"]):
         r = matcher.match_one(name, metal=metal, country=country)
         assert blocked == (flag is not None), (name, r)
-        if flag:
+        if flag == "only a place":   # (no flag: the reason says it)
+            assert r.decision == "review" and "says where or what kind" in r.reason, r
+        elif flag:
             assert r.decision == "review" and any(f.startswith(flag) for f in r.flags), r
 
 
