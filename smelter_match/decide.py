@@ -299,6 +299,7 @@ def _doubt(several_metals: bool, ambiguous: bool, sure_which: bool, sure_facilit
         f"; the reported country is that of {there}" if there else "") + (
         f"; the name is part of {also}'s name too" if also else "") + (
         f"; the name is exactly {exactly}'s name or initials" if exactly else "") + (
+        "; the name says where or what kind of business, not which" if plain else "") + (
         f"; {off}" if off_metal else "") + (f"; {cid_says}" if reported else "")
 
 

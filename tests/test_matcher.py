@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from smelter_match import RESULT_COLUMNS, Matcher
 from smelter_match.errors import InputError
 from smelter_match.evaluation import load_gold
+from smelter_match.io.tables import cell_text
 
 
 @pytest.fixture(scope="module")
@@ -139,7 +140,7 @@ def test_bad_column_arguments_and_cells_are_clear(matcher: Matcher) -> None:
     # an unhashable cell is read as its text, as match_one reads it
     out = matcher.match(df, name="n", metal="metal")
     assert out["decision"].iloc[2] == "match" and len(out) == 3
-    assert out["reason"].iloc[0] == matcher.match_one(["x"], metal="Tin").reason
+    assert out["reason"].iloc[0] == matcher.match_one(cell_text(["x"]), metal="Tin").reason
     # so is a numpy array (a list column read from Parquet) or an Arrow list: they crashed
     arrays = pd.DataFrame({"n": [np.array(["x"]), np.array(["Minsur"])], "metal": ["Tin"] * 2})
     assert matcher.match(arrays, name="n", metal="metal")["reason"].iloc[0] == \
