@@ -490,6 +490,24 @@ def test_a_list_laid_out_like_a_cmrt_reads_the_look_up_where_the_name_is_empty(
     assert t.name_col == "Smelter Name" and "reported_name" not in t.frame.columns
 
 
+def test_a_title_above_the_header_is_read_past_with_a_note(tmp_path: Path) -> None:
+    """A title row above the header was refused ("no smelter name column") with a hint,
+    --name-col, that could not help (found by an audit of supplier files): a row under it that
+    names the name column is the header, and a note says so."""
+    path = write_text(tmp_path / "in.csv", "Acme Inc. smelter list 2024\n\n"
+                                           "Smelter Name,Metal\nMinsur,Tin\n")
+    with pytest.warns(InputWarning, match="the header is row 3; the rows above it are not read"):
+        t = read_table(path)
+    assert t.frame["Smelter Name"].tolist() == ["Minsur"] and t.row_numbers == [4]
+    book = make_xlsx(tmp_path / "in.xlsx", {"List": [["Supplier: Acme"], ["Hütte", "Metal"],
+                                                     ["Minsur", "Tin"]]})
+    with pytest.warns(InputWarning, match="the header is row 2"):
+        assert read_table(book, name_col="Hütte").frame["Hütte"].tolist() == ["Minsur"]
+    none = write_text(tmp_path / "none.csv", "Acme list\nFoo,Bar\nMinsur,Tin\n")
+    with pytest.raises(InputError, match="name"):
+        read_table(none)
+
+
 def test_other_sheets_holding_lists_are_named(tmp_path: Path) -> None:
     """A supplier's "Tin" sheet beside its "Gold" one was left out without a word (found by an
     audit of supplier files): only the first visible sheet is read, and a note names the

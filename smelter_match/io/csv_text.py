@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from smelter_match.errors import InputError
+from smelter_match.io.columns import names_a_name_column
 
 __all__ = ["csv_records", "decode_text", "sniff_delimiter"]
 
@@ -139,9 +140,17 @@ def sniff_delimiter(text: str) -> str:
     """Pick comma, semicolon or tab: the most consistent, widest split of the first lines.
 
     When none of them splits the header line, the file has a single column and every line is one
-    value (a name such as "Foo, Inc." is not split): the ASCII unit separator is returned.
+    value (a name such as "Foo, Inc." is not split): the ASCII unit separator is returned. The
+    header line is the first, unless it names no name column and one of the next ten does (a
+    title above the list).
     """
-    lines = [ln for ln in text.splitlines()[:50] if ln.strip()]
+    lines = [ln for ln in text.splitlines()[:60] if ln.strip()]
+    # a title above the header ("Acme Inc. smelter list 2024"): sniffed from the header
+    split = [[ln.split(d) for d in (",", ";", "\t")] for ln in lines[:11]]
+    if split and not any(names_a_name_column(f) for f in split[0]):
+        lines = lines[next((k for k, s in enumerate(split) if any(
+            names_a_name_column(f) for f in s)), 0):]
+    lines = lines[:50]
     best, best_score = "\x1f", (0.0, 1)
     with _no_field_limit():
         for delim in (",", ";", "\t"):

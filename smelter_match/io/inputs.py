@@ -180,19 +180,14 @@ def _build_table(
     sheet: str | None,
     overrides: dict[str, str | None],
 ) -> InputTable:
-    """Turn (row number, cells) pairs into an :class:`InputTable` (header = first non-empty row)."""
-    header: list[str] | None = None
-    data: list[list[str]] = []
-    numbers: list[int] = []
-    for rownum, cells in rows:
-        if not any(c.strip() for c in cells):
-            continue
-        if header is None:
-            header = list(cells)
-            continue
-        data.append(list(cells))
-        numbers.append(rownum)
+    """Turn (row number, cells) pairs into an :class:`InputTable` (header = the first non-empty
+    row, or a row under it that names the name column: :func:`_header_at`)."""
+    filled = [(n, list(c)) for n, c in rows if any(x.strip() for x in c)]
     where = f"{path}" + (f" (sheet {sheet!r})" if sheet is not None else "")
+    at = _header_at(filled, overrides, where)
+    header = filled[at][1] if filled else None
+    data = [c for _, c in filled[at + 1:]]
+    numbers = [n for n, _ in filled[at + 1:]]
     if header is None:
         if sheet is not None:
             raise InputError(f"{where}: no rows, the sheet is empty (of a workbook the first "
@@ -262,6 +257,33 @@ def _name_or_lookup(frame: pd.DataFrame, name_col: str) -> str:
         return name_col
     frame["reported_name"] = names
     return "reported_name"
+
+
+#: How many rows under the first are looked at for the header (a title above it).
+_HEADER_LOOK = 10
+
+
+def _header_at(filled: list[tuple[int, list[str]]], overrides: dict[str, str | None],
+               where: str) -> int:
+    """Which of the first non-empty rows is the header: the first, unless it names no name
+    column and one of the next rows does (a title or a note above the list: "Smelter list
+    2024", "Supplier: Acme"), with a note; a list with no such row fails on the first row's
+    header as before."""
+    def names(cells: list[str]) -> bool:
+        try:
+            find_columns(cells, **overrides)
+        except InputError:
+            return False
+        return True
+
+    if not filled or names(filled[0][1]):
+        return 0
+    for k, (number, cells) in enumerate(filled[1:_HEADER_LOOK + 1], 1):
+        if names(cells):
+            warnings.warn(f"{where}: the header is row {number}; the rows above it are not "
+                          "read (a title?)", InputWarning, stacklevel=5)
+            return k
+    return 0
 
 
 def _refuse_swallowed_rows(where: str, width: int, data: list[list[str]],

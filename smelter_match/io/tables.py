@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from smelter_match.errors import DamagedFileError, InputError
+from smelter_match.io.columns import header_text_key
 from smelter_match.io.csv_text import csv_records, decode_text
 
 __all__ = [
@@ -143,13 +144,9 @@ def clean_text(value: Any) -> str:
     return cell_text(value, strip=True)
 
 
-_HEADER_MARKER_RE = re.compile(r"\(\s*[*\d]+\s*\)")
-
-
 def header_key(text: object) -> str:
     """A header as compared: markers "(*)"/"(1)" dropped, case folded, only letters and digits."""
-    s = _HEADER_MARKER_RE.sub("", cell_text(text))
-    return "".join(ch for ch in s.casefold() if ch.isalnum())
+    return header_text_key(cell_text(text))
 
 
 # --------------------------------------------------------------------------------------------
