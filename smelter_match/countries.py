@@ -11,8 +11,10 @@ or ``None``, never an exception.
 from __future__ import annotations
 
 import functools
+import json
 import re
 import unicodedata
+from pathlib import Path
 
 import pycountry
 
@@ -195,12 +197,23 @@ def _without_place_type(folded: str) -> str:
     return " ".join(t for t in folded.split() if t not in _PLACE_TYPE_WORDS)
 
 
+def subdivision_names() -> list[str]:
+    """The names of the world's provinces, states and regions (ISO 3166-2, pycountry's data):
+    read from pycountry's JSON file, 0.013 s, where its objects take 0.05 s and more to build
+    (this is read on a process's first searched name); its objects if the file is not there."""
+    path = Path(getattr(pycountry, "DATABASE_DIR", "")) / "iso3166-2.json"
+    try:
+        with path.open(encoding="utf-8") as fh:
+            return [entry["name"] for entry in json.load(fh)["3166-2"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return [s.name for s in pycountry.subdivisions]
+
+
 @functools.cache
 def _place_names() -> frozenset[str]:
-    """The folded names of the world's provinces, states and regions (ISO 3166-2, from
-    pycountry) without the words saying what kind of place they are, from four letters (read
-    once: pycountry parses its subdivisions on first use, 0.1-0.5 s)."""
-    names = (_without_place_type(fold(s.name)) for s in pycountry.subdivisions)
+    """The folded names of the world's provinces, states and regions without the words saying
+    what kind of place they are, from four letters (read once per process)."""
+    names = (_without_place_type(fold(n)) for n in subdivision_names())
     return frozenset(n for n in names if len(n) >= 4)
 
 

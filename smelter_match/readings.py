@@ -21,11 +21,11 @@ import functools
 import re
 
 import numpy as np
-import pycountry
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 from unidecode import unidecode
 
+from smelter_match.countries import subdivision_names
 from smelter_match.folding import GENERIC_WORDS, LEGAL_FORM_WORDS
 from smelter_match.index import (
     MAX_SLIPS,
@@ -266,9 +266,9 @@ def place_words() -> frozenset[str]:
     pycountry), from :data:`PLACE_WORD_MIN` letters: "Hebei" and "Hubei", "Shanxi" and
     "Shaanxi" are two provinces, not a slip apart. Plain words (transliterated, lower-cased,
     split at anything not a letter or digit): read once, when a name is first read through slips
-    (0.1-0.5 s: pycountry parses its subdivisions file on first use)."""
-    return frozenset(w for s in pycountry.subdivisions
-                     for w in re.split(r"[^a-z0-9]+", unidecode(s.name).lower())
+    (:func:`smelter_match.countries.subdivision_names`)."""
+    return frozenset(w for name in subdivision_names()
+                     for w in re.split(r"[^a-z0-9]+", unidecode(name).lower())
                      if len(w) >= PLACE_WORD_MIN)
 
 
