@@ -181,3 +181,11 @@ def test_normalize_country_is_total(obj: object) -> None:
 def test_a_place_is_a_country_or_a_province_with_or_without_its_kind(folded: str,
                                                                        place: bool) -> None:
     assert is_place_name(folded) is place
+
+
+def test_the_provinces_are_read_from_pycountrys_data_as_its_objects_give_them() -> None:
+    """Read from pycountry's JSON file (a process's first searched name waits for it): the same
+    names, in the same order, as pycountry's objects."""
+    from smelter_match.countries import subdivision_names
+
+    assert subdivision_names() == [s.name for s in pycountry.subdivisions]
