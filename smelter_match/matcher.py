@@ -468,7 +468,8 @@ class Matcher:
         hit = self._overrides.lookup(text_key(q[0]), metal, q[3]) if len(self._overrides) \
             else None
         if hit is None:
-            named = cid_named(q[0]) if q[4] in ("", cid_named(q[0])) else ""
+            named = cid_named(q[0])
+            named = named if q[4] in ("", named) else ""
             d = self._by_reported_cid((*q[:4], named, q[5]), "") if named else None
             if d is not None:   # a CID in the name cell ("CID002763") names the facility by it
                 return replace(d, reason=f"the name is {d.cid}, {d.standard_name}'s RMI ID: "
