@@ -10,21 +10,21 @@ or ``None``, never an exception.
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 import unicodedata
 from pathlib import Path
 
 import pycountry
+from unidecode import unidecode
 
 from smelter_match._resources import data_lines
 from smelter_match.folding import fold, vocab_pairs
 from smelter_match.io.tables import cell_text
 from smelter_match.transliterate import drop_invisible
 
-__all__ = ["COUNTRY_WORDS", "country_is_blank", "is_place_name", "name_script_countries",
-           "normalize_country", "strip_trailing_countries"]
+__all__ = ["COUNTRY_WORDS", "PLACE_WORD_MIN", "country_is_blank", "is_place_name", "load_places",
+           "name_script_countries", "normalize_country", "place_words", "strip_trailing_countries"]
 
 _COUNTRY_NULLS = frozenset({"", "na", "n a", "none", "null", "nan", "unknown", "tbd",
                             "not available", "not applicable"})
@@ -199,8 +199,8 @@ def _without_place_type(folded: str) -> str:
 
 def subdivision_names() -> list[str]:
     """The names of the world's provinces, states and regions (ISO 3166-2, pycountry's data):
-    read from pycountry's JSON file, 0.013 s, where its objects take 0.05 s and more to build
-    (this is read on a process's first searched name); its objects if the file is not there."""
+    read from pycountry's JSON file, 0.007 s, where its objects take 0.05 s and more to build;
+    its objects if the file is not there."""
     path = Path(getattr(pycountry, "DATABASE_DIR", "")) / "iso3166-2.json"
     try:
         with path.open(encoding="utf-8") as fh:
@@ -209,12 +209,66 @@ def subdivision_names() -> list[str]:
         return [s.name for s in pycountry.subdivisions]
 
 
-@functools.cache
+#: Shortest word of a place's name :func:`place_words` gives: place names of three letters are
+#: as often syllables or abbreviations ("Shi", "San", "New").
+PLACE_WORD_MIN = 4
+#: The places read once per process (:func:`load_places`): "names" and "words".
+_PLACES: dict[str, frozenset[str]] = {}
+
+
+def _compute_places() -> dict[str, list[str]]:
+    names, words = set(), set()
+    for name in subdivision_names():
+        short = _without_place_type(fold(name))
+        if len(short) >= 4:
+            names.add(short)
+        words.update(w for w in re.split(r"[^a-z0-9]+", unidecode(name).lower())
+                     if len(w) >= PLACE_WORD_MIN)
+    return {"names": sorted(names), "words": sorted(words)}
+
+
+def load_places(use_cache: bool = True) -> None:
+    """Read the world's provinces, states and regions now (once per process; later calls do
+    nothing): :func:`is_place_name` and :func:`place_words` read them on first use otherwise.
+
+    Folding their ~5,000 names takes ~0.04 s, most of a new process's first searched name, so
+    with ``use_cache`` they are kept in the user cache (:mod:`smelter_match.cache`), keyed by
+    the normaliser's fingerprint (this module's code, the folding, pycountry's version): a
+    matcher reads them from there when its reference was loaded with the cache (~3 ms)."""
+    if _PLACES:
+        return
+    from smelter_match import cache
+
+    path = cache.cache_dir() / "places" / f"{cache.normaliser_fingerprint()}.json" \
+        if use_cache else None
+    data = cache.read_json(path) if path is not None else None
+    if not (isinstance(data, dict) and all(
+            isinstance(data.get(k), list) and all(type(t) is str for t in data[k])
+            for k in ("names", "words"))):
+        data = _compute_places()
+        if path is not None:
+            cache.write_json(path, data, keep=4)
+    elif path is not None:
+        cache.touch(path)
+    _PLACES.update(names=frozenset(data["names"]), words=frozenset(data["words"]))
+
+
+def place_words() -> frozenset[str]:
+    """The words of the names of the world's provinces, states and regions, from
+    :data:`PLACE_WORD_MIN` letters: "Hebei" and "Hubei", "Shanxi" and "Shaanxi" are two
+    provinces, not a slip apart. Plain words (transliterated, lower-cased, split at anything
+    not a letter or digit), read once per process (:func:`load_places`)."""
+    if not _PLACES:
+        load_places(use_cache=False)
+    return _PLACES["words"]
+
+
 def _place_names() -> frozenset[str]:
     """The folded names of the world's provinces, states and regions without the words saying
-    what kind of place they are, from four letters (read once per process)."""
-    names = (_without_place_type(fold(n)) for n in subdivision_names())
-    return frozenset(n for n in names if len(n) >= 4)
+    what kind of place they are, from four letters (read once per process, :func:`load_places`)."""
+    if not _PLACES:
+        load_places(use_cache=False)
+    return _PLACES["names"]
 
 
 def is_place_name(folded: str) -> bool:

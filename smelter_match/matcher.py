@@ -25,6 +25,7 @@ from smelter_match.blocking import CandidateGenerator, Candidates
 from smelter_match.cids import cid_named
 from smelter_match.classify import Model
 from smelter_match.compare import FEATURES, compute_features
+from smelter_match.countries import load_places
 from smelter_match.decide import (
     Decision,
     decide,
@@ -48,7 +49,7 @@ from smelter_match.placeholders import (
 )
 from smelter_match.queries import Query, distinct_queries, read_query
 from smelter_match.query_features import Ranking, query_features, unrelated
-from smelter_match.readings import place_words, same_name
+from smelter_match.readings import same_name
 from smelter_match.reference import Reference
 from smelter_match.results import (
     RESULT_COLUMNS,
@@ -315,8 +316,7 @@ class Matcher:
         todos = [cached[at][1] for at in searched]
         if forked:   # what the searches build on first use, built once here and shared
             self.index.prepare(workers)
-            place_words()
-            names_no_business(normalize_name("Hunan"))   # the provinces' names
+            load_places(self.reference.use_cache)   # the provinces' names
         answers = run_steps(partial(self._decide_fresh, workers=1), todos, workers, forked,
                             "smelter_match") if workers > 1 else \
             ((j, self._decide_fresh(todo)) for j, todo in enumerate(todos))
@@ -357,6 +357,7 @@ class Matcher:
                 workers: int | None = None) -> dict[Query, Decision]:
         """Candidates, scores and decisions for distinct queries that need a search."""
         out: dict[Query, Decision] = {}
+        load_places(self.reference.use_cache)   # read once per process (the place rule, slips)
         scored = self.score(qs, nns, workers=workers)
         decided = decide_many([q[1] or None for q in qs], [q[2] for q in qs],
                               [q[4] or None for q in qs], scored.ranking, scored.cands.fac,

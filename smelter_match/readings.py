@@ -17,15 +17,13 @@ It reads the compare stage's best-matching name rows and the index; the decision
 
 from __future__ import annotations
 
-import functools
 import re
 
 import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
-from unidecode import unidecode
 
-from smelter_match.countries import subdivision_names
+from smelter_match.countries import place_words
 from smelter_match.folding import GENERIC_WORDS, LEGAL_FORM_WORDS
 from smelter_match.index import (
     MAX_SLIPS,
@@ -251,25 +249,12 @@ def _reading(mine: tuple[tuple[str, bool, bool], ...], theirs: tuple[str, ...],
     return None if plain[0][0] is None else (0, plain[0][0])
 
 
-#: Shortest word of a reported name :func:`missing_words` asks the RMI name to have, and shortest
-#: word of a place's name it counts: place names of three letters are as often syllables or
-#: abbreviations ("Shi", "San", "New").
-KNOWN_WORD_MIN, PLACE_WORD_MIN = 3, 4
+#: Shortest word of a reported name :func:`missing_words` asks the RMI name to have (a place's
+#: words count from :data:`~smelter_match.countries.PLACE_WORD_MIN` letters).
+KNOWN_WORD_MIN = 3
 #: Shortest word of an RMI name a generic word may be one slip from (:func:`missing_words`):
 #: "zinc" is one slip from "inc", "tin" from "jin", "xin" and "tan".
 GENERIC_SLIP_MIN = 4
-
-
-@functools.lru_cache(maxsize=1)
-def place_words() -> frozenset[str]:
-    """The words of the names of the world's provinces, states and regions (ISO 3166-2, from
-    pycountry), from :data:`PLACE_WORD_MIN` letters: "Hebei" and "Hubei", "Shanxi" and
-    "Shaanxi" are two provinces, not a slip apart. Plain words (transliterated, lower-cased,
-    split at anything not a letter or digit): read once, when a name is first read through slips
-    (:func:`smelter_match.countries.subdivision_names`)."""
-    return frozenset(w for name in subdivision_names()
-                     for w in re.split(r"[^a-z0-9]+", unidecode(name).lower())
-                     if len(w) >= PLACE_WORD_MIN)
 
 
 def known_word(ni: NameIndex, token: str, places: bool = True,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from smelter_match.countries import place_words
 from smelter_match.index import NameIndex
 from smelter_match.normalize import normalize_name
 from smelter_match.readings import (
@@ -13,7 +14,6 @@ from smelter_match.readings import (
     _reading,
     abbreviated_facility,
     missing_words,
-    place_words,
     same_name,
 )
 
