@@ -324,3 +324,55 @@ def test_every_row_a_supplier_wrote_comes_with_every_column(make_cmrt: Callable[
             first["Location (Country) of Mine(s)"], first["100% recycled or scrap"]) == (
         "Mr X", "x@example.com", "audit", "Mine A", "BOLIVIA", "No")
     assert (t.frame.iloc[1]["reported_name"], t.frame.iloc[1]["100% recycled or scrap"]) == ("", "Yes")
+
+
+def _template_with(cmrt_dir: Path, tmp_path: Path, change: Callable[..., None]) -> Path:
+    """The English 6.4 template with one filled row (Tin, not listed, Minsur, PERU) and
+    ``change`` made to its Smelter List tab, saved by openpyxl."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        wb = openpyxl.load_workbook(cmrt_dir / "RMI_CMRT_6.4.xlsx")
+    ws = wb["Smelter List"]
+    ws["B5"], ws["C5"], ws["D5"], ws["E5"] = "Tin", "Smelter not listed", "Minsur", "PERU"
+    change(ws)
+    path = tmp_path / "changed.xlsx"
+    wb.save(path)
+    return path
+
+
+@pytest.mark.parametrize(("change", "cell"), [
+    # a column inserted before the names (the sheet unprotected): the header formulas move
+    # right and still show the labels of where they stand; the names were read as countries
+    (lambda ws: ws.insert_cols(4), "D4"),
+    (lambda ws: ws.delete_cols(3), "Q4"),        # the look-up column deleted
+    (lambda ws: ws.move_range("C4:C5", cols=15), "C4"),
+], ids=["inserted", "deleted", "moved"])
+def test_a_smelter_list_whose_columns_moved_is_refused_not_misread(
+        cmrt_dir: Path, tmp_path: Path, change: Callable[..., None], cell: str) -> None:
+    path = _template_with(cmrt_dir, tmp_path, change)
+    with pytest.raises(InputError, match=f"header cell {cell}") as err:
+        read_input(path)
+    assert "column inserted, deleted or moved" in one_line(err)
+
+
+def test_header_labels_pasted_as_text_where_the_template_has_them_are_read(
+        cmrt_dir: Path, tmp_path: Path) -> None:
+    """A header row pasted as values (English labels, or labels in another language) is the
+    template's: the rows are read by its layout; English labels in other columns are refused."""
+    def paste(ws) -> None:  # noqa: ANN001
+        for letter, label in (("B", "Metal (*)"), ("C", "Smelter Look-up (*)"),
+                              ("D", "Smelter Name (1)"), ("E", "冶炼厂所在国家或地区 (*)")):
+            ws[f"{letter}4"] = label
+
+    t = read_input(_template_with(cmrt_dir, tmp_path, paste))
+    assert t.frame["reported_name"].tolist() == ["Minsur"]
+    assert t.frame["Smelter Country"].tolist() == ["PERU"]
+    # a column added after the template's last one moves nothing
+    t = read_input(_template_with(cmrt_dir, tmp_path, lambda ws: ws.insert_cols(18)))
+    assert t.frame["reported_name"].tolist() == ["Minsur"]
+
+    def swapped(ws) -> None:  # noqa: ANN001
+        ws["D4"], ws["E4"] = "Smelter Country (*)", "Smelter Name (1)"
+
+    with pytest.raises(InputError, match="header cell D4 says 'Smelter Country"):
+        read_input(_template_with(cmrt_dir, tmp_path, swapped))

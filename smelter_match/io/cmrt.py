@@ -298,9 +298,7 @@ def _cmrt_cells(
         for name, col in layout.columns.items():
             cell = f_row[col - 1] if col <= len(f_row) else None
             raw = getattr(cell, "value", None)
-            if getattr(cell, "data_type", None) == "f" or (
-                isinstance(raw, str) and raw.startswith("=")
-            ):
+            if _is_formula(cell):
                 cached = v_row[col - 1] if col <= len(v_row) else None
                 if isinstance(cached, str) and cached.startswith("#"):  # #N/A, #REF!, ...
                     cached = None
@@ -329,6 +327,7 @@ def _read_cmrt_parts(
     layout: CmrtLayout | None
     if version is not None and version.split(".")[0] == "6":
         layout = CMRT6_LAYOUT
+        _check_header(p, ws_f, layout, version)
     else:
         layout = _layout_from_language_tab(wb_f) or _layout_from_header_values(ws_v)
     if layout is None:
@@ -339,6 +338,53 @@ def _read_cmrt_parts(
     company = _company(wb_f, wb_v, version)
     cells = _fill_merged(_cmrt_cells(ws_f, ws_v, layout), _merged_ranges(ws_f), layout)
     return version, layout, company, cells, ws_f.title
+
+
+def _is_formula(cell: Any) -> bool:
+    raw = getattr(cell, "value", None)
+    return getattr(cell, "data_type", None) == "f" or (isinstance(raw, str) and raw.startswith("="))
+
+
+#: The labels of the hidden helper columns right of a 6.x Smelter List's last column (R4:T4 in
+#: every 6.x template): one of them in a layout column means a column was deleted.
+_HELPER_HEADERS = {"standardsmeltername": "(helper)", "countrycode": "(helper)",
+                   "stateprovincecode": "(helper)"}
+
+
+def _check_header(p: Path, ws_f: Any, layout: CmrtLayout, version: str) -> None:
+    """Refuse a Smelter List whose columns are not where the template has them.
+
+    The 6.x layout is read by position. Each header cell of the template is a formula that
+    shows the label of the column it stands in (``ADDRESS(ROW(), COLUMN())`` looked up in the
+    language tab), so after a column is inserted or deleted (possible when the sheet is not
+    protected) the labels still look right while every entry right of it is read from the wrong
+    column: the names as countries, and the rows as nameless. The header row tells: a layout
+    column whose header cell is blank, or holds another column's English label, and a header
+    formula right of the last column."""
+    from openpyxl.utils.cell import get_column_letter
+
+    last = max(layout.columns.values())
+    row = next(ws_f.iter_rows(min_row=layout.header_row, max_row=layout.header_row,
+                              max_col=last + 1), ())
+    name_at = {col: name for name, col in layout.columns.items()}
+    for col in range(1, last + 2):
+        cell = row[col - 1] if col <= len(row) else None
+        text = "" if _is_formula(cell) else cell_text(getattr(cell, "value", None)).strip()
+        key = header_key(text)
+        said = _HELPER_HEADERS.get(key) or _CMRT_HEADER_KEYS.get(key)
+        if col in name_at:
+            problem = ("is blank" if not text and not _is_formula(cell) else
+                       f"says {text!r}" if said is not None and said != name_at[col] else "")
+        else:
+            problem = "holds a header formula" if _is_formula(cell) else (
+                f"says {text!r}" if key in _CMRT_HEADER_KEYS else "")
+        if problem:
+            where = f"{get_column_letter(col)}{layout.header_row}"
+            raise InputError(
+                f"{p}: the Smelter List's columns are not where the CMRT {version} template has "
+                f"them (header cell {where} {problem}: a column inserted, deleted or moved?), so "
+                f"its rows cannot be read by the template's layout; undo that change, or export "
+                f"the Smelter List tab to CSV with one header row and read that instead")
 
 
 _MERGE_CELL = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+[0-9]+:[A-Z]+[0-9]+)"')
@@ -392,8 +438,9 @@ def read_cmrt_rows(path: str | Path) -> CmrtRows:
     cached header cells.
 
     Raises:
-        InputError: not a readable workbook, encrypted, no Smelter List tab, unknown layout, or
-            no supplier-filled rows.
+        InputError: not a readable workbook, encrypted, no Smelter List tab, unknown layout, a
+            6.x Smelter List whose columns were inserted, deleted or moved, or no
+            supplier-filled rows.
     """
     p = Path(path)
     fmt = file_format(p)
