@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -117,6 +119,38 @@ def test_review_apply_writes_nothing_when_a_file_it_reads_is_bad(
     assert "Copper" in capsys.readouterr().err
     assert all(p.read_bytes() == b for p, b in before.items())
     assert not (tmp_path / "annex.csv").exists() and not (tmp_path / "labels.csv").exists()
+
+
+def test_review_apply_interrupted_while_writing_leaves_every_file_as_it_was(
+        tmp_path: Path, reference_args: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The results, annex, override file and labels are put in place together: an apply
+    stopped after the results were updated left an override file without the analyst's
+    decisions (the next run would decide those names again)."""
+    import smelter_match.io.safe_csv as safe_csv
+
+    results = make_results()
+    res, rev, ov = tmp_path / "results.csv", tmp_path / "review.csv", tmp_path / "ov.csv"
+    write_csv(results, res)
+    write_csv(fill(write_review(results, None), analyst_answers(results)), rev)
+    before = {p: p.read_bytes() for p in (res, rev)}
+    written = []
+    real = safe_csv.write_csv
+
+    def stops_at_the_third(frame: pd.DataFrame, path: Path) -> None:
+        written.append(path)
+        if len(written) == 3:
+            raise KeyboardInterrupt
+        real(frame, path)
+
+    monkeypatch.setattr(safe_csv, "write_csv", stops_at_the_third)
+    args = ["review", "apply", str(rev), "--results", str(res), *reference_args,
+            "--annex", str(tmp_path / "annex.csv"), "--overrides", str(ov)]
+    assert cli.main(args) == 2
+    assert all(p.read_bytes() == b for p, b in before.items())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results.csv", "review.csv"]
+    monkeypatch.undo()
+    assert cli.main(args) == 0
+    assert len(load_overrides(ov)) and res.read_bytes() != before[res]
 
 
 def _aida_decided_earlier(tmp_path: Path, answers: dict[int, tuple[str, str, str]],
@@ -444,3 +478,45 @@ def test_the_review_shows_the_cell_each_file_was_matched_by(
     cmrt = read_safe_csv(rv)
     assert "Late Row Refinery" in set(cmrt["reported_name"])
     assert "Smelter not listed" not in set(cmrt["reported_name"])
+
+
+def _sigterm(*_args: object) -> None:
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _ctrl_c(*_args: object) -> None:
+    raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize(("stop", "code"), [(_ctrl_c, 2), (_sigterm, 143)],
+                         ids=["ctrl-c", "sigterm"])
+def test_an_interrupted_run_leaves_the_old_set_of_outputs_not_new_results_beside_an_old_review(
+        tmp_path: Path, reference_args: list[str], monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str], stop: object, code: int) -> None:
+    """The results, the review and the annex are put in place together once all are written:
+    a run stopped while writing the annex left new results beside the old review (an analyst
+    would review rows the results no longer hold) and the old annex. SIGTERM stops a run as
+    Ctrl-C does (its default action killed the process and left the temporary files)."""
+    import smelter_match.annex
+
+    assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+
+    (tmp_path / "in.csv").write_text("Smelter Name,Metal\nMinsur,Tin\nHengda Trading,Gold\n")
+    outs = {"-o": tmp_path / "res.csv", "--review": tmp_path / "rv.xlsx",
+            "--annex": tmp_path / "annex.csv"}
+    for path in outs.values():
+        path.write_bytes(b"the old file")
+    args = ["-q", "match", str(tmp_path / "in.csv"), *reference_args,
+            *[str(a) for pair in outs.items() for a in pair]]
+
+    monkeypatch.setattr(smelter_match.annex, "write_annex", stop)
+    assert cli.main(args) == code
+    assert capsys.readouterr().err.endswith(("interrupted\n", "terminated\n"))
+    assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL   # put back
+    assert [p.read_bytes() for p in outs.values()] == [b"the old file"] * 3
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["annex.csv", "in.csv", "res.csv",
+                                                          "rv.xlsx"]   # no temporary file
+    monkeypatch.undo()
+    assert cli.main(args) == 0
+    assert _read(outs["-o"])["decision"].tolist()[0] == "match"
+    assert all(p.read_bytes() != b"the old file" for p in outs.values())

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 import warnings
 from collections.abc import Callable, Sequence
 
@@ -84,13 +86,31 @@ def _silence_stdout() -> None:
         pass
 
 
+#: Exit code of a run stopped by SIGTERM (128 + the signal's number, as a shell reports it).
+EXIT_TERMINATED = 128 + signal.SIGTERM
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread like Ctrl-C: the temporary files of outputs being
+    written are removed on the way out (the default action killed the process and left them)."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise _Terminated
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; return the exit code (0 success, 2 usage or input error)."""
+    """Run the CLI; return the exit code (0 success, 2 usage or input error or Ctrl-C, 143
+    stopped by SIGTERM)."""
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # usage error (2) or --help / --version (0)
         return exc.code if isinstance(exc.code, int) else EXIT_ERROR
+    # (only where nobody else handles SIGTERM: an application calling main() keeps its own)
+    previous = signal.signal(signal.SIGTERM, _terminate) if (
+        threading.current_thread() is threading.main_thread()
+        and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL) else None
     try:
         with warnings.catch_warnings():
             _notes_for_warnings(args)
@@ -100,9 +120,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         _silence_stdout()
         return EXIT_ERROR
-    except KeyboardInterrupt:
-        print(f"{PROG}: error: interrupted", file=sys.stderr)
-        return EXIT_ERROR
+    except KeyboardInterrupt as exc:
+        stopped = isinstance(exc, _Terminated)
+        print(f"{PROG}: error: {'terminated' if stopped else 'interrupted'}", file=sys.stderr)
+        return EXIT_TERMINATED if stopped else EXIT_ERROR
     except (SmelterMatchError, OSError) as exc:
         print(f"{PROG}: error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_ERROR
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)

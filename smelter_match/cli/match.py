@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from smelter_match.cli._common import (
     STDOUT,
@@ -241,7 +242,7 @@ def run_match(args: argparse.Namespace) -> int:
 
     from smelter_match.annex import build_annex, left_to_review, write_annex
     from smelter_match.cli._report import match_summary
-    from smelter_match.io.safe_csv import write_csv
+    from smelter_match.io.safe_csv import replaced_whole, write_csv
     from smelter_match.io.xlsx import is_workbook_path
     from smelter_match.matcher import Matcher
     from smelter_match.overrides import load_overrides, recorded_references
@@ -279,42 +280,44 @@ def run_match(args: argparse.Namespace) -> int:
                    make_row_ids(results, names=reported["name"]).values)
 
     # files first, the one output to standard output last: a reader that stops early
-    # (`| head`) then costs none of the files asked for
+    # (`| head`) then costs none of the files asked for. The files are written to temporary
+    # files beside them and put in place together at the end: an interrupted run leaves the
+    # old set (results, review, annex) or the new one, never new results beside an old review.
     last: list[Callable[[], None]] = []
-
-    def put(write: Callable[[], None], dest: str | None) -> None:
-        if dest == STDOUT:
-            last.append(write)
-        else:
-            write()
-
     written = []
-    put(lambda: write_csv(results, sys.stdout if args.output == STDOUT else args.output),
-        args.output)
-    written.append("results to standard output" if args.output == STDOUT else args.output)
-    if skipped_to is not None:
-        _write_skipped(skipped, skipped_to)
-        if skipped:
-            written.append(f"{skipped_to} ({plural(len(skipped), 'skipped file')})")
-    if args.review:
-        n = args.review_no_match
-        review = write_review(results, None, include_no_match=int(n) if n >= 1 else n,
-                              blind=args.blind, reported=reported)
-        if args.review == STDOUT:
-            put(lambda: write_csv(review, sys.stdout), STDOUT)
-        elif is_workbook_path(args.review):
-            write_review_workbook(review, args.review)
-        else:
-            write_csv(review, args.review)
-        written.append(f"{args.review} ({plural(len(review), 'row')} to review)")
-    if args.annex:
-        annex = build_annex(results, ref)
-        put(lambda: write_annex(annex, sys.stdout if args.annex == STDOUT else args.annex),
-            args.annex)
-        waiting = left_to_review(results)
-        written.append(f"{args.annex} ({plural(len(annex), 'facility', 'facilities')}"
-                       + (f"; the {plural(waiting, 'row')} to review enter it once decided "
-                          f"with 'review apply'" if waiting else "") + ")")
+    with contextlib.ExitStack() as together:
+
+        def to(dest: str | Path) -> Path:
+            return together.enter_context(replaced_whole(dest))
+
+        def put(write: Callable[[str | Path | TextIO], None], dest: str) -> None:
+            if dest == STDOUT:
+                last.append(lambda: write(sys.stdout))
+            else:
+                write(to(dest))
+
+        put(lambda target: write_csv(results, target), args.output)
+        written.append("results to standard output" if args.output == STDOUT else args.output)
+        if skipped_to is not None:
+            _write_skipped(skipped, to(skipped_to))
+            if skipped:
+                written.append(f"{skipped_to} ({plural(len(skipped), 'skipped file')})")
+        if args.review:
+            n = args.review_no_match
+            review = write_review(results, None, include_no_match=int(n) if n >= 1 else n,
+                                  blind=args.blind, reported=reported)
+            if args.review != STDOUT and is_workbook_path(args.review):
+                write_review_workbook(review, to(args.review))
+            else:
+                put(lambda target: write_csv(review, target), args.review)
+            written.append(f"{args.review} ({plural(len(review), 'row')} to review)")
+        if args.annex:
+            annex = build_annex(results, ref)
+            put(lambda target: write_annex(annex, target), args.annex)
+            waiting = left_to_review(results)
+            written.append(f"{args.annex} ({plural(len(annex), 'facility', 'facilities')}"
+                           + (f"; the {plural(waiting, 'row')} to review enter it once "
+                              f"decided with 'review apply'" if waiting else "") + ")")
     for write in last:
         write()
     for line in match_summary(results, files=len(tables), seconds=time.time() - t0,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 
 from smelter_match.cli._common import (
     CommonOptions,
@@ -50,7 +51,7 @@ def add_parser(sub: argparse._SubParsersAction, common: CommonOptions) -> None:
 def run_review_apply(args: argparse.Namespace) -> int:
     from smelter_match.annex import build_annex, left_to_review
     from smelter_match.cli._report import apply_summary
-    from smelter_match.io.safe_csv import read_safe_csv, write_csv
+    from smelter_match.io.safe_csv import read_safe_csv, replaced_whole, write_csv
     from smelter_match.labels import check_labels_path, export_training_labels
     from smelter_match.overrides import (
         merge_overrides,
@@ -89,11 +90,14 @@ def run_review_apply(args: argparse.Namespace) -> int:
     merged = merge_overrides(overrides, args.overrides) if args.overrides else None
     replaced = replaced_overrides(args.overrides, merged) if args.overrides else []
     annex = build_annex(updated, ref) if args.annex else None
-    write_csv(updated, target)
-    for frame, path in ((annex, args.annex), (merged, args.overrides),
-                        (labels, args.export_labels)):
-        if frame is not None:
-            write_csv(frame, path)
+    # written to temporary files and put in place together: an interrupted apply leaves the
+    # old files or the new ones, never updated results beside an override file without the
+    # analyst's decisions
+    with contextlib.ExitStack() as together:
+        for frame, path in ((updated, target), (annex, args.annex), (merged, args.overrides),
+                            (labels, args.export_labels)):
+            if frame is not None:
+                write_csv(frame, together.enter_context(replaced_whole(path)))
     for line in apply_summary(report, review_file=args.review_file, target=target):
         note(args, line)
     if args.overrides:
