@@ -11,6 +11,7 @@ Nothing here trains: held-out (cross-validated) figures come from
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
@@ -354,15 +355,23 @@ def evaluate_model(matcher: Matcher, gold_path: str, *, model_name: str = "the s
 
 def write_evaluation(result: dict, title: str, out_prefix: str) -> str:
     """Write ``<prefix>.json``, ``<prefix>.md`` and ``<prefix>_errors.csv``; return the Markdown."""
+    from smelter_match.io.safe_csv import replaced_whole, write_csv
 
     Path(out_prefix).parent.mkdir(parents=True, exist_ok=True)
     md = _markdown(title, result["how"], result["overall"], result["per_metal"], result["errors"],
                    result.get("scored"), result.get("overall_not_in_training"))
     payload = {k: v for k, v in result.items() if k not in ("errors", "scored")}
     payload["n_errors"] = int(len(result["errors"]))
-    Path(out_prefix + ".json").write_text(json.dumps(payload, indent=1, sort_keys=True) + "\n")
-    Path(out_prefix + ".md").write_text(md)
-    result["errors"].to_csv(out_prefix + "_errors.csv", index=False)
+    # whole files, put in place together (an interrupted run leaves the old report or the new
+    # one); the errors as an Excel-safe CSV (they hold supplier text)
+    with contextlib.ExitStack() as together:
+        def to(suffix: str) -> Path:
+            return together.enter_context(replaced_whole(out_prefix + suffix))
+
+        to(".json").write_text(json.dumps(payload, indent=1, sort_keys=True) + "\n",
+                               encoding="utf-8")
+        to(".md").write_text(md, encoding="utf-8")
+        write_csv(result["errors"], to("_errors.csv"))
     return md
 
 

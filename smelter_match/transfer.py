@@ -261,5 +261,5 @@ def reliability_png(scored: pd.DataFrame, path: str, held_out: str) -> None:
                       "smelter_score": "smelter_score: is it an RMI facility?"}[what], fontsize=9)
         ax.legend(fontsize=7)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=110, format="png")   # (the path may be a temporary file's)
     plt.close(fig)

@@ -74,6 +74,22 @@ def test_evaluation_report_separates_safe_reviews_from_errors(tmp_path: Path) ->
     assert payload["n_errors"] == len(errors) == 5
     assert payload["overall"]["automation_rate"] == pytest.approx(0.7)
     assert len(pd.read_csv(tmp_path / "evaluation_x_errors.csv")) == 5
+    assert sorted(p.name for p in tmp_path.iterdir()) == [   # whole files, no temporary one
+        "evaluation_x.json", "evaluation_x.md", "evaluation_x_errors.csv"]
+
+
+def test_the_evaluations_error_list_is_safe_to_open_in_excel(tmp_path: Path) -> None:
+    """The errors hold the reported names: a formula there stays text (they were written with
+    pandas' ``to_csv`` as they were)."""
+    scored = library_scored()
+    scored.loc[scored.index[2], "name"] = "=HYPERLINK(\"http://x\",\"Y\")"
+    errors = error_rows(scored)
+    assert errors["name"].str.startswith("=").any()
+    write_evaluation({"how": "test", "overall": metrics(scored),
+                      "per_metal": metrics_by_metal(scored), "errors": errors, "scored": scored},
+                     "Eval", str(tmp_path / "evaluation_x"))
+    text = (tmp_path / "evaluation_x_errors.csv").read_text(encoding="utf-8-sig")
+    assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text
 
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 from pathlib import Path
 
@@ -203,6 +204,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
 def _run_heldout(args: argparse.Namespace) -> int:
     from smelter_match.evaluation import load_gold
+    from smelter_match.io.safe_csv import replaced_whole, write_csv
     from smelter_match.noise import FAMILIES
     from smelter_match.transfer import (
         REPORT_COLUMNS,
@@ -238,22 +240,27 @@ def _run_heldout(args: argparse.Namespace) -> int:
     md = report_markdown(table, args.held_out_family,
                          f"{args.kind}, {args.folds} CID-group folds, "
                          f"`{args.held_out_family}` held out")
-    (folder / f"{stem}.md").write_text(md, encoding="utf-8")
     payload = {"kind": args.kind, "folds": args.folds, "held_out_family": args.held_out_family,
                "sets": {r["set"]: {c: r[c] for c in REPORT_COLUMNS}
                         for r in table.to_dict("records")}}
-    (folder / f"{stem}.json").write_text(json.dumps(payload, indent=1, default=float) + "\n",
-                                         encoding="utf-8")
     # wrong automatic decisions on the gold sets (synthetic rows are made from RMI's names, which
     # are not the project's to publish)
     wrong = scored[scored["set"].str.startswith("gold:") & (
         ((scored["decision"] == "match") & ~(scored["matchable"] & scored["best_correct"]))
         | ((scored["decision"] == "no_match") & scored["matchable"]))]
-    wrong.drop(columns=["candidates"]).to_csv(folder / f"{stem}_errors.csv", index=False)
-    try:
-        reliability_png(scored, str(folder / f"reliability_{args.kind}.png"),
-                        args.held_out_family)
-    except ImportError:
-        note(args, "evaluate: matplotlib is not installed; no reliability diagram")
+    # whole files, put in place together: an interrupted run leaves the old report or the new
+    with contextlib.ExitStack() as together:
+        def to(name: str) -> Path:
+            return together.enter_context(replaced_whole(folder / name))
+
+        to(f"{stem}.md").write_text(md, encoding="utf-8")
+        to(f"{stem}.json").write_text(json.dumps(payload, indent=1, default=float) + "\n",
+                                      encoding="utf-8")
+        write_csv(wrong.drop(columns=["candidates"]), to(f"{stem}_errors.csv"))
+        try:
+            reliability_png(scored, str(to(f"reliability_{args.kind}.png")),
+                            args.held_out_family)
+        except ImportError:
+            note(args, "evaluate: matplotlib is not installed; no reliability diagram")
     out(md)
     return 0
