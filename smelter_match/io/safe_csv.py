@@ -61,9 +61,9 @@ def _neutralise_cell(value: Any) -> Any:
     formula prefixes unchecked). Excel itself keeps a line break inside a cell as a line feed."""
     if not isinstance(value, str):
         return value
-    value = neutralise(value)
-    if "\r" in value:
+    if "\r" in value:   # (first: a leading one, a line feed now, needs no apostrophe)
         value = value.replace("\r\n", "\n").replace("\r", "\n")
+    value = neutralise(value)
     if ";" in value or "\n" in value:
         value = _AFTER_BREAK.sub(r"\1\2'", value)
     return value
@@ -152,8 +152,6 @@ def unneutralise(value: str) -> str:
     ``a\\n'=b`` -> ``a\\n=b`` (any other text is returned unchanged)."""
     if ";" in value or "\n" in value:
         value = _NEUTRALISED_AFTER_BREAK.sub(r"\1\2", value)
-    # (a leading carriage return, written as a line feed, comes back as "'\nX": a supplier's
-    # own "'\nX" cannot be told from it, and it stays as written)
     if len(value) > 1 and value[0] == "'" and value[1:].startswith(FORMULA_PREFIXES):
         return value[1:]
     return value
