@@ -71,12 +71,6 @@ def _facility_for(reference: Reference, cid: str, metal: str, where: str) -> dic
     raise ReviewError(f"{where}: {cid} exists for {', '.join(metals)}; the row has no metal")
 
 
-#: Columns ``write_review`` fills on the rows it writes (a row the analyst added by its
-#: ``row_id`` has none of them; its reported_name and reported_country the analyst may fill).
-_WRITTEN = ("source_file", "source_row", "decision", "reported_metal", "reported_cid",
-            "cand1_cid")
-
-
 def _added_row_text(results: pd.DataFrame, i: int, rid: str, role: str,
                     roles: Mapping[str, list[str]], own: list[str], *, given: bool,
                     no_name: bool, where: str) -> str:
@@ -113,6 +107,57 @@ def _added_row_text(results: pd.DataFrame, i: int, rid: str, role: str,
     raise ReviewError(f"{where}: the row's {role} columns say different things "
                       f"({', '.join(map(repr, dict.fromkeys(texts)))}); fill reported_{role} "
                       "with the one the supplier's row is about")
+
+
+#: Columns ``write_review`` fills on the rows it writes (a row the analyst added by its
+#: ``row_id`` has none of them; its reported_name and reported_country the analyst may fill).
+_WRITTEN = ("source_file", "source_row", "decision", "reported_metal", "reported_cid",
+            "cand1_cid")
+
+
+def _reported(rec: Mapping[str, object], role: str, results: pd.DataFrame, i: int, rid: str,
+              roles: Mapping[str, list[str]], own: list[str], where: str, *, given: bool,
+              no_name: bool, shown_column: bool) -> str:
+    """The name or country a decision on results row ``i`` is saved for: what the supplier's
+    row reports, as the review shows it (``reported_name`` / ``reported_country``), checked:
+    the name must be the one the row's ``row_id`` was made of (where the id tells it), a name
+    or country one of the row's own cells (case and spacing aside; text of punctuation only,
+    "-", as written). A row written by match that shows none reports none (the matcher read
+    none); where the review has no such column (deleted, retitled) or the analyst added the row
+    by its ``row_id``, the results tell (:func:`_added_row_text`).
+
+    Raises:
+        ReviewError: the review shows another name or country than the row reports (an edit,
+            or another of the row's cells: the decision would move to that name or country),
+            text that lost its characters (a review CSV saved as ANSI: "???"), or nothing the
+            results can stand in for (:func:`_added_row_text`).
+    """
+    seen = clean_text(rec.get(f"reported_{role}"))
+    if not seen:
+        written = shown_column and any(clean_text(rec.get(c)) for c in _WRITTEN)
+        return "" if written else _added_row_text(results, i, rid, role, roles, own,
+                                                  given=given, no_name=no_name, where=where)
+    key = text_key(seen)
+    by_id = names_of_row_id(results, i, rid) if role == "name" else []
+    truth = by_id[0] if len(by_id) == 1 else None
+    if not key:   # "-", "?": the supplier's own cell, as written, or an edit
+        agrees = any(clean_text(results[c].iloc[i]) == seen for c in own)
+    elif truth is not None:
+        agrees = key == override_key(truth)
+    else:
+        agrees = any(override_key(results[c].iloc[i]) == key for c in own)
+    if agrees:
+        return seen
+    cells = [truth] if truth is not None else [clean_text(results[c].iloc[i]) for c in own]
+    if "?" in seen and any(seen == t.encode("cp1252", errors="replace").decode("cp1252")
+                           for t in cells if t):
+        raise ReviewError(f"{where}: reported_{role} {seen!r} has lost its characters: the "
+                          "review was saved as ANSI text; save it as 'CSV UTF-8' (or use the "
+                          ".xlsx review) and apply it again")
+    shows = f" (the row reports {truth!r})" if truth is not None else ""
+    raise ReviewError(f"{where}: reported_{role} {seen!r} is not what the supplier wrote in "
+                      f"this row{shows}; a decision is saved for the {role} as reported: undo "
+                      "the edit (a correction goes in analyst_comment)")
 
 
 def _metal_text(value: object) -> str:
@@ -180,18 +225,20 @@ def apply_review(
       left alone.
     - ``overrides``: override rows (see :mod:`smelter_match.overrides`) for the decisions (an
       unsure one without a CID: the name stays in review), keyed by the reported name (the
-      review file's ``reported_name``, as the analyst saw it, which must be one of the row's
-      own cells, case and spacing aside; for a row added by its ``row_id`` alone, the name the
-      id was made of, else the one text of the row's name columns: ``input_columns`` first,
-      then those recognised by their header; columns that disagree are an error asking for
-      ``reported_name``) and the metal the supplier reported (not the proposal's: a row
+      review file's ``reported_name``, as the analyst saw it, which must be the name the row's
+      ``row_id`` was made of where the id tells it, else one of the row's own cells, case and
+      spacing aside; for a row added by its ``row_id`` alone, or a review without the column,
+      the name the id was made of, else the one text of the row's name columns:
+      ``input_columns`` first, then those recognised by their header; columns that disagree
+      are an error asking for ``reported_name``) and the metal the supplier reported (not the proposal's: a row
       reported without one gives a blank-metal override, for any metal, as the analyst
       decided the name without one; its CID may be of any metal), stamped
       ``decided_at`` (default: now) and ``source``. Save them with ``save_overrides``.
       Each override records the row's reported country (ISO code; blank when unknown), so it is
       not forced onto the same name from another country, and the reference's stamp; the
-      review's ``reported_country``, like its ``reported_name``, must be one of the row's own
-      cells (an edited country would move or widen the decision).
+      review's ``reported_country`` must be one of the row's own cells (an edited country
+      would move or widen the decision; a review without the column reads it from the results
+      as for an added row, and text of punctuation only, "-", must be the row's as written).
     - ``report``: ``{"rows", "accept", "other", "not_a_smelter", "unsure", "not_reviewed",
       "changed", "overrides", "override_conflicts", "override_other_metal",
       "override_nameless", "override_unread_country", "changes"}`` - counts, the names left out
@@ -230,9 +277,7 @@ def apply_review(
     stamp_col = result_column(res, "reference_version", required=False)
     roles = input_roles(res, input_columns)
     reported_metal = coalesce(res, roles["metal"])
-    # what the supplier reported, as the review shows it (written from the columns the match
-    # read, --name-col included; checked below to be one of the row's own cells); for a row the
-    # analyst added by its row_id, as the row itself tells (_added_row_text)
+    # what the supplier reported, as the results tell it and the review shows it (_reported)
     own = own_columns(res)
     reasons = column_text(res, col["reason"])   # read_no_name: the matcher read no name
 
@@ -271,22 +316,12 @@ def apply_review(
             counts["not_reviewed"] += 1
             continue
         i = pos[rid]
-        # what the analyst saw is what the supplier wrote: an edited name or country would move
-        # or widen the decision (case and spacing aside)
-        for role in ("name", "country"):
-            seen = clean_text(rec.get(f"reported_{role}"))
-            if seen and not any(override_key(res[c].iloc[i]) == text_key(seen) for c in own):
-                raise ReviewError(f"{where}: reported_{role} {seen!r} is not what the supplier "
-                                  f"wrote in this row (edited?); a decision is saved for the "
-                                  f"{role} as reported: undo the edit (a correction goes in "
-                                  "analyst_comment)")
-        # a row written by match shows what the matcher read (blank: nothing); a row the
-        # analyst added by its row_id alone shows nothing, and the results row tells
-        written = any(clean_text(rec.get(c)) for c in _WRITTEN)
-        shown = {role: clean_text(rec.get(f"reported_{role}")) or ("" if written else
-                 _added_row_text(res, i, rid, role, roles, own,
+        # the decision is saved for the name and country the supplier's row reports, as the
+        # results tell them (what the review shows is checked against them, never taken instead)
+        shown = {role: _reported(rec, role, res, i, rid, roles, own, where,
                                  given=bool((input_columns or {}).get(role)),
-                                 no_name=read_no_name(reasons[i]), where=where))
+                                 no_name=read_no_name(reasons[i]),
+                                 shown_column=f"reported_{role}" in rev.columns)
                  for role in ("name", "country")}
         metal = _reported_metal(res, i, col, reported_metal)
         decision: dict = {"verdict": verdict, "i": i, "metal": metal,

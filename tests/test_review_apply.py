@@ -484,3 +484,59 @@ def test_a_name_column_given_at_match_time_keys_the_override_beside_a_recognised
         moved.loc[moved["row_id"] == aida, "reported_country"] = country
         with pytest.raises(ReviewError, match=re.escape(f"reported_country {country!r} is not")):
             apply_review(moved, results, reference, decided_at=WHEN)
+
+
+@pytest.mark.parametrize("lose", ["deleted", "placeholder"])
+def test_a_lost_reported_country_is_read_from_the_results_not_widened(
+        reference: Reference, lose: str) -> None:
+    """A review whose reported_country column was deleted (or retitled), or whose cell holds
+    "-", saved the decision for every country (an audit as an analyst: "Al Ghaith Gold" accepted
+    in the UAE then forced onto the name reported from Germany)."""
+    results = make_results()
+    review = write_review(results, None)
+    row = review.loc[review["reported_name"] == "Aida Chem", "row_id"].iloc[0]
+    filled = fill(review, {row: ("not_a_smelter", "", "")})
+    if lose == "deleted":
+        _, overrides, _ = apply_review(filled.drop(columns=["reported_country"]), results,
+                                       reference, decided_at=WHEN)
+        assert overrides["country"].tolist() == ["JP"]
+    else:
+        filled.loc[filled["row_id"] == row, "reported_country"] = "-"
+        with pytest.raises(ReviewError, match=r"reported_country '-' is not what the supplier "
+                                              r"wrote in this row"):
+            apply_review(filled, results, reference, decided_at=WHEN)
+
+
+def test_a_reported_name_changed_to_another_cell_of_the_row_is_refused(
+        reference: Reference) -> None:
+    """A CMRT row's look-up cell holds an RMI alias: a reported_name changed to it passed as
+    "what the supplier wrote" (one of the row's cells), and the analyst's not_a_smelter moved
+    from the name the supplier typed to a conformant refiner's alias."""
+    results = make_results()
+    results.insert(2, "Smelter Look-up", "")
+    aida = results.index[results["Smelter Name"] == "Aida Chem"][0]
+    results.loc[aida, "Smelter Look-up"] = "Aida Chemical Industries Co., Ltd."
+    review = write_review(results, None)
+    row = results.loc[aida, "row_id"]
+    filled = fill(review, {row: ("not_a_smelter", "", "")})
+    filled.loc[filled["row_id"] == row, "reported_name"] = "Aida Chemical Industries Co., Ltd."
+    with pytest.raises(ReviewError, match=r"not what the supplier wrote in this row \(the row "
+                                          r"reports 'Aida Chem'\)"):
+        apply_review(filled, results, reference, decided_at=WHEN)
+
+
+def test_a_review_saved_as_ansi_says_so_instead_of_deciding_another_name(
+        reference: Reference) -> None:
+    """Saved by Excel as "CSV" (cp1252), a Chinese name became "???????": its key is blank,
+    like a blank cell's, so the decision was saved for no name, or for every blank one."""
+    results = make_results()
+    aida = results.index[results["Smelter Name"] == "Aida Chem"][0]
+    results.loc[aida, "Smelter Name"] = "郴州金利冶炼厂"
+    results["row_id"] = make_row_ids(results.drop(columns=["row_id"]))
+    review = write_review(results, None)
+    row = results.loc[aida, "row_id"]
+    filled = fill(review, {row: ("not_a_smelter", "", "")})
+    filled.loc[filled["row_id"] == row, "reported_name"] = "???????"
+    with pytest.raises(ReviewError, match=r"reported_name '\?\?\?\?\?\?\?' has lost its "
+                                          r"characters: the review was saved as ANSI text"):
+        apply_review(filled, results, reference, decided_at=WHEN)
