@@ -40,17 +40,25 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
 
-from smelter_match.errors import InputError, ReviewError
+from smelter_match.errors import InputError, InputWarning, ReviewError
 from smelter_match.io.safe_csv import (
     refuse_duplicate_columns,
+    text_frame,
     write_csv,
 )
-from smelter_match.io.tables import clean_text, escape_cell_text
+from smelter_match.io.tables import (
+    clean_text,
+    escape_cell_text,
+    file_format,
+    header_key,
+    read_sheets,
+)
 from smelter_match.io.xlsx import is_workbook_path, read_analyst_file
 from smelter_match.results import (
     META_COLUMNS,
@@ -68,6 +76,7 @@ from smelter_match.results import (
 )
 from smelter_match.review_book import (
     ANALYST_COLUMNS,
+    GUIDE_SHEET,
     REVIEW_SHEET,
     VERDICTS,
     write_review_workbook,
@@ -236,21 +245,76 @@ def write_review(
     return review
 
 
+#: The columns of a review that applying it reads; a header retitled as Excel users do
+#: ("Reported Name", "Analyst Verdict") is read as the column it names.
+READ_COLUMNS: tuple[str, ...] = (
+    "row_id", *ANALYST_COLUMNS, "reported_name", "reported_country", "proposed_cid",
+    "proposed_metal", "source_file", "source_row", "decision", "reported_metal", "reported_cid",
+    "cand1_cid")
+
+
 def read_review(path: str | Path) -> pd.DataFrame:
     """Read a (filled) review file as text: a workbook (its "Review" sheet, else the first) or a
-    CSV, as saved by Excel or any editor.
+    CSV, as saved by Excel or any editor. Verdicts on another sheet of a workbook (a copy of the
+    Review sheet, "Review (2)") are not read: said in a warning (:class:`InputWarning`), or an
+    error when the sheet read has none.
 
     Raises:
         InputError: the file is missing, unreadable or empty.
-        ReviewError: it lacks the ``row_id`` or ``analyst_verdict`` column.
+        ReviewError: it lacks the ``row_id`` or ``analyst_verdict`` column, or its verdicts are
+            all on another sheet than the one read.
     """
-    return check_review(read_analyst_file(path, sheet=REVIEW_SHEET, what="review file"),
-                         str(path))
+    review = check_review(read_analyst_file(path, sheet=REVIEW_SHEET, what="review file"),
+                          str(path))
+    if file_format(Path(path)) in ("xlsx", "xls"):
+        _verdicts_elsewhere(Path(path), review)
+    return review
+
+
+def _has_verdicts(review: pd.DataFrame) -> bool:
+    return any(clean_text(v) for v in review["analyst_verdict"].tolist())
+
+
+def _verdicts_elsewhere(path: Path, review: pd.DataFrame) -> None:
+    """Say so when another sheet of a review workbook than the one read holds verdicts."""
+    sheets = read_sheets(path)
+    read = next((s.name for s in sheets if s.name == REVIEW_SHEET), None) or next(
+        (s.name for s in sheets if s.visible), sheets[0].name)
+    others = []
+    for sheet in sheets:
+        if sheet.name in (read, GUIDE_SHEET):
+            continue
+        rows = [[escape_cell_text(c) for c in row] for row in sheet.rows]
+        try:
+            other = check_review(text_frame(rows, str(path), "sheet"), str(path))
+        except (InputError, ReviewError):
+            continue
+        if _has_verdicts(other):
+            others.append(sheet.name)
+    if not others:
+        return
+    named = ", ".join(map(repr, others))
+    if not _has_verdicts(review):
+        raise ReviewError(f"{path}: the verdicts are on sheet {named}, and sheet {read!r}, the "
+                          "one read, has none: copy them there, or delete the other sheets")
+    warnings.warn(InputWarning(f"{path}: sheet {named} holds verdicts too; only sheet {read!r} "
+                               "is read"), stacklevel=2)
 
 
 def check_review(review: pd.DataFrame, where: str) -> pd.DataFrame:
-    refuse_duplicate_columns(review, ("row_id", *ANALYST_COLUMNS, "reported_name",
-                                      "reported_country", "proposed_cid", "proposed_metal"), where)
+    """``review`` with its retitled headers read as the columns they name
+    (:data:`READ_COLUMNS`), checked: those columns once each, ``row_id`` and
+    ``analyst_verdict`` among them.
+
+    Raises:
+        ReviewError: a column read is there twice, or one of the two is missing.
+    """
+    names = {header_key(c): c for c in READ_COLUMNS}
+    renamed = {c: names[header_key(c)] for c in review.columns
+               if header_key(c) in names and c != names[header_key(c)]}
+    if renamed:
+        review = review.rename(columns=renamed)
+    refuse_duplicate_columns(review, READ_COLUMNS, where)
     missing = [c for c in ("row_id", "analyst_verdict") if c not in review.columns]
     if missing:
         raise ReviewError(

@@ -35,6 +35,7 @@ from smelter_match.review import (
     write_review,
 )
 from smelter_match.review_apply import apply_review
+from smelter_match.review_book import write_review_workbook
 
 
 @pytest.fixture
@@ -234,3 +235,47 @@ def test_results_with_bad_row_ids_are_rejected() -> None:
     results.loc[1, "row_id"] = ""
     with pytest.raises(InputError, match="without row_id"):
         write_review(results, None)
+
+
+def test_retitled_review_headers_are_read_as_the_columns_they_name(reference: Reference) -> None:
+    """"Reported Name", "Analyst Verdict", "Analyst Comment": the name was taken for blank (the
+    decision then left out as nameless) and the comment dropped (found by an audit as an
+    analyst); a column there twice under two titles is refused."""
+    results = make_results()
+    review = write_review(results, None)
+    row = review.loc[review["reported_name"] == "Aida Chem", "row_id"].iloc[0]
+    filled = fill(review, {row: ("not_a_smelter", "", "a trader")})
+    titled = filled.rename(columns={"reported_name": "Reported Name",
+                                    "analyst_verdict": "Analyst Verdict",
+                                    "analyst_comment": "ANALYST COMMENT"})
+    _, plain, _ = apply_review(filled, results, reference, decided_at=WHEN)
+    _, overrides, _ = apply_review(titled, results, reference, decided_at=WHEN)
+    pd.testing.assert_frame_equal(overrides, plain)
+    assert overrides[["reported_name", "comment"]].values.tolist() == [["Aida Chem", "a trader"]]
+    with pytest.raises(InputError, match="column .reported_name. appears 2 times"):
+        apply_review(titled.assign(reported_name=""), results, reference, decided_at=WHEN)
+
+
+def test_verdicts_on_a_copied_review_sheet_are_named_not_ignored(tmp_path: Path) -> None:
+    """A "Review (2)" sheet holding the verdicts gave "no verdicts" and exit 0 (found by an
+    audit as an analyst): an error when the sheet read has none, else a warning."""
+    import openpyxl
+
+    from smelter_match.errors import InputWarning
+
+    review = write_review(make_results(), None)
+    path = tmp_path / "review.xlsx"
+    write_review_workbook(review, path)
+    wb = openpyxl.load_workbook(path)
+    copy = wb.copy_worksheet(wb["Review"])
+    verdict = [c.value for c in copy[1]].index("analyst_verdict") + 1
+    copy.cell(row=2, column=verdict, value="not_a_smelter")
+    wb.save(path)
+    with pytest.raises(ReviewError, match=r"the verdicts are on sheet 'Review Copy', and sheet "
+                                          r"'Review', the one read, has none"):
+        read_review(path)
+    wb["Review"].cell(row=3, column=verdict, value="unsure")
+    wb.save(path)
+    with pytest.warns(InputWarning, match=r"sheet 'Review Copy' holds verdicts too; only sheet "
+                                          r"'Review' is read"):
+        assert read_review(path)["analyst_verdict"].tolist()[1] == "unsure"
