@@ -33,7 +33,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from smelter_match.cache import ENV_CACHE, cache_dir, file_hashes  # noqa: F401 (re-exported)
+from smelter_match.cache import (  # noqa: F401 (ENV_CACHE, file_hashes: re-exported)
+    ENV_CACHE,
+    cache_dir,
+    file_hashes,
+    read_json,
+    write_json,
+)
 from smelter_match.cache import exists as _exists
 from smelter_match.cache import normaliser_fingerprint as _normaliser_fingerprint
 from smelter_match.errors import DamagedReferenceError, ReferenceLoadError, ReferenceWarning
@@ -336,13 +342,8 @@ def _remember(ref: Reference, *, sources: Iterable[str | Path] = (),
              "sources": sorted(str(Path(p).expanduser().resolve()) for p in sources),
              "compiled": str(Path(compiled).expanduser().resolve()) if compiled else ""}
     target = cache_dir() / "stamps" / f"{short}.json"
-    with contextlib.suppress(OSError):
-        if target.exists() and json.loads(target.read_text(encoding="utf-8")) == entry:
-            return
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(".tmp")
-        tmp.write_text(json.dumps(entry, indent=1), encoding="utf-8")
-        os.replace(tmp, target)
+    if read_json(target) != entry:   # (missing, damaged or another: written again)
+        write_json(target, entry)
     with contextlib.suppress(OSError, ReferenceLoadError):
         # a copy that survives the files moving: the compiled reference, stored by stamp
         copy = cache_dir() / "stamps" / f"{short}.json.gz"
@@ -364,9 +365,11 @@ def reference_for_stamp(stamp: str) -> Reference:
     if not short:
         raise ReferenceLoadError(f"{stamp!r} is not a reference stamp (like 'list 2026-08-22 #...')")
     folder = cache_dir() / "stamps"
-    try:
-        entry = json.loads((folder / f"{short}.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    entry = read_json(folder / f"{short}.json")
+    entry = entry if isinstance(entry, dict) else {}   # (missing or damaged: as unknown)
+    if not (isinstance(entry.get("sources", []), list)
+            and all(isinstance(p, str) for p in entry.get("sources", []))
+            and isinstance(entry.get("compiled", ""), str)):
         entry = {}
 
     def ok(ref: Reference) -> bool:

@@ -230,9 +230,9 @@ def apply_review(
       spacing aside; for a row added by its ``row_id`` alone, or a review without the column,
       the name the id was made of, else the one text of the row's name columns:
       ``input_columns`` first, then those recognised by their header; columns that disagree
-      are an error asking for ``reported_name``) and the metal the supplier reported (not the proposal's: a row
-      reported without one gives a blank-metal override, for any metal, as the analyst
-      decided the name without one; its CID may be of any metal), stamped
+      are an error asking for ``reported_name``) and the metal the supplier reported (not the
+      proposal's: a row reported without one gives a blank-metal override, for any metal, as
+      the analyst decided the name without one; its CID may be of any metal), stamped
       ``decided_at`` (default: now) and ``source``. Save them with ``save_overrides``.
       Each override records the row's reported country (ISO code; blank when unknown), so it is
       not forced onto the same name from another country, and the reference's stamp; the

@@ -21,7 +21,7 @@ from smelter_match import cli
 from smelter_match import reference as reference_module
 from smelter_match.countries import normalize_country
 from smelter_match.errors import ReferenceLoadError, ReferenceWarning
-from smelter_match.reference import NOT_CHECKED, Reference, load_reference
+from smelter_match.reference import NOT_CHECKED, Reference, load_reference, reference_for_stamp
 
 pytestmark = pytest.mark.slow
 
@@ -692,3 +692,21 @@ def test_cli_prints_reference_notes_once(rmi_exports_dir: Path,
     assert capsys.readouterr().err.count("note: no RMAP list") == 1
     assert cli.main(["-q", "reference", "diff", cmrt, cmrt]) == 0
     assert "note:" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("damage", [b"", b'{"stamp": "list', b"\xff\xfe\x00garbage", b"[]",
+                                    b'{"sources": 3, "compiled": []}'])
+def test_a_damaged_stamp_entry_in_the_user_cache_only_costs_time(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rmi_exports_dir: Path,
+        damage: bytes) -> None:
+    """An emptied or cut-short ``stamps/<hash>.json`` made every later load a JSONDecodeError
+    traceback until someone deleted the cache (found by an audit of batch runs); "[]" broke
+    finding the reference a results file names."""
+    monkeypatch.setenv("SMELTER_MATCH_CACHE_DIR", str(tmp_path))
+    ref = load_reference(rmi_exports_dir)
+    (entry,) = (tmp_path / "stamps").glob("*.json")
+    entry.write_bytes(damage)
+    assert reference_for_stamp(ref.version.stamp).version.stamp == ref.version.stamp
+    entry.write_bytes(damage)
+    assert load_reference(rmi_exports_dir).version.stamp == ref.version.stamp
+    assert json.loads(entry.read_text(encoding="utf-8"))["stamp"] == ref.version.stamp
