@@ -5,7 +5,7 @@ its features' contributions to the log-odds (:meth:`smelter_match.classify.Score
 the two or three largest, up or down, are said with the phrases of
 ``reference_data/vocab/feature_phrases.csv`` ("smelter_score 0.03: lowered by words of the name
 its best candidate lacks; raised by a legal form"). :func:`explain_many` does a whole batch from
-contributions computed in one pass; :func:`explain` one row.
+contributions computed in one pass.
 """
 
 from __future__ import annotations
@@ -13,9 +13,8 @@ from __future__ import annotations
 import numpy as np
 
 from smelter_match._resources import data_csv
-from smelter_match.classify import Scorer
 
-__all__ = ["explain", "explain_many"]
+__all__ = ["explain_many"]
 
 _ROWS = data_csv("vocab", "feature_phrases.csv")
 _PHRASES = {r["feature"]: (r["up"], r["down"]) for r in _ROWS}
@@ -54,22 +53,13 @@ def _drivers(names: list[str], contrib: np.ndarray, values: np.ndarray,
     return out
 
 
-def explain(pair: Scorer, smelter: Scorer, x: np.ndarray | None, q: np.ndarray,
-            score: float, smelter_score: float) -> str:
-    """Why the model hesitated, in one sentence: the two or three features that pulled each
-    probability down or up (the largest contributions to its log-odds). ``x``: the best
-    candidate's pair features (None without a candidate), ``q``: the query features."""
-    X = x[None, :] if x is not None else np.zeros((0, len(pair.features)))
-    return explain_many(pair.features, smelter.features, pair.contributions(X),
-                        np.array([x is not None]), smelter.contributions(q[None, :]),
-                        [score], [smelter_score], X, q[None, :])[0]
-
-
 def explain_many(pair_names: list[str], smelter_names: list[str], pair_contrib: np.ndarray,
                  with_pair: np.ndarray, smelter_contrib: np.ndarray, scores: list[float],
                  smelter_scores: list[float], pair_x: np.ndarray,
                  smelter_q: np.ndarray) -> list[str]:
-    """:func:`explain` for a batch, from contributions computed in one pass: row ``i`` of
+    """Why the model hesitated, in one sentence per query: the two or three features that
+    pulled each probability down or up (the largest contributions to its log-odds), for a
+    batch, from contributions computed in one pass: row ``i`` of
     ``smelter_contrib`` (and of the query features ``smelter_q``) is query ``i``'s;
     ``pair_contrib`` (and the best candidate's pair features ``pair_x``) has one row per query
     with a candidate (``with_pair``), in order."""

@@ -28,7 +28,6 @@ from smelter_match.compare import FEATURES, compute_features
 from smelter_match.countries import load_places
 from smelter_match.decide import (
     Decision,
-    decide,
     decide_exact,
     decide_many,
     decide_reported_cid,
@@ -36,7 +35,7 @@ from smelter_match.decide import (
     query_flags,
 )
 from smelter_match.errors import InputError
-from smelter_match.explain import explain, explain_many
+from smelter_match.explain import explain_many
 from smelter_match.index import NameIndex
 from smelter_match.io.tables import cell_text
 from smelter_match.normalize import NormalizedName, normalize_name
@@ -354,8 +353,10 @@ class Matcher:
         return out
 
     def _search(self, qs: list[Query], nns: list[NormalizedName],
-                workers: int | None = None) -> dict[Query, Decision]:
-        """Candidates, scores and decisions for distinct queries that need a search."""
+                workers: int | None = None, explain_every: bool = False
+                ) -> dict[Query, Decision]:
+        """Candidates, scores and decisions for distinct queries that need a search
+        (``explain_every``: an explanation for matches too, not only for review and no_match)."""
         out: dict[Query, Decision] = {}
         load_places(self.reference.use_cache)   # read once per process (the place rule, slips)
         scored = self.score(qs, nns, workers=workers)
@@ -373,13 +374,14 @@ class Matcher:
             if kept is not None:
                 decided[i] = replace(kept, candidates=d.candidates,
                                      smelter_score=d.smelter_score)
-        self._explain(scored, decided)
+        self._explain(scored, decided, explain_every)
         out.update(zip(qs, decided))
         return out
 
-    def _explain(self, scored: Scored, decided: list[Decision]) -> None:
-        """Fill ``explanation`` of the review and no_match decisions, in one batch."""
-        todo = [i for i, d in enumerate(decided) if d.decision != "match"]
+    def _explain(self, scored: Scored, decided: list[Decision], every: bool = False) -> None:
+        """Fill ``explanation`` of the review and no_match decisions (``every``: of all), in one
+        batch."""
+        todo = [i for i, d in enumerate(decided) if every or d.decision != "match"]
         if not todo:
             return
         pair, smelter = self.model.pair, self.model.smelter
@@ -469,21 +471,7 @@ class Matcher:
         hit = self._overrides.lookup(text_key(q[0]), metal, q[3]) if len(self._overrides) \
             else None
         if hit is None:
-            named = cid_named(q[0])
-            named = named if q[4] in ("", named) else ""
-            d = self._by_reported_cid((*q[:4], named, q[5]), "") if named else None
-            if d is not None:   # a CID in the name cell ("CID002763") names the facility by it
-                return replace(d, reason=f"the name is {d.cid}, {d.standard_name}'s RMI ID: "
-                                         "is it?")
-            if placeholder_text(nn):
-                return self._by_reported_cid(q, "placeholder text") or Decision(
-                    "", "", metal, "", "", 0.0, "no_match", "not a smelter (placeholder text)",
-                    (), (), 0.0)
-            if no_letters(nn, self.index):
-                return self._by_reported_cid(q, "no letters") or Decision(
-                    "", "", metal, "", "", 0.0, "no_match", "not a name (no letters)", (), (),
-                    0.0)
-            return None
+            return self._by_rule(q, nn)
         ov = hit.row
         if ov is not None and ov["verdict"] == "unsure":
             # an analyst doubted the answer: the model's, never automatic until decided
@@ -517,20 +505,28 @@ class Matcher:
             flags = tuple(f"override_other_country={c}" for c in countries)
             why = (f"analyst override decided for {'/'.join(countries)}, this row says "
                    f"{q[3] or 'no country'}")
-        # the model's own answer (the exact lookup's, as the row would get without the
-        # override), sent to a person
-        d = self._exact(q, nn)
-        if d is not None:
-            return replace(d, decision="review", reason=f"{why}; model: {d.reason}",
-                           flags=(*d.flags, *flags))
-        scored = self.score([q], [nn])
-        rows = scored.ranking.rows(0)
-        d = decide(metal or None, q[2], q[4] or None, rows, scored.ranking.other(0),
-                   scored.cands.fac, scored.pair, scored.X, self._fac, self.cid_metals,
-                   float(scored.smelter[0]), scored.kinds[0], self.model.thresholds, self.top_k,
-                   scored.same_key, bool(unrelated(scored.Q)[0]), nn.key)
-        explanation = explain(self.model.pair, self.model.smelter,
-                              scored.X[rows[0]] if len(rows) else None, scored.Q[0],
-                              d.score, d.smelter_score)
+        # the model's own answer, as the row would get it without the override (the same rules,
+        # lookup and search), sent to a person
+        d = self._by_rule(q, nn) or self._exact(q, nn) or \
+            self._search([q], [nn], explain_every=True)[q]
         return replace(d, decision="review", reason=f"{why}; model: {d.reason}",
-                       flags=(*d.flags, *flags), explanation=explanation)
+                       flags=(*d.flags, *flags))
+
+    def _by_rule(self, q: Query, nn: NormalizedName) -> Decision | None:
+        """The rules that answer a name without a search: a CID in the name cell, placeholder
+        texts, cells without letters (each ``review`` instead when the row's reported CID is a
+        facility of the reference); None for a name to look up."""
+        metal = q[1]
+        named = cid_named(q[0])
+        named = named if q[4] in ("", named) else ""
+        d = self._by_reported_cid((*q[:4], named, q[5]), "") if named else None
+        if d is not None:   # a CID in the name cell ("CID002763") names the facility by it
+            return replace(d, reason=f"the name is {d.cid}, {d.standard_name}'s RMI ID: is it?")
+        if placeholder_text(nn):
+            return self._by_reported_cid(q, "placeholder text") or Decision(
+                "", "", metal, "", "", 0.0, "no_match", "not a smelter (placeholder text)", (),
+                (), 0.0)
+        if no_letters(nn, self.index):
+            return self._by_reported_cid(q, "no letters") or Decision(
+                "", "", metal, "", "", 0.0, "no_match", "not a name (no letters)", (), (), 0.0)
+        return None

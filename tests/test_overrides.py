@@ -577,3 +577,26 @@ def test_a_column_of_the_analysts_own_survives_saving(tmp_path: Path) -> None:
     assert merged.columns.tolist() == [*OVERRIDE_COLUMNS, "my_notes"]
     again = load_overrides(path).set_index("reported_name")["my_notes"].to_dict()
     assert again == {"Bank of China": "ticket 4711", "Aida Chem": ""}
+
+
+@pytest.mark.parametrize(("name", "country", "reported_cid"), [
+    ("nonferrous Metals Group Co.,Ltd", "China", None),   # the rule on names of only kinds
+    ("Bank of China", "CN", "CID001182"),                  # the reported CID kept
+])
+def test_an_override_not_applied_gives_the_models_own_answer(
+        tmp_path: Path, reference: Reference, name: str, country: str,
+        reported_cid: str | None) -> None:
+    """An override the matcher does not apply (unsure; decided for another country) sends the
+    row to review with the model's answer, which was made by another code path than every
+    other row's: without the rule on names that say only where or what kind ("model: fuzzy
+    name", a confident answer the model never gave) and without the reported CID's facility
+    (found by an audit of batch runs)."""
+    plain = Matcher(reference).match_one(name, "Gold", country, reported_cid=reported_cid)
+    for verdict, where in (("unsure", ""), ("not_a_smelter", "DE")):
+        path = tmp_path / f"{verdict}.csv"
+        save_overrides(pd.DataFrame([_override(name, "", verdict, country=where)]), path)
+        out = Matcher(reference, overrides=path).match_one(name, "Gold", country,
+                                                           reported_cid=reported_cid)
+        assert (out.decision, out.cid) == ("review", plain.cid)
+        assert out.reason.endswith(f"; model: {plain.reason}")
+        assert out.explanation
