@@ -254,7 +254,9 @@ class Matcher:
             return np.array([format_flags(d.flags) for d in decided], dtype=object)
         if c == "candidates":
             cid, name = self._fac["cid"], self._fac["standard_name"]
-            return np.array([format_candidates([(cid[f], name[f], s) for f, s in d.candidates])
+            # (top_k of every answer, as match_one lists them: the first pass's has its facility)
+            return np.array([format_candidates([(cid[f], name[f], s)
+                                                for f, s in d.candidates[: self.top_k]])
                              for d in decided], dtype=object)
         out = np.empty(len(decided), dtype=object)
         out[:] = [getattr(d, c) for d in decided]

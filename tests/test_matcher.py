@@ -357,3 +357,18 @@ def test_a_shared_name_stays_ambiguous_with_a_country_or_row_number(matcher: Mat
                           "Indonesia" if "Jaya" in name else "Germany" if "Aurubis" in name
                           else "China")
     assert r.decision == "review" and "ambiguous_name" in r.flags, r
+
+
+@pytest.mark.parametrize("top_k", [0, 1])
+def test_top_k_lists_as_many_candidates_in_match_as_in_match_one(full_reference,
+                                                                  top_k: int) -> None:
+    """A name the first pass settles kept its facility in ``match``'s candidates with
+    ``top_k=0`` while ``match_one`` listed none (found by an audit of batch runs)."""
+    m = Matcher(full_reference, top_k=top_k, workers=1)
+    rows = pd.DataFrame({"name": ["Shandong Zhaojin Gold & Silver Refinery Co., Ltd.",
+                                  "Zhaojin refinery", "Hengda Trading"],
+                         "metal": ["Gold"] * 3})
+    out = m.match(rows, name="name", metal="metal")
+    for (name, metal), cell in zip(rows.values.tolist(), out["candidates"].tolist()):
+        listed = [c for c in cell.split(" ; ") if c]
+        assert len(listed) == len(m.match_one(name, metal).candidates) <= top_k
