@@ -83,6 +83,33 @@ def normaliser_fingerprint() -> str:
                             [f"unicode {unicodedata.unidata_version}"])
 
 
+def load_places(use_cache: bool = True) -> None:
+    """Read the world's provinces, states and regions into this process now (once; later calls
+    do nothing): the rule on names that are only a place and the slips' place words read them
+    (:func:`smelter_match.countries.compute_places`) on first use otherwise.
+
+    Folding their ~5,000 names takes ~0.04 s, most of a new process's first searched name, so
+    with ``use_cache`` they are kept here, keyed by the normaliser's fingerprint (the code of
+    the countries module and of the folding, pycountry's version): a matcher reads them from
+    here (~3 ms) when its reference was loaded with the cache; an entry that is missing or
+    damaged is computed and written again."""
+    from smelter_match import countries
+
+    if countries.places_read():
+        return
+    path = cache_dir() / "places" / f"{normaliser_fingerprint()}.json" if use_cache else None
+    data = read_json(path) if path is not None else None
+    if not (isinstance(data, dict) and all(
+            isinstance(data.get(k), list) and all(type(t) is str for t in data[k])
+            for k in ("names", "words"))):
+        data = countries.compute_places()
+        if path is not None:
+            write_json(path, data, keep=4)
+    elif path is not None:
+        touch(path)
+    countries.set_places(data["names"], data["words"])
+
+
 #: A file changed this soon after it was hashed may have changed again without its times
 #: showing it (timestamps of 2 s on FAT and some network shares): ``git``'s "racily clean"
 #: entries. Such a file is hashed again on the next load.

@@ -23,8 +23,9 @@ from smelter_match.folding import fold, vocab_pairs
 from smelter_match.io.tables import cell_text
 from smelter_match.transliterate import drop_invisible
 
-__all__ = ["COUNTRY_WORDS", "PLACE_WORD_MIN", "country_is_blank", "is_place_name", "load_places",
-           "name_script_countries", "normalize_country", "place_words", "strip_trailing_countries"]
+__all__ = ["COUNTRY_WORDS", "PLACE_WORD_MIN", "country_is_blank", "compute_places", "is_place_name",
+           "name_script_countries", "normalize_country", "place_words", "places_read",
+           "set_places", "strip_trailing_countries"]
 
 _COUNTRY_NULLS = frozenset({"", "na", "n a", "none", "null", "nan", "unknown", "tbd",
                             "not available", "not applicable"})
@@ -212,11 +213,15 @@ def subdivision_names() -> list[str]:
 #: Shortest word of a place's name :func:`place_words` gives: place names of three letters are
 #: as often syllables or abbreviations ("Shi", "San", "New").
 PLACE_WORD_MIN = 4
-#: The places read once per process (:func:`load_places`): "names" and "words".
+#: The places read once per process (:func:`set_places`): "names" and "words".
 _PLACES: dict[str, frozenset[str]] = {}
 
 
-def _compute_places() -> dict[str, list[str]]:
+def compute_places() -> dict[str, list[str]]:
+    """The folded names of the world's provinces, states and regions without the words saying
+    what kind of place they are, from four letters ("names"), and their plain words
+    ("words", :func:`place_words`), sorted: what :func:`set_places` takes (~0.04 s; the user
+    cache keeps them, :func:`smelter_match.cache.load_places`)."""
     names, words = set(), set()
     for name in subdivision_names():
         short = _without_place_type(fold(name))
@@ -227,48 +232,34 @@ def _compute_places() -> dict[str, list[str]]:
     return {"names": sorted(names), "words": sorted(words)}
 
 
-def load_places(use_cache: bool = True) -> None:
-    """Read the world's provinces, states and regions now (once per process; later calls do
-    nothing): :func:`is_place_name` and :func:`place_words` read them on first use otherwise.
+def places_read() -> bool:
+    """Whether this process has read the places (:func:`set_places`)."""
+    return bool(_PLACES)
 
-    Folding their ~5,000 names takes ~0.04 s, most of a new process's first searched name, so
-    with ``use_cache`` they are kept in the user cache (:mod:`smelter_match.cache`), keyed by
-    the normaliser's fingerprint (this module's code, the folding, pycountry's version): a
-    matcher reads them from there when its reference was loaded with the cache (~3 ms)."""
-    if _PLACES:
-        return
-    from smelter_match import cache
 
-    path = cache.cache_dir() / "places" / f"{cache.normaliser_fingerprint()}.json" \
-        if use_cache else None
-    data = cache.read_json(path) if path is not None else None
-    if not (isinstance(data, dict) and all(
-            isinstance(data.get(k), list) and all(type(t) is str for t in data[k])
-            for k in ("names", "words"))):
-        data = _compute_places()
-        if path is not None:
-            cache.write_json(path, data, keep=4)
-    elif path is not None:
-        cache.touch(path)
-    _PLACES.update(names=frozenset(data["names"]), words=frozenset(data["words"]))
+def set_places(names: list[str], words: list[str]) -> None:
+    """Take the places :func:`compute_places` gives (read once per process)."""
+    _PLACES.update(names=frozenset(names), words=frozenset(words))
+
+
+def _places(kind: str) -> frozenset[str]:
+    if not _PLACES:
+        set_places(**compute_places())
+    return _PLACES[kind]
 
 
 def place_words() -> frozenset[str]:
     """The words of the names of the world's provinces, states and regions, from
     :data:`PLACE_WORD_MIN` letters: "Hebei" and "Hubei", "Shanxi" and "Shaanxi" are two
     provinces, not a slip apart. Plain words (transliterated, lower-cased, split at anything
-    not a letter or digit), read once per process (:func:`load_places`)."""
-    if not _PLACES:
-        load_places(use_cache=False)
-    return _PLACES["words"]
+    not a letter or digit), read once per process."""
+    return _places("words")
 
 
 def _place_names() -> frozenset[str]:
     """The folded names of the world's provinces, states and regions without the words saying
-    what kind of place they are, from four letters (read once per process, :func:`load_places`)."""
-    if not _PLACES:
-        load_places(use_cache=False)
-    return _PLACES["names"]
+    what kind of place they are, from four letters (read once per process)."""
+    return _places("names")
 
 
 def is_place_name(folded: str) -> bool:

@@ -22,10 +22,10 @@ import numpy as np
 import pandas as pd
 
 from smelter_match.blocking import CandidateGenerator, Candidates
+from smelter_match.cache import load_places
 from smelter_match.cids import cid_named
 from smelter_match.classify import Model
 from smelter_match.compare import FEATURES, compute_features
-from smelter_match.countries import load_places
 from smelter_match.decide import (
     Decision,
     decide_exact,

@@ -59,8 +59,9 @@ from smelter_match.sources import (
 SCHEMA_VERSION = 2   # 2: RMAP status from each list's newest copy, relisted removals, notes
 #: In the cache key, not the stamp: bump when compiled files change (2: normaliser, 3: stamp,
 #: 4: notes, RMAP status from each list's newest copy; 5: a damaged file stops the load, one
-#: RMAP list alone leaves the facilities not on it 'Not checked').
-CACHE_LAYOUT = 5
+#: RMAP list alone leaves the facilities not on it 'Not checked'; 6: the log's countries rank
+#: below the lists').
+CACHE_LAYOUT = 6
 
 FACILITY_COLUMNS = [
     "cid", "metal", "standard_name", "country", "country_code", "state_province", "city",
@@ -423,12 +424,19 @@ def default_reference(use_cache: bool = True) -> Reference:
 # Merging
 # ------------------------------------------------------------------------------------------------
 
+#: Prefixed to the rank of the revision log's countries: below every list's (a list's starts
+#: with its date), whatever the dates: the log's country column is not always the lists' (a
+#: "Name correction" row of 2026-06-18 gives Mitsui Kinzoku, in Japan on every list, KOREA).
+_LOG_RANK = "0000|"
+
+
 def merge_sources(data: list[SourceData], content_hash: str) -> Reference:
     """Merge read sources into one Reference. Newer list dates win for names and locations."""
     from smelter_match.countries import normalize_country
 
     # Old to new; at the same date a smelter list outranks the RMAP lists, which outrank the
-    # revision log (whose name column can hold the name *before* a correction).
+    # revision log (whose name column can hold the name *before* a correction); the log's
+    # countries rank below every list's (_LOG_RANK).
     priority = {"revisions": 0, "active": 1, "conformant": 1, "legacy": 2, "lookup": 3}
     data = sorted(data, key=lambda d: (d.list_date or "0000", priority[d.kind], d.label, d.path))
     order = {d.label: i for i, d in enumerate(data)}
@@ -467,9 +475,15 @@ def merge_sources(data: list[SourceData], content_hash: str) -> Reference:
     revisions = revisions[REVISION_COLUMNS].reset_index(drop=True)
     for d in rev_sources[-1:]:
         for r in d.rows.itertuples(index=False):
-            if r.standard_name:
-                obs.append((r.cid, r.metal, r.standard_name, True, d.label,
-                            rank_of(d, r.revision_date), r.country, "", ""))
+            if not r.standard_name:
+                continue
+            # its name by its date; its country only where no list has one (_LOG_RANK), but
+            # for a "Location correction" row's
+            rank = rank_of(d, r.revision_date)
+            obs.append((r.cid, r.metal, r.standard_name, True, d.label, rank, "", "", ""))
+            moved = r.basis.strip().lower() == "location correction"
+            obs.append((r.cid, r.metal, r.standard_name, False, d.label,
+                        rank if moved else _LOG_RANK + rank, r.country, "", ""))
     # RMAP status: of each list (conformant, active) only the newest copy counts (a facility
     # that left the conformant list is not conformant because an older copy lists it); a
     # facility on both lists takes the newer one's status, Conformant at the same date.

@@ -237,3 +237,55 @@ def test_a_file_name_that_is_not_utf8_is_loaded_and_cached(cache_dir: Path, tmp_
 def test_the_cache_dir_may_be_given_from_home(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SMELTER_MATCH_CACHE_DIR", "~/sm-cache")
     assert cache.cache_dir() == Path.home() / "sm-cache"
+
+
+@pytest.fixture()
+def fresh_places(tmp_path, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN001, ANN201
+    """This process's places forgotten, and a user cache of its own (both put back after)."""
+    from smelter_match import countries
+
+    monkeypatch.setenv("SMELTER_MATCH_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(countries, "_PLACES", {})
+    return tmp_path
+
+
+def test_the_places_are_kept_in_the_user_cache_and_read_back(
+        fresh_places, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    """A new process reads the folded provinces from the user cache (~3 ms) instead of folding
+    ~5,000 names again (~0.04 s of its first searched name): the same places either way."""
+    from smelter_match import cache, countries
+
+    computed = countries.compute_places()
+    cache.load_places(use_cache=True)
+    entries = list((fresh_places / "places").glob("*.json"))
+    assert len(entries) == 1
+    assert countries.place_words() == frozenset(computed["words"])
+    assert countries._place_names() == frozenset(computed["names"])
+    # a new process: read back, never computed
+    monkeypatch.setattr(countries, "_PLACES", {})
+    monkeypatch.setattr(countries, "compute_places", lambda: pytest.fail("computed again"))
+    cache.load_places(use_cache=True)
+    assert countries.is_place_name("hunan sheng") and "hebei" in countries.place_words()
+    assert countries._place_names() == frozenset(computed["names"])
+
+
+@pytest.mark.parametrize("damage", ["not json", '{"names": ["hunan"]}',
+                                    '{"names": [1], "words": []}', "[]"])
+def test_a_damaged_places_entry_is_computed_again(fresh_places, damage: str) -> None:  # noqa: ANN001
+    from smelter_match import cache, countries
+
+    path = fresh_places / "places" / f"{cache.normaliser_fingerprint()}.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(damage, encoding="utf-8")
+    cache.load_places(use_cache=True)
+    assert countries.is_place_name("jiangsu province") and not countries.is_place_name("yunnan tin")
+    assert countries.place_words() == frozenset(countries.compute_places()["words"])
+    assert cache.read_json(path)["words"] == countries.compute_places()["words"]
+
+
+def test_without_the_cache_the_places_are_computed_and_nothing_is_written(fresh_places) -> None:  # noqa: ANN001
+    from smelter_match import cache, countries
+
+    assert "hubei" in countries.place_words()   # first use: computed, not cached
+    cache.load_places(use_cache=True)        # already read: nothing to do
+    assert not (fresh_places / "places").exists()

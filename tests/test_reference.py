@@ -710,3 +710,17 @@ def test_a_damaged_stamp_entry_in_the_user_cache_only_costs_time(
     entry.write_bytes(damage)
     assert load_reference(rmi_exports_dir).version.stamp == ref.version.stamp
     assert json.loads(entry.read_text(encoding="utf-8"))["stamp"] == ref.version.stamp
+
+
+def test_the_revision_logs_country_does_not_override_a_lists(
+        rmi_dir: Path, rmi_exports_dir: Path) -> None:
+    """With CMRT 6.5 and a newer revision log, a "Name correction" row dated after the list
+    gave Mitsui Kinzoku (CID001193) the log's KOREA where every list says JAPAN, and the annex
+    showed it (found by an audit against ../shared/rmi/derived): the log's country stands only
+    where no list locates the facility. Its name still counts by its date (the new name)."""
+    ref = load_reference(rmi_dir / "cmrt" / "RMI_CMRT_6.5_zh-display.xlsx",
+                         rmi_exports_dir / "REVISIONS.xml")
+    fac = ref.facilities.set_index(["cid", "metal"])
+    assert fac.loc[("CID001193", "Gold"), "country"] == "JAPAN"
+    assert fac.loc[("CID001193", "Gold"), "standard_name"] == "Mitsui Kinzoku Co., Ltd."
+    assert (ref.facilities["country"] != "").all()   # (the log still locates what no list does)
