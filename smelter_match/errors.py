@@ -15,6 +15,16 @@ class InputError(SmelterMatchError):
     """An input file or table cannot be read: missing, unreadable, empty or without needed columns."""
 
 
+class ColumnNotFoundError(InputError):
+    """A column given by name (``--name-col`` and the like: ``role``) is not in a table. Among
+    several inputs, a file without it is read by its headers (:func:`smelter_match.io.inputs.
+    read_inputs`); an error when no input has it."""
+
+    def __init__(self, message: str, role: str) -> None:
+        super().__init__(message)
+        self.role = role
+
+
 class DamagedFileError(InputError):
     """A file of a kind the tool reads whose container cannot be read: a workbook or XML file
     cut short or corrupt, a password-protected workbook. Unlike a readable file of another

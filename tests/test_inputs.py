@@ -612,3 +612,21 @@ def test_a_skipped_workbooks_reason_names_its_sheet_not_the_file_again(tmp_path:
     read_inputs([tmp_path / "e.xlsx"], on_bad_file=lambda p, why: skipped.append((p, why)))
     assert skipped[0][1].startswith("(sheet 'Empty'): no rows")
     assert str(tmp_path) not in skipped[0][1]
+
+
+def test_a_column_option_applies_to_the_inputs_that_have_the_column(tmp_path: Path) -> None:
+    """``--name-col Hütte`` for the one list headed so, beside files headed as usual: every
+    other file was refused (skipped with --skip-bad-files; found by an audit of batch runs).
+    They are read by their headers, with a note; no input with the column is a typo: refused."""
+    (tmp_path / "hutte.csv").write_text("Hütte,Metal\nMinsur,Tin\n", encoding="utf-8")
+    more = tmp_path / "more"
+    more.mkdir()
+    (more / "a.csv").write_text("Smelter Name,Metal\nAsahi Refining,Gold\n", encoding="utf-8")
+    with pytest.warns(InputWarning, match=r"a\.csv: no column 'Hütte' \(given with --name-col\): "
+                                          r"read by its headers"):
+        tables = read_inputs([tmp_path / "hutte.csv", more], name_col="Hütte")
+    assert [t.name_col for t in tables] == ["Hütte", "Smelter Name"]
+    with pytest.raises(InputError, match="column 'Hüte' given with --name-col not found"):
+        read_inputs([tmp_path / "hutte.csv", more], name_col="Hüte")
+    with pytest.raises(InputError, match="column 'Hütte' given with --name-col not found"):
+        read_inputs([more / "a.csv"], name_col="Hütte")

@@ -46,7 +46,7 @@ from typing import Any
 
 import pandas as pd
 
-from smelter_match.errors import InputError, InputWarning
+from smelter_match.errors import ColumnNotFoundError, InputError, InputWarning
 from smelter_match.io import tables
 from smelter_match.io.cmrt import LOOKUP_NOT_A_NAME, is_cmrt, read_cmrt_rows
 from smelter_match.io.columns import COLUMN_SYNONYMS
@@ -121,10 +121,9 @@ def find_columns(
         if wanted is not None:
             found = _match_override(cols, wanted)
             if found is None:
-                raise InputError(
+                raise ColumnNotFoundError(
                     f"{where}column {wanted!r} given with {_OVERRIDE_FLAGS[role]} not found; "
-                    f"available columns: {available}"
-                )
+                    f"available columns: {available}", role)
             result[role] = found
         else:
             result[role] = _match_synonyms(cols, COLUMN_SYNONYMS[role])
@@ -480,13 +479,24 @@ def read_inputs(paths: str | Path | Iterable[str | Path], *,
     file (or a given path that does not exist) is skipped instead and reported as
     ``on_bad_file(path, one_line_reason)``; the other files are still read.
 
+    Column options (``name_col``, ...) among several inputs apply to the files that have the
+    column; the others are read by their headers for that role, named in an
+    :class:`InputWarning` (a CMRT's layout is fixed anyway).
+
     Raises:
-        InputError: a file cannot be read (without ``on_bad_file``).
+        InputError: a file cannot be read (without ``on_bad_file``), or no input has a column
+            given by name (:class:`~smelter_match.errors.ColumnNotFoundError`).
     """
     if isinstance(paths, str | Path):
         paths = [paths]
+    paths = list(paths)
     out: list[InputTable] = []
     seen: set[Path] = set()
+    # a column option (--name-col) for some of several inputs: the others are read by headers
+    given_roles = [r for r in ("name", "metal", "country", "cid") if overrides.get(r + "_col")]
+    several = len(paths) > 1 or any(Path(p).is_dir() for p in paths)
+    used: set[str] = set()
+    by_headers: dict[str, list[tuple[str, ColumnNotFoundError]]] = {}
     for given in paths:
         p = Path(given)
         try:
@@ -505,12 +515,48 @@ def read_inputs(paths: str | Path | Iterable[str | Path], *,
                 continue
             seen.add(f.resolve())
             try:
-                out.append(read_input(where, **overrides))
+                table, dropped = _read_with_columns(where, overrides, several)
             except (InputError, OSError) as exc:
                 if on_bad_file is None:
                     raise
                 on_bad_file(str(where), _reason(exc, where))
+                continue
+            out.append(table)
+            for role, exc in dropped.items():
+                by_headers.setdefault(role, []).append((str(where), exc))
+            if table.kind != "cmrt":
+                used.update(r for r in given_roles if r not in dropped)
+    for role, files in by_headers.items():
+        if role not in used:   # no input has the column: a typo, not another file's layout
+            raise files[0][1]
+        flag = _OVERRIDE_FLAGS[role]
+        shown = ", ".join(f for f, _ in files[:3]) + (
+            f" and {len(files) - 3} more" if len(files) > 3 else "")
+        warnings.warn(f"{shown}: no column {overrides[role + '_col']!r} (given with {flag}): "
+                      "read by its headers", InputWarning, stacklevel=2)
     return out
+
+
+def _read_with_columns(where: str | Path, overrides: dict[str, Any], several: bool
+                       ) -> tuple[InputTable, dict[str, ColumnNotFoundError]]:
+    """One input read with the column options given; among ``several`` inputs, a file without
+    a given column is read by its headers for that role (a folder of supplier files mixes
+    layouts: ``--name-col Hütte`` for the one list headed so refused every other file). Returns
+    the table and the roles read by headers, with why."""
+    dropped: dict[str, ColumnNotFoundError] = {}
+    kwargs = dict(overrides)
+    while True:
+        try:
+            return read_input(where, **kwargs), dropped
+        except ColumnNotFoundError as exc:
+            if not several or exc.role in dropped:
+                raise
+            dropped[exc.role] = exc
+            kwargs.pop(exc.role + "_col", None)
+        except InputError:
+            if dropped:   # read by its headers, it fails too: the column given is the news
+                raise next(iter(dropped.values())) from None
+            raise
 
 
 def _note_left_out(given: Path, files: list[Path]) -> None:
