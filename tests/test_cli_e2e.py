@@ -520,3 +520,21 @@ def test_an_interrupted_run_leaves_the_old_set_of_outputs_not_new_results_beside
     assert cli.main(args) == 0
     assert _read(outs["-o"])["decision"].tolist()[0] == "match"
     assert all(p.read_bytes() != b"the old file" for p in outs.values())
+
+
+def test_a_file_whose_own_columns_clash_is_skipped_with_skip_bad_files(
+        tmp_path: Path, reference_args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """A file with both "cid" and "match_cid" stopped the whole batch, also with
+    --skip-bad-files, after every file was read, and the error named the file twice (found by
+    an audit of batch runs): it is a bad file, skipped and listed."""
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.csv").write_text("Smelter Name,Metal\nMinsur,Tin\n")
+    (tmp_path / "in" / "b.csv").write_text("Smelter Name,cid,match_cid\nMinsur,,\n")
+    out = tmp_path / "r.csv"
+    assert cli.main(["match", str(tmp_path / "in"), *reference_args, "-o", str(out)]) == 2
+    assert "b.csv: it has a column 'cid' and one 'match_cid'" in capsys.readouterr().err
+    assert cli.main(["match", str(tmp_path / "in"), *reference_args, "-o", str(out),
+                     "--skip-bad-files"]) == 0
+    assert _read(out)["source_file"].str.endswith("a.csv").all()
+    skipped = _read(tmp_path / "r_skipped.csv")
+    assert skipped["file"].str.endswith("b.csv").tolist() == [True]

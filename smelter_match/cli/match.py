@@ -182,6 +182,12 @@ def _read(args: argparse.Namespace) -> tuple[list, list[tuple[str, str]]]:
     tables = read_inputs(args.inputs, name_col=args.name_col, metal_col=args.metal_col,
                          country_col=args.country_col, cid_col=args.cid_col,
                          on_bad_file=skip if args.skip_bad_files else None)
+    if args.skip_bad_files:   # a file whose own columns clash with the results' is a bad file
+        clashes = [_clash(t) for t in tables]
+        for t, clash in zip(tables, clashes):
+            if clash:
+                skip(t.source, clash)
+        tables = [t for t, clash in zip(tables, clashes) if not clash]
     if not tables:
         what = ("the input file could not be read" if len(skipped) == 1 else
                 f"none of the {len(skipped):,} input files could be read")
@@ -194,6 +200,18 @@ def _read(args: argparse.Namespace) -> tuple[list, list[tuple[str, str]]]:
     return tables, skipped
 
 
+def _clash(table) -> str:  # noqa: ANN001 (an InputTable)
+    """Why a table's own columns cannot go into results ("" when they can): a column and its
+    ``match_`` twin, both the name of a results column."""
+    from smelter_match.results import META_COLUMNS, RESULT_COLUMNS, RESULT_PREFIX
+
+    own = set(map(str, table.frame.columns))
+    c = next((c for c in (*META_COLUMNS, *RESULT_COLUMNS) if {c, RESULT_PREFIX + c} <= own), None)
+    return "" if c is None else (
+        f"it has a column {c!r} and one {RESULT_PREFIX + c!r}: its results cannot keep both and "
+        "add the matcher's; rename one")
+
+
 def _match_tables(matcher, tables: list, progress: Callable[[int], None]) -> pd.DataFrame:  # noqa: ANN001
     """Match every table and put the results together: the tool's columns named alike for all
     tables (``match_<name>`` when any input has a column ``<name>``), provenance first, then the
@@ -203,6 +221,9 @@ def _match_tables(matcher, tables: list, progress: Callable[[int], None]) -> pd.
     from smelter_match.results import META_COLUMNS, RESULT_COLUMNS, RESULT_PREFIX, tool_column_name
 
     taken = list(dict.fromkeys(str(c) for t in tables for c in t.frame.columns))
+    for t in tables:
+        if clash := _clash(t):
+            raise InputError(f"{t.source}: {clash}")
     for c in (*META_COLUMNS, *RESULT_COLUMNS):   # two files may clash where each alone does not
         holders = [[t.source for t in tables if name in map(str, t.frame.columns)]
                    for name in (c, RESULT_PREFIX + c)]
