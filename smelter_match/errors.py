@@ -25,6 +25,11 @@ class ColumnNotFoundError(InputError):
         self.role = role
 
 
+class NoRowsError(InputError):
+    """A file read whole that holds no rows to match: a CMRT whose Smelter List nobody filled
+    in (a supplier declaring no smelters). Among several inputs, a note, not a bad file."""
+
+
 class DamagedFileError(InputError):
     """A file of a kind the tool reads whose container cannot be read: a workbook or XML file
     cut short or corrupt, a password-protected workbook. Unlike a readable file of another

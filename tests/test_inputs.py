@@ -630,3 +630,18 @@ def test_a_column_option_applies_to_the_inputs_that_have_the_column(tmp_path: Pa
         read_inputs([tmp_path / "hutte.csv", more], name_col="Hüte")
     with pytest.raises(InputError, match="column 'Hütte' given with --name-col not found"):
         read_inputs([more / "a.csv"], name_col="Hütte")
+
+
+def test_a_blank_cmrt_among_inputs_is_a_note_not_a_bad_file(make_cmrt, tmp_path: Path) -> None:  # noqa: ANN001
+    """A supplier declaring no smelters returns a CMRT whose Smelter List is empty: it stopped
+    a batch, or was counted among the files that could not be read (found by an audit of batch
+    runs). Alone it is still "no rows"."""
+    blank = make_cmrt("RMI_CMRT_6.4.xlsx", {}, company="Nobody")
+    (tmp_path / "a.csv").write_text("Smelter Name,Metal\nMinsur,Tin\n", encoding="utf-8")
+    bad: list[tuple[str, str]] = []
+    with pytest.warns(InputWarning, match="CMRT has no smelter rows filled in .*: no rows from it"):
+        tables = read_inputs([blank, tmp_path / "a.csv"],
+                             on_bad_file=lambda p, why: bad.append((p, why)))
+    assert [len(t.frame) for t in tables] == [1] and bad == []
+    with pytest.raises(InputError, match="no smelter rows filled in"):
+        read_inputs(blank)

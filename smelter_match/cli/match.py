@@ -188,6 +188,8 @@ def _read(args: argparse.Namespace) -> tuple[list, list[tuple[str, str]]]:
             if clash:
                 skip(t.source, clash)
         tables = [t for t, clash in zip(tables, clashes) if not clash]
+    if not tables and not skipped:
+        raise InputError("no rows to match in the given inputs (see the notes above)")
     if not tables:
         what = ("the input file could not be read" if len(skipped) == 1 else
                 f"none of the {len(skipped):,} input files could be read")

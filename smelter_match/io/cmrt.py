@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from smelter_match.errors import DamagedFileError, InputError
+from smelter_match.errors import DamagedFileError, InputError, NoRowsError
 from smelter_match.io.tables import cell_text, file_format, header_key, open_workbook
 
 __all__ = ["CMRT6_LAYOUT", "CMRT_FRAME_COLUMNS", "CmrtLayout", "CmrtRows", "is_cmrt",
@@ -492,6 +492,6 @@ def read_cmrt_rows(path: str | Path) -> CmrtRows:
         records.append(rec)
         numbers.append(rownum)
     if not records:
-        raise InputError(f"{p}: CMRT has no smelter rows filled in on the '{sheet_title}' tab")
+        raise NoRowsError(f"{p}: CMRT has no smelter rows filled in on the '{sheet_title}' tab")
     frame = pd.DataFrame(records, columns=list(CMRT_FRAME_COLUMNS), dtype=object)
     return CmrtRows(frame, numbers, company, version, sheet_title)

@@ -46,7 +46,7 @@ from typing import Any
 
 import pandas as pd
 
-from smelter_match.errors import ColumnNotFoundError, InputError, InputWarning
+from smelter_match.errors import ColumnNotFoundError, InputError, InputWarning, NoRowsError
 from smelter_match.io import tables
 from smelter_match.io.cmrt import LOOKUP_NOT_A_NAME, is_cmrt, read_cmrt_rows
 from smelter_match.io.columns import COLUMN_SYNONYMS
@@ -516,6 +516,13 @@ def read_inputs(paths: str | Path | Iterable[str | Path], *,
             seen.add(f.resolve())
             try:
                 table, dropped = _read_with_columns(where, overrides, several)
+            except NoRowsError as exc:
+                if not several:
+                    raise
+                # a supplier declaring no smelters: said, not a file that could not be read
+                warnings.warn(f"{' '.join(str(exc).split())}: no rows from it", InputWarning,
+                              stacklevel=2)
+                continue
             except (InputError, OSError) as exc:
                 if on_bad_file is None:
                     raise
