@@ -538,3 +538,20 @@ def test_a_file_whose_own_columns_clash_is_skipped_with_skip_bad_files(
     assert _read(out)["source_file"].str.endswith("a.csv").all()
     skipped = _read(tmp_path / "r_skipped.csv")
     assert skipped["file"].str.endswith("b.csv").tolist() == [True]
+
+
+def test_an_earlier_runs_list_of_skipped_files_is_not_left_beside_new_results(
+        tmp_path: Path, reference_args: list[str]) -> None:
+    """A run with --skip-bad-files wrote r_skipped.csv; a later run over good files only, without
+    the option, left it beside its new results, listing files of another run (found by an
+    audit of batch runs): it is written again, empty."""
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.csv").write_text("Smelter Name,Metal\nMinsur,Tin\n")
+    (tmp_path / "in" / "b.csv").write_bytes(b"")
+    out = tmp_path / "r.csv"
+    assert cli.main(["-q", "match", str(tmp_path / "in"), *reference_args, "-o", str(out),
+                     "--skip-bad-files"]) == 0
+    assert len(_read(tmp_path / "r_skipped.csv")) == 1
+    assert cli.main(["-q", "match", str(tmp_path / "in" / "a.csv"), *reference_args,
+                     "-o", str(out)]) == 0
+    assert len(_read(tmp_path / "r_skipped.csv")) == 0

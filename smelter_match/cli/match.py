@@ -274,7 +274,11 @@ def run_match(args: argparse.Namespace) -> int:
     from smelter_match.review_book import write_review_workbook
 
     t0 = time.time()
-    skipped_to = _skipped_report(args.output) if args.skip_bad_files else None
+    # the list of skipped files of an earlier run beside these results is written again (with
+    # no file skipped): left as it was, it would list files of another run
+    report = _skipped_report(args.output)
+    skipped_to = report if args.skip_bad_files or (report is not None and report.is_file()) \
+        else None
     check_outputs({"results": args.output, "review file": args.review, "annex": args.annex,
                    "list of skipped files": str(skipped_to) if skipped_to else None},
                   inputs=[*args.inputs, *filter(None, [args.overrides, args.model])],
