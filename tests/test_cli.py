@@ -271,3 +271,18 @@ def test_train_holdout_keeps_whole_facilities_and_their_gold_rows_out() -> None:
     none, everything = split_holdout(own, gold, 0)
     assert none is None and len(everything) == len(own) + len(gold)
     assert split_holdout(None, gold, 0.2)[1]["name"].tolist() == gold["name"].tolist()
+
+
+def test_a_missing_review_file_or_new_reference_fails_in_one_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], rmi_dir: Path) -> None:
+    """The reference was loaded first, and its note printed before the error: a failed run's
+    stderr is its error alone (found by an audit of batch runs)."""
+    (tmp_path / "res.csv").write_text("row_id,decision\nr1,match\n", encoding="utf-8")
+    assert cli.main(["review", "apply", str(tmp_path / "none.xlsx"), "--results",
+                     str(tmp_path / "res.csv")]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"smelter-match: error: {tmp_path / 'none.xlsx'}: review file not found"]
+    assert cli.main(["reference", "diff", str(rmi_dir / "cmrt" / "RMI_CMRT_6.4.xlsx"),
+                     str(tmp_path / "none")]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"smelter-match: error: {tmp_path / 'none'}: file or folder not found"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
 from smelter_match.cli._common import (
     EXIT_OK,
@@ -102,6 +103,13 @@ def run_reference_diff(args: argparse.Namespace) -> int:
         args._diff_parser.error("give both an OLD and a NEW reference (positional or --old/--new)")
     check_outputs({"changes CSV": args.csv}, inputs=[*old_paths, *new_paths],
                   csv_only=("changes CSV",))
+    # every path there before either is loaded: a failed run's stderr is its error alone
+    _missing = next((q for q in (*old_paths, *new_paths) if not Path(q).expanduser().exists()),
+                    None)
+    if _missing is not None:
+        from smelter_match.errors import ReferenceLoadError
+
+        raise ReferenceLoadError(f"{_missing}: file or folder not found")
     old = load_reference(*old_paths)
     new = load_reference(*new_paths)
     changes = diff_references(old, new)

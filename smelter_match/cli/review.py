@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+from pathlib import Path
 
 from smelter_match.cli._common import (
     CommonOptions,
@@ -71,6 +72,10 @@ def run_review_apply(args: argparse.Namespace) -> int:
     check_outputs(outputs, inputs=[args.results], csv_only=csv_only)   # only -o may replace it
     if args.export_labels:
         check_labels_path(args.export_labels)
+    if not Path(args.review_file).is_file():   # before the reference's note is printed
+        from smelter_match.errors import InputError
+
+        raise InputError(f"{args.review_file}: review file not found")
     if "-" in (args.output, args.annex, args.overrides, args.export_labels):
         from smelter_match.errors import InputError
 
