@@ -516,13 +516,19 @@ def test_a_reported_name_changed_to_another_cell_of_the_row_is_refused(
     results.insert(2, "Smelter Look-up", "")
     aida = results.index[results["Smelter Name"] == "Aida Chem"][0]
     results.loc[aida, "Smelter Look-up"] = "Aida Chemical Industries Co., Ltd."
-    review = write_review(results, None)
-    row = results.loc[aida, "row_id"]
-    filled = fill(review, {row: ("not_a_smelter", "", "")})
-    filled.loc[filled["row_id"] == row, "reported_name"] = "Aida Chemical Industries Co., Ltd."
+    filled = _aida_shown_as(results, aida, "Aida Chemical Industries Co., Ltd.")
     with pytest.raises(ReviewError, match=r"not what the supplier wrote in this row \(the row "
                                           r"reports 'Aida Chem'\)"):
         apply_review(filled, results, reference, decided_at=WHEN)
+
+
+def _aida_shown_as(results: pd.DataFrame, aida: int, shown: str) -> pd.DataFrame:
+    """The review of ``results`` with Aida's row decided not_a_smelter and its reported_name
+    shown as ``shown``."""
+    row = results.loc[aida, "row_id"]
+    filled = fill(write_review(results, None), {row: ("not_a_smelter", "", "")})
+    filled.loc[filled["row_id"] == row, "reported_name"] = shown
+    return filled
 
 
 def test_a_review_saved_as_ansi_says_so_instead_of_deciding_another_name(
@@ -533,10 +539,7 @@ def test_a_review_saved_as_ansi_says_so_instead_of_deciding_another_name(
     aida = results.index[results["Smelter Name"] == "Aida Chem"][0]
     results.loc[aida, "Smelter Name"] = "郴州金利冶炼厂"
     results["row_id"] = make_row_ids(results.drop(columns=["row_id"]))
-    review = write_review(results, None)
-    row = results.loc[aida, "row_id"]
-    filled = fill(review, {row: ("not_a_smelter", "", "")})
-    filled.loc[filled["row_id"] == row, "reported_name"] = "???????"
+    filled = _aida_shown_as(results, aida, "???????")
     with pytest.raises(ReviewError, match=r"reported_name '\?\?\?\?\?\?\?' has lost its "
                                           r"characters: the review was saved as ANSI text"):
         apply_review(filled, results, reference, decided_at=WHEN)
