@@ -286,3 +286,22 @@ def test_a_missing_review_file_or_new_reference_fails_in_one_line(
                      str(tmp_path / "none")]) == 2
     assert capsys.readouterr().err.splitlines() == [
         f"smelter-match: error: {tmp_path / 'none'}: file or folder not found"]
+
+
+def test_reference_diff_limit_is_a_count_from_one(capsys: pytest.CaptureFixture[str]) -> None:
+    """--limit 0 and --limit -3 were accepted and showed every change, as no limit does (found
+    by an audit of batch runs)."""
+    for bad in ("0", "-3", "x"):
+        assert cli.main(["reference", "diff", "a", "b", "--limit", bad]) == 2
+        err = capsys.readouterr().err
+        assert "is not a whole number from 1" in err.splitlines()[-1]   # (argparse: usage first)
+
+
+def test_review_options_without_a_review_are_said(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], rmi_dir: Path) -> None:
+    """--blind and --review-no-match shape the review file: given without --review they did
+    nothing, silently (found by an audit of batch runs)."""
+    (tmp_path / "in.csv").write_text("Smelter Name,Metal\nMinsur,Tin\n", encoding="utf-8")
+    assert cli.main(["match", str(tmp_path / "in.csv"), "-r", str(rmi_dir / "exports-2026-08-22"),
+                     "-o", str(tmp_path / "r.csv"), "--blind"]) == 0
+    assert "without --review they do nothing" in capsys.readouterr().err

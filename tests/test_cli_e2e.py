@@ -456,8 +456,11 @@ def test_files_asked_for_are_written_though_the_reader_of_standard_output_stops(
     (tmp_path / "in.csv").write_text("Smelter Name,Metal\n" + rows)
     cmd = " ".join([sys.executable, "-m", "smelter_match", "-q", "match", str(tmp_path / "in.csv"),
                     *reference_args, "-o", "-", "--review", str(tmp_path / "rv.csv"), "| head -1"])
-    subprocess.run(cmd, shell=True, check=False, capture_output=True, cwd=tmp_path)
+    done = subprocess.run(f"set -o pipefail; {cmd}", shell=True, check=False,
+                          capture_output=True, cwd=tmp_path, executable="/bin/bash")
     assert "reported_name" in read_safe_csv(tmp_path / "rv.csv").columns
+    # the reader stopped: SIGPIPE's code, not 2 (a bad input's), and nothing said
+    assert done.returncode == 141 and done.stderr == b""
 
 
 def test_the_review_shows_the_cell_each_file_was_matched_by(

@@ -88,6 +88,9 @@ def _silence_stdout() -> None:
 
 #: Exit code of a run stopped by SIGTERM (128 + the signal's number, as a shell reports it).
 EXIT_TERMINATED = 128 + signal.SIGTERM
+#: Exit code of a run whose reader of standard output stopped (`| head`), as SIGPIPE's: not 2,
+#: the code of a bad input, which a pipeline under `set -o pipefail` could not tell from it.
+EXIT_BROKEN_PIPE = 128 + 13
 
 
 class _Terminated(KeyboardInterrupt):
@@ -100,8 +103,8 @@ def _terminate(signum: int, frame: object) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; return the exit code (0 success, 2 usage or input error or Ctrl-C, 143
-    stopped by SIGTERM)."""
+    """Run the CLI; return the exit code (0 success, 2 usage or input error or Ctrl-C, 141 the
+    reader of standard output stopped, 143 stopped by SIGTERM)."""
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -119,7 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else EXIT_ERROR
     except BrokenPipeError:
         _silence_stdout()
-        return EXIT_ERROR
+        return EXIT_BROKEN_PIPE
     except KeyboardInterrupt as exc:
         stopped = isinstance(exc, _Terminated)
         print(f"{PROG}: error: {'terminated' if stopped else 'interrupted'}", file=sys.stderr)

@@ -274,6 +274,9 @@ def run_match(args: argparse.Namespace) -> int:
     from smelter_match.review_book import write_review_workbook
 
     t0 = time.time()
+    if not args.review and (args.blind or args.review_no_match):
+        note(args, "--blind and --review-no-match shape the review file: without --review they "
+                   "do nothing")
     # the list of skipped files of an earlier run beside these results is written again (with
     # no file skipped): left as it was, it would list files of another run
     report = _skipped_report(args.output)

@@ -58,7 +58,7 @@ def add_parser(sub: argparse._SubParsersAction, common: CommonOptions) -> None:
     diff.add_argument("--new", dest="new_extra", action="append", default=[], metavar="PATH",
                       help="another file/folder for the new side (repeatable)")
     diff.add_argument("--csv", metavar="FILE", help="also write every change to FILE (CSV)")
-    diff.add_argument("--limit", type=int, default=0, metavar="N",
+    diff.add_argument("--limit", type=_at_least_one, default=0, metavar="N",
                       help="show at most N rows per kind of change (default: all)")
     diff.set_defaults(func=run_reference_diff, _diff_parser=diff)
 
@@ -88,6 +88,18 @@ def run_reference_info(args: argparse.Namespace) -> int:
 #: Order of change kinds in ``reference diff`` output.
 CHANGE_ORDER = ["added", "removed", "reinstated", "dropped_from_list", "renamed", "moved",
                 "status"]
+
+
+def _at_least_one(text: str) -> int:
+    """``--limit``: a whole number from 1 (0 and -3 were taken for "all", silently)."""
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n >= 1:
+        return n
+    raise argparse.ArgumentTypeError(f"{text!r} is not a whole number from 1 (leave it out for "
+                                     "every change)")
 
 
 def run_reference_diff(args: argparse.Namespace) -> int:
