@@ -48,6 +48,7 @@ import pandas as pd
 
 from smelter_match.errors import InputError, InputWarning, ReviewError
 from smelter_match.io.safe_csv import (
+    read_safe_csv,
     refuse_duplicate_columns,
     text_frame,
     write_csv,
@@ -57,9 +58,8 @@ from smelter_match.io.tables import (
     escape_cell_text,
     file_format,
     header_key,
-    read_sheets,
 )
-from smelter_match.io.xlsx import is_workbook_path, read_analyst_file
+from smelter_match.io.xlsx import is_workbook_path, read_workbook_sheets
 from smelter_match.results import (
     META_COLUMNS,
     REPORTED_COLUMNS,
@@ -264,10 +264,12 @@ def read_review(path: str | Path) -> pd.DataFrame:
         ReviewError: it lacks the ``row_id`` or ``analyst_verdict`` column, or its verdicts are
             all on another sheet than the one read.
     """
-    review = check_review(read_analyst_file(path, sheet=REVIEW_SHEET, what="review file"),
-                          str(path))
-    if file_format(Path(path)) in ("xlsx", "xls"):
-        _verdicts_elsewhere(Path(path), review)
+    p = Path(path)
+    if file_format(p) not in ("xlsx", "xls"):
+        return check_review(read_safe_csv(p, what="review file"), str(p))
+    frame, read, others = read_workbook_sheets(p, sheet=REVIEW_SHEET, what="review file")
+    review = check_review(frame, str(p))
+    _verdicts_elsewhere(p, review, read, others)
     return review
 
 
@@ -275,25 +277,23 @@ def _has_verdicts(review: pd.DataFrame) -> bool:
     return any(clean_text(v) for v in review["analyst_verdict"].tolist())
 
 
-def _verdicts_elsewhere(path: Path, review: pd.DataFrame) -> None:
-    """Say so when another sheet of a review workbook than the one read holds verdicts."""
-    sheets = read_sheets(path)
-    read = next((s.name for s in sheets if s.name == REVIEW_SHEET), None) or next(
-        (s.name for s in sheets if s.visible), sheets[0].name)
-    others = []
-    for sheet in sheets:
-        if sheet.name in (read, GUIDE_SHEET):
+def _verdicts_elsewhere(path: Path, review: pd.DataFrame, read: str,
+                        others: dict[str, list[list[str]]]) -> None:
+    """Say so when another sheet of a review workbook than the one read (``read``) holds
+    verdicts (``others``: the other sheets' rows by name)."""
+    holding = []
+    for name, rows in others.items():
+        if name == GUIDE_SHEET:
             continue
-        rows = [[escape_cell_text(c) for c in row] for row in sheet.rows]
         try:
             other = check_review(text_frame(rows, str(path), "sheet"), str(path))
         except (InputError, ReviewError):
             continue
         if _has_verdicts(other):
-            others.append(sheet.name)
-    if not others:
+            holding.append(name)
+    if not holding:
         return
-    named = ", ".join(map(repr, others))
+    named = ", ".join(map(repr, holding))
     if not _has_verdicts(review):
         raise ReviewError(f"{path}: the verdicts are on sheet {named}, and sheet {read!r}, the "
                           "one read, has none: copy them there, or delete the other sheets")

@@ -36,6 +36,7 @@ from smelter_match.io import tables
 from smelter_match.io.safe_csv import FORMULA_PREFIXES, read_safe_csv, replaced_whole, text_frame
 
 __all__ = ["SheetSpec", "is_workbook_path", "read_analyst_file", "read_workbook_frame",
+           "read_workbook_sheets",
            "write_workbook"]
 
 #: File suffixes written as Excel workbooks.
@@ -196,13 +197,36 @@ def read_workbook_frame(path: str | Path, *, sheet: str | None = None,
         InputError: not a readable workbook, or the sheet is empty.
     """
     p = Path(path)
-    found = tables.read_sheets(p, only={sheet} if sheet else None)
+    chosen = _chosen(tables.read_sheets(p, only={sheet} if sheet else None), sheet)
+    return text_frame(_sheet_rows(chosen), f"{p} (sheet {chosen.name!r})", what)
+
+
+def read_workbook_sheets(path: str | Path, *, sheet: str | None = None, what: str = "workbook"
+                         ) -> tuple[pd.DataFrame, str, dict[str, list[list[str]]]]:
+    """:func:`read_workbook_frame`'s frame and the name of its sheet, and every other sheet's
+    rows as text by name (read in the same pass: a caller that looks at them too, as a review
+    with verdicts on a copied sheet, does not read the file twice).
+
+    Raises:
+        InputError: not a readable workbook, or the sheet is empty.
+    """
+    p = Path(path)
+    found = tables.read_sheets(p)
+    chosen = _chosen(found, sheet)
+    frame = text_frame(_sheet_rows(chosen), f"{p} (sheet {chosen.name!r})", what)
+    return frame, chosen.name, {s.name: _sheet_rows(s) for s in found if s is not chosen}
+
+
+def _chosen(found: list, sheet: str | None):  # noqa: ANN202 (a tables.Sheet)
+    """The sheet named ``sheet`` when there is one, else the first visible sheet."""
     chosen = next((s for s in found if s.name == sheet), None) if sheet else None
-    if chosen is None:
-        chosen = next((s for s in found if s.visible), found[0])
-    # cells as a CSV gives them (Excel's escapes kept, as cell_text reads them once at use)
-    rows = [[tables.escape_cell_text(c) for c in row] for row in chosen.rows]
-    return text_frame(rows, f"{p} (sheet {chosen.name!r})", what)
+    return chosen if chosen is not None else next((s for s in found if s.visible), found[0])
+
+
+def _sheet_rows(sheet) -> list[list[str]]:  # noqa: ANN001 (a tables.Sheet)
+    """A sheet's cells as a CSV gives them (Excel's escapes kept, as cell_text reads them once
+    at use)."""
+    return [[tables.escape_cell_text(c) for c in row] for row in sheet.rows]
 
 
 def read_analyst_file(path: str | Path, *, sheet: str | None = None,
