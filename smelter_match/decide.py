@@ -397,11 +397,12 @@ def decide_many(
     match &= ~np.array([bool(t) for t in off_metal], dtype=bool)
     # a reported CID of another facility (not the best's predecessor or successor): the name and
     # the CID disagree, and a person decides which (the flag alone left such rows matched)
-    links = _successor_links(fac)
-    best_cid = fac["cid"][fac_rows[b]] if len(fac_rows) else np.full(n, "", dtype=object)
-    disputed = facts.contradicted & np.array(
-        [(r, c) not in links for r, c in zip(reported_cids, best_cid.tolist(), strict=True)],
-        dtype=bool)
+    disputed = facts.contradicted.copy()
+    if disputed.any():   # (rare: the links are read only then)
+        links = _successor_links(fac)
+        best_cid = fac["cid"][fac_rows[b]]
+        disputed &= np.array([(r, c) not in links for r, c in zip(
+            reported_cids, best_cid.tolist(), strict=True)], dtype=bool)
     match &= ~disputed
     # facility rows, not names: a cached decision stays small (a million-row batch keeps tens of
     # thousands); the matcher turns them into CIDs and names at the output

@@ -353,7 +353,7 @@ class NameIndex:
     def slips_allowed(length: np.ndarray) -> np.ndarray:
         """How many typing slips a name of ``length`` compact characters may carry and still be
         read as that name (:data:`SLIP_EVERY`, :data:`MAX_SLIPS`)."""
-        return np.clip((np.asarray(length) - 2) // SLIP_EVERY, 0, MAX_SLIPS)
+        return np.minimum(np.maximum((np.asarray(length) - 2) // SLIP_EVERY, 0), MAX_SLIPS)
 
     @functools.cached_property
     def slip_arr(self) -> dict[str, np.ndarray]:

@@ -70,6 +70,8 @@ QUERY_FEATURES: tuple[str, ...] = (
     "has_legal_form",         # the name carried a legal form (Co., Ltd., GmbH ...)
     "metal_unknown",          # no metal reported
 )
+_QC = {f: j for j, f in enumerate(QUERY_FEATURES)}
+_TOP_COLS = [_QC[f"top_{f}"] for f in TOP_PAIR_FEATURES]
 _NO_CANDIDATE = -10.0
 #: Generic words as written in other languages or romanisations (``romanisations.csv``:
 #: "Fundicion" for Smelting, "Kogyo" for Industry; some are RMI's distinctive words too, "Timah").
@@ -222,7 +224,7 @@ def query_features(norms: list[NormalizedName], metals: list[str | None], query:
                               X[:, col["cid_agree"]] != 0,
                               X[:, [col[f] for f in NAME_AGREEMENT]])
     Q = np.zeros((n, len(QUERY_FEATURES)))
-    qc = {f: j for j, f in enumerate(QUERY_FEATURES)}
+    qc = _QC
     first = ranking.starts[:-1]
     top = np.where(ranking.n_same > 0, ranking.order[np.minimum(first, max(len(query) - 1, 0))]
                    if len(query) else -1, -1)
@@ -236,8 +238,8 @@ def query_features(norms: list[NormalizedName], metals: list[str | None], query:
     Q[:, qc["logit_margin"]] = Q[:, qc["top_logit"]] - Q[:, qc["second_logit"]]
     Q[:, qc["has_candidate"]] = has
     if len(query):
-        for f in TOP_PAIR_FEATURES:
-            Q[:, qc[f"top_{f}"]] = np.where(has, X[top, col[f]], 0.0)
+        Q[:, _TOP_COLS] = np.where(has[:, None], X[top][:, [col[f] for f in TOP_PAIR_FEATURES]],
+                                   0.0)
     Q[~has, qc["top_rare_missing"]] = 1.0
     Q[~has, qc["top_cand_extra"]] = 1.0
     # a better name fit under another metal: best other-metal ratio minus the top's ratio
@@ -281,7 +283,7 @@ def unrelated(Q: np.ndarray) -> np.ndarray:
     with its best candidate ("Hezhou Jinwei Tin Co., Ltd." against China Tin Group) can score
     0.6 for want of a better one. A candidate that explains nothing of the name is no plausible
     answer however it scores (:func:`smelter_match.decide.no_match_evidence`, ``unrelated``)."""
-    qc = {f: j for j, f in enumerate(QUERY_FEATURES)}
+    qc = _QC
     own = Q[:, qc["distinct_tokens"]]
     return ((Q[:, qc["has_candidate"]] > 0) & (own >= 1)
             & (Q[:, qc["distinct_unexplained"]] >= own) & (Q[:, qc["top_acronym"]] == 0))

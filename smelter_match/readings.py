@@ -319,10 +319,12 @@ def _slips(ni: NameIndex, nns: list[NormalizedName], metals: list[str | None],
     """Per (reported name, RMI name row) pair: the name is that RMI name but for a few typing
     slips, no other facility near, and the RMI name's core kept (:func:`same_name`)."""
     allowed = ni.slips_allowed(ni.compact_len[names])
-    no_metal = np.array([metals[q] is None for q in query.tolist()], dtype=bool)
-    asked, at = np.unique(query, return_inverse=True)   # each name's texts once
-    mine = {text: np.array([slip_text(nns[q], text) for q in asked.tolist()],
-                           dtype=object)[at].tolist() for text in SLIP_TEXTS}
+    pairs_of = query.tolist()
+    no_metal = np.array([metals[q] is None for q in pairs_of], dtype=bool)
+    mine = {}
+    for text in SLIP_TEXTS:   # each name's texts once
+        of_name = {q: slip_text(nns[q], text) for q in dict.fromkeys(pairs_of)}
+        mine[text] = [of_name[q] for q in pairs_of]
     near = np.zeros(len(query), dtype=bool)
     for text in SLIP_TEXTS:
         slips = process.cpdist(mine[text], ni.slip_arr[text][names].tolist(),

@@ -157,8 +157,9 @@ def rule_facts(ranking: Ranking, fac_rows: np.ndarray, X: np.ndarray,
     # the best's (its other names may fit the rest of the text differently: "Zhao Yuan Gold Mine
     # (China)", "Zhao Yuan Jin Kuang（中国）")
     twin = later & (X[order, _COL["country_agree"]] != 0) & (
-        X[order, _COL["ambiguous_name"]] != 0) & np.all(
-        X[np.ix_(order, _SHARED_COLS)] >= xb[np.ix_(owner, _SHARED_COLS)], axis=1)
+        X[order, _COL["ambiguous_name"]] != 0)
+    for j in _SHARED_COLS:
+        twin &= X[order, j] >= xb[owner, j]
     ambiguous = of_best("ambiguous_name") & ~of_best("cid_agree") & (
         ~of_best("country_agree") | _any_per(owner, twin, n))
     several_names = ~metal_given & key_best & _any_per(
@@ -176,7 +177,7 @@ def rule_facts(ranking: Ranking, fac_rows: np.ndarray, X: np.ndarray,
         firsts = hit[np.unique(owner[hit], return_index=True)[1]]
         other[owner[firsts]] = order[firsts]
     reading = np.where(has, code[b], 0).astype(np.int8)
-    sure &= ~(np.isin(reading, (SLIPS, ABBREVIATED)) & (other >= 0))
+    sure &= ~(((reading == SLIPS) | (reading == ABBREVIATED)) & (other >= 0))
     def col(feature: str) -> np.ndarray:
         return X[order, _COL[feature]]
 
