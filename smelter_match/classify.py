@@ -39,8 +39,10 @@ _CHUNK = 512   # rows per vectorised walk of the forest (bounds each thread's me
 IMPLAUSIBLE = 0.05
 
 
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    """The logistic function of log-odds ``z`` (clipped to +-40: no overflow), elementwise;
+    the one probability rule of the heads, the matcher and the threshold search."""
+    return 1.0 / (1.0 + np.exp(-np.minimum(np.maximum(z, -40), 40)))
 
 
 @dataclass
@@ -125,7 +127,7 @@ class Scorer:
     def proba(self, X: np.ndarray, workers: int = 1) -> np.ndarray:
         """Calibrated probabilities (``workers``: as for :meth:`raw`)."""
         a, b = self.calibration
-        return _sigmoid(a * self.raw(X, workers) + b)
+        return sigmoid(a * self.raw(X, workers) + b)
 
     def contributions(self, X: np.ndarray) -> np.ndarray:
         """How much each feature moved each row's log-odds: (rows x features).

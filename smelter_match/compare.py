@@ -392,7 +392,7 @@ def compute_features(
 def _rank_features(query: np.ndarray, sim: np.ndarray, X: np.ndarray) -> None:
     """``is_top``: first candidate with the query's highest similarity; ``gap``: its margin."""
     starts = run_starts(query)
-    seg = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, len(query))))
+    seg = np.repeat(np.arange(len(starts)), np.diff(starts, append=len(query)))
     top = np.maximum.reduceat(sim, starts)
     hits = np.flatnonzero(sim == top[seg])
     top_pos = hits[run_starts_mask(seg[hits])]

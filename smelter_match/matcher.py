@@ -24,7 +24,7 @@ import pandas as pd
 from smelter_match.blocking import CandidateGenerator, Candidates
 from smelter_match.cache import load_places
 from smelter_match.cids import cid_named
-from smelter_match.classify import Model
+from smelter_match.classify import Model, sigmoid
 from smelter_match.compare import FEATURES, compute_features
 from smelter_match.decide import (
     Decision,
@@ -423,7 +423,7 @@ class Matcher:
         workers = self.workers if workers is None else workers
         logit = model.pair.raw(X, workers) if logit is None else logit
         a, b = model.pair.calibration
-        pair = 1.0 / (1.0 + np.exp(-np.clip(a * logit + b, -40, 40)))
+        pair = sigmoid(a * logit + b)
         Q, ranking, kinds = query_features(nns, [q[1] or None for q in qs], cands.query,
                                            cands.fac, X, logit, best_name, self.index, FEATURES)
         same_key = same_name(self.index, nns, [q[1] or None for q in qs], cands.query,

@@ -191,7 +191,7 @@ def rank_candidates(query: np.ndarray, n_queries: int, same: np.ndarray, logit: 
     starts = np.searchsorted(query[order], np.arange(n_queries + 1))
     # per query, its candidates of the reported metal (a cumulative sum: queries without
     # candidates may come last, where ``reduceat`` would index past the end)
-    cum = np.r_[0, np.cumsum(same[order], dtype=np.int64)]
+    cum = np.concatenate(([0], np.cumsum(same[order], dtype=np.int64)))
     n_same = cum[starts[1:]] - cum[starts[:-1]]
     ranking = Ranking(starts, order, n_same)
     if agree is None or names is None or not agree.any():

@@ -21,6 +21,7 @@ from smelter_match.classify import (
     Scorer,
     Thresholds,
     fit_calibration,
+    sigmoid,
 )
 from smelter_match.decide import close_runner_up_of_another_metal
 
@@ -42,10 +43,6 @@ class Targets:
 #: to 0.25 sent more non-facilities to no_match held out, but also damaged facility names
 #: (acronyms, dropped words, OCR damage) that the 0.1 cap keeps in review (``MODEL_CARD.md``).
 IMPLAUSIBLE_GRID = (0.05, 0.1)
-
-
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
 
 
 def _candidates(values: np.ndarray, n: int = 24) -> np.ndarray:
@@ -184,10 +181,10 @@ def calibrate(v: pd.DataFrame, pair: Scorer, smelter: Scorer,
     smelter.calibration = fit_calibration(v["smelter_raw"].to_numpy(),
                                           v["matchable"].to_numpy().astype(int))
     (a, b), (c, d) = pair.calibration, smelter.calibration
-    v = v.assign(score=_sigmoid(a * v["pair_raw"] + b), smelter=_sigmoid(c * v["smelter_raw"] + d))
+    v = v.assign(score=sigmoid(a * v["pair_raw"] + b), smelter=sigmoid(c * v["smelter_raw"] + d))
     # the decision's several-metals rule (decide.several_metals), on calibrated scores; an
     # exact hit is exempt from it
-    runner_up = _sigmoid(a * v["second_raw"].to_numpy() + b)
+    runner_up = sigmoid(a * v["second_raw"].to_numpy() + b)
     several = close_runner_up_of_another_metal(
         v["no_metal"].to_numpy(bool), v["second_other_metal"].to_numpy(bool),
         v["score"].to_numpy(), runner_up) & ~v["sure"].to_numpy(bool)
