@@ -106,22 +106,22 @@ class Scorer:
         n, width = X.shape
         flat = np.ascontiguousarray(X).ravel()
         base = f["base"]                                  # (trees,) first internal slot per tree
-        row_base = (np.arange(n) * width)[:, None]
-        pos = np.zeros((n, len(base)), dtype=np.int64)    # heap position inside each tree
+        g = np.empty((n, len(base)), dtype=np.int64)       # global slot per (row, tree)
+        g[:] = base
+        rows = (np.arange(n) * width)[:, None] if n > 1 else 0   # each row's offset in flat
         has_nan = bool(np.isnan(flat).any())
         path, feats = [], []
         for _ in range(f["depth"]):
-            g = base + pos
             feat = f["feature"][g]
-            v = flat[row_base + feat]
+            v = flat[feat + rows]
             go_left = v <= f["threshold"][g]
             if has_nan:
                 go_left = np.where(np.isnan(v), f["missing_left"][g], go_left)
             if trace:
                 path.append(g)
                 feats.append(feat)
-            pos = 2 * pos + 2 - go_left
-        leaf = f["leaf_base"] + pos - f["internal"]
+            g = f["right"][g] - go_left                   # the right child, or the left one
+        leaf = f["leaf_base"] + (g - base) - f["internal"]
         return leaf, path, feats
 
     def proba(self, X: np.ndarray, workers: int = 1) -> np.ndarray:
@@ -213,8 +213,11 @@ def _pack(trees: list[dict]) -> dict:
     leaf_value[slot] = cat["value"][node]
     leaf_mean[slot] = cat["mean"][node]
     mean, leaf_mean = mean.reshape(size, internal), leaf_mean.reshape(size, leaves)
-    return {"depth": depth, "internal": internal,
-            "base": np.arange(size, dtype=np.int64) * internal,
+    base = np.arange(size, dtype=np.int64) * internal
+    # per internal slot, its right child's slot (base + 2p + 2; the left one is one less; below
+    # the last level, the leaf's position counted on from the tree's base)
+    right = 2 * np.arange(size * internal, dtype=np.int64) - np.repeat(base, internal) + 2
+    return {"depth": depth, "internal": internal, "base": base, "right": right,
             "leaf_base": (np.arange(size, dtype=np.int64) * leaves)[None, :],
             "feature": feature, "threshold": threshold,
             "missing_left": missing_left, "mean": mean.ravel(),
