@@ -267,26 +267,27 @@ def name_similarities(keys: _Keys, uk: np.ndarray, un: np.ndarray, ni: NameIndex
     q_c, n_c = keys.compact_arr[uk], ni.compact_arr[un]
     qc, nc = q_c.tolist(), n_c.tolist()
     sims = np.zeros((len(uk), len(_NAME_SIMS)), order="F")
-    sims[:, _SIM["ratio"]] = _cpdist(qk, nk, fuzz.ratio, workers) / 100.0
-    # token_sort_ratio, with each side's words sorted once (index.sorted_key): the same numbers
-    sims[:, _SIM["token_sort"]] = _cpdist(keys.sorted_key_arr[uk].tolist(),
-                                          ni.sorted_key_arr[un].tolist(), fuzz.ratio,
-                                          workers) / 100.0
+    # the Indel ratio of five texts of each pair in one call (token_sort_ratio is the ratio
+    # of each side's words sorted once, index.sorted_key: the same numbers)
+    texts = (("ratio", keys.key_arr, ni.key_arr),
+             ("token_sort", keys.sorted_key_arr, ni.sorted_key_arr),
+             ("compact_ratio", keys.compact_arr, ni.compact_arr),
+             ("ocr_ratio", keys.ocr_arr, ni.ocr_arr),
+             ("distinct_ratio", keys.distinct_arr, ni.distinct_arr))
+    ratios = _cpdist([t for _, q, _ in texts for t in q[uk].tolist()],
+                     [t for _, _, n in texts for t in n[un].tolist()], fuzz.ratio,
+                     workers).reshape(len(texts), len(uk)) / 100.0
+    for (feature, _, _), values in zip(texts, ratios):
+        sims[:, _SIM[feature]] = values
     sims[:, _SIM["token_set"]] = _cpdist(qk, nk, fuzz.token_set_ratio, workers) / 100.0
     q_len, n_len = keys.compact_len[uk], ni.compact_len[un]
     long_enough = np.flatnonzero(np.minimum(q_len, n_len) >= 4)
     sims[long_enough, _SIM["partial"]] = _cpdist(
         q_c[long_enough].tolist(), n_c[long_enough].tolist(), fuzz.partial_ratio, workers) / 100.0
     sims[:, _SIM["jaro_winkler"]] = _cpdist(qc, nc, JaroWinkler.normalized_similarity, workers)
-    sims[:, _SIM["compact_ratio"]] = _cpdist(qc, nc, fuzz.ratio, workers) / 100.0
     sims[:, _SIM["variant_best"]] = _variant_best(keys, uk, un, ni, sims[:, _SIM["ratio"]], workers)
     sims[:, _SIM["acronym"]] = acronym_hit(q_c, q_len, keys.acronym[uk], n_c, n_len,
                                            ni.acronym_arr[un])
-    sims[:, _SIM["ocr_ratio"]] = _cpdist(keys.ocr_arr[uk].tolist(), ni.ocr_arr[un].tolist(),
-                                         fuzz.ratio, workers) / 100.0
-    sims[:, _SIM["distinct_ratio"]] = _cpdist(keys.distinct_arr[uk].tolist(),
-                                              ni.distinct_arr[un].tolist(), fuzz.ratio,
-                                              workers) / 100.0
     overlap, missing, extra, explained, covered = _token_features(keys, uk, un, ni)
     sims[:, _SIM["rare_overlap"]] = overlap
     sims[:, _SIM["explained"]] = explained
