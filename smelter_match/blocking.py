@@ -249,7 +249,8 @@ class CandidateGenerator:
         pos: dict[tuple, int] = {}
         of = np.array([pos.setdefault(t, len(pos)) for t in zip(
             cols["compact"], cols["variants"], cols["acronym"])], dtype=np.int64)
-        first = np.unique(of, return_index=True)[1]   # key ids are numbered by first appearance
+        # key ids are numbered by first appearance (all distinct: each row its own)
+        first = np.arange(n) if len(pos) == n else np.unique(of, return_index=True)[1]
         keys = cols if len(first) == n else {c: [v[i] for i in first.tolist()]
                                              for c, v in cols.items()}
         kq, nm, cos, exact = self._union(keys)
@@ -258,8 +259,9 @@ class CandidateGenerator:
         ratio = process.cpdist(compact[kq].tolist(), self.ni.compact_arr[nm].tolist(),
                                scorer=fuzz.ratio, dtype=np.float64) / 100.0 if len(kq) else \
             np.zeros(0)
-        q, at = expand_csr(np.searchsorted(kq, np.arange(len(first) + 1)),
-                           np.arange(len(kq), dtype=np.int64), of)
+        # each query's pairs: its key's (kq ascending), the same pairs when every key is its own
+        q, at = (kq, np.arange(len(kq), dtype=np.int64)) if len(first) == n else expand_csr(
+            np.searchsorted(kq, np.arange(len(first) + 1)), np.arange(len(kq), dtype=np.int64), of)
         if len(q) == 0:
             e = np.array([], dtype=np.int64)
             return Candidates(e, e, np.array([], dtype=float), e, n)
