@@ -365,3 +365,18 @@ def test_ab_compares_checkouts_in_their_own_processes(tmp_path: Path) -> None:
     table = out.read_text(encoding="utf-8")
     assert "| 200 rows |" in table and "| 100 distinct names |" in table
     assert table.count("| yes |") == 2
+
+
+@needs_reference
+def test_ab_latency_times_both_checkouts_in_one_process(tmp_path: Path) -> None:
+    # the repository against itself: the base side is the package copied under another name
+    # (the child refuses a side imported from elsewhere); every answer is the same
+    out = tmp_path / "ab_latency.md"
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.ab_latency", str(REPO), str(REPO),
+                           "-r", str(REFERENCE / "cmrt"), str(REFERENCE / "exports-2026-08-22"),
+                           "--rounds", "1", "--calls", "30", "--out", str(out)], cwd=REPO,
+                          capture_output=True, text=True, timeout=600, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    table = out.read_text(encoding="utf-8")
+    assert "| p99 |" in table
+    assert "Answers that differ between the sides: 0 of 30 calls." in table
