@@ -305,3 +305,29 @@ def test_review_options_without_a_review_are_said(
     assert cli.main(["match", str(tmp_path / "in.csv"), "-r", str(rmi_dir / "exports-2026-08-22"),
                      "-o", str(tmp_path / "r.csv"), "--blind"]) == 0
     assert "without --review they do nothing" in capsys.readouterr().err
+
+
+def test_train_model_without_labels_is_said(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        rmi_exports_dir: Path) -> None:
+    """train --model is the model the kept-out --labels rows are compared with: given without
+    --labels (or with --holdout 0) it was neither read nor checked, and a missing file passed
+    without a word (found by an audit of batch runs). It is said to do nothing."""
+    import smelter_match.training as training
+    from smelter_match.classify import Model
+
+    monkeypatch.setattr(training, "train", lambda *a, **k: Model.load(None))   # (no minutes)
+    (tmp_path / "labels.csv").write_text("reported_name,reported_metal,label\nMinsur,Tin,"
+                                         "CID001182\n", encoding="utf-8")
+    base = ["train", "-r", str(rmi_exports_dir), "--no-gold", "-o", str(tmp_path / "m.json"),
+            "--model", str(tmp_path / "missing.json")]
+    for more, why in (([], "without --labels"),
+                      (["--labels", str(tmp_path / "labels.csv"), "--holdout", "0"],
+                       "with --holdout 0")):
+        assert cli.main([*base, *more]) == 0
+        err = capsys.readouterr().err.splitlines()
+        assert [line for line in err if "--model" in line] == [
+            "--model names the model the --labels rows kept out (--holdout) are compared with: "
+            f"{why} it does nothing"]
+    assert cli.main(base[:-2]) == 0   # no --model: nothing said about it
+    assert "--model" not in capsys.readouterr().err

@@ -43,7 +43,9 @@ def add_train_parser(sub: argparse._SubParsersAction, common: CommonOptions) -> 
                    help="share of the --labels rows (whole facilities) kept out of training to "
                         "print the evaluation before and after on them (default 0.2; 0: train "
                         "on all of them, print nothing)")
-    p.add_argument("--model", help="the model to compare with (default: the shipped model)")
+    p.add_argument("--model", metavar="JSON",
+                   help="the model the --labels rows kept out are compared with (default: the "
+                        "shipped model); not used without --labels")
     p.add_argument("--kind", choices=("trees", "logistic"), default="trees",
                    help="model class of both heads (default: trees, with monotonic constraints)")
     p.add_argument("--folds", type=_folds, default=5,
@@ -108,6 +110,10 @@ def run_train(args: argparse.Namespace) -> int:
         if frame is not None and (warning := unknown_label_cids(frame, reference, where)):
             note(args, f"train: {warning}")
     held, labels = split_holdout(own, gold, args.holdout)
+    if args.model and held is None:   # (said once the files are read, before the minutes)
+        note(args, "--model names the model the --labels rows kept out (--holdout) are compared "
+                   f"with: {'with --holdout 0' if own is not None else 'without --labels'} it "
+                   "does nothing")
     before = None
     if held is not None and len(held):
         before = metrics(score_gold(Matcher(reference, Model.load(args.model)), held))
