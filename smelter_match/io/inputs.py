@@ -470,7 +470,7 @@ def read_inputs(paths: str | Path | Iterable[str | Path], *,
     """Read every input: files as given, folders expanded to their .csv/.xlsx/.xlsm/.xls files.
 
     Folders are not searched recursively; their files are read in name order, skipping Excel lock
-    files ("~$...") and hidden files; what else a folder holds is named in an
+    files ("~$...") and hidden files; those and what else a folder holds are named in an
     :class:`InputWarning`. A file given more than once (by the same path or another,
     or through its folder) is read once, where it first comes, with an :class:`InputWarning`;
     copies of a file under other names are other inputs.
@@ -567,18 +567,23 @@ def _read_with_columns(where: str | Path, overrides: dict[str, Any], several: bo
 
 
 def _note_left_out(given: Path, files: list[Path]) -> None:
-    """A note naming what a folder holds that is not read (a ".txt" list, a file without a
-    suffix, an ".ods", a subfolder): such a supplier file would otherwise be left out unseen."""
+    """One note naming what a folder holds that is not read (a ".txt" list, a file without a
+    suffix, an ".ods", a subfolder; hidden and Excel lock files, how many and which): such a
+    supplier file would otherwise be left out unseen."""
     if not given.is_dir():
         return
-    taken = set(files)
-    left = sorted(c.name + ("/" if c.is_dir() else "") for c in given.expanduser().iterdir()
-                  if c not in taken and not c.name.startswith(("~$", ".")))
-    if left:
-        shown = ", ".join(left[:5]) + (f" and {len(left) - 5} more" if len(left) > 5 else "")
-        warnings.warn(f"{given}: not read, as only {', '.join(INPUT_SUFFIXES)} files of a folder "
-                      f"are (subfolders neither): {shown}; give a file by name to read it",
-                      InputWarning, stacklevel=3)
+    left, hidden = tables.left_out(given, files)
+
+    def shown(names: list[str]) -> str:
+        return ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+
+    said = [f"not read, as only {', '.join(INPUT_SUFFIXES)} files of a folder are (subfolders "
+            f"neither): {shown(left)}; give a file by name to read it"] if left else []
+    if hidden:
+        said.append(f"{len(hidden)} hidden or Excel lock file{'s' if len(hidden) > 1 else ''} "
+                    f"skipped: {shown(hidden)}")
+    if said:
+        warnings.warn(f"{given}: {'; '.join(said)}", InputWarning, stacklevel=3)
 
 
 def _reason(exc: BaseException, path: str | Path) -> str:

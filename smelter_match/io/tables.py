@@ -43,6 +43,8 @@ __all__ = [
     "expand_paths",
     "file_format",
     "header_key",
+    "hidden_or_lock",
+    "left_out",
     "open_workbook",
     "read_csv_rows",
     "read_sheets",
@@ -205,7 +207,8 @@ def expand_paths(paths: str | Path | Iterable[str | Path], *, suffixes: Collecti
     """Files as given, folders replaced by the files inside them with one of ``suffixes``.
 
     A folder's files are sorted by path; with ``recursive`` its subfolders are searched too.
-    Excel lock files ("~$...") and hidden files are skipped. A missing path, or a folder without
+    Excel lock files ("~$...") and hidden files are skipped (:func:`hidden_or_lock`; what a
+    folder holds that is not taken: :func:`left_out`). A missing path, or a folder without
     such files, raises InputError (``what`` names the files in that message).
     """
     if isinstance(paths, str | Path):
@@ -222,11 +225,29 @@ def expand_paths(paths: str | Path | Iterable[str | Path], *, suffixes: Collecti
         children = p.rglob("*") if recursive else p.iterdir()
         # (a broken link is listed too: reading it says so, instead of skipping it unseen)
         found = sorted(c for c in children if (c.is_file() or c.is_symlink() and not c.exists())
-                       and c.suffix.lower() in wanted and not c.name.startswith(("~$", ".")))
+                       and c.suffix.lower() in wanted and not hidden_or_lock(c.name))
         if not found:
             raise InputError(f"{p}: folder contains no {what} ({', '.join(sorted(wanted))})")
         out.extend(found)
     return out
+
+
+def hidden_or_lock(name: str) -> bool:
+    """Whether a folder's entry is a hidden one (".x") or an Excel lock file ("~$book.xlsx",
+    there while the workbook is open in Excel): never read from a folder, only by name."""
+    return name.startswith(("~$", "."))
+
+
+def left_out(folder: str | Path, files: Collection[Path]) -> tuple[list[str], list[str]]:
+    """What a folder holds besides ``files`` (what :func:`expand_paths` took from it, not
+    recursively), by name, subfolders ending in "/": (the other entries, the hidden ones and
+    Excel lock files), each sorted. For a note naming them: a supplier's file left out of a
+    run should not go unseen."""
+    taken = set(files)
+    names = [c.name + ("/" if c.is_dir() else "") for c in Path(folder).expanduser().iterdir()
+             if c not in taken]
+    return (sorted(n for n in names if not hidden_or_lock(n)),
+            sorted(n for n in names if hidden_or_lock(n)))
 
 
 def read_csv_rows(path: str | Path) -> list[list[str]]:
