@@ -163,10 +163,10 @@ class Scorer:
     @classmethod
     def from_dict(cls, d: dict, features: tuple[str, ...], head: str) -> Scorer:
         if d.get("kind") not in KINDS:
-            raise ModelError(f"{head}: unknown scorer kind {d.get('kind')!r}")
+            raise ModelError(f"the {head} head has an unknown scorer kind {d.get('kind')!r}")
         if list(d["features"]) != list(features):
-            raise ModelError(f"{head}: model was trained with a different feature set; retrain it "
-                             "with 'smelter-match train -o FILE'")
+            raise ModelError(f"the {head} head was trained with a different feature set; retrain "
+                             "it with 'smelter-match train -o FILE'")
         return cls(d["kind"], list(d["features"]), d["params"], tuple(d["calibration"]))
 
 
@@ -346,7 +346,10 @@ class Model:
         if not isinstance(d, dict):
             raise ModelError(f"{path or 'shipped model'}: not a smelter_match model (a JSON "
                              f"{type(d).__name__}, not an object)")
-        return cls.from_dict(d)
+        try:
+            return cls.from_dict(d)
+        except ModelError as exc:   # (which file: the error of a format or a head says not)
+            raise ModelError(f"{path or 'shipped model'}: {exc}") from None
 
 
 # --------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -52,6 +53,36 @@ def test_model_refuses_another_feature_set(tmp_path: Path) -> None:
     (tmp_path / "m.json").write_text(json.dumps(d))
     with pytest.raises(ModelError, match="different feature set"):
         Model.load(tmp_path / "m.json")
+
+
+def test_every_error_about_a_model_file_names_it(tmp_path: Path) -> None:
+    """A model file of another format, malformed, or with a head of an unknown kind or
+    another feature set was refused without its path ("model format 1 is not supported",
+    "pair: unknown scorer kind 'forest'"), unlike a missing one or bad JSON: which of the files
+    given was it? (found by an audit of batch runs). Every such error starts with the path."""
+    good = Model.load().to_dict()
+    bad_kind = json.loads(json.dumps(good))
+    bad_kind["pair"]["kind"] = "forest"
+    bad_features = json.loads(json.dumps(good))
+    bad_features["smelter"]["features"] = ["x"]
+    no_thresholds = {k: v for k, v in good.items() if k != "thresholds"}
+    p = tmp_path / "my model.json"
+    for doc, said in (({"format": 1}, "model format 1 is not supported"),
+                      (no_thresholds, "malformed model file (KeyError: 'thresholds')"),
+                      (bad_kind, "the pair head has an unknown scorer kind 'forest'"),
+                      (bad_features, "the smelter head was trained with a different feature set"),
+                      ([1], "not a smelter_match model")):
+        p.write_text(json.dumps(doc))
+        with pytest.raises(ModelError) as caught:
+            Model.load(p)
+        assert str(caught.value).startswith(f"{p}: {said}"), str(caught.value)
+    for text in ("not json", ""):
+        p.write_text(text)
+        with pytest.raises(ModelError, match=f"^{re.escape(str(p))}: not JSON"):
+            Model.load(p)
+    for missing in (tmp_path / "nosuch.json", tmp_path):
+        with pytest.raises(ModelError, match=f"^{re.escape(str(missing))}: "):
+            Model.load(missing)
 
 
 def test_threads_walk_the_forest_to_the_same_values() -> None:
