@@ -304,6 +304,9 @@ def load_overrides(path: str | Path) -> pd.DataFrame:
             a metal outside 3TG, an unrecognised country).
     """
     p = Path(path)
+    if p.is_dir():   # (it exists: "not found" misled)
+        raise InputError(f"{p}: is a folder, not an override file; give the file 'review apply "
+                         "--overrides' wrote")
     if not p.is_file():
         raise InputError(f"{p}: override file not found")
     return _newest_per_key(_clean_overrides(read_safe_csv(p, what="override file"), str(p)))

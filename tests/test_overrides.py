@@ -119,6 +119,25 @@ def test_load_overrides_validation(tmp_path: Path) -> None:
     assert find_override(loaded, "Foo Smelting Ltd", "Tin") is None
 
 
+def test_an_override_folder_is_refused_as_a_folder(tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """match --overrides FOLDER said "FOLDER: override file not found" of a folder that is
+    there (found by an audit of batch runs): one line says it is a folder, before any
+    matching."""
+    from smelter_match import cli
+
+    folder = tmp_path / "overrides"
+    folder.mkdir()
+    with pytest.raises(InputError, match=r"is a folder, not an override file"):
+        load_overrides(folder)
+    (tmp_path / "in.csv").write_text("Smelter Name\nMinsur\n", encoding="utf-8")
+    assert cli.main(["match", str(tmp_path / "in.csv"), "-o", str(tmp_path / "r.csv"),
+                     "--overrides", str(folder)]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"smelter-match: error: {folder}: is a folder, not an override file; give the file "
+        "'review apply --overrides' wrote"]
+
+
 def test_saved_overrides_drive_the_matcher(tmp_path: Path, reference: Reference) -> None:
     """Contract with smelter_match.matcher: a saved override decides the name next time."""
     results = make_results()
