@@ -182,6 +182,28 @@ def test_a_bad_heldout_argument_is_said_before_any_work(
     assert said in err and "Traceback" not in err
 
 
+@pytest.mark.parametrize("out", ["FILE", "FILE/reports"])
+def test_an_evaluate_out_that_is_a_file_is_said_before_any_work(
+        out: str, tmp_path: Path, rmi_exports_dir: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """evaluate GOLD --out FILE scored the whole gold set first, then failed with
+    "[Errno 17] File exists: 'FILE'" (found by an audit of batch runs): one line, before the
+    evaluation, as with --heldout."""
+    import smelter_match.evaluation as evaluation
+    from smelter_match import cli
+
+    monkeypatch.setattr(evaluation, "evaluate_model", lambda *a, **k: pytest.fail("ran"))
+    (tmp_path / "FILE").write_text("x")
+    given = str(tmp_path / out)
+    assert cli.main(["evaluate", str(GOLD_DIR / "inogen_2020.csv"), "-r", str(rmi_exports_dir),
+                     "--out", given]) == 2
+    said = "is a file" if out == "FILE" else f"{tmp_path / 'FILE'} is a file"
+    assert capsys.readouterr().err.splitlines() == [
+        f"smelter-match: error: --out {given}: {said}, not a folder; the reports are written "
+        "into a folder"]
+    assert (tmp_path / "FILE").read_text() == "x"
+
+
 def test_a_labels_file_with_a_column_twice_is_refused(tmp_path: Path) -> None:
     """A repeated "reported_name" gave a traceback, a repeated "label" a false error about row 2
     (found by an audit)."""

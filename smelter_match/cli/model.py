@@ -183,6 +183,18 @@ def add_evaluate_parser(sub: argparse._SubParsersAction, common: CommonOptions) 
     p.set_defaults(func=run_evaluate)
 
 
+def _out_folder(out: str) -> Path:
+    """The --out folder, checked before the evaluation's work, not after it: a path that is,
+    or is under, a file cannot be the folder of the reports."""
+    folder = Path(out)
+    there = next((p for p in (folder, *folder.parents) if p.exists()), None)
+    if there is not None and not there.is_dir():
+        raise InputError(f"--out {out}: " + ("is a file, not a folder" if there == folder else
+                                             f"{there} is a file, not a folder")
+                         + "; the reports are written into a folder")
+    return folder
+
+
 def run_evaluate(args: argparse.Namespace) -> int:
     if args.heldout:
         return _run_heldout(args)
@@ -194,6 +206,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
         raise InputError("give a gold CSV to score, or --heldout")
     if not Path(args.gold).is_file():
         raise InputError(f"{args.gold}: no such gold file")
+    folder = _out_folder(args.out)
     ref = get_reference(args)
     model = Model.load(args.model)
     # the rows it was trained on are compared by name and metal, not by file name
@@ -204,7 +217,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
                                 "trained_with", {}).get("labels", [])],
                             unchecked=args.unchecked)
     out(write_evaluation(result, f"Evaluation on {Path(args.gold).name}",
-                         str(Path(args.out) / f"evaluation_{Path(args.gold).stem}")))
+                         str(folder / f"evaluation_{Path(args.gold).stem}")))
     return 0
 
 
@@ -232,9 +245,7 @@ def _run_heldout(args: argparse.Namespace) -> int:
     if args.train_gold and args.train_gold not in {Path(p).stem for p in paths}:
         raise InputError(f"--train-gold {args.train_gold!r} is not the name of one of the gold "
                          f"files ({', '.join(Path(p).stem for p in paths)}); '' for none")
-    folder = Path(args.out)   # checked before the protocol's minutes, not after
-    if folder.exists() and not folder.is_dir():
-        raise InputError(f"--out {folder}: not a folder")
+    folder = _out_folder(args.out)
     gold = {Path(p).stem: load_gold(p) for p in paths}
     reference = get_reference(args)
     folder.mkdir(parents=True, exist_ok=True)
