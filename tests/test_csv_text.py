@@ -37,3 +37,17 @@ def test_records_with_the_delimiter_found_or_named() -> None:
     assert sniff_delimiter("name\tmetal\nFoo, Inc.\tGold\n") == "\t"
     with pytest.raises(InputError, match="never closed"):
         csv_records('a,b,c\r\n"x,1,2\r\ny,3,4\r\n', "x")
+
+
+def test_a_nul_byte_is_refused_saying_on_which_line() -> None:
+    """A list with one NUL byte was refused whole as "binary file" without saying where
+    (found by an audit of batch runs): the line of the first is said, with how many there are;
+    Windows', Unix's and old Macs' line ends count alike."""
+    for end in ("\r\n", "\n", "\r"):
+        text = end.join(["Smelter Name,Metal", "Minsur,Tin", "Aurubis AG,Copper\x00", "Foo,Gold"])
+        with pytest.raises(InputError) as caught:
+            decode_text(text.encode(), "in.csv")
+        assert str(caught.value) == ("in.csv: binary file, not a CSV text file (a NUL byte, "
+                                     "0x00, on line 3)")
+    with pytest.raises(InputError, match=r"\(3 NUL bytes, 0x00, the first on line 2\)$"):
+        decode_text(b"Smelter Name\nFoo\x00\x00\nBar\x00\n", "in.csv")

@@ -78,7 +78,7 @@ def decode_text(raw: bytes, where: str | Path) -> str:
                 if sum(c.isprintable() or c in "\r\n\t" for c in text) >= 0.99 * len(text):
                     return text
                 break
-        raise InputError(f"{where}: binary file, not a CSV text file")
+        raise _nul_error(raw, where)
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:   # (its offsets count from after a BOM)
@@ -124,6 +124,18 @@ def decode_text(raw: bytes, where: str | Path) -> str:
         return raw.decode("cp1252")
     except UnicodeDecodeError:
         return raw.decode("latin-1")
+
+
+def _nul_error(raw: bytes, where: str | Path) -> InputError:
+    """Why a file with NUL bytes (not UTF-16) is no CSV text, saying where the first is: a list
+    with one (a damaged row, a byte pasted in) was refused whole as "binary" without a word of
+    where to look; a binary file has many, the first on line 1 most often."""
+    first = raw.index(b"\x00")
+    line = raw[:first].replace(b"\r\n", b"\n").replace(b"\r", b"\n").count(b"\n") + 1
+    n = raw.count(b"\x00")
+    what = f"a NUL byte, 0x00, on line {line}" if n == 1 else \
+        f"{n:,} NUL bytes, 0x00, the first on line {line}"
+    return InputError(f"{where}: binary file, not a CSV text file ({what})")
 
 
 @contextmanager
