@@ -323,28 +323,6 @@ def _note_ragged_rows(where: str, width: int, data: list[list[str]], numbers: li
                       "country", InputWarning, stacklevel=4)
 
 
-def _pick_sheet(
-    path: Path, names: Sequence[str], visible: Sequence[bool], sheet: str | int | None
-) -> int:
-    if not names:
-        raise InputError(f"{path}: workbook has no worksheets")
-    if sheet is None:
-        return next((i for i, v in enumerate(visible) if v), 0)
-    as_index = isinstance(sheet, str) and sheet.isdigit() and sheet not in names
-    if isinstance(sheet, int) or as_index:
-        idx = int(sheet)
-        if 0 <= idx < len(names):
-            return idx
-    else:
-        if sheet in names:
-            return names.index(sheet)
-        folded = [n.strip().casefold() for n in names]
-        if sheet.strip().casefold() in folded:
-            return folded.index(sheet.strip().casefold())
-    listed = ", ".join(repr(n) for n in names)
-    raise InputError(f"{path}: sheet {sheet!r} not found; sheets: {listed}")
-
-
 def read_table(
     path: str | Path,
     *,
@@ -376,7 +354,7 @@ def read_table(
         table = _build_table(enumerate(rows, 1), path=p, kind="csv", sheet=None, overrides=overrides)
     else:
         listed = tables.sheet_list(p)
-        name = listed[_pick_sheet(p, [n for n, _ in listed], [v for _, v in listed], sheet)][0]
+        name = tables.pick_sheet(p, listed, sheet)
         (chosen,) = tables.read_sheets(p, only={name}, merged=True)
         table = _build_table(enumerate(chosen.rows, 1), path=p, kind="xlsx", sheet=name,
                              overrides=overrides)

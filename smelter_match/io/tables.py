@@ -46,6 +46,7 @@ __all__ = [
     "hidden_or_lock",
     "left_out",
     "open_workbook",
+    "pick_sheet",
     "read_csv_rows",
     "read_sheets",
     "sheet_list",
@@ -477,3 +478,31 @@ def sheet_list(path: str | Path) -> list[tuple[str, bool]]:
     if fmt == "xml":
         return [(s.name, True) for s in _spreadsheetml_sheets(p, None)]
     return [("csv", True)]
+
+
+def pick_sheet(path: str | Path, listed: list[tuple[str, bool]], sheet: str | int | None) -> str:
+    """The name of the sheet a plain table is read from, among ``listed`` (:func:`sheet_list`):
+    the first visible one when ``sheet`` is None, else the one of that name (exactly, else
+    case-insensitively) or 0-based index (an int, or digits no sheet is named).
+
+    Raises:
+        InputError: the workbook has no sheets, or none is ``sheet``; the message lists them.
+    """
+    names = [n for n, _ in listed]
+    if not names:
+        raise InputError(f"{path}: workbook has no worksheets")
+    if sheet is None:
+        return next((n for n, visible in listed if visible), names[0])
+    as_index = isinstance(sheet, str) and sheet.isdigit() and sheet not in names
+    if isinstance(sheet, int) or as_index:
+        idx = int(sheet)
+        if 0 <= idx < len(names):
+            return names[idx]
+    else:
+        if sheet in names:
+            return sheet
+        folded = [n.strip().casefold() for n in names]
+        if sheet.strip().casefold() in folded:
+            return names[folded.index(sheet.strip().casefold())]
+    listed_names = ", ".join(repr(n) for n in names)
+    raise InputError(f"{path}: sheet {sheet!r} not found; sheets: {listed_names}")
