@@ -484,7 +484,8 @@ def read_inputs(paths: str | Path | Iterable[str | Path], *,
                 raise
             on_bad_file(str(given), _reason(exc, given))
             continue
-        _note_left_out(p, files)
+        if p.is_dir() and (said := tables.left_out_note(p, files, INPUT_SUFFIXES)):
+            warnings.warn(said, InputWarning, stacklevel=2)
         for f in files:
             where = given if f == p else f
             if f.resolve() in seen:   # a file given twice (also through its folder): read once
@@ -542,26 +543,6 @@ def _read_with_columns(where: str | Path, overrides: dict[str, Any], several: bo
             if dropped:   # read by its headers, it fails too: the column given is the news
                 raise next(iter(dropped.values())) from None
             raise
-
-
-def _note_left_out(given: Path, files: list[Path]) -> None:
-    """One note naming what a folder holds that is not read (a ".txt" list, a file without a
-    suffix, an ".ods", a subfolder; hidden and Excel lock files, how many and which): such a
-    supplier file would otherwise be left out unseen."""
-    if not given.is_dir():
-        return
-    left, hidden = tables.left_out(given, files)
-
-    def shown(names: list[str]) -> str:
-        return ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
-
-    said = [f"not read, as only {', '.join(INPUT_SUFFIXES)} files of a folder are (subfolders "
-            f"neither): {shown(left)}; give a file by name to read it"] if left else []
-    if hidden:
-        said.append(f"{len(hidden)} hidden or Excel lock file{'s' if len(hidden) > 1 else ''} "
-                    f"skipped: {shown(hidden)}")
-    if said:
-        warnings.warn(f"{given}: {'; '.join(said)}", InputWarning, stacklevel=3)
 
 
 def _reason(exc: BaseException, path: str | Path) -> str:

@@ -44,7 +44,7 @@ __all__ = [
     "file_format",
     "header_key",
     "hidden_or_lock",
-    "left_out",
+    "left_out_note",
     "open_workbook",
     "pick_sheet",
     "read_csv_rows",
@@ -209,7 +209,7 @@ def expand_paths(paths: str | Path | Iterable[str | Path], *, suffixes: Collecti
 
     A folder's files are sorted by path; with ``recursive`` its subfolders are searched too.
     Excel lock files ("~$...") and hidden files are skipped (:func:`hidden_or_lock`; what a
-    folder holds that is not taken: :func:`left_out`). A missing path, or a folder without
+    folder holds that is not taken: :func:`left_out_note`). A missing path, or a folder without
     such files, raises InputError (``what`` names the files in that message).
     """
     if isinstance(paths, str | Path):
@@ -239,16 +239,26 @@ def hidden_or_lock(name: str) -> bool:
     return name.startswith(("~$", "."))
 
 
-def left_out(folder: str | Path, files: Collection[Path]) -> tuple[list[str], list[str]]:
-    """What a folder holds besides ``files`` (what :func:`expand_paths` took from it, not
-    recursively), by name, subfolders ending in "/": (the other entries, the hidden ones and
-    Excel lock files), each sorted. For a note naming them: a supplier's file left out of a
-    run should not go unseen."""
+def left_out_note(folder: str | Path, files: Collection[Path], suffixes: Collection[str]) -> str:
+    """A one-line note naming what a folder holds besides ``files`` (what :func:`expand_paths`
+    took from it with ``suffixes``, not recursively), "" when nothing: files of other kinds (a
+    ".txt" list, an ".ods") and subfolders ("sub/"), then how many hidden and Excel lock files
+    were skipped, and which. A supplier's file left out of a run should not go unseen."""
     taken = set(files)
-    names = [c.name + ("/" if c.is_dir() else "") for c in Path(folder).expanduser().iterdir()
-             if c not in taken]
-    return (sorted(n for n in names if not hidden_or_lock(n)),
-            sorted(n for n in names if hidden_or_lock(n)))
+    names = sorted(c.name + ("/" if c.is_dir() else "") for c in Path(folder).expanduser().iterdir()
+                   if c not in taken)
+    left = [n for n in names if not hidden_or_lock(n)]
+    hidden = [n for n in names if hidden_or_lock(n)]
+
+    def shown(names: list[str]) -> str:
+        return ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+
+    said = [f"not read, as only {', '.join(suffixes)} files of a folder are (subfolders "
+            f"neither): {shown(left)}; give a file by name to read it"] if left else []
+    if hidden:
+        said.append(f"{len(hidden)} hidden or Excel lock file{'s' if len(hidden) > 1 else ''} "
+                    f"skipped: {shown(hidden)}")
+    return f"{folder}: {'; '.join(said)}" if said else ""
 
 
 def read_csv_rows(path: str | Path) -> list[list[str]]:
