@@ -14,7 +14,7 @@ import pytest
 from _support import encrypted_ooxml
 from _tables_data import make_xlsx, one_line, write_bytes, write_text
 
-from smelter_match.errors import InputError, InputWarning
+from smelter_match.errors import ColumnNotFoundError, InputError, InputWarning
 from smelter_match.io.inputs import InputTable, find_columns, read_input, read_inputs, read_table
 
 # --------------------------------------------------------------------------------------------
@@ -543,6 +543,46 @@ def test_other_sheets_holding_lists_are_named(tmp_path: Path) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert read_input(path, sheet="Tin").frame["Metal"].tolist() == ["Tin"]
+
+
+def test_a_list_on_another_sheet_than_the_first_is_named_in_the_error(tmp_path: Path) -> None:
+    """A workbook whose first sheet is instructions (or empty) and whose list is on the next
+    was refused without a hint (found by an audit of batch runs): the error names the sheets
+    that have the columns. The first visible sheet is still the one read (no rule picks
+    another), and a workbook with no list anywhere is refused as before."""
+    columns = ["Smelter Name", "Metal"]
+    path = make_xlsx(tmp_path / "in.xlsx", {"Instructions": [["List your smelters on the next "
+                                                              "sheet"], ["Contact: a@b.c"]],
+                                            "Smelters": [columns, ["Minsur", "Tin"]],
+                                            "Notes": [["Read me"], ["again"]]})
+    with pytest.raises(InputError) as exc:
+        read_input(path)
+    assert one_line(exc) == (
+        f"{path} (sheet 'Instructions'): no smelter name column recognised among columns: "
+        "'List your smelters on the next sheet'; name it e.g. 'Smelter Name' or pass --name-col "
+        "COLUMN; sheet 'Smelters' has the columns, but only the first visible sheet of a "
+        "workbook is read: move the list there, or save it as its own file")
+    assert read_input(path, sheet="Smelters").frame["Smelter Name"].tolist() == ["Minsur"]
+    empty = make_xlsx(tmp_path / "empty.xlsx", {"Cover": [], "Gold": [["Hütte"], ["A"]],
+                                                "Tin": [["Hütte"], ["B"]]})
+    with pytest.raises(InputError, match=r"\(sheet 'Cover'\): no rows, the sheet is empty; "
+                       r"sheets 'Gold', 'Tin' have the columns, but only the first visible "
+                       r"sheet of a workbook is read: move the list there, or save each as its "
+                       r"own file$"):
+        read_input(empty, name_col="Hütte")
+    with pytest.raises(InputError, match=r"the sheet is empty; only the first visible sheet of "
+                                         r"a workbook is read: move the list there$"):
+        read_input(empty)   # ("Hütte" names no name column)
+    other = make_xlsx(tmp_path / "other.xlsx", {"Gold": [["Smelter Name"], ["A"]],
+                                                "Tin": [["Hütte"], ["B"]]})
+    with pytest.raises(ColumnNotFoundError, match=r"--name-col not found; .*; sheet 'Tin' has "
+                                                  r"the columns, but") as exc:
+        read_input(other, name_col="Hütte")
+    assert exc.value.role == "name"   # (among several inputs: read by its headers)
+    none = make_xlsx(tmp_path / "none.xlsx", {"Data": [["Company", "Metal"], ["x", "Tin"]],
+                                              "Other": [["notes"]]})
+    with pytest.raises(InputError, match=r"pass --name-col COLUMN$"):
+        read_input(none)
 
 
 def test_a_file_given_twice_is_read_once(tmp_path: Path) -> None:

@@ -188,10 +188,7 @@ def _build_table(
     data = [c for _, c in filled[at + 1:]]
     numbers = [n for n, _ in filled[at + 1:]]
     if header is None:
-        if sheet is not None:
-            raise InputError(f"{where}: no rows, the sheet is empty (of a workbook the first "
-                             "visible sheet is read: move the list there)")
-        raise InputError(f"{where}: no rows, the file is empty")
+        raise InputError(f"{where}: no rows, the {'file' if sheet is None else 'sheet'} is empty")
     if not data:
         raise InputError(f"{where}: no rows, only a header line")
     if kind == "csv":
@@ -268,21 +265,24 @@ def _header_at(filled: list[tuple[int, list[str]]], overrides: dict[str, str | N
     column and one of the next rows does (a title or a note above the list: "Smelter list
     2024", "Supplier: Acme"), with a note; a list with no such row fails on the first row's
     header as before."""
-    def names(cells: list[str]) -> bool:
-        try:
-            find_columns(cells, **overrides)
-        except InputError:
-            return False
-        return True
-
-    if not filled or names(filled[0][1]):
+    if not filled or _names(filled[0][1], overrides):
         return 0
     for k, (number, cells) in enumerate(filled[1:_HEADER_LOOK + 1], 1):
-        if names(cells):
+        if _names(cells, overrides):
             warnings.warn(f"{where}: the header is row {number}; the rows above it are not "
                           "read (a title?)", InputWarning, stacklevel=5)
             return k
     return 0
+
+
+def _names(cells: list[str], overrides: dict[str, str | None]) -> bool:
+    """Whether a row is a header the table can be read by (its name column, and the columns
+    given by name)."""
+    try:
+        find_columns(cells, **overrides)
+    except InputError:
+        return False
+    return True
 
 
 def _refuse_swallowed_rows(where: str, width: int, data: list[list[str]],
@@ -336,7 +336,8 @@ def read_table(
 
     Files named .xlsx/.xlsm/.xls must be workbooks; any other file is read as CSV text, unless
     its content is a workbook. ``sheet`` is a sheet name (case-insensitive) or a 0-based index;
-    by default the first visible sheet is read.
+    by default the first visible sheet is read (never another: when it holds no list, the
+    error names the other visible sheets that have the columns).
 
     Raises:
         InputError: missing/unreadable file, not a workbook, encrypted workbook, empty sheet/file,
@@ -356,37 +357,59 @@ def read_table(
         listed = tables.sheet_list(p)
         name = tables.pick_sheet(p, listed, sheet)
         (chosen,) = tables.read_sheets(p, only={name}, merged=True)
-        table = _build_table(enumerate(chosen.rows, 1), path=p, kind="xlsx", sheet=name,
-                             overrides=overrides)
-        if sheet is None:
-            _note_other_lists(p, [n for n, v in listed if v and n != name])
+        others = [n for n, v in listed if v and n != name] if sheet is None else []
+        try:
+            table = _build_table(enumerate(chosen.rows, 1), path=p, kind="xlsx", sheet=name,
+                                 overrides=overrides)
+        except InputError as exc:
+            if sheet is not None:
+                raise
+            raise _list_elsewhere(exc, p, chosen.rows, others, overrides) from None
+        if others and (lists := _other_lists(p, others, {})):
+            warnings.warn(f"{p}: sheets {', '.join(map(repr, lists))} hold lists too, not read: "
+                          "only the first visible sheet of a workbook is; save each as its own "
+                          "file (or read it with read_table(..., sheet=...))", InputWarning,
+                          stacklevel=3)
     table.source = str(path)
     return table
+
+
+def _list_elsewhere(exc: InputError, path: Path, rows: list[list[str]], others: list[str],
+                    overrides: dict[str, str | None]) -> InputError:
+    """``exc``, raised reading the first visible sheet of a workbook, saying where the list is
+    when that sheet has no header it can be read by: the other visible sheets that have the
+    columns are named (a list behind an instructions sheet was refused without a word of it);
+    none is read instead, as no rule says which. Of an empty sheet, that only the first is read.
+    Otherwise ``exc`` as it is."""
+    filled = [r for r in rows if any(c.strip() for c in r)][:_HEADER_LOOK + 1]
+    lists = [] if any(_names(r, overrides) for r in filled) else _other_lists(path, others,
+                                                                               overrides)
+    if not lists and filled:
+        return exc
+    has = (f"sheet {lists[0]!r} has the columns, but " if len(lists) == 1 else
+           f"sheets {', '.join(map(repr, lists))} have the columns, but " if lists else "")
+    said = (f"{exc}; {has}only the first visible sheet of a workbook is read: move the list "
+            "there" + (f", or save {'it' if len(lists) == 1 else 'each'} as its own file"
+                       if lists else ""))
+    return ColumnNotFoundError(said, exc.role) if isinstance(exc, ColumnNotFoundError) else \
+        InputError(said)
 
 
 #: How many rows of another sheet are looked at for a list (its header and a row under it).
 _LOOK_ROWS = 50
 
 
-def _note_other_lists(path: Path, others: list[str]) -> None:
-    """A note naming the workbook's other visible sheets that hold a list too (a header with a
-    smelter name column and a row under it): only the first visible sheet is read, and a
-    supplier's "Tin" sheet beside its "Gold" one was left out unseen."""
-    if not others:
-        return
+def _other_lists(path: Path, others: list[str], overrides: dict[str, str | None]) -> list[str]:
+    """Which of the workbook's sheets ``others`` hold a list (a header with a smelter name
+    column, and the columns given in ``overrides``, and a row under it). Only the first visible
+    sheet is read: a supplier's "Tin" sheet beside its "Gold" one was left out unseen, and a
+    list behind an instructions sheet was refused without a word of where it is."""
     lists = []
-    for other in tables.read_sheets(path, only=set(others), max_rows=_LOOK_ROWS):
+    for other in tables.read_sheets(path, only=set(others), max_rows=_LOOK_ROWS) if others else []:
         filled = [r for r in other.rows if any(c.strip() for c in r)]
-        try:
-            find_columns(filled[0])
-        except (IndexError, InputError):
-            continue
-        if len(filled) > 1:
+        if len(filled) > 1 and _names(filled[0], overrides):
             lists.append(other.name)
-    if lists:
-        warnings.warn(f"{path}: sheets {', '.join(map(repr, lists))} hold lists too, not read: "
-                      "only the first visible sheet of a workbook is; save each as its own file "
-                      "(or read it with read_table(..., sheet=...))", InputWarning, stacklevel=4)
+    return lists
 
 
 # --------------------------------------------------------------------------------------------
