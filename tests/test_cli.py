@@ -305,6 +305,12 @@ def test_review_options_without_a_review_are_said(
     assert cli.main(["match", str(tmp_path / "in.csv"), "-r", str(rmi_dir / "exports-2026-08-22"),
                      "-o", str(tmp_path / "r.csv"), "--blind"]) == 0
     assert "without --review they do nothing" in capsys.readouterr().err
+    # a run that fails says its error alone, not the note first (found by a helper session)
+    bad = tmp_path / "no" / "such" / "r.csv"
+    assert cli.main(["match", str(tmp_path / "in.csv"), "-r", str(rmi_dir / "exports-2026-08-22"),
+                     "-o", str(bad), "--blind"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and "error" in err[0], err
 
 
 def test_train_model_without_labels_is_said(

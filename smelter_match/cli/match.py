@@ -274,9 +274,6 @@ def run_match(args: argparse.Namespace) -> int:
     from smelter_match.review_book import write_review_workbook
 
     t0 = time.time()
-    if not args.review and (args.blind or args.review_no_match):
-        note(args, "--blind and --review-no-match shape the review file: without --review they "
-                   "do nothing")
     # the list of skipped files of an earlier run beside these results is written again (with
     # no file skipped): left as it was, it would list files of another run
     report = _skipped_report(args.output)
@@ -288,6 +285,9 @@ def run_match(args: argparse.Namespace) -> int:
                   csv_only=("results", "annex", "list of skipped files"),
                   workbook_ok=("review file",), kept=getattr(args, "reference", None) or ())
     tables, skipped = _read(args)
+    if not args.review and (args.blind or args.review_no_match):   # (a failed run: its error alone)
+        note(args, "--blind and --review-no-match shape the review file: without --review they "
+                   "do nothing")
     overrides = load_overrides(args.overrides) if args.overrides else None
     ref = get_reference(args, recorded=recorded_references(overrides) if overrides is not None
                         else (), recorded_in=args.overrides or "")
