@@ -489,6 +489,13 @@ def test_hidden_and_lock_files_of_a_folder_are_named_not_read(tmp_path: Path) ->
         f"{folder}: 3 hidden or Excel lock files skipped: .git/, .list copy.csv, ~$book.xlsx"]
     assert [Path(t.source).name for t in tables] == ["list.csv"]
     assert [t.frame["Smelter Name"].tolist() for t in read_inputs([hidden])] == [["Bar"]]
+    # a folder holding only such files: the error names them (found by a helper session)
+    only = tmp_path / "only"
+    only.mkdir()
+    write_text(only / ".list.csv", "Smelter Name\nBar\n")
+    with pytest.raises(InputError, match=r"no input files .*hidden or Excel lock files are not "
+                                         r"read from a folder: \.list\.csv \(give such a file"):
+        read_inputs([only])
 
 
 def test_a_list_laid_out_like_a_cmrt_reads_the_look_up_where_the_name_is_empty(

@@ -225,10 +225,14 @@ def expand_paths(paths: str | Path | Iterable[str | Path], *, suffixes: Collecti
             continue
         children = p.rglob("*") if recursive else p.iterdir()
         # (a broken link is listed too: reading it says so, instead of skipping it unseen)
-        found = sorted(c for c in children if (c.is_file() or c.is_symlink() and not c.exists())
-                       and c.suffix.lower() in wanted and not hidden_or_lock(c.name))
+        listed = sorted(c for c in children if (c.is_file() or c.is_symlink() and not c.exists())
+                        and c.suffix.lower() in wanted)
+        found = [c for c in listed if not hidden_or_lock(c.name)]
         if not found:
-            raise InputError(f"{p}: folder contains no {what} ({', '.join(sorted(wanted))})")
+            skipped = [c.name for c in listed]   # (hidden or lock files only: say which)
+            raise InputError(f"{p}: folder contains no {what} ({', '.join(sorted(wanted))})" + (
+                f"; hidden or Excel lock files are not read from a folder: {', '.join(skipped)} "
+                "(give such a file by name)" if skipped else ""))
         out.extend(found)
     return out
 
