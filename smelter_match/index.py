@@ -271,6 +271,16 @@ class NameIndex:
         self.sorted_rows = order
         self.sorted_compact = [self.norm[i].compact for i in order]
 
+    def __getstate__(self) -> dict:
+        """What a copy holds (``pickle``, ``copy.deepcopy``: a Matcher sent to a process pool,
+        joblib or Dask): all but the lock of :meth:`edit_gaps`, which cannot be pickled; the
+        copy makes its own (:meth:`__setstate__`)."""
+        return {k: v for k, v in self.__dict__.items() if k != "_gap_lock"}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._gap_lock = threading.Lock()
+
     def country_agrees(self, f, country):  # noqa: ANN001, ANN201
         """The reported country (an ISO code; blank agrees with nothing) is facility ``f``'s.
         Elementwise on arrays as on scalars; the one rule every comparison of a reported

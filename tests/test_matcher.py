@@ -206,6 +206,24 @@ def test_empty_and_deterministic(matcher: Matcher, full_reference) -> None:
     pd.testing.assert_frame_equal(a, b)
 
 
+def test_a_matcher_copies_and_pickles(full_reference) -> None:
+    """A Matcher sent to a process pool, joblib or Dask is pickled: the name index's lock made
+    that a TypeError ("cannot pickle '_thread.lock' object"). The copy answers as the original,
+    also a name the typing-slip rule reads (which takes the lock)."""
+    import copy
+    import pickle
+
+    df = pd.DataFrame({"name": ["Kennamefal Fall0h", "ATAkulche", "Bank of China"],
+                       "metal": ["Tungsten", "Gold", "Gold"]})
+    original = Matcher(full_reference, workers=1)
+    for copied in (pickle.loads(pickle.dumps(Matcher(full_reference, workers=1))),
+                   copy.deepcopy(Matcher(full_reference, workers=1))):
+        pd.testing.assert_frame_equal(copied.match(df, metal="metal"),
+                                      original.match(df, metal="metal"))
+        assert copied.match_one("Kennamefal Fall0h", "Tungsten") == original.match_one(
+            "Kennamefal Fall0h", "Tungsten")
+
+
 def test_answers_do_not_depend_on_the_other_rows(matcher: Matcher, full_reference) -> None:
     # distinct queries are searched in steps ordered by name, a name under several metals in
     # one step: a row's answer must not depend on which rows share its step, and progress
