@@ -24,6 +24,7 @@ from smelter_match.results import (
     meta_column,
     parse_flags,
     result_column,
+    text_labelled,
 )
 
 ANNEX_COLUMNS: tuple[str, ...] = (
@@ -38,6 +39,7 @@ def _status_word(status: str) -> str:
 def left_to_review(results: pd.DataFrame) -> int:
     """Rows still decided ``review``: the annex lists ``match`` rows only, so the facilities
     these may be are not in it until an analyst decides them (``review apply``)."""
+    results = text_labelled(results)
     col = result_column(results, "decision")
     return sum(clean_text(v) == "review" for v in results[col].tolist())
 
@@ -63,6 +65,7 @@ def build_annex(results: pd.DataFrame, reference: Reference | None = None) -> pd
     ``not_in_reference``. Without it, the results' own values and removal flags are used.
     ``review`` rows are not in it (:func:`left_to_review`). Sorted by metal, then name, then CID.
     """
+    results = text_labelled(results)   # (Matcher.match's output of a MultiIndex-labelled frame)
     col = {n: result_column(results, n) for n in
            ("cid", "standard_name", "metal", "country", "rmap_status", "decision", "flags")}
     m = results[[clean_text(v) == "match" for v in results[col["decision"]].tolist()]]

@@ -15,7 +15,14 @@ from smelter_match.cids import parse_cid
 from smelter_match.errors import InputError, ReviewError
 from smelter_match.io.safe_csv import sheet_lines, unneutralise, write_csv
 from smelter_match.io.tables import clean_text, escape_cell_text
-from smelter_match.results import coalesce, column_text, input_roles, result_column, row_ids
+from smelter_match.results import (
+    coalesce,
+    column_text,
+    input_roles,
+    result_column,
+    row_ids,
+    text_labelled,
+)
 from smelter_match.review import normalise_verdict, read_review
 
 __all__ = ["LABEL_COLUMNS", "NO_MATCH_LABEL", "check_labels_path", "export_training_labels"]
@@ -68,6 +75,7 @@ def export_training_labels(review_df: pd.DataFrame | str | Path, path: str | Pat
     rev = review_df if isinstance(review_df, pd.DataFrame) else read_review(review_df)
     known: dict[str, tuple[str, ...]] = {}
     if results is not None:
+        results = text_labelled(results)
         roles = input_roles(results)
         known = dict(zip(row_ids(results), zip(
             *(coalesce(results, roles[r]) for r in ("name", "metal", "country")),

@@ -110,6 +110,28 @@ def tool_column_name(name: str, taken: Iterable[object]) -> str:
     return RESULT_PREFIX + name
 
 
+def column_label(label: object) -> str:
+    """A column's label as the results helpers address it: text. A tool column beside
+    MultiIndex input columns (pandas adds "cid" as ``("cid", "")``) is its first level; any
+    other label its ``str`` (a header-less CSV's ``0`` is ``"0"``, a tuple ``"('s', 'name')"``)."""
+    if isinstance(label, tuple) and label and all(x == "" for x in label[1:]):
+        return str(label[0])
+    return str(label)
+
+
+def text_labelled(results: pd.DataFrame) -> pd.DataFrame:
+    """``results`` with every column label as :func:`column_label` gives it, so that results
+    ``Matcher.match`` made from a frame whose labels are not text (integers, a MultiIndex) are
+    read as a results file is. The frame itself when its labels are text already, else a
+    shallow copy (the cells are shared; the caller's frame keeps its labels)."""
+    labels = [column_label(c) for c in results.columns]
+    if labels == list(results.columns):
+        return results
+    out = results.copy(deep=False)
+    out.columns = pd.Index(labels, dtype=object)
+    return out
+
+
 def meta_column(results: pd.DataFrame, name: str) -> str | None:
     """The column holding the tool's provenance column ``name`` (one of :data:`META_COLUMNS`).
 
@@ -229,6 +251,7 @@ def input_roles(results: pd.DataFrame,
     roles: dict[str, list[str]] = {}
     for role in REPORTED_COLUMNS:
         given = (input_columns or {}).get(role)
+        given = "" if given is None else column_label(given)   # (a header-less frame's 0)
         cols: list[str] = []
         if given:   # (then the columns headed alike in other inputs: "HÜTTE" for "Hütte")
             cols = [c for c in own if c == given]

@@ -73,6 +73,7 @@ from smelter_match.results import (
     result_column,
     result_columns,
     row_ids,
+    text_labelled,
 )
 from smelter_match.review_book import (
     ANALYST_COLUMNS,
@@ -156,6 +157,7 @@ def write_review(
     """
     if top_k < 0:
         raise InputError(f"top_k must not be negative, not {top_k}")
+    results = text_labelled(results)   # (Matcher.match's output of a header-less frame)
     col = {n: result_column(results, n) for n in
            ("cid", "standard_name", "metal", "country", "rmap_status", "score", "decision",
             "reason", "candidates", "flags")}

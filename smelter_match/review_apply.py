@@ -37,6 +37,7 @@ from smelter_match.results import (
     read_no_name,
     result_column,
     row_ids,
+    text_labelled,
 )
 from smelter_match.review import check_review, normalise_verdict, read_review
 from smelter_match.review_book import (
@@ -268,7 +269,7 @@ def apply_review(
         rev = read_review(review)
     blind = "proposed_cid" not in rev.columns
 
-    res = results.copy()
+    res = text_labelled(results).copy()   # (labels as text: Matcher.match's of 0, 1, ...)
     ids = row_ids(res)
     pos = {rid: i for i, rid in enumerate(ids)}
     col = {n: result_column(res, n) for n in
@@ -437,4 +438,5 @@ def apply_review(
               "override_conflicts": conflicts, "override_other_metal": sorted(set(other_metal)),
               "override_nameless": nameless, "override_unread_country": sorted(set(unread_country)),
               "changes": changes}
+    res.columns = results.columns   # the caller's labels, as given
     return res, overrides, report

@@ -236,6 +236,36 @@ def test_apply_review_string_typed_results_from_csv(tmp_path: Path,
     assert row["score"] == 1.0 and row["decision"] == "match"
 
 
+def test_results_of_a_frame_labelled_by_numbers_or_tuples_round_trip(reference: Reference
+                                                                      ) -> None:
+    """``Matcher.match`` takes a header-less frame's columns (0, 1) or MultiIndex ones; the
+    review and its apply read its output too: ``input_columns={"name": 0}`` was ignored (0 is
+    falsy, and the helpers compared labels as text), so the review refused the results asking
+    for the ``input_columns`` given, and the annex refused MultiIndex results ("no 'cid'
+    column"). The caller's results keep their labels."""
+    from smelter_match import Matcher
+
+    names, metals = ["Kennametal Fallon", "ATAkulche", "Asahi Refining"], ["Tungsten", "Gold",
+                                                                          "Gold"]
+    multi = pd.DataFrame({("s", "name"): names, ("s", "metal"): metals})
+    multi.columns = pd.MultiIndex.from_tuples(multi.columns)
+    matcher = Matcher(reference, workers=1)
+    for frame, given in ((pd.DataFrame({0: names, 1: metals}), {"name": 0, "metal": 1}),
+                         (multi, {"name": ("s", "name"), "metal": ("s", "metal")})):
+        results = matcher.match(frame, name=given["name"], metal=given["metal"])
+        before = results.copy()
+        review = write_review(results, None, input_columns=given)
+        assert review["reported_name"].tolist() == ["ATAkulche", "Asahi Refining"]
+        assert review["reported_metal"].tolist() == ["Gold", "Gold"]
+        filled = fill(review, {r: ("accept", "", "") for r in review["row_id"]})
+        updated, overrides, report = apply_review(filled, results, reference,
+                                                  input_columns=given, decided_at=WHEN)
+        assert report["accept"] == 2 and sorted(overrides["reported_name"]) == names[1:]
+        assert updated.columns.equals(results.columns)
+        assert build_annex(updated, reference)["rows"].sum() == 3
+        pd.testing.assert_frame_equal(results, before)
+
+
 # ------------------------------------------------------------------------------------------------
 # apply_review: validation errors
 
