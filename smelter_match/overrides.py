@@ -56,6 +56,7 @@ Training labels from reviews are written by :func:`smelter_match.labels.export_t
 from __future__ import annotations
 
 import datetime as _dt
+import os
 import re
 import unicodedata
 import warnings
@@ -380,7 +381,7 @@ class OverrideIndex:
             rows = _empty_overrides()
         elif isinstance(overrides, pd.DataFrame):
             rows = _newest_per_key(_clean_overrides(overrides, "overrides"))
-        elif isinstance(overrides, (str, Path)):
+        elif isinstance(overrides, (str, os.PathLike)):   # (also a py.path, as the model's)
             rows = load_overrides(overrides)
         else:
             raise InputError(f"overrides must be a DataFrame or the path of an override file, "

@@ -154,6 +154,19 @@ def test_saved_overrides_drive_the_matcher(tmp_path: Path, reference: Reference)
     assert out[c].iloc[2] != "CID000015"  # the override was for Gold only
 
 
+def test_an_override_file_is_any_path_like_the_model(reference: Reference,
+                                                     tmpdir) -> None:  # noqa: ANN001
+    """A path object that is not a ``pathlib.Path`` (pytest's ``tmpdir``, a py.path) names an
+    override file as it names a model file: it was refused ("overrides must be a DataFrame or
+    the path of an override file, not LocalPath")."""
+    results = make_results()
+    filled = fill(write_review(results, None), analyst_answers(results))
+    _, overrides, _ = apply_review(filled, results, reference, decided_at=WHEN)
+    save_overrides(overrides, Path(tmpdir) / "ov.csv")
+    out = Matcher(reference, overrides=tmpdir / "ov.csv").match_one("abington reldan", "Gold")
+    assert (out.cid, out.decision) == ("CID000015", "match")
+
+
 
 
 def test_not_a_smelter_override_is_honoured(tmp_path: Path, reference: Reference) -> None:
