@@ -397,6 +397,24 @@ def test_missing_file(tmp_path: Path) -> None:
         read_inputs([tmp_path / "nope"])
 
 
+def test_read_inputs_takes_any_path_object_and_refuses_what_is_none(tmp_path: Path,
+                                                                   tmpdir) -> None:  # noqa: ANN001
+    """A path object that is not a ``pathlib.Path`` (pytest's ``tmpdir``, a py.path) is a path,
+    as to load_reference: it was iterated ("'LocalPath' object is not iterable"); None was a
+    TypeError, and a DataFrame was read as its column names (none: no input, silently)."""
+    (Path(tmpdir) / "list.csv").write_text("Smelter Name,Metal\nKennametal Fallon,Tungsten\n",
+                                           encoding="utf-8")
+    tables = read_inputs(tmpdir / "list.csv")
+    assert [t.frame["Smelter Name"].tolist() for t in tables] == [["Kennametal Fallon"]]
+    assert len(read_inputs([tmpdir / "list.csv"])) == 1
+    for wrong, says in ((None, "not the path of an input file or folder: None"),
+                        ([tmp_path, 3], "not the path of an input file or folder: 3"),
+                        (pd.DataFrame(), "match a DataFrame with Matcher.match")):
+        with pytest.raises(InputError, match=says) as exc:
+            read_inputs(wrong)
+        one_line(exc)
+
+
 @pytest.mark.parametrize(
     ("content", "match"),
     [

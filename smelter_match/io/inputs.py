@@ -38,6 +38,7 @@ naming the file.
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -485,12 +486,18 @@ def read_inputs(paths: str | Path | Iterable[str | Path], *,
     :class:`InputWarning` (a CMRT's layout is fixed anyway).
 
     Raises:
-        InputError: a file cannot be read (without ``on_bad_file``), or no input has a column
-            given by name (:class:`~smelter_match.errors.ColumnNotFoundError`).
+        InputError: a path is none (None, a DataFrame), a file cannot be read (without
+            ``on_bad_file``), or no input has a column given by name
+            (:class:`~smelter_match.errors.ColumnNotFoundError`).
     """
-    if isinstance(paths, str | Path):
-        paths = [paths]
-    paths = list(paths)
+    if isinstance(paths, pd.DataFrame):   # (iterating it gives its column names)
+        raise InputError("read_inputs reads files and folders: match a DataFrame with "
+                         "Matcher.match")
+    paths = [paths] if isinstance(paths, str | os.PathLike) or not isinstance(
+        paths, Iterable) else list(paths)
+    wrong = [p for p in paths if not isinstance(p, str | os.PathLike)]
+    if wrong:
+        raise InputError(f"not the path of an input file or folder: {wrong[0]!r}")
     out: list[InputTable] = []
     seen: set[Path] = set()
     # a column option (--name-col) for some of several inputs: the others are read by headers
