@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sized
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from functools import partial
 from numbers import Integral
@@ -269,13 +270,18 @@ class Matcher:
         return result
 
     def _cached(self, queries: Iterable[Query]) -> tuple[dict[Query, Decision], list[Query]]:
-        """(answers already cached, distinct queries still to decide)."""
+        """(answers already cached, distinct queries still to decide).
+
+        Threads may share a matcher (``match_one`` from a server's threads): each step on the
+        cache is one operation, and an answer another thread evicted between two of them is
+        still the answer (no lock, so that a matcher pickles)."""
         result: dict[Query, Decision] = {}
         todo: list[Query] = []
         for q in dict.fromkeys(queries):
             hit = self._cache.get(q)
             if hit is not None:
-                self._cache.move_to_end(q)
+                with suppress(KeyError):   # (evicted by another thread since: answered anyway)
+                    self._cache.move_to_end(q)
                 result[q] = hit
             else:
                 todo.append(q)
@@ -285,7 +291,10 @@ class Matcher:
         result.update(fresh)
         self._cache.update(fresh)
         while len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
+            try:
+                self._cache.popitem(last=False)
+            except KeyError:   # (another thread emptied it meanwhile)
+                break
 
     def _steps_decided(self, steps: list[list[Query]], forked: bool = False
                        ) -> Iterator[tuple[int, dict[Query, Decision]]]:

@@ -224,6 +224,33 @@ def test_a_matcher_copies_and_pickles(full_reference) -> None:
             "Kennamefal Fall0h", "Tungsten")
 
 
+def test_an_answer_evicted_by_another_thread_is_still_the_answer(full_reference) -> None:
+    """Threads sharing a matcher (match_one from a server's threads): between reading a cached
+    answer and marking it recently used, another thread may evict it, which made the reader's
+    call a KeyError (found by an audit of the Python API; the interleaving is made here by a
+    cache that evicts on read). A cache another thread empties while this one trims it too."""
+    from collections import OrderedDict
+
+    class EvictedOnRead(OrderedDict):
+        def get(self, key, default=None):  # noqa: ANN001, ANN202
+            value = super().get(key, default)
+            self.pop(key, None)   # another thread's eviction, right after the read
+            return value
+
+    class EmptiedWhileTrimmed(OrderedDict):
+        def __len__(self) -> int:
+            n = super().__len__()
+            self.clear()          # another thread's trimming, between the check and the pop
+            return n + 1
+
+    m = Matcher(full_reference, workers=1)
+    first = m.match_one("ATAkulche", "Gold")
+    m._cache = EvictedOnRead(m._cache)
+    assert m.match_one("ATAkulche", "Gold") == first
+    m._cache = EmptiedWhileTrimmed()
+    assert m.match_one("Kemet Blue Powder", "Tantalum").cid
+
+
 def test_answers_do_not_depend_on_the_other_rows(matcher: Matcher, full_reference) -> None:
     # distinct queries are searched in steps ordered by name, a name under several metals in
     # one step: a row's answer must not depend on which rows share its step, and progress
