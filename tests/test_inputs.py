@@ -15,7 +15,14 @@ from _support import encrypted_ooxml
 from _tables_data import make_xlsx, one_line, write_bytes, write_text
 
 from smelter_match.errors import ColumnNotFoundError, InputError, InputWarning
-from smelter_match.io.inputs import InputTable, find_columns, read_input, read_inputs, read_table
+from smelter_match.io.inputs import (
+    InputTable,
+    find_columns,
+    read_cmrt,
+    read_input,
+    read_inputs,
+    read_table,
+)
 
 # --------------------------------------------------------------------------------------------
 # CSV
@@ -413,6 +420,10 @@ def test_read_inputs_takes_any_path_object_and_refuses_what_is_none(tmp_path: Pa
         with pytest.raises(InputError, match=says) as exc:
             read_inputs(wrong)
         one_line(exc)
+    # read_cmrt and read_input likewise (a pathlib TypeError; found by an audit of the API)
+    for read in (read_cmrt, read_input):
+        with pytest.raises(InputError, match="not the path of an input file or folder: None"):
+            read(None)
 
 
 @pytest.mark.parametrize(

@@ -417,6 +417,14 @@ def _other_lists(path: Path, others: list[str], overrides: dict[str, str | None]
 # CMRT workbooks and dispatch
 
 
+def _path(value: object) -> Path:
+    """An input's path as given (a str or any path object), else one clear error: None or a
+    number reached pathlib as a TypeError from deep inside."""
+    if not isinstance(value, str | os.PathLike):
+        raise InputError(f"not the path of an input file or folder: {value!r}")
+    return Path(value)
+
+
 def read_cmrt(path: str | Path) -> InputTable:
     """Read the supplier-filled rows of a CMRT workbook's "Smelter List" tab.
 
@@ -427,6 +435,7 @@ def read_cmrt(path: str | Path) -> InputTable:
         InputError: not a readable workbook, encrypted, no Smelter List tab, unknown layout, or
             no supplier-filled rows.
     """
+    path = _path(path)
     # a supplier's copy of the tab ("Smelter List (2)"), filled too: only the tab is read
     copies = [n for n, visible in tables.sheet_list(path)
               if visible and n.strip().casefold().startswith("smelter list")
@@ -458,7 +467,7 @@ def read_input(path: str | Path, **overrides: Any) -> InputTable:
     unknown = set(overrides) - {"name_col", "metal_col", "country_col", "cid_col", "sheet"}
     if unknown:
         raise TypeError(f"read_input() got unexpected keyword arguments: {sorted(unknown)}")
-    p = Path(path)
+    p = _path(path)
     fmt = tables.file_format(p)
     if fmt in ("xlsx", "xls") and overrides.get("sheet") is None \
             and is_cmrt([n for n, _ in tables.sheet_list(p)]):
@@ -495,9 +504,8 @@ def read_inputs(paths: str | Path | Iterable[str | Path], *,
                          "Matcher.match")
     paths = [paths] if isinstance(paths, str | os.PathLike) or not isinstance(
         paths, Iterable) else list(paths)
-    wrong = [p for p in paths if not isinstance(p, str | os.PathLike)]
-    if wrong:
-        raise InputError(f"not the path of an input file or folder: {wrong[0]!r}")
+    for p in paths:
+        _path(p)
     out: list[InputTable] = []
     seen: set[Path] = set()
     # a column option (--name-col) for some of several inputs: the others are read by headers
