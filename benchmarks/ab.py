@@ -76,15 +76,30 @@ def _describe(checkout: Path) -> str:
                                                        "smelter_match") else "")
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def parser(doc: str, rounds_help: str) -> argparse.ArgumentParser:
+    """The options every A/B tool takes: two checkouts, the reference, rounds, --out."""
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
     ap.add_argument("base", type=Path, help="checkout of the commit to compare against")
     ap.add_argument("head", type=Path, help="checkout of the change")
     ap.add_argument("-r", "--reference", nargs="+", required=True, help="RMI reference paths")
-    ap.add_argument("--rounds", type=int, default=3, help="alternating runs per side")
+    ap.add_argument("--rounds", type=int, default=3, help=rounds_help)
+    ap.add_argument("--out", type=Path, help="write the markdown table here too")
+    return ap
+
+
+def report(lines: list[str], out: Path | None) -> int:
+    """Print the report (and write it to ``out``)."""
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if out:
+        out.write_text(text, encoding="utf-8")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = parser(__doc__, "alternating runs per side")
     ap.add_argument("--rows", type=int, default=100_000, help="rows of the supplier-like workload")
     ap.add_argument("--distinct", type=int, default=20_000, help="names of the all-distinct one")
-    ap.add_argument("--out", type=Path, help="write the markdown table here too")
     args = ap.parse_args(argv)
     sys.path.insert(0, str(args.head.resolve()))
     from benchmarks.workloads import make_distinct_workload, make_workload
@@ -129,11 +144,7 @@ def main(argv: list[str] | None = None) -> int:
                  f"whichever is larger (`benchmarks/memory.py`): base {tree['base']:.0f} MiB, "
                  f"head {tree['head']:.0f} MiB (its own peak RSS alone, blind to forked "
                  f"processes: base {peak['base']:.0f} MiB, head {peak['head']:.0f} MiB).")
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if args.out:
-        args.out.write_text(text, encoding="utf-8")
-    return 0
+    return report(lines, args.out)
 
 
 if __name__ == "__main__":

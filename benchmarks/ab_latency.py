@@ -18,7 +18,6 @@ Each round is a fresh process (warm user cache).
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 import shutil
@@ -28,7 +27,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from benchmarks.ab import _describe
+from benchmarks.ab import _describe, parser, report
 
 BASE_NAME = "smelter_match_ab_base"
 
@@ -81,13 +80,8 @@ def copy_as(checkout: Path, dest: Path, name: str = BASE_NAME) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("base", type=Path, help="checkout of the commit to compare against")
-    ap.add_argument("head", type=Path, help="checkout of the change")
-    ap.add_argument("-r", "--reference", nargs="+", required=True, help="RMI reference paths")
-    ap.add_argument("--rounds", type=int, default=3, help="fresh processes, each one pass")
+    ap = parser(__doc__, "fresh processes, each one pass")
     ap.add_argument("--calls", type=int, default=1000, help="match_one calls timed per pass")
-    ap.add_argument("--out", type=Path, help="write the markdown table here too")
     args = ap.parse_args(argv)
     head = args.head.resolve()
     sys.path.insert(0, str(head))
@@ -125,11 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     differ = sum(x["differ"] for x in runs)
     lines += ["", f"Answers that differ between the sides: {differ} of "
                   f"{sum(x['n'] for x in runs):,} calls."]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if args.out:
-        args.out.write_text(text, encoding="utf-8")
-    return 0
+    return report(lines, args.out)
 
 
 if __name__ == "__main__":
