@@ -153,7 +153,8 @@ _CONTAINS_DIRECT = 256
 
 
 def _contains(haystacks: np.ndarray, h: np.ndarray, needles: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """``needles[t[i]] in haystacks[h[i]]`` for every i, testing each distinct (h, t) once."""
+    """``needles[t[i]] in haystacks[h[i]]`` for every i, testing each distinct (h, t) once
+    (a few rows: each directly)."""
     if len(h) == 0:
         return np.zeros(0, dtype=bool)
     if len(h) <= _CONTAINS_DIRECT:   # a few tests: cheaper than finding the distinct ones

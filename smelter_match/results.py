@@ -351,6 +351,9 @@ def row_ids(results: pd.DataFrame) -> list[str]:
         seen: set[str] = set()
         dup = next((x for x in ids if x in seen or seen.add(x)), None)
         if dup:
-            raise InputError(f"results have {col} {dup!r} more than once")
+            why = ("; an input column called row_id is taken as the tool's row id: rename it, "
+                   "or let smelter-match match add its own (match_row_id)") \
+                if col == "row_id" and meta_column(results, "source_file") is None else ""
+            raise InputError(f"results have {col} {dup!r} more than once{why}")
         return ids
     return make_row_ids(results).tolist()

@@ -237,6 +237,19 @@ def test_results_with_bad_row_ids_are_rejected() -> None:
         write_review(results, None)
 
 
+def test_an_input_row_id_column_taken_as_the_tool_s_says_so(reference: Reference) -> None:
+    """Matcher.match's results of a frame with its own row_id column (repeated values): the
+    column is taken as the tool's row id, and the error read as if the results were damaged
+    (found by an audit of the Python API). It says why and what to do."""
+    from smelter_match.matcher import Matcher
+
+    df = pd.DataFrame({"row_id": [1, 1, 2], "name": ["Minsur", "Minsur", "Bank of China"]})
+    results = Matcher(reference, workers=1).match(df)
+    with pytest.raises(InputError, match="an input column called row_id is taken as the tool's "
+                                         "row id: rename it"):
+        write_review(results, None)
+
+
 def test_retitled_review_headers_are_read_as_the_columns_they_name(reference: Reference) -> None:
     """"Reported Name", "Analyst Verdict", "Analyst Comment": the name was taken for blank (the
     decision then left out as nameless) and the comment dropped (found by an audit as an
