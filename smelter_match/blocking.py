@@ -23,13 +23,16 @@ costs over a second at start-up); ``use_recordlinkage=True`` runs the same index
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 from rapidfuzz import fuzz, process
 
 from smelter_match.index import NameIndex
 from smelter_match.sparse import expand_csr, run_starts
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Columns a query frame (or mapping of column lists) has for candidate generation.
 QUERY_COLUMNS = ("key", "compact", "variants", "acronym")
@@ -49,12 +52,17 @@ class _Indexer:
         self.ni = name_index
 
     def index(self, df_a: pd.DataFrame, df_b: pd.DataFrame | None = None) -> pd.MultiIndex:
-        q, nm = self.arrays(df_a)
-        labels = np.asarray(df_a.index)
-        return pd.MultiIndex.from_arrays([labels[q], nm], names=["query", "name"])
+        return _pair_index(df_a, *self.arrays(df_a))
 
     def arrays(self, df_a: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         raise NotImplementedError
+
+
+def _pair_index(queries: pd.DataFrame, q: np.ndarray, nm: np.ndarray) -> pd.MultiIndex:
+    """(query label, name row) pairs as recordlinkage's MultiIndex."""
+    import pandas as pd
+
+    return pd.MultiIndex.from_arrays([np.asarray(queries.index)[q], nm], names=["query", "name"])
 
 
 def _int_arrays(q: list[int], nm: list[int]) -> tuple[np.ndarray, np.ndarray]:
@@ -197,8 +205,7 @@ class CandidateGenerator:
     def pairs(self, queries: pd.DataFrame) -> pd.MultiIndex:
         """Union of all indexers' (query, name) pairs, sorted."""
         q, nm, _, _ = self._union({c: list(queries[c]) for c in QUERY_COLUMNS})
-        labels = np.asarray(queries.index)
-        return pd.MultiIndex.from_arrays([labels[q], nm], names=["query", "name"])
+        return _pair_index(queries, q, nm)
 
     def _union(self, queries: dict[str, list], chunk: int = 2048) -> tuple[np.ndarray, ...]:
         """Sorted distinct (query, name) pairs with their cosine and exact-hit flag.
@@ -212,6 +219,8 @@ class CandidateGenerator:
         qs, nms, coss = [], [], []
         extra = [(eq, en)] + [ix.arrays(queries) for ix in self.indexers[2:]]
         if self.use_recordlinkage:
+            import pandas as pd
+
             mi = recordlinkage_index(self.indexers).index(pd.DataFrame(queries), self.ni.frame)
             extra = [(mi.get_level_values(0).to_numpy(dtype=np.int64),
                       mi.get_level_values(1).to_numpy(dtype=np.int64))]

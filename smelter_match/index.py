@@ -16,9 +16,9 @@ import re
 import sys
 import threading
 from collections import defaultdict
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA, Levenshtein
 
@@ -28,6 +28,9 @@ from smelter_match.folding import GENERIC_WORDS, LEGAL_FORM_WORDS
 from smelter_match.normalize import NormalizedName, normalize_name
 from smelter_match.reference import Reference
 from smelter_match.sparse import Csr
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 NGRAM_SIZES = (2, 3, 4)
 
@@ -213,10 +216,9 @@ class NameIndex:
 
     def __init__(self, reference: Reference):
         self.reference = reference
-        fac = reference.facilities.reset_index(drop=True)
-        fac_cols = [fac[c].tolist() for c in ("cid", "metal")]
+        fac_cols = reference.columns("facilities", "cid", "metal")
         fac_pos = {(c, m): i for i, (c, m) in enumerate(zip(*fac_cols))}
-        cols = [reference.names[c].tolist() for c in ("cid", "metal", "name", "kind", "ambiguous")]
+        cols = reference.columns("names", "cid", "metal", "name", "kind", "ambiguous")
         self._store = IndexStore(reference.use_cache, [sys.modules[__name__]], cols[:3], fac_cols,
                                  SLIP_TEXTS, 2 * MAX_SLIPS + 3)
         forms = self._store.forms
@@ -232,10 +234,6 @@ class NameIndex:
         self.norm = [r[4] for r in rows]
         self.fac = np.array([r[5] for r in rows], dtype=np.int64)
         self.ambiguous = [r[6] for r in rows]   # name maps to several CIDs of its metal
-        self.frame = pd.DataFrame({
-            "cid": self.cid, "metal": self.metal, "key": [n.key for n in self.norm],
-            "compact": [n.compact for n in self.norm],
-        })
         names_of_fac: dict[int, list[int]] = defaultdict(list)
         for i, f in enumerate(self.fac):
             names_of_fac[int(f)].append(i)
@@ -260,7 +258,7 @@ class NameIndex:
         n_fac = max(len(names_of_fac), 1)
         self.idf = {t: math.log((n_fac + 1) / (c + 0.5)) for t, c in df_count.items()}
         self.max_idf = math.log((n_fac + 1) / 0.5)
-        self._build_arrays(len(fac))
+        self._build_arrays(len(fac_pos))
         # character n-gram TF-IDF (sublinear tf, l2-normalised rows)
         rows, codes = _gram_codes([n.compact for n in self.norm])
         self.gram_codes, ids = np.unique(codes, return_inverse=True)
@@ -270,6 +268,16 @@ class NameIndex:
         order = np.argsort(np.array([n.compact for n in self.norm], dtype=object), kind="stable")
         self.sorted_rows = order
         self.sorted_compact = [self.norm[i].compact for i in order]
+
+    @functools.cached_property
+    def frame(self) -> pd.DataFrame:
+        """The name rows as a DataFrame (cid, metal, key, compact): what recordlinkage's
+        indexers read (:mod:`smelter_match.blocking`). Built when first asked for."""
+        import pandas as pd
+
+        return pd.DataFrame({"cid": self.cid, "metal": self.metal,
+                             "key": [n.key for n in self.norm],
+                             "compact": [n.compact for n in self.norm]})
 
     def __getstate__(self) -> dict:
         """What a copy holds (``pickle``, ``copy.deepcopy``: a Matcher sent to a process pool,
@@ -308,19 +316,20 @@ class NameIndex:
             (n.key, n.compact, n.acronym, n.variants, n.tokens), i) for i, n in enumerate(norm)],
             dtype=np.int64)
         # facility columns the hot path reads (by facility row)
-        fac = self.reference.facilities
-        self.fac_country = fac["country_code"].to_numpy(dtype=object)
+        country, metal, cid, removed, in_log = self.reference.columns(
+            "facilities", "country_code", "metal", "cid", "removed", "removed_in_log")
+        self.fac_country = np.array(country, dtype=object)
         self.has_country = np.array([bool(c) for c in self.fac_country], dtype=bool)
-        self.fac_metal = fac["metal"].to_numpy(dtype=object)
-        self.fac_cid = fac["cid"].to_numpy(dtype=object)
+        self.fac_metal = np.array(metal, dtype=object)
+        self.fac_cid = np.array(cid, dtype=object)
         #: each facility's CID as its rank in sorted CID order: ties broken by CID with an integer
         #: sort, which releases the GIL (a sort of CID strings compares Python objects)
         self.fac_cid_rank = np.unique(self.fac_cid, return_inverse=True)[1].ravel().astype(np.int64)
         # the pair feature "removed" reads the revision log as the model was trained on it: a
         # facility RMI's newest list carries again after a logged removal still counts (its
         # results and annex rows are not flagged removed: ``Reference.facilities``)
-        logged = "removed_in_log" if "removed_in_log" in fac else "removed"   # (a hand-made table)
-        self.fac_removed = fac[logged].to_numpy(dtype=bool)
+        self.fac_removed = np.array(removed if in_log is None else in_log,   # (a hand-made table)
+                                    dtype=bool)
         self.kind_current = np.array([k == "current_standard_name" for k in self.kind], dtype=bool)
         self.kind_former = np.array([k == "former_standard_name" for k in self.kind], dtype=bool)
         self.ambiguous_arr = np.array(self.ambiguous, dtype=bool)

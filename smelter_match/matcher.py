@@ -18,9 +18,9 @@ from dataclasses import dataclass, replace
 from functools import partial
 from numbers import Integral
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from smelter_match.blocking import CandidateGenerator, Candidates
 from smelter_match.cache import load_places
@@ -61,6 +61,9 @@ from smelter_match.results import (
     tool_column_name,
 )
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 #: Distinct queries searched together: bounds the memory of the vectorised stages.
 QUERY_CHUNK = 2048
 
@@ -71,6 +74,8 @@ def _row_column(values: np.ndarray) -> pd.api.extensions.ExtensionArray:
     with pyarrow installed): rows then share one string per distinct answer instead of each
     holding its own bytes (a million rows of ``candidates`` text alone is ~150 MB in Arrow), and
     the columns' dtype (``str``) no longer depends on whether pyarrow is installed."""
+    import pandas as pd
+
     typed = pd.Series(values, copy=False)
     dtype = typed.dtype
     if isinstance(dtype, pd.StringDtype) and dtype.storage != "python":
@@ -134,18 +139,19 @@ class Matcher:
         self.top_k = top_k
         self.workers = workers
         self.processes = processes
-        f = reference.facilities.reset_index(drop=True)
-        self._fac = {c: f[c].to_numpy(dtype=object) for c in
-                     ("cid", "metal", "standard_name", "country", "rmap_status", "successors")}
-        self._fac["removed"] = f["removed"].to_numpy(dtype=bool)
+        fac_cols = ("cid", "metal", "standard_name", "country", "rmap_status", "successors")
+        self._fac = {c: np.array(v, dtype=object) for c, v in
+                     zip(fac_cols, reference.columns("facilities", *fac_cols))}
+        self._fac["removed"] = np.array(reference.columns("facilities", "removed")[0], dtype=bool)
         self._fac["current_key"] = np.array([self.index.normalized(n).key
                                              for n in self._fac["standard_name"].tolist()],
                                             dtype=object)
         #: CID -> the metals this reference lists it under (decide checks reported CIDs against it)
         self.cid_metals: dict[str, list[str]] = {}
-        for c, m in zip(f["cid"], f["metal"]):
+        for c, m in zip(self._fac["cid"].tolist(), self._fac["metal"].tolist()):
             self.cid_metals.setdefault(c, []).append(m)
-        self._fac_row = {(c, m): i for i, (c, m) in enumerate(zip(f["cid"], f["metal"]))}
+        self._fac_row = {(c, m): i for i, (c, m) in enumerate(zip(self._fac["cid"].tolist(),
+                                                                    self._fac["metal"].tolist()))}
         self._overrides = OverrideIndex(overrides)
         self._cache: OrderedDict[Query, Decision] = OrderedDict()
         self._cache_size = cache_size
@@ -170,6 +176,8 @@ class Matcher:
         with or without pyarrow), one string object per distinct answer (on an empty frame,
         object columns).
         """
+        import pandas as pd  # (not at start-up: match_one needs none)
+
         if not isinstance(df, pd.DataFrame):
             raise InputError("match() expects a pandas DataFrame")
         if name is None:

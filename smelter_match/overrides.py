@@ -62,8 +62,8 @@ import unicodedata
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import pycountry
 
 from smelter_match.cids import parse_cid
@@ -79,6 +79,9 @@ from smelter_match.io.safe_csv import (
 from smelter_match.io.tables import cell_text, clean_text, escape_cell_text, header_key
 from smelter_match.metals import METALS, normalize_metal
 from smelter_match.normalize import normalize_name
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "OVERRIDE_COLUMNS",
@@ -171,6 +174,8 @@ def _answer(row: dict | pd.Series) -> tuple[str, str]:
 # ------------------------------------------------------------------------------------------------
 
 def _empty_overrides() -> pd.DataFrame:
+    import pandas as pd
+
     return pd.DataFrame({c: pd.Series(dtype=object) for c in OVERRIDE_COLUMNS})
 
 
@@ -179,6 +184,8 @@ def _clean_overrides(df: pd.DataFrame, where: str) -> pd.DataFrame:
     Headers are read as the input tables' are ("Metal" is ``metal``); a file without a metal
     column is refused (every decision in it would be for any metal), one without a country
     column (written before it existed) is read as any country, with a note."""
+    import pandas as pd
+
     ours = {header_key(c): c for c in OVERRIDE_COLUMNS}
     df = df.rename(columns=lambda c: ours.get(header_key(c), c))
     refuse_duplicate_columns(df, OVERRIDE_COLUMNS, where)
@@ -247,6 +254,8 @@ def _clean_overrides(df: pd.DataFrame, where: str) -> pd.DataFrame:
 def _newest_per_key(df: pd.DataFrame) -> pd.DataFrame:
     """Keep the newest decision per (key, metal, country) (later row wins a tie); sort
     deterministically."""
+    import pandas as pd
+
     if df.empty:
         return _empty_overrides()
     out = df.reset_index(drop=True).copy()
@@ -281,6 +290,8 @@ def _when(value: object) -> pd.Timestamp:
     """A decision's date: ISO 8601 as the tool writes it, or a date Excel rewrote when it reads
     the same day-first and month-first ("25/11/2026 14:05"); NaT (the oldest) for one it does
     not ("03/12/2026": 3 December or 12 March?) and for none."""
+    import pandas as pd
+
     text = clean_text(value)
     iso = pd.to_datetime(text, utc=True, errors="coerce", format="ISO8601")
     if not pd.isna(iso) or not text:
@@ -330,6 +341,8 @@ def merge_overrides(df: pd.DataFrame, path: str | Path) -> pd.DataFrame:
     decided. Rows are sorted by metal, key, name, CID, so saving the same data twice gives
     identical bytes. Written with :func:`smelter_match.io.safe_csv.write_csv`.
     """
+    import pandas as pd
+
     p = Path(path)
     new = _clean_overrides(df, "overrides to save")
     parts = [load_overrides(p)] if p.exists() else []
@@ -377,22 +390,32 @@ class OverrideIndex:
     """
 
     def __init__(self, overrides: pd.DataFrame | str | Path | None = None):
+        self._rows: pd.DataFrame | None = None
+        self._by_key: dict[tuple[str, str], dict[str, dict]] = {}
         if overrides is None:
-            rows = _empty_overrides()
-        elif isinstance(overrides, pd.DataFrame):
+            return   # (no pandas needed: a matcher without overrides starts without it)
+        import pandas as pd
+
+        if isinstance(overrides, pd.DataFrame):
             rows = _newest_per_key(_clean_overrides(overrides, "overrides"))
         elif isinstance(overrides, (str, os.PathLike)):   # (also a py.path, as the model's)
             rows = load_overrides(overrides)
         else:
             raise InputError(f"overrides must be a DataFrame or the path of an override file, "
                              f"not {type(overrides).__name__}")
-        self.rows = rows
-        self._by_key: dict[tuple[str, str], dict[str, dict]] = {}
+        self._rows = rows
         for r in rows.to_dict("records"):
             self._by_key.setdefault((r["key"], r["metal"]), {})[r["country"]] = r
 
+    @property
+    def rows(self) -> pd.DataFrame:
+        """The override rows the index was built from (validated, newest per name)."""
+        if self._rows is None:
+            self._rows = _empty_overrides()
+        return self._rows
+
     def __len__(self) -> int:
-        return len(self.rows)
+        return 0 if self._rows is None else len(self._rows)
 
     def lookup(self, key: str, metal: str = "", country: str = "") -> OverrideHit | None:
         """The overrides for a name ``key`` (:func:`override_key`) reported for ``metal``
@@ -455,6 +478,8 @@ def overrides_from_decisions(
     the name is returned among the conflicts, since an override would be wrong for one of the
     rows.
     """
+    import pandas as pd
+
     stamp = decided_at or now_utc()
     by_key: dict[tuple[str, str, str], dict] = {}
     conflicts: dict[tuple[str, str, str], str] = {}

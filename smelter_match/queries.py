@@ -9,13 +9,17 @@ Rows that read alike are one query, decided once (:func:`distinct_queries`).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
 
 from smelter_match.cids import read_reported_cid
 from smelter_match.countries import normalize_country
 from smelter_match.io.tables import cell_text
 from smelter_match.placeholders import read_metal
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["Query", "distinct_queries", "read_query"]
 
@@ -48,6 +52,8 @@ def distinct_queries(df: pd.DataFrame, name: str, metal: str | None, country: st
     Columns are factorised in C (pandas), so Python work is per distinct combination of
     values, not per row.
     """
+    import pandas as pd  # (not at start-up: match_one reads its query with read_query)
+
     n = len(df)
     combined = np.zeros(n, dtype=np.int64)
     columns = []

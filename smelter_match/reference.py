@@ -1,7 +1,7 @@
 """The RMI reference: every CMRT / RMI file merged into one versioned, fast-loading object.
 
 ``load_reference(*sources)`` reads any mix of CMRT workbooks (6.x, 3.01, 2.03a) and RMI exports
-(XML, CSV or XLSX) and merges them:
+(XML, CSV or XLSX; :mod:`smelter_match.sources`) and merges them (:mod:`smelter_match.merge`):
 
 - ``facilities``: one row per (CID, metal): the newest standard name and location, RMAP status
   (Conformant / Active from the RMAP lists; empty means "on neither list", never "non-conformant"),
@@ -13,7 +13,9 @@
 - ``version``: files, template version, list date, a hash of the RMI files read. Every output has it.
 
 The merged result is cached (JSON, keyed by the content hash of the input files) in the user cache
-directory, so a second load of the same files takes a fraction of a second. Every reference loaded
+directory, so a second load of the same files takes a fraction of a second, and imports no pandas:
+a reference read from the cache keeps its tables as the rows read until one is asked for as a
+DataFrame (:meth:`Reference.columns` reads them without). Every reference loaded
 from files is also *remembered by its stamp* (:func:`reference_for_stamp`): outputs carry the
 stamp in ``reference_version``, so later commands (``review apply``, a ``match`` with an override
 file) find the reference that produced a results file without being told again.
@@ -25,13 +27,13 @@ import contextlib
 import gzip
 import hashlib
 import json
+import math
 import os
 import warnings
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from smelter_match.cache import (  # noqa: F401 (ENV_CACHE, file_hashes: re-exported)
     ENV_CACHE,
@@ -43,17 +45,24 @@ from smelter_match.cache import (  # noqa: F401 (ENV_CACHE, file_hashes: re-expo
 from smelter_match.cache import exists as _exists
 from smelter_match.cache import normaliser_fingerprint as _normaliser_fingerprint
 from smelter_match.errors import DamagedReferenceError, ReferenceLoadError, ReferenceWarning
+from smelter_match.merge import (  # noqa: F401 (the tables' layouts: re-exported)
+    FACILITY_COLUMNS,
+    NAME_COLUMNS,
+    REVISION_COLUMNS,
+    in_merge_order,
+    merge_sources,
+)
 from smelter_match.sources import (
     NOT_CHECKED,
     SourceData,
     date_from_path,
     expand_paths,
-    last_revisions,
     read_source,
-    removals,
     rmap_lists_note,
-    source_notes,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Bump when the merge logic or the cached layout changes: old caches are then ignored.
 SCHEMA_VERSION = 2   # 2: RMAP status from each list's newest copy, relisted removals, notes
@@ -63,16 +72,6 @@ SCHEMA_VERSION = 2   # 2: RMAP status from each list's newest copy, relisted rem
 #: below the lists').
 CACHE_LAYOUT = 6
 
-FACILITY_COLUMNS = [
-    "cid", "metal", "standard_name", "country", "country_code", "state_province", "city",
-    "rmap_status", "last_audit_date", "removed", "removed_date", "removed_reason", "successors",
-    "in_latest_list", "last_revision", "versions", "removed_in_log",
-]
-NAME_COLUMNS = ["cid", "metal", "name", "kind", "versions", "key", "ambiguous", "also_maps_to"]
-REVISION_COLUMNS = [
-    "cid", "metal", "standard_name", "country", "basis", "details", "revision_date", "added_date",
-    "referenced_cids",
-]
 ENV_REFERENCE = "SMELTER_MATCH_REFERENCE"
 
 
@@ -99,21 +98,76 @@ class ReferenceVersion:
         return self.stamp
 
 
-@dataclass
-class Reference:
-    """The merged RMI reference. Inspect ``facilities``, ``names`` and ``revisions`` as DataFrames."""
+class _Rows:
+    """A table as the rows a compiled reference holds (dicts), until a DataFrame is wanted."""
 
-    facilities: pd.DataFrame
-    names: pd.DataFrame
-    revisions: pd.DataFrame
-    version: ReferenceVersion
-    #: what a user should know about the files read (an undated list, unmapped old IDs, no RMAP
-    #: list); :func:`load_reference` also issues each as a :class:`ReferenceWarning`
-    notes: tuple[str, ...] = ()
-    _by_key: dict = field(default_factory=dict, repr=False)
-    #: whether work derived from it may be kept in and read from the user cache (the name
-    #: index's, :mod:`smelter_match.cache`); False when loaded with ``use_cache=False``
-    use_cache: bool = field(default=True, compare=False, repr=False)
+    def __init__(self, rows: list[dict], columns: list[str]):
+        self.rows, self.columns = rows, columns
+
+    def frame(self) -> pd.DataFrame:
+        import pandas as pd
+
+        return pd.DataFrame(self.rows, columns=self.columns)
+
+    def column(self, name: str) -> list | None:
+        """The column's values (NaN where a row lacks it, as in the DataFrame); None when the
+        table has no such column."""
+        if name not in self.columns:
+            return None
+        return [r.get(name, math.nan) for r in self.rows]
+
+
+class Reference:
+    """The merged RMI reference. Inspect ``facilities``, ``names`` and ``revisions`` as DataFrames.
+
+    A reference read from the cache or a compiled file keeps its tables as the rows read until
+    a table is first asked for as a DataFrame: the matcher reads the columns it needs through
+    :meth:`columns`, so a process that only builds a :class:`~smelter_match.matcher.Matcher` and
+    calls ``match_one`` never imports pandas (~0.3 s of a cold start).
+    """
+
+    def __init__(self, facilities: pd.DataFrame | _Rows, names: pd.DataFrame | _Rows,
+                 revisions: pd.DataFrame | _Rows, version: ReferenceVersion,
+                 notes: tuple[str, ...] = (), use_cache: bool = True):
+        self._tables = {"facilities": facilities, "names": names, "revisions": revisions}
+        self.version = version
+        #: what a user should know about the files read (an undated list, unmapped old IDs, no
+        #: RMAP list); :func:`load_reference` also issues each as a :class:`ReferenceWarning`
+        self.notes = tuple(notes)
+        #: whether work derived from it may be kept in and read from the user cache (the name
+        #: index's, :mod:`smelter_match.cache`); False when loaded with ``use_cache=False``
+        self.use_cache = use_cache
+        self._by_key: dict = {}
+
+    def __repr__(self) -> str:
+        return f"Reference({self.version.stamp!r})"
+
+    def _frame(self, table: str) -> pd.DataFrame:
+        value = self._tables[table]
+        if isinstance(value, _Rows):
+            value = self._tables[table] = value.frame()
+        return value
+
+    def _set(self, table: str, value: pd.DataFrame) -> None:
+        self._tables[table] = value
+        self._by_key.clear()
+
+    facilities = property(lambda self: self._frame("facilities"),
+                          lambda self, v: self._set("facilities", v),
+                          doc="One row per (CID, metal): names, location, RMAP status, removal.")
+    names = property(lambda self: self._frame("names"), lambda self, v: self._set("names", v),
+                     doc="Every name seen for a facility, with its normalised key.")
+    revisions = property(lambda self: self._frame("revisions"),
+                         lambda self, v: self._set("revisions", v), doc="The revision log.")
+
+    def columns(self, table: str, *cols: str) -> list[list]:
+        """Columns of ``table`` ("facilities", "names", "revisions") as lists, in row order,
+        without building its DataFrame when it is not built yet; a column the table lacks is
+        None."""
+        value = self._tables[table]
+        if isinstance(value, _Rows):
+            return [value.column(c) for c in cols]
+        return [value[c].tolist() if c in value else None for c in cols]
 
     def facility(self, cid: str, metal: str | None = None) -> dict | None:
         """The facility row for a CID (of a metal, if given) as a dict, or None."""
@@ -166,20 +220,22 @@ class Reference:
         v = data["version"]
         version = ReferenceVersion(tuple(v["files"]), v["template_version"], v["list_date"],
                                    v["content_hash"], v.get("schema", SCHEMA_VERSION))
-        names = pd.DataFrame(data["names"], columns=NAME_COLUMNS)
+        names: pd.DataFrame | _Rows = _Rows(data["names"], NAME_COLUMNS)
         if data.get("normaliser") != _normaliser_fingerprint():
             # keyed by another version's normaliser (a compiled file outlives upgrades)
-            names = _with_name_keys(names)
-        facilities = pd.DataFrame(data["facilities"], columns=FACILITY_COLUMNS)
+            from smelter_match.merge import with_name_keys
+
+            names = with_name_keys(names.frame())
+        facilities: pd.DataFrame | _Rows = _Rows(data["facilities"], FACILITY_COLUMNS)
         notes = tuple(data.get("notes", ()))
         note = rmap_lists_note({f.get("kind", "") for f in version.files})
         if note and note not in notes:
             # compiled before one RMAP list alone left the facilities not on it 'Not checked'
             # (same files, same stamp: the same merge as a new load)
+            facilities = facilities.frame()
             facilities["rmap_status"] = facilities["rmap_status"].replace("", NOT_CHECKED)
             notes += (note,)
-        return cls(facilities, names, pd.DataFrame(data["revisions"], columns=REVISION_COLUMNS),
-                   version, notes)
+        return cls(facilities, names, _Rows(data["revisions"], REVISION_COLUMNS), version, notes)
 
     def save(self, path: str | Path) -> None:
         """Write the compiled reference (gzip JSON)."""
@@ -272,7 +328,7 @@ def load_reference(*sources: str | Path | Iterable[str | Path], use_cache: bool 
     seen_as: set[tuple[str, str]] = set()
     data = [d for d in data if not ((d.sha256, d.list_date) in seen_as
                                     or seen_as.add((d.sha256, d.list_date)))]
-    ref = merge_sources(data, _content_hash(f"{d.sha256}@{d.list_date}" for d in data))
+    ref = _merged(data, _content_hash(f"{d.sha256}@{d.list_date}" for d in data))
     ref.use_cache = use_cache
     if use_cache:
         with contextlib.suppress(OSError):  # a read-only cache dir only costs speed
@@ -294,23 +350,6 @@ def _content_hash(sha256s: Iterable[str]) -> str:
     file counts with the list date it was read with (RMI's exports are dated by their path:
     the same bytes in an undated folder merge differently, so they must not share a stamp)."""
     return hashlib.sha256(json.dumps([SCHEMA_VERSION, sorted(sha256s)]).encode()).hexdigest()
-
-
-def _with_name_keys(names: pd.DataFrame) -> pd.DataFrame:
-    """Set ``key``, ``also_maps_to`` (same key, other CIDs of the metal) and ``ambiguous``."""
-    from smelter_match.normalize import normalize_name
-
-    names["key"] = [normalize_name(n).key for n in names["name"]]
-    cids_by_key = names[names["key"] != ""].groupby(["metal", "key"])["cid"].agg(
-        lambda s: sorted(set(s))
-    )
-    also = []
-    for r in names.itertuples(index=False):
-        others = [c for c in cids_by_key.get((r.metal, r.key), []) if c != r.cid]
-        also.append(";".join(others))
-    names["also_maps_to"] = also
-    names["ambiguous"] = names["also_maps_to"] != ""
-    return names
 
 
 def import_reference(*sources: str | Path) -> tuple[Reference, Path]:
@@ -420,181 +459,17 @@ def default_reference(use_cache: bool = True) -> Reference:
     )
 
 
-# ------------------------------------------------------------------------------------------------
-# Merging
-# ------------------------------------------------------------------------------------------------
-
-#: Prefixed to the rank of the revision log's countries: below every list's (a list's starts
-#: with its date), whatever the dates: the log's country column is not always the lists' (a
-#: "Name correction" row of 2026-06-18 gives Mitsui Kinzoku, in Japan on every list, KOREA).
-_LOG_RANK = "0000|"
-
-
-def merge_sources(data: list[SourceData], content_hash: str) -> Reference:
-    """Merge read sources into one Reference. Newer list dates win for names and locations."""
-    from smelter_match.countries import normalize_country
-
-    # Old to new; at the same date a smelter list outranks the RMAP lists, which outrank the
-    # revision log (whose name column can hold the name *before* a correction); the log's
-    # countries rank below every list's (_LOG_RANK).
-    priority = {"revisions": 0, "active": 1, "conformant": 1, "legacy": 2, "lookup": 3}
-    data = sorted(data, key=lambda d: (d.list_date or "0000", priority[d.kind], d.label, d.path))
-    order = {d.label: i for i, d in enumerate(data)}
-    # An observation's rank orders it in time: the list date of its file, or for the revision log
-    # the date of that revision, then the kind priority at equal dates.
-    def rank_of(d: SourceData, when: str | None = None) -> str:
-        return f"{when or d.list_date or '0000'}|{priority[d.kind]}|{order[d.label]:03d}"
-
-    # Old-format IDs (2013) -> CIDs, from any legacy source that lists both (CMRT 3.01).
-    old_to_cid: dict[tuple[str, str], str] = {}
-    for d in data:
-        if d.kind == "legacy":
-            both = d.rows[(d.rows["old_id"] != "") & (d.rows["cid"] != "")]
-            old_to_cid.update({(m, o): c for m, o, c in zip(both.metal, both.old_id, both.cid)})
-
-    # Observations: (cid, metal, name, is_standard, label, rank, country, city, state)
-    obs: list[tuple] = []
-    for d in data:
-        rank = rank_of(d)
-        if d.kind == "lookup":
-            for r in d.rows.itertuples(index=False):
-                obs.append((r.cid, r.metal, r.standard_name, True, d.label, rank, r.country,
-                            r.city, r.state_province))
-                if r.name and r.name != r.standard_name:
-                    obs.append((r.cid, r.metal, r.name, False, d.label, rank, r.country,
-                                r.city, r.state_province))
-        elif d.kind == "legacy":
-            for r in d.rows.itertuples(index=False):
-                cid = r.cid or old_to_cid.get((r.metal, r.old_id), "")
-                if cid:
-                    obs.append((cid, r.metal, r.name, bool(r.is_standard), d.label, rank,
-                                r.country, "", ""))
-    # The revision log is cumulative: the newest one given supersedes older copies.
-    rev_sources = [d for d in data if d.kind == "revisions"]
-    revisions = (rev_sources[-1].rows if rev_sources else pd.DataFrame(columns=REVISION_COLUMNS))
-    revisions = revisions[REVISION_COLUMNS].reset_index(drop=True)
-    for d in rev_sources[-1:]:
-        for r in d.rows.itertuples(index=False):
-            if not r.standard_name:
-                continue
-            # its name by its date; its country only where no list has one (_LOG_RANK), but
-            # for a "Location correction" row's
-            rank = rank_of(d, r.revision_date)
-            obs.append((r.cid, r.metal, r.standard_name, True, d.label, rank, "", "", ""))
-            moved = r.basis.strip().lower() == "location correction"
-            obs.append((r.cid, r.metal, r.standard_name, False, d.label,
-                        rank if moved else _LOG_RANK + rank, r.country, "", ""))
-    # RMAP status: of each list (conformant, active) only the newest copy counts (a facility
-    # that left the conformant list is not conformant because an older copy lists it); a
-    # facility on both lists takes the newer one's status, Conformant at the same date.
-    rmap = [d for d in data if d.kind in ("active", "conformant")]
-    newest_of = {k: max((d.list_date for d in rmap if d.kind == k), default="")
-                 for k in ("active", "conformant")}
-    statuses: dict[tuple[str, str], tuple[str, str, tuple[str, bool]]] = {}
-    for d in rmap:
-        for r in d.rows.itertuples(index=False):
-            if r.standard_name:
-                obs.append((r.cid, r.metal, r.standard_name, True, d.label, rank_of(d),
-                            r.country, r.city, r.state_province))
-            if d.list_date != newest_of[d.kind]:
-                continue   # an older copy of the list: superseded
-            when = (d.list_date, d.kind == "conformant")
-            prev = statuses.get((r.cid, r.metal))
-            if prev is None or when > prev[2]:
-                statuses[(r.cid, r.metal)] = (d.kind.title(), r.last_audit_date, when)
-    notes = source_notes(data, old_to_cid)
-
-    o = pd.DataFrame(obs, columns=["cid", "metal", "name", "is_standard", "label", "rank",
-                                   "country", "city", "state_province"])
-    # Whitespace runs are typing accidents; cells without a letter or digit ("~", "`") are junk.
-    o["name"] = o["name"].astype(str).str.replace(r"\s+", " ", regex=True).str.strip()
-    o = o[o["name"].str.contains(r"\w", regex=True)]
-    if o.empty:
-        # e.g. CMRT 2.03a alone: its old-format IDs map to CIDs only through CMRT 3.01's table
-        raise ReferenceLoadError(
-            "no facility with a smelter ID (CID) in the reference files: CMRT 2.03a has only "
-            "old-format IDs; load it together with CMRT 3.01 or a newer CMRT / RMI export"
-        )
-
-    # Current standard name and location: newest standard-name observation; lookup beats revisions
-    # at equal date because it carries the location.
-    std = o[o["is_standard"]].sort_values(["rank"], kind="stable")
-    latest = std.groupby(["cid", "metal"], sort=True).tail(1).set_index(["cid", "metal"])
-    loc = o[o["country"] != ""].sort_values(["rank"], kind="stable")
-    latest_loc = loc.groupby(["cid", "metal"]).tail(1).set_index(["cid", "metal"])
-    # City/state: a smelter list's structured columns beat the RMAP lists' free-text region
-    # ("Bangka, 33211, Indonesia"), which is used only for facilities no smelter list locates.
-    list_labels = {d.label for d in data if d.kind in ("lookup", "legacy")}
-    city_src = o[(o["city"] != "") | (o["state_province"] != "")].assign(
-        _from_list=lambda x: x["label"].isin(list_labels)
-    ).sort_values(["_from_list", "rank"], kind="stable")
-    latest_city = city_src.groupby(["cid", "metal"]).tail(1).set_index(["cid", "metal"])
-    seen = o.groupby(["cid", "metal"])["label"].agg(lambda s: _ordered_labels(s, order))
-    newest_list = max((order[d.label] for d in data if d.kind in ("lookup", "legacy")), default=-1)
-    newest_label = next((d.label for d in data if order[d.label] == newest_list), "")
-    newest_date = next((d.list_date for d in data if order[d.label] == newest_list), "")
-
-    removed = removals(revisions)
-    last_rev = last_revisions(revisions)
-    # with one of the two lists alone, a facility not on it may be on the other: not checked
-    neither = "" if {d.kind for d in rmap} == {"active", "conformant"} else NOT_CHECKED
-
-    rows = []
-    for (cid, metal) in sorted(set(zip(o.cid, o.metal))):
-        name = latest.loc[(cid, metal), "name"] if (cid, metal) in latest.index else ""
-        country = latest_loc.loc[(cid, metal), "country"] if (cid, metal) in latest_loc.index else ""
-        city = state = ""
-        if (cid, metal) in latest_city.index:
-            city = latest_city.loc[(cid, metal), "city"]
-            state = latest_city.loc[(cid, metal), "state_province"]
-        status, audit, _ = statuses.get((cid, metal), (neither, "", None))
-        rem = removed.get((cid, metal))
-        versions = seen.get((cid, metal), "")
-        listed = newest_label in versions.split("; ")
-        in_log = rem is not None   # the log's last add/remove is a removal (a model feature)
-        if rem is not None and listed and newest_date > rem[0]:
-            # the newest smelter list, dated after the removal, carries the facility: RMI's
-            # 2026-08-22 list has six whose last revision is a removal (five Conformant or
-            # Active; the log lacks their return). Not removed; ``last_revision`` keeps it.
-            rem = None
-        rows.append({
-            "cid": cid, "metal": metal, "standard_name": name, "country": country,
-            "country_code": normalize_country(country) or "", "state_province": state,
-            "city": city, "rmap_status": status, "last_audit_date": audit,
-            "removed": rem is not None, "removed_date": rem[0] if rem else "",
-            "removed_reason": rem[1] if rem else "", "successors": rem[2] if rem else "",
-            "in_latest_list": listed, "removed_in_log": in_log,
-            "last_revision": last_rev.get((cid, metal), ""), "versions": versions,
-        })
-    facilities = pd.DataFrame(rows, columns=FACILITY_COLUMNS)
-
-    current = dict(zip(zip(facilities.cid, facilities.metal), facilities.standard_name))
-    grouped = o.groupby(["cid", "metal", "name"], sort=True).agg(
-        is_standard=("is_standard", "any"),
-        versions=("label", lambda s: _ordered_labels(s, order)),
-    ).reset_index()
-    kinds = []
-    for r in grouped.itertuples(index=False):
-        if current.get((r.cid, r.metal)) == r.name:
-            kinds.append("current_standard_name")
-        elif r.is_standard:
-            kinds.append("former_standard_name")
-        else:
-            kinds.append("lookup_alias")
-    grouped["kind"] = kinds
-    names = _with_name_keys(grouped)[NAME_COLUMNS].reset_index(drop=True)
-
+def _merged(data: list[SourceData], content_hash: str) -> Reference:
+    """The Reference of read sources: their merged tables (:mod:`smelter_match.merge`), stamped
+    with what they were read from."""
+    tables = merge_sources(data)
     files = tuple(
         {"path": d.path, "name": Path(d.path).name, "kind": d.kind, "label": d.label,
          "list_date": d.list_date, "sha256": d.sha256}
-        for d in data
+        for d in in_merge_order(data)
     )
-    templates = [d for d in data if d.template_version]
+    templates = [d for d in in_merge_order(data) if d.template_version]
     tv = templates[-1].template_version if templates else ""
     list_date = max((d.list_date for d in data if d.list_date), default="")
     version = ReferenceVersion(files, tv or "", list_date, content_hash)
-    return Reference(facilities, names, revisions, version, notes)
-
-
-def _ordered_labels(labels: pd.Series, order: dict[str, int]) -> str:
-    return "; ".join(sorted(set(labels), key=lambda x: (order.get(x, -1), x)))
+    return Reference(tables.facilities, tables.names, tables.revisions, version, tables.notes)

@@ -9,12 +9,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from smelter_match.errors import InputError
 from smelter_match.io.columns import COLUMN_SYNONYMS
 from smelter_match.io.tables import clean_text, header_key
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Columns the matcher appends to every input row, in this order.
 RESULT_COLUMNS: tuple[str, ...] = (
@@ -127,6 +129,8 @@ def text_labelled(results: pd.DataFrame) -> pd.DataFrame:
     labels = [column_label(c) for c in results.columns]
     if labels == list(results.columns):
         return results
+    import pandas as pd
+
     out = results.copy(deep=False)
     out.columns = pd.Index(labels, dtype=object)
     return out
@@ -297,6 +301,8 @@ def make_row_ids(df: pd.DataFrame, *, name_col: str | None = None,
     ``-3``, ... in order of appearance, so ids are unique. The ``r`` prefix keeps spreadsheets
     from reading an id like ``12e45`` as a number.
     """
+    import pandas as pd
+
     names = (column_text(df, name_col) if name_col
              else coalesce(df, input_roles(df)["name"])) if names is None else [
                  clean_text(v) for v in names]

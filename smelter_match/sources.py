@@ -5,7 +5,7 @@ RMI publishes the same facts in many containers: the "Smelter Look-up" tab of ev
 old-format smelter IDs, and the live exports (SpreadsheetML 2003 XML, or the same saved as CSV or
 XLSX). This module only *reads*: it recognises a file by its content (never by its name or by
 English header text alone), and returns rows with standard column names. Merging several sources
-into one reference happens in :mod:`smelter_match.reference`.
+into one reference happens in :mod:`smelter_match.merge`.
 
 Recognised kinds:
 
@@ -24,13 +24,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from smelter_match.cids import find_cids, is_cid
 from smelter_match.errors import DamagedFileError, DamagedReferenceError, InputError, ReferenceLoadError
 from smelter_match.io import tables
 from smelter_match.io.tables import header_key
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 METALS_3TG = ("Gold", "Tantalum", "Tin", "Tungsten")
 OLD_ID_RE = re.compile(r"^\d[A-Z]{3}\d{3}$")
@@ -179,6 +181,14 @@ def _find_lookup_table(rows: list[list[str]]) -> tuple[int, int, int] | None:
     return None
 
 
+def _frame(rows: list[list[str]], columns: list[str]) -> pd.DataFrame:
+    """A parsed table. pandas is imported here, not with the module: a reference read from the
+    cache finds its files (:func:`expand_paths`, :func:`date_from_path`) without it."""
+    import pandas as pd
+
+    return pd.DataFrame(rows, columns=columns)
+
+
 def _parse_lookup_tab(rows: list[list[str]]) -> pd.DataFrame | None:
     found = _find_lookup_table(rows)
     if found is None:
@@ -205,7 +215,7 @@ def _parse_lookup_tab(rows: list[list[str]]) -> pd.DataFrame | None:
             continue
         out.append([metal, _cell(row, m + 1), _cell(row, m + 2), _cell(row, m + 3), cid,
                     _cell(row, city), _cell(row, state)])
-    return pd.DataFrame(out, columns=LOOKUP_COLUMNS)
+    return _frame(out, LOOKUP_COLUMNS)
 
 
 def _parse_legacy(sheets: dict[str, list[list[str]]]) -> pd.DataFrame | None:
@@ -255,7 +265,7 @@ def _parse_legacy(sheets: dict[str, list[list[str]]]) -> pd.DataFrame | None:
             cid = _cell(row, c_cid)
             new = cid if is_cid(cid) else new
             out.append([metal, alias, name, _cell(row, c_country), old, new, False])
-    return pd.DataFrame(out, columns=LEGACY_COLUMNS).drop_duplicates(ignore_index=True)
+    return _frame(out, LEGACY_COLUMNS).drop_duplicates(ignore_index=True)
 
 
 def _parse_status(rows: list[list[str]]) -> tuple[str, pd.DataFrame] | None:
@@ -282,7 +292,7 @@ def _parse_status(rows: list[list[str]]) -> tuple[str, pd.DataFrame] | None:
             city, _, state = _cell(row, c_region).partition(",")
             out.append([metal, cid, _cell(row, c_name), _cell(row, c_country), audit,
                         city.strip(), state.strip()])
-    return kind, pd.DataFrame(out, columns=STATUS_COLUMNS)
+    return kind, _frame(out, STATUS_COLUMNS)
 
 
 def _parse_revisions(rows: list[list[str]]) -> pd.DataFrame | None:
@@ -302,7 +312,7 @@ def _parse_revisions(rows: list[list[str]]) -> pd.DataFrame | None:
         refs = ";".join(x for x in dict.fromkeys(find_cids(details)) if x != cid)
         out.append([metal, cid, name, country, basis, details, iso_date(rdate), iso_date(adate),
                     refs])
-    return pd.DataFrame(out, columns=REVISION_COLUMNS)
+    return _frame(out, REVISION_COLUMNS)
 
 
 _US_DATE_RE = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\b")
@@ -381,7 +391,7 @@ def read_source(path: str | Path) -> SourceData:
 
 
 # ------------------------------------------------------------------------------------------------
-# what the files say, for the merge (smelter_match.reference.merge_sources)
+# what the files say, for the merge (smelter_match.merge.merge_sources)
 
 #: ``rmap_status`` of every facility when no RMAP list is among the reference files (a CMRT
 #: workbook alone), and of a facility not on the one list loaded when the other is missing:

@@ -15,7 +15,7 @@ PACKAGE = ROOT / "smelter_match"
 MAX_LINES = 600
 #: Stage and workflow modules, each with its own test file tests/test_<name>.py.
 TESTED_MODULES = ("transliterate", "folding", "countries", "normalize", "metals", "cids", "sources",
-                  "reference", "cache",
+                  "merge", "reference", "cache",
                   "reference_diff", "index", "blocking", "compare", "classify", "query_features",
                   "noise", "synthetic",
                   "transfer", "xlsx", "review_book", "readings", "placeholders", "rules", "decide",

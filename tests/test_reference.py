@@ -395,6 +395,31 @@ def test_stamp_names_the_data_not_the_code(rmi_exports_dir: Path,
     assert after.version.stamp == before.version.stamp
 
 
+def test_a_reference_read_from_the_cache_gives_what_a_merged_one_gives(
+        full_reference: Reference, rmi_dir: Path, rmi_exports_dir: Path) -> None:
+    """Read from the cache, a reference keeps its tables as the rows read until one is asked
+    for as a DataFrame (so that ``match_one`` needs no pandas); its columns, its frames and a
+    pickled copy are those of the reference the merge built."""
+    import pickle
+
+    cached = load_reference(rmi_dir / "cmrt", rmi_exports_dir)
+    for table in ("facilities", "names", "revisions"):
+        frame = getattr(full_reference, table)
+        assert cached.columns(table, *frame.columns) == [frame[c].tolist() for c in frame.columns]
+        assert full_reference.columns(table, *frame.columns) == \
+            [frame[c].tolist() for c in frame.columns]
+    copied = pickle.loads(pickle.dumps(cached))
+    for ref in (cached, copied):
+        for table in ("facilities", "names", "revisions"):
+            pd.testing.assert_frame_equal(getattr(ref, table), getattr(full_reference, table))
+    assert cached.columns("facilities", "cid", "no such column")[1] is None
+    assert full_reference.columns("facilities", "no such column") == [None]
+    # a table set by hand is what is read from then on
+    cached.names = cached.names.iloc[:2]
+    assert cached.columns("names", "cid") == [cached.names["cid"].tolist()]
+    assert repr(cached) == f"Reference({cached.version.stamp!r})"
+
+
 def test_compiled_reference_from_another_normaliser_gets_fresh_keys(
         rmi_exports_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """An imported or remembered compiled file outlives upgrades: keys made by another
@@ -573,46 +598,6 @@ def test_a_damaged_file_in_a_reference_folder_stops_the_load(
 # what a filing relies on: status from the newest lists, removals, notes
 
 
-def _without_rows(xml: Path, dst: Path, cids: set[str]) -> None:
-    """A copy of a SpreadsheetML export without the rows naming ``cids``."""
-    text = xml.read_text(encoding="utf-8-sig")
-    for m in reversed(list(re.finditer(r"<Row>.*?</Row>\s*", text, re.S))):
-        if any(f">{c}<" in m.group(0) for c in cids):
-            text = text[:m.start()] + text[m.end():]
-    dst.write_text(text, encoding="utf-8")
-
-
-def test_rmap_status_comes_from_the_newest_copy_of_each_list(rmi_exports_dir: Path,
-                                                             tmp_path: Path) -> None:
-    # a conformant list of 2026-09-30 that no longer has CID000015 (conformant on 2026-08-22):
-    # the older copy does not keep it conformant, whatever the order the files are given in
-    later = tmp_path / "rmap-2026-09-30"
-    later.mkdir()
-    _without_rows(rmi_exports_dir / "CONFORMANT.xml", later / "CONFORMANT.xml", {"CID000015"})
-    before = load_reference(rmi_exports_dir, use_cache=False)
-    assert before.facility("CID000015", "Gold")["rmap_status"] == "Conformant"
-    for sources in ((rmi_exports_dir, later), (later, rmi_exports_dir)):
-        ref = load_reference(*sources, use_cache=False)
-        assert ref.facility("CID000015", "Gold")["rmap_status"] == ""
-        unchanged = ref.facilities["cid"] != "CID000015"
-        assert ref.facilities[unchanged]["rmap_status"].tolist() == \
-            before.facilities[before.facilities["cid"] != "CID000015"]["rmap_status"].tolist()
-
-
-def test_a_facility_the_newest_list_carries_after_its_removal_is_not_removed(
-        full_reference) -> None:
-    # RMI's 2026-08-22 smelter list carries six facilities whose last revision is a removal
-    fac = full_reference.facility("CID003380", "Tin")   # PT Masbro Alam Stania, Active
-    assert not fac["removed"] and fac["in_latest_list"] and fac["rmap_status"] == "Active"
-    # the pair feature still reads the log as the shipped model was trained on it
-    assert fac["removed_in_log"]
-    assert fac["last_revision"].startswith("2025-02-19 Removed")
-    f = full_reference.facilities
-    assert not (f["removed"] & f["in_latest_list"]).any()
-    # removed since and on the conformant list only (not the smelter list): still removed
-    assert full_reference.facility("CID001758", "Tin")["removed"]
-
-
 def test_without_an_rmap_list_the_status_is_not_checked(rmi_exports_dir: Path) -> None:
     with pytest.warns(ReferenceWarning, match="no RMAP list"):
         ref = load_reference(rmi_exports_dir / "CMRT.xml", use_cache=False)
@@ -709,17 +694,3 @@ def test_a_damaged_stamp_entry_in_the_user_cache_only_costs_time(
     entry.write_bytes(damage)
     assert load_reference(rmi_exports_dir).version.stamp == ref.version.stamp
     assert json.loads(entry.read_text(encoding="utf-8"))["stamp"] == ref.version.stamp
-
-
-def test_the_revision_logs_country_does_not_override_a_lists(
-        rmi_dir: Path, rmi_exports_dir: Path) -> None:
-    """With CMRT 6.5 and a newer revision log, a "Name correction" row dated after the list
-    gave Mitsui Kinzoku (CID001193) the log's KOREA where every list says JAPAN, and the annex
-    showed it (found by an audit against ../shared/rmi/derived): the log's country stands only
-    where no list locates the facility. Its name still counts by its date (the new name)."""
-    ref = load_reference(rmi_dir / "cmrt" / "RMI_CMRT_6.5_zh-display.xlsx",
-                         rmi_exports_dir / "REVISIONS.xml")
-    fac = ref.facilities.set_index(["cid", "metal"])
-    assert fac.loc[("CID001193", "Gold"), "country"] == "JAPAN"
-    assert fac.loc[("CID001193", "Gold"), "standard_name"] == "Mitsui Kinzoku Co., Ltd."
-    assert (ref.facilities["country"] != "").all()   # (the log still locates what no list does)

@@ -25,12 +25,13 @@ import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, TextIO, TypeVar
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from smelter_match.errors import InputError
 from smelter_match.io.tables import read_csv_rows
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["FORMULA_PREFIXES", "neutralise", "read_safe_csv", "refuse_duplicate_columns",
            "replaced_whole", "sheet_lines", "text_frame", "unneutralise", "write_csv"]
@@ -87,6 +88,8 @@ def write_csv(df: pd.DataFrame, path: str | Path | TextIO) -> None:
     an open text stream (e.g. ``sys.stdout``): the same CSV without the BOM, which belongs to
     files, not to pipes.
     """
+    import pandas as pd
+
     out = df.copy()
     for col in out.columns:
         if not (pd.api.types.is_numeric_dtype(out[col]) or pd.api.types.is_bool_dtype(out[col])):
@@ -194,6 +197,8 @@ def text_frame(rows: list[list[str]], where: str, what: str, strip: bool = True)
     width = len(header)
     body = [[unneutralise(c.strip() if strip else c) for c in (r + [""] * (width - len(r)))[:width]]
             for _, r in numbered[1:]]
+    import pandas as pd
+
     frame = pd.DataFrame(body, columns=[unneutralise(h.strip()) for h in header], dtype=object)
     frame.attrs["lines"] = [n for n, _ in numbered[1:]]
     return frame
