@@ -28,9 +28,12 @@ from __future__ import annotations
 import functools
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 METALS = {"gold": "Gold", "au": "Gold", "tin": "Tin", "sn": "Tin", "tantalum": "Tantalum",
           "ta": "Tantalum", "tungsten": "Tungsten", "w": "Tungsten"}
@@ -80,8 +83,8 @@ class Method:
 
     def __init__(self, reference) -> None:
         self.reference = reference
-        fac = reference.facilities
-        self._country_code = dict(zip(zip(fac["cid"], fac["metal"]), fac["country_code"]))
+        cid, metal, code = reference.columns("facilities", "cid", "metal", "country_code")
+        self._country_code = dict(zip(zip(cid, metal), code))
 
     # -- training -----------------------------------------------------------------------------
     def fit(self, train: pd.DataFrame) -> None:
@@ -102,6 +105,8 @@ class Method:
     def predict(self, rows: pd.DataFrame, deadline: float | None = None,
                 with_candidates: bool = False) -> Predictions:
         """Predict every row; work once per distinct (name, metal, country), stop at ``deadline``."""
+        import pandas as pd
+
         keys = pd.MultiIndex.from_frame(rows[["name", "metal", "country"]].fillna("").astype(str))
         codes, uniques = pd.factorize(keys)
         uniq = pd.DataFrame(list(uniques), columns=["name", "metal", "country"])
@@ -124,11 +129,15 @@ class Method:
 
     def _match_unique(self, queries: pd.DataFrame, with_candidates: bool) -> pd.DataFrame:
         """Predictions for distinct queries (default: :meth:`_match_query` in a loop)."""
+        import pandas as pd
+
         rows = [self._match_query(n, m, c) for n, m, c in queries.itertuples(index=False)]
         return pd.DataFrame(rows, columns=PRED_COLUMNS, index=queries.index)
 
     def _match_query(self, name: str, metal: str, country: str) -> tuple:
         """(cid, score, decision, candidates) of one query (default: a one-row batch)."""
+        import pandas as pd
+
         q = pd.DataFrame({"name": [name], "metal": [metal], "country": [country]})
         return tuple(self._match_unique(q, False).iloc[0])
 
@@ -266,6 +275,8 @@ class WRatioBaseline(Method):
 
     def predict(self, rows: pd.DataFrame, deadline: float | None = None,
                 with_candidates: bool = False, prune: bool = False) -> Predictions:
+        import pandas as pd
+
         name_codes, names = pd.factorize(rows["name"].fillna("").astype(str))
         metal_codes, metal_texts = pd.factorize(rows["metal"].fillna("").astype(str))
         folded = np.array([self._process(n) for n in names], dtype=object)[name_codes]
@@ -317,6 +328,8 @@ class WRatioBaseline(Method):
               best: np.ndarray, score: np.ndarray, ranked: list[tuple], done: set
               ) -> Predictions:
         """Per row: the best name's owner (resolved by the row's country), score, decision."""
+        import pandas as pd
+
         country_codes, countries = pd.factorize(rows["country"].fillna("").astype(str))
         pair_codes, pairs = pd.factorize(pd.MultiIndex.from_arrays([q_codes, country_codes]))
         out = []
@@ -378,6 +391,8 @@ class RecordLinkageBaseline(Method):
     chunk = 100
 
     def __init__(self, reference, **_options) -> None:
+        import pandas as pd
+
         super().__init__(reference)
         import logging
 
@@ -409,6 +424,8 @@ class RecordLinkageBaseline(Method):
 
     def _pairs(self, queries: pd.DataFrame) -> tuple[pd.MultiIndex, pd.DataFrame]:
         """Candidate pairs (query index, reference row) and the query frame used to compare."""
+        import pandas as pd
+
         q = pd.DataFrame({
             "metal": [parse_metal(m) for m in queries["metal"]],
             "key": [self._normalize(n).key if n else "" for n in queries["name"]],
@@ -428,6 +445,8 @@ class RecordLinkageBaseline(Method):
         return pairs, q
 
     def _features(self, queries: pd.DataFrame) -> pd.DataFrame:
+        import pandas as pd
+
         pairs, q = self._pairs(queries)
         if len(pairs) == 0:
             return pd.DataFrame(columns=["jw_key", "lev_key", "jw_low", "lev_low"],
@@ -439,6 +458,8 @@ class RecordLinkageBaseline(Method):
 
     def _decide(self, feats: pd.DataFrame, index: pd.Index, with_candidates: bool) -> pd.DataFrame:
         """Best-scoring reference name per query; ``match`` if its probability >= cut-off."""
+        import pandas as pd
+
         out = pd.DataFrame({"cid": "", "score": 0.0, "decision": "no_match",
                             "candidates": [()] * len(index)}, index=index)
         if len(feats) == 0:
@@ -519,6 +540,8 @@ class SmelterMatch(Method):
     def predict(self, rows: pd.DataFrame, deadline: float | None = None,
                 with_candidates: bool = False) -> Predictions:
         """One ``Matcher.match`` call (it dedupes internally); ``deadline`` is not supported."""
+        import pandas as pd
+
         out = self._match(rows)
         cands = [candidate_cids(c) for c in out["candidates"]]
         cid = [c or (cs[0] if cs else "") for c, cs in zip(out["cid"].fillna(""), cands)]
