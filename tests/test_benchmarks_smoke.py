@@ -380,3 +380,19 @@ def test_ab_latency_times_both_checkouts_in_one_process(tmp_path: Path) -> None:
     table = out.read_text(encoding="utf-8")
     assert "| p99 |" in table
     assert "Answers that differ between the sides: 0 of 30 calls." in table
+
+
+@needs_reference
+def test_ab_cold_times_fresh_processes_of_both_checkouts(tmp_path: Path) -> None:
+    # the repository against itself: every phase timed, the same answers on both sides, and
+    # a matcher that only answers match_one imports no pandas
+    out = tmp_path / "ab_cold.md"
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.ab_cold", str(REPO), str(REPO),
+                           "-r", str(REFERENCE / "cmrt"), str(REFERENCE / "exports-2026-08-22"),
+                           "--rounds", "1", "--out", str(out)], cwd=REPO,
+                          capture_output=True, text=True, timeout=600, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    table = out.read_text(encoding="utf-8")
+    assert "| import |" in table and "| cold start |" in table
+    assert "imported by the end of a run: base none; head none." in table
+    assert "the same in every run" in table
