@@ -102,6 +102,9 @@ class _Rows:
     """A table as the rows a compiled reference holds (dicts), until a DataFrame is wanted."""
 
     def __init__(self, rows: list[dict], columns: list[str]):
+        if not (isinstance(rows, list) and all(isinstance(r, dict) for r in rows)):
+            # (valid JSON of another shape: refused on load, as a DataFrame of it was)
+            raise ValueError("a table is not a list of rows")
         self.rows, self.columns = rows, columns
 
     def frame(self) -> pd.DataFrame:

@@ -331,6 +331,28 @@ def test_a_truncated_compiled_reference_is_an_error_and_a_damaged_cache_is_rebui
     assert Reference.load_compiled(compiled).version == first.version
 
 
+@pytest.mark.parametrize("tables", [{"names": "damaged"}, {"names": [1, 2, 3]},
+                                    {"facilities": None}, {"revisions": [["CID000001"]]}])
+def test_a_compiled_reference_whose_tables_are_not_rows_is_refused_and_the_cache_rebuilt(
+        tables: dict, rmi_exports_dir: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Valid JSON of another shape (a table that is no list of rows) is no compiled reference:
+    refused when it is read, as before tables were kept as rows (an AttributeError when the
+    matcher first read a column, and a damaged cache entry that was never rebuilt)."""
+    monkeypatch.setenv("SMELTER_MATCH_CACHE_DIR", str(tmp_path / "cache"))
+    first = load_reference(rmi_exports_dir)
+    (compiled,) = (tmp_path / "cache" / "compiled").glob("*.json.gz")
+    doc = json.loads(gzip.decompress(compiled.read_bytes()))
+    compiled.write_bytes(gzip.compress(json.dumps({**doc, **tables}).encode()))
+    with pytest.raises(ReferenceLoadError, match="not a compiled smelter_match reference"):
+        Reference.load_compiled(compiled)
+    again = load_reference(rmi_exports_dir)   # rebuilt from the sources, not a traceback
+    for table in ("facilities", "names", "revisions"):
+        pd.testing.assert_frame_equal(getattr(again, table), getattr(first, table))
+    assert Reference.load_compiled(compiled).columns("names", "cid") == \
+        first.columns("names", "cid")
+
+
 def test_a_file_given_twice_or_copied_counts_once(rmi_dir: Path, tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     """The stamp names the data: the same file given twice, or a byte-identical copy beside it,
