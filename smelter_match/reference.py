@@ -145,6 +145,14 @@ class Reference:
     def __repr__(self) -> str:
         return f"Reference({self.version.stamp!r})"
 
+    def __copy__(self) -> Reference:
+        """A copy sharing the tables, whose tables are set apart from this one's (as a
+        dataclass's copy): a table set on it is not set here."""
+        new = object.__new__(type(self))
+        new.__dict__.update(self.__dict__)
+        new._tables, new._by_key = dict(self._tables), dict(self._by_key)
+        return new
+
     def _frame(self, table: str) -> pd.DataFrame:
         value = self._tables[table]
         if isinstance(value, _Rows):

@@ -442,6 +442,24 @@ def test_a_reference_read_from_the_cache_gives_what_a_merged_one_gives(
     assert repr(cached) == f"Reference({cached.version.stamp!r})"
 
 
+def test_a_table_set_on_a_copy_of_a_reference_is_the_copys_alone(
+        rmi_exports_dir: Path) -> None:
+    """``copy.copy`` gives a reference whose tables are set apart from the original's (as when
+    it was a dataclass): a variant with fewer names left the original with them too."""
+    import copy
+
+    ref, again = load_reference(rmi_exports_dir), load_reference(rmi_exports_dir)
+    assert ref.facility("CID000035", "Gold") is not None   # (the facility index, built)
+    variant = copy.copy(ref)
+    variant.names = variant.names.iloc[:2]
+    variant.facilities = variant.facilities.iloc[:0]
+    assert variant.columns("names", "cid") == [again.columns("names", "cid")[0][:2]]
+    assert variant.facility("CID000035", "Gold") is None
+    assert ref.columns("names", "cid") == again.columns("names", "cid")
+    assert ref.columns("facilities", "cid") == again.columns("facilities", "cid")
+    assert ref.facility("CID000035", "Gold") == again.facility("CID000035", "Gold")
+
+
 def test_compiled_reference_from_another_normaliser_gets_fresh_keys(
         rmi_exports_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """An imported or remembered compiled file outlives upgrades: keys made by another
