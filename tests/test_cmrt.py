@@ -376,3 +376,22 @@ def test_header_labels_pasted_as_text_where_the_template_has_them_are_read(
 
     with pytest.raises(InputError, match="header cell D4 says 'Smelter Country"):
         read_input(_template_with(cmrt_dir, tmp_path, swapped))
+
+
+@pytest.mark.parametrize(("change", "cell"), [
+    (lambda ws: ws.insert_cols(3), "C4"),        # before the look-up: names read as look-ups
+    (lambda ws: ws.delete_cols(3), "O4"),        # the look-up deleted: countries read as names
+], ids=["inserted", "deleted"])
+def test_an_older_cmrt_whose_columns_moved_is_refused_not_misread(
+        cmrt_dir: Path, tmp_path: Path, change: Callable[..., None], cell: str) -> None:
+    """A 2.x Smelter List is read by the cells its "L" tab names, as 6.x's is by its fixed
+    layout, but was not checked for a column inserted or deleted: every entry right of it was
+    read from the wrong column ("GERMANY" as the smelter's name), without a word."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        wb = openpyxl.load_workbook(cmrt_dir / "EICC_GeSI_CMRT_2.03a.xlsx")
+    change(wb["Smelter List"])
+    wb.save(tmp_path / "old.xlsx")
+    with pytest.raises(InputError, match=f"template has them \\(header cell {cell}") as err:
+        read_input(tmp_path / "old.xlsx")
+    assert "column inserted, deleted or moved" in one_line(err)

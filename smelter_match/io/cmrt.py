@@ -47,6 +47,8 @@ class CmrtLayout:
     first_row: int
     #: frame column -> worksheet column number
     columns: dict[str, int] = field(default_factory=dict)
+    #: every column the template has a header in, read or not (empty: those of ``columns``)
+    headed: frozenset[int] = frozenset()
 
 
 #: Frame columns of a CMRT table with the CMRT 6.x column letter they are read from.
@@ -203,19 +205,24 @@ def _layout_from_language_tab(wb: Any) -> CmrtLayout | None:
         return None
     cols: dict[str, int] = {}
     header_rows: set[int] = set()
+    cells: set[tuple[int, int]] = set()   # (row, column) of every Smelter List cell named
     for row in lang.iter_rows(min_col=2, max_col=4, values_only=True):
         if len(row) < 3 or str(row[0] or "").strip().casefold() != "smelter list":
             continue
         m = re.fullmatch(r"([A-Z]{1,3})(\d+)", str(row[1] or "").strip())
+        if not m:
+            continue
+        cells.add((int(m.group(2)), _col_num(m.group(1))))
         key = header_key(row[2] or "")
-        if not m or key not in _CMRT_HEADER_KEYS:
+        if key not in _CMRT_HEADER_KEYS:
             continue
         cols.setdefault(_CMRT_HEADER_KEYS[key], _col_num(m.group(1)))
         header_rows.add(int(m.group(2)))
     if len(header_rows) != 1 or not {"Metal", "Smelter Name"} <= cols.keys():
         return None
     header = header_rows.pop()
-    return CmrtLayout(header_row=header, first_row=header + 1, columns=cols)
+    return CmrtLayout(header_row=header, first_row=header + 1, columns=cols,
+                      headed=frozenset(c for r, c in cells if r == header))
 
 
 def _layout_from_header_values(ws_values: Any) -> CmrtLayout | None:
@@ -328,8 +335,12 @@ def _read_cmrt_parts(
     if version is not None and version.split(".")[0] == "6":
         layout = CMRT6_LAYOUT
         _check_header(p, ws_f, layout, version)
+    elif (layout := _layout_from_language_tab(wb_f)) is not None:
+        # the "L" tab names the cells the template has the headers in, as 6.x's layout does:
+        # a column inserted or deleted since would shift every entry right of it
+        _check_header(p, ws_f, layout, version or "(version unknown)")
     else:
-        layout = _layout_from_language_tab(wb_f) or _layout_from_header_values(ws_v)
+        layout = _layout_from_header_values(ws_v)
     if layout is None:
         raise InputError(
             f"{p}: CMRT version {version or 'unknown'} has an unrecognised Smelter List "
@@ -354,16 +365,18 @@ _HELPER_HEADERS = {"standardsmeltername": "(helper)", "countrycode": "(helper)",
 def _check_header(p: Path, ws_f: Any, layout: CmrtLayout, version: str) -> None:
     """Refuse a Smelter List whose columns are not where the template has them.
 
-    The 6.x layout is read by position. Each header cell of the template is a formula that
-    shows the label of the column it stands in (``ADDRESS(ROW(), COLUMN())`` looked up in the
-    language tab), so after a column is inserted or deleted (possible when the sheet is not
+    The 6.x layout, and that of other versions told by their "L" tab (the cells the template
+    has its headers in), is read by position. Each header cell of a 6.x template is a formula
+    that shows the label of the column it stands in (``ADDRESS(ROW(), COLUMN())`` looked up in
+    the language tab), so after a column is inserted or deleted (possible when the sheet is not
     protected) the labels still look right while every entry right of it is read from the wrong
     column: the names as countries, and the rows as nameless. The header row tells: a layout
     column whose header cell is blank, or holds another column's English label, and a header
     formula right of the last column."""
     from openpyxl.utils.cell import get_column_letter
 
-    last = max(layout.columns.values())
+    headed = layout.headed | set(layout.columns.values())
+    last = max(headed)
     row = next(ws_f.iter_rows(min_row=layout.header_row, max_row=layout.header_row,
                               max_col=last + 1), ())
     name_at = {col: name for name, col in layout.columns.items()}
@@ -372,7 +385,9 @@ def _check_header(p: Path, ws_f: Any, layout: CmrtLayout, version: str) -> None:
         text = "" if _is_formula(cell) else cell_text(getattr(cell, "value", None)).strip()
         key = header_key(text)
         said = _HELPER_HEADERS.get(key) or _CMRT_HEADER_KEYS.get(key)
-        if col in name_at:
+        if col in headed and col not in name_at:   # a column the template has, not read
+            problem = "is blank" if not text and not _is_formula(cell) else ""
+        elif col in name_at:
             problem = ("is blank" if not text and not _is_formula(cell) else
                        f"says {text!r}" if said is not None and said != name_at[col] else "")
         else:
