@@ -395,3 +395,32 @@ def test_an_older_cmrt_whose_columns_moved_is_refused_not_misread(
     with pytest.raises(InputError, match=f"template has them \\(header cell {cell}") as err:
         read_input(tmp_path / "old.xlsx")
     assert "column inserted, deleted or moved" in one_line(err)
+
+
+def test_a_suppliers_formulas_saved_without_values_are_named_not_lost(
+        make_cmrt: Callable[..., Path]) -> None:
+    """A CMRT written by a program that does not calculate formulas (a script filling the
+    template with openpyxl) saves them without values: a supplier's formula linking their own
+    sheet read as "", silently, so the row was "empty name", or not read at all when all of its
+    cells were such formulas. Those rows are read and the cells named in a note; the template's
+    own formulas (the look-up's country and ID, the metal of an ID typed in column A) give what
+    the row's typed cells say, and are not named."""
+    path = make_cmrt("RMI_CMRT_6.4.xlsx", {
+        5: {"B": "Gold", "C": "Asahi Refining Canada Ltd."},
+        7: {"B": "Tin", "C": "Smelter not listed", "D": "='Our list'!B2"},
+        9: {"B": "='Our list'!A3", "C": "='Our list'!B3"},
+        11: {"A": "CID002763"}})
+    with pytest.warns(InputWarning) as said:
+        t = read_input(path)
+    assert t.row_numbers == [5, 7, 9, 11]
+    assert t.frame["reported_name"].tolist() == ["Asahi Refining Canada Ltd.", "", "", ""]
+    (note,) = [str(w.message) for w in said if "saved without" in str(w.message)]
+    assert note.startswith(f"{path}: 3 cells of the 'Smelter List' tab are formulas saved "
+                           "without a value")
+    assert note.endswith("read as empty: Smelter Name on row 7; Metal on row 9; Smelter "
+                         "Look-up on row 9; open the file in Excel, save it and read it again")
+    with warnings.catch_warnings():   # the template's formulas alone: nothing to say
+        warnings.simplefilter("error", InputWarning)
+        assert read_input(make_cmrt("RMI_CMRT_6.4.xlsx", {5: {"B": "Gold", "C": "Asahi "
+                                    "Refining Canada Ltd."}, 6: {"A": "CID002763"}})).row_numbers \
+            == [5, 6]

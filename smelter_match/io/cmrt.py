@@ -14,6 +14,7 @@ import re
 import warnings
 import zipfile
 import zlib
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from smelter_match.errors import DamagedFileError, InputError, NoRowsError
+from smelter_match.errors import DamagedFileError, InputError, InputWarning, NoRowsError
 from smelter_match.io.tables import cell_text, file_format, header_key, open_workbook
 
 __all__ = ["CMRT6_LAYOUT", "CMRT_FRAME_COLUMNS", "CmrtLayout", "CmrtRows", "is_cmrt",
@@ -285,28 +286,47 @@ def _clean_company(value: Any) -> str | None:
     return text or None
 
 
+#: The row number of a reference to a cell ("5" of "A5", "$V5", "4" of "$D$4").
+_REF_ROW = re.compile(r"(?<=[A-Za-z$])\d+")
+#: How many rows at least hold a column's formula for it to be the template's (6.x and 2.x fill
+#: 2,500 rows with each): not a supplier's formulas on all of their rows.
+_TEMPLATE_ROWS = 100
+
+
 def _cmrt_cells(
     ws_formulas: Any, ws_values: Any, layout: CmrtLayout
-) -> list[tuple[int, dict[str, tuple[str, bool]]]]:
-    """Per data row: frame column -> (text, typed), typed meaning "entered, not a formula".
+) -> tuple[list[tuple[int, dict[str, tuple[str, bool]]]], dict[int, list[str]]]:
+    """Per data row: frame column -> (text, typed), typed meaning "the supplier's entry": typed,
+    or a formula of their own saved without its value; and the rows with such formulas, with
+    their columns.
 
     Formula cells give their cached value, or "" without cache; cached errors such as #N/A and
     cached zeros (what the template's OFFSET look-ups return for an empty cell) also become "".
-    Both worksheets are read-only views of the same file, so their rows line up one to one.
+    A workbook saved by a program that does not calculate formulas (a script writing the
+    template with openpyxl) has no cached values: the template's own formulas (a column's
+    formula on most of its rows) give what the supplier's entries in the row say (the look-up's
+    country and ID), read anyway; any other formula is the supplier's, and what it says is not
+    read. Both worksheets are read-only views of the same file, so their rows line up one to one.
     """
     max_col = max(layout.columns.values())
     ws_formulas.reset_dimensions()  # trust the rows in the file, not the stored dimension
     ws_values.reset_dimensions()
     f_rows = ws_formulas.iter_rows(min_row=layout.first_row, max_col=max_col)
-    v_rows = ws_values.iter_rows(min_row=layout.first_row, max_col=max_col, values_only=True)
+    v_rows = ws_values.iter_rows(min_row=layout.first_row, max_col=max_col)
     out: list[tuple[int, dict[str, tuple[str, bool]]]] = []
+    unsaved: list[tuple[dict[str, tuple[str, bool]], int, str, str]] = []
     for rownum, (f_row, v_row) in enumerate(zip(f_rows, v_rows, strict=False), layout.first_row):
         entry: dict[str, tuple[str, bool]] = {}
         for name, col in layout.columns.items():
             cell = f_row[col - 1] if col <= len(f_row) else None
             raw = getattr(cell, "value", None)
             if _is_formula(cell):
-                cached = v_row[col - 1] if col <= len(v_row) else None
+                v_cell = v_row[col - 1] if col <= len(v_row) else None
+                cached = getattr(v_cell, "value", None)
+                if cached is None and getattr(v_cell, "data_type", "n") == "n":
+                    # no value saved ("" is saved as text): whose formula is told below (the
+                    # template's reads the same on every row but for row numbers: "LEN(A#)")
+                    unsaved.append((entry, rownum, name, _REF_ROW.sub("#", str(raw))))
                 if isinstance(cached, str) and cached.startswith("#"):  # #N/A, #REF!, ...
                     cached = None
                 elif cached == 0 and not isinstance(cached, bool):
@@ -318,13 +338,42 @@ def _cmrt_cells(
                 text = cell_text(raw).strip()
                 entry[name] = (text, bool(text))
         out.append((rownum, entry))
-    return out
+    counts = Counter((name, formula) for _, _, name, formula in unsaved)
+    theirs: dict[int, list[str]] = {}
+    for entry, rownum, name, formula in unsaved:
+        if counts[name, formula] < max(_TEMPLATE_ROWS, len(out) / 2):
+            entry[name] = ("", True)
+            theirs.setdefault(rownum, []).append(name)
+    return out, theirs
+
+
+def _unsaved_note(p: Path, sheet: str, unsaved: dict[int, list[str]]) -> str:
+    """The note on a supplier's formulas saved without their values (:func:`_cmrt_cells`)."""
+    by_column: dict[str, list[int]] = {}
+    for rownum, names in sorted(unsaved.items()):
+        for name in names:
+            by_column.setdefault(name, []).append(rownum)
+
+    def rows(nums: list[int]) -> str:
+        shown = ", ".join(map(str, nums[:5])) + (f" and {len(nums) - 5} more" if len(nums) > 5
+                                                  else "")
+        return f"row{'s' if len(nums) > 1 else ''} {shown}"
+
+    cells = sum(map(len, by_column.values()))
+    said = "; ".join(f"{name} on {rows(nums)}" for name, nums in by_column.items())
+    return (f"{p}: {cells} cell{'s' if cells > 1 else ''} of the '{sheet}' tab "
+            f"{'are formulas' if cells > 1 else 'is a formula'} saved without "
+            "a value (the workbook was last saved by a program that does not calculate "
+            f"formulas, not by Excel), read as empty: {said}; open the file in Excel, save it "
+            "and read it again")
 
 
 def _read_cmrt_parts(
     p: Path, wb_f: Any, wb_v: Any
-) -> tuple[str | None, CmrtLayout, str | None, list[tuple[int, dict[str, tuple[str, bool]]]], str]:
-    """Version, layout, company, raw row cells and sheet title of a CMRT workbook."""
+) -> tuple[str | None, CmrtLayout, str | None, list[tuple[int, dict[str, tuple[str, bool]]]],
+           str, dict[int, list[str]]]:
+    """Version, layout, company, raw row cells, sheet title and the supplier's formulas saved
+    without values (:func:`_cmrt_cells`) of a CMRT workbook."""
     ws_f = _sheet(wb_f, "smelter list")
     if ws_f is None:
         tabs = ", ".join(repr(n) for n in wb_f.sheetnames)
@@ -347,8 +396,9 @@ def _read_cmrt_parts(
             f"layout; export the Smelter List tab to CSV and read that instead"
         )
     company = _company(wb_f, wb_v, version)
-    cells = _fill_merged(_cmrt_cells(ws_f, ws_v, layout), _merged_ranges(ws_f), layout)
-    return version, layout, company, cells, ws_f.title
+    cells, unsaved = _cmrt_cells(ws_f, ws_v, layout)
+    cells = _fill_merged(cells, _merged_ranges(ws_f), layout)
+    return version, layout, company, cells, ws_f.title, unsaved
 
 
 def _is_formula(cell: Any) -> bool:
@@ -444,18 +494,19 @@ def read_cmrt_rows(path: str | Path) -> CmrtRows:
     A row counts as filled in when any of its columns has a value (a comment, a mine or a country
     alone too: every row a supplier wrote comes out): typed, or a formula's cached value (the
     template's own formulas cache nothing on rows nobody filled; a supplier's formula linking to
-    their own sheet does). ``reported_name`` is the Smelter Name if given, else the Smelter Look-up
-    value, except the look-up choices "Smelter not listed" and "Smelter not yet identified", which
-    are not names (then ``reported_name`` is ""). The "Smelter Identification Number" column is the
-    supplier's entry in the ID input column (A in 6.x) when given, else the "Smelter
-    Identification" column. The company comes from the Declaration tab. 6.x workbooks use
-    :data:`CMRT6_LAYOUT`; other versions derive the layout from the template's language tab or
-    cached header cells.
+    their own sheet does), or a supplier's formula saved without a value (by a program other
+    than Excel), which reads as "" and is named in an :class:`InputWarning`. ``reported_name``
+    is the Smelter Name if given, else the Smelter Look-up value, except the look-up choices
+    "Smelter not listed" and "Smelter not yet identified", which are not names (then
+    ``reported_name`` is ""). The "Smelter Identification Number" column is the supplier's entry
+    in the ID input column (A in 6.x) when given, else the "Smelter Identification" column. The
+    company comes from the Declaration tab. 6.x workbooks use :data:`CMRT6_LAYOUT`; other
+    versions derive the layout from the template's language tab or cached header cells.
 
     Raises:
         InputError: not a readable workbook, encrypted, no Smelter List tab, unknown layout, a
-            6.x Smelter List whose columns were inserted, deleted or moved, or no
-            supplier-filled rows.
+            Smelter List read by the template's positions whose columns were inserted, deleted
+            or moved, or no supplier-filled rows.
     """
     p = Path(path)
     fmt = file_format(p)
@@ -470,7 +521,8 @@ def read_cmrt_rows(path: str | Path) -> CmrtRows:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # read-only sheets are parsed lazily, in here
-            version, layout, company, cells, sheet_title = _read_cmrt_parts(p, wb_f, wb_v)
+            version, layout, company, cells, sheet_title, unsaved = _read_cmrt_parts(
+                p, wb_f, wb_v)
     except (ValueError, KeyError, SyntaxError, EOFError, OSError, zipfile.BadZipFile,
             zlib.error) as exc:   # a sheet's XML damaged (cut short, bytes flipped): read now
         if isinstance(exc, InputError):
@@ -493,8 +545,9 @@ def read_cmrt_rows(path: str | Path) -> CmrtRows:
         def typed(key: str, entry: dict[str, tuple[str, bool]] = entry) -> bool:
             return entry.get(key, ("", False))[1]
 
-        # a supplier's own formula ("='Our list'!B7") counts by its cached value: the
-        # template's formulas cache "" (or 0, #N/A: read as "") on rows nobody filled
+        # a supplier's own formula ("='Our list'!B7") counts by its cached value (without one,
+        # as typed): the template's formulas cache "" (or 0, #N/A: read as "") on rows nobody
+        # filled
         if not any(typed(k) or text(k) for k in layout_keys):
             continue
         lookup = text("Smelter Look-up")
@@ -506,6 +559,8 @@ def read_cmrt_rows(path: str | Path) -> CmrtRows:
         rec["reported_name"] = name
         records.append(rec)
         numbers.append(rownum)
+    if unsaved:
+        warnings.warn(_unsaved_note(p, sheet_title, unsaved), InputWarning, stacklevel=3)
     if not records:
         raise NoRowsError(f"{p}: CMRT has no smelter rows filled in on the '{sheet_title}' tab")
     frame = pd.DataFrame(records, columns=list(CMRT_FRAME_COLUMNS), dtype=object)
