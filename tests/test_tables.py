@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from _support import encrypted_ooxml
+from _support import encrypted_ooxml, with_cached_values
 from _tables_data import make_xlsx, write_bytes, write_text
 
-from smelter_match.errors import InputError
+from smelter_match.errors import InputError, InputWarning
 from smelter_match.io.csv_text import sniff_delimiter
 from smelter_match.io.inputs import read_input
 from smelter_match.io.tables import (
@@ -26,6 +26,7 @@ from smelter_match.io.tables import (
     read_csv_rows,
     read_sheets,
     sheet_list,
+    unsaved_note,
 )
 
 
@@ -156,3 +157,30 @@ def test_excels_sep_line_names_the_delimiter(tmp_path: Path) -> None:
     path = tmp_path / "s.csv"
     path.write_text("sep=;\nSmelter Name;Metal\nMetalor, S.A.;Gold\n", encoding="utf-8")
     assert read_csv_rows(path) == [["Smelter Name", "Metal"], ["Metalor, S.A.", "Gold"]]
+
+
+def test_formulas_saved_without_a_value_are_told_from_empty_text(tmp_path: Path) -> None:
+    """A list a script wrote with openpyxl keeps its formulas without values: a name given by
+    a formula read as "" without a word (the row "empty name"). The cells are named; a formula
+    whose value was saved, also empty text (as Excel saves ""), is not."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Smelters"
+    ws.append(["Smelter Name", "Metal", "Raw name"])
+    ws.append(["=UPPER(C2)", "Gold", "asahi refining canada ltd."])
+    ws.append(["Minsur", "Tin", None])
+    ws.append(["=UPPER(C4)", "=B3", "x"])
+    ws.append(["=UPPER(C5)", "Gold", "y"])
+    wb.save(tmp_path / "list.xlsx")
+    with_cached_values(tmp_path / "list.xlsx", "Smelters", {"A4": "X", "A5": ""})
+    (sheet,) = read_sheets(tmp_path / "list.xlsx", merged=True)
+    assert [row[0] for row in sheet.rows] == ["Smelter Name", "", "Minsur", "X", ""]
+    assert sheet.unsaved == [(2, 1), (4, 2)]
+    assert unsaved_note("list.xlsx", sheet) == (
+        "list.xlsx (sheet 'Smelters'): 2 cells are formulas saved without a value (the workbook "
+        "was last saved by a program that does not calculate formulas, not by Excel), read as "
+        "empty: A2, B4; open the file in Excel, save it and read it again")
+    with pytest.warns(InputWarning, match=r"list\.xlsx \(sheet 'Smelters'\): 2 cells are "):
+        read_input(tmp_path / "list.xlsx")

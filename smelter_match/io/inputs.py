@@ -17,8 +17,8 @@ Three kinds of input are recognised:
 ``xlsx``
     A plain table in an Excel workbook (.xlsx/.xlsm, or legacy .xls): the first visible sheet unless
     ``sheet`` is given; the header is the first non-empty row. Merged cells read as their top-left
-    value in every cell of the merged range; formula cells give their cached value, or "" when the
-    file was saved without cached values (e.g. by openpyxl) - formula text is never a name.
+    value in every cell of the merged range; formula cells give their cached value, or "" (named in
+    a note) when saved without one (e.g. by openpyxl) - formula text is never a name.
 ``cmrt``
     An RMI Conflict Minerals Reporting Template, detected by its tabs ("Revision", "Declaration",
     "Smelter List"). The "Smelter List" tab is read by the template's fixed layout (its header and
@@ -358,6 +358,8 @@ def read_table(
         listed = tables.sheet_list(p)
         name = tables.pick_sheet(p, listed, sheet)
         (chosen,) = tables.read_sheets(p, only={name}, merged=True)
+        if said := tables.unsaved_note(p, chosen):
+            warnings.warn(said, InputWarning, stacklevel=2)
         others = [n for n, v in listed if v and n != name] if sheet is None else []
         try:
             table = _build_table(enumerate(chosen.rows, 1), path=p, kind="xlsx", sheet=name,

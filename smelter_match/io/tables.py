@@ -26,7 +26,7 @@ import io
 import re
 import warnings
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +50,7 @@ __all__ = [
     "read_csv_rows",
     "read_sheets",
     "sheet_list",
+    "unsaved_note",
 ]
 
 #: File suffixes of Excel workbooks (.xlsx/.xlsm are zip containers, .xls is OLE2).
@@ -284,6 +285,10 @@ class Sheet:
     name: str
     rows: list[list[str]]
     visible: bool = True
+    #: (row, column), 1-based, of its formula cells saved without a value (read as "": the
+    #: workbook was saved by a program that does not calculate formulas); .xlsx sheets read
+    #: with ``merged`` only
+    unsaved: list[tuple[int, int]] = field(default_factory=list)
 
 
 def open_workbook(path: Path, **kwargs: Any) -> Any:
@@ -314,13 +319,14 @@ def _xlsx_sheets(path: Path, only: Collection[str] | None, merged: bool,
     """Sheets of a zip workbook (cached values; formulas without a cached value read as "").
 
     ``merged``: fill every cell of a merged range with its top-left value (needs the full, slower
-    load); otherwise the workbook is streamed read-only.
+    load), and find the formulas saved without a value (:attr:`Sheet.unsaved`); otherwise the
+    workbook is streamed read-only.
     """
     wb = open_workbook(path, data_only=True, read_only=not merged)
+    out: list[Sheet] = []
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # read-only sheets are parsed lazily, in here
-            out = []
             for name in _wanted(list(wb.sheetnames), only):
                 ws = wb[name]
                 if merged:
@@ -329,9 +335,70 @@ def _xlsx_sheets(path: Path, only: Collection[str] | None, merged: bool,
                     rows = [[cell_text(v) for v in row]
                             for row in ws.iter_rows(max_row=max_rows, values_only=True)]
                 out.append(Sheet(name, rows, getattr(ws, "sheet_state", "visible") == "visible"))
-            return out
     finally:
         wb.close()
+    if merged:
+        unsaved = _unsaved_formulas(path, [sh.name for sh in out])
+        for sh in out:
+            sh.unsaved = unsaved.get(sh.name, [])
+    return out
+
+
+#: A formula cell of a sheet's XML saved with an empty value or none (group 1: its attributes).
+_FORMULA_NO_VALUE = re.compile(
+    rb"<(?:\w+:)?c\b([^>]*?)(?<!/)>\s*<(?:\w+:)?f\b(?:[^>]*?/>|[^>]*>[^<]*</(?:\w+:)?f>)\s*"
+    rb"(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>")
+_CELL_ATTRS = re.compile(rb'\b(r|t)="([^"]*)"')
+
+
+def _unsaved_formulas(path: Path, names: list[str]) -> dict[str, list[tuple[int, int]]]:
+    """(row, column) of the formula cells saved without a value, by sheet of ``names``.
+
+    openpyxl reads such a cell as None, as it does an empty one, and so do its cached-values
+    views: only the sheet's XML tells. Excel saves a formula's empty text as an empty value of
+    type "str"; a cell without one, or of no type, was never calculated (openpyxl writes it so).
+    """
+    import zipfile
+
+    from openpyxl.packaging.manifest import Manifest
+    from openpyxl.reader.excel import _find_workbook_part
+    from openpyxl.reader.workbook import WorkbookParser
+    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+    from openpyxl.xml.functions import fromstring
+
+    out: dict[str, list[tuple[int, int]]] = {}
+    try:
+        with zipfile.ZipFile(io.BytesIO(_read_bytes(path))) as z:
+            manifest = Manifest.from_tree(fromstring(z.read("[Content_Types].xml")))
+            book = WorkbookParser(z, _find_workbook_part(manifest).PartName[1:])
+            book.parse()
+            for sheet, rel in book.find_sheets():
+                if sheet.name not in names:
+                    continue
+                for m in _FORMULA_NO_VALUE.finditer(z.read(rel.target)):
+                    attrs = {k.decode(): v.decode() for k, v in _CELL_ATTRS.findall(m.group(1))}
+                    if attrs.get("t", "n") == "n" and "r" in attrs:
+                        letters, row = coordinate_from_string(attrs["r"])
+                        out.setdefault(sheet.name, []).append(
+                            (row, column_index_from_string(letters)))
+    except Exception:   # a part it cannot find or parse: the sheets were read, this says no more
+        return out
+    return out
+
+
+def unsaved_note(where: str | Path, sheet: Sheet) -> str:
+    """A one-line note naming the formula cells of ``sheet`` saved without a value
+    (:attr:`Sheet.unsaved`), which read as empty; "" when there are none."""
+    from openpyxl.utils.cell import get_column_letter
+
+    cells = [f"{get_column_letter(c)}{r}" for r, c in sorted(sheet.unsaved)]
+    if not cells:
+        return ""
+    shown = ", ".join(cells[:5]) + (f" and {len(cells) - 5} more" if len(cells) > 5 else "")
+    return (f"{where} (sheet {sheet.name!r}): {len(cells)} cell{'s' if len(cells) > 1 else ''} "
+            f"{'are formulas' if len(cells) > 1 else 'is a formula'} saved without a value (the "
+            "workbook was last saved by a program that does not calculate formulas, not by "
+            f"Excel), read as empty: {shown}; open the file in Excel, save it and read it again")
 
 
 def _xlsx_rows_merged(ws: Any) -> list[list[str]]:
