@@ -1,9 +1,10 @@
 """CSV text: decoding a text file's bytes and reading its records.
 
 :func:`decode_text` tells the encoding (UTF-16 and UTF-8 by their marks, UTF-8 by its bytes,
-code pages of other scripts by charset-normalizer, else cp1252) and refuses files that mix
-encodings; :func:`csv_records` reads the records with the delimiter Excel's "sep=" line names
-or :func:`sniff_delimiter` finds, and refuses a quote never closed. Files are read by
+code pages of other scripts by charset-normalizer, else cp1252, with a note when its words
+look Central European or Turkish) and refuses files that mix encodings; :func:`csv_records`
+reads the records with the delimiter Excel's "sep=" line names or :func:`sniff_delimiter`
+finds, and refuses a quote never closed. Files are read by
 :func:`smelter_match.io.tables.read_csv_rows`.
 """
 
@@ -13,11 +14,12 @@ import codecs
 import csv
 import io
 import re
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from smelter_match.errors import InputError
+from smelter_match.errors import InputError, InputWarning
 from smelter_match.io.columns import names_a_name_column
 
 __all__ = ["csv_records", "decode_text", "sniff_delimiter"]
@@ -36,6 +38,15 @@ _CLEARLY = 0.05
 _WORD = re.compile(rb"[^\s,;\t\"']*[\x80-\xff][^\s,;\t\"']*")
 
 
+#: What Windows-1252 reads of the letters of Central European (1250) and Turkish (1254) code
+#: pages where they differ, and are rare in Western names ("ì" for "ě", "Þ" for "Ş", "ý" for
+#: "ı"; not "ø", "è", "ñ", "õ"...): letters, and signs next to a letter ("Spó³ka" for
+#: "Spółka"), as are control characters (latin-1's reading of bytes Windows-1252 leaves
+#: undefined: "Ť"). A word holding one.
+_RARE_LETTERS = "ÌìÒòÙùÏïÐðÞþÝýŸŒœ"
+_RARE_SIGNS = "£¥¹³¾¼ªº¿\x80-\x9f"
+_RARE_IN_WORD = re.compile(rf"[^\s,;\t\"']*(?:[{_RARE_LETTERS}]|(?<=[^\W\d_])[{_RARE_SIGNS}]|"
+                           rf"[{_RARE_SIGNS}](?=[^\W\d_]))[^\s,;\t\"']*")
 #: A UTF-8 letter of Latin-1's upper half ("Ö" is C3 96): in a cp1252 text, "Ã–" is hardly ever
 #: written.
 _UTF8_LATIN = re.compile(rb"[\xc2\xc3][\x80-\xbf]")
@@ -58,7 +69,10 @@ def decode_text(raw: bytes, where: str | Path) -> str:
     from two files were pasted together, is refused, since any one reading garbles part: mostly
     UTF-8 (twice as many of its non-ASCII bytes make UTF-8 characters as do not) but not all of
     it; UTF-8's mark (a BOM) at its start and other bytes after; or another encoding with
-    UTF-8's accented letters in it (two or more: "Ã–gussa")."""
+    UTF-8's accented letters in it (two or more: "Ã–gussa"). Central European and Turkish code
+    pages share most bytes with cp1252, and no detector tells them apart in a few names: a text
+    read as cp1252 whose words hold letters rare in Western names (cp1252's reading of "ě",
+    "ł", "Ş", "ı") is read so, with an :class:`InputWarning` naming those words."""
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return raw.decode("utf-16")
@@ -121,9 +135,17 @@ def decode_text(raw: bytes, where: str | Path) -> str:
                          "script than Latin: save the file as 'CSV UTF-8' (or as a workbook) "
                          "and read it again")
     try:
-        return raw.decode("cp1252")
+        text = raw.decode("cp1252")
     except UnicodeDecodeError:
-        return raw.decode("latin-1")
+        text = raw.decode("latin-1")
+    if rare := sorted({m.group() for m in _RARE_IN_WORD.finditer(text)}):
+        shown = ", ".join(repr(w) for w in rare[:3]) + (" ..." if len(rare) > 3 else "")
+        warnings.warn(f"{where}: not UTF-8, read as Western European text (Windows-1252), but "
+                      f"{shown} hold{'s' if len(rare) == 1 else ''} letters rare in it: if the "
+                      "file was saved in a Central European or Turkish code page, its names are "
+                      "misread (\"Kovohutě\" as \"Kovohutì\", \"Şti\" as \"Þti\"); save it as "
+                      "'CSV UTF-8' and read it again", InputWarning, stacklevel=2)
+    return text
 
 
 def _nul_error(raw: bytes, where: str | Path) -> InputError:
