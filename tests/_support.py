@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import csv
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -82,3 +84,12 @@ def seed_table_rows() -> list[list[str]]:
     start = next(i for i, ln in enumerate(lines) if ln.startswith("Smelter Name\t"))
     end = next(i for i, ln in enumerate(lines) if i > start and ln.startswith("Caution Concerning"))
     return [[f.strip() for f in ln.split("\t")] for ln in lines[start + 1 : end]]
+
+
+def python_lines(code: str) -> list[str]:
+    """The lines a fresh interpreter prints running ``code`` from the project root: what a new
+    process of a user imports and answers, apart from everything this test process has loaded.
+    Its environment is this one's (the session's user cache)."""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                          check=True)
+    return done.stdout.strip().splitlines()

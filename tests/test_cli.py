@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from _support import ROOT, encrypted_ooxml
+from _support import ROOT, encrypted_ooxml, python_lines
 
 from smelter_match import cli
 from smelter_match.cli import app as cli_main
@@ -45,9 +45,7 @@ def test_cli_help_and_usage_errors_import_no_pandas() -> None:
             "import smelter_match\n"
             "print(smelter_match.Matcher.__name__, 'load_reference' in dir(smelter_match))\n"
             "try:\n    smelter_match.nonexistent\nexcept AttributeError as e:\n    print(e)\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
-                          check=True)
-    lines = done.stdout.strip().splitlines()
+    lines = python_lines(code)
     assert lines[-3:] == ["[0, 2, 0] []", "Matcher True",
                           "module 'smelter_match' has no attribute 'nonexistent'"]
 

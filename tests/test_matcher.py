@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import threading
 
 import numpy as np
 import pandas as pd
 import pytest
-from _support import CMRT_DIR, EXPORTS_DIR, ROOT
+from _support import CMRT_DIR, EXPORTS_DIR, python_lines
 from _support import GOLD_DIR as GOLD
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -222,9 +220,7 @@ def test_match_one_in_a_new_process_imports_no_pandas(matcher: Matcher) -> None:
             "    r = m.match_one(*q)\n"
             "    print(r.cid, r.decision, r.score, r.smelter_score, r.reason, sep='|')\n"
             "print(sorted(m for m in ('pandas', 'pyarrow') if m in sys.modules))\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
-                          check=True)
-    lines = done.stdout.strip().splitlines()
+    lines = python_lines(code)
     assert lines[-1] == "[]"
     mine = [matcher.match_one(*q) for q in (("ATAkulche", "Gold"),
                                             ("Metalor Technologics SA", None),
