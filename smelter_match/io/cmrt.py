@@ -23,7 +23,13 @@ from typing import Any
 import pandas as pd
 
 from smelter_match.errors import DamagedFileError, InputError, InputWarning, NoRowsError
-from smelter_match.io.tables import cell_text, file_format, header_key, open_workbook
+from smelter_match.io.tables import (
+    cell_text,
+    file_format,
+    header_key,
+    open_workbook,
+    read_bytes,
+)
 
 __all__ = ["CMRT6_LAYOUT", "CMRT_FRAME_COLUMNS", "CmrtLayout", "CmrtRows", "is_cmrt",
            "read_cmrt_rows"]
@@ -516,8 +522,9 @@ def read_cmrt_rows(path: str | Path) -> CmrtRows:
         )
     if fmt != "xlsx":
         raise InputError(f"{p}: not an Excel workbook (content is not .xlsx)")
-    wb_f = open_workbook(p, read_only=True)
-    wb_v = open_workbook(p, read_only=True, data_only=True)
+    data = read_bytes(p)
+    wb_f = open_workbook(p, data, read_only=True)
+    wb_v = open_workbook(p, data, read_only=True, data_only=True)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # read-only sheets are parsed lazily, in here

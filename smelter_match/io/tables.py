@@ -47,6 +47,7 @@ __all__ = [
     "left_out_note",
     "open_workbook",
     "pick_sheet",
+    "read_bytes",
     "read_csv_rows",
     "read_sheets",
     "sheet_list",
@@ -164,7 +165,8 @@ def _check_file(path: Path) -> None:
         raise InputError(f"{path}: is a folder, not a file")
 
 
-def _read_bytes(path: Path) -> bytes:
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes (one that cannot be read: an :class:`InputError` naming it)."""
     try:
         return path.read_bytes()
     except OSError as exc:
@@ -195,7 +197,7 @@ def file_format(path: str | Path) -> str:
                              "it as .xlsx or CSV")
         return "xlsx"
     if head.startswith(_OLE2_MAGIC):
-        if _ENCRYPTED_PACKAGE in _read_bytes(p):
+        if _ENCRYPTED_PACKAGE in read_bytes(p):
             raise _encrypted(p)
         return "xls"
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
@@ -271,7 +273,7 @@ def read_csv_rows(path: str | Path) -> list[list[str]]:
     :mod:`smelter_match.io.csv_text`)."""
     p = Path(path)
     _check_file(p)
-    return csv_records(decode_text(_read_bytes(p), p).rstrip("\x1a"), p)   # (DOS's EOF mark)
+    return csv_records(decode_text(read_bytes(p), p).rstrip("\x1a"), p)   # (DOS's EOF mark)
 
 
 # --------------------------------------------------------------------------------------------
@@ -291,15 +293,18 @@ class Sheet:
     unsaved: list[tuple[int, int]] = field(default_factory=list)
 
 
-def open_workbook(path: Path, **kwargs: Any) -> Any:
-    """An openpyxl workbook of a zip container (read from bytes: any file name works)."""
+def open_workbook(path: Path, data: bytes | None = None, **kwargs: Any) -> Any:
+    """An openpyxl workbook of a zip container (read from bytes: any file name works).
+
+    ``data``: the file's bytes when the caller has read them (:func:`read_bytes`), so that
+    a workbook opened twice (values and formulas) is read from disk once."""
     import openpyxl
 
     try:
-        data = io.BytesIO(_read_bytes(path))
+        stream = io.BytesIO(read_bytes(path) if data is None else data)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # "Conditional Formatting extension is not supported"
-            return openpyxl.load_workbook(data, **kwargs)
+            return openpyxl.load_workbook(stream, **kwargs)
     except InputError:
         raise
     except Exception as exc:  # zipfile.BadZipFile, KeyError, InvalidFileException, XML errors
@@ -322,7 +327,8 @@ def _xlsx_sheets(path: Path, only: Collection[str] | None, merged: bool,
     load), and find the formulas saved without a value (:attr:`Sheet.unsaved`); otherwise the
     workbook is streamed read-only.
     """
-    wb = open_workbook(path, data_only=True, read_only=not merged)
+    data = read_bytes(path)
+    wb = open_workbook(path, data, data_only=True, read_only=not merged)
     out: list[Sheet] = []
     try:
         with warnings.catch_warnings():
@@ -338,7 +344,7 @@ def _xlsx_sheets(path: Path, only: Collection[str] | None, merged: bool,
     finally:
         wb.close()
     if merged:
-        unsaved = _unsaved_formulas(path, [sh.name for sh in out])
+        unsaved = _unsaved_formulas(data, [sh.name for sh in out])
         for sh in out:
             sh.unsaved = unsaved.get(sh.name, [])
     return out
@@ -351,8 +357,9 @@ _FORMULA_NO_VALUE = re.compile(
 _CELL_ATTRS = re.compile(rb'\b(r|t)="([^"]*)"')
 
 
-def _unsaved_formulas(path: Path, names: list[str]) -> dict[str, list[tuple[int, int]]]:
-    """(row, column) of the formula cells saved without a value, by sheet of ``names``.
+def _unsaved_formulas(data: bytes, names: list[str]) -> dict[str, list[tuple[int, int]]]:
+    """(row, column) of the formula cells saved without a value, by sheet of ``names`` of the
+    workbook whose bytes are ``data``.
 
     openpyxl reads such a cell as None, as it does an empty one, and so do its cached-values
     views: only the sheet's XML tells. Excel saves a formula's empty text as an empty value of
@@ -368,7 +375,7 @@ def _unsaved_formulas(path: Path, names: list[str]) -> dict[str, list[tuple[int,
 
     out: dict[str, list[tuple[int, int]]] = {}
     try:
-        with zipfile.ZipFile(io.BytesIO(_read_bytes(path))) as z:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
             manifest = Manifest.from_tree(fromstring(z.read("[Content_Types].xml")))
             book = WorkbookParser(z, _find_workbook_part(manifest).PartName[1:])
             book.parse()
